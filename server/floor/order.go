@@ -1,0 +1,83 @@
+package floor
+
+import "time"
+
+// DefaultSLA is the pick-pack-handoff target from release to handoff.
+const DefaultSLA = 15 * time.Minute
+
+// OrderState is where an order is in the flow.
+type OrderState int
+
+// Order states, in flow order. Cancelled may follow any state before
+// handed off.
+const (
+	StateUnspecified OrderState = iota
+	StateQueued
+	StateAssigned
+	StatePicked
+	StatePacked
+	StateHandedOff
+	StateCancelled
+)
+
+var stateNames = [...]string{"unspecified", "queued", "assigned", "picked", "packed", "handed off", "cancelled"}
+
+func (s OrderState) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// Open reports whether the order still waits for work.
+func (s OrderState) Open() bool {
+	return s >= StateQueued && s < StateHandedOff
+}
+
+// Address is a postal address in any script, stored as given (UTF-8).
+type Address struct {
+	Name       string
+	Phone      string
+	Lines      []string
+	City       string
+	Region     string
+	PostalCode string
+	Country    string // ISO 3166-1 alpha-2
+}
+
+// OrderLine asks for Quantity units of SKU.
+type OrderLine struct {
+	SKU      string
+	Quantity int64
+}
+
+// Order is one customer order to pick, pack and hand off.
+type Order struct {
+	ID         string // the external id from the selling platform; unique
+	Channel    string
+	Lines      []OrderLine
+	Recipient  Address
+	State      OrderState
+	ReleasedAt time.Time
+	DueAt      time.Time
+	TaskID     string // set while assigned
+	Picker     string // set while assigned
+	UpdatedAt  time.Time
+}
+
+// SLAs gives the pick-pack-handoff target per channel.
+type SLAs struct {
+	Default    time.Duration
+	PerChannel map[string]time.Duration
+}
+
+// For returns the target for channel.
+func (s SLAs) For(channel string) time.Duration {
+	if d, ok := s.PerChannel[channel]; ok && d > 0 {
+		return d
+	}
+	if s.Default > 0 {
+		return s.Default
+	}
+	return DefaultSLA
+}
