@@ -1,0 +1,108 @@
+package store
+
+import (
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+var keyCurrent = "current"
+
+// BinMapChange says what an import changed against the previous map.
+type BinMapChange struct {
+	Bins, Added, Removed, Moved int
+}
+
+// ImportBinMap replaces the bin map with m, which must be valid (as from
+// floor.ParseBinMap). Bins that hold stock, or stock reserved for a task,
+// cannot disappear: the import is refused naming each of them, and nothing
+// is stored. With dry set, everything is checked and nothing is stored.
+func (s *Store) ImportBinMap(m *floor.BinMap, dry bool) (BinMapChange, error) {
+	const op = "import bin map"
+	var ch BinMapChange
+	err := s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
+		old, _, err := get[floor.BinMap](tx.Bucket(bucketBinMap), keyCurrent)
+		if err != nil {
+			return err
+		}
+		ch = diffBinMaps(&old, m)
+		newBins := make(map[string]bool, len(m.Bins))
+		for _, b := range m.Bins {
+			newBins[b.Code] = true
+		}
+		var vs floor.Violations
+		c := tx.Bucket(bucketStock).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			bin, sku := splitStockKey(k)
+			if newBins[bin] {
+				continue
+			}
+			lvl, err := decodeLevel(bin, sku, v)
+			if err != nil {
+				return err
+			}
+			if lvl.OnHand > 0 || lvl.Reserved > 0 {
+				vs.Add("bins", "bin %s still holds %d of %s (%d reserved); move or adjust that stock before removing the bin",
+					bin, lvl.OnHand, sku, lvl.Reserved)
+			}
+		}
+		if err := vs.Err(op); err != nil {
+			return err
+		}
+		return put(tx.Bucket(bucketBinMap), keyCurrent, m)
+	})
+	return ch, err
+}
+
+func diffBinMaps(old, m *floor.BinMap) BinMapChange {
+	ch := BinMapChange{Bins: len(m.Bins)}
+	before := make(map[string]floor.Point, len(old.Bins))
+	for _, b := range old.Bins {
+		before[b.Code] = old.PickFace(b)
+	}
+	for _, b := range m.Bins {
+		p, ok := before[b.Code]
+		switch {
+		case !ok:
+			ch.Added++
+		case p != m.PickFace(b):
+			ch.Moved++
+		}
+		delete(before, b.Code)
+	}
+	ch.Removed = len(before)
+	return ch
+}
+
+// BinMap returns the current bin map, or a KindNotFound error before the
+// first import.
+func (s *Store) BinMap() (*floor.BinMap, error) {
+	const op = "get bin map"
+	var m floor.BinMap
+	err := s.view(op, func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		m, ok, err = get[floor.BinMap](tx.Bucket(bucketBinMap), keyCurrent)
+		if err == nil && !ok {
+			return floor.E(op, floor.KindNotFound, "no bin map has been imported yet")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// binSet loads the set of bin codes of the current map inside tx.
+func binSet(tx *bolt.Tx) (map[string]bool, error) {
+	m, _, err := get[floor.BinMap](tx.Bucket(bucketBinMap), keyCurrent)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(m.Bins))
+	for _, b := range m.Bins {
+		set[b.Code] = true
+	}
+	return set, nil
+}

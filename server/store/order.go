@@ -1,0 +1,169 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// queueKey sorts queued orders by due time, then id: the pick queue is read
+// earliest due first without sorting.
+func queueKey(o floor.Order) []byte {
+	k := make([]byte, 8, 8+len(o.ID))
+	binary.BigEndian.PutUint64(k, uint64(o.DueAt.UnixNano()))
+	return append(k, o.ID...)
+}
+
+// Submitted is the outcome of submitting one order.
+type Submitted struct {
+	Order   floor.Order
+	Created bool // false: the id was known, and the stored order is returned unchanged
+}
+
+// SubmitOrders queues orders (valid, as from floor.ParseOrders) in one
+// transaction. Each gets its release time now and its due time from the
+// channel's SLA. An id already known is not stored again: the stored order
+// is returned with Created false, so a platform re-sending its export never
+// duplicates an order. An order naming an unknown SKU rejects the batch.
+func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error) {
+	const op = "submit orders"
+	out := make([]Submitted, 0, len(orders))
+	err := s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
+		ob, skus := tx.Bucket(bucketOrders), tx.Bucket(bucketSKUs)
+		var vs floor.Violations
+		for i, o := range orders {
+			prefix := "order"
+			if len(orders) > 1 {
+				prefix = fmt.Sprintf("orders[%d] (%s)", i, o.ID)
+			}
+			for j, l := range o.Lines {
+				if skus.Get([]byte(l.SKU)) == nil {
+					vs.Add(fmt.Sprintf("%s.lines[%d].sku", prefix, j), "unknown SKU %q", l.SKU)
+				}
+			}
+		}
+		if err := vs.Err(op); err != nil {
+			return err
+		}
+		now := s.clock.Now().UTC()
+		for _, o := range orders {
+			old, ok, err := get[floor.Order](ob, o.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, Submitted{Order: old})
+				continue
+			}
+			o.State = floor.StateQueued
+			o.ReleasedAt, o.UpdatedAt = now, now
+			o.DueAt = now.Add(s.slas.For(o.Channel))
+			o.TaskID, o.Picker = "", ""
+			if err := put(ob, o.ID, o); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketQueue).Put(queueKey(o), nil); err != nil {
+				return err
+			}
+			out = append(out, Submitted{Order: o, Created: true})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Order returns the order with the given id.
+func (s *Store) Order(id string) (floor.Order, error) {
+	const op = "get order"
+	var o floor.Order
+	err := s.view(op, func(tx *bolt.Tx) error {
+		var err error
+		o, err = orderByID(tx, op, id)
+		return err
+	})
+	return o, err
+}
+
+func orderByID(tx *bolt.Tx, op, id string) (floor.Order, error) {
+	o, ok, err := get[floor.Order](tx.Bucket(bucketOrders), id)
+	if err == nil && !ok {
+		err = &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_ORDER", Msg: fmt.Sprintf("no order %q", id)}
+	}
+	return o, err
+}
+
+// ListOrders returns up to limit orders in the given states (all open
+// states if none), earliest due first, after the page token after, and the
+// token of the next page ("" at the end).
+func (s *Store) ListOrders(states []floor.OrderState, after string, limit int) ([]floor.Order, string, error) {
+	const op = "list orders"
+	var all []floor.Order
+	err := s.view(op, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
+			o, _, err := get[floor.Order](tx.Bucket(bucketOrders), string(k))
+			if err != nil {
+				return err
+			}
+			if (len(states) == 0 && o.State.Open()) || slices.Contains(states, o.State) {
+				all = append(all, o)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	slices.SortFunc(all, func(a, b floor.Order) int { return strings.Compare(string(queueKey(a)), string(queueKey(b))) })
+	start := 0
+	if after != "" {
+		start, _ = slices.BinarySearchFunc(all, after, func(o floor.Order, t string) int {
+			return strings.Compare(string(queueKey(o)), t)
+		})
+		if start < len(all) && string(queueKey(all[start])) == after {
+			start++
+		}
+	}
+	all = all[start:]
+	if len(all) > limit {
+		return all[:limit], string(queueKey(all[limit-1])), nil
+	}
+	return all, "", nil
+}
+
+// CancelOrder cancels an order in any state before handoff. A queued order
+// leaves the queue; an assigned one leaves its task and its reserved stock
+// is released, in the same transaction.
+func (s *Store) CancelOrder(id, reason string) (floor.Order, error) {
+	const op = "cancel order"
+	var o floor.Order
+	err := s.update(op, func(tx *bolt.Tx) error {
+		var err error
+		if o, err = orderByID(tx, op, id); err != nil {
+			return err
+		}
+		if !o.State.Open() {
+			return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "ORDER_CLOSED",
+				Msg: fmt.Sprintf("order %s is %s and can no longer be cancelled", id, o.State)}
+		}
+		if err := tx.Bucket(bucketQueue).Delete(queueKey(o)); err != nil {
+			return err
+		}
+		if o.TaskID != "" {
+			if err := dropFromTask(tx, o.TaskID, o.ID); err != nil {
+				return err
+			}
+		}
+		o.State, o.UpdatedAt = floor.StateCancelled, s.clock.Now().UTC()
+		return put(tx.Bucket(bucketOrders), o.ID, o)
+	})
+	return o, err
+}
+
+// now is the store's clock in UTC, the zone every stored time uses.
+func (s *Store) now() time.Time { return s.clock.Now().UTC() }

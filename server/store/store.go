@@ -1,0 +1,243 @@
+// Package store keeps all state in one bbolt file. It is the only package
+// that imports bbolt. Every method is one transaction, so writes that belong
+// together land together or not at all.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterr "go.etcd.io/bbolt/errors"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// SchemaVersion is the layout of the buckets this build writes. Open refuses
+// files with a higher version; lower ones would be migrated.
+const SchemaVersion = 1
+
+// magic marks a bbolt file as ours, so a foreign bbolt file is refused
+// instead of being scribbled on.
+const magic = "pickpack"
+
+var (
+	bucketMeta        = []byte("meta")
+	bucketBinMap      = []byte("binmap")
+	bucketSKUs        = []byte("skus")
+	bucketBarcodes    = []byte("barcodes")
+	bucketStock       = []byte("stock")          // bin \x00 sku -> on hand, reserved
+	bucketStockBySKU  = []byte("stock_by_sku")   // sku \x00 bin -> nothing (index)
+	bucketOrders      = []byte("orders")
+	bucketQueue       = []byte("queue")
+	bucketTasks       = []byte("tasks")
+	bucketPickerTasks = []byte("picker_tasks")
+	bucketUsers       = []byte("users")
+	bucketTokens      = []byte("tokens")
+
+	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
+		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens}
+
+	keyMagic  = []byte("magic")
+	keySchema = []byte("schema")
+)
+
+// Sentinel errors returned by Open, each wrapped in a *floor.Error that
+// names the file.
+var (
+	// ErrNotOurs is returned when the file is not a pickpack data file.
+	ErrNotOurs = errors.New("not a pickpack data file")
+	// ErrNewerSchema is returned when the file was written by a newer build.
+	ErrNewerSchema = errors.New("written by a newer pickpack")
+	// ErrLocked is returned when another process holds the file open.
+	ErrLocked = errors.New("in use by another running server")
+)
+
+// Options tune Open.
+type Options struct {
+	// Clock gives the time for due times and audit stamps; SystemClock if nil.
+	Clock floor.Clock
+	// LockTimeout is how long Open waits for another process to release
+	// the file before failing with ErrLocked; one second if zero.
+	LockTimeout time.Duration
+	// SLAs gives each order's due time from its release; 15 minutes if zero.
+	SLAs floor.SLAs
+}
+
+// Store is the bbolt-backed state of one warehouse.
+type Store struct {
+	db    *bolt.DB
+	clock floor.Clock
+	slas  floor.SLAs
+	path  string
+}
+
+// Open opens or creates the data file at path. A new file gets the schema
+// version; an existing one must be ours and not newer than this build.
+func Open(path string, opts Options) (*Store, error) {
+	const op = "open data file"
+	if opts.Clock == nil {
+		opts.Clock = floor.SystemClock{}
+	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	switch {
+	case errors.Is(err, bolterr.ErrTimeout):
+		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Err: ErrLocked,
+			Msg: fmt.Sprintf("%s is %v (stop it, or use the API)", path, ErrLocked)}
+	case errors.Is(err, bolterr.ErrInvalid), errors.Is(err, bolterr.ErrVersionMismatch), errors.Is(err, bolterr.ErrChecksum):
+		return nil, &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrNotOurs,
+			Msg: fmt.Sprintf("%s is %v (%v)", path, ErrNotOurs, err)}
+	case err != nil:
+		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Msg: fmt.Sprintf("%s: %v", path, err), Err: err}
+	}
+	if err := db.Update(initSchema); err != nil {
+		db.Close()
+		var fe *floor.Error
+		if errors.As(err, &fe) {
+			fe.Msg = path + " " + fe.Msg
+		}
+		return nil, err
+	}
+	return &Store{db: db, clock: opts.Clock, slas: opts.SLAs, path: path}, nil
+}
+
+// initSchema stamps a new file or checks an existing one.
+func initSchema(tx *bolt.Tx) error {
+	const op = "open data file"
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		empty := true
+		tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		if !empty {
+			return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrNotOurs,
+				Msg: "is " + ErrNotOurs.Error() + " (a bbolt file of another program)"}
+		}
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		meta = tx.Bucket(bucketMeta)
+		if err := meta.Put(keyMagic, []byte(magic)); err != nil {
+			return err
+		}
+		return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+	}
+	if string(meta.Get(keyMagic)) != magic {
+		return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrNotOurs,
+			Msg: "is " + ErrNotOurs.Error() + " (no pickpack marker)"}
+	}
+	v, err := strconv.Atoi(string(meta.Get(keySchema)))
+	if err != nil {
+		return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrNotOurs,
+			Msg: fmt.Sprintf("has an unreadable schema version %q", meta.Get(keySchema))}
+	}
+	if v > SchemaVersion {
+		return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrNewerSchema,
+			Msg: fmt.Sprintf("was %v (schema %d; this build reads up to %d): upgrade this server", ErrNewerSchema, v, SchemaVersion)}
+	}
+	// Version 1 is the first; later versions migrate here, in this
+	// transaction, before the stamp is raised.
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close closes the file. Pending transactions finish first.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the data file's path.
+func (s *Store) Path() string { return s.path }
+
+// Check runs bbolt's consistency check over the whole file and returns the
+// first problem found.
+func (s *Store) Check() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() { // drained fully: Check's goroutine blocks otherwise
+			if first == nil {
+				first = err
+			}
+		}
+		return first
+	})
+}
+
+// Exists reports whether a data file is at path, for callers that must not
+// create one by accident.
+func Exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// Records are JSON: readable with bbolt's own tools when something goes
+// wrong on a site, and the schema version guards their shape.
+func encodeJSON(v any) ([]byte, error) { return json.Marshal(v) }
+
+func decodeJSON[T any](raw []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(raw, &v)
+	return v, err
+}
+
+func get[T any](b *bolt.Bucket, key string) (T, bool, error) {
+	raw := b.Get([]byte(key))
+	if raw == nil {
+		var zero T
+		return zero, false, nil
+	}
+	v, err := decodeJSON[T](raw)
+	if err != nil {
+		return v, false, fmt.Errorf("decode %q: %w", key, err)
+	}
+	return v, true, nil
+}
+
+func put(b *bolt.Bucket, key string, v any) error {
+	raw, err := encodeJSON(v)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(key), raw)
+}
+
+// update runs fn in a read-write transaction and gives unclassified errors
+// the op and KindInternal.
+func (s *Store) update(op string, fn func(tx *bolt.Tx) error) error {
+	return floor.Wrap(op, floor.KindInternal, s.db.Update(fn))
+}
+
+func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {
+	return floor.Wrap(op, floor.KindInternal, s.db.View(fn))
+}
+
+// errDryRun rolls back a dry-run transaction after validation passed.
+var errDryRun = errors.New("dry run")
+
+// updateMaybeDry is update, rolled back at the end when dry is set so that
+// a dry run sees exactly the checks a real import would.
+func (s *Store) updateMaybeDry(op string, dry bool, fn func(tx *bolt.Tx) error) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if dry {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
+	return floor.Wrap(op, floor.KindInternal, err)
+}
