@@ -3,13 +3,15 @@ package floor
 // BarcodeKind says which symbology family a barcode belongs to.
 type BarcodeKind int
 
-// Barcode kinds. EAN-13 and UPC-A carry a check digit that is validated;
-// internal codes are the warehouse's own labels.
+// Barcode kinds. EAN-13, UPC-A and EAN-8 carry a check digit that is
+// validated; internal codes are the warehouse's own labels. EAN-8 comes last
+// so that the values of the older kinds do not change.
 const (
 	BarcodeUnknown BarcodeKind = iota
 	BarcodeEAN13
 	BarcodeUPCA
 	BarcodeInternal
+	BarcodeEAN8
 )
 
 // Barcode is one code that identifies a SKU when scanned.

@@ -39,3 +39,17 @@ type User struct {
 	Role    Role
 	Created time.Time
 }
+
+// ValidateUserName checks a user name: 1 to 64 characters of lowercase
+// letters, digits, '.', '_' and '-', so names are safe in logs and paths.
+func ValidateUserName(name string) error {
+	if name == "" || len(name) > 64 {
+		return E("validate user name", KindInvalid, "must be 1 to 64 characters, got %d", len(name))
+	}
+	for i, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return E("validate user name", KindInvalid, "character %q at %d: use lowercase letters, digits, '.', '_' or '-'", r, i+1)
+		}
+	}
+	return nil
+}

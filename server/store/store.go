@@ -30,8 +30,8 @@ var (
 	bucketBinMap      = []byte("binmap")
 	bucketSKUs        = []byte("skus")
 	bucketBarcodes    = []byte("barcodes")
-	bucketStock       = []byte("stock")          // bin \x00 sku -> on hand, reserved
-	bucketStockBySKU  = []byte("stock_by_sku")   // sku \x00 bin -> nothing (index)
+	bucketStock       = []byte("stock")        // bin \x00 sku -> on hand, reserved
+	bucketStockBySKU  = []byte("stock_by_sku") // sku \x00 bin -> nothing (index)
 	bucketOrders      = []byte("orders")
 	bucketQueue       = []byte("queue")
 	bucketTasks       = []byte("tasks")

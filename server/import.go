@@ -1,0 +1,121 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// importCmd loads a file into a stopped server's data file, through the
+// same parsers and store calls as the import RPCs.
+func importCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+		return fmt.Errorf("usage: server import binmap|skus|orders FILE [--format json|csv] [--dry-run] [--data DIR]")
+	}
+	kind, file := args[0], args[1]
+	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
+	var d dataFlags
+	d.register(fs)
+	formatName := fs.String("format", "", "json or csv (default: from the file name)")
+	dry := fs.Bool("dry-run", false, "check the file and report, store nothing")
+	if err := parseFlags(fs, args[2:], stderr); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	format, err := importFormat(*formatName, file)
+	if err != nil && kind != "binmap" {
+		return err
+	}
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return err
+	}
+	st, err := d.open(floor.SystemClock{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	verb := "imported"
+	if *dry {
+		verb = "checked (dry run, nothing stored)"
+	}
+	switch kind {
+	case "binmap":
+		m, err := floor.ParseBinMap(data)
+		if err != nil {
+			return fileError(file, err)
+		}
+		ch, err := st.ImportBinMap(m, *dry)
+		if err != nil {
+			return fileError(file, err)
+		}
+		fmt.Fprintf(stdout, "%s bin map %s: %d bins (%d added, %d removed, %d moved)\n", verb, m.Warehouse, ch.Bins, ch.Added, ch.Removed, ch.Moved)
+	case "skus":
+		skus, err := floor.ParseSKUs(data, format)
+		if err != nil {
+			return fileError(file, err)
+		}
+		if err := st.PutSKUs(skus, *dry); err != nil {
+			return fileError(file, err)
+		}
+		fmt.Fprintf(stdout, "%s %d SKUs\n", verb, len(skus))
+		for _, s := range skus {
+			if len(s.Missing) > 0 {
+				fmt.Fprintf(stdout, "  incomplete: %s missing %s\n", s.ID, strings.Join(s.Missing, ", "))
+			}
+		}
+	case "orders":
+		orders, err := floor.ParseOrders(data, format)
+		if err != nil {
+			return fileError(file, err)
+		}
+		res, err := st.SubmitOrders(orders, *dry)
+		if err != nil {
+			return fileError(file, err)
+		}
+		created := 0
+		for _, r := range res {
+			if r.Created {
+				created++
+			}
+		}
+		fmt.Fprintf(stdout, "%s %d orders (%d new, %d already known)\n", verb, len(res), created, len(res)-created)
+	default:
+		return fmt.Errorf("import: unknown kind %q (binmap, skus or orders)", kind)
+	}
+	return nil
+}
+
+// fileError lists every violation on its own line, under the file name.
+func fileError(file string, err error) error {
+	fe, ok := err.(*floor.Error)
+	if !ok || len(fe.Violations) == 0 {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", file, fe.Msg)
+	for _, v := range fe.Violations {
+		fmt.Fprintf(&b, "\n  %s: %s", v.Field, v.Description)
+	}
+	return fmt.Errorf("%s", b.String())
+}
+
+func importFormat(name, file string) (floor.ImportFormat, error) {
+	if name == "" {
+		name = strings.TrimPrefix(strings.ToLower(filepath.Ext(file)), ".")
+	}
+	switch name {
+	case "json":
+		return floor.ImportJSON, nil
+	case "csv":
+		return floor.ImportCSV, nil
+	}
+	return floor.ImportUnspecified, fmt.Errorf("cannot tell the format of %s: give --format json or --format csv", file)
+}

@@ -1,0 +1,26 @@
+// Command server is the pickpack server and its admin commands:
+//
+//	server [serve] [flags]         serve gRPC (default 127.0.0.1:7070)
+//	server token create ...        create a user's bearer token
+//	server import KIND FILE ...    import a bin map, SKUs or orders
+//
+// main only wires packages together; everything runs through Run, which
+// the tests call too.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "pickpack:", err)
+		os.Exit(1)
+	}
+}

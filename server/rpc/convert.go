@@ -1,0 +1,138 @@
+package rpc
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+func ts(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func binMapToProto(m *floor.BinMap) *pb.BinMap {
+	out := &pb.BinMap{Warehouse: m.Warehouse, CodeScheme: m.CodeScheme,
+		Depot: &pb.Point{X: m.Depot.X, Y: m.Depot.Y}, CrossAisles: m.CrossAisles}
+	for _, a := range m.Aisles {
+		out.Aisles = append(out.Aisles, &pb.Aisle{Id: a.ID, X: a.X})
+	}
+	for _, b := range m.Bins {
+		out.Bins = append(out.Bins, &pb.Bin{Code: b.Code, Aisle: b.Aisle, Y: b.Y})
+	}
+	return out
+}
+
+var barcodeKinds = map[floor.BarcodeKind]pb.BarcodeKind{
+	floor.BarcodeEAN13:    pb.BarcodeKind_BARCODE_KIND_EAN13,
+	floor.BarcodeUPCA:     pb.BarcodeKind_BARCODE_KIND_UPCA,
+	floor.BarcodeEAN8:     pb.BarcodeKind_BARCODE_KIND_EAN8,
+	floor.BarcodeInternal: pb.BarcodeKind_BARCODE_KIND_INTERNAL,
+}
+
+func skuToProto(s floor.SKU) *pb.Sku {
+	out := &pb.Sku{Id: s.ID, Name: s.Name, Spec: s.Spec,
+		LengthMm: s.Size.LengthMM, WidthMm: s.Size.WidthMM, HeightMm: s.Size.HeightMM, WeightG: s.WeightG,
+		Customs: &pb.Customs{DescriptionEn: s.Customs.DescriptionEN, DescriptionZh: s.Customs.DescriptionZH,
+			HsCode: s.Customs.HSCode, Origin: s.Customs.Origin,
+			DeclaredValue: &pb.Money{MinorUnits: s.Customs.DeclaredValue.Minor, Currency: s.Customs.DeclaredValue.Currency}},
+		Missing: s.Missing}
+	for _, b := range s.Barcodes {
+		out.Barcodes = append(out.Barcodes, &pb.Barcode{Kind: barcodeKinds[b.Kind], Code: b.Code})
+	}
+	return out
+}
+
+func levelToProto(l floor.StockLevel) *pb.StockLevel {
+	return &pb.StockLevel{Bin: l.Bin, Sku: l.SKU, OnHand: l.OnHand, Reserved: l.Reserved, Available: l.Available()}
+}
+
+var orderStates = map[floor.OrderState]pb.OrderState{
+	floor.StateQueued:    pb.OrderState_ORDER_STATE_QUEUED,
+	floor.StateAssigned:  pb.OrderState_ORDER_STATE_ASSIGNED,
+	floor.StatePicked:    pb.OrderState_ORDER_STATE_PICKED,
+	floor.StatePacked:    pb.OrderState_ORDER_STATE_PACKED,
+	floor.StateHandedOff: pb.OrderState_ORDER_STATE_HANDED_OFF,
+	floor.StateCancelled: pb.OrderState_ORDER_STATE_CANCELLED,
+}
+
+func stateFromProto(s pb.OrderState) (floor.OrderState, bool) {
+	for k, v := range orderStates {
+		if v == s {
+			return k, true
+		}
+	}
+	return floor.StateUnspecified, false
+}
+
+func addressToProto(a floor.Address) *pb.Address {
+	return &pb.Address{Name: a.Name, Phone: a.Phone, Lines: a.Lines, City: a.City,
+		Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
+}
+
+func addressFromProto(a *pb.Address) floor.Address {
+	return floor.Address{Name: a.GetName(), Phone: a.GetPhone(), Lines: a.GetLines(), City: a.GetCity(),
+		Region: a.GetRegion(), PostalCode: a.GetPostalCode(), Country: a.GetCountry()}
+}
+
+func orderToProto(o floor.Order) *pb.Order {
+	out := &pb.Order{Id: o.ID, Channel: o.Channel, Recipient: addressToProto(o.Recipient),
+		State: orderStates[o.State], ReleasedAt: ts(o.ReleasedAt), DueAt: ts(o.DueAt),
+		TaskId: o.TaskID, Picker: o.Picker, UpdatedAt: ts(o.UpdatedAt)}
+	for _, l := range o.Lines {
+		out.Lines = append(out.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
+	}
+	return out
+}
+
+// orderFromProto takes what a client may set; state and times are the
+// server's.
+func orderFromProto(o *pb.Order) floor.Order {
+	out := floor.Order{ID: o.GetId(), Channel: o.GetChannel(), Recipient: addressFromProto(o.GetRecipient())}
+	for _, l := range o.GetLines() {
+		out.Lines = append(out.Lines, floor.OrderLine{SKU: l.GetSku(), Quantity: l.GetQuantity()})
+	}
+	return out
+}
+
+func taskToProto(t floor.Task) *pb.Task {
+	out := &pb.Task{Id: t.ID, Picker: t.Picker, CreatedAt: ts(t.CreatedAt)}
+	for _, o := range t.Orders {
+		out.Orders = append(out.Orders, &pb.TaskOrder{OrderId: o.OrderID, Tote: int32(o.Tote), DueAt: ts(o.DueAt)})
+	}
+	for _, s := range t.Stops {
+		out.Stops = append(out.Stops, &pb.Stop{Bin: s.Bin, Sku: s.SKU, Name: s.Name, Quantity: s.Quantity, OrderId: s.OrderID, Tote: int32(s.Tote)})
+	}
+	return out
+}
+
+var roles = map[floor.Role]pb.Role{
+	floor.RolePicker:     pb.Role_ROLE_PICKER,
+	floor.RolePacker:     pb.Role_ROLE_PACKER,
+	floor.RoleSupervisor: pb.Role_ROLE_SUPERVISOR,
+	floor.RoleAdmin:      pb.Role_ROLE_ADMIN,
+}
+
+func roleFromProto(r pb.Role) (floor.Role, bool) {
+	for k, v := range roles {
+		if v == r {
+			return k, true
+		}
+	}
+	return floor.RoleUnspecified, false
+}
+
+func formatFromProto(f pb.ImportFormat) (floor.ImportFormat, bool) {
+	switch f {
+	case pb.ImportFormat_IMPORT_FORMAT_JSON:
+		return floor.ImportJSON, true
+	case pb.ImportFormat_IMPORT_FORMAT_CSV:
+		return floor.ImportCSV, true
+	}
+	return floor.ImportUnspecified, false
+}

@@ -1,0 +1,108 @@
+package rpc
+
+import (
+	"context"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+type orderService struct {
+	*Server
+	pb.UnimplementedOrderServiceServer
+}
+
+func (s orderService) SubmitOrder(_ context.Context, req *pb.SubmitOrderRequest) (*pb.SubmitOrderResponse, error) {
+	const op = "submit order"
+	if req.GetOrder() == nil {
+		return nil, floor.Invalid(op, []floor.Violation{{Field: "order", Description: "required"}})
+	}
+	o := orderFromProto(req.GetOrder())
+	if err := floor.ValidateOrder(o, "order").Err(op); err != nil {
+		return nil, err
+	}
+	res, err := s.store.SubmitOrders([]floor.Order{o}, false)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.SubmitOrderResponse{Order: orderToProto(res[0].Order), Created: res[0].Created}, nil
+}
+
+func (s orderService) ImportOrders(_ context.Context, req *pb.ImportOrdersRequest) (*pb.ImportOrdersResponse, error) {
+	const op = "import orders"
+	format, ok := formatFromProto(req.GetFormat())
+	if !ok {
+		return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: "set IMPORT_FORMAT_JSON or IMPORT_FORMAT_CSV"}})
+	}
+	orders, err := floor.ParseOrders(req.GetData(), format)
+	if err != nil {
+		return nil, prefixViolations(err, "data")
+	}
+	res, err := s.store.SubmitOrders(orders, req.GetDryRun())
+	if err != nil {
+		return nil, prefixViolations(err, "data")
+	}
+	resp := &pb.ImportOrdersResponse{}
+	for _, r := range res {
+		if r.Created {
+			resp.Created++
+		} else {
+			resp.Duplicates++
+		}
+	}
+	return resp, nil
+}
+
+func (s orderService) GetOrder(_ context.Context, req *pb.GetOrderRequest) (*pb.GetOrderResponse, error) {
+	var vs floor.Violations
+	required(&vs, "id", req.GetId())
+	if err := vs.Err("get order"); err != nil {
+		return nil, err
+	}
+	o, err := s.store.Order(req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetOrderResponse{Order: orderToProto(o)}, nil
+}
+
+func (s orderService) ListOrders(_ context.Context, req *pb.ListOrdersRequest) (*pb.ListOrdersResponse, error) {
+	var vs floor.Violations
+	var states []floor.OrderState
+	for i, st := range req.GetStates() {
+		fs, ok := stateFromProto(st)
+		if !ok {
+			vs.Add("states", "states[%d]: unknown state %v", i, st)
+		}
+		states = append(states, fs)
+	}
+	limit, after := page(req.GetPageSize(), req.GetPageToken(), &vs)
+	if err := vs.Err("list orders"); err != nil {
+		return nil, err
+	}
+	orders, next, err := s.store.ListOrders(states, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListOrdersResponse{}
+	if next != "" {
+		resp.NextPageToken = pageToken(next)
+	}
+	for _, o := range orders {
+		resp.Orders = append(resp.Orders, orderToProto(o))
+	}
+	return resp, nil
+}
+
+func (s orderService) CancelOrder(_ context.Context, req *pb.CancelOrderRequest) (*pb.CancelOrderResponse, error) {
+	var vs floor.Violations
+	required(&vs, "id", req.GetId())
+	if err := vs.Err("cancel order"); err != nil {
+		return nil, err
+	}
+	o, err := s.store.CancelOrder(req.GetId(), req.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CancelOrderResponse{Order: orderToProto(o)}, nil
+}

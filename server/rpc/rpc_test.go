@@ -1,0 +1,231 @@
+package rpc
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+type fixedClock struct{ t time.Time }
+
+func (c *fixedClock) Now() time.Time { return c.t }
+
+// env is a real server on a loopback port over a real data file, with one
+// token per role.
+type env struct {
+	store  *store.Store
+	conn   *grpc.ClientConn
+	tokens map[floor.Role]string
+	clock  *fixedClock
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	clock := &fixedClock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
+	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), store.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := grpc.NewServer(api.ServerOptions()...)
+	api.Register(g)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go g.Serve(lis)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(64<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn.Close()
+		g.Stop()
+		if err := st.Check(); err != nil {
+			t.Errorf("consistency check: %v", err)
+		}
+		st.Close()
+	})
+	e := &env{store: st, conn: conn, tokens: map[floor.Role]string{}, clock: clock}
+	for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin} {
+		tok, err := st.CreateToken(r.String()+"-1", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[r] = tok
+	}
+	return e
+}
+
+// as returns a context carrying the token of a user with role.
+func (e *env) as(role floor.Role) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+e.tokens[role])
+}
+
+// methods lists every RPC of the pickpack.v1 services.
+func methods(t *testing.T) []protoreflect.MethodDescriptor {
+	var out []protoreflect.MethodDescriptor
+	protoregistry.GlobalFiles.RangeFilesByPackage("pickpack.v1", func(fd protoreflect.FileDescriptor) bool {
+		for i := 0; i < fd.Services().Len(); i++ {
+			sd := fd.Services().Get(i)
+			for j := 0; j < sd.Methods().Len(); j++ {
+				out = append(out, sd.Methods().Get(j))
+			}
+		}
+		return true
+	})
+	if len(out) < 15 {
+		t.Fatalf("found only %d methods", len(out))
+	}
+	return out
+}
+
+func fullName(m protoreflect.MethodDescriptor) string {
+	return "/" + string(m.Parent().FullName()) + "/" + string(m.Name())
+}
+
+func invoke(ctx context.Context, e *env, m protoreflect.MethodDescriptor, req proto.Message) error {
+	if m.IsStreamingClient() || m.IsStreamingServer() {
+		panic("streaming RPCs need their own auth cases: " + fullName(m))
+	}
+	resp := dynamicpb.NewMessage(m.Output())
+	return e.conn.Invoke(ctx, fullName(m), req, resp)
+}
+
+func TestEveryRPCNeedsAValidToken(t *testing.T) {
+	e := newEnv(t)
+	for _, m := range methods(t) {
+		req := dynamicpb.NewMessage(m.Input())
+		for name, ctx := range map[string]context.Context{
+			"no token":   context.Background(),
+			"bad token":  metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer pp_forged"),
+			"not bearer": metadata.AppendToOutgoingContext(context.Background(), "authorization", e.tokens[floor.RoleAdmin]),
+		} {
+			if got := status.Code(invoke(ctx, e, m, req)); got != codes.Unauthenticated {
+				t.Errorf("%s with %s: %v, want Unauthenticated", fullName(m), name, got)
+			}
+		}
+	}
+	// A revoked token stops working at once.
+	if _, err := e.store.RevokeTokens("picker-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})
+	if status.Code(err) != codes.Unauthenticated {
+		t.Errorf("revoked token: %v", err)
+	}
+}
+
+func TestEveryRPCRefusesWrongRoles(t *testing.T) {
+	e := newEnv(t)
+	for _, m := range methods(t) {
+		wrong := 0
+		for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor} {
+			if roleAllowed(fullName(m), r) {
+				continue
+			}
+			wrong++
+			err := invoke(e.as(r), e, m, dynamicpb.NewMessage(m.Input()))
+			if status.Code(err) != codes.PermissionDenied {
+				t.Errorf("%s as %s: %v, want PermissionDenied", fullName(m), r, err)
+			}
+		}
+		if wrong == 0 {
+			t.Errorf("%s is open to every role", fullName(m))
+		}
+	}
+}
+
+// malformed holds, for every RPC whose request has fields, a request that
+// is wrong, and the field the violation must name.
+var malformed = map[string]struct {
+	req   proto.Message
+	field string
+}{
+	pb.WarehouseService_ImportBinMap_FullMethodName: {&pb.ImportBinMapRequest{Data: []byte(`{"warehouse": "W", "cross_aisles": [0]}`)}, "data: "},
+	pb.WarehouseService_ImportSkus_FullMethodName:   {&pb.ImportSkusRequest{Data: []byte("sku,name\n")}, "format"},
+	pb.WarehouseService_GetSku_FullMethodName:       {&pb.GetSkuRequest{}, "key"},
+	pb.WarehouseService_ListStock_FullMethodName:    {&pb.ListStockRequest{PageToken: "%%%"}, "page_token"},
+	pb.WarehouseService_AdjustStock_FullMethodName:  {&pb.AdjustStockRequest{Bin: "A-01-001-1", Sku: "S1", Reason: "count"}, "delta"},
+	pb.OrderService_SubmitOrder_FullMethodName:      {&pb.SubmitOrderRequest{Order: &pb.Order{Id: "O1"}}, "order.lines"},
+	pb.OrderService_ImportOrders_FullMethodName:     {&pb.ImportOrdersRequest{Data: []byte("{"), Format: pb.ImportFormat_IMPORT_FORMAT_JSON}, "data: "},
+	pb.OrderService_GetOrder_FullMethodName:         {&pb.GetOrderRequest{}, "id"},
+	pb.OrderService_ListOrders_FullMethodName:       {&pb.ListOrdersRequest{PageSize: -1}, "page_size"},
+	pb.OrderService_CancelOrder_FullMethodName:      {&pb.CancelOrderRequest{Id: "bad\x01id"}, "id"},
+	pb.PickService_GetTask_FullMethodName:           {&pb.GetTaskRequest{}, "id"},
+	pb.AuthService_CreateToken_FullMethodName:       {&pb.CreateTokenRequest{User: "Ann Smith", Role: pb.Role_ROLE_PICKER}, "user"},
+	pb.AuthService_RevokeToken_FullMethodName:       {&pb.RevokeTokenRequest{}, "user"},
+}
+
+func TestEveryRPCRejectsMalformedRequests(t *testing.T) {
+	e := newEnv(t)
+	for _, m := range methods(t) {
+		name := fullName(m)
+		tc, ok := malformed[name]
+		if !ok {
+			if m.Input().Fields().Len() > 0 {
+				t.Errorf("%s has request fields but no malformed case", name)
+			}
+			continue // nothing in an empty request can be malformed
+		}
+		err := invoke(e.as(floor.RoleAdmin), e, m, tc.req)
+		st := status.Convert(err)
+		if st.Code() != codes.InvalidArgument {
+			t.Errorf("%s: %v, want InvalidArgument", name, err)
+			continue
+		}
+		var fields []string
+		for _, d := range st.Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok {
+				for _, v := range br.GetFieldViolations() {
+					fields = append(fields, v.GetField())
+					if v.GetDescription() == "" {
+						t.Errorf("%s: violation of %s has no description", name, v.GetField())
+					}
+				}
+			}
+		}
+		if !containsPrefix(fields, tc.field) {
+			t.Errorf("%s: violations name %q, want one starting %q", name, fields, tc.field)
+		}
+	}
+}
+
+func containsPrefix(list []string, prefix string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestOversizeRequestIsRefused(t *testing.T) {
+	e := newEnv(t)
+	_, err := pb.NewWarehouseServiceClient(e.conn).ImportBinMap(e.as(floor.RoleAdmin),
+		&pb.ImportBinMapRequest{Data: make([]byte, MaxRequestBytes+1)})
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("oversize import: %v, want ResourceExhausted", err)
+	}
+}

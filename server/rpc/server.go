@@ -1,0 +1,69 @@
+package rpc
+
+import (
+	"log/slog"
+
+	"google.golang.org/grpc"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+// MaxRequestBytes bounds every request. Imports of whole files are the
+// largest messages; 16 MiB holds a bin map of ~200,000 bins or a SKU file
+// of ~50,000 rows, and larger requests are refused with ResourceExhausted
+// before they reach a handler.
+const MaxRequestBytes = 16 << 20
+
+// Store is what the services need from the state. *store.Store implements
+// it; the interface keeps the services free of bbolt and lets another
+// backend take its place.
+type Store interface {
+	Authenticator
+	ImportBinMap(m *floor.BinMap, dry bool) (store.BinMapChange, error)
+	BinMap() (*floor.BinMap, error)
+	PutSKUs(skus []floor.SKU, dry bool) error
+	SKU(id string) (floor.SKU, error)
+	SKUByBarcode(code string) (floor.SKU, error)
+	ListStock(f store.StockFilter, after string, limit int) ([]floor.StockLevel, string, error)
+	AdjustStock(adjs ...store.StockAdjustment) ([]floor.StockLevel, error)
+	SubmitOrders(orders []floor.Order, dry bool) ([]store.Submitted, error)
+	Order(id string) (floor.Order, error)
+	ListOrders(states []floor.OrderState, after string, limit int) ([]floor.Order, string, error)
+	CancelOrder(id, reason string) (floor.Order, error)
+	NextTask(picker string) (*floor.Task, bool, error)
+	Task(id string) (floor.Task, error)
+	CreateToken(user string, role floor.Role) (string, error)
+	RevokeTokens(user string) (int, error)
+	Users() ([]store.UserInfo, error)
+}
+
+// Server implements the pickpack.v1 services over a Store.
+type Server struct {
+	store Store
+	log   *slog.Logger
+}
+
+// New returns the services over st, logging to log.
+func New(st Store, log *slog.Logger) *Server {
+	return &Server{store: st, log: log}
+}
+
+// ServerOptions are the grpc.Server options the services rely on: the
+// authenticating interceptors and the request size limit.
+func (s *Server) ServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(s.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.streamInterceptor),
+		grpc.MaxRecvMsgSize(MaxRequestBytes),
+	}
+}
+
+// Register adds every pickpack.v1 service to g.
+func (s *Server) Register(g *grpc.Server) {
+	pb.RegisterWarehouseServiceServer(g, warehouseService{Server: s})
+	pb.RegisterOrderServiceServer(g, orderService{Server: s})
+	pb.RegisterPickServiceServer(g, pickService{Server: s})
+	pb.RegisterAuthServiceServer(g, authService{Server: s})
+}

@@ -1,0 +1,140 @@
+package rpc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+type warehouseService struct {
+	*Server
+	pb.UnimplementedWarehouseServiceServer
+}
+
+func (s warehouseService) ImportBinMap(_ context.Context, req *pb.ImportBinMapRequest) (*pb.ImportBinMapResponse, error) {
+	m, err := floor.ParseBinMap(req.GetData())
+	if err != nil {
+		return nil, prefixViolations(err, "data")
+	}
+	ch, err := s.store.ImportBinMap(m, req.GetDryRun())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ImportBinMapResponse{Bins: int32(ch.Bins), Added: int32(ch.Added), Removed: int32(ch.Removed), Moved: int32(ch.Moved)}, nil
+}
+
+// prefixViolations points the violations of a parsed file at the request
+// field that carried it, e.g. "data: bins[3].aisle".
+func prefixViolations(err error, field string) error {
+	if fe, ok := err.(*floor.Error); ok {
+		for i := range fe.Violations {
+			fe.Violations[i].Field = field + ": " + fe.Violations[i].Field
+		}
+	}
+	return err
+}
+
+func (s warehouseService) GetBinMap(context.Context, *pb.GetBinMapRequest) (*pb.GetBinMapResponse, error) {
+	m, err := s.store.BinMap()
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetBinMapResponse{BinMap: binMapToProto(m)}, nil
+}
+
+func (s warehouseService) ImportSkus(_ context.Context, req *pb.ImportSkusRequest) (*pb.ImportSkusResponse, error) {
+	const op = "import SKUs"
+	format, ok := formatFromProto(req.GetFormat())
+	if !ok {
+		return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: "set IMPORT_FORMAT_JSON or IMPORT_FORMAT_CSV"}})
+	}
+	skus, err := floor.ParseSKUs(req.GetData(), format)
+	if err != nil {
+		return nil, prefixViolations(err, "data")
+	}
+	if err := s.store.PutSKUs(skus, req.GetDryRun()); err != nil {
+		return nil, err
+	}
+	resp := &pb.ImportSkusResponse{Imported: int32(len(skus))}
+	for _, sku := range skus {
+		if len(sku.Missing) > 0 {
+			resp.Incomplete = append(resp.Incomplete, &pb.ImportProblem{Field: sku.ID,
+				Description: "missing " + strings.Join(sku.Missing, ", ")})
+		}
+	}
+	return resp, nil
+}
+
+func (s warehouseService) GetSku(_ context.Context, req *pb.GetSkuRequest) (*pb.GetSkuResponse, error) {
+	var sku floor.SKU
+	var err error
+	switch key := req.GetKey().(type) {
+	case *pb.GetSkuRequest_Id:
+		sku, err = s.store.SKU(key.Id)
+	case *pb.GetSkuRequest_Barcode:
+		sku, err = s.store.SKUByBarcode(key.Barcode)
+	default:
+		err = floor.Invalid("get SKU", []floor.Violation{{Field: "key", Description: "set id or barcode"}})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetSkuResponse{Sku: skuToProto(sku)}, nil
+}
+
+func (s warehouseService) ListStock(_ context.Context, req *pb.ListStockRequest) (*pb.ListStockResponse, error) {
+	var vs floor.Violations
+	limit, after := page(req.GetPageSize(), req.GetPageToken(), &vs)
+	if err := vs.Err("list stock"); err != nil {
+		return nil, err
+	}
+	levels, next, err := s.store.ListStock(store.StockFilter{Bin: req.GetBin(), SKU: req.GetSku()}, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListStockResponse{}
+	if next != "" {
+		resp.NextPageToken = pageToken(next)
+	}
+	for _, l := range levels {
+		resp.Levels = append(resp.Levels, levelToProto(l))
+	}
+	return resp, nil
+}
+
+func (s warehouseService) AdjustStock(_ context.Context, req *pb.AdjustStockRequest) (*pb.AdjustStockResponse, error) {
+	var vs floor.Violations
+	required(&vs, "bin", req.GetBin())
+	required(&vs, "sku", req.GetSku())
+	required(&vs, "reason", req.GetReason())
+	if req.GetDelta() == 0 {
+		vs.Add("delta", "must not be zero")
+	}
+	if err := vs.Err("adjust stock"); err != nil {
+		return nil, err
+	}
+	levels, err := s.store.AdjustStock(store.StockAdjustment{Bin: req.GetBin(), SKU: req.GetSku(), Delta: req.GetDelta(), Reason: req.GetReason()})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.AdjustStockResponse{Level: levelToProto(levels[0])}, nil
+}
+
+// maxIDLen bounds every identifier a client sends.
+const maxIDLen = 64
+
+// required records a violation when an identifier field is empty or absurd.
+func required(vs *floor.Violations, field, value string) {
+	switch {
+	case value == "":
+		vs.Add(field, "required")
+	case len(value) > maxIDLen:
+		vs.Add(field, "longer than %d bytes", maxIDLen)
+	case strings.ContainsFunc(value, func(r rune) bool { return r < ' ' || r == 0x7f }):
+		vs.Add(field, "contains control characters: %s", fmt.Sprintf("%q", value))
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+// errUsage marks errors whose message is a usage text.
+var errUsage = errors.New("usage")
+
+// Run runs one command line (without the program name) until ctx ends.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr)
+	case "token":
+		return tokenCmd(args, stdout, stderr)
+	case "import":
+		return importCmd(args, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  server [serve] [--addr 127.0.0.1:7070] [--data DIR] [--demo] [--tls-cert F --tls-key F]
+  server token create --user NAME --role picker|packer|supervisor|admin [--data DIR]
+  server import binmap|skus|orders FILE [--format json|csv] [--dry-run] [--data DIR]
+Run "server COMMAND -h" for a command's flags.
+`
+
+// dataFlags are shared by every command that opens the data file.
+type dataFlags struct {
+	dir string
+	sla time.Duration
+	// channelSLAs holds "channel=duration" pairs.
+	channelSLAs slaFlag
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.dir, "data", "data", "directory of the data file (pickpack.db)")
+	fs.DurationVar(&d.sla, "sla", floor.DefaultSLA, "pick-pack-handoff target from release to handoff")
+	d.channelSLAs = slaFlag{}
+	fs.Var(d.channelSLAs, "channel-sla", "per-channel target as CHANNEL=DURATION, e.g. express=10m (repeatable)")
+}
+
+func (d *dataFlags) open(clock floor.Clock) (*store.Store, error) {
+	return store.Open(filepath.Join(d.dir, "pickpack.db"), store.Options{Clock: clock,
+		SLAs: floor.SLAs{Default: d.sla, PerChannel: d.channelSLAs}})
+}
+
+// slaFlag collects channel=duration pairs.
+type slaFlag map[string]time.Duration
+
+func (f slaFlag) String() string { return fmt.Sprint(map[string]time.Duration(f)) }
+
+func (f slaFlag) Set(s string) error {
+	ch, d, ok := strings.Cut(s, "=")
+	dur, err := time.ParseDuration(d)
+	if !ok || ch == "" || err != nil || dur <= 0 {
+		return fmt.Errorf("want CHANNEL=DURATION like express=10m, got %q", s)
+	}
+	f[ch] = dur
+	return nil
+}
+
+// parseFlags parses args, keeping flag's own messages on stderr.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %w", fs.Name(), err)
+	}
+	return nil
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+// server is a Run in the background with its stdout read line by line.
+type server struct {
+	addr   string
+	tokens map[string]string // role -> token, from the demo's printout
+	lines  chan string
+	done   chan error
+	stop   context.CancelFunc
+}
+
+// startServer runs Run(args) until the test ends and waits until it serves.
+func startServer(t *testing.T, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	s := &server{tokens: map[string]string{}, lines: make(chan string, 100), done: make(chan error, 1), stop: cancel}
+	go func() {
+		s.done <- Run(ctx, args, w, io.Discard)
+		w.Close()
+	}()
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+		close(s.lines)
+	}()
+	for line := range s.lines {
+		if f := strings.Fields(line); len(f) == 3 && strings.HasPrefix(f[2], "pp_") {
+			s.tokens[f[0]] = f[2]
+		}
+		if addr, ok := strings.CutPrefix(line, "pickpack serving gRPC on "); ok {
+			s.addr = addr
+			break
+		}
+	}
+	if s.addr == "" {
+		t.Fatalf("server did not start: %v", <-s.done)
+	}
+	go func() {
+		for range s.lines { // keep the pipe flowing
+		}
+	}()
+	t.Cleanup(func() { s.shutdown(t) })
+	return s
+}
+
+func (s *server) shutdown(t *testing.T) {
+	if s.stop == nil {
+		return
+	}
+	s.stop()
+	s.stop = nil
+	if err := <-s.done; err != nil {
+		t.Errorf("Run returned %v after shutdown", err)
+	}
+}
+
+func (s *server) dial(t *testing.T) *grpc.ClientConn {
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func bearer(token string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+}
+
+func TestDemoServerServesAndSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--addr", "127.0.0.1:0", "--data", dir, "--demo", "--demo-every", "0"}
+	s := startServer(t, args...)
+	for _, role := range []string{"picker", "packer", "supervisor", "admin"} {
+		if s.tokens[role] == "" {
+			t.Errorf("no demo token printed for %s", role)
+		}
+	}
+	conn := s.dial(t)
+	ctx := context.Background()
+
+	h, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("health: %v, %v", h, err)
+	}
+
+	rc, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}})
+	resp, err := rc.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.CloseSend() // an open stream would hold up the graceful shutdown below
+	var services []string
+	for _, svc := range resp.GetListServicesResponse().GetService() {
+		services = append(services, svc.GetName())
+	}
+	for _, want := range []string{"pickpack.v1.WarehouseService", "pickpack.v1.OrderService", "pickpack.v1.PickService", "pickpack.v1.AuthService"} {
+		if !strings.Contains(strings.Join(services, " "), want) {
+			t.Errorf("reflection lists %v, missing %s", services, want)
+		}
+	}
+
+	admin := bearer(s.tokens["admin"])
+	bm, err := pb.NewWarehouseServiceClient(conn).GetBinMap(admin, &pb.GetBinMapRequest{})
+	if err != nil || len(bm.GetBinMap().GetBins()) < 1000 || len(bm.GetBinMap().GetCrossAisles()) < 3 {
+		t.Errorf("demo bin map: %d bins, %d cross aisles, %v", len(bm.GetBinMap().GetBins()), len(bm.GetBinMap().GetCrossAisles()), err)
+	}
+	list, err := pb.NewOrderServiceClient(conn).ListOrders(admin, &pb.ListOrdersRequest{})
+	if err != nil || len(list.GetOrders()) != demoInitialOrders || list.GetOrders()[0].GetId() != "DEMO-0001" {
+		t.Fatalf("demo orders: %d, %v", len(list.GetOrders()), err)
+	}
+	task, err := pb.NewPickServiceClient(conn).NextTask(bearer(s.tokens["picker"]), &pb.NextTaskRequest{})
+	if err != nil || task.GetTask().GetOrders()[0].GetOrderId() != "DEMO-0001" {
+		t.Fatalf("demo picker's first task: %v, %v", task, err)
+	}
+	s.shutdown(t)
+
+	// Same data directory: everything is still there, nothing doubled, and
+	// the old tokens still work.
+	s2 := startServer(t, args...)
+	conn2 := s2.dial(t)
+	o, err := pb.NewOrderServiceClient(conn2).GetOrder(admin, &pb.GetOrderRequest{Id: "DEMO-0001"})
+	if err != nil || o.GetOrder().GetState() != pb.OrderState_ORDER_STATE_ASSIGNED {
+		t.Errorf("DEMO-0001 after restart: %v, %v", o, err)
+	}
+	list, _ = pb.NewOrderServiceClient(conn2).ListOrders(admin, &pb.ListOrdersRequest{States: []pb.OrderState{pb.OrderState_ORDER_STATE_QUEUED}})
+	if len(list.GetOrders()) != demoInitialOrders || list.GetOrders()[len(list.GetOrders())-1].GetId() != "DEMO-0041" {
+		t.Errorf("queued after restart: %d orders", len(list.GetOrders()))
+	}
+}
+
+func TestTokenCommandBootstrapsAnAdmin(t *testing.T) {
+	dir := t.TempDir()
+	var out strings.Builder
+	if err := Run(context.Background(), []string{"token", "create", "--data", dir, "--user", "root", "--role", "admin"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(token, "pp_") {
+		t.Fatalf("token = %q", token)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, "pickpack.db"))
+	if strings.Contains(string(raw), token) {
+		t.Error("the data file holds the token in clear")
+	}
+	s := startServer(t, "--addr", "127.0.0.1:0", "--data", dir)
+	users, err := pb.NewAuthServiceClient(s.dial(t)).ListUsers(bearer(token), &pb.ListUsersRequest{})
+	if err != nil || len(users.GetUsers()) != 1 || users.GetUsers()[0].GetName() != "root" {
+		t.Errorf("ListUsers with the bootstrap token: %v, %v", users, err)
+	}
+	// While the server runs, the CLI is refused with a clear message.
+	err = Run(context.Background(), []string{"token", "create", "--data", dir, "--user", "ann", "--role", "picker"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "in use by another running server") {
+		t.Errorf("token create while serving: %v", err)
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	var out strings.Builder
+	err := Run(context.Background(), []string{"import", "binmap", "rpc/testdata/binmap.json", "--data", dir}, &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "7 bins (7 added") {
+		t.Errorf("import binmap: %q, %v", out.String(), err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"warehouse":"X","depot":{"x":0,"y":5},"cross_aisles":[0,10],"aisles":[{"id":"01","x":0}],"bins":[{"code":"A-01-001-1","aisle":"02","y":1}]}`), 0o600)
+	err = Run(context.Background(), []string{"import", "binmap", bad, "--data", dir}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "depot") || !strings.Contains(err.Error(), "A-01-001-1") {
+		t.Errorf("bad bin map: %v", err)
+	}
+	st, err := store.Open(filepath.Join(dir, "pickpack.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if m, err := st.BinMap(); err != nil || m.Warehouse != "EX" {
+		t.Errorf("stored map after a rejected import: %v, %v", m, err)
+	}
+}
+
+func TestServeRefusals(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"plaintext off loopback", []string{"--addr", "0.0.0.0:0"}, "refusing plaintext"},
+		{"half TLS", []string{"--tls-cert", "x.pem"}, "go together"},
+		{"missing cert", []string{"--tls-cert", "x.pem", "--tls-key", "y.pem"}, "TLS"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{}, tt.args...)
+			if tt.name != "unknown command" {
+				args = append(args, "--data", t.TempDir())
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := Run(ctx, args, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Run(%v) = %v, want an error with %q", args, err, tt.want)
+			}
+		})
+	}
+}

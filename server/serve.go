@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/rpc"
+)
+
+// drainTimeout bounds how long in-flight calls may finish after a signal.
+const drainTimeout = 10 * time.Second
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var d dataFlags
+	d.register(fs)
+	addr := fs.String("addr", "127.0.0.1:7070", "gRPC listen address")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
+	tlsKey := fs.String("tls-key", "", "TLS key file (PEM)")
+	allowPlaintext := fs.Bool("allow-plaintext", false, "serve without TLS on a non-loopback address (tokens travel in clear)")
+	demoFlag := fs.Bool("demo", false, "load the built-in demo warehouse, create one user per role and print their tokens")
+	demoEvery := fs.Duration("demo-every", 20*time.Second, "with --demo, how often a new demo order arrives (0: never)")
+	logFormat := fs.String("log-format", "text", "text or json")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	log := newLogger(*logFormat, stderr)
+
+	creds, err := transportCredentials(*addr, *tlsCert, *tlsKey, *allowPlaintext)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return err
+	}
+	st, err := d.open(floor.SystemClock{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if *demoFlag {
+		if err := loadDemo(ctx, st, log, stdout, *demoEvery); err != nil {
+			return err
+		}
+	}
+
+	lis, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	api := rpc.New(st, log)
+	opts := append(api.ServerOptions(), grpc.Creds(creds))
+	g := grpc.NewServer(opts...)
+	api.Register(g)
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(g, hs)
+	reflection.Register(g)
+
+	errc := make(chan error, 1)
+	go func() { errc <- g.Serve(lis) }()
+	log.Info("serving gRPC", "addr", lis.Addr().String(), "data", st.Path(), "tls", *tlsCert != "")
+	fmt.Fprintf(stdout, "pickpack serving gRPC on %s\n", lis.Addr())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining calls")
+	hs.Shutdown() // health answers NOT_SERVING while calls drain
+	drained := make(chan struct{})
+	go func() { g.GracefulStop(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(drainTimeout):
+		log.Warn("drain timed out; closing remaining calls")
+		g.Stop()
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// transportCredentials refuses plaintext where tokens would cross a network:
+// only loopback addresses may go without TLS unless explicitly allowed.
+func transportCredentials(addr, cert, key string, allowPlaintext bool) (credentials.TransportCredentials, error) {
+	if (cert == "") != (key == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if cert != "" {
+		c, err := credentials.NewServerTLSFromFile(cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
+		return c, nil
+	}
+	if !allowPlaintext && !loopback(addr) {
+		return nil, fmt.Errorf("refusing plaintext on %s: give --tls-cert and --tls-key, or --allow-plaintext on a trusted network", addr)
+	}
+	return insecureCreds(), nil
+}
+
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
