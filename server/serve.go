@@ -35,10 +35,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoFlag := fs.Bool("demo", false, "load the built-in demo warehouse, create one user per role and print their tokens")
 	demoEvery := fs.Duration("demo-every", 20*time.Second, "with --demo, how often a new demo order arrives (0: never)")
 	logFormat := fs.String("log-format", "text", "text or json")
+	var logLevel slog.Level
+	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	log := newLogger(*logFormat, stderr)
+	log := newLogger(*logFormat, logLevel, stderr)
 
 	creds, err := transportCredentials(*addr, *tlsCert, *tlsKey, *allowPlaintext)
 	if err != nil {
@@ -95,11 +97,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func newLogger(format string, w io.Writer) *slog.Logger {
+func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // transportCredentials refuses plaintext where tokens would cross a network:

@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -84,8 +85,12 @@ func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	resp, err := handler(ctx, req)
-	return resp, toStatus(ctx, s.log, info.FullMethod, err)
+	err = toStatus(ctx, s.log, info.FullMethod, err)
+	s.log.DebugContext(ctx, "rpc", "method", info.FullMethod, "user", caller(ctx).Name,
+		"code", status.Code(err).String(), "ms", float64(time.Since(start).Microseconds())/1000)
+	return resp, err
 }
 
 type authedStream struct {
