@@ -34,9 +34,6 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil && kind != "binmap" {
 		return err
 	}
-	if err := os.MkdirAll(d.dir, 0o700); err != nil {
-		return err
-	}
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,7 +60,11 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.Var(d.channelSLAs, "channel-sla", "per-channel target as CHANNEL=DURATION, e.g. express=10m (repeatable)")
 }
 
+// open opens (or creates, with its directory) the data file.
 func (d *dataFlags) open(clock floor.Clock) (*store.Store, error) {
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return nil, err
+	}
 	return store.Open(filepath.Join(d.dir, "pickpack.db"), store.Options{Clock: clock,
 		SLAs: floor.SLAs{Default: d.sla, PerChannel: d.channelSLAs}})
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"time"
 
 	"google.golang.org/grpc"
@@ -44,9 +43,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	creds, err := transportCredentials(*addr, *tlsCert, *tlsKey, *allowPlaintext)
 	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return err
 	}
 	st, err := d.open(floor.SystemClock{})

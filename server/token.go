@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/pickpack/pickpack/server/floor"
 )
@@ -30,9 +29,6 @@ func tokenCmd(args []string, stdout, stderr io.Writer) error {
 	role, ok := floor.ParseRole(*roleName)
 	if !ok {
 		return fmt.Errorf("--role must be picker, packer, supervisor or admin, got %q", *roleName)
-	}
-	if err := os.MkdirAll(d.dir, 0o700); err != nil {
-		return err
 	}
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {

@@ -106,7 +106,7 @@ func idProblem(id string) string {
 	}
 	for i, r := range []rune(id) {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return fmt.Sprintf("%q: character %d is %q; ids may not contain whitespace or control characters", id, i+1, r)
+			return fmt.Sprintf("%q: character %d is %q; ids may not contain whitespace or control characters", id, i+1, string(r))
 		}
 	}
 	return ""
@@ -120,7 +120,7 @@ func textProblem(s string) string {
 	}
 	for i, r := range []rune(s) {
 		if unicode.IsControl(r) {
-			return fmt.Sprintf("character %d is the control character %q", i+1, r)
+			return fmt.Sprintf("character %d is the control character %q", i+1, string(r))
 		}
 	}
 	return ""

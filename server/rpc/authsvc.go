@@ -19,7 +19,7 @@ func (s authService) CreateToken(ctx context.Context, req *pb.CreateTokenRequest
 	if err := floor.ValidateUserName(req.GetUser()); err != nil {
 		vs.Add("user", "%v", err)
 	}
-	role, ok := roleFromProto(req.GetRole())
+	role, ok := keyOf(roles, req.GetRole())
 	if !ok {
 		vs.Add("role", "set one of ROLE_PICKER, ROLE_PACKER, ROLE_SUPERVISOR, ROLE_ADMIN")
 	}

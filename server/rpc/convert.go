@@ -61,13 +61,15 @@ var orderStates = map[floor.OrderState]pb.OrderState{
 	floor.StateCancelled: pb.OrderState_ORDER_STATE_CANCELLED,
 }
 
-func stateFromProto(s pb.OrderState) (floor.OrderState, bool) {
-	for k, v := range orderStates {
-		if v == s {
+// keyOf inverts the small conversion maps above.
+func keyOf[K, V comparable](m map[K]V, v V) (K, bool) {
+	for k, mv := range m {
+		if mv == v {
 			return k, true
 		}
 	}
-	return floor.StateUnspecified, false
+	var zero K
+	return zero, false
 }
 
 func addressToProto(a floor.Address) *pb.Address {
@@ -116,15 +118,6 @@ var roles = map[floor.Role]pb.Role{
 	floor.RolePacker:     pb.Role_ROLE_PACKER,
 	floor.RoleSupervisor: pb.Role_ROLE_SUPERVISOR,
 	floor.RoleAdmin:      pb.Role_ROLE_ADMIN,
-}
-
-func roleFromProto(r pb.Role) (floor.Role, bool) {
-	for k, v := range roles {
-		if v == r {
-			return k, true
-		}
-	}
-	return floor.RoleUnspecified, false
 }
 
 func formatFromProto(f pb.ImportFormat) (floor.ImportFormat, bool) {

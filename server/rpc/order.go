@@ -70,7 +70,7 @@ func (s orderService) ListOrders(_ context.Context, req *pb.ListOrdersRequest) (
 	var vs floor.Violations
 	var states []floor.OrderState
 	for i, st := range req.GetStates() {
-		fs, ok := stateFromProto(st)
+		fs, ok := keyOf(orderStates, st)
 		if !ok {
 			vs.Add("states", "states[%d]: unknown state %v", i, st)
 		}
