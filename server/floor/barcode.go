@@ -96,10 +96,10 @@ func gtinCheckDigit(digits string) byte {
 	return byte('0' + (10-sum%10)%10)
 }
 
-// barcodeKey is what makes two barcodes the same code: a UPC-A is the EAN-13
+// Key is what makes two barcodes the same code: a UPC-A is the EAN-13
 // with a leading zero, and scanners report either, so GTINs compare padded
 // to 14 digits.
-func barcodeKey(b Barcode) string {
+func (b Barcode) Key() string {
 	if b.Kind == BarcodeInternal || b.Kind == BarcodeUnknown {
 		return "internal:" + b.Code
 	}

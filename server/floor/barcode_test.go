@@ -74,12 +74,12 @@ func TestGTINCheckDigit(t *testing.T) {
 func TestBarcodeKeyUPCEqualsEAN(t *testing.T) {
 	upc, _ := ParseBarcode("036000291452")
 	ean, _ := ParseBarcode("0036000291452")
-	if barcodeKey(upc) != barcodeKey(ean) {
-		t.Errorf("keys %q and %q differ; a scanner reports this UPC-A either way", barcodeKey(upc), barcodeKey(ean))
+	if upc.Key() != ean.Key() {
+		t.Errorf("keys %q and %q differ; a scanner reports this UPC-A either way", upc.Key(), ean.Key())
 	}
 	internal, _ := ParseBarcode("00036000291452")
-	if barcodeKey(internal) == barcodeKey(ean) {
-		t.Errorf("internal 14-digit code shares key %q with a GTIN", barcodeKey(ean))
+	if internal.Key() == ean.Key() {
+		t.Errorf("internal 14-digit code shares key %q with a GTIN", ean.Key())
 	}
 }
 

@@ -50,7 +50,7 @@ func ParseSKUs(data []byte, format ImportFormat) ([]SKU, error) {
 			ids[s.ID] = r.at
 		}
 		for _, b := range s.Barcodes {
-			k := barcodeKey(b)
+			k := b.Key()
 			if first, dup := codes[k]; !dup {
 				codes[k] = r.at
 			} else if first != r.at { // twice on one SKU is validateSKU's to report
@@ -179,7 +179,7 @@ func validateSKU(s SKU, at string, vs *Violations) {
 	seen := map[string]bool{}
 	for i, b := range s.Barcodes {
 		got, p := parseBarcode(b.Code)
-		switch k := barcodeKey(got); {
+		switch k := got.Key(); {
 		case p != "":
 			vs.addOnce(f(fmt.Sprintf("barcodes[%d]", i)), "%s", p)
 		case got.Kind != b.Kind:

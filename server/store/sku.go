@@ -18,9 +18,9 @@ func (s *Store) PutSKUs(skus []floor.SKU, dry bool) error {
 		var vs floor.Violations
 		for i, sku := range skus {
 			for _, bc := range sku.Barcodes {
-				if owner := codes.Get([]byte(bc.Code)); owner != nil && string(owner) != sku.ID {
+				if owner := codes.Get([]byte(bc.Key())); owner != nil && string(owner) != sku.ID {
 					// An owner replaced in this same import may give it up.
-					if !givesUp(skus, string(owner), bc.Code) {
+					if !givesUp(skus, string(owner), bc.Key()) {
 						vs.Add(fmt.Sprintf("skus[%d] (%s).barcodes", i, sku.ID), "barcode %s already belongs to SKU %s", bc.Code, owner)
 					}
 				}
@@ -36,7 +36,7 @@ func (s *Store) PutSKUs(skus []floor.SKU, dry bool) error {
 			}
 			if ok {
 				for _, bc := range old.Barcodes {
-					if err := codes.Delete([]byte(bc.Code)); err != nil {
+					if err := codes.Delete([]byte(bc.Key())); err != nil {
 						return err
 					}
 				}
@@ -47,7 +47,7 @@ func (s *Store) PutSKUs(skus []floor.SKU, dry bool) error {
 		}
 		for _, sku := range skus { // after all deletions, so swapped codes land right
 			for _, bc := range sku.Barcodes {
-				if err := codes.Put([]byte(bc.Code), []byte(sku.ID)); err != nil {
+				if err := codes.Put([]byte(bc.Key()), []byte(sku.ID)); err != nil {
 					return err
 				}
 			}
@@ -56,14 +56,15 @@ func (s *Store) PutSKUs(skus []floor.SKU, dry bool) error {
 	})
 }
 
-// givesUp reports whether the import replaces SKU id without code.
-func givesUp(skus []floor.SKU, id, code string) bool {
+// givesUp reports whether the import replaces SKU id without the barcode
+// whose key is key.
+func givesUp(skus []floor.SKU, id, key string) bool {
 	for _, s := range skus {
 		if s.ID != id {
 			continue
 		}
 		for _, bc := range s.Barcodes {
-			if bc.Code == code {
+			if bc.Key() == key {
 				return false
 			}
 		}
@@ -84,17 +85,22 @@ func (s *Store) SKU(id string) (floor.SKU, error) {
 	return sku, err
 }
 
-// SKUByBarcode returns the SKU a scanned barcode identifies.
+// SKUByBarcode returns the SKU a scanned barcode identifies. A UPC-A
+// matches its EAN-13 form and back: scanners report either.
 func (s *Store) SKUByBarcode(code string) (floor.SKU, error) {
 	const op = "get SKU by barcode"
 	var sku floor.SKU
 	err := s.view(op, func(tx *bolt.Tx) error {
-		id := tx.Bucket(bucketBarcodes).Get([]byte(code))
+		bc, err := floor.ParseBarcode(code)
+		if err != nil {
+			return &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_BARCODE",
+				Msg: fmt.Sprintf("%q is not a barcode of ours: %v", code, err)}
+		}
+		id := tx.Bucket(bucketBarcodes).Get([]byte(bc.Key()))
 		if id == nil {
 			return &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_BARCODE",
 				Msg: fmt.Sprintf("no SKU has barcode %q", code)}
 		}
-		var err error
 		sku, err = skuByID(tx, op, string(id))
 		return err
 	})

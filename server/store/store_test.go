@@ -221,6 +221,14 @@ func TestPutSKUsBarcodeBelongsToOneSKU(t *testing.T) {
 	if got, err := s.SKUByBarcode("4006381333931"); err != nil || got.ID != "S2" {
 		t.Errorf("SKUByBarcode = %v, %v; want S2", got.ID, err)
 	}
+	// A UPC-A is found by its EAN-13 form too.
+	upc := floor.SKU{ID: "S4", Name: "upc", Barcodes: []floor.Barcode{{Kind: floor.BarcodeUPCA, Code: "036000291452"}}}
+	if err := s.PutSKUs([]floor.SKU{upc}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SKUByBarcode("0036000291452"); err != nil || got.ID != "S4" {
+		t.Errorf("SKUByBarcode(EAN-13 form of a UPC-A) = %v, %v; want S4", got.ID, err)
+	}
 }
 
 func TestAdjustStockNeverNegative(t *testing.T) {
