@@ -1,6 +1,7 @@
 package floor
 
 import (
+	"maps"
 	"sort"
 )
 
@@ -11,18 +12,28 @@ type Reservation struct {
 	Quantity int64
 }
 
-// Allocate decides which bins an order's lines are picked from, given the
-// stock levels of the SKUs involved (keyed by SKU). It prefers one bin that
-// holds the whole line (one stop instead of several) and otherwise splits
-// the line over the bins with most available stock, so that a trip has as
-// few stops as possible. It returns ok=false, with the first line that
-// cannot be covered, when available stock is short; nothing is reserved
-// then, because a task must never promise units that are not there.
-func Allocate(lines []OrderLine, stock map[string][]StockLevel) (res []Reservation, short OrderLine, ok bool) {
-	taken := map[string]int64{} // bin+sku -> units already given to earlier lines
+// Allocator decides which bins orders' lines are picked from, given the
+// stock levels of the SKUs involved (keyed by SKU). Units given to one order
+// are not available to the next, so one Allocator can fill a batch.
+type Allocator struct {
+	Stock map[string][]StockLevel
+	taken map[string]int64 // bin+sku -> units given to earlier lines
+}
+
+// Allocate places one order's lines. It prefers one bin that holds the
+// whole line (one stop instead of several) and otherwise splits the line
+// over the bins with most available stock, so that a trip has as few stops
+// as possible. When available stock is short it returns ok=false with the
+// first line that cannot be covered and takes nothing: a task must never
+// promise units that are not there.
+func (a *Allocator) Allocate(lines []OrderLine) (res []Reservation, short OrderLine, ok bool) {
+	taken := maps.Clone(a.taken)
+	if taken == nil {
+		taken = map[string]int64{}
+	}
 	for _, l := range lines {
-		levels := append([]StockLevel(nil), stock[l.SKU]...)
-		avail := func(s StockLevel) int64 { return s.Available() - taken[s.Bin+"\x00"+s.SKU] }
+		levels := append([]StockLevel(nil), a.Stock[l.SKU]...)
+		avail := func(s StockLevel) int64 { return s.Available() - taken[FamiliarityKey(s.Bin, s.SKU)] }
 		sort.Slice(levels, func(i, j int) bool {
 			ai, aj := avail(levels[i]), avail(levels[j])
 			if ai != aj {
@@ -48,7 +59,7 @@ func Allocate(lines []OrderLine, stock map[string][]StockLevel) (res []Reservati
 				continue
 			}
 			res = append(res, Reservation{Bin: s.Bin, SKU: l.SKU, Quantity: n})
-			taken[s.Bin+"\x00"+s.SKU] += n
+			taken[FamiliarityKey(s.Bin, s.SKU)] += n
 			need -= n
 			if need == 0 {
 				break
@@ -58,6 +69,7 @@ func Allocate(lines []OrderLine, stock map[string][]StockLevel) (res []Reservati
 			return nil, l, false
 		}
 	}
+	a.taken = taken
 	return res, OrderLine{}, true
 }
 

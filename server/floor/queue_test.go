@@ -29,10 +29,24 @@ func TestAllocate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _, ok := Allocate(tt.lines, stock)
+			a := &Allocator{Stock: stock}
+			got, _, ok := a.Allocate(tt.lines)
 			if ok != tt.wantOK || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Allocate = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
 			}
 		})
+	}
+}
+
+func TestAllocatorSharesStockAcrossOrders(t *testing.T) {
+	a := &Allocator{Stock: map[string][]StockLevel{"S1": {{Bin: "A-01-001-1", SKU: "S1", OnHand: 5}}}}
+	if _, _, ok := a.Allocate([]OrderLine{{SKU: "S1", Quantity: 4}}); !ok {
+		t.Fatal("first order not allocated")
+	}
+	if res, short, ok := a.Allocate([]OrderLine{{SKU: "S1", Quantity: 2}}); ok || short.SKU != "S1" {
+		t.Errorf("second order got %v; want short of S1 (1 left)", res)
+	}
+	if _, _, ok := a.Allocate([]OrderLine{{SKU: "S1", Quantity: 1}}); !ok {
+		t.Error("the unit left after a failed allocation is gone")
 	}
 }

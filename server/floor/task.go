@@ -10,13 +10,38 @@ type Task struct {
 	Stops     []Stop // in walking order
 	CreatedAt time.Time
 	Done      bool
+
+	Route             RouteInfo
+	PredictedPickedAt time.Time // back at the pack station
+}
+
+// RouteStrategy says how a task's stops were ordered.
+type RouteStrategy int
+
+// Route strategies.
+const (
+	RouteUnspecified        RouteStrategy = iota
+	RouteShortest                         // no familiar stops, or no unfamiliar ones
+	RouteFamiliarFirst                    // familiar stops first, each group shortest
+	RouteShortestForDueTime               // familiar-first would miss a due time
+)
+
+// RouteInfo describes the walk of a task.
+type RouteInfo struct {
+	Strategy       RouteStrategy
+	Reason         string  // for a person
+	Meters         float64 // the walk as ordered
+	ShortestMeters float64 // the plain shortest walk through the same stops
+	Optimal        bool    // Meters is proved shortest for the strategy
 }
 
 // TaskOrder is one order in a task with the tote its items go into.
 type TaskOrder struct {
-	OrderID string
-	Tote    int
-	DueAt   time.Time
+	OrderID            string
+	Tote               int
+	DueAt              time.Time
+	PredictedHandoffAt time.Time
+	AtRisk             bool // predicted handoff after the due time
 }
 
 // Stop is one line of a task: take Quantity of SKU from Bin into Tote.
@@ -27,4 +52,8 @@ type Stop struct {
 	Quantity int64
 	OrderID  string
 	Tote     int
+
+	Familiar         bool
+	CumulativeMeters float64       // from the pack station along the route
+	PredictedElapsed time.Duration // from the task's start to this stop picked
 }

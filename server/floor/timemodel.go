@@ -80,3 +80,25 @@ func (m PickerModel) Stop(familiar bool, units int64) time.Duration {
 	}
 	return d + time.Duration(units)*m.PerUnit
 }
+
+// PickEvent is one visit to a pick face as the handheld's scans saw it:
+// the learning input for familiarity and pace.
+type PickEvent struct {
+	Bin, SKU   string
+	At         time.Time     // the bin scan
+	Familiar   bool          // as the task planned it
+	WalkMeters float64       // from the previous stop (or the pack station)
+	Walked     time.Duration // from the previous stop's last scan to this bin scan
+	AtFace     time.Duration // from the bin scan to the first unit
+	Units      int64
+	UnitsTook  time.Duration // from the first unit to the last
+}
+
+// Learn folds one pick event into the model.
+func (m PickerModel) Learn(e PickEvent) PickerModel {
+	m = m.LearnWalk(e.WalkMeters, e.Walked).LearnStop(e.Familiar, e.AtFace)
+	if e.Units > 1 {
+		m = m.LearnUnit(e.UnitsTook / time.Duration(e.Units-1))
+	}
+	return m
+}

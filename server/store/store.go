@@ -38,9 +38,12 @@ var (
 	bucketPickerTasks = []byte("picker_tasks")
 	bucketUsers       = []byte("users")
 	bucketTokens      = []byte("tokens")
+	bucketFamiliarity = []byte("familiarity")   // picker \x00 bin \x00 sku -> floor.Familiarity
+	bucketModels      = []byte("picker_models") // picker -> floor.PickerModel
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
-		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens}
+		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
+		bucketFamiliarity, bucketModels}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
@@ -66,14 +69,21 @@ type Options struct {
 	LockTimeout time.Duration
 	// SLAs gives each order's due time from its release; 15 minutes if zero.
 	SLAs floor.SLAs
+	// Planner orders each new task's stops; floor.BinOrderPlanner if nil.
+	Planner floor.TaskPlanner
+	// BatchCandidates is how many allocatable queued orders NextTask offers
+	// the planner (the most urgent and the ones after it); 6 if zero.
+	BatchCandidates int
 }
 
 // Store is the bbolt-backed state of one warehouse.
 type Store struct {
-	db    *bolt.DB
-	clock floor.Clock
-	slas  floor.SLAs
-	path  string
+	db         *bolt.DB
+	clock      floor.Clock
+	slas       floor.SLAs
+	planner    floor.TaskPlanner
+	candidates int
+	path       string
 }
 
 // Open opens or creates the data file at path. A new file gets the schema
@@ -105,7 +115,14 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	return &Store{db: db, clock: opts.Clock, slas: opts.SLAs, path: path}, nil
+	if opts.Planner == nil {
+		opts.Planner = floor.BinOrderPlanner{}
+	}
+	if opts.BatchCandidates <= 0 {
+		opts.BatchCandidates = 6
+	}
+	return &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
+		candidates: opts.BatchCandidates, path: path}, nil
 }
 
 // initSchema stamps a new file or checks an existing one.

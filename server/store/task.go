@@ -11,9 +11,11 @@ import (
 // NextTask gives picker work. A picker with an open task gets it back
 // (assigned false), so a handheld that lost the answer can ask again.
 // Otherwise the queued order with the earliest due time whose stock is
-// available is assigned to picker and its stock reserved, in one write
-// transaction: bbolt runs one writer at a time, so no order is ever given
-// to two pickers. With nothing to do it returns a nil task.
+// available, and the next few allocatable ones as batch candidates, go to
+// the planner; the orders it puts in the task are assigned to picker and
+// their stock reserved, in one write transaction: bbolt runs one writer at
+// a time, so no order is ever given to two pickers. With nothing to do it
+// returns a nil task.
 func (s *Store) NextTask(picker string) (*floor.Task, bool, error) {
 	const op = "next task"
 	var task *floor.Task
@@ -24,26 +26,18 @@ func (s *Store) NextTask(picker string) (*floor.Task, bool, error) {
 			task = &t
 			return err
 		}
-		c := tx.Bucket(bucketQueue).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			o, err := orderByID(tx, op, string(k[8:]))
-			if err != nil {
-				return err
-			}
-			res, names, ok, err := allocate(tx, o)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue // waits for stock; later orders may still be served
-			}
-			t, err := s.assign(tx, picker, o, res, names)
-			if err != nil {
-				return err
-			}
-			task, assigned = &t, true
-			return nil
+		in, err := s.planInput(tx, picker)
+		if err != nil || len(in.Candidates) == 0 {
+			return err
 		}
+		t, err := s.planner.PlanTask(in)
+		if err != nil {
+			return floor.Wrap(op, floor.KindInternal, err)
+		}
+		if err := s.assign(tx, picker, &t, in.Candidates); err != nil {
+			return err
+		}
+		task, assigned = &t, true
 		return nil
 	})
 	if err != nil {
@@ -52,64 +46,128 @@ func (s *Store) NextTask(picker string) (*floor.Task, bool, error) {
 	return task, assigned, nil
 }
 
-// allocate reads the stock of an order's SKUs and asks the domain where to
-// pick each line from.
-func allocate(tx *bolt.Tx, o floor.Order) ([]floor.Reservation, map[string]string, bool, error) {
-	stock := map[string][]floor.StockLevel{}
-	names := map[string]string{}
-	for _, l := range o.Lines {
-		if _, seen := stock[l.SKU]; seen {
-			continue
-		}
-		levels, err := levelsOfSKU(tx, l.SKU)
+// planInput gathers the candidates for a picker's next task, most urgent
+// first, with the picker's familiarity and pace.
+func (s *Store) planInput(tx *bolt.Tx, picker string) (floor.PlanInput, error) {
+	in := floor.PlanInput{Picker: picker, Now: s.now(), Names: map[string]string{},
+		Familiarity: map[string]floor.Familiarity{}, Model: floor.DefaultPickerModel}
+	alloc := &floor.Allocator{Stock: map[string][]floor.StockLevel{}}
+	c := tx.Bucket(bucketQueue).Cursor()
+	for k, _ := c.First(); k != nil && len(in.Candidates) < s.candidates; k, _ = c.Next() {
+		o, err := orderByID(tx, "next task", string(k[8:]))
 		if err != nil {
-			return nil, nil, false, err
+			return in, err
 		}
-		stock[l.SKU] = levels
-		sku, err := skuByID(tx, "allocate", l.SKU)
-		if err != nil {
-			return nil, nil, false, err
+		for _, l := range o.Lines {
+			if _, seen := alloc.Stock[l.SKU]; seen {
+				continue
+			}
+			if alloc.Stock[l.SKU], err = levelsOfSKU(tx, l.SKU); err != nil {
+				return in, err
+			}
+			sku, err := skuByID(tx, "next task", l.SKU)
+			if err != nil {
+				return in, err
+			}
+			in.Names[l.SKU] = sku.Name
 		}
-		names[l.SKU] = sku.Name
+		res, _, ok := alloc.Allocate(o.Lines)
+		if !ok {
+			continue // waits for stock; later orders may still be served
+		}
+		in.Candidates = append(in.Candidates, floor.PlanOrder{Order: o, Reservations: res})
 	}
-	res, _, ok := floor.Allocate(o.Lines, stock)
-	return res, names, ok, nil
+	if len(in.Candidates) == 0 {
+		return in, nil
+	}
+	m, _, err := get[floor.BinMap](tx.Bucket(bucketBinMap), keyCurrent)
+	if err != nil {
+		return in, err
+	}
+	in.Map = &m
+	if model, ok, err := get[floor.PickerModel](tx.Bucket(bucketModels), picker); err != nil {
+		return in, err
+	} else if ok {
+		in.Model = model
+	}
+	fam := tx.Bucket(bucketFamiliarity)
+	for _, cand := range in.Candidates {
+		for _, r := range cand.Reservations {
+			key := floor.FamiliarityKey(r.Bin, r.SKU)
+			f, ok, err := get[floor.Familiarity](fam, picker+"\x00"+key)
+			if err != nil {
+				return in, err
+			}
+			if ok {
+				in.Familiarity[key] = f
+			}
+		}
+	}
+	return in, nil
 }
 
-func (s *Store) assign(tx *bolt.Tx, picker string, o floor.Order, res []floor.Reservation, names map[string]string) (floor.Task, error) {
+// assign stores a planned task: it checks that the planner kept to the
+// candidates (the most urgent one included, every reservation of a chosen
+// order on exactly one stop), reserves the stock and marks the orders.
+func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []floor.PlanOrder) error {
+	const op = "assign task"
+	byID := map[string]floor.PlanOrder{}
+	for _, c := range candidates {
+		byID[c.Order.ID] = c
+	}
+	want := map[string]int64{} // order, bin, sku -> units the stops must cover
+	for i, to := range t.Orders {
+		c, ok := byID[to.OrderID]
+		if !ok || (i == 0) != (to.OrderID == candidates[0].Order.ID) {
+			return floor.E(op, floor.KindInternal, "planner returned order %q out of place", to.OrderID)
+		}
+		delete(byID, to.OrderID)
+		for _, r := range c.Reservations {
+			want[to.OrderID+"\x00"+floor.FamiliarityKey(r.Bin, r.SKU)] += r.Quantity
+		}
+	}
+	for _, st := range t.Stops {
+		want[st.OrderID+"\x00"+floor.FamiliarityKey(st.Bin, st.SKU)] -= st.Quantity
+	}
+	for k, n := range want {
+		if n != 0 {
+			return floor.E(op, floor.KindInternal, "planner's stops are off by %d units at %q", n, k)
+		}
+	}
+
 	seq, err := tx.Bucket(bucketTasks).NextSequence()
 	if err != nil {
-		return floor.Task{}, err
+		return err
 	}
 	now := s.now()
-	t := floor.Task{
-		ID:        fmt.Sprintf("T%06d", seq),
-		Picker:    picker,
-		Orders:    []floor.TaskOrder{{OrderID: o.ID, Tote: 1, DueAt: o.DueAt}},
-		Stops:     floor.StopsInBinOrder(o.ID, 1, res, names),
-		CreatedAt: now,
-	}
-	for _, r := range res {
-		l, err := level(tx, r.Bin, r.SKU)
+	t.ID, t.Picker, t.CreatedAt = fmt.Sprintf("T%06d", seq), picker, now
+	for _, st := range t.Stops {
+		l, err := level(tx, st.Bin, st.SKU)
 		if err != nil {
-			return t, err
+			return err
 		}
-		l.Reserved += r.Quantity
+		l.Reserved += st.Quantity
 		if err := putLevel(tx, l); err != nil {
-			return t, err
+			return err
 		}
 	}
-	if err := tx.Bucket(bucketQueue).Delete(queueKey(o)); err != nil {
-		return t, err
-	}
-	o.State, o.TaskID, o.Picker, o.UpdatedAt = floor.StateAssigned, t.ID, picker, now
-	if err := put(tx.Bucket(bucketOrders), o.ID, o); err != nil {
-		return t, err
+	for _, to := range t.Orders {
+		o, err := orderByID(tx, op, to.OrderID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketQueue).Delete(queueKey(o)); err != nil {
+			return err
+		}
+		o.State, o.TaskID, o.Picker, o.UpdatedAt = floor.StateAssigned, t.ID, picker, now
+		if err := put(tx.Bucket(bucketOrders), o.ID, o); err != nil {
+			return err
+		}
 	}
 	if err := put(tx.Bucket(bucketTasks), t.ID, t); err != nil {
-		return t, err
+		return err
 	}
-	return t, tx.Bucket(bucketPickerTasks).Put([]byte(picker), []byte(t.ID))
+	return tx.Bucket(bucketPickerTasks).Put([]byte(picker), []byte(t.ID))
 }
 
 // Task returns the task with the given id.

@@ -9,6 +9,7 @@ package pickpackv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -21,6 +22,63 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// RouteStrategy says how a task's stops were ordered.
+type RouteStrategy int32
+
+const (
+	RouteStrategy_ROUTE_STRATEGY_UNSPECIFIED RouteStrategy = 0
+	// The shortest walk; the picker has no familiar bins on it, or no
+	// unfamiliar ones.
+	RouteStrategy_ROUTE_STRATEGY_SHORTEST RouteStrategy = 1
+	// Familiar bins first, unfamiliar ones last, each group shortest.
+	RouteStrategy_ROUTE_STRATEGY_FAMILIAR_FIRST RouteStrategy = 2
+	// The shortest walk because familiar-first would miss a due time.
+	RouteStrategy_ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME RouteStrategy = 3
+)
+
+// Enum value maps for RouteStrategy.
+var (
+	RouteStrategy_name = map[int32]string{
+		0: "ROUTE_STRATEGY_UNSPECIFIED",
+		1: "ROUTE_STRATEGY_SHORTEST",
+		2: "ROUTE_STRATEGY_FAMILIAR_FIRST",
+		3: "ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME",
+	}
+	RouteStrategy_value = map[string]int32{
+		"ROUTE_STRATEGY_UNSPECIFIED":           0,
+		"ROUTE_STRATEGY_SHORTEST":              1,
+		"ROUTE_STRATEGY_FAMILIAR_FIRST":        2,
+		"ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME": 3,
+	}
+)
+
+func (x RouteStrategy) Enum() *RouteStrategy {
+	p := new(RouteStrategy)
+	*p = x
+	return p
+}
+
+func (x RouteStrategy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RouteStrategy) Descriptor() protoreflect.EnumDescriptor {
+	return file_pickpack_v1_pick_proto_enumTypes[0].Descriptor()
+}
+
+func (RouteStrategy) Type() protoreflect.EnumType {
+	return &file_pickpack_v1_pick_proto_enumTypes[0]
+}
+
+func (x RouteStrategy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RouteStrategy.Descriptor instead.
+func (RouteStrategy) EnumDescriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{0}
+}
 
 // NextTaskRequest asks for work.
 type NextTaskRequest struct {
@@ -210,8 +268,20 @@ type Task struct {
 	Picker string                 `protobuf:"bytes,2,opt,name=picker,proto3" json:"picker,omitempty"`
 	Orders []*TaskOrder           `protobuf:"bytes,3,rep,name=orders,proto3" json:"orders,omitempty"`
 	// In walking order.
-	Stops         []*Stop                `protobuf:"bytes,4,rep,name=stops,proto3" json:"stops,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	Stops     []*Stop                `protobuf:"bytes,4,rep,name=stops,proto3" json:"stops,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// The walk from the pack station through every stop and back.
+	Meters float64 `protobuf:"fixed64,6,opt,name=meters,proto3" json:"meters,omitempty"`
+	// The plain shortest walk through the same stops; meters - shortest_meters
+	// is what visiting familiar bins first costs.
+	ShortestMeters float64       `protobuf:"fixed64,7,opt,name=shortest_meters,json=shortestMeters,proto3" json:"shortest_meters,omitempty"`
+	Strategy       RouteStrategy `protobuf:"varint,8,opt,name=strategy,proto3,enum=pickpack.v1.RouteStrategy" json:"strategy,omitempty"`
+	// Why this route, for a person: e.g. why familiar-first was not used.
+	RouteReason string `protobuf:"bytes,9,opt,name=route_reason,json=routeReason,proto3" json:"route_reason,omitempty"`
+	// When the picker is predicted to be back at the pack station.
+	PredictedPickedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=predicted_picked_at,json=predictedPickedAt,proto3" json:"predicted_picked_at,omitempty"`
+	// True when the route is proved shortest (false: best found in time).
+	RouteOptimal  bool `protobuf:"varint,11,opt,name=route_optimal,json=routeOptimal,proto3" json:"route_optimal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -281,12 +351,58 @@ func (x *Task) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Task) GetMeters() float64 {
+	if x != nil {
+		return x.Meters
+	}
+	return 0
+}
+
+func (x *Task) GetShortestMeters() float64 {
+	if x != nil {
+		return x.ShortestMeters
+	}
+	return 0
+}
+
+func (x *Task) GetStrategy() RouteStrategy {
+	if x != nil {
+		return x.Strategy
+	}
+	return RouteStrategy_ROUTE_STRATEGY_UNSPECIFIED
+}
+
+func (x *Task) GetRouteReason() string {
+	if x != nil {
+		return x.RouteReason
+	}
+	return ""
+}
+
+func (x *Task) GetPredictedPickedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PredictedPickedAt
+	}
+	return nil
+}
+
+func (x *Task) GetRouteOptimal() bool {
+	if x != nil {
+		return x.RouteOptimal
+	}
+	return false
+}
+
 // TaskOrder is an order in a task with its tote.
 type TaskOrder struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Tote          int32                  `protobuf:"varint,2,opt,name=tote,proto3" json:"tote,omitempty"`
-	DueAt         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Tote    int32                  `protobuf:"varint,2,opt,name=tote,proto3" json:"tote,omitempty"`
+	DueAt   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	// Predicted handoff: back at the pack station plus pack and handoff time.
+	PredictedHandoffAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=predicted_handoff_at,json=predictedHandoffAt,proto3" json:"predicted_handoff_at,omitempty"`
+	// The predicted handoff is after the due time even on this route.
+	AtRisk        bool `protobuf:"varint,5,opt,name=at_risk,json=atRisk,proto3" json:"at_risk,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -342,17 +458,37 @@ func (x *TaskOrder) GetDueAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *TaskOrder) GetPredictedHandoffAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PredictedHandoffAt
+	}
+	return nil
+}
+
+func (x *TaskOrder) GetAtRisk() bool {
+	if x != nil {
+		return x.AtRisk
+	}
+	return false
+}
+
 // Stop is one line of a task: take quantity of sku from bin into tote.
 type Stop struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Bin           string                 `protobuf:"bytes,1,opt,name=bin,proto3" json:"bin,omitempty"`
-	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Quantity      int64                  `protobuf:"varint,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	OrderId       string                 `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Tote          int32                  `protobuf:"varint,6,opt,name=tote,proto3" json:"tote,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Bin      string                 `protobuf:"bytes,1,opt,name=bin,proto3" json:"bin,omitempty"`
+	Sku      string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Name     string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Quantity int64                  `protobuf:"varint,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	OrderId  string                 `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Tote     int32                  `protobuf:"varint,6,opt,name=tote,proto3" json:"tote,omitempty"`
+	// The picker has picked this SKU at this bin often and recently.
+	Familiar bool `protobuf:"varint,7,opt,name=familiar,proto3" json:"familiar,omitempty"`
+	// Walking distance from the pack station to this stop along the route.
+	CumulativeMeters float64 `protobuf:"fixed64,8,opt,name=cumulative_meters,json=cumulativeMeters,proto3" json:"cumulative_meters,omitempty"`
+	// Predicted time from the task's start until this stop is picked.
+	PredictedElapsed *durationpb.Duration `protobuf:"bytes,9,opt,name=predicted_elapsed,json=predictedElapsed,proto3" json:"predicted_elapsed,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Stop) Reset() {
@@ -427,11 +563,32 @@ func (x *Stop) GetTote() int32 {
 	return 0
 }
 
+func (x *Stop) GetFamiliar() bool {
+	if x != nil {
+		return x.Familiar
+	}
+	return false
+}
+
+func (x *Stop) GetCumulativeMeters() float64 {
+	if x != nil {
+		return x.CumulativeMeters
+	}
+	return 0
+}
+
+func (x *Stop) GetPredictedElapsed() *durationpb.Duration {
+	if x != nil {
+		return x.PredictedElapsed
+	}
+	return nil
+}
+
 var File_pickpack_v1_pick_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\n" +
-	"\x16pickpack/v1/pick.proto\x12\vpickpack.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x11\n" +
+	"\x16pickpack/v1/pick.proto\x12\vpickpack.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x11\n" +
 	"\x0fNextTaskRequest\"U\n" +
 	"\x10NextTaskResponse\x12%\n" +
 	"\x04task\x18\x01 \x01(\v2\x11.pickpack.v1.TaskR\x04task\x12\x1a\n" +
@@ -439,25 +596,42 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x0eGetTaskRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"8\n" +
 	"\x0fGetTaskResponse\x12%\n" +
-	"\x04task\x18\x01 \x01(\v2\x11.pickpack.v1.TaskR\x04task\"\xc2\x01\n" +
+	"\x04task\x18\x01 \x01(\v2\x11.pickpack.v1.TaskR\x04task\"\xcf\x03\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06picker\x18\x02 \x01(\tR\x06picker\x12.\n" +
 	"\x06orders\x18\x03 \x03(\v2\x16.pickpack.v1.TaskOrderR\x06orders\x12'\n" +
 	"\x05stops\x18\x04 \x03(\v2\x11.pickpack.v1.StopR\x05stops\x129\n" +
 	"\n" +
-	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"m\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x16\n" +
+	"\x06meters\x18\x06 \x01(\x01R\x06meters\x12'\n" +
+	"\x0fshortest_meters\x18\a \x01(\x01R\x0eshortestMeters\x126\n" +
+	"\bstrategy\x18\b \x01(\x0e2\x1a.pickpack.v1.RouteStrategyR\bstrategy\x12!\n" +
+	"\froute_reason\x18\t \x01(\tR\vrouteReason\x12J\n" +
+	"\x13predicted_picked_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\x11predictedPickedAt\x12#\n" +
+	"\rroute_optimal\x18\v \x01(\bR\frouteOptimal\"\xd4\x01\n" +
 	"\tTaskOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x12\n" +
 	"\x04tote\x18\x02 \x01(\x05R\x04tote\x121\n" +
-	"\x06due_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\"\x89\x01\n" +
+	"\x06due_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12L\n" +
+	"\x14predicted_handoff_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x12predictedHandoffAt\x12\x17\n" +
+	"\aat_risk\x18\x05 \x01(\bR\x06atRisk\"\x9a\x02\n" +
 	"\x04Stop\x12\x10\n" +
 	"\x03bin\x18\x01 \x01(\tR\x03bin\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x1a\n" +
 	"\bquantity\x18\x04 \x01(\x03R\bquantity\x12\x19\n" +
 	"\border_id\x18\x05 \x01(\tR\aorderId\x12\x12\n" +
-	"\x04tote\x18\x06 \x01(\x05R\x04tote2\x9c\x01\n" +
+	"\x04tote\x18\x06 \x01(\x05R\x04tote\x12\x1a\n" +
+	"\bfamiliar\x18\a \x01(\bR\bfamiliar\x12+\n" +
+	"\x11cumulative_meters\x18\b \x01(\x01R\x10cumulativeMeters\x12F\n" +
+	"\x11predicted_elapsed\x18\t \x01(\v2\x19.google.protobuf.DurationR\x10predictedElapsed*\x99\x01\n" +
+	"\rRouteStrategy\x12\x1e\n" +
+	"\x1aROUTE_STRATEGY_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17ROUTE_STRATEGY_SHORTEST\x10\x01\x12!\n" +
+	"\x1dROUTE_STRATEGY_FAMILIAR_FIRST\x10\x02\x12(\n" +
+	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x032\x9c\x01\n" +
 	"\vPickService\x12G\n" +
 	"\bNextTask\x12\x1c.pickpack.v1.NextTaskRequest\x1a\x1d.pickpack.v1.NextTaskResponse\x12D\n" +
 	"\aGetTask\x12\x1b.pickpack.v1.GetTaskRequest\x1a\x1c.pickpack.v1.GetTaskResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
@@ -474,33 +648,40 @@ func file_pickpack_v1_pick_proto_rawDescGZIP() []byte {
 	return file_pickpack_v1_pick_proto_rawDescData
 }
 
+var file_pickpack_v1_pick_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_pickpack_v1_pick_proto_goTypes = []any{
-	(*NextTaskRequest)(nil),       // 0: pickpack.v1.NextTaskRequest
-	(*NextTaskResponse)(nil),      // 1: pickpack.v1.NextTaskResponse
-	(*GetTaskRequest)(nil),        // 2: pickpack.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),       // 3: pickpack.v1.GetTaskResponse
-	(*Task)(nil),                  // 4: pickpack.v1.Task
-	(*TaskOrder)(nil),             // 5: pickpack.v1.TaskOrder
-	(*Stop)(nil),                  // 6: pickpack.v1.Stop
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(RouteStrategy)(0),            // 0: pickpack.v1.RouteStrategy
+	(*NextTaskRequest)(nil),       // 1: pickpack.v1.NextTaskRequest
+	(*NextTaskResponse)(nil),      // 2: pickpack.v1.NextTaskResponse
+	(*GetTaskRequest)(nil),        // 3: pickpack.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),       // 4: pickpack.v1.GetTaskResponse
+	(*Task)(nil),                  // 5: pickpack.v1.Task
+	(*TaskOrder)(nil),             // 6: pickpack.v1.TaskOrder
+	(*Stop)(nil),                  // 7: pickpack.v1.Stop
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 9: google.protobuf.Duration
 }
 var file_pickpack_v1_pick_proto_depIdxs = []int32{
-	4, // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
-	4, // 1: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
-	5, // 2: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
-	6, // 3: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
-	7, // 4: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	7, // 5: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
-	0, // 6: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
-	2, // 7: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
-	1, // 8: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
-	3, // 9: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
-	8, // [8:10] is the sub-list for method output_type
-	6, // [6:8] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	5,  // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
+	5,  // 1: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
+	6,  // 2: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
+	7,  // 3: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
+	8,  // 4: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 5: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
+	8,  // 6: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
+	8,  // 7: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
+	8,  // 8: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	9,  // 9: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
+	1,  // 10: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
+	3,  // 11: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
+	2,  // 12: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
+	4,  // 13: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
+	12, // [12:14] is the sub-list for method output_type
+	10, // [10:12] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pick_proto_init() }
@@ -513,13 +694,14 @@ func file_pickpack_v1_pick_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_pick_proto_rawDesc), len(file_pickpack_v1_pick_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_pickpack_v1_pick_proto_goTypes,
 		DependencyIndexes: file_pickpack_v1_pick_proto_depIdxs,
+		EnumInfos:         file_pickpack_v1_pick_proto_enumTypes,
 		MessageInfos:      file_pickpack_v1_pick_proto_msgTypes,
 	}.Build()
 	File_pickpack_v1_pick_proto = out.File
