@@ -3,6 +3,7 @@ package rpc
 import (
 	"time"
 
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
@@ -102,13 +103,24 @@ func orderFromProto(o *pb.Order) floor.Order {
 	return out
 }
 
+var strategies = map[floor.RouteStrategy]pb.RouteStrategy{
+	floor.RouteShortest:           pb.RouteStrategy_ROUTE_STRATEGY_SHORTEST,
+	floor.RouteFamiliarFirst:      pb.RouteStrategy_ROUTE_STRATEGY_FAMILIAR_FIRST,
+	floor.RouteShortestForDueTime: pb.RouteStrategy_ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME,
+}
+
 func taskToProto(t floor.Task) *pb.Task {
-	out := &pb.Task{Id: t.ID, Picker: t.Picker, CreatedAt: ts(t.CreatedAt)}
+	out := &pb.Task{Id: t.ID, Picker: t.Picker, CreatedAt: ts(t.CreatedAt),
+		Meters: t.Route.Meters, ShortestMeters: t.Route.ShortestMeters, Strategy: strategies[t.Route.Strategy],
+		RouteReason: t.Route.Reason, RouteOptimal: t.Route.Optimal, PredictedPickedAt: ts(t.PredictedPickedAt)}
 	for _, o := range t.Orders {
-		out.Orders = append(out.Orders, &pb.TaskOrder{OrderId: o.OrderID, Tote: int32(o.Tote), DueAt: ts(o.DueAt)})
+		out.Orders = append(out.Orders, &pb.TaskOrder{OrderId: o.OrderID, Tote: int32(o.Tote), DueAt: ts(o.DueAt),
+			PredictedHandoffAt: ts(o.PredictedHandoffAt), AtRisk: o.AtRisk})
 	}
 	for _, s := range t.Stops {
-		out.Stops = append(out.Stops, &pb.Stop{Bin: s.Bin, Sku: s.SKU, Name: s.Name, Quantity: s.Quantity, OrderId: s.OrderID, Tote: int32(s.Tote)})
+		out.Stops = append(out.Stops, &pb.Stop{Bin: s.Bin, Sku: s.SKU, Name: s.Name, Quantity: s.Quantity,
+			OrderId: s.OrderID, Tote: int32(s.Tote), Familiar: s.Familiar, CumulativeMeters: s.CumulativeMeters,
+			PredictedElapsed: durationpb.New(s.PredictedElapsed)})
 	}
 	return out
 }
