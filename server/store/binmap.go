@@ -21,11 +21,14 @@ func (s *Store) ImportBinMap(m *floor.BinMap, dry bool) (BinMapChange, error) {
 	const op = "import bin map"
 	var ch BinMapChange
 	err := s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
-		old, _, err := get[floor.BinMap](tx.Bucket(bucketBinMap), keyCurrent)
+		old, err := s.currentMap(tx)
 		if err != nil {
 			return err
 		}
-		ch = diffBinMaps(&old, m)
+		if old == nil {
+			old = &floor.BinMap{}
+		}
+		ch = diffBinMaps(old, m)
 		newBins := make(map[string]bool, len(m.Bins))
 		for _, b := range m.Bins {
 			newBins[b.Code] = true
@@ -49,9 +52,36 @@ func (s *Store) ImportBinMap(m *floor.BinMap, dry bool) (BinMapChange, error) {
 		if err := vs.Err(op); err != nil {
 			return err
 		}
-		return put(tx.Bucket(bucketBinMap), keyCurrent, m)
+		// A new generation tells every later transaction to drop the cached
+		// map. Nothing in this transaction reads the map after this point, so
+		// a rolled-back (dry) import never reaches the cache.
+		b := tx.Bucket(bucketBinMap)
+		if _, err := b.NextSequence(); err != nil {
+			return err
+		}
+		return put(b, keyCurrent, m)
 	})
 	return ch, err
+}
+
+// currentMap is the bin map as tx sees it, nil before the first import.
+// It is shared: callers must not modify it.
+func (s *Store) currentMap(tx *bolt.Tx) (*floor.BinMap, error) {
+	b := tx.Bucket(bucketBinMap)
+	gen := b.Sequence()
+	s.mapMu.Lock()
+	defer s.mapMu.Unlock()
+	if s.binMap != nil && s.mapGen == gen {
+		return s.binMap, nil
+	}
+	m, ok, err := get[floor.BinMap](b, keyCurrent)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if gen > s.mapGen {
+		s.binMap, s.mapGen = &m, gen
+	}
+	return &m, nil
 }
 
 func diffBinMaps(old, m *floor.BinMap) BinMapChange {
@@ -75,34 +105,29 @@ func diffBinMaps(old, m *floor.BinMap) BinMapChange {
 }
 
 // BinMap returns the current bin map, or a KindNotFound error before the
-// first import.
+// first import. The map is shared: callers must not modify it.
 func (s *Store) BinMap() (*floor.BinMap, error) {
 	const op = "get bin map"
-	var m floor.BinMap
+	var m *floor.BinMap
 	err := s.view(op, func(tx *bolt.Tx) error {
-		var ok bool
 		var err error
-		m, ok, err = get[floor.BinMap](tx.Bucket(bucketBinMap), keyCurrent)
-		if err == nil && !ok {
+		m, err = s.currentMap(tx)
+		if err == nil && m == nil {
 			return floor.E(op, floor.KindNotFound, "no bin map has been imported yet")
 		}
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return m, err
 }
 
-// binSet loads the set of bin codes of the current map inside tx.
-func binSet(tx *bolt.Tx) (map[string]bool, error) {
-	m, _, err := get[floor.BinMap](tx.Bucket(bucketBinMap), keyCurrent)
-	if err != nil {
-		return nil, err
+// binSet is the set of bin codes of the map tx sees.
+func (s *Store) binSet(tx *bolt.Tx) (map[string]bool, error) {
+	m, err := s.currentMap(tx)
+	set := map[string]bool{}
+	if m != nil {
+		for _, b := range m.Bins {
+			set[b.Code] = true
+		}
 	}
-	set := make(map[string]bool, len(m.Bins))
-	for _, b := range m.Bins {
-		set[b.Code] = true
-	}
-	return set, nil
+	return set, err
 }

@@ -84,7 +84,7 @@ func (s *Store) AdjustStock(adjs ...StockAdjustment) ([]floor.StockLevel, error)
 	const op = "adjust stock"
 	out := make([]floor.StockLevel, 0, len(adjs))
 	err := s.update(op, func(tx *bolt.Tx) error {
-		bins, err := binSet(tx)
+		bins, err := s.binSet(tx)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -84,6 +85,13 @@ type Store struct {
 	planner    floor.TaskPlanner
 	candidates int
 	path       string
+
+	// The bin map is read on every task and stock change, so the decoded
+	// map is kept in memory with its generation (raised by every import);
+	// a transaction that sees another generation in the file decodes anew.
+	mapMu  sync.Mutex
+	binMap *floor.BinMap
+	mapGen uint64
 }
 
 // Open opens or creates the data file at path. A new file gets the schema
@@ -121,8 +129,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.BatchCandidates <= 0 {
 		opts.BatchCandidates = 6
 	}
-	return &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, path: path}, nil
+	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
+		candidates: opts.BatchCandidates, path: path}
+	return s, nil
 }
 
 // initSchema stamps a new file or checks an existing one.

@@ -80,11 +80,10 @@ func (s *Store) planInput(tx *bolt.Tx, picker string) (floor.PlanInput, error) {
 	if len(in.Candidates) == 0 {
 		return in, nil
 	}
-	m, _, err := get[floor.BinMap](tx.Bucket(bucketBinMap), keyCurrent)
-	if err != nil {
+	var err error
+	if in.Map, err = s.currentMap(tx); err != nil {
 		return in, err
 	}
-	in.Map = &m
 	if model, ok, err := get[floor.PickerModel](tx.Bucket(bucketModels), picker); err != nil {
 		return in, err
 	} else if ok {
