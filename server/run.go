@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/store"
 )
 
@@ -31,6 +32,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCmd(args, stdout, stderr)
 	case "import":
 		return importCmd(args, stdout, stderr)
+	case "plan":
+		return planCmd(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -42,6 +45,7 @@ const usage = `usage:
   server [serve] [--addr 127.0.0.1:7070] [--data DIR] [--demo] [--tls-cert F --tls-key F]
   server token create --user NAME --role picker|packer|supervisor|admin [--data DIR]
   server import binmap|skus|orders FILE [--format json|csv] [--dry-run] [--data DIR]
+  server plan --binmap FILE --bins CODE,CODE,... [--picker NAME --data DIR] [--explain]
 Run "server COMMAND -h" for a command's flags.
 `
 
@@ -51,6 +55,8 @@ type dataFlags struct {
 	sla time.Duration
 	// channelSLAs holds "channel=duration" pairs.
 	channelSLAs slaFlag
+	// planner orders new tasks' stops (serve only).
+	planner floor.TaskPlanner
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -65,7 +71,7 @@ func (d *dataFlags) open(clock floor.Clock) (*store.Store, error) {
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return nil, err
 	}
-	return store.Open(filepath.Join(d.dir, "pickpack.db"), store.Options{Clock: clock,
+	return store.Open(filepath.Join(d.dir, "pickpack.db"), store.Options{Clock: clock, Planner: d.planner,
 		SLAs: floor.SLAs{Default: d.sla, PerChannel: d.channelSLAs}})
 }
 
@@ -91,4 +97,22 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", fs.Name(), err)
 	}
 	return nil
+}
+
+// plannerFlags tune the route planner for serve and plan.
+type plannerFlags struct {
+	familiarThreshold float64
+	packAndHandoff    time.Duration
+	maxBatch          int
+}
+
+func (p *plannerFlags) register(fs *flag.FlagSet) {
+	fs.Float64Var(&p.familiarThreshold, "familiar-threshold", floor.DefaultFamiliarityThreshold,
+		"familiarity score (recent, quick picks; each halves in a week) from which a bin counts as familiar")
+	fs.DurationVar(&p.packAndHandoff, "pack-time", floor.DefaultPackAndHandoff, "predicted time from the end of picking to handoff")
+	fs.IntVar(&p.maxBatch, "max-batch", 4, "most orders (totes) in one trip; 1 turns batching off")
+}
+
+func (p *plannerFlags) config() route.PlannerConfig {
+	return route.PlannerConfig{FamiliarThreshold: p.familiarThreshold, PackAndHandoff: p.packAndHandoff, MaxBatch: p.maxBatch}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -140,6 +141,9 @@ func TestDemoServerServesAndSurvivesRestart(t *testing.T) {
 	if err != nil || task.GetTask().GetOrders()[0].GetOrderId() != "DEMO-0001" {
 		t.Fatalf("demo picker's first task: %v, %v", task, err)
 	}
+	if r := task.GetTask(); r.GetStrategy() != pb.RouteStrategy_ROUTE_STRATEGY_SHORTEST || r.GetMeters() <= 0 || r.GetPredictedPickedAt() == nil {
+		t.Errorf("demo task's route: %v, %v m, back at %v", r.GetStrategy(), r.GetMeters(), r.GetPredictedPickedAt())
+	}
 	s.shutdown(t)
 
 	// Same data directory: everything is still there, nothing doubled, and
@@ -150,9 +154,11 @@ func TestDemoServerServesAndSurvivesRestart(t *testing.T) {
 	if err != nil || o.GetOrder().GetState() != pb.OrderState_ORDER_STATE_ASSIGNED {
 		t.Errorf("DEMO-0001 after restart: %v, %v", o, err)
 	}
+	// The restart tops the queue up to its size again with new ids.
 	list, _ = pb.NewOrderServiceClient(conn2).ListOrders(admin, &pb.ListOrdersRequest{States: []pb.OrderState{pb.OrderState_ORDER_STATE_QUEUED}})
-	if len(list.GetOrders()) != demoInitialOrders || list.GetOrders()[len(list.GetOrders())-1].GetId() != "DEMO-0041" {
-		t.Errorf("queued after restart: %d orders", len(list.GetOrders()))
+	wantLast := fmt.Sprintf("DEMO-%04d", demoInitialOrders+len(task.GetTask().GetOrders()))
+	if n := len(list.GetOrders()); n != demoInitialOrders || list.GetOrders()[n-1].GetId() != wantLast {
+		t.Errorf("queued after restart: %d orders, last %s; want %d, last %s", n, list.GetOrders()[n-1].GetId(), demoInitialOrders, wantLast)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/rpc"
 )
 
@@ -27,6 +28,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var d dataFlags
 	d.register(fs)
+	var pf plannerFlags
+	pf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:7070", "gRPC listen address")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
 	tlsKey := fs.String("tls-key", "", "TLS key file (PEM)")
@@ -45,6 +48,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	d.planner = route.NewPlanner(pf.config())
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
 		return err

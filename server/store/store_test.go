@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/route"
 )
 
 // fixedClock is a clock tests move by hand.
@@ -321,7 +322,17 @@ func TestNextTaskEarliestDueWithStockAndCancel(t *testing.T) {
 }
 
 func TestNextTaskConcurrentPickersGetEachOrderOnce(t *testing.T) {
+	for name, planner := range map[string]floor.TaskPlanner{
+		"bin order":           floor.BinOrderPlanner{},
+		"routes with batches": route.NewPlanner(route.PlannerConfig{}),
+	} {
+		t.Run(name, func(t *testing.T) { testConcurrentPickers(t, planner) })
+	}
+}
+
+func testConcurrentPickers(t *testing.T, planner floor.TaskPlanner) {
 	s, _ := openTestStore(t, "")
+	s.planner = planner
 	seed(t, s)
 	const orders, pickers = 500, 50
 	if _, err := s.AdjustStock(StockAdjustment{Bin: "A-01-002-1", SKU: "S1", Delta: 1000}); err != nil {
