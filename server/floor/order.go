@@ -53,16 +53,17 @@ type OrderLine struct {
 
 // Order is one customer order to pick, pack and hand off.
 type Order struct {
-	ID         string // the external id from the selling platform; unique
-	Channel    string
-	Lines      []OrderLine
-	Recipient  Address
-	State      OrderState
-	ReleasedAt time.Time
-	DueAt      time.Time
-	TaskID     string // set while assigned
-	Picker     string // set while assigned
-	UpdatedAt  time.Time
+	ID          string // the external id from the selling platform; unique
+	Channel     string
+	Lines       []OrderLine
+	Recipient   Address
+	State       OrderState
+	ReleasedAt  time.Time
+	DueAt       time.Time
+	TaskID      string // set once assigned
+	Picker      string // set once assigned
+	UpdatedAt   time.Time
+	HandedOffAt time.Time // the clock stops here
 }
 
 // SLAs gives the pick-pack-handoff target per channel.

@@ -13,6 +13,16 @@ type Task struct {
 
 	Route             RouteInfo
 	PredictedPickedAt time.Time // back at the pack station
+
+	// Progress of the scans, kept so that every scan is judged against
+	// what came before, across reconnects and restarts.
+	AtBin       string    // the bin scanned last: where the picker stands
+	ItemAt      string    // the SKU verified at AtBin, so quantities may be typed
+	ArrivedAt   time.Time // the bin scan at the current stop
+	FirstUnitAt time.Time // the first unit at the current stop
+	LeftAt      time.Time // the last unit at the previous stop, or the task's start
+	LeftMeters  float64   // cumulative metres of the previous stop
+	DoneAt      time.Time
 }
 
 // RouteStrategy says how a task's stops were ordered.
@@ -56,4 +66,10 @@ type Stop struct {
 	Familiar         bool
 	CumulativeMeters float64       // from the pack station along the route
 	PredictedElapsed time.Duration // from the task's start to this stop picked
+
+	Picked int64 // units taken so far
+	Short  int64 // units that could not be taken here
 }
+
+// Remaining is what is still to take at the stop.
+func (s Stop) Remaining() int64 { return s.Quantity - s.Picked - s.Short }

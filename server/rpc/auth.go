@@ -25,6 +25,9 @@ var allowed = map[string][]floor.Role{
 	pb.OrderService_ListOrders_FullMethodName:    {floor.RoleSupervisor},
 	pb.PickService_NextTask_FullMethodName:       {floor.RolePicker},
 	pb.PickService_GetTask_FullMethodName:        {floor.RolePicker, floor.RoleSupervisor},
+	pb.PickService_Scan_FullMethodName:           {floor.RolePicker},
+	pb.PackService_Pack_FullMethodName:           {floor.RolePacker},
+	pb.PackService_Handoff_FullMethodName:        {floor.RolePacker},
 }
 
 // public RPCs need no token: load balancers and grpcurl must reach them.

@@ -118,11 +118,15 @@ func taskToProto(t floor.Task) *pb.Task {
 			PredictedHandoffAt: ts(o.PredictedHandoffAt), AtRisk: o.AtRisk})
 	}
 	for _, s := range t.Stops {
-		out.Stops = append(out.Stops, &pb.Stop{Bin: s.Bin, Sku: s.SKU, Name: s.Name, Quantity: s.Quantity,
-			OrderId: s.OrderID, Tote: int32(s.Tote), Familiar: s.Familiar, CumulativeMeters: s.CumulativeMeters,
-			PredictedElapsed: durationpb.New(s.PredictedElapsed)})
+		out.Stops = append(out.Stops, stopToProto(s))
 	}
 	return out
+}
+
+func stopToProto(s floor.Stop) *pb.Stop {
+	return &pb.Stop{Bin: s.Bin, Sku: s.SKU, Name: s.Name, Quantity: s.Quantity,
+		OrderId: s.OrderID, Tote: int32(s.Tote), Familiar: s.Familiar, CumulativeMeters: s.CumulativeMeters,
+		PredictedElapsed: durationpb.New(s.PredictedElapsed), Picked: s.Picked, Short: s.Short}
 }
 
 var roles = map[floor.Role]pb.Role{

@@ -34,6 +34,9 @@ type Store interface {
 	CancelOrder(id, reason string) (floor.Order, error)
 	NextTask(picker string) (*floor.Task, bool, error)
 	Task(id string) (floor.Task, error)
+	PickScan(picker string, sc floor.Scan) (floor.Answer, error)
+	PackScan(packer string, sc floor.Scan) (floor.Answer, error)
+	Handoff(user string, sc floor.Scan) (floor.Answer, error)
 	CreateToken(user string, role floor.Role) (string, error)
 	RevokeTokens(user string) (int, error)
 	Users() ([]store.UserInfo, error)
@@ -66,4 +69,5 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterOrderServiceServer(g, orderService{Server: s})
 	pb.RegisterPickServiceServer(g, pickService{Server: s})
 	pb.RegisterAuthServiceServer(g, authService{Server: s})
+	pb.RegisterPackServiceServer(g, packService{Server: s})
 }

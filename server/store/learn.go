@@ -9,30 +9,32 @@ import (
 // LearnPicks folds a picker's pick events into their familiarity with each
 // bin and SKU and into their pace, in one transaction.
 func (s *Store) LearnPicks(picker string, events ...floor.PickEvent) error {
-	return s.update("learn picks", func(tx *bolt.Tx) error {
-		models, fam := tx.Bucket(bucketModels), tx.Bucket(bucketFamiliarity)
-		model, ok, err := get[floor.PickerModel](models, picker)
+	return s.update("learn picks", func(tx *bolt.Tx) error { return s.learnPicks(tx, picker, events...) })
+}
+
+func (s *Store) learnPicks(tx *bolt.Tx, picker string, events ...floor.PickEvent) error {
+	models, fam := tx.Bucket(bucketModels), tx.Bucket(bucketFamiliarity)
+	model, ok, err := get[floor.PickerModel](models, picker)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		model = floor.DefaultPickerModel
+	}
+	for _, e := range events {
+		key := picker + "\x00" + floor.FamiliarityKey(e.Bin, e.SKU)
+		f, _, err := get[floor.Familiarity](fam, key)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			model = floor.DefaultPickerModel
+		// Expected time at the face is that of a familiar picker: anyone
+		// slower than that is still finding their way.
+		if err := put(fam, key, f.AddPick(e.At, e.AtFace, model.Stop(true, 0))); err != nil {
+			return err
 		}
-		for _, e := range events {
-			key := picker + "\x00" + floor.FamiliarityKey(e.Bin, e.SKU)
-			f, _, err := get[floor.Familiarity](fam, key)
-			if err != nil {
-				return err
-			}
-			// Expected time at the face is that of a familiar picker: anyone
-			// slower than that is still finding their way.
-			if err := put(fam, key, f.AddPick(e.At, e.AtFace, model.Stop(true, 0))); err != nil {
-				return err
-			}
-			model = model.Learn(e)
-		}
-		return put(models, picker, model)
-	})
+		model = model.Learn(e)
+	}
+	return put(models, picker, model)
 }
 
 // PickerState is what the store has learned about one picker.

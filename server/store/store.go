@@ -27,24 +27,28 @@ const SchemaVersion = 1
 const magic = "pickpack"
 
 var (
-	bucketMeta        = []byte("meta")
-	bucketBinMap      = []byte("binmap")
-	bucketSKUs        = []byte("skus")
-	bucketBarcodes    = []byte("barcodes")
-	bucketStock       = []byte("stock")        // bin \x00 sku -> on hand, reserved
-	bucketStockBySKU  = []byte("stock_by_sku") // sku \x00 bin -> nothing (index)
-	bucketOrders      = []byte("orders")
-	bucketQueue       = []byte("queue")
-	bucketTasks       = []byte("tasks")
-	bucketPickerTasks = []byte("picker_tasks")
-	bucketUsers       = []byte("users")
-	bucketTokens      = []byte("tokens")
-	bucketFamiliarity = []byte("familiarity")   // picker \x00 bin \x00 sku -> floor.Familiarity
-	bucketModels      = []byte("picker_models") // picker -> floor.PickerModel
+	bucketMeta         = []byte("meta")
+	bucketBinMap       = []byte("binmap")
+	bucketSKUs         = []byte("skus")
+	bucketBarcodes     = []byte("barcodes")
+	bucketStock        = []byte("stock")        // bin \x00 sku -> on hand, reserved
+	bucketStockBySKU   = []byte("stock_by_sku") // sku \x00 bin -> nothing (index)
+	bucketOrders       = []byte("orders")
+	bucketQueue        = []byte("queue")
+	bucketTasks        = []byte("tasks")
+	bucketPickerTasks  = []byte("picker_tasks")
+	bucketUsers        = []byte("users")
+	bucketTokens       = []byte("tokens")
+	bucketFamiliarity  = []byte("familiarity")   // picker \x00 bin \x00 sku -> floor.Familiarity
+	bucketModels       = []byte("picker_models") // picker -> floor.PickerModel
+	bucketScans        = []byte("scans")         // kind \x00 user \x00 scan id -> scanRecord
+	bucketScanLog      = []byte("scan_log")      // sequence -> scans key, in commit order
+	bucketCountFlags   = []byte("count_flags")   // bin -> CountFlag
+	bucketPackSessions = []byte("pack_sessions") // packer -> floor.PackSession
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
-		bucketFamiliarity, bucketModels}
+		bucketFamiliarity, bucketModels, bucketScans, bucketScanLog, bucketCountFlags, bucketPackSessions}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
@@ -75,6 +79,11 @@ type Options struct {
 	// BatchCandidates is how many allocatable queued orders NextTask offers
 	// the planner (the most urgent and the ones after it); 6 if zero.
 	BatchCandidates int
+	// CommitDelay is how long a scan waits for others to share its commit
+	// (one fsync for many handhelds); 2 ms if zero.
+	CommitDelay time.Duration
+	// Pack sets the weight check at the pack station.
+	Pack floor.PackConfig
 }
 
 // Store is the bbolt-backed state of one warehouse.
@@ -84,6 +93,7 @@ type Store struct {
 	slas       floor.SLAs
 	planner    floor.TaskPlanner
 	candidates int
+	pack       floor.PackConfig
 	path       string
 
 	// The bin map is read on every task and stock change, so the decoded
@@ -129,8 +139,15 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.BatchCandidates <= 0 {
 		opts.BatchCandidates = 6
 	}
+	if opts.CommitDelay <= 0 {
+		opts.CommitDelay = 2 * time.Millisecond
+	}
+	if opts.Pack == (floor.PackConfig{}) {
+		opts.Pack = floor.DefaultPackConfig
+	}
+	db.MaxBatchDelay = opts.CommitDelay
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, path: path}
+		candidates: opts.BatchCandidates, pack: opts.Pack, path: path}
 	return s, nil
 }
 
@@ -241,6 +258,13 @@ func put(b *bolt.Bucket, key string, v any) error {
 // the op and KindInternal.
 func (s *Store) update(op string, fn func(tx *bolt.Tx) error) error {
 	return floor.Wrap(op, floor.KindInternal, s.db.Update(fn))
+}
+
+// batch runs fn in a transaction shared with concurrent batch calls: one
+// commit, one fsync for all of them. fn may run more than once if another
+// call in its batch fails, so it must only act through tx.
+func (s *Store) batch(op string, fn func(tx *bolt.Tx) error) error {
+	return floor.Wrap(op, floor.KindInternal, s.db.Batch(fn))
 }
 
 func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {

@@ -189,27 +189,26 @@ func taskByID(tx *bolt.Tx, op, id string) (floor.Task, error) {
 	return t, err
 }
 
-// dropFromTask removes an order from its task, releasing the stock its
-// stops reserved; a task left without orders is done and frees its picker.
+// dropFromTask removes a cancelled order from its task: units still
+// reserved for it are released, units already picked go back on hand at
+// their bins (the tote is put away). A task left without orders is done
+// and, if it is the picker's open one, frees the picker.
 func dropFromTask(tx *bolt.Tx, taskID, orderID string) error {
 	t, err := taskByID(tx, "drop order from task", taskID)
 	if err != nil {
 		return err
 	}
+	var moves []floor.StockMove
 	kept := t.Stops[:0]
 	for _, st := range t.Stops {
 		if st.OrderID != orderID {
 			kept = append(kept, st)
 			continue
 		}
-		l, err := level(tx, st.Bin, st.SKU)
-		if err != nil {
-			return err
-		}
-		l.Reserved -= st.Quantity
-		if err := putLevel(tx, l); err != nil {
-			return err
-		}
+		moves = append(moves, floor.StockMove{Bin: st.Bin, SKU: st.SKU, OnHand: st.Picked, Reserved: -st.Remaining()})
+	}
+	if err := applyMoves(tx, moves); err != nil {
+		return err
 	}
 	t.Stops = kept
 	orders := t.Orders[:0]
@@ -221,8 +220,10 @@ func dropFromTask(tx *bolt.Tx, taskID, orderID string) error {
 	t.Orders = orders
 	if len(t.Orders) == 0 {
 		t.Done = true
-		if err := tx.Bucket(bucketPickerTasks).Delete([]byte(t.Picker)); err != nil {
-			return err
+		if string(tx.Bucket(bucketPickerTasks).Get([]byte(t.Picker))) == t.ID {
+			if err := tx.Bucket(bucketPickerTasks).Delete([]byte(t.Picker)); err != nil {
+				return err
+			}
 		}
 	}
 	return put(tx.Bucket(bucketTasks), t.ID, t)

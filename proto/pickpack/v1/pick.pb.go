@@ -80,6 +80,264 @@ func (RouteStrategy) EnumDescriptor() ([]byte, []int) {
 	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{0}
 }
 
+// ScanAction says what a scan means. UNSPECIFIED is a code scan.
+type ScanAction int32
+
+const (
+	ScanAction_SCAN_ACTION_UNSPECIFIED ScanAction = 0
+	// Further units of the item just scanned, typed instead of scanned.
+	ScanAction_SCAN_ACTION_QUANTITY ScanAction = 1
+	// The current line cannot be picked in full at this bin.
+	ScanAction_SCAN_ACTION_SHORT ScanAction = 2
+	// The parcel weight at the pack station.
+	ScanAction_SCAN_ACTION_WEIGHT ScanAction = 3
+)
+
+// Enum value maps for ScanAction.
+var (
+	ScanAction_name = map[int32]string{
+		0: "SCAN_ACTION_UNSPECIFIED",
+		1: "SCAN_ACTION_QUANTITY",
+		2: "SCAN_ACTION_SHORT",
+		3: "SCAN_ACTION_WEIGHT",
+	}
+	ScanAction_value = map[string]int32{
+		"SCAN_ACTION_UNSPECIFIED": 0,
+		"SCAN_ACTION_QUANTITY":    1,
+		"SCAN_ACTION_SHORT":       2,
+		"SCAN_ACTION_WEIGHT":      3,
+	}
+)
+
+func (x ScanAction) Enum() *ScanAction {
+	p := new(ScanAction)
+	*p = x
+	return p
+}
+
+func (x ScanAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ScanAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_pickpack_v1_pick_proto_enumTypes[1].Descriptor()
+}
+
+func (ScanAction) Type() protoreflect.EnumType {
+	return &file_pickpack_v1_pick_proto_enumTypes[1]
+}
+
+func (x ScanAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ScanAction.Descriptor instead.
+func (ScanAction) EnumDescriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{1}
+}
+
+// ShortReason says why a line was short.
+type ShortReason int32
+
+const (
+	ShortReason_SHORT_REASON_UNSPECIFIED ShortReason = 0
+	ShortReason_SHORT_REASON_EMPTY_BIN   ShortReason = 1
+	ShortReason_SHORT_REASON_DAMAGED     ShortReason = 2
+	ShortReason_SHORT_REASON_CANNOT_FIND ShortReason = 3
+)
+
+// Enum value maps for ShortReason.
+var (
+	ShortReason_name = map[int32]string{
+		0: "SHORT_REASON_UNSPECIFIED",
+		1: "SHORT_REASON_EMPTY_BIN",
+		2: "SHORT_REASON_DAMAGED",
+		3: "SHORT_REASON_CANNOT_FIND",
+	}
+	ShortReason_value = map[string]int32{
+		"SHORT_REASON_UNSPECIFIED": 0,
+		"SHORT_REASON_EMPTY_BIN":   1,
+		"SHORT_REASON_DAMAGED":     2,
+		"SHORT_REASON_CANNOT_FIND": 3,
+	}
+)
+
+func (x ShortReason) Enum() *ShortReason {
+	p := new(ShortReason)
+	*p = x
+	return p
+}
+
+func (x ShortReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ShortReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_pickpack_v1_pick_proto_enumTypes[2].Descriptor()
+}
+
+func (ShortReason) Type() protoreflect.EnumType {
+	return &file_pickpack_v1_pick_proto_enumTypes[2]
+}
+
+func (x ShortReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ShortReason.Descriptor instead.
+func (ShortReason) EnumDescriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{2}
+}
+
+// Verdict is the server's answer to one scan.
+type Verdict int32
+
+const (
+	Verdict_VERDICT_UNSPECIFIED Verdict = 0
+	// The scan is right; more of the same is expected.
+	Verdict_VERDICT_RIGHT Verdict = 1
+	// A bin other than the expected one (the instruction names it).
+	Verdict_VERDICT_WRONG_BIN Verdict = 2
+	// An item other than the line's SKU, or not in the order.
+	Verdict_VERDICT_WRONG_ITEM Verdict = 3
+	// A code that is no bin and no item barcode we know.
+	Verdict_VERDICT_UNKNOWN_BARCODE Verdict = 4
+	// More units than the line (or the order) asks for.
+	Verdict_VERDICT_OVER_PICK Verdict = 5
+	// The line is complete; the instruction gives the next.
+	Verdict_VERDICT_LINE_DONE Verdict = 6
+	// The task (or the pack) is complete.
+	Verdict_VERDICT_TASK_DONE Verdict = 7
+	// A short pick was taken: re-routed to another bin, or the line marked
+	// short.
+	Verdict_VERDICT_SHORT_RECORDED Verdict = 8
+	// The scan does not fit this step (e.g. an item before its bin, a weight
+	// before every item is verified).
+	Verdict_VERDICT_OUT_OF_SEQUENCE Verdict = 9
+	// The parcel weight is outside the tolerance of the expected weight.
+	Verdict_VERDICT_WEIGHT_MISMATCH Verdict = 10
+	// No open task or order for this scan.
+	Verdict_VERDICT_NOTHING_OPEN Verdict = 11
+)
+
+// Enum value maps for Verdict.
+var (
+	Verdict_name = map[int32]string{
+		0:  "VERDICT_UNSPECIFIED",
+		1:  "VERDICT_RIGHT",
+		2:  "VERDICT_WRONG_BIN",
+		3:  "VERDICT_WRONG_ITEM",
+		4:  "VERDICT_UNKNOWN_BARCODE",
+		5:  "VERDICT_OVER_PICK",
+		6:  "VERDICT_LINE_DONE",
+		7:  "VERDICT_TASK_DONE",
+		8:  "VERDICT_SHORT_RECORDED",
+		9:  "VERDICT_OUT_OF_SEQUENCE",
+		10: "VERDICT_WEIGHT_MISMATCH",
+		11: "VERDICT_NOTHING_OPEN",
+	}
+	Verdict_value = map[string]int32{
+		"VERDICT_UNSPECIFIED":     0,
+		"VERDICT_RIGHT":           1,
+		"VERDICT_WRONG_BIN":       2,
+		"VERDICT_WRONG_ITEM":      3,
+		"VERDICT_UNKNOWN_BARCODE": 4,
+		"VERDICT_OVER_PICK":       5,
+		"VERDICT_LINE_DONE":       6,
+		"VERDICT_TASK_DONE":       7,
+		"VERDICT_SHORT_RECORDED":  8,
+		"VERDICT_OUT_OF_SEQUENCE": 9,
+		"VERDICT_WEIGHT_MISMATCH": 10,
+		"VERDICT_NOTHING_OPEN":    11,
+	}
+)
+
+func (x Verdict) Enum() *Verdict {
+	p := new(Verdict)
+	*p = x
+	return p
+}
+
+func (x Verdict) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Verdict) Descriptor() protoreflect.EnumDescriptor {
+	return file_pickpack_v1_pick_proto_enumTypes[3].Descriptor()
+}
+
+func (Verdict) Type() protoreflect.EnumType {
+	return &file_pickpack_v1_pick_proto_enumTypes[3]
+}
+
+func (x Verdict) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Verdict.Descriptor instead.
+func (Verdict) EnumDescriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{3}
+}
+
+// Expect says what the device should scan next.
+type Expect int32
+
+const (
+	Expect_EXPECT_UNSPECIFIED Expect = 0
+	Expect_EXPECT_BIN         Expect = 1
+	Expect_EXPECT_ITEM        Expect = 2
+	Expect_EXPECT_WEIGHT      Expect = 3
+	Expect_EXPECT_ORDER       Expect = 4
+	Expect_EXPECT_NOTHING     Expect = 5
+)
+
+// Enum value maps for Expect.
+var (
+	Expect_name = map[int32]string{
+		0: "EXPECT_UNSPECIFIED",
+		1: "EXPECT_BIN",
+		2: "EXPECT_ITEM",
+		3: "EXPECT_WEIGHT",
+		4: "EXPECT_ORDER",
+		5: "EXPECT_NOTHING",
+	}
+	Expect_value = map[string]int32{
+		"EXPECT_UNSPECIFIED": 0,
+		"EXPECT_BIN":         1,
+		"EXPECT_ITEM":        2,
+		"EXPECT_WEIGHT":      3,
+		"EXPECT_ORDER":       4,
+		"EXPECT_NOTHING":     5,
+	}
+)
+
+func (x Expect) Enum() *Expect {
+	p := new(Expect)
+	*p = x
+	return p
+}
+
+func (x Expect) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Expect) Descriptor() protoreflect.EnumDescriptor {
+	return file_pickpack_v1_pick_proto_enumTypes[4].Descriptor()
+}
+
+func (Expect) Type() protoreflect.EnumType {
+	return &file_pickpack_v1_pick_proto_enumTypes[4]
+}
+
+func (x Expect) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Expect.Descriptor instead.
+func (Expect) EnumDescriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{4}
+}
+
 // NextTaskRequest asks for work.
 type NextTaskRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -487,8 +745,11 @@ type Stop struct {
 	CumulativeMeters float64 `protobuf:"fixed64,8,opt,name=cumulative_meters,json=cumulativeMeters,proto3" json:"cumulative_meters,omitempty"`
 	// Predicted time from the task's start until this stop is picked.
 	PredictedElapsed *durationpb.Duration `protobuf:"bytes,9,opt,name=predicted_elapsed,json=predictedElapsed,proto3" json:"predicted_elapsed,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Units taken so far, and units that could not be taken here.
+	Picked        int64 `protobuf:"varint,10,opt,name=picked,proto3" json:"picked,omitempty"`
+	Short         int64 `protobuf:"varint,11,opt,name=short,proto3" json:"short,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Stop) Reset() {
@@ -584,6 +845,407 @@ func (x *Stop) GetPredictedElapsed() *durationpb.Duration {
 	return nil
 }
 
+func (x *Stop) GetPicked() int64 {
+	if x != nil {
+		return x.Picked
+	}
+	return 0
+}
+
+func (x *Stop) GetShort() int64 {
+	if x != nil {
+		return x.Short
+	}
+	return 0
+}
+
+// ScanRequest carries one scan of a picker's handheld.
+type ScanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Scan          *Scan                  `protobuf:"bytes,1,opt,name=scan,proto3" json:"scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScanRequest) Reset() {
+	*x = ScanRequest{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScanRequest) ProtoMessage() {}
+
+func (x *ScanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScanRequest.ProtoReflect.Descriptor instead.
+func (*ScanRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ScanRequest) GetScan() *Scan {
+	if x != nil {
+		return x.Scan
+	}
+	return nil
+}
+
+// ScanResponse answers one scan of a picker's handheld.
+type ScanResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Answer        *ScanAnswer            `protobuf:"bytes,1,opt,name=answer,proto3" json:"answer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScanResponse) Reset() {
+	*x = ScanResponse{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScanResponse) ProtoMessage() {}
+
+func (x *ScanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScanResponse.ProtoReflect.Descriptor instead.
+func (*ScanResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ScanResponse) GetAnswer() *ScanAnswer {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
+// Scan is one scan from a handheld or a pack station.
+type Scan struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Made on the device, unique per user: the idempotency key. A scan re-sent
+	// with an id already seen gets the original answer and is not applied
+	// again.
+	ScanId string `protobuf:"bytes,1,opt,name=scan_id,json=scanId,proto3" json:"scan_id,omitempty"`
+	// When the device made the scan (it may be replayed much later).
+	DeviceTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=device_time,json=deviceTime,proto3" json:"device_time,omitempty"`
+	// The raw scanned (or typed) text: a bin code, an item barcode, an order
+	// id or a waybill barcode. Empty for QUANTITY, SHORT and WEIGHT.
+	Code   string     `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
+	Action ScanAction `protobuf:"varint,4,opt,name=action,proto3,enum=pickpack.v1.ScanAction" json:"action,omitempty"`
+	// Units: with ITEM scans, units taken with this one scan (default 1);
+	// with QUANTITY, further units of the item just scanned.
+	Quantity int64 `protobuf:"varint,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// With SHORT: why the line cannot be picked in full here.
+	ShortReason ShortReason `protobuf:"varint,6,opt,name=short_reason,json=shortReason,proto3,enum=pickpack.v1.ShortReason" json:"short_reason,omitempty"`
+	// With WEIGHT: the parcel weight in grams (typed or from a scale).
+	WeightG       int64 `protobuf:"varint,7,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Scan) Reset() {
+	*x = Scan{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Scan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Scan) ProtoMessage() {}
+
+func (x *Scan) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Scan.ProtoReflect.Descriptor instead.
+func (*Scan) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Scan) GetScanId() string {
+	if x != nil {
+		return x.ScanId
+	}
+	return ""
+}
+
+func (x *Scan) GetDeviceTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeviceTime
+	}
+	return nil
+}
+
+func (x *Scan) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Scan) GetAction() ScanAction {
+	if x != nil {
+		return x.Action
+	}
+	return ScanAction_SCAN_ACTION_UNSPECIFIED
+}
+
+func (x *Scan) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *Scan) GetShortReason() ShortReason {
+	if x != nil {
+		return x.ShortReason
+	}
+	return ShortReason_SHORT_REASON_UNSPECIFIED
+}
+
+func (x *Scan) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+// ScanAnswer answers one scan, after the scan and its effects are durable.
+type ScanAnswer struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ScanId  string                 `protobuf:"bytes,1,opt,name=scan_id,json=scanId,proto3" json:"scan_id,omitempty"`
+	Verdict Verdict                `protobuf:"varint,2,opt,name=verdict,proto3,enum=pickpack.v1.Verdict" json:"verdict,omitempty"`
+	// Machine-readable reason, e.g. "WRONG_BIN", "OVER_PICK".
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// For a person, in plain words: what happened and what to do.
+	Message string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	// What to do next.
+	Next *Instruction `protobuf:"bytes,5,opt,name=next,proto3" json:"next,omitempty"`
+	// True when this answer is a replay of the scan id's first answer.
+	Replayed      bool `protobuf:"varint,6,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScanAnswer) Reset() {
+	*x = ScanAnswer{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScanAnswer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScanAnswer) ProtoMessage() {}
+
+func (x *ScanAnswer) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScanAnswer.ProtoReflect.Descriptor instead.
+func (*ScanAnswer) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ScanAnswer) GetScanId() string {
+	if x != nil {
+		return x.ScanId
+	}
+	return ""
+}
+
+func (x *ScanAnswer) GetVerdict() Verdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return Verdict_VERDICT_UNSPECIFIED
+}
+
+func (x *ScanAnswer) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ScanAnswer) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ScanAnswer) GetNext() *Instruction {
+	if x != nil {
+		return x.Next
+	}
+	return nil
+}
+
+func (x *ScanAnswer) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+// Instruction tells the device what comes next.
+type Instruction struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Expect Expect                 `protobuf:"varint,1,opt,name=expect,proto3,enum=pickpack.v1.Expect" json:"expect,omitempty"`
+	// The stop to go to or being picked (picking).
+	Stop *Stop `protobuf:"bytes,2,opt,name=stop,proto3" json:"stop,omitempty"`
+	// Units still to take at this stop, or items still to verify (packing).
+	Remaining int64  `protobuf:"varint,3,opt,name=remaining,proto3" json:"remaining,omitempty"`
+	TaskId    string `protobuf:"bytes,4,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	OrderId   string `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Lines done and lines in all (picking) or units verified and in all
+	// (packing).
+	Done          int32                  `protobuf:"varint,6,opt,name=done,proto3" json:"done,omitempty"`
+	Total         int32                  `protobuf:"varint,7,opt,name=total,proto3" json:"total,omitempty"`
+	DueAt         *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Instruction) Reset() {
+	*x = Instruction{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Instruction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Instruction) ProtoMessage() {}
+
+func (x *Instruction) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Instruction.ProtoReflect.Descriptor instead.
+func (*Instruction) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Instruction) GetExpect() Expect {
+	if x != nil {
+		return x.Expect
+	}
+	return Expect_EXPECT_UNSPECIFIED
+}
+
+func (x *Instruction) GetStop() *Stop {
+	if x != nil {
+		return x.Stop
+	}
+	return nil
+}
+
+func (x *Instruction) GetRemaining() int64 {
+	if x != nil {
+		return x.Remaining
+	}
+	return 0
+}
+
+func (x *Instruction) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *Instruction) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *Instruction) GetDone() int32 {
+	if x != nil {
+		return x.Done
+	}
+	return 0
+}
+
+func (x *Instruction) GetTotal() int32 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *Instruction) GetDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueAt
+	}
+	return nil
+}
+
 var File_pickpack_v1_pick_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pick_proto_rawDesc = "" +
@@ -616,7 +1278,7 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x04tote\x18\x02 \x01(\x05R\x04tote\x121\n" +
 	"\x06due_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12L\n" +
 	"\x14predicted_handoff_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x12predictedHandoffAt\x12\x17\n" +
-	"\aat_risk\x18\x05 \x01(\bR\x06atRisk\"\x9a\x02\n" +
+	"\aat_risk\x18\x05 \x01(\bR\x06atRisk\"\xc8\x02\n" +
 	"\x04Stop\x12\x10\n" +
 	"\x03bin\x18\x01 \x01(\tR\x03bin\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x12\n" +
@@ -626,15 +1288,82 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x04tote\x18\x06 \x01(\x05R\x04tote\x12\x1a\n" +
 	"\bfamiliar\x18\a \x01(\bR\bfamiliar\x12+\n" +
 	"\x11cumulative_meters\x18\b \x01(\x01R\x10cumulativeMeters\x12F\n" +
-	"\x11predicted_elapsed\x18\t \x01(\v2\x19.google.protobuf.DurationR\x10predictedElapsed*\x99\x01\n" +
+	"\x11predicted_elapsed\x18\t \x01(\v2\x19.google.protobuf.DurationR\x10predictedElapsed\x12\x16\n" +
+	"\x06picked\x18\n" +
+	" \x01(\x03R\x06picked\x12\x14\n" +
+	"\x05short\x18\v \x01(\x03R\x05short\"4\n" +
+	"\vScanRequest\x12%\n" +
+	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"?\n" +
+	"\fScanResponse\x12/\n" +
+	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer\"\x95\x02\n" +
+	"\x04Scan\x12\x17\n" +
+	"\ascan_id\x18\x01 \x01(\tR\x06scanId\x12;\n" +
+	"\vdevice_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"deviceTime\x12\x12\n" +
+	"\x04code\x18\x03 \x01(\tR\x04code\x12/\n" +
+	"\x06action\x18\x04 \x01(\x0e2\x17.pickpack.v1.ScanActionR\x06action\x12\x1a\n" +
+	"\bquantity\x18\x05 \x01(\x03R\bquantity\x12;\n" +
+	"\fshort_reason\x18\x06 \x01(\x0e2\x18.pickpack.v1.ShortReasonR\vshortReason\x12\x19\n" +
+	"\bweight_g\x18\a \x01(\x03R\aweightG\"\xd1\x01\n" +
+	"\n" +
+	"ScanAnswer\x12\x17\n" +
+	"\ascan_id\x18\x01 \x01(\tR\x06scanId\x12.\n" +
+	"\averdict\x18\x02 \x01(\x0e2\x14.pickpack.v1.VerdictR\averdict\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\x12,\n" +
+	"\x04next\x18\x05 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\x12\x1a\n" +
+	"\breplayed\x18\x06 \x01(\bR\breplayed\"\x90\x02\n" +
+	"\vInstruction\x12+\n" +
+	"\x06expect\x18\x01 \x01(\x0e2\x13.pickpack.v1.ExpectR\x06expect\x12%\n" +
+	"\x04stop\x18\x02 \x01(\v2\x11.pickpack.v1.StopR\x04stop\x12\x1c\n" +
+	"\tremaining\x18\x03 \x01(\x03R\tremaining\x12\x17\n" +
+	"\atask_id\x18\x04 \x01(\tR\x06taskId\x12\x19\n" +
+	"\border_id\x18\x05 \x01(\tR\aorderId\x12\x12\n" +
+	"\x04done\x18\x06 \x01(\x05R\x04done\x12\x14\n" +
+	"\x05total\x18\a \x01(\x05R\x05total\x121\n" +
+	"\x06due_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt*\x99\x01\n" +
 	"\rRouteStrategy\x12\x1e\n" +
 	"\x1aROUTE_STRATEGY_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ROUTE_STRATEGY_SHORTEST\x10\x01\x12!\n" +
 	"\x1dROUTE_STRATEGY_FAMILIAR_FIRST\x10\x02\x12(\n" +
-	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x032\x9c\x01\n" +
+	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x03*r\n" +
+	"\n" +
+	"ScanAction\x12\x1b\n" +
+	"\x17SCAN_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14SCAN_ACTION_QUANTITY\x10\x01\x12\x15\n" +
+	"\x11SCAN_ACTION_SHORT\x10\x02\x12\x16\n" +
+	"\x12SCAN_ACTION_WEIGHT\x10\x03*\x7f\n" +
+	"\vShortReason\x12\x1c\n" +
+	"\x18SHORT_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16SHORT_REASON_EMPTY_BIN\x10\x01\x12\x18\n" +
+	"\x14SHORT_REASON_DAMAGED\x10\x02\x12\x1c\n" +
+	"\x18SHORT_REASON_CANNOT_FIND\x10\x03*\xb6\x02\n" +
+	"\aVerdict\x12\x17\n" +
+	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rVERDICT_RIGHT\x10\x01\x12\x15\n" +
+	"\x11VERDICT_WRONG_BIN\x10\x02\x12\x16\n" +
+	"\x12VERDICT_WRONG_ITEM\x10\x03\x12\x1b\n" +
+	"\x17VERDICT_UNKNOWN_BARCODE\x10\x04\x12\x15\n" +
+	"\x11VERDICT_OVER_PICK\x10\x05\x12\x15\n" +
+	"\x11VERDICT_LINE_DONE\x10\x06\x12\x15\n" +
+	"\x11VERDICT_TASK_DONE\x10\a\x12\x1a\n" +
+	"\x16VERDICT_SHORT_RECORDED\x10\b\x12\x1b\n" +
+	"\x17VERDICT_OUT_OF_SEQUENCE\x10\t\x12\x1b\n" +
+	"\x17VERDICT_WEIGHT_MISMATCH\x10\n" +
+	"\x12\x18\n" +
+	"\x14VERDICT_NOTHING_OPEN\x10\v*z\n" +
+	"\x06Expect\x12\x16\n" +
+	"\x12EXPECT_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"EXPECT_BIN\x10\x01\x12\x0f\n" +
+	"\vEXPECT_ITEM\x10\x02\x12\x11\n" +
+	"\rEXPECT_WEIGHT\x10\x03\x12\x10\n" +
+	"\fEXPECT_ORDER\x10\x04\x12\x12\n" +
+	"\x0eEXPECT_NOTHING\x10\x052\xdd\x01\n" +
 	"\vPickService\x12G\n" +
 	"\bNextTask\x12\x1c.pickpack.v1.NextTaskRequest\x1a\x1d.pickpack.v1.NextTaskResponse\x12D\n" +
-	"\aGetTask\x12\x1b.pickpack.v1.GetTaskRequest\x1a\x1c.pickpack.v1.GetTaskResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
+	"\aGetTask\x12\x1b.pickpack.v1.GetTaskRequest\x1a\x1c.pickpack.v1.GetTaskResponse\x12?\n" +
+	"\x04Scan\x12\x18.pickpack.v1.ScanRequest\x1a\x19.pickpack.v1.ScanResponse(\x010\x01B;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
 var (
 	file_pickpack_v1_pick_proto_rawDescOnce sync.Once
@@ -648,40 +1377,61 @@ func file_pickpack_v1_pick_proto_rawDescGZIP() []byte {
 	return file_pickpack_v1_pick_proto_rawDescData
 }
 
-var file_pickpack_v1_pick_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_pickpack_v1_pick_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_pickpack_v1_pick_proto_goTypes = []any{
 	(RouteStrategy)(0),            // 0: pickpack.v1.RouteStrategy
-	(*NextTaskRequest)(nil),       // 1: pickpack.v1.NextTaskRequest
-	(*NextTaskResponse)(nil),      // 2: pickpack.v1.NextTaskResponse
-	(*GetTaskRequest)(nil),        // 3: pickpack.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),       // 4: pickpack.v1.GetTaskResponse
-	(*Task)(nil),                  // 5: pickpack.v1.Task
-	(*TaskOrder)(nil),             // 6: pickpack.v1.TaskOrder
-	(*Stop)(nil),                  // 7: pickpack.v1.Stop
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 9: google.protobuf.Duration
+	(ScanAction)(0),               // 1: pickpack.v1.ScanAction
+	(ShortReason)(0),              // 2: pickpack.v1.ShortReason
+	(Verdict)(0),                  // 3: pickpack.v1.Verdict
+	(Expect)(0),                   // 4: pickpack.v1.Expect
+	(*NextTaskRequest)(nil),       // 5: pickpack.v1.NextTaskRequest
+	(*NextTaskResponse)(nil),      // 6: pickpack.v1.NextTaskResponse
+	(*GetTaskRequest)(nil),        // 7: pickpack.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),       // 8: pickpack.v1.GetTaskResponse
+	(*Task)(nil),                  // 9: pickpack.v1.Task
+	(*TaskOrder)(nil),             // 10: pickpack.v1.TaskOrder
+	(*Stop)(nil),                  // 11: pickpack.v1.Stop
+	(*ScanRequest)(nil),           // 12: pickpack.v1.ScanRequest
+	(*ScanResponse)(nil),          // 13: pickpack.v1.ScanResponse
+	(*Scan)(nil),                  // 14: pickpack.v1.Scan
+	(*ScanAnswer)(nil),            // 15: pickpack.v1.ScanAnswer
+	(*Instruction)(nil),           // 16: pickpack.v1.Instruction
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
 }
 var file_pickpack_v1_pick_proto_depIdxs = []int32{
-	5,  // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
-	5,  // 1: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
-	6,  // 2: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
-	7,  // 3: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
-	8,  // 4: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	9,  // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
+	9,  // 1: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
+	10, // 2: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
+	11, // 3: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
+	17, // 4: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 5: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
-	8,  // 6: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
-	8,  // 7: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
-	8,  // 8: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	9,  // 9: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
-	1,  // 10: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
-	3,  // 11: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
-	2,  // 12: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
-	4,  // 13: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
-	12, // [12:14] is the sub-list for method output_type
-	10, // [10:12] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	17, // 6: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
+	17, // 7: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
+	17, // 8: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	18, // 9: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
+	14, // 10: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
+	15, // 11: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	17, // 12: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
+	1,  // 13: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
+	2,  // 14: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
+	3,  // 15: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
+	16, // 16: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
+	4,  // 17: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
+	11, // 18: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
+	17, // 19: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
+	5,  // 20: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
+	7,  // 21: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
+	12, // 22: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
+	6,  // 23: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
+	8,  // 24: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
+	13, // 25: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
+	23, // [23:26] is the sub-list for method output_type
+	20, // [20:23] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pick_proto_init() }
@@ -694,8 +1444,8 @@ func file_pickpack_v1_pick_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_pick_proto_rawDesc), len(file_pickpack_v1_pick_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   7,
+			NumEnums:      5,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

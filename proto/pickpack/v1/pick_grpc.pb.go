@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	PickService_NextTask_FullMethodName = "/pickpack.v1.PickService/NextTask"
 	PickService_GetTask_FullMethodName  = "/pickpack.v1.PickService/GetTask"
+	PickService_Scan_FullMethodName     = "/pickpack.v1.PickService/Scan"
 )
 
 // PickServiceClient is the client API for PickService service.
@@ -35,6 +36,10 @@ type PickServiceClient interface {
 	NextTask(ctx context.Context, in *NextTaskRequest, opts ...grpc.CallOption) (*NextTaskResponse, error)
 	// GetTask returns one of the caller's tasks.
 	GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*GetTaskResponse, error)
+	// Scan streams the picker's scans against their open task: bin, item,
+	// quantity, short picks. Every scan gets one ScanResponse, sent only once
+	// the scan and its effects are durable.
+	Scan(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ScanRequest, ScanResponse], error)
 }
 
 type pickServiceClient struct {
@@ -65,6 +70,19 @@ func (c *pickServiceClient) GetTask(ctx context.Context, in *GetTaskRequest, opt
 	return out, nil
 }
 
+func (c *pickServiceClient) Scan(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ScanRequest, ScanResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &PickService_ServiceDesc.Streams[0], PickService_Scan_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ScanRequest, ScanResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type PickService_ScanClient = grpc.BidiStreamingClient[ScanRequest, ScanResponse]
+
 // PickServiceServer is the server API for PickService service.
 // All implementations must embed UnimplementedPickServiceServer
 // for forward compatibility.
@@ -77,6 +95,10 @@ type PickServiceServer interface {
 	NextTask(context.Context, *NextTaskRequest) (*NextTaskResponse, error)
 	// GetTask returns one of the caller's tasks.
 	GetTask(context.Context, *GetTaskRequest) (*GetTaskResponse, error)
+	// Scan streams the picker's scans against their open task: bin, item,
+	// quantity, short picks. Every scan gets one ScanResponse, sent only once
+	// the scan and its effects are durable.
+	Scan(grpc.BidiStreamingServer[ScanRequest, ScanResponse]) error
 	mustEmbedUnimplementedPickServiceServer()
 }
 
@@ -92,6 +114,9 @@ func (UnimplementedPickServiceServer) NextTask(context.Context, *NextTaskRequest
 }
 func (UnimplementedPickServiceServer) GetTask(context.Context, *GetTaskRequest) (*GetTaskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTask not implemented")
+}
+func (UnimplementedPickServiceServer) Scan(grpc.BidiStreamingServer[ScanRequest, ScanResponse]) error {
+	return status.Error(codes.Unimplemented, "method Scan not implemented")
 }
 func (UnimplementedPickServiceServer) mustEmbedUnimplementedPickServiceServer() {}
 func (UnimplementedPickServiceServer) testEmbeddedByValue()                     {}
@@ -150,6 +175,13 @@ func _PickService_GetTask_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PickService_Scan_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(PickServiceServer).Scan(&grpc.GenericServerStream[ScanRequest, ScanResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type PickService_ScanServer = grpc.BidiStreamingServer[ScanRequest, ScanResponse]
+
 // PickService_ServiceDesc is the grpc.ServiceDesc for PickService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -166,6 +198,13 @@ var PickService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _PickService_GetTask_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Scan",
+			Handler:       _PickService_Scan_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "pickpack/v1/pick.proto",
 }

@@ -1,0 +1,127 @@
+package floor
+
+import "time"
+
+// ScanAction says what a scan means; the zero value is a scanned code.
+type ScanAction int
+
+// Scan actions.
+const (
+	ActionCode     ScanAction = iota // a bin, item, order or waybill code
+	ActionQuantity                   // further units of the item just scanned, typed
+	ActionShort                      // the current line cannot be picked in full here
+	ActionWeight                     // the parcel weight at the pack station
+)
+
+// ShortReason says why a line was short.
+type ShortReason int
+
+// Short reasons.
+const (
+	ShortUnspecified ShortReason = iota
+	ShortEmptyBin
+	ShortDamaged
+	ShortCannotFind
+)
+
+var shortReasonNames = [...]string{"unspecified", "empty bin", "damaged goods", "cannot find"}
+
+func (r ShortReason) String() string {
+	if int(r) < len(shortReasonNames) {
+		return shortReasonNames[r]
+	}
+	return "unknown"
+}
+
+// Scan is one scan from a device.
+type Scan struct {
+	ID          string
+	DeviceTime  time.Time // when the device made it; zero if not sent
+	At          time.Time // when the server received it
+	Code        string
+	Action      ScanAction
+	Quantity    int64
+	ShortReason ShortReason
+	WeightG     int64
+}
+
+// When is the best time of the scan for measuring durations: the device's
+// clock when it sent one (replayed offline scans keep their real spacing),
+// else the server's.
+func (s Scan) When() time.Time {
+	if !s.DeviceTime.IsZero() {
+		return s.DeviceTime
+	}
+	return s.At
+}
+
+// Verdict is the answer to one scan.
+type Verdict int
+
+// Verdicts; see the proto's Verdict for their meaning.
+const (
+	VerdictUnspecified Verdict = iota
+	VerdictRight
+	VerdictWrongBin
+	VerdictWrongItem
+	VerdictUnknownBarcode
+	VerdictOverPick
+	VerdictLineDone
+	VerdictTaskDone
+	VerdictShortRecorded
+	VerdictOutOfSequence
+	VerdictWeightMismatch
+	VerdictNothingOpen
+)
+
+// Expect says what the device should scan next.
+type Expect int
+
+// Expectations.
+const (
+	ExpectUnspecified Expect = iota
+	ExpectBin
+	ExpectItem
+	ExpectWeight
+	ExpectOrder
+	ExpectNothing
+)
+
+// Instruction tells the device what comes next.
+type Instruction struct {
+	Expect    Expect
+	Stop      *Stop
+	Remaining int64
+	TaskID    string
+	OrderID   string
+	Done      int
+	Total     int
+	DueAt     time.Time
+}
+
+// Answer is the full reply to a scan.
+type Answer struct {
+	ScanID   string
+	Verdict  Verdict
+	Reason   string // machine-readable, e.g. "WRONG_BIN"
+	Message  string // for a person
+	Next     Instruction
+	Replayed bool
+}
+
+// StockMove is a change a scan makes to the stock of one SKU in one bin.
+type StockMove struct {
+	Bin, SKU string
+	OnHand   int64 // change of on-hand units
+	Reserved int64 // change of reserved units
+}
+
+// ShortPick records a line that could not be picked in full at a bin; the
+// bin needs a count.
+type ShortPick struct {
+	TaskID, OrderID, Bin, SKU string
+	Units                     int64
+	Reason                    ShortReason
+	ReroutedTo                string // the bin the units are now taken from; "" if the line is short
+	ReroutedUnits             int64
+}

@@ -1,0 +1,163 @@
+package rpc
+
+import (
+	"errors"
+	"io"
+	"unicode/utf8"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// Limits of one scan.
+const (
+	maxCodeLen     = 128
+	maxScanUnits   = 10000
+	maxParcelGrams = 1_000_000
+)
+
+var actions = map[pb.ScanAction]floor.ScanAction{
+	pb.ScanAction_SCAN_ACTION_UNSPECIFIED: floor.ActionCode,
+	pb.ScanAction_SCAN_ACTION_QUANTITY:    floor.ActionQuantity,
+	pb.ScanAction_SCAN_ACTION_SHORT:       floor.ActionShort,
+	pb.ScanAction_SCAN_ACTION_WEIGHT:      floor.ActionWeight,
+}
+
+var shortReasons = map[pb.ShortReason]floor.ShortReason{
+	pb.ShortReason_SHORT_REASON_EMPTY_BIN:   floor.ShortEmptyBin,
+	pb.ShortReason_SHORT_REASON_DAMAGED:     floor.ShortDamaged,
+	pb.ShortReason_SHORT_REASON_CANNOT_FIND: floor.ShortCannotFind,
+}
+
+// scanFromProto validates a scan. A malformed scan ends the stream with
+// InvalidArgument: it is a device bug, and answering it with a verdict would
+// hide that.
+func scanFromProto(p *pb.Scan) (floor.Scan, error) {
+	var vs floor.Violations
+	required(&vs, "scan.scan_id", p.GetScanId())
+	action, ok := actions[p.GetAction()]
+	if !ok {
+		vs.Add("scan.action", "unknown action %v", p.GetAction())
+	}
+	sc := floor.Scan{ID: p.GetScanId(), Code: p.GetCode(), Action: action, Quantity: p.GetQuantity(), WeightG: p.GetWeightG()}
+	if p.GetDeviceTime() != nil {
+		if err := p.GetDeviceTime().CheckValid(); err != nil {
+			vs.Add("scan.device_time", "%v", err)
+		}
+		sc.DeviceTime = p.GetDeviceTime().AsTime()
+	}
+	switch {
+	case len(sc.Code) > maxCodeLen:
+		vs.Add("scan.code", "longer than %d bytes", maxCodeLen)
+	case !utf8.ValidString(sc.Code):
+		vs.Add("scan.code", "not valid UTF-8")
+	case action == floor.ActionCode && sc.Code == "":
+		vs.Add("scan.code", "required for a code scan")
+	}
+	if sc.Quantity < 0 || sc.Quantity > maxScanUnits {
+		vs.Add("scan.quantity", "want 0 to %d, got %d", maxScanUnits, sc.Quantity)
+	}
+	switch action {
+	case floor.ActionQuantity:
+		if sc.Quantity == 0 {
+			vs.Add("scan.quantity", "required with SCAN_ACTION_QUANTITY")
+		}
+	case floor.ActionShort:
+		if sc.ShortReason, ok = shortReasons[p.GetShortReason()]; !ok {
+			vs.Add("scan.short_reason", "required with SCAN_ACTION_SHORT: empty bin, damaged or cannot find")
+		}
+	case floor.ActionWeight:
+		if sc.WeightG <= 0 || sc.WeightG > maxParcelGrams {
+			vs.Add("scan.weight_g", "want 1 to %d grams, got %d", maxParcelGrams, sc.WeightG)
+		}
+	}
+	return sc, vs.Err("scan")
+}
+
+var verdicts = map[floor.Verdict]pb.Verdict{
+	floor.VerdictRight:          pb.Verdict_VERDICT_RIGHT,
+	floor.VerdictWrongBin:       pb.Verdict_VERDICT_WRONG_BIN,
+	floor.VerdictWrongItem:      pb.Verdict_VERDICT_WRONG_ITEM,
+	floor.VerdictUnknownBarcode: pb.Verdict_VERDICT_UNKNOWN_BARCODE,
+	floor.VerdictOverPick:       pb.Verdict_VERDICT_OVER_PICK,
+	floor.VerdictLineDone:       pb.Verdict_VERDICT_LINE_DONE,
+	floor.VerdictTaskDone:       pb.Verdict_VERDICT_TASK_DONE,
+	floor.VerdictShortRecorded:  pb.Verdict_VERDICT_SHORT_RECORDED,
+	floor.VerdictOutOfSequence:  pb.Verdict_VERDICT_OUT_OF_SEQUENCE,
+	floor.VerdictWeightMismatch: pb.Verdict_VERDICT_WEIGHT_MISMATCH,
+	floor.VerdictNothingOpen:    pb.Verdict_VERDICT_NOTHING_OPEN,
+}
+
+var expects = map[floor.Expect]pb.Expect{
+	floor.ExpectBin:     pb.Expect_EXPECT_BIN,
+	floor.ExpectItem:    pb.Expect_EXPECT_ITEM,
+	floor.ExpectWeight:  pb.Expect_EXPECT_WEIGHT,
+	floor.ExpectOrder:   pb.Expect_EXPECT_ORDER,
+	floor.ExpectNothing: pb.Expect_EXPECT_NOTHING,
+}
+
+func answerToProto(a floor.Answer) *pb.ScanAnswer {
+	n := a.Next
+	next := &pb.Instruction{Expect: expects[n.Expect], Remaining: n.Remaining, TaskId: n.TaskID, OrderId: n.OrderID,
+		Done: int32(n.Done), Total: int32(n.Total), DueAt: ts(n.DueAt)}
+	if n.Stop != nil {
+		next.Stop = stopToProto(*n.Stop)
+	}
+	return &pb.ScanAnswer{ScanId: a.ScanID, Verdict: verdicts[a.Verdict], Reason: a.Reason, Message: a.Message,
+		Next: next, Replayed: a.Replayed}
+}
+
+// scanLoop answers a stream's scans one by one, in order, each after apply
+// has made it durable.
+func scanLoop[Req interface{ GetScan() *pb.Scan }](recv func() (Req, error), send func(*pb.ScanAnswer) error,
+	apply func(floor.Scan) (floor.Answer, error)) error {
+	for {
+		req, err := recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		sc, err := scanFromProto(req.GetScan())
+		if err != nil {
+			return err
+		}
+		ans, err := apply(sc)
+		if err != nil {
+			return err
+		}
+		if err := send(answerToProto(ans)); err != nil {
+			return err
+		}
+	}
+}
+
+// Scan serves a picker's handheld.
+func (s pickService) Scan(stream pb.PickService_ScanServer) error {
+	picker := caller(stream.Context()).Name
+	return scanLoop(stream.Recv,
+		func(a *pb.ScanAnswer) error { return stream.Send(&pb.ScanResponse{Answer: a}) },
+		func(sc floor.Scan) (floor.Answer, error) { return s.store.PickScan(picker, sc) })
+}
+
+type packService struct {
+	*Server
+	pb.UnimplementedPackServiceServer
+}
+
+// Pack serves a pack station.
+func (s packService) Pack(stream pb.PackService_PackServer) error {
+	packer := caller(stream.Context()).Name
+	return scanLoop(stream.Recv,
+		func(a *pb.ScanAnswer) error { return stream.Send(&pb.PackResponse{Answer: a}) },
+		func(sc floor.Scan) (floor.Answer, error) { return s.store.PackScan(packer, sc) })
+}
+
+// Handoff serves the handoff scanner.
+func (s packService) Handoff(stream pb.PackService_HandoffServer) error {
+	user := caller(stream.Context()).Name
+	return scanLoop(stream.Recv,
+		func(a *pb.ScanAnswer) error { return stream.Send(&pb.HandoffResponse{Answer: a}) },
+		func(sc floor.Scan) (floor.Answer, error) { return s.store.Handoff(user, sc) })
+}

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// PackScan applies one pack-station scan: the order barcode opens the
+// order, every picked unit is scanned again, then the parcel is weighed.
+// Like PickScan it answers only once everything is committed, shares
+// commits, and answers a re-sent scan id with its first answer.
+func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
+	const op = "pack scan"
+	if sc.At.IsZero() {
+		sc.At = s.now()
+	}
+	var ans floor.Answer
+	err := s.batch(op, func(tx *bolt.Tx) error {
+		key := scanKey("pack", packer, sc.ID)
+		var seen bool
+		var err error
+		if ans, seen, err = replay(tx, key); seen || err != nil {
+			return err
+		}
+		sessions := tx.Bucket(bucketPackSessions)
+		var sess *floor.PackSession
+		if old, ok, err := get[floor.PackSession](sessions, packer); err != nil {
+			return err
+		} else if ok && !old.Packed {
+			sess = &old
+			o, err := orderByID(tx, op, old.OrderID)
+			if err != nil {
+				return err
+			}
+			if o.State != floor.StatePicked { // cancelled while on the bench
+				ans = floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictOutOfSequence, Reason: "ORDER_CANCELLED",
+					Message: fmt.Sprintf("order %s is %s: put its items aside", o.ID, o.State), Next: floor.Instruction{Expect: floor.ExpectOrder}}
+				if err := sessions.Delete([]byte(packer)); err != nil {
+					return err
+				}
+				return record(tx, key, packer, sc, ans)
+			}
+		}
+		env, err := s.pickEnv(tx)
+		if err != nil {
+			return err
+		}
+		out := floor.ApplyPackScan(sess, sc, packEnv{pickEnv: env, pack: s.pack}, s.pack)
+		if out.Session == nil {
+			err = sessions.Delete([]byte(packer))
+		} else {
+			err = put(sessions, packer, out.Session)
+		}
+		if err != nil {
+			return err
+		}
+		if out.Packed {
+			if err := setOrderState(tx, out.Session.OrderID, floor.StatePacked, sc.At); err != nil {
+				return err
+			}
+		}
+		ans = out.Answer
+		return record(tx, key, packer, sc, ans)
+	})
+	return ans, err
+}
+
+type packEnv struct {
+	pickEnv
+	pack floor.PackConfig
+}
+
+// StartOrder opens a pack session for a picked order, with the units its
+// task's stops actually took (short lines count what was found).
+func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
+	o, ok, err := get[floor.Order](e.tx.Bucket(bucketOrders), code)
+	if err != nil || !ok {
+		return nil, false, ""
+	}
+	if o.State != floor.StatePicked {
+		why := fmt.Sprintf("order %s is %s, not picked", o.ID, o.State)
+		if o.State == floor.StateAssigned {
+			why += fmt.Sprintf(": %s is still picking it", o.Picker)
+		}
+		return nil, true, why
+	}
+	t, err := taskByID(e.tx, "start packing", o.TaskID)
+	if err != nil {
+		return nil, true, err.Error()
+	}
+	picked, names, weights := map[string]int64{}, map[string]string{}, map[string]int64{}
+	for _, st := range t.Stops {
+		if st.OrderID != o.ID || st.Picked == 0 {
+			continue
+		}
+		picked[st.SKU] += st.Picked
+		names[st.SKU] = st.Name
+		if sku, err := skuByID(e.tx, "start packing", st.SKU); err == nil && sku.WeightG > 0 {
+			weights[st.SKU] = sku.WeightG
+		}
+	}
+	if len(picked) == 0 {
+		return nil, true, fmt.Sprintf("order %s has nothing picked (every line short): cancel or re-queue it", o.ID)
+	}
+	return floor.NewPackSession(o.ID, picked, names, weights, e.pack), true, ""
+}
+
+// Handoff records the courier taking a parcel: the waybill barcode (the
+// order id until waybills carry tracking numbers) of a packed order stops
+// its clock and ships its stock.
+func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
+	const op = "handoff"
+	if sc.At.IsZero() {
+		sc.At = s.now()
+	}
+	var ans floor.Answer
+	err := s.batch(op, func(tx *bolt.Tx) error {
+		key := scanKey("handoff", user, sc.ID)
+		var seen bool
+		var err error
+		if ans, seen, err = replay(tx, key); seen || err != nil {
+			return err
+		}
+		ans = floor.Answer{ScanID: sc.ID, Next: floor.Instruction{Expect: floor.ExpectOrder}}
+		o, ok, err := get[floor.Order](tx.Bucket(bucketOrders), sc.Code)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			ans.Verdict, ans.Reason, ans.Message = floor.VerdictUnknownBarcode, "UNKNOWN_WAYBILL", fmt.Sprintf("%q is no waybill we know", sc.Code)
+		case o.State == floor.StateHandedOff:
+			ans.Verdict, ans.Reason, ans.Message = floor.VerdictNothingOpen, "ALREADY_HANDED_OFF",
+				fmt.Sprintf("order %s was handed off at %s", o.ID, o.HandedOffAt.Format(time.TimeOnly))
+		case o.State != floor.StatePacked:
+			ans.Verdict, ans.Reason, ans.Message = floor.VerdictOutOfSequence, "NOT_PACKED",
+				fmt.Sprintf("order %s is %s: only packed parcels can be handed off", o.ID, o.State)
+		default:
+			if err := setOrderState(tx, o.ID, floor.StateHandedOff, sc.At); err != nil {
+				return err
+			}
+			took := sc.At.Sub(o.ReleasedAt).Round(time.Second)
+			verdict := "on time"
+			if sc.At.After(o.DueAt) {
+				verdict = fmt.Sprintf("late by %s", sc.At.Sub(o.DueAt).Round(time.Second))
+			}
+			ans.Verdict, ans.Reason, ans.Message = floor.VerdictTaskDone, "HANDED_OFF",
+				fmt.Sprintf("order %s handed off after %s, %s", o.ID, took, verdict)
+			ans.Next.OrderID = o.ID
+		}
+		return record(tx, key, user, sc, ans)
+	})
+	return ans, err
+}

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"encoding/binary"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// scanRecord is what is kept of every scan: the audit trail, and the answer
+// a re-sent scan gets again.
+type scanRecord struct {
+	User   string
+	Scan   floor.Scan
+	Answer floor.Answer
+}
+
+// scanKey scopes a device's scan id by its user: ids are made on devices
+// and only need to be unique per user.
+func scanKey(kind, user, id string) []byte { return []byte(kind + "\x00" + user + "\x00" + id) }
+
+// replay returns the stored answer to a scan id already seen.
+func replay(tx *bolt.Tx, key []byte) (floor.Answer, bool, error) {
+	raw := tx.Bucket(bucketScans).Get(key)
+	if raw == nil {
+		return floor.Answer{}, false, nil
+	}
+	rec, err := decodeJSON[scanRecord](raw)
+	rec.Answer.Replayed = true
+	return rec.Answer, true, err
+}
+
+func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer) error {
+	raw, err := encodeJSON(scanRecord{User: user, Scan: sc, Answer: a})
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketScans).Put(key, raw); err != nil {
+		return err
+	}
+	// The log in arrival order, for history and the supervisors' feed.
+	seq, err := tx.Bucket(bucketScanLog).NextSequence()
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketScanLog).Put(u64(seq), key)
+}
+
+// PickScan applies one picker's scan to their open task. It returns only
+// after the scan, its answer and all its effects (stock, task, order
+// states, learning) are committed; concurrent scans of many handhelds
+// share one commit (bbolt's batch: group commit). A scan id seen before
+// gets its first answer again, marked Replayed, and changes nothing.
+func (s *Store) PickScan(picker string, sc floor.Scan) (floor.Answer, error) {
+	const op = "pick scan"
+	if sc.At.IsZero() {
+		sc.At = s.now()
+	}
+	var ans floor.Answer
+	err := s.batch(op, func(tx *bolt.Tx) error {
+		key := scanKey("pick", picker, sc.ID)
+		var seen bool
+		var err error
+		if ans, seen, err = replay(tx, key); seen || err != nil {
+			return err
+		}
+		ans, err = s.pickScan(tx, picker, sc)
+		if err != nil {
+			return err
+		}
+		return record(tx, key, picker, sc, ans)
+	})
+	return ans, err
+}
+
+func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answer, error) {
+	id := tx.Bucket(bucketPickerTasks).Get([]byte(picker))
+	if id == nil {
+		return floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictNothingOpen, Reason: "NO_TASK",
+			Message: "no open task: ask for the next one"}, nil
+	}
+	t, err := taskByID(tx, "pick scan", string(id))
+	if err != nil {
+		return floor.Answer{}, err
+	}
+	env, err := s.pickEnv(tx)
+	if err != nil {
+		return floor.Answer{}, err
+	}
+	out, err := t.ApplyPickScan(sc, env)
+	if err != nil {
+		return floor.Answer{}, err
+	}
+	if err := applyMoves(tx, out.Moves); err != nil {
+		return floor.Answer{}, err
+	}
+	if out.Short != nil {
+		if err := flagForCount(tx, *out.Short, sc.At); err != nil {
+			return floor.Answer{}, err
+		}
+	}
+	if len(out.Learned) > 0 {
+		if err := s.learnPicks(tx, picker, out.Learned...); err != nil {
+			return floor.Answer{}, err
+		}
+	}
+	if out.Done {
+		t.Done = true
+		if err := tx.Bucket(bucketPickerTasks).Delete([]byte(picker)); err != nil {
+			return floor.Answer{}, err
+		}
+		for _, o := range t.Orders {
+			if err := setOrderState(tx, o.OrderID, floor.StatePicked, sc.At); err != nil {
+				return floor.Answer{}, err
+			}
+		}
+	}
+	return out.Answer, put(tx.Bucket(bucketTasks), t.ID, t)
+}
+
+// pickEnv answers the domain's questions from inside tx.
+type pickEnv struct {
+	tx   *bolt.Tx
+	bins map[string]bool
+}
+
+func (s *Store) pickEnv(tx *bolt.Tx) (pickEnv, error) {
+	bins, err := s.binSet(tx)
+	return pickEnv{tx: tx, bins: bins}, err
+}
+
+func (e pickEnv) IsBin(code string) bool { return e.bins[code] }
+
+func (e pickEnv) SKUOf(code string) (string, bool) {
+	bc, err := floor.ParseBarcode(code)
+	if err != nil {
+		return "", false
+	}
+	id := e.tx.Bucket(bucketBarcodes).Get([]byte(bc.Key()))
+	return string(id), id != nil
+}
+
+// Reroute reserves up to units of sku in the bin with most available stock
+// other than not.
+func (e pickEnv) Reroute(sku, not string, units int64) (string, int64, error) {
+	levels, err := levelsOfSKU(e.tx, sku)
+	if err != nil {
+		return "", 0, err
+	}
+	var best floor.StockLevel
+	for _, l := range levels {
+		if l.Bin != not && l.Available() > best.Available() {
+			best = l
+		}
+	}
+	got := min(best.Available(), units)
+	if got <= 0 {
+		return "", 0, nil
+	}
+	best.Reserved += got
+	return best.Bin, got, putLevel(e.tx, best)
+}
+
+func applyMoves(tx *bolt.Tx, moves []floor.StockMove) error {
+	for _, m := range moves {
+		l, err := level(tx, m.Bin, m.SKU)
+		if err != nil {
+			return err
+		}
+		l.OnHand += m.OnHand
+		l.Reserved += m.Reserved
+		if err := putLevel(tx, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountFlag asks for a stock count of a bin, raised by a short pick.
+type CountFlag struct {
+	Bin    string
+	Short  floor.ShortPick
+	Raised time.Time
+}
+
+func flagForCount(tx *bolt.Tx, sp floor.ShortPick, at time.Time) error {
+	return put(tx.Bucket(bucketCountFlags), sp.Bin, CountFlag{Bin: sp.Bin, Short: sp, Raised: at})
+}
+
+// CountFlags lists the bins waiting for a count, by bin code.
+func (s *Store) CountFlags() ([]CountFlag, error) {
+	var out []CountFlag
+	err := s.view("list count flags", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCountFlags).ForEach(func(_, v []byte) error {
+			f, err := decodeJSON[CountFlag](v)
+			out = append(out, f)
+			return err
+		})
+	})
+	return out, err
+}
+
+func setOrderState(tx *bolt.Tx, id string, st floor.OrderState, at time.Time) error {
+	o, err := orderByID(tx, "set order state", id)
+	if err != nil {
+		return err
+	}
+	o.State, o.UpdatedAt = st, at
+	if st == floor.StateHandedOff {
+		o.HandedOffAt = at
+	}
+	return put(tx.Bucket(bucketOrders), o.ID, o)
+}
+
+// ScanCount is how many scans are recorded, for tests and crash checks.
+func (s *Store) ScanCount() (int, error) {
+	n := 0
+	err := s.view("count scans", func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketScans).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// ScanAnswer returns the recorded answer to a user's scan id.
+func (s *Store) ScanAnswer(kind, user, id string) (floor.Answer, bool, error) {
+	var a floor.Answer
+	var ok bool
+	err := s.view("get scan", func(tx *bolt.Tx) error {
+		var err error
+		a, ok, err = replay(tx, scanKey(kind, user, id))
+		return err
+	})
+	return a, ok, err
+}
+
+// u64 is a big-endian key: sequence numbers sort as numbers.
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
