@@ -86,7 +86,7 @@ func addressFromProto(a *pb.Address) floor.Address {
 func orderToProto(o floor.Order) *pb.Order {
 	out := &pb.Order{Id: o.ID, Channel: o.Channel, Recipient: addressToProto(o.Recipient),
 		State: orderStates[o.State], ReleasedAt: ts(o.ReleasedAt), DueAt: ts(o.DueAt),
-		TaskId: o.TaskID, Picker: o.Picker, UpdatedAt: ts(o.UpdatedAt)}
+		TaskId: o.TaskID, Picker: o.Picker, UpdatedAt: ts(o.UpdatedAt), HandedOffAt: ts(o.HandedOffAt)}
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
 	}

@@ -64,24 +64,40 @@ func (s *Store) ImportBinMap(m *floor.BinMap, dry bool) (BinMapChange, error) {
 	return ch, err
 }
 
-// currentMap is the bin map as tx sees it, nil before the first import.
-// It is shared: callers must not modify it.
-func (s *Store) currentMap(tx *bolt.Tx) (*floor.BinMap, error) {
+// mapIndex is a decoded bin map with the set of its codes, cached.
+type mapIndex struct {
+	m    *floor.BinMap
+	bins map[string]bool
+}
+
+// currentIndex is the bin map as tx sees it (m nil before the first
+// import). It is shared: callers must not modify it.
+func (s *Store) currentIndex(tx *bolt.Tx) (mapIndex, error) {
 	b := tx.Bucket(bucketBinMap)
 	gen := b.Sequence()
 	s.mapMu.Lock()
 	defer s.mapMu.Unlock()
-	if s.binMap != nil && s.mapGen == gen {
+	if s.binMap.m != nil && s.mapGen == gen {
 		return s.binMap, nil
 	}
 	m, ok, err := get[floor.BinMap](b, keyCurrent)
 	if err != nil || !ok {
-		return nil, err
+		return mapIndex{bins: map[string]bool{}}, err
+	}
+	idx := mapIndex{m: &m, bins: make(map[string]bool, len(m.Bins))}
+	for _, bin := range m.Bins {
+		idx.bins[bin.Code] = true
 	}
 	if gen > s.mapGen {
-		s.binMap, s.mapGen = &m, gen
+		s.binMap, s.mapGen = idx, gen
 	}
-	return &m, nil
+	return idx, nil
+}
+
+// currentMap is the bin map as tx sees it, nil before the first import.
+func (s *Store) currentMap(tx *bolt.Tx) (*floor.BinMap, error) {
+	idx, err := s.currentIndex(tx)
+	return idx.m, err
 }
 
 func diffBinMaps(old, m *floor.BinMap) BinMapChange {
@@ -120,14 +136,8 @@ func (s *Store) BinMap() (*floor.BinMap, error) {
 	return m, err
 }
 
-// binSet is the set of bin codes of the map tx sees.
+// binSet is the set of bin codes of the map tx sees; shared, read only.
 func (s *Store) binSet(tx *bolt.Tx) (map[string]bool, error) {
-	m, err := s.currentMap(tx)
-	set := map[string]bool{}
-	if m != nil {
-		for _, b := range m.Bins {
-			set[b.Code] = true
-		}
-	}
-	return set, err
+	idx, err := s.currentIndex(tx)
+	return idx.bins, err
 }

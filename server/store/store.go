@@ -100,7 +100,7 @@ type Store struct {
 	// map is kept in memory with its generation (raised by every import);
 	// a transaction that sees another generation in the file decodes anew.
 	mapMu  sync.Mutex
-	binMap *floor.BinMap
+	binMap mapIndex
 	mapGen uint64
 }
 

@@ -1037,12 +1037,14 @@ type Order struct {
 	Lines     []*OrderLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
 	Recipient *Address     `protobuf:"bytes,4,opt,name=recipient,proto3" json:"recipient,omitempty"`
 	// Output only from here on.
-	State         OrderState             `protobuf:"varint,5,opt,name=state,proto3,enum=pickpack.v1.OrderState" json:"state,omitempty"`
-	ReleasedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=released_at,json=releasedAt,proto3" json:"released_at,omitempty"`
-	DueAt         *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
-	TaskId        string                 `protobuf:"bytes,8,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
-	Picker        string                 `protobuf:"bytes,9,opt,name=picker,proto3" json:"picker,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	State      OrderState             `protobuf:"varint,5,opt,name=state,proto3,enum=pickpack.v1.OrderState" json:"state,omitempty"`
+	ReleasedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=released_at,json=releasedAt,proto3" json:"released_at,omitempty"`
+	DueAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	TaskId     string                 `protobuf:"bytes,8,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Picker     string                 `protobuf:"bytes,9,opt,name=picker,proto3" json:"picker,omitempty"`
+	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// When the courier took the parcel: the order's clock stopped.
+	HandedOffAt   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=handed_off_at,json=handedOffAt,proto3" json:"handed_off_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1143,6 +1145,13 @@ func (x *Order) GetPicker() string {
 func (x *Order) GetUpdatedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Order) GetHandedOffAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HandedOffAt
 	}
 	return nil
 }
@@ -1267,7 +1276,7 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\tavailable\x18\x05 \x01(\x03R\tavailable\"9\n" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x9e\x03\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\xde\x03\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12,\n" +
@@ -1281,7 +1290,8 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\x06picker\x18\t \x01(\tR\x06picker\x129\n" +
 	"\n" +
 	"updated_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"G\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12>\n" +
+	"\rhanded_off_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vhandedOffAt\"G\n" +
 	"\rImportProblem\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription*\\\n" +
@@ -1360,11 +1370,12 @@ var file_pickpack_v1_types_proto_depIdxs = []int32{
 	17, // 10: pickpack.v1.Order.released_at:type_name -> google.protobuf.Timestamp
 	17, // 11: pickpack.v1.Order.due_at:type_name -> google.protobuf.Timestamp
 	17, // 12: pickpack.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	17, // 13: pickpack.v1.Order.handed_off_at:type_name -> google.protobuf.Timestamp
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_types_proto_init() }
