@@ -66,6 +66,9 @@ func newEnv(t *testing.T) *env {
 		if err := st.Check(); err != nil {
 			t.Errorf("consistency check: %v", err)
 		}
+		if _, err := st.Audit(); err != nil {
+			t.Errorf("stock audit: %v", err)
+		}
 		st.Close()
 	})
 	e := &env{store: st, conn: conn, tokens: map[floor.Role]string{}, clock: clock}

@@ -47,6 +47,9 @@ func openTestStore(t *testing.T, path string) (*Store, *fixedClock) {
 		if err := s.Check(); err != nil {
 			t.Errorf("consistency check: %v", err)
 		}
+		if _, err := s.Audit(); err != nil {
+			t.Errorf("stock audit: %v", err)
+		}
 		s.Close()
 	})
 	return s, clock
@@ -371,7 +374,7 @@ func testConcurrentPickers(t *testing.T, planner floor.TaskPlanner) {
 				}
 				mu.Unlock()
 				// Finish the task so the picker may take the next one.
-				if err := s.completeForTest(task.ID); err != nil {
+				if err := s.freePickerForTest(task.ID); err != nil {
 					t.Error(err)
 					return
 				}
