@@ -173,6 +173,7 @@ func (l *Layout) policy(stops []floor.Point, largestGap bool) Route {
 	w.insert(stops, off)
 
 	r := Route{Order: make([]int, 0, len(stops))}
+
 	for k, s := range w.stop {
 		if s >= 0 {
 			r.Order = append(r.Order, s)

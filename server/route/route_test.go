@@ -12,7 +12,7 @@ import (
 
 // The worked examples of shared/binmap-format.md.
 func TestExampleRoutes(t *testing.T) {
-	l, m := exampleLayout(t)
+	l, _ := exampleLayout(t)
 	tests := []struct {
 		bins []string
 		want float64
@@ -44,7 +44,6 @@ func TestExampleRoutes(t *testing.T) {
 			}
 		}
 	}
-	_ = m
 }
 
 func TestDistanceExample(t *testing.T) {
@@ -143,7 +142,7 @@ func mustLayoutR(t testing.TB, rng *rand.Rand, aisles, crossAisles int) (*Layout
 // layouts, including stops on cross aisles and depots anywhere.
 func TestShortestOptimal(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for i := range 400 {
+	for i := range 600 {
 		cross := 2
 		if i%2 == 1 {
 			cross = 3 + rng.IntN(3)
@@ -279,6 +278,11 @@ func TestOrdered(t *testing.T) {
 		})
 		if math.Abs(r.Meters-want) > tol || !r.Optimal {
 			t.Fatalf("case %d: Ordered = %v m (optimal %v), brute force %v m", i, r.Meters, r.Optimal, want)
+		}
+		if p := l.newProblem(groups); p.n > 0 {
+			if got := p.length(p.search(Options{TimeCap: -1, Kicks: 50})); got < want-tol {
+				t.Fatalf("case %d: the grouped search found %v m below the optimum %v m", i, got, want)
+			}
 		}
 	}
 }

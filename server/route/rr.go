@@ -164,7 +164,8 @@ func (l *Layout) options(c column) []vopt {
 }
 
 // ratliffRosenthal returns an optimal node order for a one-group problem on a
-// single-block layout whose nodes all lie on walkways.
+// single-block layout. Every node lies on a walkway (locate sees to that): in
+// an aisle, or on the front or back cross aisle.
 func (l *Layout) ratliffRosenthal(p *problem) []int {
 	cols := l.columns(p)
 	inf := math.Inf(1)

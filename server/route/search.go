@@ -66,6 +66,7 @@ func (p *problem) search(opts Options) []int {
 			tr.kick(rng)
 		}
 		tr.descend()
+		tr.cost = p.length(tr.t[1 : p.n+1]) // no drift from summed deltas
 		stall++
 		switch {
 		case tr.cost < homeCost-improve:

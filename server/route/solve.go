@@ -32,7 +32,7 @@ func (l *Layout) Ordered(groups [][]floor.Point, opts Options) Route {
 	switch {
 	case p.n == 0:
 		return Route{Order: []int{}, Optimal: true}
-	case len(p.groups) == 1 && len(l.ys) == 2 && p.onWalkways():
+	case len(p.groups) == 1 && len(l.ys) == 2:
 		nodes, p.optimal = l.ratliffRosenthal(p), true
 	case p.largest() <= exactLimit:
 		nodes, p.optimal = p.heldKarp(), true
@@ -104,17 +104,6 @@ func (p *problem) largest() int {
 		k = max(k, len(g))
 	}
 	return k
-}
-
-// onWalkways reports whether every node lies exactly on a walkway, which the
-// aisle-by-aisle dynamic programme assumes; locate moves other points.
-func (p *problem) onWalkways() bool {
-	for _, c := range p.locs {
-		if c.aisle < 0 && c.cross < 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // length is the tour length of a node order from and back to the depot.
