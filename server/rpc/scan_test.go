@@ -166,6 +166,16 @@ func TestPickPackHandoffEndToEnd(t *testing.T) {
 	if got := e.state(t, "O1"); got != pb.OrderState_ORDER_STATE_PICKED {
 		t.Errorf("O1 after picking: %v", got)
 	}
+	// The picks teach the picker's familiarity and pace.
+	learned, err := e.store.Picker("picker-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{floor.FamiliarityKey("A-01-001-1", "S1"), floor.FamiliarityKey("A-03-009-1", "S2")} {
+		if f := learned.Familiarity[key]; f.Score <= 0 {
+			t.Errorf("familiarity at %q after a pick: %+v", key, f)
+		}
+	}
 
 	k := packer(t, e.as(floor.RolePacker), e.conn, "pk1")
 	k.expect(k.code(eanS1), pb.Verdict_VERDICT_OUT_OF_SEQUENCE, "SCAN_ORDER_FIRST")
