@@ -132,8 +132,11 @@ type face struct {
 	units    int64
 }
 
+// capNote marks a route the time cap cut short.
+const capNote = " (the search hit its time cap: best route found so far)"
+
 // plan routes one set of orders, choosing familiar-first or shortest.
-func (p *Planner) plan(l *Layout, in floor.PlanInput, orders []floor.PlanOrder) (floor.Task, error) {
+func (p *Planner) plan(l *Layout, in floor.PlanInput, orders []floor.PlanOrder) (task floor.Task, err error) {
 	faces, err := p.faces(l, in, orders)
 	if err != nil {
 		return floor.Task{}, err
@@ -149,9 +152,12 @@ func (p *Planner) plan(l *Layout, in floor.PlanInput, orders []floor.PlanOrder) 
 		}
 	}
 	shortest := l.Shortest(points, p.cfg.Route)
-	task := p.predict(l, in, orders, faces, shortest.Order)
+	task = p.predict(l, in, orders, faces, shortest.Order)
 	task.Route = floor.RouteInfo{Strategy: floor.RouteShortest, Meters: shortest.Meters,
 		ShortestMeters: shortest.Meters, Optimal: shortest.Optimal}
+	if shortest.Capped {
+		defer func() { task.Route.Reason += capNote }() // task is the named result
+	}
 	switch {
 	case len(fam) == 0:
 		task.Route.Reason = "shortest route: no familiar bins on it for this picker"
@@ -177,7 +183,11 @@ func (p *Planner) plan(l *Layout, in floor.PlanInput, orders []floor.PlanOrder) 
 	}
 	ffTask.Route = floor.RouteInfo{Strategy: floor.RouteFamiliarFirst, Meters: ff.Meters, ShortestMeters: shortest.Meters,
 		Optimal: ff.Optimal, Reason: fmt.Sprintf("familiar bins first: %d familiar, then %d unfamiliar stops (+%.0f m)", len(fam), len(unfam), extra)}
-	return ffTask, nil
+	if ff.Capped && !shortest.Capped {
+		ffTask.Route.Reason += capNote
+	}
+	task = ffTask
+	return task, nil
 }
 
 func pick(points []floor.Point, idx []int) []floor.Point {

@@ -173,3 +173,22 @@ func TestPlannerBatchesSmallOrdersThatSaveWalking(t *testing.T) {
 	}
 	checkPredictions(t, l(t, m), got)
 }
+
+// A route whose search hits the time cap says so.
+func TestPlannerSaysWhenTheTimeCapCutTheSearch(t *testing.T) {
+	m := Generate(7, 30, 4, 40)
+	var bins []string
+	for i := 0; i < len(m.Bins) && len(bins) < 40; i += len(m.Bins) / 40 {
+		bins = append(bins, m.Bins[i].Code)
+	}
+	p := NewPlanner(PlannerConfig{MaxBatch: 1, Route: Options{TimeCap: time.Nanosecond, Kicks: 1 << 30}})
+	got, err := p.PlanTask(floor.PlanInput{Picker: "ann", Now: planNow, Map: m, Model: floor.DefaultPickerModel,
+		Candidates: []floor.PlanOrder{candidate("BIG", bins...)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Route.Optimal || !strings.Contains(got.Route.Reason, "time cap") {
+		t.Errorf("route %+v: want it marked as cut by the time cap", got.Route)
+	}
+	checkPredictions(t, l(t, m), got)
+}
