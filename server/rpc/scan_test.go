@@ -280,3 +280,27 @@ func TestReconnectResendsAppliedScans(t *testing.T) {
 	}
 	p2.expect(p2.code(eanS1), pb.Verdict_VERDICT_TASK_DONE, "TASK_DONE")
 }
+
+// Cancelling an order halfway through picking releases what is still
+// reserved and puts the units already in the tote back on hand.
+func TestCancelWhilePicking(t *testing.T) {
+	e := newEnv(t)
+	e.load(t)
+	e.submit(t, "O4", &pb.OrderLine{Sku: "S1", Quantity: 3})
+	if _, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	p := picker(t, e.as(floor.RolePicker), e.conn, "hh1")
+	p.code("A-01-001-1")
+	p.expect(p.code(eanS1), pb.Verdict_VERDICT_RIGHT, "PICKED")
+	if l := e.level(t, "A-01-001-1", "S1"); l.OnHand != 3 || l.Reserved != 2 {
+		t.Fatalf("after one unit: %+v", l)
+	}
+	if _, err := pb.NewOrderServiceClient(e.conn).CancelOrder(e.as(floor.RoleAdmin), &pb.CancelOrderRequest{Id: "O4"}); err != nil {
+		t.Fatal(err)
+	}
+	if l := e.level(t, "A-01-001-1", "S1"); l.OnHand != 4 || l.Reserved != 0 {
+		t.Errorf("after cancel: %+v, want all 4 back on hand", l)
+	}
+	p.expect(p.code(eanS1), pb.Verdict_VERDICT_NOTHING_OPEN, "NO_TASK")
+}
