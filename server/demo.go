@@ -62,7 +62,14 @@ func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger, stdout io.
 		if _, err := st.AdjustStock(adjs...); err != nil {
 			return err
 		}
-		log.Info("demo warehouse loaded", "bins", len(bins), "skus", len(skus))
+		sh, err := floor.ParseShipping(demo.ShippingJSON())
+		if err != nil {
+			return fmt.Errorf("demo shipping: %w", err)
+		}
+		if err := st.SetShipping(sh); err != nil {
+			return err
+		}
+		log.Info("demo warehouse loaded", "bins", len(bins), "skus", len(skus), "carriers", len(sh.Carriers))
 	} else if err != nil {
 		return err
 	} else {

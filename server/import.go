@@ -15,7 +15,7 @@ import (
 // same parsers and store calls as the import RPCs.
 func importCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
-		return fmt.Errorf("usage: server import binmap|skus|orders FILE [--format json|csv] [--dry-run] [--data DIR]")
+		return fmt.Errorf("usage: server import binmap|skus|orders|shipping FILE [--format json|csv] [--dry-run] [--data DIR]")
 	}
 	kind, file := args[0], args[1]
 	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
@@ -31,7 +31,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	format, err := importFormat(*formatName, file)
-	if err != nil && kind != "binmap" {
+	if err != nil && kind != "binmap" && kind != "shipping" {
 		return err
 	}
 	st, err := d.open(floor.SystemClock{})
@@ -84,8 +84,19 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		fmt.Fprintf(stdout, "%s %d orders (%d new, %d already known)\n", verb, len(res), created, len(res)-created)
+	case "shipping":
+		sh, err := floor.ParseShipping(data)
+		if err != nil {
+			return fileError(file, err)
+		}
+		if !*dry {
+			if err := st.SetShipping(sh); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stdout, "%s shipping: %d carriers, %d rules\n", verb, len(sh.Carriers), len(sh.Rules))
 	default:
-		return fmt.Errorf("import: unknown kind %q (binmap, skus or orders)", kind)
+		return fmt.Errorf("import: unknown kind %q (binmap, skus, orders or shipping)", kind)
 	}
 	return nil
 }

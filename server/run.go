@@ -44,7 +44,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 const usage = `usage:
   server [serve] [--addr 127.0.0.1:7070] [--data DIR] [--demo] [--tls-cert F --tls-key F]
   server token create --user NAME --role picker|packer|supervisor|admin [--data DIR]
-  server import binmap|skus|orders FILE [--format json|csv] [--dry-run] [--data DIR]
+  server import binmap|skus|orders|shipping FILE [--format json|csv] [--dry-run] [--data DIR]
   server plan --binmap FILE --bins CODE,CODE,... [--picker NAME --data DIR] [--explain]
 Run "server COMMAND -h" for a command's flags.
 `

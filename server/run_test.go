@@ -137,6 +137,17 @@ func TestDemoServerServesAndSurvivesRestart(t *testing.T) {
 	if err != nil || len(list.GetOrders()) != demoInitialOrders || list.GetOrders()[0].GetId() != "DEMO-0001" {
 		t.Fatalf("demo orders: %d, %v", len(list.GetOrders()), err)
 	}
+	shipped := 0
+	for _, o := range list.GetOrders() {
+		if o.GetTrackingNumber() != "" {
+			shipped++
+		} else if o.GetShippingProblem() == "" {
+			t.Errorf("%s has neither a tracking number nor a shipping problem", o.GetId())
+		}
+	}
+	if shipped < len(list.GetOrders())*9/10 {
+		t.Errorf("only %d of %d demo orders got a carrier", shipped, len(list.GetOrders()))
+	}
 	task, err := pb.NewPickServiceClient(conn).NextTask(bearer(s.tokens["picker"]), &pb.NextTaskRequest{})
 	if err != nil || task.GetTask().GetOrders()[0].GetOrderId() != "DEMO-0001" {
 		t.Fatalf("demo picker's first task: %v, %v", task, err)

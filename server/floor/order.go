@@ -64,6 +64,12 @@ type Order struct {
 	Picker      string // set once assigned
 	UpdatedAt   time.Time
 	HandedOffAt time.Time // the clock stops here
+
+	// Shipping, chosen at release.
+	Carrier         string
+	Service         string
+	Tracking        string // the waybill's tracking number
+	ShippingProblem string // why no carrier could be chosen; "" when one was
 }
 
 // SLAs gives the pick-pack-handoff target per channel.

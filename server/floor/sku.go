@@ -49,6 +49,9 @@ type SKU struct {
 	Size     Dimensions
 	WeightG  int64
 	Customs  Customs
+	// Goods tags kinds of goods that some carriers refuse, e.g. "battery",
+	// "powder", "liquid".
+	Goods []string
 	// Missing lists the fields an import found empty but that later steps
 	// need (weight for the pack check, customs for cross-border waybills).
 	// The SKU is stored; the gaps are reported, never filled by guessing.

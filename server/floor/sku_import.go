@@ -2,6 +2,7 @@ package floor
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -12,17 +13,24 @@ var skuFields = []string{
 	"sku", "name", "spec", "barcodes",
 	"length_mm", "width_mm", "height_mm", "weight_g",
 	"customs_description_en", "customs_description_zh", "hs_code",
-	"declared_value", "currency", "origin",
+	"declared_value", "currency", "origin", "goods",
 }
+
+// goodsTag is the shape of a kind of goods: carriers name the same tags in
+// what they refuse.
+var goodsTag = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// skuListFields hold several values: "|"-separated in CSV, arrays in JSON.
+var skuListFields = []string{"barcodes", "goods"}
 
 var skuNumberFields = []string{"length_mm", "width_mm", "height_mm", "weight_g"}
 
 // skuRecord is one SKU as read from a file, every value as text, so that CSV
 // and JSON share one conversion and one validation.
 type skuRecord struct {
-	at       string // "row 7 (SKU-0001)" or "skus[6] (SKU-0001)"
-	val      map[string]string
-	barcodes []string
+	at    string // "row 7 (SKU-0001)" or "skus[6] (SKU-0001)"
+	val   map[string]string
+	lists map[string][]string // skuListFields
 }
 
 // ParseSKUs reads a SKU import. CSV has a header naming the columns of
@@ -76,23 +84,25 @@ func readSKURecords(data []byte, format ImportFormat, vs *Violations) []skuRecor
 	var recs []skuRecord
 	if format == ImportCSV {
 		for _, row := range readCSV(data, skuFields, []string{"sku", "name"}, vs) {
-			var codes []string
-			for c := range strings.SplitSeq(row.val["barcodes"], "|") {
-				if c = strings.TrimSpace(c); c != "" {
-					codes = append(codes, c)
+			r := skuRecord{at: labelled(row.at, row.val["sku"]), val: row.val, lists: map[string][]string{}}
+			for _, name := range skuListFields {
+				for c := range strings.SplitSeq(row.val[name], "|") {
+					if c = strings.TrimSpace(c); c != "" {
+						r.lists[name] = append(r.lists[name], c)
+					}
 				}
 			}
-			recs = append(recs, skuRecord{at: labelled(row.at, row.val["sku"]), val: row.val, barcodes: codes})
+			recs = append(recs, r)
 		}
 		return recs
 	}
 	for i, raw := range jsonItems(data, "skus", vs) {
 		o := openJSONObject(raw, vs)
-		r := skuRecord{at: o.label(fmt.Sprintf("skus[%d]", i), "sku", skuFields...), val: map[string]string{}}
+		r := skuRecord{at: o.label(fmt.Sprintf("skus[%d]", i), "sku", skuFields...), val: map[string]string{}, lists: map[string][]string{}}
 		for _, name := range skuFields {
 			switch {
-			case name == "barcodes":
-				r.barcodes = o.strs(name)
+			case slices.Contains(skuListFields, name):
+				r.lists[name] = o.strs(name)
 			case slices.Contains(skuNumberFields, name):
 				r.val[name] = o.number(name)
 			case name == "declared_value" && jsonKind(o.fields[name]) == "number":
@@ -135,7 +145,10 @@ func (r skuRecord) sku(vs *Violations) SKU {
 			Origin:        v["origin"],
 		},
 	}
-	for i, c := range r.barcodes {
+	if goods := r.lists["goods"]; len(goods) > 0 {
+		s.Goods = goods
+	}
+	for i, c := range r.lists["barcodes"] {
 		b, p := parseBarcode(c)
 		if p != "" {
 			vs.addOnce(fmt.Sprintf("%s.barcodes[%d]", r.at, i), "%s", p)
@@ -174,6 +187,11 @@ func validateSKU(s SKU, at string, vs *Violations) {
 	} {
 		if p := textProblem(t.v); p != "" {
 			vs.addOnce(f(t.name), "%s", p)
+		}
+	}
+	for i, g := range s.Goods {
+		if !goodsTag.MatchString(g) {
+			vs.addOnce(f(fmt.Sprintf("goods[%d]", i)), "%q: want a lowercase word such as battery, powder or liquid", g)
 		}
 	}
 	seen := map[string]bool{}

@@ -86,7 +86,8 @@ func addressFromProto(a *pb.Address) floor.Address {
 func orderToProto(o floor.Order) *pb.Order {
 	out := &pb.Order{Id: o.ID, Channel: o.Channel, Recipient: addressToProto(o.Recipient),
 		State: orderStates[o.State], ReleasedAt: ts(o.ReleasedAt), DueAt: ts(o.DueAt),
-		TaskId: o.TaskID, Picker: o.Picker, UpdatedAt: ts(o.UpdatedAt), HandedOffAt: ts(o.HandedOffAt)}
+		TaskId: o.TaskID, Picker: o.Picker, UpdatedAt: ts(o.UpdatedAt), HandedOffAt: ts(o.HandedOffAt),
+		Carrier: o.Carrier, Service: o.Service, TrackingNumber: o.Tracking, ShippingProblem: o.ShippingProblem}
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
 	}

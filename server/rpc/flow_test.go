@@ -21,6 +21,10 @@ func (e *env) load(t *testing.T) {
 	if _, err := wh.ImportBinMap(ctx, &pb.ImportBinMapRequest{Data: data}); err != nil {
 		t.Fatal(err)
 	}
+	data, _ = os.ReadFile("testdata/shipping.json")
+	if _, err := wh.ImportShipping(ctx, &pb.ImportShippingRequest{Data: data}); err != nil {
+		t.Fatal(err)
+	}
 	data, _ = os.ReadFile("testdata/skus.csv")
 	resp, err := wh.ImportSkus(ctx, &pb.ImportSkusRequest{Data: data, Format: pb.ImportFormat_IMPORT_FORMAT_CSV})
 	if err != nil {

@@ -195,11 +195,16 @@ func TestPickPackHandoffEndToEnd(t *testing.T) {
 		t.Errorf("O1 after packing: %v", got)
 	}
 
+	// 1150 g to GB: the "light post" rule, Post economy, an S10 number.
+	o, _ := e.store.Order("O1")
+	if o.Carrier != "Post" || o.Service != "economy" || !(floor.TrackingScheme{Kind: floor.SchemeS10, Prefix: "RR", Country: "GB"}).Check(o.Tracking) {
+		t.Errorf("O1 ships with %s %s %q (%s)", o.Carrier, o.Service, o.Tracking, o.ShippingProblem)
+	}
 	h := handoff(t, e.as(floor.RolePacker), e.conn, "ho1")
 	h.expect(h.code("NOT-A-WAYBILL"), pb.Verdict_VERDICT_UNKNOWN_BARCODE, "UNKNOWN_WAYBILL")
-	h.expect(h.code("O1"), pb.Verdict_VERDICT_TASK_DONE, "HANDED_OFF")
-	h.expect(h.code("O1"), pb.Verdict_VERDICT_NOTHING_OPEN, "ALREADY_HANDED_OFF")
-	o, _ := e.store.Order("O1")
+	h.expect(h.code(o.Tracking), pb.Verdict_VERDICT_TASK_DONE, "HANDED_OFF")
+	h.expect(h.code(o.Tracking), pb.Verdict_VERDICT_NOTHING_OPEN, "ALREADY_HANDED_OFF")
+	o, _ = e.store.Order("O1")
 	if o.State != floor.StateHandedOff || !o.HandedOffAt.Equal(e.clock.t) {
 		t.Errorf("O1 after handoff: %v at %v", o.State, o.HandedOffAt)
 	}

@@ -28,6 +28,7 @@ type Store interface {
 	SKUByBarcode(code string) (floor.SKU, error)
 	ListStock(f store.StockFilter, after string, limit int) ([]floor.StockLevel, string, error)
 	AdjustStock(adjs ...store.StockAdjustment) ([]floor.StockLevel, error)
+	SetShipping(sh *floor.Shipping) error
 	SubmitOrders(orders []floor.Order, dry bool) ([]store.Submitted, error)
 	Order(id string) (floor.Order, error)
 	ListOrders(states []floor.OrderState, after string, limit int) ([]floor.Order, string, error)

@@ -124,6 +124,19 @@ func (s warehouseService) AdjustStock(_ context.Context, req *pb.AdjustStockRequ
 	return &pb.AdjustStockResponse{Level: levelToProto(levels[0])}, nil
 }
 
+func (s warehouseService) ImportShipping(_ context.Context, req *pb.ImportShippingRequest) (*pb.ImportShippingResponse, error) {
+	sh, err := floor.ParseShipping(req.GetData())
+	if err != nil {
+		return nil, prefixViolations(err, "data")
+	}
+	if !req.GetDryRun() {
+		if err := s.store.SetShipping(sh); err != nil {
+			return nil, err
+		}
+	}
+	return &pb.ImportShippingResponse{Carriers: int32(len(sh.Carriers)), Rules: int32(len(sh.Rules))}, nil
+}
+
 // maxIDLen bounds every identifier a client sends.
 const maxIDLen = 64
 

@@ -52,6 +52,10 @@ func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error
 			return err
 		}
 		now := s.clock.Now().UTC()
+		sh, err := shipping(tx)
+		if err != nil {
+			return err
+		}
 		for _, o := range orders {
 			old, ok, err := get[floor.Order](ob, o.ID)
 			if err != nil {
@@ -65,6 +69,9 @@ func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error
 			o.ReleasedAt, o.UpdatedAt = now, now
 			o.DueAt = now.Add(s.slas.For(o.Channel))
 			o.TaskID, o.Picker = "", ""
+			if err := s.ship(tx, sh, &o); err != nil {
+				return err
+			}
 			if err := put(ob, o.ID, o); err != nil {
 				return err
 			}

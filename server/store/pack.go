@@ -109,9 +109,9 @@ func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
 	return floor.NewPackSession(o.ID, picked, names, weights, e.pack), true, ""
 }
 
-// Handoff records the courier taking a parcel: the waybill barcode (the
-// order id until waybills carry tracking numbers) of a packed order stops
-// its clock and ships its stock.
+// Handoff records the courier taking a parcel: the waybill's tracking
+// number (or the order id, for parcels shipped without one) of a packed
+// order stops its clock and ships its stock.
 func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 	const op = "handoff"
 	if sc.At.IsZero() {
@@ -126,7 +126,11 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 			return err
 		}
 		ans = floor.Answer{ScanID: sc.ID, Next: floor.Instruction{Expect: floor.ExpectOrder}}
-		o, ok, err := get[floor.Order](tx.Bucket(bucketOrders), sc.Code)
+		id := sc.Code
+		if byTracking := tx.Bucket(bucketWaybills).Get([]byte(sc.Code)); byTracking != nil {
+			id = string(byTracking)
+		}
+		o, ok, err := get[floor.Order](tx.Bucket(bucketOrders), id)
 		switch {
 		case err != nil:
 			return err

@@ -45,10 +45,14 @@ var (
 	bucketScanLog      = []byte("scan_log")      // sequence -> scans key, in commit order
 	bucketCountFlags   = []byte("count_flags")   // bin -> CountFlag
 	bucketPackSessions = []byte("pack_sessions") // packer -> floor.PackSession
+	bucketConfig       = []byte("config")        // "shipping" -> floor.Shipping
+	bucketSerials      = []byte("serials")       // carrier -> nested bucket whose sequence is the last serial
+	bucketWaybills     = []byte("waybills")      // tracking number -> order id
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
-		bucketFamiliarity, bucketModels, bucketScans, bucketScanLog, bucketCountFlags, bucketPackSessions}
+		bucketFamiliarity, bucketModels, bucketScans, bucketScanLog, bucketCountFlags, bucketPackSessions,
+		bucketConfig, bucketSerials, bucketWaybills}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")

@@ -1044,9 +1044,16 @@ type Order struct {
 	Picker     string                 `protobuf:"bytes,9,opt,name=picker,proto3" json:"picker,omitempty"`
 	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// When the courier took the parcel: the order's clock stopped.
-	HandedOffAt   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=handed_off_at,json=handedOffAt,proto3" json:"handed_off_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	HandedOffAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=handed_off_at,json=handedOffAt,proto3" json:"handed_off_at,omitempty"`
+	// Chosen at release by the allocation rules.
+	Carrier string `protobuf:"bytes,12,opt,name=carrier,proto3" json:"carrier,omitempty"`
+	Service string `protobuf:"bytes,13,opt,name=service,proto3" json:"service,omitempty"`
+	// The waybill's tracking number; scanning it at handoff stops the clock.
+	TrackingNumber string `protobuf:"bytes,14,opt,name=tracking_number,json=trackingNumber,proto3" json:"tracking_number,omitempty"`
+	// Why no carrier can take the order ("" when one was chosen).
+	ShippingProblem string `protobuf:"bytes,15,opt,name=shipping_problem,json=shippingProblem,proto3" json:"shipping_problem,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -1154,6 +1161,34 @@ func (x *Order) GetHandedOffAt() *timestamppb.Timestamp {
 		return x.HandedOffAt
 	}
 	return nil
+}
+
+func (x *Order) GetCarrier() string {
+	if x != nil {
+		return x.Carrier
+	}
+	return ""
+}
+
+func (x *Order) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *Order) GetTrackingNumber() string {
+	if x != nil {
+		return x.TrackingNumber
+	}
+	return ""
+}
+
+func (x *Order) GetShippingProblem() string {
+	if x != nil {
+		return x.ShippingProblem
+	}
+	return ""
 }
 
 // ImportProblem is one rejected entry of an import, named by its place in
@@ -1276,7 +1311,7 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\tavailable\x18\x05 \x01(\x03R\tavailable\"9\n" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\xde\x03\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\xe6\x04\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12,\n" +
@@ -1291,7 +1326,11 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12>\n" +
-	"\rhanded_off_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vhandedOffAt\"G\n" +
+	"\rhanded_off_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vhandedOffAt\x12\x18\n" +
+	"\acarrier\x18\f \x01(\tR\acarrier\x12\x18\n" +
+	"\aservice\x18\r \x01(\tR\aservice\x12'\n" +
+	"\x0ftracking_number\x18\x0e \x01(\tR\x0etrackingNumber\x12)\n" +
+	"\x10shipping_problem\x18\x0f \x01(\tR\x0fshippingProblem\"G\n" +
 	"\rImportProblem\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription*\\\n" +

@@ -21,6 +21,112 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ImportShippingRequest carries a shipping set-up file.
+type ImportShippingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	DryRun        bool                   `protobuf:"varint,2,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportShippingRequest) Reset() {
+	*x = ImportShippingRequest{}
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportShippingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportShippingRequest) ProtoMessage() {}
+
+func (x *ImportShippingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportShippingRequest.ProtoReflect.Descriptor instead.
+func (*ImportShippingRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ImportShippingRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ImportShippingRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// ImportShippingResponse counts what was set up.
+type ImportShippingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Carriers      int32                  `protobuf:"varint,1,opt,name=carriers,proto3" json:"carriers,omitempty"`
+	Rules         int32                  `protobuf:"varint,2,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportShippingResponse) Reset() {
+	*x = ImportShippingResponse{}
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportShippingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportShippingResponse) ProtoMessage() {}
+
+func (x *ImportShippingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportShippingResponse.ProtoReflect.Descriptor instead.
+func (*ImportShippingResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ImportShippingResponse) GetCarriers() int32 {
+	if x != nil {
+		return x.Carriers
+	}
+	return 0
+}
+
+func (x *ImportShippingResponse) GetRules() int32 {
+	if x != nil {
+		return x.Rules
+	}
+	return 0
+}
+
 // ImportBinMapRequest carries a bin map in the interchange format.
 type ImportBinMapRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -34,7 +140,7 @@ type ImportBinMapRequest struct {
 
 func (x *ImportBinMapRequest) Reset() {
 	*x = ImportBinMapRequest{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[0]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -46,7 +152,7 @@ func (x *ImportBinMapRequest) String() string {
 func (*ImportBinMapRequest) ProtoMessage() {}
 
 func (x *ImportBinMapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[0]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -59,7 +165,7 @@ func (x *ImportBinMapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportBinMapRequest.ProtoReflect.Descriptor instead.
 func (*ImportBinMapRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{0}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ImportBinMapRequest) GetData() []byte {
@@ -89,7 +195,7 @@ type ImportBinMapResponse struct {
 
 func (x *ImportBinMapResponse) Reset() {
 	*x = ImportBinMapResponse{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[1]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -101,7 +207,7 @@ func (x *ImportBinMapResponse) String() string {
 func (*ImportBinMapResponse) ProtoMessage() {}
 
 func (x *ImportBinMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[1]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -114,7 +220,7 @@ func (x *ImportBinMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportBinMapResponse.ProtoReflect.Descriptor instead.
 func (*ImportBinMapResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{1}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ImportBinMapResponse) GetBins() int32 {
@@ -154,7 +260,7 @@ type GetBinMapRequest struct {
 
 func (x *GetBinMapRequest) Reset() {
 	*x = GetBinMapRequest{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[2]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -166,7 +272,7 @@ func (x *GetBinMapRequest) String() string {
 func (*GetBinMapRequest) ProtoMessage() {}
 
 func (x *GetBinMapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[2]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -179,7 +285,7 @@ func (x *GetBinMapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBinMapRequest.ProtoReflect.Descriptor instead.
 func (*GetBinMapRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{2}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{4}
 }
 
 // GetBinMapResponse carries the current bin map.
@@ -192,7 +298,7 @@ type GetBinMapResponse struct {
 
 func (x *GetBinMapResponse) Reset() {
 	*x = GetBinMapResponse{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[3]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -204,7 +310,7 @@ func (x *GetBinMapResponse) String() string {
 func (*GetBinMapResponse) ProtoMessage() {}
 
 func (x *GetBinMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[3]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -217,7 +323,7 @@ func (x *GetBinMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBinMapResponse.ProtoReflect.Descriptor instead.
 func (*GetBinMapResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{3}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetBinMapResponse) GetBinMap() *BinMap {
@@ -239,7 +345,7 @@ type ImportSkusRequest struct {
 
 func (x *ImportSkusRequest) Reset() {
 	*x = ImportSkusRequest{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[4]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -251,7 +357,7 @@ func (x *ImportSkusRequest) String() string {
 func (*ImportSkusRequest) ProtoMessage() {}
 
 func (x *ImportSkusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[4]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -264,7 +370,7 @@ func (x *ImportSkusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSkusRequest.ProtoReflect.Descriptor instead.
 func (*ImportSkusRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{4}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ImportSkusRequest) GetData() []byte {
@@ -300,7 +406,7 @@ type ImportSkusResponse struct {
 
 func (x *ImportSkusResponse) Reset() {
 	*x = ImportSkusResponse{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[5]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -312,7 +418,7 @@ func (x *ImportSkusResponse) String() string {
 func (*ImportSkusResponse) ProtoMessage() {}
 
 func (x *ImportSkusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[5]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -325,7 +431,7 @@ func (x *ImportSkusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSkusResponse.ProtoReflect.Descriptor instead.
 func (*ImportSkusResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{5}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ImportSkusResponse) GetImported() int32 {
@@ -356,7 +462,7 @@ type GetSkuRequest struct {
 
 func (x *GetSkuRequest) Reset() {
 	*x = GetSkuRequest{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[6]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -368,7 +474,7 @@ func (x *GetSkuRequest) String() string {
 func (*GetSkuRequest) ProtoMessage() {}
 
 func (x *GetSkuRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[6]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -381,7 +487,7 @@ func (x *GetSkuRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSkuRequest.ProtoReflect.Descriptor instead.
 func (*GetSkuRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{6}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetSkuRequest) GetKey() isGetSkuRequest_Key {
@@ -435,7 +541,7 @@ type GetSkuResponse struct {
 
 func (x *GetSkuResponse) Reset() {
 	*x = GetSkuResponse{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[7]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -447,7 +553,7 @@ func (x *GetSkuResponse) String() string {
 func (*GetSkuResponse) ProtoMessage() {}
 
 func (x *GetSkuResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[7]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -460,7 +566,7 @@ func (x *GetSkuResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSkuResponse.ProtoReflect.Descriptor instead.
 func (*GetSkuResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{7}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetSkuResponse) GetSku() *Sku {
@@ -483,7 +589,7 @@ type ListStockRequest struct {
 
 func (x *ListStockRequest) Reset() {
 	*x = ListStockRequest{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[8]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +601,7 @@ func (x *ListStockRequest) String() string {
 func (*ListStockRequest) ProtoMessage() {}
 
 func (x *ListStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[8]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -508,7 +614,7 @@ func (x *ListStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStockRequest.ProtoReflect.Descriptor instead.
 func (*ListStockRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{8}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListStockRequest) GetBin() string {
@@ -550,7 +656,7 @@ type ListStockResponse struct {
 
 func (x *ListStockResponse) Reset() {
 	*x = ListStockResponse{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[9]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +668,7 @@ func (x *ListStockResponse) String() string {
 func (*ListStockResponse) ProtoMessage() {}
 
 func (x *ListStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[9]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +681,7 @@ func (x *ListStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStockResponse.ProtoReflect.Descriptor instead.
 func (*ListStockResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{9}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListStockResponse) GetLevels() []*StockLevel {
@@ -607,7 +713,7 @@ type AdjustStockRequest struct {
 
 func (x *AdjustStockRequest) Reset() {
 	*x = AdjustStockRequest{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[10]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -619,7 +725,7 @@ func (x *AdjustStockRequest) String() string {
 func (*AdjustStockRequest) ProtoMessage() {}
 
 func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[10]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -632,7 +738,7 @@ func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustStockRequest.ProtoReflect.Descriptor instead.
 func (*AdjustStockRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{10}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AdjustStockRequest) GetBin() string {
@@ -673,7 +779,7 @@ type AdjustStockResponse struct {
 
 func (x *AdjustStockResponse) Reset() {
 	*x = AdjustStockResponse{}
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[11]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -685,7 +791,7 @@ func (x *AdjustStockResponse) String() string {
 func (*AdjustStockResponse) ProtoMessage() {}
 
 func (x *AdjustStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_warehouse_proto_msgTypes[11]
+	mi := &file_pickpack_v1_warehouse_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -698,7 +804,7 @@ func (x *AdjustStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustStockResponse.ProtoReflect.Descriptor instead.
 func (*AdjustStockResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{11}
+	return file_pickpack_v1_warehouse_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AdjustStockResponse) GetLevel() *StockLevel {
@@ -712,7 +818,13 @@ var File_pickpack_v1_warehouse_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_warehouse_proto_rawDesc = "" +
 	"\n" +
-	"\x1bpickpack/v1/warehouse.proto\x12\vpickpack.v1\x1a\x17pickpack/v1/types.proto\"B\n" +
+	"\x1bpickpack/v1/warehouse.proto\x12\vpickpack.v1\x1a\x17pickpack/v1/types.proto\"D\n" +
+	"\x15ImportShippingRequest\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12\x17\n" +
+	"\adry_run\x18\x02 \x01(\bR\x06dryRun\"J\n" +
+	"\x16ImportShippingResponse\x12\x1a\n" +
+	"\bcarriers\x18\x01 \x01(\x05R\bcarriers\x12\x14\n" +
+	"\x05rules\x18\x02 \x01(\x05R\x05rules\"B\n" +
 	"\x13ImportBinMapRequest\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x17\n" +
 	"\adry_run\x18\x02 \x01(\bR\x06dryRun\"p\n" +
@@ -754,7 +866,7 @@ const file_pickpack_v1_warehouse_proto_rawDesc = "" +
 	"\x05delta\x18\x03 \x01(\x03R\x05delta\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\"D\n" +
 	"\x13AdjustStockResponse\x12-\n" +
-	"\x05level\x18\x01 \x01(\v2\x17.pickpack.v1.StockLevelR\x05level2\xe3\x03\n" +
+	"\x05level\x18\x01 \x01(\v2\x17.pickpack.v1.StockLevelR\x05level2\xbe\x04\n" +
 	"\x10WarehouseService\x12S\n" +
 	"\fImportBinMap\x12 .pickpack.v1.ImportBinMapRequest\x1a!.pickpack.v1.ImportBinMapResponse\x12J\n" +
 	"\tGetBinMap\x12\x1d.pickpack.v1.GetBinMapRequest\x1a\x1e.pickpack.v1.GetBinMapResponse\x12M\n" +
@@ -762,7 +874,8 @@ const file_pickpack_v1_warehouse_proto_rawDesc = "" +
 	"ImportSkus\x12\x1e.pickpack.v1.ImportSkusRequest\x1a\x1f.pickpack.v1.ImportSkusResponse\x12A\n" +
 	"\x06GetSku\x12\x1a.pickpack.v1.GetSkuRequest\x1a\x1b.pickpack.v1.GetSkuResponse\x12J\n" +
 	"\tListStock\x12\x1d.pickpack.v1.ListStockRequest\x1a\x1e.pickpack.v1.ListStockResponse\x12P\n" +
-	"\vAdjustStock\x12\x1f.pickpack.v1.AdjustStockRequest\x1a .pickpack.v1.AdjustStockResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
+	"\vAdjustStock\x12\x1f.pickpack.v1.AdjustStockRequest\x1a .pickpack.v1.AdjustStockResponse\x12Y\n" +
+	"\x0eImportShipping\x12\".pickpack.v1.ImportShippingRequest\x1a#.pickpack.v1.ImportShippingResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
 var (
 	file_pickpack_v1_warehouse_proto_rawDescOnce sync.Once
@@ -776,47 +889,51 @@ func file_pickpack_v1_warehouse_proto_rawDescGZIP() []byte {
 	return file_pickpack_v1_warehouse_proto_rawDescData
 }
 
-var file_pickpack_v1_warehouse_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_pickpack_v1_warehouse_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_pickpack_v1_warehouse_proto_goTypes = []any{
-	(*ImportBinMapRequest)(nil),  // 0: pickpack.v1.ImportBinMapRequest
-	(*ImportBinMapResponse)(nil), // 1: pickpack.v1.ImportBinMapResponse
-	(*GetBinMapRequest)(nil),     // 2: pickpack.v1.GetBinMapRequest
-	(*GetBinMapResponse)(nil),    // 3: pickpack.v1.GetBinMapResponse
-	(*ImportSkusRequest)(nil),    // 4: pickpack.v1.ImportSkusRequest
-	(*ImportSkusResponse)(nil),   // 5: pickpack.v1.ImportSkusResponse
-	(*GetSkuRequest)(nil),        // 6: pickpack.v1.GetSkuRequest
-	(*GetSkuResponse)(nil),       // 7: pickpack.v1.GetSkuResponse
-	(*ListStockRequest)(nil),     // 8: pickpack.v1.ListStockRequest
-	(*ListStockResponse)(nil),    // 9: pickpack.v1.ListStockResponse
-	(*AdjustStockRequest)(nil),   // 10: pickpack.v1.AdjustStockRequest
-	(*AdjustStockResponse)(nil),  // 11: pickpack.v1.AdjustStockResponse
-	(*BinMap)(nil),               // 12: pickpack.v1.BinMap
-	(ImportFormat)(0),            // 13: pickpack.v1.ImportFormat
-	(*ImportProblem)(nil),        // 14: pickpack.v1.ImportProblem
-	(*Sku)(nil),                  // 15: pickpack.v1.Sku
-	(*StockLevel)(nil),           // 16: pickpack.v1.StockLevel
+	(*ImportShippingRequest)(nil),  // 0: pickpack.v1.ImportShippingRequest
+	(*ImportShippingResponse)(nil), // 1: pickpack.v1.ImportShippingResponse
+	(*ImportBinMapRequest)(nil),    // 2: pickpack.v1.ImportBinMapRequest
+	(*ImportBinMapResponse)(nil),   // 3: pickpack.v1.ImportBinMapResponse
+	(*GetBinMapRequest)(nil),       // 4: pickpack.v1.GetBinMapRequest
+	(*GetBinMapResponse)(nil),      // 5: pickpack.v1.GetBinMapResponse
+	(*ImportSkusRequest)(nil),      // 6: pickpack.v1.ImportSkusRequest
+	(*ImportSkusResponse)(nil),     // 7: pickpack.v1.ImportSkusResponse
+	(*GetSkuRequest)(nil),          // 8: pickpack.v1.GetSkuRequest
+	(*GetSkuResponse)(nil),         // 9: pickpack.v1.GetSkuResponse
+	(*ListStockRequest)(nil),       // 10: pickpack.v1.ListStockRequest
+	(*ListStockResponse)(nil),      // 11: pickpack.v1.ListStockResponse
+	(*AdjustStockRequest)(nil),     // 12: pickpack.v1.AdjustStockRequest
+	(*AdjustStockResponse)(nil),    // 13: pickpack.v1.AdjustStockResponse
+	(*BinMap)(nil),                 // 14: pickpack.v1.BinMap
+	(ImportFormat)(0),              // 15: pickpack.v1.ImportFormat
+	(*ImportProblem)(nil),          // 16: pickpack.v1.ImportProblem
+	(*Sku)(nil),                    // 17: pickpack.v1.Sku
+	(*StockLevel)(nil),             // 18: pickpack.v1.StockLevel
 }
 var file_pickpack_v1_warehouse_proto_depIdxs = []int32{
-	12, // 0: pickpack.v1.GetBinMapResponse.bin_map:type_name -> pickpack.v1.BinMap
-	13, // 1: pickpack.v1.ImportSkusRequest.format:type_name -> pickpack.v1.ImportFormat
-	14, // 2: pickpack.v1.ImportSkusResponse.incomplete:type_name -> pickpack.v1.ImportProblem
-	15, // 3: pickpack.v1.GetSkuResponse.sku:type_name -> pickpack.v1.Sku
-	16, // 4: pickpack.v1.ListStockResponse.levels:type_name -> pickpack.v1.StockLevel
-	16, // 5: pickpack.v1.AdjustStockResponse.level:type_name -> pickpack.v1.StockLevel
-	0,  // 6: pickpack.v1.WarehouseService.ImportBinMap:input_type -> pickpack.v1.ImportBinMapRequest
-	2,  // 7: pickpack.v1.WarehouseService.GetBinMap:input_type -> pickpack.v1.GetBinMapRequest
-	4,  // 8: pickpack.v1.WarehouseService.ImportSkus:input_type -> pickpack.v1.ImportSkusRequest
-	6,  // 9: pickpack.v1.WarehouseService.GetSku:input_type -> pickpack.v1.GetSkuRequest
-	8,  // 10: pickpack.v1.WarehouseService.ListStock:input_type -> pickpack.v1.ListStockRequest
-	10, // 11: pickpack.v1.WarehouseService.AdjustStock:input_type -> pickpack.v1.AdjustStockRequest
-	1,  // 12: pickpack.v1.WarehouseService.ImportBinMap:output_type -> pickpack.v1.ImportBinMapResponse
-	3,  // 13: pickpack.v1.WarehouseService.GetBinMap:output_type -> pickpack.v1.GetBinMapResponse
-	5,  // 14: pickpack.v1.WarehouseService.ImportSkus:output_type -> pickpack.v1.ImportSkusResponse
-	7,  // 15: pickpack.v1.WarehouseService.GetSku:output_type -> pickpack.v1.GetSkuResponse
-	9,  // 16: pickpack.v1.WarehouseService.ListStock:output_type -> pickpack.v1.ListStockResponse
-	11, // 17: pickpack.v1.WarehouseService.AdjustStock:output_type -> pickpack.v1.AdjustStockResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
+	14, // 0: pickpack.v1.GetBinMapResponse.bin_map:type_name -> pickpack.v1.BinMap
+	15, // 1: pickpack.v1.ImportSkusRequest.format:type_name -> pickpack.v1.ImportFormat
+	16, // 2: pickpack.v1.ImportSkusResponse.incomplete:type_name -> pickpack.v1.ImportProblem
+	17, // 3: pickpack.v1.GetSkuResponse.sku:type_name -> pickpack.v1.Sku
+	18, // 4: pickpack.v1.ListStockResponse.levels:type_name -> pickpack.v1.StockLevel
+	18, // 5: pickpack.v1.AdjustStockResponse.level:type_name -> pickpack.v1.StockLevel
+	2,  // 6: pickpack.v1.WarehouseService.ImportBinMap:input_type -> pickpack.v1.ImportBinMapRequest
+	4,  // 7: pickpack.v1.WarehouseService.GetBinMap:input_type -> pickpack.v1.GetBinMapRequest
+	6,  // 8: pickpack.v1.WarehouseService.ImportSkus:input_type -> pickpack.v1.ImportSkusRequest
+	8,  // 9: pickpack.v1.WarehouseService.GetSku:input_type -> pickpack.v1.GetSkuRequest
+	10, // 10: pickpack.v1.WarehouseService.ListStock:input_type -> pickpack.v1.ListStockRequest
+	12, // 11: pickpack.v1.WarehouseService.AdjustStock:input_type -> pickpack.v1.AdjustStockRequest
+	0,  // 12: pickpack.v1.WarehouseService.ImportShipping:input_type -> pickpack.v1.ImportShippingRequest
+	3,  // 13: pickpack.v1.WarehouseService.ImportBinMap:output_type -> pickpack.v1.ImportBinMapResponse
+	5,  // 14: pickpack.v1.WarehouseService.GetBinMap:output_type -> pickpack.v1.GetBinMapResponse
+	7,  // 15: pickpack.v1.WarehouseService.ImportSkus:output_type -> pickpack.v1.ImportSkusResponse
+	9,  // 16: pickpack.v1.WarehouseService.GetSku:output_type -> pickpack.v1.GetSkuResponse
+	11, // 17: pickpack.v1.WarehouseService.ListStock:output_type -> pickpack.v1.ListStockResponse
+	13, // 18: pickpack.v1.WarehouseService.AdjustStock:output_type -> pickpack.v1.AdjustStockResponse
+	1,  // 19: pickpack.v1.WarehouseService.ImportShipping:output_type -> pickpack.v1.ImportShippingResponse
+	13, // [13:20] is the sub-list for method output_type
+	6,  // [6:13] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name
@@ -828,7 +945,7 @@ func file_pickpack_v1_warehouse_proto_init() {
 		return
 	}
 	file_pickpack_v1_types_proto_init()
-	file_pickpack_v1_warehouse_proto_msgTypes[6].OneofWrappers = []any{
+	file_pickpack_v1_warehouse_proto_msgTypes[8].OneofWrappers = []any{
 		(*GetSkuRequest_Id)(nil),
 		(*GetSkuRequest_Barcode)(nil),
 	}
@@ -838,7 +955,7 @@ func file_pickpack_v1_warehouse_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_warehouse_proto_rawDesc), len(file_pickpack_v1_warehouse_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

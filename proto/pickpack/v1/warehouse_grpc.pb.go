@@ -19,12 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	WarehouseService_ImportBinMap_FullMethodName = "/pickpack.v1.WarehouseService/ImportBinMap"
-	WarehouseService_GetBinMap_FullMethodName    = "/pickpack.v1.WarehouseService/GetBinMap"
-	WarehouseService_ImportSkus_FullMethodName   = "/pickpack.v1.WarehouseService/ImportSkus"
-	WarehouseService_GetSku_FullMethodName       = "/pickpack.v1.WarehouseService/GetSku"
-	WarehouseService_ListStock_FullMethodName    = "/pickpack.v1.WarehouseService/ListStock"
-	WarehouseService_AdjustStock_FullMethodName  = "/pickpack.v1.WarehouseService/AdjustStock"
+	WarehouseService_ImportBinMap_FullMethodName   = "/pickpack.v1.WarehouseService/ImportBinMap"
+	WarehouseService_GetBinMap_FullMethodName      = "/pickpack.v1.WarehouseService/GetBinMap"
+	WarehouseService_ImportSkus_FullMethodName     = "/pickpack.v1.WarehouseService/ImportSkus"
+	WarehouseService_GetSku_FullMethodName         = "/pickpack.v1.WarehouseService/GetSku"
+	WarehouseService_ListStock_FullMethodName      = "/pickpack.v1.WarehouseService/ListStock"
+	WarehouseService_AdjustStock_FullMethodName    = "/pickpack.v1.WarehouseService/AdjustStock"
+	WarehouseService_ImportShipping_FullMethodName = "/pickpack.v1.WarehouseService/ImportShipping"
 )
 
 // WarehouseServiceClient is the client API for WarehouseService service.
@@ -46,6 +47,10 @@ type WarehouseServiceClient interface {
 	ListStock(ctx context.Context, in *ListStockRequest, opts ...grpc.CallOption) (*ListStockResponse, error)
 	// AdjustStock changes the stock of a SKU in a bin by a signed delta.
 	AdjustStock(ctx context.Context, in *AdjustStockRequest, opts ...grpc.CallOption) (*AdjustStockResponse, error)
+	// ImportShipping replaces the carriers and allocation rules (JSON: sender,
+	// carriers with tracking schemes, limits, refused goods, destinations and
+	// prices, rules in order). Orders released afterwards use it.
+	ImportShipping(ctx context.Context, in *ImportShippingRequest, opts ...grpc.CallOption) (*ImportShippingResponse, error)
 }
 
 type warehouseServiceClient struct {
@@ -116,6 +121,16 @@ func (c *warehouseServiceClient) AdjustStock(ctx context.Context, in *AdjustStoc
 	return out, nil
 }
 
+func (c *warehouseServiceClient) ImportShipping(ctx context.Context, in *ImportShippingRequest, opts ...grpc.CallOption) (*ImportShippingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportShippingResponse)
+	err := c.cc.Invoke(ctx, WarehouseService_ImportShipping_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // WarehouseServiceServer is the server API for WarehouseService service.
 // All implementations must embed UnimplementedWarehouseServiceServer
 // for forward compatibility.
@@ -135,6 +150,10 @@ type WarehouseServiceServer interface {
 	ListStock(context.Context, *ListStockRequest) (*ListStockResponse, error)
 	// AdjustStock changes the stock of a SKU in a bin by a signed delta.
 	AdjustStock(context.Context, *AdjustStockRequest) (*AdjustStockResponse, error)
+	// ImportShipping replaces the carriers and allocation rules (JSON: sender,
+	// carriers with tracking schemes, limits, refused goods, destinations and
+	// prices, rules in order). Orders released afterwards use it.
+	ImportShipping(context.Context, *ImportShippingRequest) (*ImportShippingResponse, error)
 	mustEmbedUnimplementedWarehouseServiceServer()
 }
 
@@ -162,6 +181,9 @@ func (UnimplementedWarehouseServiceServer) ListStock(context.Context, *ListStock
 }
 func (UnimplementedWarehouseServiceServer) AdjustStock(context.Context, *AdjustStockRequest) (*AdjustStockResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AdjustStock not implemented")
+}
+func (UnimplementedWarehouseServiceServer) ImportShipping(context.Context, *ImportShippingRequest) (*ImportShippingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportShipping not implemented")
 }
 func (UnimplementedWarehouseServiceServer) mustEmbedUnimplementedWarehouseServiceServer() {}
 func (UnimplementedWarehouseServiceServer) testEmbeddedByValue()                          {}
@@ -292,6 +314,24 @@ func _WarehouseService_AdjustStock_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _WarehouseService_ImportShipping_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportShippingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WarehouseServiceServer).ImportShipping(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WarehouseService_ImportShipping_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WarehouseServiceServer).ImportShipping(ctx, req.(*ImportShippingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // WarehouseService_ServiceDesc is the grpc.ServiceDesc for WarehouseService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -322,6 +362,10 @@ var WarehouseService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AdjustStock",
 			Handler:    _WarehouseService_AdjustStock_Handler,
+		},
+		{
+			MethodName: "ImportShipping",
+			Handler:    _WarehouseService_ImportShipping_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,226 @@
+package floor
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Carrier is a parcel service the warehouse ships with.
+type Carrier struct {
+	Name       string         `json:"name"`
+	Services   []string       `json:"services"` // the first is the default
+	Tracking   TrackingScheme `json:"tracking"`
+	MaxWeightG int64          `json:"max_weight_g"` // 0: no limit
+	Refuses    []string       `json:"refuses"`      // goods tags it will not carry
+	Countries  []string       `json:"countries"`    // destinations; empty: anywhere
+	Price      Money          `json:"-"`            // per parcel
+	PerKg      Money          `json:"-"`            // per started kilogram
+	PriceText  string         `json:"price"`        // e.g. "3.50"
+	PerKgText  string         `json:"price_per_kg"` // e.g. "0.80"
+	Currency   string         `json:"currency"`
+}
+
+// Rule chooses a carrier for the parcels it matches. Empty conditions
+// match everything; rules are tried in order.
+type Rule struct {
+	Name          string   `json:"name"`
+	Countries     []string `json:"countries"`    // destination is one of these
+	Channels      []string `json:"channels"`     // order came from one of these
+	Goods         []string `json:"goods"`        // parcel holds any of these goods
+	MinWeightG    int64    `json:"min_weight_g"` //
+	MaxWeightG    int64    `json:"max_weight_g"` // 0: no upper bound
+	MinValueMinor int64    `json:"min_value"`    // declared value in minor units
+	MaxValueMinor int64    `json:"max_value"`    // 0: no upper bound
+	Carrier       string   `json:"carrier"`
+	Service       string   `json:"service"` // default: the carrier's first
+}
+
+// Shipping is the carrier set-up of a warehouse.
+type Shipping struct {
+	Sender   Address   `json:"-"`
+	From     addressIn `json:"sender"`
+	Carriers []Carrier `json:"carriers"`
+	Rules    []Rule    `json:"rules"`
+}
+
+type addressIn struct {
+	Name       string   `json:"name"`
+	Phone      string   `json:"phone"`
+	Lines      []string `json:"lines"`
+	City       string   `json:"city"`
+	Region     string   `json:"region"`
+	PostalCode string   `json:"postal_code"`
+	Country    string   `json:"country"`
+}
+
+// ParseShipping reads a carrier set-up (JSON: sender, carriers, rules) and
+// reports every problem, naming the carrier or rule.
+func ParseShipping(data []byte) (*Shipping, error) {
+	const op = "import shipping"
+	var s Shipping
+	var vs Violations
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		vs.Add("file", "%v", err)
+		return nil, vs.Err(op)
+	}
+	f := s.From
+	s.Sender = Address{Name: f.Name, Phone: f.Phone, Lines: f.Lines, City: f.City, Region: f.Region, PostalCode: f.PostalCode, Country: f.Country}
+	if s.Sender.Name == "" || !upperLetters(s.Sender.Country, 2) {
+		vs.Add("sender", "want a name and a two-letter country")
+	}
+	if len(s.Carriers) == 0 {
+		vs.Add("carriers", "at least one carrier")
+	}
+	names := map[string]*Carrier{}
+	for i := range s.Carriers {
+		c := &s.Carriers[i]
+		at := fmt.Sprintf("carriers[%d] (%s)", i, c.Name)
+		if c.Name == "" || names[c.Name] != nil {
+			vs.Add(at+".name", "missing or used twice")
+		}
+		names[c.Name] = c
+		if len(c.Services) == 0 {
+			vs.Add(at+".services", "at least one service")
+		}
+		if err := c.Tracking.Validate(); err != nil {
+			vs.Add(at+".tracking", "%v", err)
+		}
+		for _, m := range []struct {
+			field, text string
+			into        *Money
+		}{{"price", c.PriceText, &c.Price}, {"price_per_kg", c.PerKgText, &c.PerKg}} {
+			n, p := parseMoney(m.text)
+			if p != "" {
+				vs.Add(at+"."+m.field, "%s", p)
+			}
+			*m.into = Money{Minor: n, Currency: c.Currency}
+		}
+	}
+	for i, r := range s.Rules {
+		at := fmt.Sprintf("rules[%d] (%s)", i, r.Name)
+		c, ok := names[r.Carrier]
+		switch {
+		case !ok:
+			vs.Add(at+".carrier", "unknown carrier %q", r.Carrier)
+		case r.Service != "" && !slices.Contains(c.Services, r.Service):
+			vs.Add(at+".service", "%s has no service %q", r.Carrier, r.Service)
+		}
+	}
+	if err := vs.Err(op); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// Parcel is what carrier choice looks at.
+type Parcel struct {
+	Country    string
+	Channel    string
+	WeightG    int64
+	NoWeight   []string // SKUs without a weight: the weight is unknown
+	ValueMinor int64
+	Goods      []string
+}
+
+// Choice is the carrier chosen for a parcel.
+type Choice struct {
+	Carrier string
+	Service string
+	Rule    string // "" when no rule matched and the cheapest carrier was taken
+	Price   Money
+}
+
+// Choose picks the carrier of a parcel: the first rule that matches and
+// whose carrier can take the parcel, otherwise the cheapest carrier that
+// can. When none can, it says why for each carrier.
+func (s *Shipping) Choose(p Parcel) (Choice, error) {
+	var why []string
+	for _, r := range s.Rules {
+		if !r.matches(p) {
+			continue
+		}
+		c := s.carrier(r.Carrier)
+		if reason := c.refuses(p); reason != "" {
+			why = append(why, fmt.Sprintf("rule %s chose %s, but %s", r.Name, c.Name, reason))
+			continue
+		}
+		return Choice{Carrier: c.Name, Service: cmp.Or(r.Service, c.Services[0]), Rule: r.Name, Price: c.price(p)}, nil
+	}
+	var best *Carrier
+	for i := range s.Carriers {
+		c := &s.Carriers[i]
+		if reason := c.refuses(p); reason != "" {
+			why = append(why, fmt.Sprintf("%s: %s", c.Name, reason))
+			continue
+		}
+		if best == nil || c.price(p).Minor < best.price(p).Minor {
+			best = c
+		}
+	}
+	if best == nil {
+		return Choice{}, &Error{Op: "choose carrier", Kind: KindConflict, Reason: "NO_CARRIER",
+			Msg: "no carrier can take this parcel: " + strings.Join(why, "; ")}
+	}
+	return Choice{Carrier: best.Name, Service: best.Services[0], Price: best.price(p)}, nil
+}
+
+func (s *Shipping) carrier(name string) *Carrier {
+	for i := range s.Carriers {
+		if s.Carriers[i].Name == name {
+			return &s.Carriers[i]
+		}
+	}
+	return nil
+}
+
+// Carrier returns the carrier called name.
+func (s *Shipping) Carrier(name string) (Carrier, bool) {
+	c := s.carrier(name)
+	if c == nil {
+		return Carrier{}, false
+	}
+	return *c, true
+}
+
+func (r Rule) matches(p Parcel) bool {
+	switch {
+	case len(r.Countries) > 0 && !slices.Contains(r.Countries, p.Country),
+		len(r.Channels) > 0 && !slices.Contains(r.Channels, p.Channel),
+		len(r.Goods) > 0 && !slices.ContainsFunc(r.Goods, func(g string) bool { return slices.Contains(p.Goods, g) }),
+		p.WeightG < r.MinWeightG, r.MaxWeightG > 0 && p.WeightG > r.MaxWeightG,
+		p.ValueMinor < r.MinValueMinor, r.MaxValueMinor > 0 && p.ValueMinor > r.MaxValueMinor:
+		return false
+	}
+	return true
+}
+
+// refuses says why the carrier cannot take the parcel, "" if it can.
+func (c *Carrier) refuses(p Parcel) string {
+	if len(c.Countries) > 0 && !slices.Contains(c.Countries, p.Country) {
+		return "does not ship to " + p.Country
+	}
+	for _, g := range p.Goods {
+		if slices.Contains(c.Refuses, g) {
+			return "refuses " + g
+		}
+	}
+	if c.MaxWeightG > 0 {
+		if len(p.NoWeight) > 0 {
+			return fmt.Sprintf("has a %d g limit and the weight is unknown (no weight for %s)", c.MaxWeightG, strings.Join(p.NoWeight, ", "))
+		}
+		if p.WeightG > c.MaxWeightG {
+			return fmt.Sprintf("takes at most %d g, the parcel weighs %d g", c.MaxWeightG, p.WeightG)
+		}
+	}
+	return ""
+}
+
+func (c *Carrier) price(p Parcel) Money {
+	kg := (p.WeightG + 999) / 1000
+	return Money{Minor: c.Price.Minor + kg*c.PerKg.Minor, Currency: c.Currency}
+}

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// baselineRecordBytes is the size of one baseline record: about a scan id,
+// a code and a verdict, so that the baseline measures the commit and the
+// fsync, not the encoding.
+const baselineRecordBytes = 128
+
+var bucketBaseline = []byte("baseline")
+
+// Baseline is a bare bbolt file written through db.Batch, with nothing of
+// the store's logic: the floor under any scan latency the store can reach
+// with the same group commit. It lives here because only this package may
+// import bbolt.
+type Baseline struct {
+	db *bolt.DB
+}
+
+// OpenBaseline creates a fresh baseline file in dir whose batches wait up to
+// delay for company, like the store's CommitDelay (2 ms if zero).
+func OpenBaseline(dir string, delay time.Duration) (*Baseline, error) {
+	if delay <= 0 {
+		delay = 2 * time.Millisecond
+	}
+	path := filepath.Join(dir, "baseline.db")
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("baseline file: %w", err)
+	}
+	db.MaxBatchDelay = delay
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketBaseline)
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Baseline{db: db}, nil
+}
+
+// Write commits one small record for writer's seq-th write, sharing the
+// commit with concurrent writers. It returns once the record is durable.
+func (b *Baseline) Write(writer int, seq uint64) error {
+	key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(nil, uint32(writer)), seq)
+	val := make([]byte, baselineRecordBytes)
+	copy(val, key)
+	return b.db.Batch(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBaseline).Put(key, val)
+	})
+}
+
+// Count returns how many records are in the file.
+func (b *Baseline) Count() (int, error) {
+	n := 0
+	err := b.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketBaseline).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// Close closes the file.
+func (b *Baseline) Close() error { return b.db.Close() }
+
+// RawBatchBaseline runs writers goroutines for d, each writing one small
+// record through db.Batch rate times a second (ticker-paced, starting at a
+// random phase so that writers do not march in step), in a new file in dir.
+// It returns every write's latency, from the tick to the durable commit.
+// The pacing matches the load tool's handhelds, so the two latency
+// distributions compare the store's work per scan against bbolt alone.
+func RawBatchBaseline(dir string, writers int, rate float64, d time.Duration, delay time.Duration) ([]time.Duration, error) {
+	if writers <= 0 || rate <= 0 || d <= 0 {
+		return nil, fmt.Errorf("baseline: want writers, rate and duration above zero, got %d, %g, %v", writers, rate, d)
+	}
+	b, err := OpenBaseline(dir, delay)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	period := time.Duration(float64(time.Second) / rate)
+	end := time.Now().Add(d)
+	var (
+		mu       sync.Mutex
+		all      []time.Duration
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for w := range writers {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, int(rate*d.Seconds())+1)
+			defer func() {
+				mu.Lock()
+				all = append(all, lat...)
+				mu.Unlock()
+			}()
+			time.Sleep(rand.N(period))
+			tick := time.NewTicker(period)
+			defer tick.Stop()
+			for seq := uint64(0); time.Now().Before(end); seq++ {
+				start := time.Now()
+				if err := b.Write(w, seq); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				lat = append(lat, time.Since(start))
+				<-tick.C
+			}
+		})
+	}
+	wg.Wait()
+	return all, firstErr
+}
