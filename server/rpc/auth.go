@@ -28,6 +28,8 @@ var allowed = map[string][]floor.Role{
 	pb.PickService_Scan_FullMethodName:           {floor.RolePicker},
 	pb.PackService_Pack_FullMethodName:           {floor.RolePacker},
 	pb.PackService_Handoff_FullMethodName:        {floor.RolePacker},
+	pb.PackService_Reprint_FullMethodName:        {floor.RolePacker},
+	pb.PackService_ListPrintJobs_FullMethodName:  {floor.RolePacker, floor.RoleSupervisor},
 }
 
 // public RPCs need no token: load balancers and grpcurl must reach them.

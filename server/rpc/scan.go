@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"errors"
 	"io"
 	"unicode/utf8"
@@ -151,7 +152,13 @@ func (s packService) Pack(stream pb.PackService_PackServer) error {
 	packer := caller(stream.Context()).Name
 	return scanLoop(stream.Recv,
 		func(a *pb.ScanAnswer) error { return stream.Send(&pb.PackResponse{Answer: a}) },
-		func(sc floor.Scan) (floor.Answer, error) { return s.store.PackScan(packer, sc) })
+		func(sc floor.Scan) (floor.Answer, error) {
+			ans, err := s.store.PackScan(packer, sc)
+			if err == nil && ans.Reason == "PACKED" && !ans.Replayed {
+				s.printed()
+			}
+			return ans, err
+		})
 }
 
 // Handoff serves the handoff scanner.
@@ -160,4 +167,44 @@ func (s packService) Handoff(stream pb.PackService_HandoffServer) error {
 	return scanLoop(stream.Recv,
 		func(a *pb.ScanAnswer) error { return stream.Send(&pb.HandoffResponse{Answer: a}) },
 		func(sc floor.Scan) (floor.Answer, error) { return s.store.Handoff(user, sc) })
+}
+
+var printStates = map[floor.PrintState]pb.PrintJobState{
+	floor.PrintQueued:  pb.PrintJobState_PRINT_JOB_STATE_QUEUED,
+	floor.PrintSending: pb.PrintJobState_PRINT_JOB_STATE_SENDING,
+	floor.PrintSent:    pb.PrintJobState_PRINT_JOB_STATE_SENT,
+	floor.PrintUnknown: pb.PrintJobState_PRINT_JOB_STATE_UNKNOWN,
+}
+
+func printJobToProto(j floor.PrintJob) *pb.PrintJob {
+	return &pb.PrintJob{Id: j.ID, OrderId: j.OrderID, Station: j.Station, State: printStates[j.State],
+		Attempts: int32(j.Attempts), LastError: j.LastError, Reprint: j.Reprint, CreatedAt: ts(j.CreatedAt), SentAt: ts(j.SentAt)}
+}
+
+// Reprint queues an order's documents again at the caller's station.
+func (s packService) Reprint(ctx context.Context, req *pb.ReprintRequest) (*pb.ReprintResponse, error) {
+	var vs floor.Violations
+	required(&vs, "order_id", req.GetOrderId())
+	if err := vs.Err("reprint"); err != nil {
+		return nil, err
+	}
+	j, err := s.store.Reprint(req.GetOrderId(), caller(ctx).Name)
+	if err != nil {
+		return nil, err
+	}
+	s.printed()
+	return &pb.ReprintResponse{Job: printJobToProto(j)}, nil
+}
+
+// ListPrintJobs shows the print queue.
+func (s packService) ListPrintJobs(_ context.Context, req *pb.ListPrintJobsRequest) (*pb.ListPrintJobsResponse, error) {
+	jobs, err := s.store.PrintJobs(!req.GetIncludeSent())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListPrintJobsResponse{}
+	for _, j := range jobs {
+		resp.Jobs = append(resp.Jobs, printJobToProto(j))
+	}
+	return resp, nil
 }

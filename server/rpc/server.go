@@ -38,6 +38,8 @@ type Store interface {
 	PickScan(picker string, sc floor.Scan) (floor.Answer, error)
 	PackScan(packer string, sc floor.Scan) (floor.Answer, error)
 	Handoff(user string, sc floor.Scan) (floor.Answer, error)
+	Reprint(orderID, station string) (floor.PrintJob, error)
+	PrintJobs(open bool) ([]floor.PrintJob, error)
 	CreateToken(user string, role floor.Role) (string, error)
 	RevokeTokens(user string) (int, error)
 	Users() ([]store.UserInfo, error)
@@ -47,6 +49,15 @@ type Store interface {
 type Server struct {
 	store Store
 	log   *slog.Logger
+	// OnPrint, if set, is called after a print job was queued, so the
+	// printer dispatcher sends it without waiting for its next look.
+	OnPrint func()
+}
+
+func (s *Server) printed() {
+	if s.OnPrint != nil {
+		s.OnPrint()
+	}
 }
 
 // New returns the services over st, logging to log.

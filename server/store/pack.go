@@ -62,6 +62,11 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			if err := setOrderState(tx, out.Session.OrderID, floor.StatePacked, sc.At); err != nil {
 				return err
 			}
+			// The documents print at this station, queued in the same
+			// commit as the verdict: a packed order always gets its job.
+			if _, err := enqueuePrint(tx, out.Session.OrderID, packer, false, sc.At); err != nil {
+				return err
+			}
 		}
 		ans = out.Answer
 		return record(tx, key, packer, sc, ans)

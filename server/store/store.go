@@ -48,11 +48,12 @@ var (
 	bucketConfig       = []byte("config")        // "shipping" -> floor.Shipping
 	bucketSerials      = []byte("serials")       // carrier -> nested bucket whose sequence is the last serial
 	bucketWaybills     = []byte("waybills")      // tracking number -> order id
+	bucketPrintJobs    = []byte("print_jobs")    // sequence -> floor.PrintJob
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScans, bucketScanLog, bucketCountFlags, bucketPackSessions,
-		bucketConfig, bucketSerials, bucketWaybills}
+		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
@@ -197,7 +198,7 @@ func initSchema(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	return nil
+	return recoverPrintJobs(tx)
 }
 
 // Close closes the file. Pending transactions finish first.

@@ -9,6 +9,7 @@ package pickpackv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -21,6 +22,354 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// PrintJobState says where a job is.
+type PrintJobState int32
+
+const (
+	PrintJobState_PRINT_JOB_STATE_UNSPECIFIED PrintJobState = 0
+	PrintJobState_PRINT_JOB_STATE_QUEUED      PrintJobState = 1
+	PrintJobState_PRINT_JOB_STATE_SENDING     PrintJobState = 2
+	PrintJobState_PRINT_JOB_STATE_SENT        PrintJobState = 3
+	// The server stopped while sending: it may or may not have printed.
+	PrintJobState_PRINT_JOB_STATE_UNKNOWN PrintJobState = 4
+)
+
+// Enum value maps for PrintJobState.
+var (
+	PrintJobState_name = map[int32]string{
+		0: "PRINT_JOB_STATE_UNSPECIFIED",
+		1: "PRINT_JOB_STATE_QUEUED",
+		2: "PRINT_JOB_STATE_SENDING",
+		3: "PRINT_JOB_STATE_SENT",
+		4: "PRINT_JOB_STATE_UNKNOWN",
+	}
+	PrintJobState_value = map[string]int32{
+		"PRINT_JOB_STATE_UNSPECIFIED": 0,
+		"PRINT_JOB_STATE_QUEUED":      1,
+		"PRINT_JOB_STATE_SENDING":     2,
+		"PRINT_JOB_STATE_SENT":        3,
+		"PRINT_JOB_STATE_UNKNOWN":     4,
+	}
+)
+
+func (x PrintJobState) Enum() *PrintJobState {
+	p := new(PrintJobState)
+	*p = x
+	return p
+}
+
+func (x PrintJobState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PrintJobState) Descriptor() protoreflect.EnumDescriptor {
+	return file_pickpack_v1_pack_proto_enumTypes[0].Descriptor()
+}
+
+func (PrintJobState) Type() protoreflect.EnumType {
+	return &file_pickpack_v1_pack_proto_enumTypes[0]
+}
+
+func (x PrintJobState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PrintJobState.Descriptor instead.
+func (PrintJobState) EnumDescriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{0}
+}
+
+// ReprintRequest names the order.
+type ReprintRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReprintRequest) Reset() {
+	*x = ReprintRequest{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReprintRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReprintRequest) ProtoMessage() {}
+
+func (x *ReprintRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReprintRequest.ProtoReflect.Descriptor instead.
+func (*ReprintRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ReprintRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+// ReprintResponse carries the new job.
+type ReprintResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Job           *PrintJob              `protobuf:"bytes,1,opt,name=job,proto3" json:"job,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReprintResponse) Reset() {
+	*x = ReprintResponse{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReprintResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReprintResponse) ProtoMessage() {}
+
+func (x *ReprintResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReprintResponse.ProtoReflect.Descriptor instead.
+func (*ReprintResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ReprintResponse) GetJob() *PrintJob {
+	if x != nil {
+		return x.Job
+	}
+	return nil
+}
+
+// ListPrintJobsRequest filters the queue.
+type ListPrintJobsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Include jobs already sent.
+	IncludeSent   bool `protobuf:"varint,1,opt,name=include_sent,json=includeSent,proto3" json:"include_sent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPrintJobsRequest) Reset() {
+	*x = ListPrintJobsRequest{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPrintJobsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPrintJobsRequest) ProtoMessage() {}
+
+func (x *ListPrintJobsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPrintJobsRequest.ProtoReflect.Descriptor instead.
+func (*ListPrintJobsRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListPrintJobsRequest) GetIncludeSent() bool {
+	if x != nil {
+		return x.IncludeSent
+	}
+	return false
+}
+
+// ListPrintJobsResponse lists jobs, oldest first.
+type ListPrintJobsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Jobs          []*PrintJob            `protobuf:"bytes,1,rep,name=jobs,proto3" json:"jobs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPrintJobsResponse) Reset() {
+	*x = ListPrintJobsResponse{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPrintJobsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPrintJobsResponse) ProtoMessage() {}
+
+func (x *ListPrintJobsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPrintJobsResponse.ProtoReflect.Descriptor instead.
+func (*ListPrintJobsResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListPrintJobsResponse) GetJobs() []*PrintJob {
+	if x != nil {
+		return x.Jobs
+	}
+	return nil
+}
+
+// PrintJob is one document sent (or to be sent) to a station's printer.
+type PrintJob struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	OrderId  string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Station  string                 `protobuf:"bytes,3,opt,name=station,proto3" json:"station,omitempty"`
+	State    PrintJobState          `protobuf:"varint,4,opt,name=state,proto3,enum=pickpack.v1.PrintJobState" json:"state,omitempty"`
+	Attempts int32                  `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// The last failure, kept until a send succeeds.
+	LastError     string                 `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	Reprint       bool                   `protobuf:"varint,7,opt,name=reprint,proto3" json:"reprint,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	SentAt        *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PrintJob) Reset() {
+	*x = PrintJob{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PrintJob) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PrintJob) ProtoMessage() {}
+
+func (x *PrintJob) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PrintJob.ProtoReflect.Descriptor instead.
+func (*PrintJob) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PrintJob) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *PrintJob) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *PrintJob) GetStation() string {
+	if x != nil {
+		return x.Station
+	}
+	return ""
+}
+
+func (x *PrintJob) GetState() PrintJobState {
+	if x != nil {
+		return x.State
+	}
+	return PrintJobState_PRINT_JOB_STATE_UNSPECIFIED
+}
+
+func (x *PrintJob) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *PrintJob) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *PrintJob) GetReprint() bool {
+	if x != nil {
+		return x.Reprint
+	}
+	return false
+}
+
+func (x *PrintJob) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *PrintJob) GetSentAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SentAt
+	}
+	return nil
+}
+
 // PackRequest carries one pack-station scan.
 type PackRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -31,7 +380,7 @@ type PackRequest struct {
 
 func (x *PackRequest) Reset() {
 	*x = PackRequest{}
-	mi := &file_pickpack_v1_pack_proto_msgTypes[0]
+	mi := &file_pickpack_v1_pack_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -43,7 +392,7 @@ func (x *PackRequest) String() string {
 func (*PackRequest) ProtoMessage() {}
 
 func (x *PackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pack_proto_msgTypes[0]
+	mi := &file_pickpack_v1_pack_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -56,7 +405,7 @@ func (x *PackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PackRequest.ProtoReflect.Descriptor instead.
 func (*PackRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{0}
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PackRequest) GetScan() *Scan {
@@ -76,7 +425,7 @@ type PackResponse struct {
 
 func (x *PackResponse) Reset() {
 	*x = PackResponse{}
-	mi := &file_pickpack_v1_pack_proto_msgTypes[1]
+	mi := &file_pickpack_v1_pack_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -88,7 +437,7 @@ func (x *PackResponse) String() string {
 func (*PackResponse) ProtoMessage() {}
 
 func (x *PackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pack_proto_msgTypes[1]
+	mi := &file_pickpack_v1_pack_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -101,7 +450,7 @@ func (x *PackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PackResponse.ProtoReflect.Descriptor instead.
 func (*PackResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{1}
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PackResponse) GetAnswer() *ScanAnswer {
@@ -121,7 +470,7 @@ type HandoffRequest struct {
 
 func (x *HandoffRequest) Reset() {
 	*x = HandoffRequest{}
-	mi := &file_pickpack_v1_pack_proto_msgTypes[2]
+	mi := &file_pickpack_v1_pack_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -133,7 +482,7 @@ func (x *HandoffRequest) String() string {
 func (*HandoffRequest) ProtoMessage() {}
 
 func (x *HandoffRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pack_proto_msgTypes[2]
+	mi := &file_pickpack_v1_pack_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -146,7 +495,7 @@ func (x *HandoffRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandoffRequest.ProtoReflect.Descriptor instead.
 func (*HandoffRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{2}
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *HandoffRequest) GetScan() *Scan {
@@ -166,7 +515,7 @@ type HandoffResponse struct {
 
 func (x *HandoffResponse) Reset() {
 	*x = HandoffResponse{}
-	mi := &file_pickpack_v1_pack_proto_msgTypes[3]
+	mi := &file_pickpack_v1_pack_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -178,7 +527,7 @@ func (x *HandoffResponse) String() string {
 func (*HandoffResponse) ProtoMessage() {}
 
 func (x *HandoffResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pack_proto_msgTypes[3]
+	mi := &file_pickpack_v1_pack_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -191,7 +540,7 @@ func (x *HandoffResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandoffResponse.ProtoReflect.Descriptor instead.
 func (*HandoffResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{3}
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *HandoffResponse) GetAnswer() *ScanAnswer {
@@ -205,7 +554,27 @@ var File_pickpack_v1_pack_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pack_proto_rawDesc = "" +
 	"\n" +
-	"\x16pickpack/v1/pack.proto\x12\vpickpack.v1\x1a\x16pickpack/v1/pick.proto\"4\n" +
+	"\x16pickpack/v1/pack.proto\x12\vpickpack.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16pickpack/v1/pick.proto\"+\n" +
+	"\x0eReprintRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\":\n" +
+	"\x0fReprintResponse\x12'\n" +
+	"\x03job\x18\x01 \x01(\v2\x15.pickpack.v1.PrintJobR\x03job\"9\n" +
+	"\x14ListPrintJobsRequest\x12!\n" +
+	"\finclude_sent\x18\x01 \x01(\bR\vincludeSent\"B\n" +
+	"\x15ListPrintJobsResponse\x12)\n" +
+	"\x04jobs\x18\x01 \x03(\v2\x15.pickpack.v1.PrintJobR\x04jobs\"\xc6\x02\n" +
+	"\bPrintJob\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x18\n" +
+	"\astation\x18\x03 \x01(\tR\astation\x120\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x1a.pickpack.v1.PrintJobStateR\x05state\x12\x1a\n" +
+	"\battempts\x18\x05 \x01(\x05R\battempts\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\x06 \x01(\tR\tlastError\x12\x18\n" +
+	"\areprint\x18\a \x01(\bR\areprint\x129\n" +
+	"\n" +
+	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x123\n" +
+	"\asent_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"4\n" +
 	"\vPackRequest\x12%\n" +
 	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"?\n" +
 	"\fPackResponse\x12/\n" +
@@ -213,10 +582,18 @@ const file_pickpack_v1_pack_proto_rawDesc = "" +
 	"\x0eHandoffRequest\x12%\n" +
 	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"B\n" +
 	"\x0fHandoffResponse\x12/\n" +
-	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer2\x98\x01\n" +
+	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer*\xa0\x01\n" +
+	"\rPrintJobState\x12\x1f\n" +
+	"\x1bPRINT_JOB_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16PRINT_JOB_STATE_QUEUED\x10\x01\x12\x1b\n" +
+	"\x17PRINT_JOB_STATE_SENDING\x10\x02\x12\x18\n" +
+	"\x14PRINT_JOB_STATE_SENT\x10\x03\x12\x1b\n" +
+	"\x17PRINT_JOB_STATE_UNKNOWN\x10\x042\xb6\x02\n" +
 	"\vPackService\x12?\n" +
 	"\x04Pack\x12\x18.pickpack.v1.PackRequest\x1a\x19.pickpack.v1.PackResponse(\x010\x01\x12H\n" +
-	"\aHandoff\x12\x1b.pickpack.v1.HandoffRequest\x1a\x1c.pickpack.v1.HandoffResponse(\x010\x01B;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
+	"\aHandoff\x12\x1b.pickpack.v1.HandoffRequest\x1a\x1c.pickpack.v1.HandoffResponse(\x010\x01\x12D\n" +
+	"\aReprint\x12\x1b.pickpack.v1.ReprintRequest\x1a\x1c.pickpack.v1.ReprintResponse\x12V\n" +
+	"\rListPrintJobs\x12!.pickpack.v1.ListPrintJobsRequest\x1a\".pickpack.v1.ListPrintJobsResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
 var (
 	file_pickpack_v1_pack_proto_rawDescOnce sync.Once
@@ -230,29 +607,46 @@ func file_pickpack_v1_pack_proto_rawDescGZIP() []byte {
 	return file_pickpack_v1_pack_proto_rawDescData
 }
 
-var file_pickpack_v1_pack_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_pickpack_v1_pack_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_pickpack_v1_pack_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_pickpack_v1_pack_proto_goTypes = []any{
-	(*PackRequest)(nil),     // 0: pickpack.v1.PackRequest
-	(*PackResponse)(nil),    // 1: pickpack.v1.PackResponse
-	(*HandoffRequest)(nil),  // 2: pickpack.v1.HandoffRequest
-	(*HandoffResponse)(nil), // 3: pickpack.v1.HandoffResponse
-	(*Scan)(nil),            // 4: pickpack.v1.Scan
-	(*ScanAnswer)(nil),      // 5: pickpack.v1.ScanAnswer
+	(PrintJobState)(0),            // 0: pickpack.v1.PrintJobState
+	(*ReprintRequest)(nil),        // 1: pickpack.v1.ReprintRequest
+	(*ReprintResponse)(nil),       // 2: pickpack.v1.ReprintResponse
+	(*ListPrintJobsRequest)(nil),  // 3: pickpack.v1.ListPrintJobsRequest
+	(*ListPrintJobsResponse)(nil), // 4: pickpack.v1.ListPrintJobsResponse
+	(*PrintJob)(nil),              // 5: pickpack.v1.PrintJob
+	(*PackRequest)(nil),           // 6: pickpack.v1.PackRequest
+	(*PackResponse)(nil),          // 7: pickpack.v1.PackResponse
+	(*HandoffRequest)(nil),        // 8: pickpack.v1.HandoffRequest
+	(*HandoffResponse)(nil),       // 9: pickpack.v1.HandoffResponse
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*Scan)(nil),                  // 11: pickpack.v1.Scan
+	(*ScanAnswer)(nil),            // 12: pickpack.v1.ScanAnswer
 }
 var file_pickpack_v1_pack_proto_depIdxs = []int32{
-	4, // 0: pickpack.v1.PackRequest.scan:type_name -> pickpack.v1.Scan
-	5, // 1: pickpack.v1.PackResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	4, // 2: pickpack.v1.HandoffRequest.scan:type_name -> pickpack.v1.Scan
-	5, // 3: pickpack.v1.HandoffResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	0, // 4: pickpack.v1.PackService.Pack:input_type -> pickpack.v1.PackRequest
-	2, // 5: pickpack.v1.PackService.Handoff:input_type -> pickpack.v1.HandoffRequest
-	1, // 6: pickpack.v1.PackService.Pack:output_type -> pickpack.v1.PackResponse
-	3, // 7: pickpack.v1.PackService.Handoff:output_type -> pickpack.v1.HandoffResponse
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	5,  // 0: pickpack.v1.ReprintResponse.job:type_name -> pickpack.v1.PrintJob
+	5,  // 1: pickpack.v1.ListPrintJobsResponse.jobs:type_name -> pickpack.v1.PrintJob
+	0,  // 2: pickpack.v1.PrintJob.state:type_name -> pickpack.v1.PrintJobState
+	10, // 3: pickpack.v1.PrintJob.created_at:type_name -> google.protobuf.Timestamp
+	10, // 4: pickpack.v1.PrintJob.sent_at:type_name -> google.protobuf.Timestamp
+	11, // 5: pickpack.v1.PackRequest.scan:type_name -> pickpack.v1.Scan
+	12, // 6: pickpack.v1.PackResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	11, // 7: pickpack.v1.HandoffRequest.scan:type_name -> pickpack.v1.Scan
+	12, // 8: pickpack.v1.HandoffResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	6,  // 9: pickpack.v1.PackService.Pack:input_type -> pickpack.v1.PackRequest
+	8,  // 10: pickpack.v1.PackService.Handoff:input_type -> pickpack.v1.HandoffRequest
+	1,  // 11: pickpack.v1.PackService.Reprint:input_type -> pickpack.v1.ReprintRequest
+	3,  // 12: pickpack.v1.PackService.ListPrintJobs:input_type -> pickpack.v1.ListPrintJobsRequest
+	7,  // 13: pickpack.v1.PackService.Pack:output_type -> pickpack.v1.PackResponse
+	9,  // 14: pickpack.v1.PackService.Handoff:output_type -> pickpack.v1.HandoffResponse
+	2,  // 15: pickpack.v1.PackService.Reprint:output_type -> pickpack.v1.ReprintResponse
+	4,  // 16: pickpack.v1.PackService.ListPrintJobs:output_type -> pickpack.v1.ListPrintJobsResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pack_proto_init() }
@@ -266,13 +660,14 @@ func file_pickpack_v1_pack_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_pack_proto_rawDesc), len(file_pickpack_v1_pack_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   4,
+			NumEnums:      1,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_pickpack_v1_pack_proto_goTypes,
 		DependencyIndexes: file_pickpack_v1_pack_proto_depIdxs,
+		EnumInfos:         file_pickpack_v1_pack_proto_enumTypes,
 		MessageInfos:      file_pickpack_v1_pack_proto_msgTypes,
 	}.Build()
 	File_pickpack_v1_pack_proto = out.File

@@ -19,8 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PackService_Pack_FullMethodName    = "/pickpack.v1.PackService/Pack"
-	PackService_Handoff_FullMethodName = "/pickpack.v1.PackService/Handoff"
+	PackService_Pack_FullMethodName          = "/pickpack.v1.PackService/Pack"
+	PackService_Handoff_FullMethodName       = "/pickpack.v1.PackService/Handoff"
+	PackService_Reprint_FullMethodName       = "/pickpack.v1.PackService/Reprint"
+	PackService_ListPrintJobs_FullMethodName = "/pickpack.v1.PackService/ListPrintJobs"
 )
 
 // PackServiceClient is the client API for PackService service.
@@ -37,6 +39,11 @@ type PackServiceClient interface {
 	// Handoff streams waybill scans as couriers take parcels: each stops its
 	// order's clock.
 	Handoff(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandoffRequest, HandoffResponse], error)
+	// Reprint queues a packed order's documents again at the caller's station.
+	Reprint(ctx context.Context, in *ReprintRequest, opts ...grpc.CallOption) (*ReprintResponse, error)
+	// ListPrintJobs shows the print queue: what is waiting, what failed and
+	// why, what may not have printed.
+	ListPrintJobs(ctx context.Context, in *ListPrintJobsRequest, opts ...grpc.CallOption) (*ListPrintJobsResponse, error)
 }
 
 type packServiceClient struct {
@@ -73,6 +80,26 @@ func (c *packServiceClient) Handoff(ctx context.Context, opts ...grpc.CallOption
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PackService_HandoffClient = grpc.BidiStreamingClient[HandoffRequest, HandoffResponse]
 
+func (c *packServiceClient) Reprint(ctx context.Context, in *ReprintRequest, opts ...grpc.CallOption) (*ReprintResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReprintResponse)
+	err := c.cc.Invoke(ctx, PackService_Reprint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *packServiceClient) ListPrintJobs(ctx context.Context, in *ListPrintJobsRequest, opts ...grpc.CallOption) (*ListPrintJobsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPrintJobsResponse)
+	err := c.cc.Invoke(ctx, PackService_ListPrintJobs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PackServiceServer is the server API for PackService service.
 // All implementations must embed UnimplementedPackServiceServer
 // for forward compatibility.
@@ -87,6 +114,11 @@ type PackServiceServer interface {
 	// Handoff streams waybill scans as couriers take parcels: each stops its
 	// order's clock.
 	Handoff(grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]) error
+	// Reprint queues a packed order's documents again at the caller's station.
+	Reprint(context.Context, *ReprintRequest) (*ReprintResponse, error)
+	// ListPrintJobs shows the print queue: what is waiting, what failed and
+	// why, what may not have printed.
+	ListPrintJobs(context.Context, *ListPrintJobsRequest) (*ListPrintJobsResponse, error)
 	mustEmbedUnimplementedPackServiceServer()
 }
 
@@ -102,6 +134,12 @@ func (UnimplementedPackServiceServer) Pack(grpc.BidiStreamingServer[PackRequest,
 }
 func (UnimplementedPackServiceServer) Handoff(grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]) error {
 	return status.Error(codes.Unimplemented, "method Handoff not implemented")
+}
+func (UnimplementedPackServiceServer) Reprint(context.Context, *ReprintRequest) (*ReprintResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Reprint not implemented")
+}
+func (UnimplementedPackServiceServer) ListPrintJobs(context.Context, *ListPrintJobsRequest) (*ListPrintJobsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPrintJobs not implemented")
 }
 func (UnimplementedPackServiceServer) mustEmbedUnimplementedPackServiceServer() {}
 func (UnimplementedPackServiceServer) testEmbeddedByValue()                     {}
@@ -138,13 +176,58 @@ func _PackService_Handoff_Handler(srv interface{}, stream grpc.ServerStream) err
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PackService_HandoffServer = grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]
 
+func _PackService_Reprint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReprintRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PackServiceServer).Reprint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PackService_Reprint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PackServiceServer).Reprint(ctx, req.(*ReprintRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PackService_ListPrintJobs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPrintJobsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PackServiceServer).ListPrintJobs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PackService_ListPrintJobs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PackServiceServer).ListPrintJobs(ctx, req.(*ListPrintJobsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PackService_ServiceDesc is the grpc.ServiceDesc for PackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var PackService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "pickpack.v1.PackService",
 	HandlerType: (*PackServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Reprint",
+			Handler:    _PackService_Reprint_Handler,
+		},
+		{
+			MethodName: "ListPrintJobs",
+			Handler:    _PackService_ListPrintJobs_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Pack",

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// enqueuePrint adds a print job inside tx.
+func enqueuePrint(tx *bolt.Tx, orderID, station string, reprint bool, at time.Time) (floor.PrintJob, error) {
+	b := tx.Bucket(bucketPrintJobs)
+	id, err := b.NextSequence()
+	if err != nil {
+		return floor.PrintJob{}, err
+	}
+	j := floor.PrintJob{ID: id, OrderID: orderID, Station: station, State: floor.PrintQueued, Reprint: reprint, CreatedAt: at}
+	return j, b.Put(u64(id), mustJSON(j))
+}
+
+func mustJSON(v any) []byte {
+	raw, err := encodeJSON(v)
+	if err != nil {
+		panic(err) // only our own plain structs are encoded
+	}
+	return raw
+}
+
+// Reprint queues the documents of an order again at station.
+func (s *Store) Reprint(orderID, station string) (floor.PrintJob, error) {
+	const op = "reprint"
+	var j floor.PrintJob
+	err := s.update(op, func(tx *bolt.Tx) error {
+		o, err := orderByID(tx, op, orderID)
+		if err != nil {
+			return err
+		}
+		if o.State != floor.StatePacked && o.State != floor.StateHandedOff {
+			return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "NOT_PACKED",
+				Msg: fmt.Sprintf("order %s is %s: documents print once it is packed", o.ID, o.State)}
+		}
+		j, err = enqueuePrint(tx, orderID, station, true, s.now())
+		return err
+	})
+	return j, err
+}
+
+// PrintJobs lists jobs by id; with open set, only those not yet sent.
+func (s *Store) PrintJobs(open bool) ([]floor.PrintJob, error) {
+	var out []floor.PrintJob
+	err := s.view("list print jobs", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketPrintJobs).ForEach(func(_, v []byte) error {
+			j, err := decodeJSON[floor.PrintJob](v)
+			if err == nil && (!open || j.State != floor.PrintSent) {
+				out = append(out, j)
+			}
+			return err
+		})
+	})
+	return out, err
+}
+
+// updateJob changes one job in its own transaction, committed before the
+// caller goes on: the states are the promise that a job prints once.
+func (s *Store) updateJob(op string, id uint64, fn func(j *floor.PrintJob) error) (floor.PrintJob, error) {
+	var j floor.PrintJob
+	err := s.update(op, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPrintJobs)
+		raw := b.Get(u64(id))
+		if raw == nil {
+			return floor.E(op, floor.KindNotFound, "no print job %d", id)
+		}
+		var err error
+		if j, err = decodeJSON[floor.PrintJob](raw); err != nil {
+			return err
+		}
+		if err := fn(&j); err != nil {
+			return err
+		}
+		return b.Put(u64(id), mustJSON(j))
+	})
+	return j, err
+}
+
+// errNotQueued says a job is not (or no longer) waiting to be sent.
+var errNotQueued = fmt.Errorf("not queued")
+
+// StartPrint marks a queued job as being sent; it fails for any job not
+// queued, so two senders never send one job.
+func (s *Store) StartPrint(id uint64) (floor.PrintJob, error) {
+	return s.updateJob("start print", id, func(j *floor.PrintJob) error {
+		if j.State != floor.PrintQueued {
+			return &floor.Error{Op: "start print", Kind: floor.KindConflict, Err: errNotQueued, Msg: fmt.Sprintf("job %d is %s", id, j.State)}
+		}
+		j.State = floor.PrintSending
+		j.Attempts++
+		return nil
+	})
+}
+
+// FinishPrint records the outcome of a send: sent, or queued again after
+// backoff with the failure kept visible.
+func (s *Store) FinishPrint(id uint64, sendErr error, retryAfter time.Duration) (floor.PrintJob, error) {
+	return s.updateJob("finish print", id, func(j *floor.PrintJob) error {
+		if sendErr == nil {
+			j.State, j.SentAt, j.LastError = floor.PrintSent, s.now(), ""
+			return nil
+		}
+		j.State, j.LastError, j.NotBefore = floor.PrintQueued, sendErr.Error(), s.now().Add(retryAfter)
+		return nil
+	})
+}
+
+// recoverPrintJobs marks jobs left Sending by a crash as Unknown.
+func recoverPrintJobs(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketPrintJobs)
+	return b.ForEach(func(k, v []byte) error {
+		j, err := decodeJSON[floor.PrintJob](v)
+		if err != nil || j.State != floor.PrintSending {
+			return err
+		}
+		j.State, j.LastError = floor.PrintUnknown, "the server stopped while sending: reprint if the label did not come out"
+		return b.Put(k, mustJSON(j))
+	})
+}

@@ -1,0 +1,93 @@
+// Package web serves the HTTP side of the server: order documents for
+// browsers and printers, with the same bearer tokens as the gRPC API.
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// Authenticator finds the user holding a bearer token.
+type Authenticator interface {
+	Authenticate(token string) (floor.User, error)
+}
+
+// Server holds what the handlers need.
+type Server struct {
+	Auth Authenticator
+	// Documents renders an order's documents as "pdf" or "zpl".
+	Documents func(orderID, format string) ([]byte, error)
+	Log       *slog.Logger
+}
+
+// Handler routes the HTTP API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	docRoles := []floor.Role{floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin}
+	mux.Handle("GET /orders/{id}/documents.pdf", s.authorized(docRoles, s.documents("pdf", "application/pdf")))
+	mux.Handle("GET /orders/{id}/documents.zpl", s.authorized(docRoles, s.documents("zpl", "application/vnd.zebra-zpl")))
+	return mux
+}
+
+// authorized checks "Authorization: Bearer TOKEN" and the caller's role.
+func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pickpack"`)
+			http.Error(w, "missing bearer token: send \"Authorization: Bearer <token>\"", http.StatusUnauthorized)
+			return
+		}
+		u, err := s.Auth.Authenticate(strings.TrimSpace(token))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !slices.Contains(roles, u.Role) {
+			http.Error(w, "role "+u.Role.String()+" may not fetch this", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) documents(format, contentType string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		doc, err := s.Documents(id, format)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Disposition", `inline; filename="`+id+`.`+format+`"`)
+		w.Write(doc)
+	})
+}
+
+var kindStatus = map[floor.Kind]int{
+	floor.KindInvalid:         http.StatusBadRequest,
+	floor.KindNotFound:        http.StatusNotFound,
+	floor.KindConflict:        http.StatusConflict,
+	floor.KindPermission:      http.StatusForbidden,
+	floor.KindUnauthenticated: http.StatusUnauthorized,
+	floor.KindUnavailable:     http.StatusServiceUnavailable,
+}
+
+// fail is the one place where errors become HTTP statuses; internal
+// details are logged, not sent.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *floor.Error
+	code, ok := kindStatus[floor.KindOf(err)]
+	if !ok || !errors.As(err, &fe) {
+		s.Log.ErrorContext(r.Context(), "internal error", "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error; the server log has the details", http.StatusInternalServerError)
+		return
+	}
+	http.Error(w, fe.Error(), code)
+}
