@@ -16,6 +16,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/pickpack/pickpack/server/feed"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/rpc"
@@ -65,7 +66,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	api := rpc.New(st, log)
+	hub := feed.NewHub(st, floor.DefaultFeedConfig, floor.SystemClock{}, log)
+	go hub.Run(ctx, time.Second)
+	api := rpc.New(st, hub, log)
 	opts := append(api.ServerOptions(), grpc.Creds(creds))
 	g := grpc.NewServer(opts...)
 	api.Register(g)
@@ -85,6 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("shutting down: draining calls")
 	hs.Shutdown() // health answers NOT_SERVING while calls drain
+	hub.Close()   // watch streams would otherwise hold the drain open
 	drained := make(chan struct{})
 	go func() { g.GracefulStop(); close(drained) }()
 	select {

@@ -58,6 +58,7 @@ type Error struct {
 	Reason     string
 	Msg        string
 	Violations []Violation
+	Meta       map[string]string // sent with Reason, e.g. the scan id a malformed scan had
 	Err        error
 }
 

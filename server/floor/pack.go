@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // PackConfig sets the weight check at the pack station.
@@ -25,6 +26,7 @@ func (c PackConfig) Tolerance(expected int64) int64 {
 // picked unit is scanned again, then the parcel is weighed.
 type PackSession struct {
 	OrderID   string
+	DueAt     time.Time
 	Expected  map[string]int64 // SKU -> units picked into the tote
 	Verified  map[string]int64
 	Names     map[string]string
@@ -59,7 +61,7 @@ func (p *PackSession) Instruction() Instruction {
 		return Instruction{Expect: ExpectOrder}
 	}
 	want, got := p.units()
-	in := Instruction{OrderID: p.OrderID, Done: int(got), Total: int(want), Remaining: want - got, Expect: ExpectItem}
+	in := Instruction{OrderID: p.OrderID, DueAt: p.DueAt, Done: int(got), Total: int(want), Remaining: want - got, Expect: ExpectItem}
 	if got == want {
 		in.Expect = ExpectWeight
 	}

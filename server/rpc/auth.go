@@ -30,6 +30,7 @@ var allowed = map[string][]floor.Role{
 	pb.PackService_Handoff_FullMethodName:        {floor.RolePacker},
 	pb.PackService_Reprint_FullMethodName:        {floor.RolePacker},
 	pb.PackService_ListPrintJobs_FullMethodName:  {floor.RolePacker, floor.RoleSupervisor},
+	pb.FloorService_WatchFloor_FullMethodName:    {floor.RoleSupervisor},
 }
 
 // public RPCs need no token: load balancers and grpcurl must reach them.

@@ -62,7 +62,7 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		details = append(details, br)
 	}
 	if fe.Reason != "" {
-		details = append(details, &errdetails.ErrorInfo{Reason: fe.Reason, Domain: errorDomain})
+		details = append(details, &errdetails.ErrorInfo{Reason: fe.Reason, Domain: errorDomain, Metadata: fe.Meta})
 	}
 	if len(details) > 0 {
 		if withDetails, derr := st.WithDetails(details...); derr == nil {

@@ -18,7 +18,7 @@ func (s pickService) NextTask(ctx context.Context, _ *pb.NextTaskRequest) (*pb.N
 	if err != nil || t == nil {
 		return &pb.NextTaskResponse{}, err
 	}
-	return &pb.NextTaskResponse{Task: taskToProto(*t), Assigned: assigned}, nil
+	return &pb.NextTaskResponse{Task: taskToProto(*t), Assigned: assigned, Next: instructionToProto(t.Instruction())}, nil
 }
 
 func (s pickService) GetTask(ctx context.Context, req *pb.GetTaskRequest) (*pb.GetTaskResponse, error) {
@@ -36,5 +36,5 @@ func (s pickService) GetTask(ctx context.Context, req *pb.GetTaskRequest) (*pb.G
 		return nil, &floor.Error{Op: op, Kind: floor.KindPermission, Reason: "NOT_YOUR_TASK",
 			Msg: fmt.Sprintf("task %s belongs to another picker", t.ID)}
 	}
-	return &pb.GetTaskResponse{Task: taskToProto(t)}, nil
+	return &pb.GetTaskResponse{Task: taskToProto(t), Next: instructionToProto(t.Instruction())}, nil
 }

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/feed"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
 )
@@ -38,6 +39,7 @@ type env struct {
 	conn   *grpc.ClientConn
 	tokens map[floor.Role]string
 	clock  *fixedClock
+	hub    *feed.Hub
 }
 
 func newEnv(t *testing.T) *env {
@@ -47,7 +49,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub := feed.NewHub(st, floor.DefaultFeedConfig, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	api := New(st, hub, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	g := grpc.NewServer(api.ServerOptions()...)
 	api.Register(g)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -71,7 +74,7 @@ func newEnv(t *testing.T) *env {
 		}
 		st.Close()
 	})
-	e := &env{store: st, conn: conn, tokens: map[floor.Role]string{}, clock: clock}
+	e := &env{store: st, conn: conn, tokens: map[floor.Role]string{}, clock: clock, hub: hub}
 	for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin} {
 		tok, err := st.CreateToken(r.String()+"-1", r)
 		if err != nil {

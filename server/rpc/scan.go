@@ -72,7 +72,13 @@ func scanFromProto(p *pb.Scan) (floor.Scan, error) {
 			vs.Add("scan.weight_g", "want 1 to %d grams, got %d", maxParcelGrams, sc.WeightG)
 		}
 	}
-	return sc, vs.Err("scan")
+	if err := vs.Err("scan"); err != nil {
+		// Name the scan, so a device can set that one aside and go on.
+		fe := err.(*floor.Error)
+		fe.Reason, fe.Meta = "MALFORMED_SCAN", map[string]string{"scan_id": p.GetScanId()}
+		return sc, fe
+	}
+	return sc, nil
 }
 
 var verdicts = map[floor.Verdict]pb.Verdict{
@@ -97,15 +103,18 @@ var expects = map[floor.Expect]pb.Expect{
 	floor.ExpectNothing: pb.Expect_EXPECT_NOTHING,
 }
 
-func answerToProto(a floor.Answer) *pb.ScanAnswer {
-	n := a.Next
+func instructionToProto(n floor.Instruction) *pb.Instruction {
 	next := &pb.Instruction{Expect: expects[n.Expect], Remaining: n.Remaining, TaskId: n.TaskID, OrderId: n.OrderID,
 		Done: int32(n.Done), Total: int32(n.Total), DueAt: ts(n.DueAt)}
 	if n.Stop != nil {
 		next.Stop = stopToProto(*n.Stop)
 	}
+	return next
+}
+
+func answerToProto(a floor.Answer) *pb.ScanAnswer {
 	return &pb.ScanAnswer{ScanId: a.ScanID, Verdict: verdicts[a.Verdict], Reason: a.Reason, Message: a.Message,
-		Next: next, Replayed: a.Replayed}
+		Next: instructionToProto(a.Next), Replayed: a.Replayed}
 }
 
 // scanLoop answers a stream's scans one by one, in order, each after apply

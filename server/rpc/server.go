@@ -2,8 +2,10 @@ package rpc
 
 import (
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
@@ -49,6 +51,7 @@ type Store interface {
 type Server struct {
 	store Store
 	log   *slog.Logger
+	floor Watcher
 	// OnPrint, if set, is called after a print job was queued, so the
 	// printer dispatcher sends it without waiting for its next look.
 	OnPrint func()
@@ -60,9 +63,10 @@ func (s *Server) printed() {
 	}
 }
 
-// New returns the services over st, logging to log.
-func New(st Store, log *slog.Logger) *Server {
-	return &Server{store: st, log: log}
+// New returns the services over st, logging to log; floor is the live
+// view for supervisors (nil: WatchFloor answers Unavailable).
+func New(st Store, floor Watcher, log *slog.Logger) *Server {
+	return &Server{store: st, floor: floor, log: log}
 }
 
 // ServerOptions are the grpc.Server options the services rely on: the
@@ -72,6 +76,12 @@ func (s *Server) ServerOptions() []grpc.ServerOption {
 		grpc.ChainUnaryInterceptor(s.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.streamInterceptor),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
+		// Handhelds on flaky Wi-Fi ping to notice a dead link quickly.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		// A forced stop still lets running handlers return before the
+		// store closes under them.
+		grpc.WaitForHandlers(true),
 	}
 }
 
@@ -82,4 +92,5 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterPickServiceServer(g, pickService{Server: s})
 	pb.RegisterAuthServiceServer(g, authService{Server: s})
 	pb.RegisterPackServiceServer(g, packService{Server: s})
+	pb.RegisterFloorServiceServer(g, floorService{Server: s})
 }

@@ -111,7 +111,9 @@ func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
 	if len(picked) == 0 {
 		return nil, true, fmt.Sprintf("order %s has nothing picked (every line short): cancel or re-queue it", o.ID)
 	}
-	return floor.NewPackSession(o.ID, picked, names, weights, e.pack), true, ""
+	sess := floor.NewPackSession(o.ID, picked, names, weights, e.pack)
+	sess.DueAt = o.DueAt
+	return sess, true, ""
 }
 
 // Handoff records the courier taking a parcel: the waybill's tracking
@@ -158,7 +160,7 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 			}
 			ans.Verdict, ans.Reason, ans.Message = floor.VerdictTaskDone, "HANDED_OFF",
 				fmt.Sprintf("order %s handed off after %s, %s", o.ID, took, verdict)
-			ans.Next.OrderID = o.ID
+			ans.Next.OrderID, ans.Next.DueAt = o.ID, o.DueAt
 		}
 		return record(tx, key, user, sc, ans)
 	})

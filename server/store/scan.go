@@ -79,7 +79,7 @@ func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answe
 	id := tx.Bucket(bucketPickerTasks).Get([]byte(picker))
 	if id == nil {
 		return floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictNothingOpen, Reason: "NO_TASK",
-			Message: "no open task: ask for the next one"}, nil
+			Message: "no open task: ask for the next one", Next: floor.Instruction{Expect: floor.ExpectNothing}}, nil
 	}
 	t, err := taskByID(tx, "pick scan", string(id))
 	if err != nil {

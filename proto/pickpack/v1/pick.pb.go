@@ -378,9 +378,12 @@ func (*NextTaskRequest) Descriptor() ([]byte, []int) {
 // NextTaskResponse carries the task; assigned is false when it is the
 // caller's task already open.
 type NextTaskResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Task          *Task                  `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
-	Assigned      bool                   `protobuf:"varint,2,opt,name=assigned,proto3" json:"assigned,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Task     *Task                  `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	Assigned bool                   `protobuf:"varint,2,opt,name=assigned,proto3" json:"assigned,omitempty"`
+	// What to do now on the task: where to go or what to scan (a picker
+	// already standing at the bin is asked for the item).
+	Next          *Instruction `protobuf:"bytes,3,opt,name=next,proto3" json:"next,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -427,6 +430,13 @@ func (x *NextTaskResponse) GetAssigned() bool {
 		return x.Assigned
 	}
 	return false
+}
+
+func (x *NextTaskResponse) GetNext() *Instruction {
+	if x != nil {
+		return x.Next
+	}
+	return nil
 }
 
 // GetTaskRequest names a task.
@@ -476,8 +486,10 @@ func (x *GetTaskRequest) GetId() string {
 
 // GetTaskResponse carries the task.
 type GetTaskResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Task          *Task                  `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Task  *Task                  `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	// What to do now on the task.
+	Next          *Instruction `protobuf:"bytes,2,opt,name=next,proto3" json:"next,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -515,6 +527,13 @@ func (*GetTaskResponse) Descriptor() ([]byte, []int) {
 func (x *GetTaskResponse) GetTask() *Task {
 	if x != nil {
 		return x.Task
+	}
+	return nil
+}
+
+func (x *GetTaskResponse) GetNext() *Instruction {
+	if x != nil {
+		return x.Next
 	}
 	return nil
 }
@@ -1251,14 +1270,16 @@ var File_pickpack_v1_pick_proto protoreflect.FileDescriptor
 const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\n" +
 	"\x16pickpack/v1/pick.proto\x12\vpickpack.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x11\n" +
-	"\x0fNextTaskRequest\"U\n" +
+	"\x0fNextTaskRequest\"\x83\x01\n" +
 	"\x10NextTaskResponse\x12%\n" +
 	"\x04task\x18\x01 \x01(\v2\x11.pickpack.v1.TaskR\x04task\x12\x1a\n" +
-	"\bassigned\x18\x02 \x01(\bR\bassigned\" \n" +
+	"\bassigned\x18\x02 \x01(\bR\bassigned\x12,\n" +
+	"\x04next\x18\x03 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\" \n" +
 	"\x0eGetTaskRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"8\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"f\n" +
 	"\x0fGetTaskResponse\x12%\n" +
-	"\x04task\x18\x01 \x01(\v2\x11.pickpack.v1.TaskR\x04task\"\xcf\x03\n" +
+	"\x04task\x18\x01 \x01(\v2\x11.pickpack.v1.TaskR\x04task\x12,\n" +
+	"\x04next\x18\x02 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\"\xcf\x03\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06picker\x18\x02 \x01(\tR\x06picker\x12.\n" +
@@ -1402,36 +1423,38 @@ var file_pickpack_v1_pick_proto_goTypes = []any{
 }
 var file_pickpack_v1_pick_proto_depIdxs = []int32{
 	9,  // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
-	9,  // 1: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
-	10, // 2: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
-	11, // 3: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
-	17, // 4: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 5: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
-	17, // 6: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
-	17, // 7: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
-	17, // 8: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	18, // 9: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
-	14, // 10: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
-	15, // 11: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	17, // 12: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
-	1,  // 13: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
-	2,  // 14: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
-	3,  // 15: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
-	16, // 16: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
-	4,  // 17: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
-	11, // 18: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
-	17, // 19: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
-	5,  // 20: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
-	7,  // 21: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
-	12, // 22: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
-	6,  // 23: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
-	8,  // 24: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
-	13, // 25: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
-	23, // [23:26] is the sub-list for method output_type
-	20, // [20:23] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	16, // 1: pickpack.v1.NextTaskResponse.next:type_name -> pickpack.v1.Instruction
+	9,  // 2: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
+	16, // 3: pickpack.v1.GetTaskResponse.next:type_name -> pickpack.v1.Instruction
+	10, // 4: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
+	11, // 5: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
+	17, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 7: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
+	17, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
+	17, // 9: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
+	17, // 10: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	18, // 11: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
+	14, // 12: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
+	15, // 13: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	17, // 14: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
+	1,  // 15: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
+	2,  // 16: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
+	3,  // 17: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
+	16, // 18: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
+	4,  // 19: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
+	11, // 20: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
+	17, // 21: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
+	5,  // 22: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
+	7,  // 23: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
+	12, // 24: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
+	6,  // 25: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
+	8,  // 26: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
+	13, // 27: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
+	25, // [25:28] is the sub-list for method output_type
+	22, // [22:25] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pick_proto_init() }

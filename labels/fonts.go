@@ -1,0 +1,155 @@
+package labels
+
+import (
+	_ "embed"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
+)
+
+//go:generate go run ./internal/cjksubset -dir fonts
+
+// Why three CJK files: fpdf parses every font it is given again in every
+// document, and the cost grows with the font's glyph count. The full Droid
+// Sans Fallback (4 MB, ~50,000 glyphs) made a one-page label take 20-40 ms.
+// So a document gets a CJK font only when its text needs one, and the
+// fonts tried first are subsets cut once by internal/cjksubset: cjk-1 (the
+// 3,755 common hanzi of GB2312 level 1, kana, CJK punctuation, fullwidth
+// forms; most mainland addresses need nothing else), then cjk-2 (GB2312
+// level 2, JIS kanji, Big5 level-1 traditional hanzi). Only a rare
+// character outside both loads the full font: slower, but still right.
+// Droid Sans Fallback has no hangul, so Korean prints as boxes (the text
+// is still in the PDF); that needs another font.
+
+//go:embed fonts/cjk-1.ttf
+var cjk1 []byte
+
+//go:embed fonts/cjk-2.ttf
+var cjk2 []byte
+
+//go:embed fonts/DroidSansFallbackFull.ttf
+var cjkFull []byte
+
+// face is one font file as fpdf knows it.
+type face struct {
+	family, style string
+	ttf           []byte
+
+	once  sync.Once
+	cover []uint64 // bit set of the BMP runes the font has a glyph for
+}
+
+func (f *face) has(r rune) bool {
+	f.once.Do(f.load)
+	return r < 1<<16 && f.cover[r>>6]&(1<<(r&63)) != 0
+}
+
+// load builds the coverage set once per process; sfnt reads only the cmap,
+// so this is cheap even for the full font and happens only if needed.
+func (f *face) load() {
+	f.cover = make([]uint64, 1<<16/64)
+	font, err := sfnt.Parse(f.ttf)
+	if err != nil {
+		return // an unreadable font covers nothing; the next one is tried
+	}
+	var b sfnt.Buffer
+	for r := rune(0x20); r < 1<<16; r++ {
+		if gi, err := font.GlyphIndex(&b, r); err == nil && gi != 0 {
+			f.cover[r>>6] |= 1 << (r & 63)
+		}
+	}
+}
+
+// Face indexes. The order is the order of preference for each rune.
+const (
+	faceRegular = iota
+	faceBold
+	faceCJK1
+	faceCJK2
+	faceCJKFull
+	numFaces
+)
+
+var faces = [numFaces]*face{
+	faceRegular: {family: "go", style: "", ttf: goregular.TTF},
+	faceBold:    {family: "go", style: "B", ttf: gobold.TTF},
+	faceCJK1:    {family: "cjk1", ttf: cjk1},
+	faceCJK2:    {family: "cjk2", ttf: cjk2},
+	faceCJKFull: {family: "cjkfull", ttf: cjkFull},
+}
+
+// run is a piece of text drawn in one face.
+type run struct {
+	face int
+	text string
+}
+
+// faceFor picks the first face that has a glyph for r. A rune no font has
+// stays in the Latin face and prints as a box, but its code point is still
+// in the PDF text, so it is visible rather than silently changed.
+func faceFor(r rune, base int) int {
+	if r < 0x2E80 || faces[base].has(r) {
+		return base
+	}
+	for i := faceCJK1; i < numFaces; i++ {
+		if faces[i].has(r) {
+			return i
+		}
+	}
+	return base
+}
+
+// clean makes s safe for fpdf: control characters become spaces, and runes
+// beyond the BMP (which fpdf's font code cannot address) become U+FFFD.
+func clean(s string) string {
+	ok := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7F || r > 0xFFFF || r == utf8.RuneError {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	b := make([]rune, 0, len(s))
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			r = ' '
+		case r > 0xFFFF:
+			r = unicode.ReplacementChar
+		}
+		b = append(b, r)
+	}
+	return string(b)
+}
+
+// runs splits s into runs of one face each; base is faceRegular or faceBold.
+func runs(s string, base int) []run {
+	var out []run
+	start, cur := 0, -1
+	for i, r := range s {
+		f := faceFor(r, base) // the CJK fonts have no space: spaces stay in base
+		if f != cur {
+			if cur >= 0 {
+				out = append(out, run{cur, s[start:i]})
+			}
+			start, cur = i, f
+		}
+	}
+	if cur >= 0 {
+		out = append(out, run{cur, s[start:]})
+	}
+	return out
+}
+
+// isBreakAnywhere reports whether a line may break before or after r
+// without a space: CJK text has no spaces between words.
+func isBreakAnywhere(r rune) bool {
+	return r >= 0x2E80
+}

@@ -1,0 +1,155 @@
+package labels
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// These tests check the printed result the way a packer's scanner and a
+// PDF reader see it: poppler renders at the printers' 203 dpi, zbar decodes
+// every barcode, pdftotext reads the text back. CI installs poppler-utils
+// and zbar-tools.
+
+func need(t *testing.T, bins ...string) {
+	t.Helper()
+	for _, b := range bins {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Skipf("%s not installed (apt-get install poppler-utils zbar-tools): %v", b, err)
+		}
+	}
+}
+
+// scan renders d at 203 dpi and returns every barcode zbar decodes, page
+// by page.
+func scan(t *testing.T, d Document) [][]string {
+	t.Helper()
+	need(t, "pdftoppm", "zbarimg")
+	dir := t.TempDir()
+	var b bytes.Buffer
+	if err := WritePDF(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	pdf := filepath.Join(dir, "doc.pdf")
+	if err := os.WriteFile(pdf, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("pdftoppm", "-r", "203", "-png", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
+	slices.Sort(pages) // page-1 .. page-9 at most in these tests
+	var res [][]string
+	for _, p := range pages {
+		out, err := exec.Command("zbarimg", "--raw", "-q", p).Output()
+		// Exit status 4 means no symbol found: an empty page, not a failure.
+		if ee, ok := err.(*exec.ExitError); err != nil && !(ok && ee.ExitCode() == 4) {
+			t.Fatalf("zbarimg %s: %v", p, err)
+		}
+		var codes []string
+		for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+			if l != "" {
+				codes = append(codes, l)
+			}
+		}
+		slices.Sort(codes)
+		res = append(res, codes)
+	}
+	return res
+}
+
+func sorted(s ...string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+func TestBarcodesScan(t *testing.T) {
+	d := sampleDocument()
+	pages := scan(t, d)
+	if len(pages) != 4 {
+		t.Fatalf("%d pages, want 4", len(pages))
+	}
+	wb := d.Waybills[0]
+	if want := sorted(wb.TrackingNumber, wb.OrderID); !slices.Equal(pages[0], want) {
+		t.Errorf("waybill page decodes %q, want %q", pages[0], want)
+	}
+	want := []string{d.PickList.TaskID} // the QR code
+	for _, l := range d.PickList.Lines {
+		want = append(want, l.Bin)
+	}
+	got := slices.Concat(pages[1:]...)
+	slices.Sort(got)
+	if want = sorted(want...); !slices.Equal(got, want) {
+		t.Errorf("pick list decodes\n %q\nwant\n %q", got, want)
+	}
+}
+
+// Code 128 must round-trip whatever code sets the encoder picks: digits
+// only (set C), mixed case and punctuation (set B), mixed runs.
+func TestCode128RoundTrip(t *testing.T) {
+	codes := []string{
+		"0123456789012345678", "A-03-012-2", "bin 7/a", "LOC.12345678", "x_y%z+1",
+		"AB12345678901234", "!#$&()*,:;<=>?@[]{|}~", "a",
+	}
+	d := Document{
+		Waybills: []Waybill{{TrackingNumber: "00340434161234567890", OrderID: "order#42-b"}},
+		PickList: &PickList{OrderIDs: []string{"ORD-1", "ORD-2"}},
+	}
+	for i, c := range codes {
+		d.PickList.Lines = append(d.PickList.Lines, PickLine{Stop: i + 1, Bin: c, SKU: "S", Quantity: 1})
+	}
+	pages := scan(t, d)
+	if want := sorted("00340434161234567890", "order#42-b"); !slices.Equal(pages[0], want) {
+		t.Errorf("waybill decodes %q, want %q", pages[0], want)
+	}
+	got := slices.Concat(pages[1:]...)
+	slices.Sort(got)
+	if want := sorted(append(slices.Clone(codes), "ORD-1,ORD-2")...); !slices.Equal(got, want) {
+		t.Errorf("pick list decodes\n %q\nwant\n %q", got, want)
+	}
+}
+
+// Addresses in any script must be real text in the PDF (searchable,
+// copyable), not boxes: pdftotext gives back the same strings.
+func TestTextRendersAsText(t *testing.T) {
+	need(t, "pdftotext")
+	d := sampleDocument()
+	rare := string(rareHan(t)) // only in the full CJK font
+	d.Waybills[0].Recipient.Lines = append(d.Waybills[0].Recipient.Lines, "邨"+rare+"里")
+	var b bytes.Buffer
+	if err := WritePDF(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	pdf := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(pdf, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := squash(string(out))
+	r, s := d.Waybills[0].Recipient, d.Waybills[0].Sender
+	for _, want := range []string{
+		r.Name, r.Company, r.Lines[0], r.Lines[1], r.City, r.Country, // Chinese
+		s.Name, s.Lines[0], s.City, // Cyrillic
+		"Ελληνικό μέλι 500 g", "Σαπούνι ελαιόλαδο", // Greek
+		"Café crème filters", "Crème brûlée torch", // accented Latin
+		"Чай чёрный 100 г", "绿茶 250克", "棉质T恤", "陶瓷杯",
+		d.Waybills[0].TrackingNumber,
+	} {
+		if !strings.Contains(text, squash(want)) {
+			t.Errorf("pdftotext lacks %q", want)
+		}
+	}
+}
+
+// squash drops whitespace: text extraction may split or join lines.
+func squash(s string) string {
+	return strings.Join(strings.Fields(s), "")
+}

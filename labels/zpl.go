@@ -1,0 +1,212 @@
+package labels
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+)
+
+// ZPL label geometry: 4 x 6 in at 203 dpi.
+const (
+	zplW = 812
+	zplH = 1218
+)
+
+// ZPLUnicodeFont is the printer font file used for text outside Latin-1
+// (Chinese, Cyrillic, Greek ...). ZPL's built-in font 0 covers Latin-1
+// only, so such text needs a Unicode TrueType font on the printer:
+// ANMDJ.TTF (Andale Mono WT J) ships with Zebra's Asian font option and can
+// be downloaded to the printer's E: drive; any Unicode font saved under this
+// name works the same. Latin-1 text uses font 0 and needs nothing.
+const ZPLUnicodeFont = "E:ANMDJ.TTF"
+
+// WriteZPL writes wb as one ZPL II label for a 203 dpi Zebra-compatible
+// printer (812 x 1218 dots, UTF-8 via ^CI28): the layout of the PDF
+// waybill, with Code 128 (^BC) for the tracking number and the order id.
+// Items of a customs declaration beyond what one label holds are summed in
+// the total and counted, not listed (ZPL has no continuation pages).
+func WriteZPL(w io.Writer, wb Waybill) error {
+	if wb.TrackingNumber == "" {
+		return fmt.Errorf("labels: zpl: no tracking number")
+	}
+	track, err := encode128(wb.TrackingNumber)
+	if err != nil {
+		return fmt.Errorf("labels: zpl: tracking number: %w", err)
+	}
+	var order linear
+	if wb.OrderID != "" {
+		if order, err = encode128(wb.OrderID); err != nil {
+			return fmt.Errorf("labels: zpl: order id: %w", err)
+		}
+	}
+	z := &zpl{}
+	z.f("^XA")
+	z.f("^CI28") // field data is UTF-8
+	z.f("^PW%d", zplW)
+	z.f("^LL%d", zplH)
+	z.f("^LH0,0")
+	z.f("^CWJ,%s", ZPLUnicodeFont) // font J = the Unicode font
+	d := mmDots
+	right := zplW - d(margin)
+
+	n, m := parcelOf(&wb)
+	z.text(d(margin), d(3), 44, clean(wb.Carrier), 560)
+	z.text(d(margin), d(10), 26, clean(wb.Service), 560)
+	z.textRight(right, d(3), 44, fmt.Sprintf("%d/%d", n, m), 200)
+	z.textRight(right, d(10.5), 26, formatWeight(wb.WeightGrams), 200)
+	z.hline(d(wbHeaderEnd))
+
+	z.text(d(margin), d(wbHeaderEnd+1), 18, "FROM", 70)
+	z.block(d(margin+9), d(wbHeaderEnd+1), right-d(margin+9), 22, 6, addressParas(wb.Sender, 1))
+	z.hline(d(wbFromEnd))
+	z.text(d(margin), d(wbFromEnd+1.5), 24, "TO", 70)
+	z.block(d(margin+9), d(wbFromEnd+1.5), right-d(margin+9), 34, 7, addressParas(wb.Recipient, 1))
+	z.hline(d(wbToEnd))
+
+	// Tracking: module 3 dots if it fits with its quiet zones, else 2.
+	mod := 3
+	if (track.width())*mod > zplW {
+		mod = 2
+	}
+	if track.width()*mod > zplW {
+		return fmt.Errorf("labels: zpl: tracking number %q too long for the label", wb.TrackingNumber)
+	}
+	h := d(wbTrackH)
+	z.f("^FO%d,%d^BY%d^BCN,%d,N,N,N,A^FH_^FD%s^FS", (zplW-track.modules*mod)/2, d(wbTrackTop), mod, h, zplEscape(wb.TrackingNumber))
+	z.f("^FO0,%d^A0N,40,40^FB%d,1,0,C^FH_^FD%s^FS", d(wbTrackTop+wbTrackH+1), zplW, zplEscape(wb.TrackingNumber))
+	z.hline(d(wbTrackEnd))
+
+	if wb.OrderID != "" {
+		z.text(d(margin), d(wbTrackEnd+0.8), 18, "ORDER", 100)
+		mod := 2
+		x := d(margin) + quiet128*mod
+		if x+(order.modules+quiet128)*mod > zplW {
+			return fmt.Errorf("labels: zpl: order id %q too long for the label", wb.OrderID)
+		}
+		z.f("^FO%d,%d^BY%d^BCN,%d,N,N,N,A^FH_^FD%s^FS", x, d(wbTrackEnd+3.5), mod, d(7.5), zplEscape(wb.OrderID))
+		z.text(x, d(wbOrderEnd-5), 24, wb.OrderID, 500)
+	}
+	z.hline(d(wbOrderEnd))
+
+	if c := wb.Customs; c != nil {
+		y := d(wbOrderEnd + 1)
+		title := "CUSTOMS DECLARATION CN22"
+		if c.Category != "" {
+			title += " · " + clean(c.Category)
+		}
+		z.text(d(margin), y, 22, title, right-d(margin))
+		y += 26
+		cols := []int{d(margin), d(52), d(60), d(75)}
+		for i, s := range []string{"Description", "Qty", "HS code", "Origin"} {
+			z.text(cols[i], y, 18, s, 200)
+		}
+		z.textRight(right, y, 18, "Value", 150)
+		y += 22
+		shown := min(len(c.Items), wbCustomsRows)
+		totals := map[string]int64{}
+		for i, it := range c.Items {
+			totals[strings.ToUpper(it.Currency)] += it.Value
+			if i >= shown {
+				continue
+			}
+			z.hline2(y)
+			z.text(cols[0], y+4, 20, clean(it.DescriptionEN), cols[1]-cols[0]-8)
+			z.text(cols[0], y+26, 20, clean(it.DescriptionZH), cols[1]-cols[0]-8)
+			z.text(cols[1], y+4, 20, fmt.Sprint(it.Quantity), cols[2]-cols[1])
+			z.text(cols[2], y+4, 20, clean(it.HSCode), cols[3]-cols[2])
+			z.text(cols[3], y+4, 20, clean(it.Origin), 100)
+			z.textRight(right, y+4, 20, formatMoney(it.Value, it.Currency), 160)
+			y += 48
+		}
+		z.hline2(y)
+		var parts []string
+		for _, k := range sortedKeys(totals) {
+			parts = append(parts, formatMoney(totals[k], k))
+		}
+		total := "Total " + strings.Join(parts, " + ")
+		if more := len(c.Items) - shown; more > 0 {
+			total = fmt.Sprintf("+%d more items · %s", more, total)
+		}
+		z.textRight(right, zplH-d(margin)-24, 22, total, right-d(margin))
+	}
+	z.f("^PQ1")
+	z.f("^XZ")
+	_, err = w.Write(z.b.Bytes())
+	return err
+}
+
+// mmDots converts mm to 203 dpi dots.
+func mmDots(mm float64) int { return int(math.Round(mm / dot)) }
+
+type zpl struct{ b bytes.Buffer }
+
+func (z *zpl) f(format string, args ...any) {
+	fmt.Fprintf(&z.b, format, args...)
+	z.b.WriteByte('\n')
+}
+
+// zplFont is the font command for s: the built-in font 0 for Latin-1, the
+// Unicode TrueType font otherwise.
+func zplFont(s string, h int) string {
+	for _, r := range s {
+		if r > 0xFF {
+			return fmt.Sprintf("^AJN,%d,%d", h, h)
+		}
+	}
+	return fmt.Sprintf("^A0N,%d,%d", h, h)
+}
+
+// text writes one line of text, at most w dots wide (cut by the printer).
+func (z *zpl) text(x, y, h int, s string, w int) {
+	if s == "" {
+		return
+	}
+	z.f("^FO%d,%d%s^FB%d,1,0,L^FH_^FD%s^FS", x, y, zplFont(s, h), w, zplEscape(s))
+}
+
+func (z *zpl) textRight(right, y, h int, s string, w int) {
+	z.f("^FO%d,%d%s^FB%d,1,0,R^FH_^FD%s^FS", right-w, y, zplFont(s, h), w, zplEscape(s))
+}
+
+// block writes paragraphs as one field block of at most lines lines,
+// wrapped by the printer.
+func (z *zpl) block(x, y, w, h, lines int, paras []styled) {
+	var parts []string
+	all := ""
+	for _, p := range paras {
+		parts = append(parts, zplEscape(p.s))
+		all += p.s
+	}
+	z.f("^FO%d,%d%s^FB%d,%d,2,L^FH_^FD%s^FS", x, y, zplFont(all, h), w, lines, strings.Join(parts, `\&`))
+}
+
+func (z *zpl) hline(y int) { z.f("^FO%d,%d^GB%d,0,3^FS", mmDots(margin), y, zplW-2*mmDots(margin)) }
+
+func (z *zpl) hline2(y int) { z.f("^FO%d,%d^GB%d,0,1^FS", mmDots(margin), y, zplW-2*mmDots(margin)) }
+
+// zplEscape makes s safe in a ^FH_ field: the command prefixes ^ and ~,
+// the hex indicator _ and the ^FB escape \ are written as hex.
+func zplEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '^', '~', '_', '\\':
+			fmt.Fprintf(&b, "_%02X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+)
+
+// bearer sends the token with every call. It never appears in output:
+// errors name the server's reason, not the metadata.
+type bearer struct {
+	token  string
+	secure bool
+}
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + b.token}, nil
+}
+
+func (b bearer) RequireTransportSecurity() bool { return b.secure }
+
+// loopback reports whether addr names this machine, where plaintext
+// cannot be read off a network.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// dial makes the connection to the server: TLS trusting ca when given,
+// else plaintext to loopback (or anywhere with plaintext set), else TLS
+// trusting the system's roots. Tokens never cross a network in clear
+// unless the person asked for it.
+func dial(addr, token, ca string, plaintext bool) (*grpc.ClientConn, error) {
+	var creds credentials.TransportCredentials
+	switch {
+	case ca != "":
+		c, err := credentials.NewClientTLSFromFile(ca, "")
+		if err != nil {
+			return nil, fmt.Errorf("--ca: %w", err)
+		}
+		creds = c
+	case plaintext || loopback(addr):
+		creds = insecure.NewCredentials()
+	default:
+		creds = credentials.NewClientTLSFromCert(nil, "")
+	}
+	return grpc.NewClient(addr,
+		grpc.WithTransportCredentials(creds),
+		grpc.WithPerRPCCredentials(bearer{token: token, secure: creds.Info().SecurityProtocol != "insecure"}),
+		// A handheld back in Wi-Fi range should be online within a
+		// second or two, not after gRPC's default backoff of up to 2 min.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+			MinConnectTimeout: 5 * time.Second,
+		}))
+}
+
+// scanStream is the one stream of a mode, whichever service it belongs to.
+type scanStream interface {
+	Send(*pb.Scan) error
+	Recv() (*pb.ScanAnswer, error)
+}
+
+type streamFuncs struct {
+	send func(*pb.Scan) error
+	recv func() (*pb.ScanAnswer, error)
+}
+
+func (s streamFuncs) Send(sc *pb.Scan) error        { return s.send(sc) }
+func (s streamFuncs) Recv() (*pb.ScanAnswer, error) { return s.recv() }
+func answerOf[R interface{ GetAnswer() *pb.ScanAnswer }](r R, err error) (*pb.ScanAnswer, error) {
+	if err != nil {
+		return nil, err
+	}
+	return r.GetAnswer(), nil
+}
+
+// openStream opens the stream of mode on conn.
+func openStream(ctx context.Context, conn *grpc.ClientConn, mode Mode) (scanStream, error) {
+	switch mode {
+	case ModePick:
+		st, err := pb.NewPickServiceClient(conn).Scan(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return streamFuncs{func(sc *pb.Scan) error { return st.Send(&pb.ScanRequest{Scan: sc}) },
+			func() (*pb.ScanAnswer, error) { return answerOf(st.Recv()) }}, nil
+	case ModePack:
+		st, err := pb.NewPackServiceClient(conn).Pack(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return streamFuncs{func(sc *pb.Scan) error { return st.Send(&pb.PackRequest{Scan: sc}) },
+			func() (*pb.ScanAnswer, error) { return answerOf(st.Recv()) }}, nil
+	case ModeHandoff:
+		st, err := pb.NewPackServiceClient(conn).Handoff(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return streamFuncs{func(sc *pb.Scan) error { return st.Send(&pb.HandoffRequest{Scan: sc}) },
+			func() (*pb.ScanAnswer, error) { return answerOf(st.Recv()) }}, nil
+	}
+	return nil, fmt.Errorf("unknown mode %q", mode)
+}
+
+// fatal reports whether retrying cannot help: the token or the role is
+// wrong, or the server does not offer the service.
+func fatal(err error) bool {
+	switch status.Code(err) {
+	case codes.Unauthenticated, codes.PermissionDenied, codes.Unimplemented:
+		return true
+	}
+	return false
+}
+
+// Events the link posts to the session.
+type (
+	answerEvent struct{ a *pb.ScanAnswer }
+	linkEvent   struct {
+		up       bool
+		err      error
+		fatal    bool
+		rejected *Entry // a scan the server refused as malformed, taken out of the queue
+	}
+)
+
+// link keeps one stream of a mode open through network loss. On every
+// (re)connect it sends the whole queue in order, then each scan appended
+// after, and passes the answers on. The server answers a stream's scans in
+// order and recognises scan ids it has seen, so re-sending what may
+// already have been applied is safe.
+type link struct {
+	open     func(context.Context) (scanStream, error)
+	q        *Queue
+	notify   <-chan struct{} // a scan was appended
+	events   chan<- any
+	minDelay time.Duration
+	maxDelay time.Duration
+	rejected string // file keeping scans the server refused as malformed
+}
+
+func (l *link) post(ctx context.Context, ev any) bool {
+	select {
+	case l.events <- ev:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// run connects and reconnects until ctx ends or the server refuses the
+// client for good.
+func (l *link) run(ctx context.Context) {
+	delay := l.minDelay
+	for ctx.Err() == nil {
+		sctx, cancel := context.WithCancel(ctx)
+		st, err := l.open(sctx)
+		if err == nil {
+			if !l.post(ctx, linkEvent{up: true}) {
+				cancel()
+				return
+			}
+			var answered int
+			var rejected *Entry
+			answered, rejected, err = l.serve(sctx, st)
+			if answered > 0 {
+				delay = l.minDelay
+			}
+			if ctx.Err() != nil {
+				cancel()
+				return
+			}
+			if !l.post(ctx, linkEvent{err: err, fatal: fatal(err), rejected: rejected}) {
+				cancel()
+				return
+			}
+		} else if !l.post(ctx, linkEvent{err: err, fatal: fatal(err)}) {
+			cancel()
+			return
+		}
+		cancel()
+		if fatal(err) {
+			return
+		}
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return
+		}
+		delay = min(delay*2, l.maxDelay)
+	}
+}
+
+// serve sends the queue on st and passes answers on until the stream
+// breaks. It returns how many answers came, and the scan the server
+// refused if it ended the stream for a malformed scan.
+func (l *link) serve(ctx context.Context, st scanStream) (int, *Entry, error) {
+	var (
+		mu       sync.Mutex
+		sent     []Entry
+		answered int
+	)
+	recvDone := make(chan error, 1)
+	go func() {
+		for {
+			a, err := st.Recv()
+			if err != nil {
+				recvDone <- err
+				return
+			}
+			mu.Lock()
+			answered++
+			mu.Unlock()
+			if !l.post(ctx, answerEvent{a}) {
+				recvDone <- ctx.Err()
+				return
+			}
+		}
+	}()
+	var last uint64
+	var err error
+loop:
+	for {
+		for _, e := range l.q.After(last) {
+			mu.Lock()
+			sent = append(sent, e)
+			mu.Unlock()
+			if st.Send(e.Scan()) != nil {
+				// The stream is broken; Recv tells why.
+				err = <-recvDone
+				break loop
+			}
+			last = e.Seq
+		}
+		select {
+		case <-l.notify:
+		case err = <-recvDone:
+			break loop
+		case <-ctx.Done():
+			err = <-recvDone
+			break loop
+		}
+	}
+	if errors.Is(err, context.Canceled) || status.Code(err) == codes.Canceled {
+		err = ctx.Err()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if status.Code(err) == codes.InvalidArgument && answered < len(sent) {
+		// The server answers in order and stops at a malformed scan: it
+		// is the first one sent and not answered. Left in the queue it
+		// would end every stream again.
+		bad := sent[answered]
+		if _, ok, rerr := l.q.Remove(bad.ID); ok && rerr == nil {
+			saveRejected(l.rejected, bad, err)
+			return answered, &bad, err
+		}
+	}
+	return answered, nil, err
+}
+
+// saveRejected keeps a refused scan beside the queue, for the audit trail.
+func saveRejected(path string, e Entry, why error) {
+	if path == "" {
+		return
+	}
+	_ = saveDamage(path, []Damage{{Text: fmt.Sprintf(`{"entry":%s,"error":%q}`, mustJSON(e), status.Convert(why).Message())}})
+}

@@ -1,0 +1,86 @@
+package rpc
+
+import (
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/feed"
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// Watcher is the live floor view the FloorService streams.
+type Watcher interface {
+	Watch() (snapshot []feed.Event, changes <-chan feed.Event, stop func())
+}
+
+type floorService struct {
+	*Server
+	pb.UnimplementedFloorServiceServer
+}
+
+var risks = map[floor.Risk]pb.Risk{
+	floor.RiskOnTime: pb.Risk_RISK_ON_TIME,
+	floor.RiskAtRisk: pb.Risk_RISK_AT_RISK,
+	floor.RiskLate:   pb.Risk_RISK_LATE,
+}
+
+var alertKinds = map[floor.AlertKind]pb.AlertKind{
+	floor.AlertPredictedLate: pb.AlertKind_ALERT_KIND_PREDICTED_LATE,
+	floor.AlertNoPickerFree:  pb.AlertKind_ALERT_KIND_NO_PICKER_FREE,
+	floor.AlertPickerIdle:    pb.AlertKind_ALERT_KIND_PICKER_IDLE,
+	floor.AlertPickerStuck:   pb.AlertKind_ALERT_KIND_PICKER_STUCK,
+	floor.AlertShortPick:     pb.AlertKind_ALERT_KIND_SHORT_PICK,
+}
+
+func eventToProto(e feed.Event) *pb.WatchFloorResponse {
+	switch {
+	case e.Order != nil:
+		c := e.Order
+		return &pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_Order{Order: &pb.OrderClock{OrderId: c.OrderID,
+			State: orderStates[c.State], Picker: c.Picker, TaskId: c.TaskID, ReleasedAt: ts(c.ReleasedAt), DueAt: ts(c.DueAt),
+			PredictedHandoffAt: ts(c.PredictedHandoffAt), Slack: durationpb.New(c.Slack()), Risk: risks[c.Risk],
+			HandedOffAt: ts(c.HandedOffAt)}}}
+	case e.Picker != nil:
+		p := e.Picker
+		return &pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_Picker{Picker: &pb.PickerStatus{Picker: p.Picker,
+			TaskId: p.TaskID, LastBin: p.LastBin, LastScanAt: ts(p.LastScanAt), PicksLastHour: int32(p.PicksLastHour),
+			Idle: durationpb.New(p.Idle), AtStop: durationpb.New(p.AtStop)}}}
+	default:
+		a := e.Alert
+		return &pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_Alert{Alert: &pb.Alert{Kind: alertKinds[a.Kind],
+			OrderId: a.OrderID, Picker: a.Picker, Bin: a.Bin, Message: a.Message, At: ts(a.At)}}}
+	}
+}
+
+// WatchFloor streams the floor to a supervisor.
+func (s floorService) WatchFloor(_ *pb.WatchFloorRequest, stream pb.FloorService_WatchFloorServer) error {
+	if s.floor == nil {
+		return status.Error(codes.Unavailable, "the floor feed is not running")
+	}
+	snapshot, changes, stop := s.floor.Watch()
+	defer stop()
+	for _, e := range snapshot {
+		if err := stream.Send(eventToProto(e)); err != nil {
+			return err
+		}
+	}
+	if err := stream.Send(&pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_SnapshotDone{SnapshotDone: &pb.SnapshotDone{At: timestamppb.Now()}}}); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-stream.Context().Done():
+			return nil
+		case e, ok := <-changes:
+			if !ok {
+				return status.Error(codes.Unavailable, "the feed ended (this watcher fell behind, or the server is stopping): watch again for a fresh picture")
+			}
+			if err := stream.Send(eventToProto(e)); err != nil {
+				return err
+			}
+		}
+	}
+}
