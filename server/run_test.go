@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,16 +24,20 @@ import (
 
 // server is a Run in the background with its stdout read line by line.
 type server struct {
-	addr   string
-	tokens map[string]string // role -> token, from the demo's printout
-	lines  chan string
-	done   chan error
-	stop   context.CancelFunc
+	addr     string
+	httpAddr string
+	tokens   map[string]string // role -> token, from the demo's printout
+	lines    chan string
+	done     chan error
+	stop     context.CancelFunc
 }
 
 // startServer runs Run(args) until the test ends and waits until it serves.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
+	if !slices.Contains(args, "--http-addr") && (len(args) == 0 || args[0] != "token") {
+		args = append(args, "--http-addr", "127.0.0.1:0")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()
 	s := &server{tokens: map[string]string{}, lines: make(chan string, 100), done: make(chan error, 1), stop: cancel}
@@ -51,8 +56,11 @@ func startServer(t *testing.T, args ...string) *server {
 		if f := strings.Fields(line); len(f) == 3 && strings.HasPrefix(f[2], "pp_") {
 			s.tokens[f[0]] = f[2]
 		}
+		if addr, ok := strings.CutPrefix(line, "pickpack serving HTTP on "); ok {
+			s.httpAddr = addr
+		}
 		if addr, ok := strings.CutPrefix(line, "pickpack serving gRPC on "); ok {
-			s.addr = addr
+			s.addr = addr // printed last
 			break
 		}
 	}

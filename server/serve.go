@@ -8,6 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"google.golang.org/grpc"
@@ -16,10 +19,13 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/pickpack/pickpack/server/docs"
 	"github.com/pickpack/pickpack/server/feed"
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/printing"
 	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/rpc"
+	"github.com/pickpack/pickpack/server/web"
 )
 
 // drainTimeout bounds how long in-flight calls may finish after a signal.
@@ -37,6 +43,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	allowPlaintext := fs.Bool("allow-plaintext", false, "serve without TLS on a non-loopback address (tokens travel in clear)")
 	demoFlag := fs.Bool("demo", false, "load the built-in demo warehouse, create one user per role and print their tokens")
 	demoEvery := fs.Duration("demo-every", 20*time.Second, "with --demo, how often a new demo order arrives (0: never)")
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address (documents, supervisor page, metrics); empty: none")
+	printers := fs.String("printers", "", "printer configuration (JSON); default: PDFs spooled to DATA/spool")
 	logFormat := fs.String("log-format", "text", "text or json")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
@@ -48,6 +56,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	creds, err := transportCredentials(*addr, *tlsCert, *tlsKey, *allowPlaintext)
 	if err != nil {
 		return err
+	}
+	if *httpAddr != "" && *tlsCert == "" && !*allowPlaintext && !loopback(*httpAddr) {
+		return fmt.Errorf("refusing plaintext HTTP on %s: give --tls-cert and --tls-key, or --allow-plaintext", *httpAddr)
+	}
+	printCfg := printing.Config{Default: printing.Printer{Kind: "spool", Dir: filepath.Join(d.dir, "spool")}}
+	if *printers != "" {
+		data, err := os.ReadFile(*printers)
+		if err != nil {
+			return err
+		}
+		if printCfg, err = printing.ParseConfig(data); err != nil {
+			return fmt.Errorf("%s: %w", *printers, err)
+		}
 	}
 	d.planner = route.NewPlanner(pf.config())
 	st, err := d.open(floor.SystemClock{})
@@ -68,7 +89,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	hub := feed.NewHub(st, floor.DefaultFeedConfig, floor.SystemClock{}, log)
 	go hub.Run(ctx, time.Second)
+	render := func(orderID, format string) ([]byte, error) { return docs.Render(st, orderID, format) }
+	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, Log: log}).Init()
+	go dispatcher.Run(ctx)
 	api := rpc.New(st, hub, log)
+	api.OnPrint = dispatcher.Wake
 	opts := append(api.ServerOptions(), grpc.Creds(creds))
 	g := grpc.NewServer(opts...)
 	api.Register(g)
@@ -76,8 +101,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	healthpb.RegisterHealthServer(g, hs)
 	reflection.Register(g)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- g.Serve(lis) }()
+	var hs2 *http.Server
+	if *httpAddr != "" {
+		hlis, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			return err
+		}
+		site := &web.Server{Auth: st, Documents: render, Log: log}
+		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			var err error
+			if *tlsCert != "" {
+				err = hs2.ServeTLS(hlis, *tlsCert, *tlsKey)
+			} else {
+				err = hs2.Serve(hlis)
+			}
+			if !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+		fmt.Fprintf(stdout, "pickpack serving HTTP on %s\n", hlis.Addr())
+	}
 	log.Info("serving gRPC", "addr", lis.Addr().String(), "data", st.Path(), "tls", *tlsCert != "")
 	fmt.Fprintf(stdout, "pickpack serving gRPC on %s\n", lis.Addr())
 
@@ -89,6 +135,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("shutting down: draining calls")
 	hs.Shutdown() // health answers NOT_SERVING while calls drain
 	hub.Close()   // watch streams would otherwise hold the drain open
+	if hs2 != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+		defer cancel()
+		hs2.Shutdown(sctx)
+	}
 	drained := make(chan struct{})
 	go func() { g.GracefulStop(); close(drained) }()
 	select {

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+type tokens map[string]floor.User
+
+func (ts tokens) Authenticate(token string) (floor.User, error) {
+	u, ok := ts[token]
+	if !ok {
+		return u, floor.E("authenticate", floor.KindUnauthenticated, "unknown or revoked token")
+	}
+	return u, nil
+}
+
+func TestDocumentsOverHTTP(t *testing.T) {
+	s := &Server{
+		Auth: tokens{"pp_packer": {Name: "pk1", Role: floor.RolePacker}, "pp_picker": {Name: "ann", Role: floor.RolePicker}},
+		Documents: func(id, format string) ([]byte, error) {
+			if id != "O1" {
+				return nil, floor.E("render documents", floor.KindNotFound, "no order %q", id)
+			}
+			return []byte(format + " of " + id), nil
+		},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	tests := []struct {
+		path, token string
+		want        int
+		wantType    string
+	}{
+		{"/orders/O1/documents.pdf", "pp_packer", http.StatusOK, "application/pdf"},
+		{"/orders/O1/documents.zpl", "pp_packer", http.StatusOK, "application/vnd.zebra-zpl"},
+		{"/orders/O1/documents.pdf", "", http.StatusUnauthorized, ""},
+		{"/orders/O1/documents.pdf", "pp_forged", http.StatusUnauthorized, ""},
+		{"/orders/O1/documents.pdf", "pp_picker", http.StatusForbidden, ""},
+		{"/orders/NOPE/documents.pdf", "pp_packer", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+		if tt.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want || (tt.wantType != "" && resp.Header.Get("Content-Type") != tt.wantType) {
+			t.Errorf("GET %s as %q: %d %s %q, want %d %s", tt.path, tt.token, resp.StatusCode, resp.Header.Get("Content-Type"), body, tt.want, tt.wantType)
+		}
+	}
+}
