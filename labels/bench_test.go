@@ -45,7 +45,7 @@ func rawFpdf(b *bytes.Buffer, ops []op) error {
 			cur = -1
 		case 't':
 			f := faces[o.face]
-			if !added[o.face] {
+			if !added[o.face] && !f.core {
 				pdf.AddUTF8FontFromBytes(f.family, f.style, f.ttf)
 				added[o.face] = true
 			}

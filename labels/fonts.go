@@ -9,6 +9,7 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/encoding/charmap"
 )
 
 //go:generate go run ./internal/cjksubset -dir fonts
@@ -34,9 +35,12 @@ var cjk2 []byte
 //go:embed fonts/DroidSansFallbackFull.ttf
 var cjkFull []byte
 
-// face is one font file as fpdf knows it.
+// face is one font as fpdf knows it: a standard PDF font (core), which
+// costs nothing per document, or a TrueType file, which fpdf parses anew in
+// every document.
 type face struct {
 	family, style string
+	core          bool // a standard font, text in Windows-1252
 	ttf           []byte
 
 	once  sync.Once
@@ -44,6 +48,10 @@ type face struct {
 }
 
 func (f *face) has(r rune) bool {
+	if f.core {
+		_, ok := charmap.Windows1252.EncodeRune(r)
+		return ok
+	}
 	f.once.Do(f.load)
 	return r < 1<<16 && f.cover[r>>6]&(1<<(r&63)) != 0
 }
@@ -64,10 +72,15 @@ func (f *face) load() {
 	}
 }
 
-// Face indexes. The order is the order of preference for each rune.
+// Face indexes. The order is the order of preference for each rune: most
+// label text (digits, codes, Western addresses) is Windows-1252 and goes in
+// the standard Helvetica, which needs no font program in the file; Greek,
+// Cyrillic and the rest of Latin go in the Go fonts; CJK in the subsets.
 const (
 	faceRegular = iota
 	faceBold
+	faceGo
+	faceGoBold
 	faceCJK1
 	faceCJK2
 	faceCJKFull
@@ -75,8 +88,10 @@ const (
 )
 
 var faces = [numFaces]*face{
-	faceRegular: {family: "go", style: "", ttf: goregular.TTF},
-	faceBold:    {family: "go", style: "B", ttf: gobold.TTF},
+	faceRegular: {family: "Helvetica", core: true},
+	faceBold:    {family: "Helvetica", style: "B", core: true},
+	faceGo:      {family: "go", style: "", ttf: goregular.TTF},
+	faceGoBold:  {family: "go", style: "B", ttf: gobold.TTF},
 	faceCJK1:    {family: "cjk1", ttf: cjk1},
 	faceCJK2:    {family: "cjk2", ttf: cjk2},
 	faceCJKFull: {family: "cjkfull", ttf: cjkFull},
@@ -92,8 +107,11 @@ type run struct {
 // stays in the Latin face and prints as a box, but its code point is still
 // in the PDF text, so it is visible rather than silently changed.
 func faceFor(r rune, base int) int {
-	if r < 0x2E80 || faces[base].has(r) {
+	if r < 0x80 || faces[base].has(r) {
 		return base
+	}
+	if goFace := base + faceGo - faceRegular; r < 0x2E80 || faces[goFace].has(r) {
+		return goFace
 	}
 	for i := faceCJK1; i < numFaces; i++ {
 		if faces[i].has(r) {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"codeberg.org/go-pdf/fpdf"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Page geometry in mm: 4 x 6 in labels, as the station printers take them.
@@ -99,7 +100,7 @@ func (p *pdfWriter) addPage() {
 }
 
 func (p *pdfWriter) setFont(face int, size float64) {
-	if !p.added[face] {
+	if !p.added[face] && !faces[face].core {
 		f := faces[face]
 		p.pdf.AddUTF8FontFromBytes(f.family, f.style, f.ttf)
 		p.added[face] = true
@@ -116,9 +117,22 @@ func (p *pdfWriter) width(s string, base int, size float64) float64 {
 	var w float64
 	for _, r := range runs(s, base) {
 		p.setFont(r.face, size)
-		w += p.pdf.GetStringWidth(r.text)
+		w += p.pdf.GetStringWidth(encoded(r))
 	}
 	return w
+}
+
+// encoded is a run's text as fpdf wants it for the run's font: UTF-8 for
+// TrueType fonts, Windows-1252 bytes for the standard ones.
+func encoded(r run) string {
+	if !faces[r.face].core {
+		return r.text
+	}
+	b, err := charmap.Windows1252.NewEncoder().String(r.text)
+	if err != nil {
+		return r.text // cannot happen: runs only holds encodable runes here
+	}
+	return b
 }
 
 // text draws s with its baseline at y, starting at x, and returns the x
@@ -126,9 +140,10 @@ func (p *pdfWriter) width(s string, base int, size float64) float64 {
 func (p *pdfWriter) text(x, y float64, s string, base int, size float64) float64 {
 	for _, r := range runs(s, base) {
 		p.setFont(r.face, size)
-		p.pdf.Text(x, y, r.text)
-		p.record(op{kind: 't', face: r.face, size: size, x: x, y: y, s: r.text})
-		x += p.pdf.GetStringWidth(r.text)
+		t := encoded(r)
+		p.pdf.Text(x, y, t)
+		p.record(op{kind: 't', face: r.face, size: size, x: x, y: y, s: t})
+		x += p.pdf.GetStringWidth(t)
 	}
 	return x
 }
