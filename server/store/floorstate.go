@@ -19,11 +19,7 @@ type FloorState struct {
 func (s *Store) Floor() (FloorState, error) {
 	st := FloorState{Tasks: map[string]floor.Task{}}
 	err := s.view("read floor", func(tx *bolt.Tx) error {
-		err := tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
-			o, err := decodeJSON[floor.Order](v)
-			if err != nil || !o.State.Open() {
-				return err
-			}
+		err := forEachOrder(tx, true, func(o floor.Order) error {
 			st.Open = append(st.Open, o)
 			if o.TaskID != "" {
 				if _, seen := st.Tasks[o.TaskID]; !seen {

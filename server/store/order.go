@@ -72,7 +72,7 @@ func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error
 			if err := s.ship(tx, sh, &o); err != nil {
 				return err
 			}
-			if err := put(ob, o.ID, o); err != nil {
+			if err := putOrder(tx, o); err != nil {
 				return err
 			}
 			if err := tx.Bucket(bucketQueue).Put(queueKey(o), nil); err != nil {
@@ -111,12 +111,9 @@ func orderByID(tx *bolt.Tx, op, id string) (floor.Order, error) {
 func (s *Store) ListOrders(states []floor.OrderState, after string, limit int) ([]floor.Order, string, error) {
 	const op = "list orders"
 	var all []floor.Order
+	onlyOpen := !slices.ContainsFunc(states, func(s floor.OrderState) bool { return !s.Open() })
 	err := s.view(op, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
-			o, _, err := get[floor.Order](tx.Bucket(bucketOrders), string(k))
-			if err != nil {
-				return err
-			}
+		return forEachOrder(tx, onlyOpen, func(o floor.Order) error {
 			if (len(states) == 0 && o.State.Open()) || slices.Contains(states, o.State) {
 				all = append(all, o)
 			}
@@ -167,10 +164,44 @@ func (s *Store) CancelOrder(id, reason string) (floor.Order, error) {
 			}
 		}
 		o.State, o.UpdatedAt = floor.StateCancelled, s.clock.Now().UTC()
-		return put(tx.Bucket(bucketOrders), o.ID, o)
+		return putOrder(tx, o)
 	})
 	return o, err
 }
 
 // now is the store's clock in UTC, the zone every stored time uses.
 func (s *Store) now() time.Time { return s.clock.Now().UTC() }
+
+// putOrder writes an order and keeps the index of open orders, which the
+// supervisors' view and the default order list read instead of every
+// order ever taken.
+func putOrder(tx *bolt.Tx, o floor.Order) error {
+	if err := put(tx.Bucket(bucketOrders), o.ID, o); err != nil {
+		return err
+	}
+	if o.State.Open() {
+		return tx.Bucket(bucketOpenOrders).Put([]byte(o.ID), nil)
+	}
+	return tx.Bucket(bucketOpenOrders).Delete([]byte(o.ID))
+}
+
+// forEachOrder calls fn with every order, or only the open ones.
+func forEachOrder(tx *bolt.Tx, open bool, fn func(o floor.Order) error) error {
+	orders := tx.Bucket(bucketOrders)
+	if open {
+		return tx.Bucket(bucketOpenOrders).ForEach(func(k, _ []byte) error {
+			o, err := orderByID(tx, "read orders", string(k))
+			if err != nil {
+				return err
+			}
+			return fn(o)
+		})
+	}
+	return orders.ForEach(func(_, v []byte) error {
+		o, err := decodeJSON[floor.Order](v)
+		if err != nil {
+			return err
+		}
+		return fn(o)
+	})
+}

@@ -211,7 +211,7 @@ func setOrderState(tx *bolt.Tx, id string, st floor.OrderState, at time.Time) er
 	if st == floor.StateHandedOff {
 		o.HandedOffAt = at
 	}
-	return put(tx.Bucket(bucketOrders), o.ID, o)
+	return putOrder(tx, o)
 }
 
 // ScanCount is how many scans are recorded, for tests and crash checks.

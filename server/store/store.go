@@ -34,6 +34,7 @@ var (
 	bucketStock        = []byte("stock")        // bin \x00 sku -> on hand, reserved
 	bucketStockBySKU   = []byte("stock_by_sku") // sku \x00 bin -> nothing (index)
 	bucketOrders       = []byte("orders")
+	bucketOpenOrders   = []byte("open_orders") // order id -> nothing, for each order not handed off or cancelled
 	bucketQueue        = []byte("queue")
 	bucketTasks        = []byte("tasks")
 	bucketPickerTasks  = []byte("picker_tasks")
@@ -53,7 +54,7 @@ var (
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScans, bucketScanLog, bucketCountFlags, bucketPackSessions,
-		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs}
+		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")

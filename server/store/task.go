@@ -159,7 +159,7 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 			return err
 		}
 		o.State, o.TaskID, o.Picker, o.UpdatedAt = floor.StateAssigned, t.ID, picker, now
-		if err := put(tx.Bucket(bucketOrders), o.ID, o); err != nil {
+		if err := putOrder(tx, o); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"encoding/binary"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// ReportData is what a shift report and the supervisors' figures are
+// computed from: the orders released, the tasks started and the scans
+// received in a time range.
+type ReportData struct {
+	Orders []floor.Order
+	Tasks  []floor.Task
+	Scans  []ScanEntry
+}
+
+// ReportData reads, in one consistent view, the orders released, the tasks
+// created and the scans received in [from, to).
+//
+// Neither orders, tasks nor the scan log have a time index, so this reads
+// every record: fine for a shift report or a page refresh on a site's
+// history of weeks; a time-keyed index is the next step if files grow to
+// millions of scans.
+func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
+	var d ReportData
+	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
+	err := s.view("read report data", func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
+			o, err := decodeJSON[floor.Order](v)
+			if err == nil && in(o.ReleasedAt) {
+				d.Orders = append(d.Orders, o)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketTasks).ForEach(func(_, v []byte) error {
+			t, err := decodeJSON[floor.Task](v)
+			if err == nil && in(t.CreatedAt) {
+				d.Tasks = append(d.Tasks, t)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		scans := tx.Bucket(bucketScans)
+		return tx.Bucket(bucketScanLog).ForEach(func(k, v []byte) error {
+			rec, err := decodeJSON[scanRecord](scans.Get(v))
+			if err != nil || !in(rec.Scan.At) {
+				return err
+			}
+			kind, _ := splitStockKey(v) // kind \x00 user \x00 id
+			d.Scans = append(d.Scans, ScanEntry{Seq: binary.BigEndian.Uint64(k), Kind: kind, User: rec.User, Scan: rec.Scan, Answer: rec.Answer})
+			return nil
+		})
+	})
+	return d, err
+}
+
+// QueueDepth returns how many orders wait in the pick queue, without
+// decoding them: /metrics asks on every scrape.
+func (s *Store) QueueDepth() (int, error) {
+	var n int
+	err := s.view("read queue depth", func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketQueue).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
