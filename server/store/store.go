@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -192,12 +192,21 @@ func initSchema(tx *bolt.Tx) error {
 		return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrNewerSchema,
 			Msg: fmt.Sprintf("was %v (schema %d; this build reads up to %d): upgrade this server", ErrNewerSchema, v, SchemaVersion)}
 	}
-	// Version 1 is the first; later versions migrate here, in this
-	// transaction, before the stamp is raised.
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
+	}
+	// Older files migrate here, in this transaction, before the stamp is
+	// raised: a crash mid-way leaves the old file as it was.
+	if v < 2 { // version 2 indexes the open orders
+		err := forEachOrder(tx, false, func(o floor.Order) error { return putOrder(tx, o) })
+		if err != nil {
+			return err
+		}
+	}
+	if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+		return err
 	}
 	return recoverPrintJobs(tx)
 }

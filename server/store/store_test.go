@@ -128,7 +128,7 @@ func TestOpenRefusesForeignNewerAndLockedFiles(t *testing.T) {
 	}{
 		{garbage, ErrNotOurs, "garbage.db is not a pickpack data file"},
 		{foreign, ErrNotOurs, "another program"},
-		{newer, ErrNewerSchema, "schema 99; this build reads up to 1"},
+		{newer, ErrNewerSchema, "schema 99; this build reads up to 2"},
 		{locked, ErrLocked, "in use by another running server"},
 	}
 	for _, tt := range tests {
@@ -392,5 +392,29 @@ func testConcurrentPickers(t *testing.T, planner floor.TaskPlanner) {
 	}
 	if reserved != 2*orders {
 		t.Errorf("reserved %d units, want %d", reserved, 2*orders)
+	}
+}
+
+// A file of schema 1 gets the index of open orders built when it is opened.
+func TestMigrateSchema1IndexesOpenOrders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pickpack.db")
+	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, s)
+	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	// Make it look like version 1: no index, old stamp.
+	s.db.Update(func(tx *bolt.Tx) error {
+		tx.DeleteBucket(bucketOpenOrders)
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte("1"))
+	})
+	s.Close()
+	s2, _ := openTestStore(t, path)
+	st, err := s2.Floor()
+	if err != nil || len(st.Open) != 1 || st.Open[0].ID != "O1" {
+		t.Errorf("open orders after migration: %+v, %v", st.Open, err)
 	}
 }
