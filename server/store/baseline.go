@@ -19,20 +19,17 @@ const baselineRecordBytes = 128
 
 var bucketBaseline = []byte("baseline")
 
-// Baseline is a bare bbolt file written through db.Batch, with nothing of
-// the store's logic: the floor under any scan latency the store can reach
-// with the same group commit. It lives here because only this package may
-// import bbolt.
+// Baseline is a bare bbolt file written through the store's group commit,
+// with nothing of the store's logic: the floor under any scan latency the
+// store can reach. It lives here because only this package may import
+// bbolt.
 type Baseline struct {
-	db *bolt.DB
+	db      *bolt.DB
+	commits *committer
 }
 
-// OpenBaseline creates a fresh baseline file in dir whose batches wait up to
-// delay for company, like the store's CommitDelay (2 ms if zero).
-func OpenBaseline(dir string, delay time.Duration) (*Baseline, error) {
-	if delay <= 0 {
-		delay = 2 * time.Millisecond
-	}
+// OpenBaseline creates a fresh baseline file in dir.
+func OpenBaseline(dir string) (*Baseline, error) {
 	path := filepath.Join(dir, "baseline.db")
 	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 		return nil, err
@@ -41,7 +38,6 @@ func OpenBaseline(dir string, delay time.Duration) (*Baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("baseline file: %w", err)
 	}
-	db.MaxBatchDelay = delay
 	if err := db.Update(func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketBaseline)
 		return err
@@ -49,7 +45,7 @@ func OpenBaseline(dir string, delay time.Duration) (*Baseline, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Baseline{db: db}, nil
+	return &Baseline{db: db, commits: newCommitter(db)}, nil
 }
 
 // Write commits one small record for writer's seq-th write, sharing the
@@ -58,7 +54,7 @@ func (b *Baseline) Write(writer int, seq uint64) error {
 	key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(nil, uint32(writer)), seq)
 	val := make([]byte, baselineRecordBytes)
 	copy(val, key)
-	return b.db.Batch(func(tx *bolt.Tx) error {
+	return b.commits.do(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketBaseline).Put(key, val)
 	})
 }
@@ -74,19 +70,22 @@ func (b *Baseline) Count() (int, error) {
 }
 
 // Close closes the file.
-func (b *Baseline) Close() error { return b.db.Close() }
+func (b *Baseline) Close() error {
+	b.commits.close()
+	return b.db.Close()
+}
 
 // RawBatchBaseline runs writers goroutines for d, each writing one small
-// record through db.Batch rate times a second (ticker-paced, starting at a
+// record through the group commit rate times a second (ticker-paced, starting at a
 // random phase so that writers do not march in step), in a new file in dir.
-// It returns every write's latency, from the tick to the durable commit.
+// It returns every write's latency, from the call to the durable commit.
 // The pacing matches the load tool's handhelds, so the two latency
 // distributions compare the store's work per scan against bbolt alone.
-func RawBatchBaseline(dir string, writers int, rate float64, d time.Duration, delay time.Duration) ([]time.Duration, error) {
+func RawBatchBaseline(dir string, writers int, rate float64, d time.Duration) ([]time.Duration, error) {
 	if writers <= 0 || rate <= 0 || d <= 0 {
 		return nil, fmt.Errorf("baseline: want writers, rate and duration above zero, got %d, %g, %v", writers, rate, d)
 	}
-	b, err := OpenBaseline(dir, delay)
+	b, err := OpenBaseline(dir)
 	if err != nil {
 		return nil, err
 	}

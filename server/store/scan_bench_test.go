@@ -110,7 +110,7 @@ func benchmarkPickScan(b *testing.B) {
 
 // benchmarkRawBatch is the same concurrency writing bare records.
 func benchmarkRawBatch(b *testing.B) {
-	bl, err := OpenBaseline(b.TempDir(), 0)
+	bl, err := OpenBaseline(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -85,9 +85,6 @@ type Options struct {
 	// BatchCandidates is how many allocatable queued orders NextTask offers
 	// the planner (the most urgent and the ones after it); 6 if zero.
 	BatchCandidates int
-	// CommitDelay is how long a scan waits for others to share its commit
-	// (one fsync for many handhelds); 2 ms if zero.
-	CommitDelay time.Duration
 	// Pack sets the weight check at the pack station.
 	Pack floor.PackConfig
 }
@@ -101,6 +98,7 @@ type Store struct {
 	candidates int
 	pack       floor.PackConfig
 	path       string
+	commits    *committer
 
 	// The bin map is read on every task and stock change, so the decoded
 	// map is kept in memory with its generation (raised by every import);
@@ -145,15 +143,11 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.BatchCandidates <= 0 {
 		opts.BatchCandidates = 6
 	}
-	if opts.CommitDelay <= 0 {
-		opts.CommitDelay = 2 * time.Millisecond
-	}
 	if opts.Pack == (floor.PackConfig{}) {
 		opts.Pack = floor.DefaultPackConfig
 	}
-	db.MaxBatchDelay = opts.CommitDelay
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, path: path}
+		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db)}
 	return s, nil
 }
 
@@ -211,8 +205,11 @@ func initSchema(tx *bolt.Tx) error {
 	return recoverPrintJobs(tx)
 }
 
-// Close closes the file. Pending transactions finish first.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the file. Queued and running writes finish first.
+func (s *Store) Close() error {
+	s.commits.close()
+	return s.db.Close()
+}
 
 // Path is the data file's path.
 func (s *Store) Path() string { return s.path }
@@ -279,7 +276,11 @@ func (s *Store) update(op string, fn func(tx *bolt.Tx) error) error {
 // commit, one fsync for all of them. fn may run more than once if another
 // call in its batch fails, so it must only act through tx.
 func (s *Store) batch(op string, fn func(tx *bolt.Tx) error) error {
-	return floor.Wrap(op, floor.KindInternal, s.db.Batch(fn))
+	err := s.commits.do(fn)
+	if errors.Is(err, ErrClosed) {
+		return &floor.Error{Op: op, Kind: floor.KindUnavailable, Err: err, Msg: "the server is stopping"}
+	}
+	return floor.Wrap(op, floor.KindInternal, err)
 }
 
 func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {

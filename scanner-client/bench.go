@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/scanner-client/sim"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+func init() { commands["bench"] = benchCmd }
+
+const benchUsage = `usage: scanner-client bench --addr HOST:PORT --token ADMIN_TOKEN [--pickers N] [--rate R] [--duration D] [--baseline]
+
+Drives N simulated handhelds, each on its own Scan stream at R scans/s,
+through real pick tasks for D. It creates the pickers' users and tokens,
+orders (ids BENCH-<run>-<n>) and stock top-ups with the admin token, and
+ends with one line:
+  scans=... verdicts=... errors=... p50_ms=... p99_ms=... max_ms=...
+With --baseline it then runs a bare bbolt group-commit loop with the same
+concurrency, rate and duration in a temporary directory and prints
+  baseline scans=... p50_ms=... p99_ms=... max_ms=...
+The link is plaintext: run it beside the server (loopback).
+`
+
+// benchConfig is the bench command's flags.
+type benchConfig struct {
+	addr, token string
+	pickers     int
+	rate        float64
+	duration    time.Duration
+	wrongRate   float64
+	shortRate   float64
+	conns       int
+	baseline    bool
+	seed        uint64
+	warmup      time.Duration
+}
+
+func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
+	var c benchConfig
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:7070", "server address")
+	fs.StringVar(&c.token, "token", "", "an admin token (creates pickers, orders and stock)")
+	fs.IntVar(&c.pickers, "pickers", 10, "simulated handhelds, each a picker of its own on its own stream")
+	fs.Float64Var(&c.rate, "rate", 2, "scans per second per handheld")
+	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to scan")
+	fs.Float64Var(&c.wrongRate, "wrong-rate", 0.05, "share of scans made wrong on purpose (wrong bin, wrong item, unknown, over-pick)")
+	fs.Float64Var(&c.shortRate, "short-rate", 0, "share of item steps reported as short picks")
+	fs.IntVar(&c.conns, "conns", 0, "gRPC connections the handhelds share (0: one each, as real devices have)")
+	fs.BoolVar(&c.baseline, "baseline", false, "also measure a bare bbolt group-commit loop with the same concurrency and rate")
+	fs.Uint64Var(&c.seed, "seed", 1, "seed of the orders and the handhelds' choices")
+	fs.DurationVar(&c.warmup, "warmup", 0, "leave scans sent in the run's first part out of the summary (all handhelds take their first task at once)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	switch {
+	case c.token == "":
+		return errors.New("bench: --token (an admin token) is required")
+	case c.pickers <= 0 || c.rate <= 0 || c.duration <= 0:
+		return errors.New("bench: --pickers, --rate and --duration must be above zero")
+	case c.warmup < 0 || c.warmup >= c.duration:
+		return errors.New("bench: --warmup must be at least zero and shorter than --duration")
+	}
+	if c.conns <= 0 || c.conns > c.pickers {
+		c.conns = c.pickers
+	}
+	res, err := runBench(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "scans=%d verdicts=%d errors=%d %s\n", res.scans, res.verdicts, res.errors, benchPercentiles(res.latencies))
+	if !c.baseline {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "pickpack-baseline-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintf(stderr, "bench: baseline: %d bbolt writers at %g/s for %v in %s\n", c.pickers, c.rate, c.duration, dir)
+	lat, err := store.RawBatchBaseline(dir, c.pickers, c.rate, c.duration)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	fmt.Fprintf(stdout, "baseline scans=%d %s\n", len(lat), benchPercentiles(lat))
+	return nil
+}
+
+// benchResult is what a run measured.
+type benchResult struct {
+	scans, verdicts, errors int
+	latencies               []time.Duration
+}
+
+// runBench sets the warehouse up, runs the handhelds for the duration and
+// gathers their figures. Setup failures are returned; failures during the
+// run are counted as errors, since that is what the run measures.
+func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult, error) {
+	var res benchResult
+	conns := make([]*grpc.ClientConn, c.conns)
+	for i := range conns {
+		conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return res, err
+		}
+		defer conn.Close()
+		conns[i] = conn
+	}
+	admin := conns[0]
+	run := strconv.FormatInt(time.Now().Unix(), 36)
+
+	start := time.Now()
+	tokens, err := sim.CreatePickers(ctx, admin, c.token, "bench-"+run+"-", c.pickers)
+	if err != nil {
+		return res, err
+	}
+	sup, err := sim.NewSupplier(ctx, admin, c.token, "BENCH-"+run+"-", c.seed)
+	if err != nil {
+		return res, err
+	}
+	// Every unit takes at least one scan, and most lines a bin scan too:
+	// half the scans is plenty of units, and Submit tops up beyond it.
+	if err := sup.Reserve(ctx, int64(float64(c.pickers)*c.rate*c.duration.Seconds()/2)); err != nil {
+		return res, err
+	}
+	// Each picker holds up to a batch of orders (the planner's default
+	// is 4) and the queue keeps as many again waiting.
+	backlog := 8*c.pickers + 100
+	if err := sup.Submit(ctx, backlog); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(stderr, "bench: run %s: %d pickers, %d orders ready in %v; scanning for %v at %g scans/s each over %d connections\n",
+		run, c.pickers, sup.Submitted(), time.Since(start).Round(time.Millisecond), c.duration, c.rate, c.conns)
+
+	began := time.Now()
+	runCtx, cancel := context.WithTimeout(ctx, c.duration)
+	defer cancel()
+	var supErr error
+	supDone := make(chan struct{})
+	go func() {
+		defer close(supDone)
+		supErr = sup.Keep(runCtx, backlog, 250*time.Millisecond)
+	}()
+
+	cat := sim.NewCatalog(c.token)
+	devices := make([]*sim.Device, c.pickers)
+	var runErrs atomic.Int64
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for i := range devices {
+		d := sim.New(sim.Config{Name: fmt.Sprintf("hh%d", i), Token: tokens[i], Rate: c.rate, WrongRate: c.wrongRate,
+			ShortRate: c.shortRate, Seed: c.seed*1_000_003 + uint64(i), Catalog: cat, OnTaskDone: sup.Done})
+		devices[i] = d
+		conn := conns[i%len(conns)]
+		wg.Go(func() {
+			for {
+				err := d.Run(runCtx, conn)
+				if err == nil {
+					return
+				}
+				// A failed stream is an error of the run; the handheld
+				// reconnects and re-sends its unanswered scan, as a
+				// real one does.
+				runErrs.Add(1)
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				select {
+				case <-runCtx.Done():
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		})
+	}
+	wg.Wait()
+	cancel()
+	<-supDone
+
+	var tasks, starved, wrong, replayed int
+	verdicts := map[pb.Verdict]int{}
+	// Latencies by 5-second window show a stall or a start-up burst that
+	// the percentiles of the whole run would hide.
+	const window = 5 * time.Second
+	windows := make([][]time.Duration, int((c.duration+window-1)/window))
+	for _, d := range devices {
+		st := d.Stats()
+		res.scans += st.Scans
+		res.verdicts += st.Verdicts
+		tasks += st.Tasks
+		starved += st.Starved
+		if _, ok := d.Pending(); ok {
+			res.errors++ // a scan that never got its answer
+		}
+		for _, r := range d.Results() {
+			w := min(max(int(r.SentAt.Sub(began)/window), 0), len(windows)-1)
+			windows[w] = append(windows[w], r.Latency)
+			if r.SentAt.Sub(began) < c.warmup {
+				continue
+			}
+			res.latencies = append(res.latencies, r.Latency)
+			verdicts[r.Verdict]++
+			if r.Wrong {
+				wrong++
+			}
+			if r.Replayed {
+				replayed++
+			}
+		}
+	}
+	res.errors += int(runErrs.Load())
+	if firstErr != nil {
+		fmt.Fprintf(stderr, "bench: first error: %v\n", firstErr)
+	}
+	if supErr != nil {
+		fmt.Fprintf(stderr, "bench: order supply failed: %v\n", supErr)
+		res.errors++
+	}
+	for i, w := range windows {
+		if len(w) > 0 {
+			fmt.Fprintf(stderr, "bench: %3.0fs-%3.0fs scans=%d %s\n", (time.Duration(i) * window).Seconds(),
+				min(time.Duration(i+1)*window, c.duration).Seconds(), len(w), benchPercentiles(w))
+		}
+	}
+	if c.warmup > 0 {
+		fmt.Fprintf(stderr, "bench: the summary leaves out scans sent in the first %v\n", c.warmup)
+	}
+	fmt.Fprintf(stderr, "bench: %.0f scans/s, %d tasks done, %d wrong on purpose, %d replayed, %d ticks without a task; verdicts %s\n",
+		float64(res.scans)/c.duration.Seconds(), tasks, wrong, replayed, starved, benchVerdicts(verdicts))
+	return res, nil
+}
+
+// benchPercentiles formats p50, p99 and max in milliseconds.
+func benchPercentiles(lat []time.Duration) string {
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) }
+	return fmt.Sprintf("p50_ms=%s p99_ms=%s max_ms=%s", ms(benchQuantile(s, 0.50)), ms(benchQuantile(s, 0.99)), ms(benchQuantile(s, 1)))
+}
+
+// benchQuantile is the nearest-rank quantile q of sorted (0 if empty).
+func benchQuantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func benchVerdicts(m map[pb.Verdict]int) string {
+	keys := make([]pb.Verdict, 0, len(m))
+	for v := range m {
+		keys = append(keys, v)
+	}
+	slices.Sort(keys)
+	out := ""
+	for _, v := range keys {
+		out += fmt.Sprintf(" %s=%d", v.String()[len("VERDICT_"):], m[v])
+	}
+	if out == "" {
+		return "none"
+	}
+	return out[1:]
+}

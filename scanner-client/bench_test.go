@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/pickpack/pickpack/server/demo"
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/rpc"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+// benchServer serves the demo warehouse (no orders) from a real data file
+// and returns its address, an admin token and the store.
+func benchServer(t *testing.T) (string, string, *store.Store) {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := floor.ParseBinMap(demo.BinMapJSON(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	skus, err := floor.ParseSKUs(demo.SKUsJSON(1), floor.ImportJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ImportBinMap(m, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutSKUs(skus, false); err != nil {
+		t.Fatal(err)
+	}
+	var bins, ids []string
+	for _, b := range m.Bins {
+		bins = append(bins, b.Code)
+	}
+	for _, s := range skus {
+		ids = append(ids, s.ID)
+	}
+	var adjs []store.StockAdjustment
+	for _, l := range demo.Stock(1, bins, ids) {
+		adjs = append(adjs, store.StockAdjustment{Bin: l.Bin, SKU: l.SKU, Delta: l.OnHand})
+	}
+	if _, err := st.AdjustStock(adjs...); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := st.CreateToken("admin", floor.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := rpc.New(st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := grpc.NewServer(api.ServerOptions()...)
+	api.Register(g)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go g.Serve(lis)
+	t.Cleanup(func() {
+		g.Stop()
+		if err := st.Check(); err != nil {
+			t.Errorf("consistency check: %v", err)
+		}
+		st.Close()
+	})
+	return lis.Addr().String(), admin, st
+}
+
+var (
+	benchLine    = regexp.MustCompile(`^scans=(\d+) verdicts=(\d+) errors=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+$`)
+	baselineLine = regexp.MustCompile(`^baseline scans=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+$`)
+)
+
+// The bench command against a real server: it sets up pickers, orders and
+// stock, every scan gets its verdict, the summary is one line (two with the
+// baseline), and the warehouse is consistent afterwards. No timing is
+// asserted: that is the command's output, not its correctness.
+func TestBenchCommand(t *testing.T) {
+	addr, admin, st := benchServer(t)
+	var out, errOut strings.Builder
+	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "4", "--rate", "200",
+		"--duration", "1s", "--wrong-rate", "0.2", "--short-rate", "0.02", "--conns", "2", "--baseline"}, strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("output %q, want the summary and the baseline line", out.String())
+	}
+	m := benchLine.FindStringSubmatch(lines[0])
+	if m == nil {
+		t.Fatalf("summary %q", lines[0])
+	}
+	scans, _ := strconv.Atoi(m[1])
+	verdicts, _ := strconv.Atoi(m[2])
+	if scans == 0 || scans != verdicts || m[3] != "0" {
+		t.Errorf("summary %q: want every scan answered and no errors\n%s", lines[0], errOut.String())
+	}
+	if b := baselineLine.FindStringSubmatch(lines[1]); b == nil || b[1] == "0" {
+		t.Errorf("baseline line %q", lines[1])
+	}
+	tot, err := st.Audit()
+	if err != nil {
+		t.Fatalf("stock audit after the bench: %v", err)
+	}
+	if tot.Scans != scans || tot.Picked == 0 {
+		t.Errorf("after the bench: %+v, %d scans answered", tot, scans)
+	}
+	users, err := st.Users()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pickers := 0
+	for _, u := range users {
+		if strings.HasPrefix(u.Name, "bench-") && u.Role == floor.RolePicker {
+			pickers++
+		}
+	}
+	if pickers != 4 {
+		t.Errorf("%d bench pickers created, want 4", pickers)
+	}
+}
+
+func TestBenchRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "--pickers", "2"},
+		{"bench", "--token", "pp_x", "--rate", "0"},
+		{"bench", "--token", "pp_x", "--duration", "-1s"},
+	} {
+		err := Run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+func TestBenchQuantile(t *testing.T) {
+	var lat []time.Duration
+	for i := 1; i <= 100; i++ {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	if got := benchPercentiles(lat); got != "p50_ms=50.00 p99_ms=99.00 max_ms=100.00" {
+		t.Errorf("percentiles of 1..100 ms: %s", got)
+	}
+	if got := benchPercentiles(nil); got != "p50_ms=0.00 p99_ms=0.00 max_ms=0.00" {
+		t.Errorf("percentiles of nothing: %s", got)
+	}
+}
