@@ -82,6 +82,11 @@ func (s *Server) ServerOptions() []grpc.ServerOption {
 		// A forced stop still lets running handlers return before the
 		// store closes under them.
 		grpc.WaitForHandlers(true),
+		// A thousand handhelds hold a thousand connections of tiny messages:
+		// small per-connection buffers, write buffers shared when idle.
+		grpc.ReadBufferSize(16<<10),
+		grpc.WriteBufferSize(16<<10),
+		grpc.SharedWriteBuffer(true),
 	}
 }
 

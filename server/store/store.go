@@ -100,6 +100,9 @@ type Store struct {
 	path       string
 	commits    *committer
 
+	claimMu sync.Mutex
+	claimed map[string]bool // queued orders a NextTask is planning with
+
 	// The bin map is read on every task and stock change, so the decoded
 	// map is kept in memory with its generation (raised by every import);
 	// a transaction that sees another generation in the file decodes anew.
@@ -147,7 +150,7 @@ func Open(path string, opts Options) (*Store, error) {
 		opts.Pack = floor.DefaultPackConfig
 	}
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db)}
+		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db), claimed: map[string]bool{}}
 	return s, nil
 }
 

@@ -13,10 +13,59 @@ import (
 // Otherwise the queued order with the earliest due time whose stock is
 // available, and the next few allocatable ones as batch candidates, go to
 // the planner; the orders it puts in the task are assigned to picker and
-// their stock reserved, in one write transaction: bbolt runs one writer at
-// a time, so no order is ever given to two pickers. With nothing to do it
+// their stock reserved in one write transaction. With nothing to do it
 // returns a nil task.
+//
+// Planning may take milliseconds, so it runs outside the write lock, on
+// candidates claimed in memory: no other NextTask plans with them, and the
+// write re-checks that they are still queued and their stock still
+// available before assigning (bbolt runs one writer at a time, so no order
+// is ever given to two pickers). When stock moved meanwhile, it plans
+// again; after a few tries it plans inside the write.
 func (s *Store) NextTask(picker string) (*floor.Task, bool, error) {
+	const op = "next task"
+	for attempt := 0; attempt < 3; attempt++ {
+		in, existing, release, err := s.claim(picker)
+		if err != nil || existing != nil || len(in.Candidates) == 0 {
+			release()
+			return existing, false, err
+		}
+		planned, err := s.planner.PlanTask(in)
+		if err != nil {
+			release()
+			return nil, false, floor.Wrap(op, floor.KindInternal, err)
+		}
+		var task *floor.Task
+		assigned, stale := false, false
+		err = s.batch(op, func(tx *bolt.Tx) error {
+			task, assigned, stale = nil, false, false
+			if id := tx.Bucket(bucketPickerTasks).Get([]byte(picker)); id != nil {
+				t, err := taskByID(tx, op, string(id))
+				task = &t
+				return err
+			}
+			if ok, err := stillAssignable(tx, planned); err != nil || !ok {
+				stale = true
+				return err
+			}
+			t := planned // assign fills in the id; this function may run twice
+			if err := s.assign(tx, picker, &t, in.Candidates); err != nil {
+				return err
+			}
+			task, assigned = &t, true
+			return nil
+		})
+		release()
+		if err != nil || !stale {
+			return task, assigned, err
+		}
+	}
+	return s.nextTaskInWrite(picker)
+}
+
+// nextTaskInWrite gathers, plans and assigns in one write transaction: the
+// way through when stock keeps moving under the planner.
+func (s *Store) nextTaskInWrite(picker string) (*floor.Task, bool, error) {
 	const op = "next task"
 	var task *floor.Task
 	assigned := false
@@ -26,7 +75,9 @@ func (s *Store) NextTask(picker string) (*floor.Task, bool, error) {
 			task = &t
 			return err
 		}
-		in, err := s.planInput(tx, picker)
+		s.claimMu.Lock()
+		in, err := s.planInput(tx, picker, s.claimed)
+		s.claimMu.Unlock()
 		if err != nil || len(in.Candidates) == 0 {
 			return err
 		}
@@ -40,20 +91,70 @@ func (s *Store) NextTask(picker string) (*floor.Task, bool, error) {
 		task, assigned = &t, true
 		return nil
 	})
-	if err != nil {
-		return nil, false, err
+	return task, assigned, err
+}
+
+// claim reads the picker's open task, or gathers and claims candidates
+// for a new one. release gives the claims back.
+func (s *Store) claim(picker string) (in floor.PlanInput, existing *floor.Task, release func(), err error) {
+	s.claimMu.Lock()
+	defer s.claimMu.Unlock()
+	err = s.view("next task", func(tx *bolt.Tx) error {
+		if id := tx.Bucket(bucketPickerTasks).Get([]byte(picker)); id != nil {
+			t, err := taskByID(tx, "next task", string(id))
+			existing = &t
+			return err
+		}
+		in, err = s.planInput(tx, picker, s.claimed)
+		return err
+	})
+	var ids []string
+	for _, c := range in.Candidates {
+		s.claimed[c.Order.ID] = true
+		ids = append(ids, c.Order.ID)
 	}
-	return task, assigned, nil
+	return in, existing, func() {
+		s.claimMu.Lock()
+		defer s.claimMu.Unlock()
+		for _, id := range ids {
+			delete(s.claimed, id)
+		}
+	}, err
+}
+
+// stillAssignable reports whether a planned task's orders are still queued
+// and the stock its stops take still available.
+func stillAssignable(tx *bolt.Tx, t floor.Task) (bool, error) {
+	for _, to := range t.Orders {
+		o, err := orderByID(tx, "next task", to.OrderID)
+		if err != nil || o.State != floor.StateQueued {
+			return false, err
+		}
+	}
+	need := map[string]int64{}
+	for _, st := range t.Stops {
+		need[floor.FamiliarityKey(st.Bin, st.SKU)] += st.Quantity
+	}
+	for _, st := range t.Stops {
+		l, err := level(tx, st.Bin, st.SKU)
+		if err != nil || l.Available() < need[floor.FamiliarityKey(st.Bin, st.SKU)] {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // planInput gathers the candidates for a picker's next task, most urgent
 // first, with the picker's familiarity and pace.
-func (s *Store) planInput(tx *bolt.Tx, picker string) (floor.PlanInput, error) {
+func (s *Store) planInput(tx *bolt.Tx, picker string, claimed map[string]bool) (floor.PlanInput, error) {
 	in := floor.PlanInput{Picker: picker, Now: s.now(), Names: map[string]string{},
 		Familiarity: map[string]floor.Familiarity{}, Model: floor.DefaultPickerModel}
 	alloc := &floor.Allocator{Stock: map[string][]floor.StockLevel{}}
 	c := tx.Bucket(bucketQueue).Cursor()
 	for k, _ := c.First(); k != nil && len(in.Candidates) < s.candidates; k, _ = c.Next() {
+		if claimed[string(k[8:])] {
+			continue // another picker's planner holds it
+		}
 		o, err := orderByID(tx, "next task", string(k[8:]))
 		if err != nil {
 			return in, err
