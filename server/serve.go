@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
@@ -94,7 +96,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go dispatcher.Run(ctx)
 	api := rpc.New(st, hub, log)
 	api.OnPrint = dispatcher.Wake
-	opts := append(api.ServerOptions(), grpc.Creds(creds))
+	// /metrics: process, floor and RPC metrics in one registry; the RPC
+	// interceptors go first so that refused calls are counted too.
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		web.NewFloorMetrics(st))
+	opts := append(rpc.NewMetrics(metrics).ServerOptions(), api.ServerOptions()...)
+	opts = append(opts, grpc.Creds(creds))
 	g := grpc.NewServer(opts...)
 	api.Register(g)
 	hs := health.NewServer()
@@ -109,7 +117,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		site := &web.Server{Auth: st, Documents: render, Log: log}
+		site := &web.Server{Auth: st, Documents: render, Log: log, Floor: hub, Data: st, Metrics: metrics}
 		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			var err error

@@ -121,7 +121,17 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: opts.LockTimeout,
+		// Growing the memory map stops every transaction while it is
+		// redone; reserving address space up front (not memory) spares a
+		// busy floor those stalls.
+		InitialMmapSize: 1 << 30,
+		// Each commit of a scan would otherwise rewrite the whole free
+		// page list; it is rebuilt from the pages at open instead.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
 	switch {
 	case errors.Is(err, bolterr.ErrTimeout):
 		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Err: ErrLocked,

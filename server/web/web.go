@@ -1,5 +1,7 @@
-// Package web serves the HTTP side of the server: order documents for
-// browsers and printers, with the same bearer tokens as the gRPC API.
+// Package web serves the HTTP side of the server, with the same bearer
+// tokens as the gRPC API: order documents for browsers and printers, the
+// supervisor page with its live feed (server-sent events), its JSON
+// endpoints, shift reports, and /metrics for Prometheus.
 package web
 
 import (
@@ -8,6 +10,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pickpack/pickpack/server/floor"
 )
@@ -23,6 +28,33 @@ type Server struct {
 	// Documents renders an order's documents as "pdf" or "zpl".
 	Documents func(orderID, format string) ([]byte, error)
 	Log       *slog.Logger
+
+	// Floor is the live view the supervisor page streams; nil: the feed
+	// and the map answer 503.
+	Floor Watcher
+	// Data is what the map, the figures and the reports are read from;
+	// nil: they answer 503.
+	Data Data
+	// Clock gives "now" for the figures and the page's countdowns; the
+	// system clock if nil. Tests inject a fixed one.
+	Clock floor.Clock
+	// Metrics is what /metrics serves; nil: no /metrics.
+	Metrics prometheus.Gatherer
+	// Shift is how far back the page's figures reach; 8 hours if zero.
+	Shift time.Duration
+	// Location is the time zone of report PDFs; UTC if nil.
+	Location *time.Location
+	// Heartbeat is how often an idle event stream sends the time, so the
+	// page's countdowns stay in step and proxies keep the stream open;
+	// 15 s if zero.
+	Heartbeat time.Duration
+}
+
+func (s *Server) now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock.Now()
 }
 
 // Handler routes the HTTP API.
@@ -31,6 +63,21 @@ func (s *Server) Handler() http.Handler {
 	docRoles := []floor.Role{floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin}
 	mux.Handle("GET /orders/{id}/documents.pdf", s.authorized(docRoles, s.documents("pdf", "application/pdf")))
 	mux.Handle("GET /orders/{id}/documents.zpl", s.authorized(docRoles, s.documents("zpl", "application/vnd.zebra-zpl")))
+
+	// The page itself holds no data: it is public, and asks for the token.
+	mux.Handle("GET /{$}", page())
+	mux.Handle("GET /assets/", page())
+	supervisors := []floor.Role{floor.RoleSupervisor, floor.RoleAdmin}
+	mux.Handle("GET /api/floor/events", s.authorized(supervisors, http.HandlerFunc(s.events)))
+	mux.Handle("GET /api/floor/map", s.authorized(supervisors, http.HandlerFunc(s.floorMap)))
+	mux.Handle("GET /api/floor/figures", s.authorized(supervisors, http.HandlerFunc(s.figures)))
+	mux.Handle("GET /reports/shift.csv", s.authorized(supervisors, s.shiftReport("csv")))
+	mux.Handle("GET /reports/shift.pdf", s.authorized(supervisors, s.shiftReport("pdf")))
+	if s.Metrics != nil {
+		// Scrapers send a supervisor or admin token like everyone else:
+		// queue depth and throughput are the business's own figures.
+		mux.Handle("GET /metrics", s.authorized(supervisors, s.metrics()))
+	}
 	return mux
 }
 

@@ -1,0 +1,417 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/pickpack/pickpack/server/feed"
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/report"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+// Watcher is the live floor view (a *feed.Hub).
+type Watcher interface {
+	Watch() (snapshot []feed.Event, changes <-chan feed.Event, stop func())
+}
+
+// Data is the store as the page and the reports read it.
+type Data interface {
+	BinMap() (*floor.BinMap, error)
+	Floor() (store.FloorState, error)
+	ReportData(from, to time.Time) (store.ReportData, error)
+}
+
+var unavailable = floor.E("floor view", floor.KindUnavailable, "the floor feed is not running on this server")
+
+// riskNames are the CSS classes of the page's clocks.
+var riskNames = map[floor.Risk]string{floor.RiskOnTime: "on-time", floor.RiskAtRisk: "at-risk", floor.RiskLate: "late"}
+
+var alertNames = map[floor.AlertKind]string{floor.AlertPredictedLate: "predicted-late", floor.AlertNoPickerFree: "no-picker-free",
+	floor.AlertPickerIdle: "picker-idle", floor.AlertPickerStuck: "picker-stuck", floor.AlertShortPick: "short-pick"}
+
+// orderJSON is an order clock on the page. Times are absolute so the page
+// counts down on its own between events.
+type orderJSON struct {
+	ID          string     `json:"id"`
+	State       string     `json:"state"`
+	Open        bool       `json:"open"`
+	Picker      string     `json:"picker,omitempty"`
+	Task        string     `json:"task,omitempty"`
+	ReleasedAt  time.Time  `json:"releasedAt"`
+	DueAt       time.Time  `json:"dueAt"`
+	PredictedAt time.Time  `json:"predictedAt"`
+	HandedOffAt *time.Time `json:"handedOffAt,omitempty"`
+	Risk        string     `json:"risk"`
+	SlackS      float64    `json:"slackS"`
+}
+
+type pickerJSON struct {
+	Picker        string     `json:"picker"`
+	Task          string     `json:"task,omitempty"`
+	LastBin       string     `json:"lastBin,omitempty"`
+	LastScanAt    *time.Time `json:"lastScanAt,omitempty"`
+	PicksLastHour int        `json:"picksLastHour"`
+	IdleS         float64    `json:"idleS"`
+	AtStopS       float64    `json:"atStopS"`
+}
+
+type alertJSON struct {
+	Kind    string    `json:"kind"`
+	Order   string    `json:"order,omitempty"`
+	Picker  string    `json:"picker,omitempty"`
+	Bin     string    `json:"bin,omitempty"`
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// sse turns one feed event into its server-sent event name and data.
+func sse(e feed.Event) (string, any) {
+	switch {
+	case e.Order != nil:
+		c := e.Order
+		risk := riskNames[c.Risk]
+		if !c.State.Open() {
+			risk = "closed"
+		}
+		return "order", orderJSON{ID: c.OrderID, State: c.State.String(), Open: c.State.Open(), Picker: c.Picker, Task: c.TaskID,
+			ReleasedAt: c.ReleasedAt, DueAt: c.DueAt, PredictedAt: c.PredictedHandoffAt, HandedOffAt: optTime(c.HandedOffAt),
+			Risk: risk, SlackS: c.Slack().Seconds()}
+	case e.Picker != nil:
+		p := e.Picker
+		return "picker", pickerJSON{Picker: p.Picker, Task: p.TaskID, LastBin: p.LastBin, LastScanAt: optTime(p.LastScanAt),
+			PicksLastHour: p.PicksLastHour, IdleS: p.Idle.Seconds(), AtStopS: p.AtStop.Seconds()}
+	default:
+		a := e.Alert
+		return "alert", alertJSON{Kind: alertNames[a.Kind], Order: a.OrderID, Picker: a.Picker, Bin: a.Bin, Message: a.Message, At: a.At}
+	}
+}
+
+// events streams the floor as server-sent events: the full picture, then
+// "ready" with the server's time, then changes, each batch followed by a
+// "tick" with the time, and a "tick" every Heartbeat when idle. The page reads it with fetch() rather than EventSource
+// so the token travels in the Authorization header, never in a URL (and so
+// never in access logs or browser history). When the watcher falls behind
+// the stream sends "reset" and ends; the page reconnects for a fresh
+// picture.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	if s.Floor == nil {
+		s.fail(w, r, unavailable)
+		return
+	}
+	rc := http.NewResponseController(w)
+	snapshot, changes, stop := s.Floor.Watch()
+	defer stop()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not hold events back
+	send := func(name string, v any) bool {
+		data, err := json.Marshal(v)
+		if err != nil {
+			s.Log.ErrorContext(r.Context(), "floor event", "err", err)
+			return true
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data); err != nil {
+			return false
+		}
+		return true
+	}
+	clock := func(name string) bool {
+		return send(name, map[string]time.Time{"now": s.now()}) && rc.Flush() == nil
+	}
+	for _, e := range snapshot {
+		if !send(sse(e)) {
+			return
+		}
+	}
+	if !clock("ready") {
+		return
+	}
+	every := s.Heartbeat
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	beat := time.NewTicker(every)
+	defer beat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-beat.C:
+			if !clock("tick") {
+				return
+			}
+		case e, ok := <-changes:
+			if !ok {
+				send("reset", map[string]string{"reason": "this watcher fell behind or the server is stopping"})
+				rc.Flush()
+				return
+			}
+			// Send what else is waiting before one flush: a tick that
+			// changes forty clocks is one write to the network.
+			for ok && send(sse(e)) {
+				select {
+				case e, ok = <-changes:
+				default:
+					ok = false
+				}
+			}
+			// The time with every batch keeps the page's countdowns on the
+			// server's clock, whatever the browser's clock says.
+			if !clock("tick") {
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(v)
+}
+
+// mapJSON is the warehouse map: the layout, each picker's last position
+// and the open tasks' routes, in floor metres (X across aisles, Y along).
+type mapJSON struct {
+	Warehouse   string         `json:"warehouse"`
+	Depot       [2]float64     `json:"depot"`
+	Aisles      []aisleJSON    `json:"aisles"`
+	CrossAisles []float64      `json:"crossAisles"`
+	Pickers     []positionJSON `json:"pickers"`
+	Routes      []routeJSON    `json:"routes"`
+	Bounds      [4]float64     `json:"bounds"` // minX, minY, maxX, maxY
+}
+
+type aisleJSON struct {
+	ID   string  `json:"id"`
+	X    float64 `json:"x"`
+	MinY float64 `json:"minY"` // the shelving's extent, where bins are
+	MaxY float64 `json:"maxY"`
+}
+
+type positionJSON struct {
+	Picker string     `json:"picker"`
+	Bin    string     `json:"bin,omitempty"`
+	At     [2]float64 `json:"at"`
+	Task   string     `json:"task,omitempty"`
+}
+
+type routeJSON struct {
+	Task   string       `json:"task"`
+	Picker string       `json:"picker"`
+	Path   [][2]float64 `json:"path"` // along aisles and cross aisles
+	Stops  []stopJSON   `json:"stops"`
+}
+
+type stopJSON struct {
+	Bin  string     `json:"bin"`
+	At   [2]float64 `json:"at"`
+	Done bool       `json:"done"`
+}
+
+func (s *Server) floorMap(w http.ResponseWriter, r *http.Request) {
+	if s.Floor == nil || s.Data == nil {
+		s.fail(w, r, unavailable)
+		return
+	}
+	m, err := s.Data.BinMap()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.Data.Floor()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	snapshot, _, stop := s.Floor.Watch()
+	stop()
+	var pickers []floor.PickerStatus
+	for _, e := range snapshot {
+		if e.Picker != nil {
+			pickers = append(pickers, *e.Picker)
+		}
+	}
+	s.writeJSON(w, buildMap(m, st, pickers))
+}
+
+func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus) mapJSON {
+	out := mapJSON{Warehouse: m.Warehouse, Depot: [2]float64{m.Depot.X, m.Depot.Y}, CrossAisles: m.CrossAisles,
+		Pickers: []positionJSON{}, Routes: []routeJSON{}}
+	ext := map[string][2]float64{}
+	faces := map[string]floor.Point{}
+	xs := map[string]float64{}
+	for _, a := range m.Aisles {
+		xs[a.ID] = a.X
+	}
+	for _, b := range m.Bins {
+		faces[b.Code] = floor.Point{X: xs[b.Aisle], Y: b.Y}
+		e, ok := ext[b.Aisle]
+		if !ok {
+			e = [2]float64{b.Y, b.Y}
+		}
+		ext[b.Aisle] = [2]float64{math.Min(e[0], b.Y), math.Max(e[1], b.Y)}
+	}
+	minX, minY, maxX, maxY := m.Depot.X, m.Depot.Y, m.Depot.X, m.Depot.Y
+	grow := func(x, y float64) {
+		minX, maxX, minY, maxY = math.Min(minX, x), math.Max(maxX, x), math.Min(minY, y), math.Max(maxY, y)
+	}
+	for _, a := range m.Aisles {
+		e := ext[a.ID]
+		out.Aisles = append(out.Aisles, aisleJSON{ID: a.ID, X: a.X, MinY: e[0], MaxY: e[1]})
+		grow(a.X, e[0])
+		grow(a.X, e[1])
+	}
+	for _, y := range m.CrossAisles {
+		grow(minX, y)
+	}
+	out.Bounds = [4]float64{minX, minY, maxX, maxY}
+
+	busy := map[string]string{}
+	for _, t := range st.Tasks {
+		if t.Done {
+			continue
+		}
+		busy[t.Picker] = t.ID
+		rt := routeJSON{Task: t.ID, Picker: t.Picker}
+		points := []floor.Point{m.Depot}
+		for _, stop := range t.Stops {
+			p, ok := faces[stop.Bin]
+			if !ok {
+				continue
+			}
+			points = append(points, p)
+			rt.Stops = append(rt.Stops, stopJSON{Bin: stop.Bin, At: [2]float64{p.X, p.Y}, Done: stop.Remaining() == 0})
+		}
+		points = append(points, m.Depot)
+		rt.Path = walk(m.CrossAisles, points)
+		out.Routes = append(out.Routes, rt)
+	}
+	for _, p := range pickers {
+		pos := positionJSON{Picker: p.Picker, Bin: p.LastBin, At: [2]float64{m.Depot.X, m.Depot.Y}, Task: busy[p.Picker]}
+		if f, ok := faces[p.LastBin]; ok {
+			pos.At = [2]float64{f.X, f.Y}
+		}
+		out.Pickers = append(out.Pickers, pos)
+	}
+	return out
+}
+
+// walk draws a path through points that keeps to the aisles: between two
+// aisles it changes over at the cross aisle that makes the shortest detour,
+// as a picker walks. It is for the eye; the planner's metres are exact.
+func walk(cross []float64, points []floor.Point) [][2]float64 {
+	var out [][2]float64
+	add := func(x, y float64) {
+		if n := len(out); n > 0 && out[n-1] == [2]float64{x, y} {
+			return
+		}
+		out = append(out, [2]float64{x, y})
+	}
+	for i, p := range points {
+		if i > 0 {
+			a := points[i-1]
+			if a.X != p.X && len(cross) > 0 {
+				best := cross[0]
+				for _, c := range cross {
+					if math.Abs(a.Y-c)+math.Abs(p.Y-c) < math.Abs(a.Y-best)+math.Abs(p.Y-best) {
+						best = c
+					}
+				}
+				add(a.X, best)
+				add(p.X, best)
+			}
+		}
+		add(p.X, p.Y)
+	}
+	return out
+}
+
+// figuresJSON are the shift's figures on the page.
+type figuresJSON struct {
+	From       time.Time    `json:"from"`
+	To         time.Time    `json:"to"`
+	Orders     int          `json:"orders"`
+	HandedOff  int          `json:"handedOff"`
+	OnTimePct  *float64     `json:"onTimePct"` // null: nothing handed off yet
+	MeanClockS float64      `json:"meanClockS"`
+	P90ClockS  float64      `json:"p90ClockS"`
+	Pickers    []pickerFigs `json:"pickers"`
+}
+
+type pickerFigs struct {
+	Picker       string   `json:"picker"`
+	Orders       int      `json:"orders"`
+	HandedOff    int      `json:"handedOff"`
+	OnTimePct    *float64 `json:"onTimePct"`
+	Units        int64    `json:"units"`
+	PicksPerHour float64  `json:"picksPerHour"`
+}
+
+func pct(r report.Row) *float64 {
+	if p, ok := r.OnTimePercent(); ok {
+		return &p
+	}
+	return nil
+}
+
+// figures answers the shift's figures: the last Shift up to now, or from
+// the optional parameter "from".
+func (s *Server) figures(w http.ResponseWriter, r *http.Request) {
+	to := s.now()
+	from := to.Add(-s.shift())
+	if v := r.URL.Query().Get("from"); v != "" {
+		t, err := parseTimeParam("from", v)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		from = t
+	}
+	rep, err := s.report(from, to)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := figuresJSON{From: from, To: to, Orders: rep.Total.Orders, HandedOff: rep.Total.HandedOff, OnTimePct: pct(rep.Total),
+		MeanClockS: rep.Total.MeanClock.Seconds(), P90ClockS: rep.Total.P90Clock.Seconds(), Pickers: []pickerFigs{}}
+	for _, p := range rep.Pickers {
+		out.Pickers = append(out.Pickers, pickerFigs{Picker: p.Picker, Orders: p.Orders, HandedOff: p.HandedOff,
+			OnTimePct: pct(p), Units: p.Units, PicksPerHour: math.Round(p.PicksPerHour()*10) / 10})
+	}
+	s.writeJSON(w, out)
+}
+
+func (s *Server) shift() time.Duration {
+	if s.Shift > 0 {
+		return s.Shift
+	}
+	return 8 * time.Hour
+}
+
+// report reads the store and builds the report of [from, to).
+func (s *Server) report(from, to time.Time) (report.Report, error) {
+	if s.Data == nil {
+		return report.Report{}, unavailable
+	}
+	d, err := s.Data.ReportData(from, to)
+	if err != nil {
+		return report.Report{}, err
+	}
+	in := report.Input{From: from, To: to, Orders: d.Orders, Tasks: d.Tasks}
+	for _, e := range d.Scans {
+		in.Scans = append(in.Scans, report.Scan{Kind: e.Kind, User: e.User, At: e.Scan.At, Action: e.Scan.Action, Verdict: e.Answer.Verdict})
+	}
+	return report.Build(in), nil
+}

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// parseTimeParam reads an RFC 3339 query parameter; its errors name the
+// parameter, so a script author sees which one to fix.
+func parseTimeParam(name, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, floor.E("shift report", floor.KindInvalid, "missing parameter %q: give an RFC 3339 time such as 2026-03-01T06:00:00Z", name)
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, floor.E("shift report", floor.KindInvalid, "parameter %q: %q is not an RFC 3339 time such as 2026-03-01T06:00:00Z", name, v)
+	}
+	return t, nil
+}
+
+// shiftReport serves the report of [from, to) as "csv" or "pdf".
+func (s *Server) shiftReport(format string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		from, err := parseTimeParam("from", q.Get("from"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		to, err := parseTimeParam("to", q.Get("to"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !to.After(from) {
+			s.fail(w, r, floor.E("shift report", floor.KindInvalid, "parameter \"to\" (%s) must be after \"from\" (%s)", q.Get("to"), q.Get("from")))
+			return
+		}
+		rep, err := s.report(from, to)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		// Rendered to memory first, so a failure is still a clean 500.
+		var buf bytes.Buffer
+		contentType := "text/csv; charset=utf-8"
+		if format == "csv" {
+			err = rep.WriteCSV(&buf)
+		} else {
+			contentType = "application/pdf"
+			err = rep.WritePDF(&buf, s.Location)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		name := "shift-" + from.UTC().Format("20060102T1504Z") + "-" + to.UTC().Format("20060102T1504Z") + "." + format
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		w.Write(buf.Bytes())
+	})
+}
