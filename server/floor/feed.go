@@ -175,8 +175,12 @@ func (c FeedConfig) Alerts(now time.Time, clocks []OrderClock, pickers []PickerS
 			out = append(out, Alert{Kind: AlertPickerIdle, Picker: p.Picker, At: now,
 				Message: fmt.Sprintf("%s has had no task for %s", p.Picker, p.Idle.Round(time.Second))})
 		case p.TaskID != "" && p.AtStop >= c.Stuck:
+			where := "at " + p.LastBin
+			if p.LastBin == "" {
+				where = "without scanning a bin"
+			}
 			out = append(out, Alert{Kind: AlertPickerStuck, Picker: p.Picker, Bin: p.LastBin, At: now,
-				Message: fmt.Sprintf("%s has been at one stop (%s) for %s", p.Picker, p.LastBin, p.AtStop.Round(time.Second))})
+				Message: fmt.Sprintf("%s has been %s for %s on one stop", p.Picker, where, p.AtStop.Round(time.Second))})
 		}
 	}
 	return out

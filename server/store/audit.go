@@ -65,7 +65,7 @@ func (s *Store) Audit() (Totals, error) {
 				return fmt.Errorf("open tasks take %d at %q, which holds no stock", n, key)
 			}
 		}
-		tot.Scans = tx.Bucket(bucketScans).Stats().KeyN
+		tot.Scans = tx.Bucket(bucketScanIndex).Stats().KeyN
 		return nil
 	})
 	return tot, err

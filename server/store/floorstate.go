@@ -59,17 +59,20 @@ type ScanEntry struct {
 func (s *Store) ScanLog(after uint64, limit int) ([]ScanEntry, error) {
 	var out []ScanEntry
 	err := s.view("read scan log", func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketScanLog).Cursor()
-		scans := tx.Bucket(bucketScans)
+		c := tx.Bucket(bucketScanRecords).Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			rec, err := decodeJSON[scanRecord](scans.Get(v))
+			e, err := scanEntry(k, v)
 			if err != nil {
 				return err
 			}
-			kind, _ := splitStockKey(v) // kind \x00 user \x00 id
-			out = append(out, ScanEntry{Seq: binary.BigEndian.Uint64(k), Kind: kind, User: rec.User, Scan: rec.Scan, Answer: rec.Answer})
+			out = append(out, e)
 		}
 		return nil
 	})
 	return out, err
+}
+
+func scanEntry(k, v []byte) (ScanEntry, error) {
+	rec, err := decodeJSON[scanRecord](v)
+	return ScanEntry{Seq: binary.BigEndian.Uint64(k), Kind: rec.Kind, User: rec.User, Scan: rec.Scan, Answer: rec.Answer}, err
 }

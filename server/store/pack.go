@@ -21,12 +21,18 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 	var ans floor.Answer
 	err := s.batch(op, func(tx *bolt.Tx) error {
 		key := scanKey("pack", packer, sc.ID)
+		sessions := tx.Bucket(bucketPackSessions)
 		var seen bool
 		var err error
-		if ans, seen, err = replay(tx, key); seen || err != nil {
+		next := func() floor.Instruction {
+			if sess, ok, err := get[floor.PackSession](sessions, packer); err == nil && ok {
+				return sess.Instruction()
+			}
+			return floor.Instruction{Expect: floor.ExpectOrder}
+		}
+		if ans, seen, err = replay(tx, key, next); seen || err != nil {
 			return err
 		}
-		sessions := tx.Bucket(bucketPackSessions)
 		var sess *floor.PackSession
 		if old, ok, err := get[floor.PackSession](sessions, packer); err != nil {
 			return err
@@ -129,7 +135,8 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 		key := scanKey("handoff", user, sc.ID)
 		var seen bool
 		var err error
-		if ans, seen, err = replay(tx, key); seen || err != nil {
+		next := func() floor.Instruction { return floor.Instruction{Expect: floor.ExpectOrder} }
+		if ans, seen, err = replay(tx, key, next); seen || err != nil {
 			return err
 		}
 		ans = floor.Answer{ScanID: sc.ID, Next: floor.Instruction{Expect: floor.ExpectOrder}}

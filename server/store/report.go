@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,15 +48,12 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 		if err != nil {
 			return err
 		}
-		scans := tx.Bucket(bucketScans)
-		return tx.Bucket(bucketScanLog).ForEach(func(k, v []byte) error {
-			rec, err := decodeJSON[scanRecord](scans.Get(v))
-			if err != nil || !in(rec.Scan.At) {
-				return err
+		return tx.Bucket(bucketScanRecords).ForEach(func(k, v []byte) error {
+			e, err := scanEntry(k, v)
+			if err == nil && in(e.Scan.At) {
+				d.Scans = append(d.Scans, e)
 			}
-			kind, _ := splitStockKey(v) // kind \x00 user \x00 id
-			d.Scans = append(d.Scans, ScanEntry{Seq: binary.BigEndian.Uint64(k), Kind: kind, User: rec.User, Scan: rec.Scan, Answer: rec.Answer})
-			return nil
+			return err
 		})
 	})
 	return d, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -10,8 +11,13 @@ import (
 )
 
 // scanRecord is what is kept of every scan: the audit trail, and the answer
-// a re-sent scan gets again.
+// a re-sent scan gets again. Records are appended in commit order under a
+// sequence number; an index finds a scan by its id. The answer is kept
+// without the stop of its next instruction: a re-sent scan gets its
+// original verdict and message with what to do now, which is what a device
+// that lost the link needs.
 type scanRecord struct {
+	Kind   string // "pick", "pack" or "handoff"
 	User   string
 	Scan   floor.Scan
 	Answer floor.Answer
@@ -21,31 +27,48 @@ type scanRecord struct {
 // and only need to be unique per user.
 func scanKey(kind, user, id string) []byte { return []byte(kind + "\x00" + user + "\x00" + id) }
 
-// replay returns the stored answer to a scan id already seen.
-func replay(tx *bolt.Tx, key []byte) (floor.Answer, bool, error) {
-	raw := tx.Bucket(bucketScans).Get(key)
-	if raw == nil {
+// replay returns the recorded answer to a scan id already seen, with next
+// as its instruction.
+func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answer, bool, error) {
+	seq := tx.Bucket(bucketScanIndex).Get(key)
+	if seq == nil {
 		return floor.Answer{}, false, nil
 	}
-	rec, err := decodeJSON[scanRecord](raw)
+	rec, err := decodeJSON[scanRecord](tx.Bucket(bucketScanRecords).Get(seq))
 	rec.Answer.Replayed = true
+	rec.Answer.Next = next()
 	return rec.Answer, true, err
 }
 
 func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer) error {
-	raw, err := encodeJSON(scanRecord{User: user, Scan: sc, Answer: a})
+	kind, _, _ := strings.Cut(string(key), "\x00")
+	a.Next = floor.Instruction{OrderID: a.Next.OrderID, TaskID: a.Next.TaskID} // which, not what next
+	raw, err := encodeJSON(scanRecord{Kind: kind, User: user, Scan: sc, Answer: a})
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketScans).Put(key, raw); err != nil {
-		return err
-	}
-	// The log in arrival order, for history and the supervisors' feed.
-	seq, err := tx.Bucket(bucketScanLog).NextSequence()
+	records := tx.Bucket(bucketScanRecords)
+	records.FillPercent = 1 // appended in order: full pages, no splits
+	seq, err := records.NextSequence()
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketScanLog).Put(u64(seq), key)
+	if err := records.Put(u64(seq), raw); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketScanIndex).Put(key, u64(seq))
+}
+
+// pickNext is what a picker does now: their open task's next step.
+func pickNext(tx *bolt.Tx, picker string) func() floor.Instruction {
+	return func() floor.Instruction {
+		if id := tx.Bucket(bucketPickerTasks).Get([]byte(picker)); id != nil {
+			if t, err := taskByID(tx, "replay", string(id)); err == nil {
+				return t.Instruction()
+			}
+		}
+		return floor.Instruction{Expect: floor.ExpectNothing}
+	}
 }
 
 // PickScan applies one picker's scan to their open task. It returns only
@@ -63,7 +86,7 @@ func (s *Store) PickScan(picker string, sc floor.Scan) (floor.Answer, error) {
 		key := scanKey("pick", picker, sc.ID)
 		var seen bool
 		var err error
-		if ans, seen, err = replay(tx, key); seen || err != nil {
+		if ans, seen, err = replay(tx, key, pickNext(tx, picker)); seen || err != nil {
 			return err
 		}
 		ans, err = s.pickScan(tx, picker, sc)
@@ -218,7 +241,7 @@ func setOrderState(tx *bolt.Tx, id string, st floor.OrderState, at time.Time) er
 func (s *Store) ScanCount() (int, error) {
 	n := 0
 	err := s.view("count scans", func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketScans).Stats().KeyN
+		n = tx.Bucket(bucketScanIndex).Stats().KeyN
 		return nil
 	})
 	return n, err
@@ -230,7 +253,7 @@ func (s *Store) ScanAnswer(kind, user, id string) (floor.Answer, bool, error) {
 	var ok bool
 	err := s.view("get scan", func(tx *bolt.Tx) error {
 		var err error
-		a, ok, err = replay(tx, scanKey(kind, user, id))
+		a, ok, err = replay(tx, scanKey(kind, user, id), func() floor.Instruction { return floor.Instruction{} })
 		return err
 	})
 	return a, ok, err
@@ -238,3 +261,26 @@ func (s *Store) ScanAnswer(kind, user, id string) (floor.Answer, bool, error) {
 
 // u64 is a big-endian key: sequence numbers sort as numbers.
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// migrateScans moves version 2's scans (records keyed by id, a log of ids
+// by sequence) into version 3's records by sequence and index by id.
+func migrateScans(tx *bolt.Tx) error {
+	oldRecords, oldLog := tx.Bucket([]byte("scans")), tx.Bucket([]byte("scan_log"))
+	if oldRecords == nil || oldLog == nil {
+		return nil
+	}
+	err := oldLog.ForEach(func(_, key []byte) error {
+		rec, err := decodeJSON[scanRecord](oldRecords.Get(key))
+		if err != nil {
+			return err
+		}
+		return record(tx, key, rec.User, rec.Scan, rec.Answer)
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket([]byte("scans")); err != nil {
+		return err
+	}
+	return tx.DeleteBucket([]byte("scan_log"))
+}

@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -42,8 +42,8 @@ var (
 	bucketTokens       = []byte("tokens")
 	bucketFamiliarity  = []byte("familiarity")   // picker \x00 bin \x00 sku -> floor.Familiarity
 	bucketModels       = []byte("picker_models") // picker -> floor.PickerModel
-	bucketScans        = []byte("scans")         // kind \x00 user \x00 scan id -> scanRecord
-	bucketScanLog      = []byte("scan_log")      // sequence -> scans key, in commit order
+	bucketScanRecords  = []byte("scan_records")  // sequence -> scanRecord, in commit order
+	bucketScanIndex    = []byte("scan_index")    // kind \x00 user \x00 scan id -> sequence
 	bucketCountFlags   = []byte("count_flags")   // bin -> CountFlag
 	bucketPackSessions = []byte("pack_sessions") // packer -> floor.PackSession
 	bucketConfig       = []byte("config")        // "shipping" -> floor.Shipping
@@ -53,7 +53,7 @@ var (
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
-		bucketFamiliarity, bucketModels, bucketScans, bucketScanLog, bucketCountFlags, bucketPackSessions,
+		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountFlags, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders}
 
 	keyMagic  = []byte("magic")
@@ -209,6 +209,11 @@ func initSchema(tx *bolt.Tx) error {
 	if v < 2 { // version 2 indexes the open orders
 		err := forEachOrder(tx, false, func(o floor.Order) error { return putOrder(tx, o) })
 		if err != nil {
+			return err
+		}
+	}
+	if v < 3 { // version 3 appends scan records by sequence, indexed by id
+		if err := migrateScans(tx); err != nil {
 			return err
 		}
 	}

@@ -128,7 +128,7 @@ func TestOpenRefusesForeignNewerAndLockedFiles(t *testing.T) {
 	}{
 		{garbage, ErrNotOurs, "garbage.db is not a pickpack data file"},
 		{foreign, ErrNotOurs, "another program"},
-		{newer, ErrNewerSchema, "schema 99; this build reads up to 2"},
+		{newer, ErrNewerSchema, "schema 99; this build reads up to 3"},
 		{locked, ErrLocked, "in use by another running server"},
 	}
 	for _, tt := range tests {
@@ -416,5 +416,39 @@ func TestMigrateSchema1IndexesOpenOrders(t *testing.T) {
 	st, err := s2.Floor()
 	if err != nil || len(st.Open) != 1 || st.Open[0].ID != "O1" {
 		t.Errorf("open orders after migration: %+v, %v", st.Open, err)
+	}
+}
+
+// A file of schema 2 has its scans moved to records by sequence with an
+// index by id when it is opened.
+func TestMigrateSchema2Scans(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pickpack.db")
+	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := scanKey("pick", "ann", "s1")
+	old, _ := encodeJSON(scanRecord{User: "ann", Scan: floor.Scan{ID: "s1", Code: "A-01-001-1", At: t0},
+		Answer: floor.Answer{ScanID: "s1", Verdict: floor.VerdictRight, Reason: "AT_BIN", Message: "at A-01-001-1"}})
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		scans, _ := tx.CreateBucket([]byte("scans"))
+		log, _ := tx.CreateBucket([]byte("scan_log"))
+		scans.Put(key, old)
+		log.Put(u64(1), key)
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte("2"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s2, _ := openTestStore(t, path)
+	a, ok, err := s2.ScanAnswer("pick", "ann", "s1")
+	if err != nil || !ok || a.Reason != "AT_BIN" || !a.Replayed {
+		t.Errorf("migrated scan answer: %+v, %v, %v", a, ok, err)
+	}
+	log, err := s2.ScanLog(0, 10)
+	if err != nil || len(log) != 1 || log[0].Kind != "pick" || log[0].User != "ann" {
+		t.Errorf("migrated scan log: %+v, %v", log, err)
 	}
 }
