@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	allowPlaintext := fs.Bool("allow-plaintext", false, "serve without TLS on a non-loopback address (tokens travel in clear)")
 	demoFlag := fs.Bool("demo", false, "load the built-in demo warehouse, create one user per role and print their tokens")
 	demoEvery := fs.Duration("demo-every", 20*time.Second, "with --demo, how often a new demo order arrives (0: never)")
+	feedEvery := fs.Duration("feed-every", 2*time.Second, "how often the supervisors' view is recomputed")
+	memLimit := fs.Int64("memory-limit", 200<<20, "soft limit of the Go heap in bytes (GOMEMLIMIT); 0: none")
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address (documents, supervisor page, metrics); empty: none")
 	printers := fs.String("printers", "", "printer configuration (JSON); default: PDFs spooled to DATA/spool")
 	logFormat := fs.String("log-format", "text", "text or json")
@@ -54,6 +57,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(*logFormat, logLevel, stderr)
+	if *memLimit > 0 {
+		// Garbage from a thousand streams comes in bursts; a soft limit makes
+		// the collector work harder instead of letting the heap balloon.
+		debug.SetMemoryLimit(*memLimit)
+	}
 
 	creds, err := transportCredentials(*addr, *tlsCert, *tlsKey, *allowPlaintext)
 	if err != nil {
@@ -90,7 +98,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	hub := feed.NewHub(st, floor.DefaultFeedConfig, floor.SystemClock{}, log)
-	go hub.Run(ctx, time.Second)
+	go hub.Run(ctx, *feedEvery)
 	render := func(orderID, format string) ([]byte, error) { return docs.Render(st, orderID, format) }
 	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, Log: log}).Init()
 	go dispatcher.Run(ctx)

@@ -17,7 +17,7 @@ import (
 
 // Source is the store as the feed reads it.
 type Source interface {
-	Floor() (store.FloorState, error)
+	FloorDelta() (store.FloorDelta, error)
 	ScanLog(after uint64, limit int) ([]store.ScanEntry, error)
 	Order(id string) (floor.Order, error)
 }
@@ -45,6 +45,8 @@ type Hub struct {
 	log   *slog.Logger
 
 	mu       sync.Mutex
+	orders   map[string]floor.Order // open orders as last read
+	tasks    map[string]floor.Task  // their tasks
 	lastSeq  uint64
 	clocks   map[string]floor.OrderClock
 	pickers  map[string]floor.PickerStatus
@@ -57,6 +59,7 @@ type Hub struct {
 // NewHub returns a hub over src.
 func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logger) *Hub {
 	return &Hub{src: src, cfg: cfg, clock: clock, log: log, clocks: map[string]floor.OrderClock{},
+		orders: map[string]floor.Order{}, tasks: map[string]floor.Task{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
 		standing: map[string]bool{}, watchers: map[chan Event]struct{}{}}
 }
@@ -137,9 +140,10 @@ func (h *Hub) publish(e Event) {
 	}
 }
 
-// Tick reads the floor, publishes what changed and raises alerts.
+// Tick reads what changed on the floor, publishes what watchers need and
+// raises alerts.
 func (h *Hub) Tick() error {
-	st, err := h.src.Floor()
+	d, err := h.src.FloorDelta()
 	if err != nil {
 		return err
 	}
@@ -150,14 +154,30 @@ func (h *Hub) Tick() error {
 	if err != nil {
 		return err
 	}
+	if d.Full {
+		clear(h.orders)
+		clear(h.tasks)
+	}
+	for _, o := range d.Orders {
+		if o.State.Open() {
+			h.orders[o.ID] = o
+		} else {
+			delete(h.orders, o.ID)
+		}
+	}
+	for id, t := range d.Tasks {
+		h.tasks[id] = t
+	}
+	used := map[string]bool{}
 
 	open := map[string]bool{}
 	var clocks []floor.OrderClock
-	for _, o := range st.Open {
+	for _, o := range h.orders {
 		open[o.ID] = true
 		var t *floor.Task
-		if task, ok := st.Tasks[o.TaskID]; ok {
+		if task, ok := h.tasks[o.TaskID]; ok {
 			t = &task
+			used[o.TaskID] = true
 		}
 		oc := h.cfg.Clock(now, o, t)
 		clocks = append(clocks, oc)
@@ -177,17 +197,23 @@ func (h *Hub) Tick() error {
 		}
 	}
 
+	for id := range h.tasks {
+		if !used[id] {
+			delete(h.tasks, id) // no open order left on it
+		}
+	}
+
 	busy := map[string]string{}
-	for _, t := range st.Tasks {
+	for _, t := range h.tasks {
 		if !t.Done {
 			busy[t.Picker] = t.ID
 		}
 	}
 	var statuses []floor.PickerStatus
-	for _, name := range st.Pickers {
+	for _, name := range d.Pickers {
 		a := h.activityOf(name)
 		if id, ok := busy[name]; ok {
-			t := st.Tasks[id]
+			t := h.tasks[id]
 			a.StopSince = latest(t.CreatedAt, t.LeftAt, t.ArrivedAt)
 		}
 		ps := h.cfg.Status(now, *a, busy[name])

@@ -140,11 +140,9 @@ func (t *Task) remaining() time.Duration {
 // Status summarises one picker at now.
 func (c FeedConfig) Status(now time.Time, a PickerActivity, taskID string) PickerStatus {
 	ps := PickerStatus{Picker: a.Picker, TaskID: taskID, LastBin: a.LastBin, LastScanAt: a.LastScanAt}
-	for _, p := range a.Picks {
-		if now.Sub(p) < time.Hour {
-			ps.PicksLastHour++
-		}
-	}
+	// Picks are in time order: count those within the hour from the end.
+	first, _ := slices.BinarySearchFunc(a.Picks, now.Add(-time.Hour), func(p, t time.Time) int { return p.Compare(t) })
+	ps.PicksLastHour = len(a.Picks) - first
 	switch {
 	case taskID == "" && !a.LastScanAt.IsZero():
 		ps.Idle = now.Sub(a.LastScanAt)
@@ -159,15 +157,24 @@ func (c FeedConfig) Status(now time.Time, a PickerActivity, taskID string) Picke
 func (c FeedConfig) Alerts(now time.Time, clocks []OrderClock, pickers []PickerStatus) []Alert {
 	var out []Alert
 	free := slices.ContainsFunc(pickers, func(p PickerStatus) bool { return p.TaskID == "" })
+	waiting, first := 0, OrderClock{}
 	for _, oc := range clocks {
 		if oc.Risk == RiskAtRisk || oc.Risk == RiskLate {
 			out = append(out, Alert{Kind: AlertPredictedLate, OrderID: oc.OrderID, Picker: oc.Picker, At: now,
 				Message: fmt.Sprintf("%s is predicted at %s, due %s", oc.OrderID, oc.PredictedHandoffAt.Format(time.TimeOnly), oc.DueAt.Format(time.TimeOnly))})
 		}
-		if oc.State == StateQueued && !free {
-			out = append(out, Alert{Kind: AlertNoPickerFree, OrderID: oc.OrderID, At: now,
-				Message: fmt.Sprintf("%s waits and no picker is free", oc.OrderID)})
+		if oc.State == StateQueued {
+			if waiting == 0 || oc.DueAt.Before(first.DueAt) {
+				first = oc
+			}
+			waiting++
 		}
+	}
+	// One alert for the queue, named by its most urgent order: a line per
+	// waiting order would bury the board when the floor is busy.
+	if waiting > 0 && !free {
+		out = append(out, Alert{Kind: AlertNoPickerFree, OrderID: first.OrderID, At: now,
+			Message: fmt.Sprintf("%d orders wait and no picker is free; the most urgent is %s, due %s", waiting, first.OrderID, first.DueAt.Format(time.TimeOnly))})
 	}
 	for _, p := range pickers {
 		switch {

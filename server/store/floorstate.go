@@ -35,13 +35,8 @@ func (s *Store) Floor() (FloorState, error) {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketUsers).ForEach(func(_, v []byte) error {
-			u, err := decodeJSON[floor.User](v)
-			if err == nil && u.Role == floor.RolePicker {
-				st.Pickers = append(st.Pickers, u.Name)
-			}
-			return err
-		})
+		st.Pickers, err = pickers(tx)
+		return err
 	})
 	return st, err
 }
@@ -57,6 +52,9 @@ type ScanEntry struct {
 
 // ScanLog returns up to limit scans committed after sequence number after.
 func (s *Store) ScanLog(after uint64, limit int) ([]ScanEntry, error) {
+	if out, ok := s.changes.scansAfter(after, limit); ok && len(out) > 0 {
+		return out, nil
+	}
 	var out []ScanEntry
 	err := s.view("read scan log", func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketScanRecords).Cursor()
@@ -75,4 +73,52 @@ func (s *Store) ScanLog(after uint64, limit int) ([]ScanEntry, error) {
 func scanEntry(k, v []byte) (ScanEntry, error) {
 	rec, err := decodeJSON[scanRecord](v)
 	return ScanEntry{Seq: binary.BigEndian.Uint64(k), Kind: rec.Kind, User: rec.User, Scan: rec.Scan, Answer: rec.Answer}, err
+}
+
+// FloorDelta is what changed on the floor since the previous call.
+type FloorDelta struct {
+	// Full says Orders holds every open order and Tasks their tasks, the
+	// first time or after too many changes to track; otherwise Orders
+	// holds the orders written since (in any state, so closed ones can be
+	// dropped) and Tasks the tasks written since.
+	Full    bool
+	Orders  []floor.Order
+	Tasks   map[string]floor.Task
+	Pickers []string
+}
+
+// FloorDelta returns only what committed writes changed since the last
+// call, as they wrote it: the supervisors' view looks every few seconds,
+// and reading every open order and task each time costs a busy floor its
+// latency.
+func (s *Store) FloorDelta() (FloorDelta, error) {
+	all, orders, tasks := s.changes.drain()
+	if all {
+		st, err := s.Floor()
+		if err != nil {
+			s.changes.mu.Lock()
+			s.changes.all = true // read everything next time
+			s.changes.mu.Unlock()
+		}
+		return FloorDelta{Full: true, Orders: st.Open, Tasks: st.Tasks, Pickers: st.Pickers}, err
+	}
+	d := FloorDelta{Orders: orders, Tasks: tasks}
+	err := s.view("read floor changes", func(tx *bolt.Tx) error {
+		var err error
+		d.Pickers, err = pickers(tx)
+		return err
+	})
+	return d, err
+}
+
+func pickers(tx *bolt.Tx) ([]string, error) {
+	var out []string
+	err := tx.Bucket(bucketUsers).ForEach(func(_, v []byte) error {
+		u, err := decodeJSON[floor.User](v)
+		if err == nil && u.Role == floor.RolePicker {
+			out = append(out, u.Name)
+		}
+		return err
+	})
+	return out, err
 }

@@ -179,6 +179,7 @@ func putOrder(tx *bolt.Tx, o floor.Order) error {
 	if err := put(tx.Bucket(bucketOrders), o.ID, o); err != nil {
 		return err
 	}
+	noteOrder(tx, o)
 	if o.State.Open() {
 		return tx.Bucket(bucketOpenOrders).Put([]byte(o.ID), nil)
 	}

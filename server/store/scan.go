@@ -56,6 +56,7 @@ func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer)
 	if err := records.Put(u64(seq), raw); err != nil {
 		return err
 	}
+	noteScan(tx, ScanEntry{Seq: seq, Kind: kind, User: user, Scan: sc, Answer: a})
 	return tx.Bucket(bucketScanIndex).Put(key, u64(seq))
 }
 
@@ -140,7 +141,7 @@ func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answe
 			}
 		}
 	}
-	return out.Answer, put(tx.Bucket(bucketTasks), t.ID, t)
+	return out.Answer, putTask(tx, &t)
 }
 
 // pickEnv answers the domain's questions from inside tx.

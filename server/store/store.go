@@ -100,6 +100,8 @@ type Store struct {
 	path       string
 	commits    *committer
 
+	changes *changes
+
 	claimMu sync.Mutex
 	claimed map[string]bool // queued orders a NextTask is planning with
 
@@ -160,7 +162,7 @@ func Open(path string, opts Options) (*Store, error) {
 		opts.Pack = floor.DefaultPackConfig
 	}
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db), claimed: map[string]bool{}}
+		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db)}
 	return s, nil
 }
 
@@ -226,6 +228,7 @@ func initSchema(tx *bolt.Tx) error {
 // Close closes the file. Queued and running writes finish first.
 func (s *Store) Close() error {
 	s.commits.close()
+	changesByDB.Delete(s.db)
 	return s.db.Close()
 }
 

@@ -264,7 +264,7 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 			return err
 		}
 	}
-	if err := put(tx.Bucket(bucketTasks), t.ID, t); err != nil {
+	if err := putTask(tx, t); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketPickerTasks).Put([]byte(picker), []byte(t.ID))
@@ -327,5 +327,11 @@ func dropFromTask(tx *bolt.Tx, taskID, orderID string) error {
 			}
 		}
 	}
+	return putTask(tx, &t)
+}
+
+// putTask writes a task and notes the change for the supervisors' view.
+func putTask(tx *bolt.Tx, t *floor.Task) error {
+	noteTask(tx, *t)
 	return put(tx.Bucket(bucketTasks), t.ID, t)
 }
