@@ -87,7 +87,12 @@ func (p *pdfWriter) pickList(pl *PickList) error {
 	if err := p.qr(code, right-27, 2, 27); err != nil {
 		return err
 	}
-	p.text(margin, 28.5, "● familiar bin, picked first   ○ unfamiliar, last", faceRegular, 6)
+	// The legend's marks are drawn like the map's: a glyph for them would
+	// pull a whole TrueType font into every pick list.
+	p.circle(margin+0.8, 27.9, 0.8, "F")
+	x := p.text(margin+2.2, 28.5, "familiar bin, picked first", faceRegular, 6)
+	p.circle(x+3, 27.9, 0.8, "D")
+	p.text(x+4.4, 28.5, "unfamiliar, last", faceRegular, 6)
 	if pl.Map != nil {
 		p.routeMap(pl.Map, margin, plMapTop, right-margin, plMapBottom-plMapTop)
 	}
