@@ -28,29 +28,18 @@ func benchServer(t *testing.T) (string, string, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := floor.ParseBinMap(demo.BinMapJSON(1))
+	w, err := demo.Load(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	skus, err := floor.ParseSKUs(demo.SKUsJSON(1), floor.ImportJSON)
-	if err != nil {
+	if _, err := st.ImportBinMap(w.Map, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ImportBinMap(m, false); err != nil {
+	if err := st.PutSKUs(w.SKUs, false); err != nil {
 		t.Fatal(err)
-	}
-	if err := st.PutSKUs(skus, false); err != nil {
-		t.Fatal(err)
-	}
-	var bins, ids []string
-	for _, b := range m.Bins {
-		bins = append(bins, b.Code)
-	}
-	for _, s := range skus {
-		ids = append(ids, s.ID)
 	}
 	var adjs []store.StockAdjustment
-	for _, l := range demo.Stock(1, bins, ids) {
+	for _, l := range w.Stock {
 		adjs = append(adjs, store.StockAdjustment{Bin: l.Bin, SKU: l.SKU, Delta: l.OnHand})
 	}
 	if _, err := st.AdjustStock(adjs...); err != nil {

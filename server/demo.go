@@ -32,57 +32,20 @@ var demoUsers = []struct {
 // same parsers an admin's import uses, prints a token per role, and keeps a
 // trickle of new orders coming every `every` until ctx ends.
 func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger, stdout io.Writer, every time.Duration) error {
-	var skuIDs []string
+	w, err := demo.Load(demoSeed)
+	if err != nil {
+		return err
+	}
 	if _, err := st.BinMap(); floor.KindOf(err) == floor.KindNotFound {
-		m, err := floor.ParseBinMap(demo.BinMapJSON(demoSeed))
-		if err != nil {
-			return fmt.Errorf("demo bin map: %w", err)
-		}
-		if _, err := st.ImportBinMap(m, false); err != nil {
+		if err := seedDemo(st, w); err != nil {
 			return err
 		}
-		skus, err := floor.ParseSKUs(demo.SKUsJSON(demoSeed), floor.ImportJSON)
-		if err != nil {
-			return fmt.Errorf("demo SKUs: %w", err)
-		}
-		if err := st.PutSKUs(skus, false); err != nil {
-			return err
-		}
-		var bins []string
-		for _, b := range m.Bins {
-			bins = append(bins, b.Code)
-		}
-		for _, s := range skus {
-			skuIDs = append(skuIDs, s.ID)
-		}
-		var adjs []store.StockAdjustment
-		for _, l := range demo.Stock(demoSeed, bins, skuIDs) {
-			adjs = append(adjs, store.StockAdjustment{Bin: l.Bin, SKU: l.SKU, Delta: l.OnHand, Reason: "demo"})
-		}
-		if _, err := st.AdjustStock(adjs...); err != nil {
-			return err
-		}
-		sh, err := floor.ParseShipping(demo.ShippingJSON())
-		if err != nil {
-			return fmt.Errorf("demo shipping: %w", err)
-		}
-		if err := st.SetShipping(sh); err != nil {
-			return err
-		}
-		log.Info("demo warehouse loaded", "bins", len(bins), "skus", len(skus), "carriers", len(sh.Carriers))
+		log.Info("demo warehouse loaded", "bins", len(w.Map.Bins), "skus", len(w.SKUs), "carriers", len(w.Shipping.Carriers))
 	} else if err != nil {
 		return err
-	} else {
-		skus, err := floor.ParseSKUs(demo.SKUsJSON(demoSeed), floor.ImportJSON)
-		if err != nil {
-			return err
-		}
-		for _, s := range skus {
-			skuIDs = append(skuIDs, s.ID)
-		}
 	}
 
-	orders := demo.NewOrders(demoSeed, skuIDs)
+	orders := demo.NewOrders(demoSeed, w.SKUIDs())
 	// A restarted demo continues after the orders it already has.
 	next := func() error {
 		for {
@@ -128,4 +91,22 @@ func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger, stdout io.
 		}()
 	}
 	return nil
+}
+
+// seedDemo stores the demo warehouse in an empty data file.
+func seedDemo(st *store.Store, w demo.Warehouse) error {
+	if _, err := st.ImportBinMap(w.Map, false); err != nil {
+		return err
+	}
+	if err := st.PutSKUs(w.SKUs, false); err != nil {
+		return err
+	}
+	adjs := make([]store.StockAdjustment, len(w.Stock))
+	for i, l := range w.Stock {
+		adjs[i] = store.StockAdjustment{Bin: l.Bin, SKU: l.SKU, Delta: l.OnHand, Reason: "demo"}
+	}
+	if _, err := st.AdjustStock(adjs...); err != nil {
+		return err
+	}
+	return st.SetShipping(w.Shipping)
 }

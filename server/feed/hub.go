@@ -7,6 +7,7 @@ package feed
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -86,11 +87,11 @@ func (h *Hub) Run(ctx context.Context, every time.Duration) {
 func (h *Hub) Watch() (snapshot []Event, changes <-chan Event, stop func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, id := range sortedKeys(h.clocks) {
+	for _, id := range slices.Sorted(maps.Keys(h.clocks)) {
 		oc := h.clocks[id]
 		snapshot = append(snapshot, Event{Order: &oc})
 	}
-	for _, name := range sortedKeys(h.pickers) {
+	for _, name := range slices.Sorted(maps.Keys(h.pickers)) {
 		ps := h.pickers[name]
 		snapshot = append(snapshot, Event{Picker: &ps})
 	}
@@ -107,15 +108,6 @@ func (h *Hub) Watch() (snapshot []Event, changes <-chan Event, stop func()) {
 			close(ch)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Close ends every watch: the server is stopping.

@@ -70,7 +70,7 @@ func ParseShipping(data []byte) (*Shipping, error) {
 	}
 	f := s.From
 	s.Sender = Address{Name: f.Name, Phone: f.Phone, Lines: f.Lines, City: f.City, Region: f.Region, PostalCode: f.PostalCode, Country: f.Country}
-	if s.Sender.Name == "" || !upperLetters(s.Sender.Country, 2) {
+	if s.Sender.Name == "" || !upperASCII(s.Sender.Country, 2) {
 		vs.Add("sender", "want a name and a two-letter country")
 	}
 	if len(s.Carriers) == 0 {

@@ -50,7 +50,7 @@ func S10CheckDigit(serial string) (byte, error) {
 func (s TrackingScheme) Validate() error {
 	switch s.Kind {
 	case SchemeS10:
-		if !upperLetters(s.Prefix, 2) || !upperLetters(s.Country, 2) {
+		if !upperASCII(s.Prefix, 2) || !upperASCII(s.Country, 2) {
 			return fmt.Errorf("s10 wants a two-letter prefix and country, got %q and %q", s.Prefix, s.Country)
 		}
 	case SchemeGS1:
@@ -106,16 +106,4 @@ func (s TrackingScheme) Check(code string) bool {
 		return err == nil && c == code[len(code)-1]
 	}
 	return false
-}
-
-func upperLetters(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := range len(s) {
-		if s[i] < 'A' || s[i] > 'Z' {
-			return false
-		}
-	}
-	return true
 }

@@ -6,6 +6,7 @@
 package report
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -154,7 +155,7 @@ func Build(in Input) Report {
 		})
 	}
 	r := Report{From: in.From, To: in.To, Total: total.finish()}
-	for _, name := range sortedKeys(rows) {
+	for _, name := range slices.Sorted(maps.Keys(rows)) {
 		r.Pickers = append(r.Pickers, rows[name].finish())
 	}
 	return r
@@ -188,13 +189,4 @@ func Percentile(ds []time.Duration, p float64) time.Duration {
 	slices.Sort(s)
 	i := int(math.Ceil(p*float64(len(s)))) - 1
 	return s[min(max(i, 0), len(s)-1)]
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
