@@ -22,11 +22,7 @@ func (s *Store) Audit() (Totals, error) {
 	var tot Totals
 	err := s.view("audit", func(tx *bolt.Tx) error {
 		want := map[string]int64{} // bin+sku -> units open tasks still take
-		err := tx.Bucket(bucketTasks).ForEach(func(_, v []byte) error {
-			t, err := decodeJSON[floor.Task](v)
-			if err != nil {
-				return err
-			}
+		err := forEachTask(tx, func(t floor.Task) error {
 			for _, st := range t.Stops {
 				tot.Picked += st.Picked
 				tot.Short += st.Short

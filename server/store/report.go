@@ -38,12 +38,11 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 		if err != nil {
 			return err
 		}
-		err = tx.Bucket(bucketTasks).ForEach(func(_, v []byte) error {
-			t, err := decodeJSON[floor.Task](v)
-			if err == nil && in(t.CreatedAt) {
+		err = forEachTask(tx, func(t floor.Task) error {
+			if in(t.CreatedAt) {
 				d.Tasks = append(d.Tasks, t)
 			}
-			return err
+			return nil
 		})
 		if err != nil {
 			return err

@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -36,7 +36,8 @@ var (
 	bucketOrders       = []byte("orders")
 	bucketOpenOrders   = []byte("open_orders") // order id -> nothing, for each order not handed off or cancelled
 	bucketQueue        = []byte("queue")
-	bucketTasks        = []byte("tasks")
+	bucketTasks        = []byte("tasks")         // task id -> taskPlan
+	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress
 	bucketPickerTasks  = []byte("picker_tasks")
 	bucketUsers        = []byte("users")
 	bucketTokens       = []byte("tokens")
@@ -54,7 +55,7 @@ var (
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountFlags, bucketPackSessions,
-		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders}
+		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
@@ -216,6 +217,11 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	if v < 3 { // version 3 appends scan records by sequence, indexed by id
 		if err := migrateScans(tx); err != nil {
+			return err
+		}
+	}
+	if v < 4 { // version 4 keeps a task's plan and its progress apart
+		if err := migrateTasks(tx); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -128,7 +129,7 @@ func TestOpenRefusesForeignNewerAndLockedFiles(t *testing.T) {
 	}{
 		{garbage, ErrNotOurs, "garbage.db is not a pickpack data file"},
 		{foreign, ErrNotOurs, "another program"},
-		{newer, ErrNewerSchema, "schema 99; this build reads up to 3"},
+		{newer, ErrNewerSchema, "schema 99; this build reads up to 4"},
 		{locked, ErrLocked, "in use by another running server"},
 	}
 	for _, tt := range tests {
@@ -450,5 +451,47 @@ func TestMigrateSchema2Scans(t *testing.T) {
 	log, err := s2.ScanLog(0, 10)
 	if err != nil || len(log) != 1 || log[0].Kind != "pick" || log[0].User != "ann" {
 		t.Errorf("migrated scan log: %+v, %v", log, err)
+	}
+}
+
+// A file of schema 3 keeps each task in one record; opening it splits
+// them into plan and progress without changing any task.
+func TestMigrateSchema3Tasks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pickpack.db")
+	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, s)
+	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	task, _, err := s.NextTask("ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PickScan("ann", floor.Scan{ID: "s1", Code: task.Stops[0].Bin}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := s.Task(task.ID)
+	err = s.db.Update(func(tx *bolt.Tx) error { // the schema 3 layout
+		if err := put(tx.Bucket(bucketTasks), want.ID, want); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bucketTaskProgress); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte("3"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	clear(plans.byTask) // a new process
+
+	s2, _ := openTestStore(t, path)
+	got, err := s2.Task(task.ID)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("task after migration:\n got %+v, %v\nwant %+v", got, err, want)
 	}
 }

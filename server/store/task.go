@@ -283,7 +283,7 @@ func (s *Store) Task(id string) (floor.Task, error) {
 }
 
 func taskByID(tx *bolt.Tx, op, id string) (floor.Task, error) {
-	t, ok, err := get[floor.Task](tx.Bucket(bucketTasks), id)
+	t, ok, err := readTask(tx, id)
 	if err == nil && !ok {
 		err = &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_TASK", Msg: fmt.Sprintf("no task %q", id)}
 	}
@@ -333,5 +333,5 @@ func dropFromTask(tx *bolt.Tx, taskID, orderID string) error {
 // putTask writes a task and notes the change for the supervisors' view.
 func putTask(tx *bolt.Tx, t *floor.Task) error {
 	noteTask(tx, *t)
-	return put(tx.Bucket(bucketTasks), t.ID, t)
+	return writeTask(tx, t)
 }

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// A task is kept as two records: its plan (orders, stops, route; about
+// 2 KB, written when assigned and again only when a short pick re-routes)
+// and its progress (units taken, where the picker is; about 200 bytes,
+// written on every scan). A scan then decodes and encodes only the
+// progress; the plan is decoded once and kept in memory.
+
+// taskProgress is what scans change on a task.
+type taskProgress struct {
+	Plan        uint64 // which version of the plan the counts belong to
+	Picked      []int64
+	Short       []int64
+	Done        bool
+	AtBin       string
+	ItemAt      string
+	ArrivedAt   time.Time
+	FirstUnitAt time.Time
+	LeftAt      time.Time
+	LeftMeters  float64
+	DoneAt      time.Time
+}
+
+// taskPlan is the plan record: the task without its progress.
+type taskPlan struct {
+	Version uint64
+	Task    floor.Task
+}
+
+// planVersions numbers plan records. It starts from the clock so that a
+// restarted process never reuses a number of an earlier run, and counts in
+// memory so that a rolled-back write never hands its number out again:
+// the plan cache trusts (task, version) to name one plan forever.
+var planVersions atomic.Uint64
+
+func init() { planVersions.Store(uint64(time.Now().UnixNano())) }
+
+// plans holds decoded plans of recent tasks by task id, with the version
+// they belong to; a read checks the version against the progress record.
+var plans = struct {
+	sync.Mutex
+	byTask map[string]taskPlan
+}{byTask: map[string]taskPlan{}}
+
+// maxCachedPlans bounds the cache: more than the open tasks of any floor.
+const maxCachedPlans = 20_000
+
+func cachedPlan(id string, version uint64) (floor.Task, bool) {
+	plans.Lock()
+	defer plans.Unlock()
+	p, ok := plans.byTask[id]
+	return p.Task, ok && p.Version == version
+}
+
+func cachePlan(id string, p taskPlan) {
+	plans.Lock()
+	defer plans.Unlock()
+	if len(plans.byTask) >= maxCachedPlans {
+		clear(plans.byTask)
+	}
+	plans.byTask[id] = p
+}
+
+func progressOf(t *floor.Task, plan uint64) taskProgress {
+	p := taskProgress{Plan: plan, Done: t.Done, AtBin: t.AtBin, ItemAt: t.ItemAt, ArrivedAt: t.ArrivedAt,
+		FirstUnitAt: t.FirstUnitAt, LeftAt: t.LeftAt, LeftMeters: t.LeftMeters, DoneAt: t.DoneAt,
+		Picked: make([]int64, len(t.Stops)), Short: make([]int64, len(t.Stops))}
+	for i, s := range t.Stops {
+		p.Picked[i], p.Short[i] = s.Picked, s.Short
+	}
+	return p
+}
+
+// planOf is t without its progress.
+func planOf(t *floor.Task) floor.Task {
+	plan := *t
+	plan.Stops = append([]floor.Stop(nil), t.Stops...)
+	for i := range plan.Stops {
+		plan.Stops[i].Picked, plan.Stops[i].Short = 0, 0
+	}
+	plan.Done, plan.AtBin, plan.ItemAt, plan.LeftMeters = false, "", "", 0
+	plan.ArrivedAt, plan.FirstUnitAt, plan.LeftAt, plan.DoneAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return plan
+}
+
+// writeTask stores t: its progress always, its plan when new or when the
+// stops changed (a re-route).
+func writeTask(tx *bolt.Tx, t *floor.Task) error {
+	progress := tx.Bucket(bucketTaskProgress)
+	old, ok, err := get[taskProgress](progress, t.ID)
+	if err != nil {
+		return err
+	}
+	version := old.Plan
+	if !ok || len(old.Picked) != len(t.Stops) {
+		version = planVersions.Add(1)
+		if err := put(tx.Bucket(bucketTasks), t.ID, taskPlan{Version: version, Task: planOf(t)}); err != nil {
+			return err
+		}
+	}
+	return put(progress, t.ID, progressOf(t, version))
+}
+
+// readTask assembles a task from its plan (from memory when it can) and
+// its progress; ok is false when there is no such task.
+func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
+	p, ok, err := get[taskProgress](tx.Bucket(bucketTaskProgress), id)
+	if err != nil || !ok {
+		return floor.Task{}, false, err
+	}
+	t, hit := cachedPlan(id, p.Plan)
+	if !hit {
+		plan, ok, err := get[taskPlan](tx.Bucket(bucketTasks), id)
+		if err != nil || !ok {
+			return floor.Task{}, ok, err
+		}
+		t = plan.Task
+		if plan.Version == p.Plan {
+			cachePlan(id, plan)
+		}
+	}
+	t.Stops = append([]floor.Stop(nil), t.Stops...) // the cached plan is shared
+	for i := range min(len(t.Stops), len(p.Picked)) {
+		t.Stops[i].Picked, t.Stops[i].Short = p.Picked[i], p.Short[i]
+	}
+	t.Done, t.AtBin, t.ItemAt, t.ArrivedAt, t.FirstUnitAt = p.Done, p.AtBin, p.ItemAt, p.ArrivedAt, p.FirstUnitAt
+	t.LeftAt, t.LeftMeters, t.DoneAt = p.LeftAt, p.LeftMeters, p.DoneAt
+	return t, true, nil
+}
+
+// forEachTask calls fn with every task.
+func forEachTask(tx *bolt.Tx, fn func(floor.Task) error) error {
+	return tx.Bucket(bucketTaskProgress).ForEach(func(k, _ []byte) error {
+		t, ok, err := readTask(tx, string(k))
+		if err != nil || !ok {
+			return err
+		}
+		return fn(t)
+	})
+}
+
+// migrateTasks splits version 3's single task records.
+func migrateTasks(tx *bolt.Tx) error {
+	tasks := tx.Bucket(bucketTasks)
+	var all []floor.Task
+	err := tasks.ForEach(func(_, v []byte) error {
+		t, err := decodeJSON[floor.Task](v)
+		all = append(all, t)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		if err := writeTask(tx, &all[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
