@@ -71,7 +71,7 @@ func (s *Store) ScanLog(after uint64, limit int) ([]ScanEntry, error) {
 }
 
 func scanEntry(k, v []byte) (ScanEntry, error) {
-	rec, err := decodeJSON[scanRecord](v)
+	rec, err := decodeScan(v)
 	return ScanEntry{Seq: binary.BigEndian.Uint64(k), Kind: rec.Kind, User: rec.User, Scan: rec.Scan, Answer: rec.Answer}, err
 }
 

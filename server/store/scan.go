@@ -23,6 +23,60 @@ type scanRecord struct {
 	Answer floor.Answer
 }
 
+// storedScan is a scanRecord as written: short names, no zero values, and
+// times as integers, because a busy floor writes millions of them.
+type storedScan struct {
+	Kind       string `json:"k"`
+	User       string `json:"u"`
+	ID         string `json:"i"`
+	DeviceTime int64  `json:"dt,omitempty"`
+	At         int64  `json:"at"`
+	Code       string `json:"c,omitempty"`
+	Action     int    `json:"a,omitempty"`
+	Quantity   int64  `json:"q,omitempty"`
+	Short      int    `json:"s,omitempty"`
+	WeightG    int64  `json:"w,omitempty"`
+	Verdict    int    `json:"v"`
+	Reason     string `json:"r"`
+	Message    string `json:"m"`
+	OrderID    string `json:"o,omitempty"`
+	TaskID     string `json:"t,omitempty"`
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func (r scanRecord) stored() storedScan {
+	sc, a := r.Scan, r.Answer
+	return storedScan{Kind: r.Kind, User: r.User, ID: sc.ID, DeviceTime: unixNano(sc.DeviceTime), At: unixNano(sc.At),
+		Code: sc.Code, Action: int(sc.Action), Quantity: sc.Quantity, Short: int(sc.ShortReason), WeightG: sc.WeightG,
+		Verdict: int(a.Verdict), Reason: a.Reason, Message: a.Message, OrderID: a.Next.OrderID, TaskID: a.Next.TaskID}
+}
+
+func (s storedScan) record() scanRecord {
+	return scanRecord{Kind: s.Kind, User: s.User,
+		Scan: floor.Scan{ID: s.ID, DeviceTime: fromUnixNano(s.DeviceTime), At: fromUnixNano(s.At), Code: s.Code,
+			Action: floor.ScanAction(s.Action), Quantity: s.Quantity, ShortReason: floor.ShortReason(s.Short), WeightG: s.WeightG},
+		Answer: floor.Answer{ScanID: s.ID, Verdict: floor.Verdict(s.Verdict), Reason: s.Reason, Message: s.Message,
+			Next: floor.Instruction{OrderID: s.OrderID, TaskID: s.TaskID}}}
+}
+
+func decodeScan(raw []byte) (scanRecord, error) {
+	s, err := decodeJSON[storedScan](raw)
+	return s.record(), err
+}
+
 // scanKey scopes a device's scan id by its user: ids are made on devices
 // and only need to be unique per user.
 func scanKey(kind, user, id string) []byte { return []byte(kind + "\x00" + user + "\x00" + id) }
@@ -34,7 +88,7 @@ func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answe
 	if seq == nil {
 		return floor.Answer{}, false, nil
 	}
-	rec, err := decodeJSON[scanRecord](tx.Bucket(bucketScanRecords).Get(seq))
+	rec, err := decodeScan(tx.Bucket(bucketScanRecords).Get(seq))
 	rec.Answer.Replayed = true
 	rec.Answer.Next = next()
 	return rec.Answer, true, err
@@ -42,8 +96,8 @@ func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answe
 
 func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer) error {
 	kind, _, _ := strings.Cut(string(key), "\x00")
-	a.Next = floor.Instruction{OrderID: a.Next.OrderID, TaskID: a.Next.TaskID} // which, not what next
-	raw, err := encodeJSON(scanRecord{Kind: kind, User: user, Scan: sc, Answer: a})
+	rec := scanRecord{Kind: kind, User: user, Scan: sc, Answer: a}.stored()
+	raw, err := encodeJSON(rec)
 	if err != nil {
 		return err
 	}
@@ -56,7 +110,8 @@ func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer)
 	if err := records.Put(u64(seq), raw); err != nil {
 		return err
 	}
-	noteScan(tx, ScanEntry{Seq: seq, Kind: kind, User: user, Scan: sc, Answer: a})
+	back := rec.record() // exactly what a reader of the file will get
+	noteScan(tx, ScanEntry{Seq: seq, Kind: kind, User: user, Scan: back.Scan, Answer: back.Answer})
 	return tx.Bucket(bucketScanIndex).Put(key, u64(seq))
 }
 
@@ -271,7 +326,7 @@ func migrateScans(tx *bolt.Tx) error {
 		return nil
 	}
 	err := oldLog.ForEach(func(_, key []byte) error {
-		rec, err := decodeJSON[scanRecord](oldRecords.Get(key))
+		rec, err := decodeJSON[scanRecord](oldRecords.Get(key)) // version 2 wrote them whole
 		if err != nil {
 			return err
 		}
@@ -284,4 +339,28 @@ func migrateScans(tx *bolt.Tx) error {
 		return err
 	}
 	return tx.DeleteBucket([]byte("scan_log"))
+}
+
+// migrateScanRecords rewrites version 4's whole scan records short.
+func migrateScanRecords(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketScanRecords)
+	var keys, vals [][]byte
+	err := b.ForEach(func(k, v []byte) error { // read all first: writing while iterating may move the cursor
+		rec, err := decodeJSON[scanRecord](v)
+		if err != nil {
+			return err
+		}
+		raw, err := encodeJSON(rec.stored())
+		keys, vals = append(keys, append([]byte(nil), k...)), append(vals, raw)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range keys {
+		if err := b.Put(keys[i], vals[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

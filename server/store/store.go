@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -43,7 +43,7 @@ var (
 	bucketTokens       = []byte("tokens")
 	bucketFamiliarity  = []byte("familiarity")   // picker \x00 bin \x00 sku -> floor.Familiarity
 	bucketModels       = []byte("picker_models") // picker -> floor.PickerModel
-	bucketScanRecords  = []byte("scan_records")  // sequence -> scanRecord, in commit order
+	bucketScanRecords  = []byte("scan_records")  // sequence -> storedScan, in commit order
 	bucketScanIndex    = []byte("scan_index")    // kind \x00 user \x00 scan id -> sequence
 	bucketCountFlags   = []byte("count_flags")   // bin -> CountFlag
 	bucketPackSessions = []byte("pack_sessions") // packer -> floor.PackSession
@@ -217,6 +217,11 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	if v < 3 { // version 3 appends scan records by sequence, indexed by id
 		if err := migrateScans(tx); err != nil {
+			return err
+		}
+	}
+	if v >= 3 && v < 5 { // version 5 writes scan records short (older ones are converted by migrateScans)
+		if err := migrateScanRecords(tx); err != nil {
 			return err
 		}
 	}

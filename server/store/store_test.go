@@ -129,7 +129,7 @@ func TestOpenRefusesForeignNewerAndLockedFiles(t *testing.T) {
 	}{
 		{garbage, ErrNotOurs, "garbage.db is not a pickpack data file"},
 		{foreign, ErrNotOurs, "another program"},
-		{newer, ErrNewerSchema, "schema 99; this build reads up to 4"},
+		{newer, ErrNewerSchema, "schema 99; this build reads up to 5"},
 		{locked, ErrLocked, "in use by another running server"},
 	}
 	for _, tt := range tests {
@@ -493,5 +493,31 @@ func TestMigrateSchema3Tasks(t *testing.T) {
 	got, err := s2.Task(task.ID)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("task after migration:\n got %+v, %v\nwant %+v", got, err, want)
+	}
+}
+
+// A file of schema 4 has its whole scan records rewritten short.
+func TestMigrateSchema4ScanRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pickpack.db")
+	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := scanRecord{Kind: "pick", User: "ann", Scan: floor.Scan{ID: "s1", Code: "A-01-001-1", At: t0},
+		Answer: floor.Answer{ScanID: "s1", Verdict: floor.VerdictRight, Reason: "AT_BIN", Message: "at A-01-001-1"}}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		raw, _ := encodeJSON(whole)
+		tx.Bucket(bucketScanRecords).Put(u64(1), raw)
+		tx.Bucket(bucketScanIndex).Put(scanKey("pick", "ann", "s1"), u64(1))
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte("4"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, _ := openTestStore(t, path)
+	log, err := s2.ScanLog(0, 10)
+	if err != nil || len(log) != 1 || log[0].Scan.Code != "A-01-001-1" || !log[0].Scan.At.Equal(t0) || log[0].Answer.Message != "at A-01-001-1" {
+		t.Errorf("scan after migration: %+v, %v", log, err)
 	}
 }
