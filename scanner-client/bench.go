@@ -49,6 +49,7 @@ type benchConfig struct {
 	baseline    bool
 	seed        uint64
 	warmup      time.Duration
+	packers     int
 }
 
 func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -66,6 +67,7 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&c.conns, "conns", 0, "gRPC connections the handhelds share (0: one each, as real devices have)")
 	fs.BoolVar(&c.baseline, "baseline", false, "also measure a bare bbolt group-commit loop with the same concurrency and rate")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the orders and the handhelds' choices")
+	fs.IntVar(&c.packers, "packers", -1, "pack stations packing and handing off finished tasks, so orders close as on a real floor (-1: one per 25 pickers; 0: none)")
 	fs.DurationVar(&c.warmup, "warmup", 0, "leave scans sent in the run's first part out of the summary (all handhelds take their first task at once)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -130,7 +132,14 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	run := strconv.FormatInt(time.Now().Unix(), 36)
 
 	start := time.Now()
-	tokens, err := sim.CreatePickers(ctx, admin, c.token, "bench-"+run+"-", c.pickers)
+	tokens, err := sim.CreateUsers(ctx, admin, c.token, "bench-"+run+"-", c.pickers, pb.Role_ROLE_PICKER)
+	if err != nil {
+		return res, err
+	}
+	if c.packers < 0 {
+		c.packers = max(1, c.pickers/25)
+	}
+	packTokens, err := sim.CreateUsers(ctx, admin, c.token, "bench-"+run+"-pk", c.packers, pb.Role_ROLE_PACKER)
 	if err != nil {
 		return res, err
 	}
@@ -163,6 +172,28 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	}()
 
 	cat := sim.NewCatalog(c.token)
+	finished := make(chan string, 100_000)
+	packers := make([]*sim.Packer, c.packers)
+	var packWG sync.WaitGroup
+	for i := range packers {
+		p := &sim.Packer{Name: fmt.Sprintf("pk%d", i), Token: packTokens[i], AdminToken: c.token, Catalog: cat}
+		packers[i] = p
+		conn := conns[i%len(conns)]
+		packWG.Go(func() {
+			if err := p.Run(runCtx, conn, finished); err != nil && runCtx.Err() == nil {
+				fmt.Fprintf(stderr, "bench: packer %s: %v\n", p.Name, err)
+			}
+		})
+	}
+	taskDone := func(id string, orders int) {
+		sup.Done(orders)
+		if c.packers > 0 {
+			select {
+			case finished <- id:
+			default: // packers far behind: the orders stay open
+			}
+		}
+	}
 	devices := make([]*sim.Device, c.pickers)
 	var runErrs atomic.Int64
 	var (
@@ -172,7 +203,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	)
 	for i := range devices {
 		d := sim.New(sim.Config{Name: fmt.Sprintf("hh%d", i), Token: tokens[i], Rate: c.rate, WrongRate: c.wrongRate,
-			ShortRate: c.shortRate, Seed: c.seed*1_000_003 + uint64(i), Catalog: cat, OnTaskDone: sup.Done})
+			ShortRate: c.shortRate, Seed: c.seed*1_000_003 + uint64(i), Catalog: cat, OnTaskDone: taskDone})
 		devices[i] = d
 		conn := conns[i%len(conns)]
 		wg.Go(func() {
@@ -201,6 +232,14 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	wg.Wait()
 	cancel()
 	<-supDone
+	packWG.Wait()
+	var packed, shipped, unusual int64
+	for _, p := range packers {
+		packed, shipped, unusual = packed+p.Packed.Load(), shipped+p.Shipped.Load(), unusual+p.Unusual.Load()
+	}
+	if c.packers > 0 {
+		fmt.Fprintf(stderr, "bench: %d packers packed %d orders and handed off %d (%d unexpected answers)\n", c.packers, packed, shipped, unusual)
+	}
 
 	var tasks, starved, wrong, replayed int
 	verdicts := map[pb.Verdict]int{}

@@ -196,7 +196,7 @@ func TestCrashUnderLoadLosesNoAnsweredScan(t *testing.T) {
 	admin := s1.tokens["admin"]
 	ctx := context.Background()
 	const pickers = 6
-	tokens, err := sim.CreatePickers(ctx, conn, admin, "crash-", pickers)
+	tokens, err := sim.CreateUsers(ctx, conn, admin, "crash-", pickers, pb.Role_ROLE_PICKER)
 	if err != nil {
 		t.Fatal(err)
 	}

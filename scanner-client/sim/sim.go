@@ -44,9 +44,10 @@ type Config struct {
 	// MaxScans, if above zero, ends Run once the device has sent that
 	// many scans: tests stop on a count, not on a clock.
 	MaxScans int
-	// OnTaskDone, if set, is called with the number of orders of each task
-	// the device finishes (the load tool refills the queue by it).
-	OnTaskDone func(orders int)
+	// OnTaskDone, if set, is called with the id and the number of orders of
+	// each task the device finishes (the load tool refills the queue by it
+	// and hands the task to its packers).
+	OnTaskDone func(taskID string, orders int)
 }
 
 // Result is one scan and the server's answer to it.
@@ -371,11 +372,12 @@ func (d *Device) exchange(stream pb.PickService_ScanClient, s Sent) error {
 		d.itemAt = "" // a new stop starts with its item scan
 	}
 	if a.GetVerdict() == pb.Verdict_VERDICT_TASK_DONE || d.next.GetExpect() == pb.Expect_EXPECT_NOTHING {
+		taskID := d.next.GetTaskId()
 		d.next = nil
 		if a.GetVerdict() == pb.Verdict_VERDICT_TASK_DONE {
 			d.count(func(s *Stats) { s.Tasks++ })
 			if d.cfg.OnTaskDone != nil {
-				d.cfg.OnTaskDone(d.orders)
+				d.cfg.OnTaskDone(taskID, d.orders)
 			}
 		}
 	}
@@ -396,6 +398,7 @@ type Catalog struct {
 
 	mu    sync.Mutex
 	codes map[string]string // SKU -> barcode, "" if it has none
+	grams map[string]int64  // SKU -> unit weight, 0 if unknown
 	skus  []string          // SKUs with a barcode, for wrong-item scans
 	known map[string]bool
 	bins  []string // bins seen on tasks, for wrong-bin scans
@@ -410,7 +413,7 @@ type call struct {
 // NewCatalog returns an empty catalog that looks barcodes up with an admin
 // token (WarehouseService.GetSku is not open to pickers).
 func NewCatalog(adminToken string) *Catalog {
-	return &Catalog{token: adminToken, codes: map[string]string{}, known: map[string]bool{}, calls: map[string]*call{}}
+	return &Catalog{token: adminToken, codes: map[string]string{}, grams: map[string]int64{}, known: map[string]bool{}, calls: map[string]*call{}}
 }
 
 // Barcode returns a barcode of sku, asking the server once per SKU however
@@ -449,6 +452,7 @@ func (c *Catalog) Barcode(ctx context.Context, conn grpc.ClientConnInterface, sk
 				c.skus = append(c.skus, sku)
 			}
 			c.codes[sku] = code
+			c.grams[sku] = resp.GetSku().GetWeightG()
 		} else {
 			cl.err = fmt.Errorf("barcode of %s: %w", sku, err)
 		}
@@ -458,6 +462,14 @@ func (c *Catalog) Barcode(ctx context.Context, conn grpc.ClientConnInterface, sk
 			return "", cl.err
 		}
 	}
+}
+
+// Weight returns the unit weight of a SKU already looked up with Barcode;
+// zero when unknown.
+func (c *Catalog) Weight(sku string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.grams[sku]
 }
 
 // Set records a SKU's barcode without asking the server.

@@ -83,7 +83,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) supply(t *testing.T, n, orders int) []string {
 	t.Helper()
 	ctx := context.Background()
-	tokens, err := sim.CreatePickers(ctx, e.conn, e.admin, "sim-", n)
+	tokens, err := sim.CreateUsers(ctx, e.conn, e.admin, "sim-", n, pb.Role_ROLE_PICKER)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestDeviceWorksTasksThroughEveryVerdict(t *testing.T) {
 	cat := sim.NewCatalog(e.admin)
 	tasks := 0
 	d := sim.New(sim.Config{Name: "hh0", Token: tokens[0], Rate: 2000, WrongRate: 0.3, ShortRate: 0.05, Seed: 7,
-		Catalog: cat, MaxScans: 400, OnTaskDone: func(int) { tasks++ }})
+		Catalog: cat, MaxScans: 400, OnTaskDone: func(string, int) { tasks++ }})
 	if err := d.Run(context.Background(), e.conn); err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestDeviceStopsWithoutLosingAnAnswer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var d *sim.Device
 	d = sim.New(sim.Config{Name: "hh", Token: tokens[0], Rate: 1000, Catalog: sim.NewCatalog(e.admin),
-		OnTaskDone: func(int) { cancel() }})
+		OnTaskDone: func(string, int) { cancel() }})
 	if err := d.Run(ctx, e.conn); err != nil {
 		t.Fatal(err)
 	}
@@ -208,4 +208,40 @@ func TestDeviceStopsWithoutLosingAnAnswer(t *testing.T) {
 		t.Errorf("after a stop: %+v", st)
 	}
 	e.checkRecorded(t, []*sim.Device{d})
+}
+
+// A packer closes the orders of finished tasks: each is packed, with the
+// weight the server expects, and handed off.
+func TestPackerClosesFinishedTasks(t *testing.T) {
+	e := newEnv(t)
+	tokens := e.supply(t, 1, 200)
+	packTokens, err := sim.CreateUsers(context.Background(), e.conn, e.admin, "pk-", 1, pb.Role_ROLE_PACKER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := sim.NewCatalog(e.admin)
+	finished := make(chan string, 100)
+	d := sim.New(sim.Config{Name: "hh0", Token: tokens[0], Rate: 2000, Seed: 3, Catalog: cat, MaxScans: 120,
+		OnTaskDone: func(id string, _ int) { finished <- id }})
+	if err := d.Run(context.Background(), e.conn); err != nil {
+		t.Fatal(err)
+	}
+	close(finished)
+	tasks := len(finished)
+	p := &sim.Packer{Name: "pk0", Token: packTokens[0], AdminToken: e.admin, Catalog: cat}
+	if err := p.Run(context.Background(), e.conn, finished); err != nil {
+		t.Fatal(err)
+	}
+	if tasks == 0 || p.Packed.Load() == 0 || p.Shipped.Load() != p.Packed.Load() || p.Unusual.Load() != 0 {
+		t.Errorf("%d tasks: packed %d, shipped %d, unusual %d", tasks, p.Packed.Load(), p.Shipped.Load(), p.Unusual.Load())
+	}
+	st, err := e.store.Floor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range st.Open {
+		if o.State == floor.StatePicked || o.State == floor.StatePacked {
+			t.Errorf("order %s still %s", o.ID, o.State)
+		}
+	}
 }

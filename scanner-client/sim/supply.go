@@ -18,10 +18,10 @@ import (
 // ErrNoStock is returned when no SKU in the warehouse has stock to order.
 var ErrNoStock = errors.New("no SKU has stock available")
 
-// CreatePickers creates n picker users named prefix0 .. prefix(n-1) (or
+// CreateUsers creates n users of role named prefix0 .. prefix(n-1) (or
 // gives existing ones a new token) and returns their tokens, a few calls
 // at a time: each is a write of its own.
-func CreatePickers(ctx context.Context, conn grpc.ClientConnInterface, adminToken, prefix string, n int) ([]string, error) {
+func CreateUsers(ctx context.Context, conn grpc.ClientConnInterface, adminToken, prefix string, n int, role pb.Role) ([]string, error) {
 	auth := pb.NewAuthServiceClient(conn)
 	tokens := make([]string, n)
 	errs := make([]error, n)
@@ -32,13 +32,13 @@ func CreatePickers(ctx context.Context, conn grpc.ClientConnInterface, adminToke
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			resp, err := auth.CreateToken(Bearer(ctx, adminToken), &pb.CreateTokenRequest{
-				User: fmt.Sprintf("%s%d", prefix, i), Role: pb.Role_ROLE_PICKER})
+				User: fmt.Sprintf("%s%d", prefix, i), Role: role})
 			tokens[i], errs[i] = resp.GetToken(), err
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("create pickers: %w", err)
+		return nil, fmt.Errorf("create %v users: %w", role, err)
 	}
 	return tokens, nil
 }
