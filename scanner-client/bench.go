@@ -67,7 +67,7 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&c.conns, "conns", 0, "gRPC connections the handhelds share (0: one each, as real devices have)")
 	fs.BoolVar(&c.baseline, "baseline", false, "also measure a bare bbolt group-commit loop with the same concurrency and rate")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the orders and the handhelds' choices")
-	fs.IntVar(&c.packers, "packers", -1, "pack stations packing and handing off finished tasks, so orders close as on a real floor (-1: one per 25 pickers; 0: none)")
+	fs.IntVar(&c.packers, "packers", 0, "pack stations packing (documents print to the server's printers) and handing off finished tasks at the same scan rate")
 	fs.DurationVar(&c.warmup, "warmup", 0, "leave scans sent in the run's first part out of the summary (all handhelds take their first task at once)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -136,9 +136,6 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	if err != nil {
 		return res, err
 	}
-	if c.packers < 0 {
-		c.packers = max(1, c.pickers/25)
-	}
 	packTokens, err := sim.CreateUsers(ctx, admin, c.token, "bench-"+run+"-pk", c.packers, pb.Role_ROLE_PACKER)
 	if err != nil {
 		return res, err
@@ -176,7 +173,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	packers := make([]*sim.Packer, c.packers)
 	var packWG sync.WaitGroup
 	for i := range packers {
-		p := &sim.Packer{Name: fmt.Sprintf("pk%d", i), Token: packTokens[i], AdminToken: c.token, Catalog: cat}
+		p := &sim.Packer{Name: fmt.Sprintf("pk%d", i), Token: packTokens[i], AdminToken: c.token, Catalog: cat, Rate: c.rate}
 		packers[i] = p
 		conn := conns[i%len(conns)]
 		packWG.Go(func() {

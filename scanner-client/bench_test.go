@@ -79,7 +79,7 @@ var (
 func TestBenchCommand(t *testing.T) {
 	addr, admin, st := benchServer(t)
 	var out, errOut strings.Builder
-	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "4", "--packers", "0", "--rate", "200",
+	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "4", "--rate", "200",
 		"--duration", "1s", "--wrong-rate", "0.2", "--short-rate", "0.02", "--conns", "2", "--baseline"}, strings.NewReader(""), &out, &errOut)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, errOut.String())

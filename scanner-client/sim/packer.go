@@ -2,9 +2,11 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -23,6 +25,9 @@ type Packer struct {
 	Token      string // the packer's bearer token
 	AdminToken string // reads the finished tasks (GetTask)
 	Catalog    *Catalog
+	// Rate is scans per second, as a person at a pack station scans; zero
+	// is as fast as the answers come.
+	Rate float64
 
 	n       int
 	Packed  atomic.Int64 // orders packed
@@ -44,10 +49,23 @@ func (p *Packer) Run(ctx context.Context, conn grpc.ClientConnInterface, tasks <
 		return err
 	}
 	defer handoff.CloseSend()
+	var pace <-chan time.Time
+	if p.Rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / p.Rate))
+		defer t.Stop()
+		pace = t.C
+	}
 	send := func(sc *pb.Scan, stream interface {
 		Send(*pb.Scan) error
 		Recv() (*pb.ScanAnswer, error)
 	}) (*pb.ScanAnswer, error) {
+		if pace != nil {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-pace:
+			}
+		}
 		p.n++
 		sc.ScanId = fmt.Sprintf("%s-%d", p.Name, p.n)
 		if err := stream.Send(sc); err != nil {
@@ -76,10 +94,17 @@ func (p *Packer) Run(ctx context.Context, conn grpc.ClientConnInterface, tasks <
 			return fmt.Errorf("task %s: %w", id, err)
 		}
 		for _, order := range picked(resp.GetTask()) {
-			if err := p.pack(ctx, conn, order, func(sc *pb.Scan) (*pb.ScanAnswer, error) { return send(sc, packs) }); err != nil {
+			err := p.pack(ctx, conn, order, func(sc *pb.Scan) (*pb.ScanAnswer, error) { return send(sc, packs) })
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return nil
+			}
+			if err != nil {
 				return err
 			}
 			a, err := send(&pb.Scan{Code: order.id}, hands)
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
