@@ -17,7 +17,7 @@ func enqueuePrint(tx *bolt.Tx, orderID, station string, reprint bool, at time.Ti
 		return floor.PrintJob{}, err
 	}
 	j := floor.PrintJob{ID: id, OrderID: orderID, Station: station, State: floor.PrintQueued, Reprint: reprint, CreatedAt: at}
-	return j, b.Put(u64(id), mustJSON(j))
+	return j, putJob(tx, j)
 }
 
 func mustJSON(v any) []byte {
@@ -50,14 +50,14 @@ func (s *Store) Reprint(orderID, station string) (floor.PrintJob, error) {
 // PrintJobs lists jobs by id; with open set, only those not yet sent.
 func (s *Store) PrintJobs(open bool) ([]floor.PrintJob, error) {
 	var out []floor.PrintJob
+	list := bucketPrintJobs
+	if open {
+		list = bucketPrintOpen
+	}
 	err := s.view("list print jobs", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPrintJobs).ForEach(func(_, v []byte) error {
-			j, err := decodeJSON[floor.PrintJob](v)
-			if err == nil && (!open || j.State != floor.PrintSent) {
-				out = append(out, j)
-			}
-			return err
-		})
+		var err error
+		out, err = jobsOf(tx, list)
+		return err
 	})
 	return out, err
 }
@@ -79,7 +79,7 @@ func (s *Store) updateJob(op string, id uint64, fn func(j *floor.PrintJob) error
 		if err := fn(&j); err != nil {
 			return err
 		}
-		return b.Put(u64(id), mustJSON(j))
+		return putJob(tx, j)
 	})
 	return j, err
 }
@@ -115,13 +115,42 @@ func (s *Store) FinishPrint(id uint64, sendErr error, retryAfter time.Duration) 
 
 // recoverPrintJobs marks jobs left Sending by a crash as Unknown.
 func recoverPrintJobs(tx *bolt.Tx) error {
-	b := tx.Bucket(bucketPrintJobs)
-	return b.ForEach(func(k, v []byte) error {
-		j, err := decodeJSON[floor.PrintJob](v)
-		if err != nil || j.State != floor.PrintSending {
-			return err
+	jobs, err := jobsOf(tx, bucketPrintOpen)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.State == floor.PrintSending {
+			j.State, j.LastError = floor.PrintUnknown, "the server stopped while sending: reprint if the label did not come out"
+			if err := putJob(tx, j); err != nil {
+				return err
+			}
 		}
-		j.State, j.LastError = floor.PrintUnknown, "the server stopped while sending: reprint if the label did not come out"
-		return b.Put(k, mustJSON(j))
+	}
+	return nil
+}
+
+// jobsOf reads the jobs listed by a bucket keyed like the jobs (all jobs,
+// or the open ones) into memory, so that callers may then write them.
+func jobsOf(tx *bolt.Tx, list []byte) ([]floor.PrintJob, error) {
+	var out []floor.PrintJob
+	all := tx.Bucket(bucketPrintJobs)
+	err := tx.Bucket(list).ForEach(func(k, _ []byte) error {
+		j, err := decodeJSON[floor.PrintJob](all.Get(k))
+		out = append(out, j)
+		return err
 	})
+	return out, err
+}
+
+// putJob writes a job and keeps the index of jobs not yet sent, which the
+// dispatcher reads on every look instead of every job ever printed.
+func putJob(tx *bolt.Tx, j floor.PrintJob) error {
+	if err := tx.Bucket(bucketPrintJobs).Put(u64(j.ID), mustJSON(j)); err != nil {
+		return err
+	}
+	if j.State == floor.PrintSent {
+		return tx.Bucket(bucketPrintOpen).Delete(u64(j.ID))
+	}
+	return tx.Bucket(bucketPrintOpen).Put(u64(j.ID), nil)
 }

@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -51,11 +51,12 @@ var (
 	bucketSerials      = []byte("serials")       // carrier -> nested bucket whose sequence is the last serial
 	bucketWaybills     = []byte("waybills")      // tracking number -> order id
 	bucketPrintJobs    = []byte("print_jobs")    // sequence -> floor.PrintJob
+	bucketPrintOpen    = []byte("print_open")    // sequence -> nothing, for each job not yet sent
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountFlags, bucketPackSessions,
-		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress}
+		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
@@ -210,9 +211,14 @@ func initSchema(tx *bolt.Tx) error {
 	// Older files migrate here, in this transaction, before the stamp is
 	// raised: a crash mid-way leaves the old file as it was.
 	if v < 2 { // version 2 indexes the open orders
-		err := forEachOrder(tx, false, func(o floor.Order) error { return putOrder(tx, o) })
-		if err != nil {
+		var orders []floor.Order // read first: writing while iterating may move the cursor
+		if err := forEachOrder(tx, false, func(o floor.Order) error { orders = append(orders, o); return nil }); err != nil {
 			return err
+		}
+		for _, o := range orders {
+			if err := putOrder(tx, o); err != nil {
+				return err
+			}
 		}
 	}
 	if v < 3 { // version 3 appends scan records by sequence, indexed by id
@@ -228,6 +234,17 @@ func initSchema(tx *bolt.Tx) error {
 	if v < 4 { // version 4 keeps a task's plan and its progress apart
 		if err := migrateTasks(tx); err != nil {
 			return err
+		}
+	}
+	if v < 6 { // version 6 indexes the print jobs not yet sent
+		jobs, err := jobsOf(tx, bucketPrintJobs)
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if err := putJob(tx, j); err != nil {
+				return err
+			}
 		}
 	}
 	if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
