@@ -152,6 +152,9 @@ func (h *Hub) Tick() error {
 	}
 	for _, o := range d.Orders {
 		if o.State.Open() {
+			// The clock needs no lines or address: keeping them would hold
+			// every open order's recipient in memory for nothing.
+			o.Lines, o.Recipient = nil, floor.Address{}
 			h.orders[o.ID] = o
 		} else {
 			delete(h.orders, o.ID)
@@ -167,9 +170,9 @@ func (h *Hub) Tick() error {
 	for _, o := range h.orders {
 		open[o.ID] = true
 		var t *floor.Task
-		if task, ok := h.tasks[o.TaskID]; ok {
+		if task, ok := h.tasks[o.TaskID]; ok && o.State == floor.StateAssigned {
 			t = &task
-			used[o.TaskID] = true
+			used[o.TaskID] = true // picked orders need their task no more
 		}
 		oc := h.cfg.Clock(now, o, t)
 		clocks = append(clocks, oc)
