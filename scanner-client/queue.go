@@ -261,18 +261,6 @@ func (q *Queue) Len() int {
 	return len(q.entries)
 }
 
-// Find returns the queued scan with id.
-func (q *Queue) Find(id string) (Entry, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for _, e := range q.entries {
-		if e.ID == id {
-			return e, true
-		}
-	}
-	return Entry{}, false
-}
-
 // Close closes the file; what is queued stays on disk for the next start.
 func (q *Queue) Close() error {
 	q.mu.Lock()

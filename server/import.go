@@ -116,14 +116,14 @@ func fileError(file string, err error) error {
 }
 
 func importFormat(name, file string) (floor.ImportFormat, error) {
-	if name == "" {
-		name = strings.TrimPrefix(strings.ToLower(filepath.Ext(file)), ".")
+	if name != "" {
+		if f, ok := floor.ParseImportFormat(name); ok {
+			return f, nil
+		}
+		return floor.ImportUnspecified, fmt.Errorf("--format %q: want json or csv", name)
 	}
-	switch name {
-	case "json":
-		return floor.ImportJSON, nil
-	case "csv":
-		return floor.ImportCSV, nil
+	if f, ok := floor.ParseImportFormat(strings.TrimPrefix(filepath.Ext(file), ".")); ok {
+		return f, nil
 	}
-	return floor.ImportUnspecified, fmt.Errorf("cannot tell the format of %s: give --format json or --format csv", file)
+	return floor.ImportUnspecified, fmt.Errorf("cannot tell the format of %s from its name: give --format json or --format csv", file)
 }

@@ -220,6 +220,20 @@ func TestImportCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "depot") || !strings.Contains(err.Error(), "A-01-001-1") {
 		t.Errorf("bad bin map: %v", err)
 	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "skus", "skus.xml", "--data", dir}, "skus.xml from its name"},
+		{[]string{"import", "skus", "skus.csv", "--format", "xml", "--data", dir}, `--format "xml": want json or csv`},
+	} {
+		file := filepath.Join(t.TempDir(), filepath.Base(tt.args[2]))
+		os.WriteFile(file, []byte("sku,name\nS1,one\n"), 0o600)
+		tt.args[2] = file
+		if err := Run(context.Background(), tt.args, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Run(%v) = %v, want an error with %q", tt.args, err, tt.want)
+		}
+	}
 	st, err := store.Open(filepath.Join(dir, "pickpack.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -472,16 +472,6 @@ func (c *Catalog) Weight(sku string) int64 {
 	return c.grams[sku]
 }
 
-// Set records a SKU's barcode without asking the server.
-func (c *Catalog) Set(sku, barcode string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.codes[sku]; !ok && barcode != "" {
-		c.skus = append(c.skus, sku)
-	}
-	c.codes[sku] = barcode
-}
-
 func (c *Catalog) noteBins(bins []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

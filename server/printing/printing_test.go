@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -202,6 +203,9 @@ func TestPrinterKinds(t *testing.T) {
 	out := filepath.Join(dir, "cmd.out")
 	if err := (Printer{Kind: "command", Command: []string{"sh", "-c", "cat > " + out}}).Send(context.Background(), job, []byte("ZPL")); err != nil {
 		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); string(got) != "ZPL" {
+		t.Errorf("the print command got %q on stdin, want the document", got)
 	}
 	if err := (Printer{Kind: "command", Command: []string{"sh", "-c", "echo out of paper >&2; exit 3"}}).Send(context.Background(), job, nil); err == nil || !strings.Contains(err.Error(), "out of paper") {
 		t.Errorf("failing print command: %v", err)

@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
@@ -148,6 +147,6 @@ func required(vs *floor.Violations, field, value string) {
 	case len(value) > maxIDLen:
 		vs.Add(field, "longer than %d bytes", maxIDLen)
 	case strings.ContainsFunc(value, func(r rune) bool { return r < ' ' || r == 0x7f }):
-		vs.Add(field, "contains control characters: %s", fmt.Sprintf("%q", value))
+		vs.Add(field, "contains control characters: %q", value)
 	}
 }

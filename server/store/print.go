@@ -20,14 +20,6 @@ func enqueuePrint(tx *bolt.Tx, orderID, station string, reprint bool, at time.Ti
 	return j, putJob(tx, j)
 }
 
-func mustJSON(v any) []byte {
-	raw, err := encodeJSON(v)
-	if err != nil {
-		panic(err) // only our own plain structs are encoded
-	}
-	return raw
-}
-
 // Reprint queues the documents of an order again at station.
 func (s *Store) Reprint(orderID, station string) (floor.PrintJob, error) {
 	const op = "reprint"
@@ -146,7 +138,7 @@ func jobsOf(tx *bolt.Tx, list []byte) ([]floor.PrintJob, error) {
 // putJob writes a job and keeps the index of jobs not yet sent, which the
 // dispatcher reads on every look instead of every job ever printed.
 func putJob(tx *bolt.Tx, j floor.PrintJob) error {
-	if err := tx.Bucket(bucketPrintJobs).Put(u64(j.ID), mustJSON(j)); err != nil {
+	if err := put(tx.Bucket(bucketPrintJobs), string(u64(j.ID)), j); err != nil {
 		return err
 	}
 	if j.State == floor.PrintSent {
