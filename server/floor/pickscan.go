@@ -146,7 +146,7 @@ func (t *Task) take(sc Scan, cur *Stop, units int64) PickOutcome {
 		t.FirstUnitAt = sc.When()
 	}
 	cur.Picked += units
-	out.Moves = append(out.Moves, StockMove{Bin: cur.Bin, SKU: cur.SKU, OnHand: -units, Reserved: -units})
+	out.Moves = append(out.Moves, StockMove{Kind: MovePick, Bin: cur.Bin, SKU: cur.SKU, OnHand: -units, Reserved: -units})
 	if cur.Remaining() > 0 {
 		out.Answer = t.answer(sc, VerdictRight, "PICKED",
 			fmt.Sprintf("%d of %d: %d more of %s", cur.Picked, cur.Quantity, cur.Remaining(), cur.SKU))
@@ -190,7 +190,7 @@ func (t *Task) short(sc Scan, env PickEnv, i int) (PickOutcome, error) {
 	}
 	missing := cur.Remaining()
 	cur.Short += missing
-	out.Moves = append(out.Moves, StockMove{Bin: cur.Bin, SKU: cur.SKU, OnHand: -missing, Reserved: -missing})
+	out.Moves = append(out.Moves, StockMove{Kind: MoveShort, Bin: cur.Bin, SKU: cur.SKU, OnHand: -missing, Reserved: -missing})
 	out.Short = &ShortPick{TaskID: t.ID, OrderID: cur.OrderID, Bin: cur.Bin, SKU: cur.SKU, Units: missing, Reason: sc.ShortReason}
 	bin, got, err := env.Reroute(cur.SKU, cur.Bin, missing)
 	if err != nil {

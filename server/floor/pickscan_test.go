@@ -106,7 +106,7 @@ func TestPickScanMovesStock(t *testing.T) {
 		}
 		moves = append(moves, out.Moves...)
 	}
-	want := []StockMove{{Bin: "A-01-001-1", SKU: "S1", OnHand: -1, Reserved: -1}, {Bin: "A-01-001-1", SKU: "S1", OnHand: -1, Reserved: -1}}
+	want := []StockMove{{Kind: MovePick, Bin: "A-01-001-1", SKU: "S1", OnHand: -1, Reserved: -1}, {Kind: MoveShort, Bin: "A-01-001-1", SKU: "S1", OnHand: -1, Reserved: -1}}
 	if len(moves) != len(want) || moves[0] != want[0] || moves[1] != want[1] {
 		t.Errorf("moves = %+v, want %+v", moves, want)
 	}

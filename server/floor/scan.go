@@ -24,14 +24,9 @@ const (
 	ShortCannotFind
 )
 
-var shortReasonNames = [...]string{"unspecified", "empty bin", "damaged goods", "cannot find"}
+var shortReasonNames = []string{"unspecified", "empty bin", "damaged goods", "cannot find"}
 
-func (r ShortReason) String() string {
-	if int(r) < len(shortReasonNames) {
-		return shortReasonNames[r]
-	}
-	return "unknown"
-}
+func (r ShortReason) String() string { return nameOf(shortReasonNames, r) }
 
 // Scan is one scan from a device.
 type Scan struct {
@@ -72,6 +67,8 @@ const (
 	VerdictOutOfSequence
 	VerdictWeightMismatch
 	VerdictNothingOpen
+	VerdictDiscrepancy // taken in, but not as expected (over-received, damaged, count corrected)
+	VerdictRecount     // count again: the count differs, or stock moved while counting
 )
 
 // Expect says what the device should scan next.
@@ -111,6 +108,7 @@ type Answer struct {
 
 // StockMove is a change a scan makes to the stock of one SKU in one bin.
 type StockMove struct {
+	Kind     MovementKind // what the history records for a change of on-hand units
 	Bin, SKU string
 	OnHand   int64 // change of on-hand units
 	Reserved int64 // change of reserved units

@@ -73,3 +73,15 @@ type Stop struct {
 
 // Remaining is what is still to take at the stop.
 func (s Stop) Remaining() int64 { return s.Quantity - s.Picked - s.Short }
+
+// PickedUnits is what t took for order, by SKU (short lines count what was
+// found).
+func PickedUnits(t Task, order string) map[string]int64 {
+	out := map[string]int64{}
+	for _, st := range t.Stops {
+		if st.OrderID == order && st.Picked > 0 {
+			out[st.SKU] += st.Picked
+		}
+	}
+	return out
+}

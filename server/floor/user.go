@@ -12,26 +12,16 @@ const (
 	RolePacker
 	RoleSupervisor
 	RoleAdmin
+	RoleReceiver // receives deliveries, puts away, moves stock
+	RoleCounter  // counts bins, moves stock
 )
 
-var roleNames = [...]string{"unspecified", "picker", "packer", "supervisor", "admin"}
+var roleNames = []string{"unspecified", "picker", "packer", "supervisor", "admin", "receiver", "counter"}
 
-func (r Role) String() string {
-	if int(r) < len(roleNames) {
-		return roleNames[r]
-	}
-	return "unknown"
-}
+func (r Role) String() string { return nameOf(roleNames, r) }
 
 // ParseRole reads a role name as printed by Role.String.
-func ParseRole(s string) (Role, bool) {
-	for i, n := range roleNames {
-		if i > 0 && n == s {
-			return Role(i), true
-		}
-	}
-	return RoleUnspecified, false
-}
+func ParseRole(s string) (Role, bool) { return parseName[Role](roleNames, s) }
 
 // User is someone holding a token. Name is unique.
 type User struct {

@@ -31,6 +31,20 @@ var allowed = map[string][]floor.Role{
 	pb.PackService_Reprint_FullMethodName:        {floor.RolePacker},
 	pb.PackService_ListPrintJobs_FullMethodName:  {floor.RolePacker, floor.RoleSupervisor},
 	pb.FloorService_WatchFloor_FullMethodName:    {floor.RoleSupervisor},
+
+	pb.InventoryService_GetDelivery_FullMethodName:         {floor.RoleReceiver, floor.RoleSupervisor},
+	pb.InventoryService_Receive_FullMethodName:             {floor.RoleReceiver},
+	pb.InventoryService_CloseDelivery_FullMethodName:       {floor.RoleReceiver},
+	pb.InventoryService_SuggestBin_FullMethodName:          {floor.RoleReceiver},
+	pb.InventoryService_PutAway_FullMethodName:             {floor.RoleReceiver},
+	pb.InventoryService_Transfer_FullMethodName:            {floor.RoleReceiver, floor.RoleCounter},
+	pb.InventoryService_CreateCountTasks_FullMethodName:    {floor.RoleSupervisor},
+	pb.InventoryService_ListCountTasks_FullMethodName:      {floor.RoleCounter, floor.RoleSupervisor},
+	pb.InventoryService_StartCount_FullMethodName:          {floor.RoleCounter},
+	pb.InventoryService_SubmitCount_FullMethodName:         {floor.RoleCounter},
+	pb.InventoryService_ListMoveTasks_FullMethodName:       {floor.RoleReceiver, floor.RoleCounter, floor.RoleSupervisor},
+	pb.InventoryService_PurchaseSuggestions_FullMethodName: {floor.RoleSupervisor},
+	pb.InventoryService_History_FullMethodName:             {floor.RoleSupervisor},
 }
 
 // public RPCs need no token: load balancers and grpcurl must reach them.

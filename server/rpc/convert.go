@@ -135,6 +135,8 @@ var roles = map[floor.Role]pb.Role{
 	floor.RolePacker:     pb.Role_ROLE_PACKER,
 	floor.RoleSupervisor: pb.Role_ROLE_SUPERVISOR,
 	floor.RoleAdmin:      pb.Role_ROLE_ADMIN,
+	floor.RoleReceiver:   pb.Role_ROLE_RECEIVER,
+	floor.RoleCounter:    pb.Role_ROLE_COUNTER,
 }
 
 func formatFromProto(f pb.ImportFormat) (floor.ImportFormat, bool) {
@@ -145,4 +147,12 @@ func formatFromProto(f pb.ImportFormat) (floor.ImportFormat, bool) {
 		return floor.ImportCSV, true
 	}
 	return floor.ImportUnspecified, false
+}
+
+// timeOrZero reads an optional timestamp; unset is the zero time.
+func timeOrZero(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
 }

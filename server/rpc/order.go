@@ -94,13 +94,13 @@ func (s orderService) ListOrders(_ context.Context, req *pb.ListOrdersRequest) (
 	return resp, nil
 }
 
-func (s orderService) CancelOrder(_ context.Context, req *pb.CancelOrderRequest) (*pb.CancelOrderResponse, error) {
+func (s orderService) CancelOrder(ctx context.Context, req *pb.CancelOrderRequest) (*pb.CancelOrderResponse, error) {
 	var vs floor.Violations
 	required(&vs, "id", req.GetId())
 	if err := vs.Err("cancel order"); err != nil {
 		return nil, err
 	}
-	o, err := s.store.CancelOrder(req.GetId(), req.GetReason())
+	o, err := s.store.CancelOrder(caller(ctx).Name, req.GetId(), req.GetReason())
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ func newEnv(t *testing.T) *env {
 		st.Close()
 	})
 	e := &env{store: st, conn: conn, tokens: map[floor.Role]string{}, clock: clock, hub: hub}
-	for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin} {
+	for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin, floor.RoleReceiver, floor.RoleCounter} {
 		tok, err := st.CreateToken(r.String()+"-1", r)
 		if err != nil {
 			t.Fatal(err)
@@ -158,7 +158,7 @@ func TestEveryRPCRefusesWrongRoles(t *testing.T) {
 	e := newEnv(t)
 	for _, m := range methods(t) {
 		wrong := 0
-		for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor} {
+		for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor, floor.RoleReceiver, floor.RoleCounter} {
 			if roleAllowed(fullName(m), r) {
 				continue
 			}
@@ -198,6 +198,21 @@ var malformed = map[string]struct {
 	pb.PackService_Pack_FullMethodName:                {&pb.PackRequest{Scan: &pb.Scan{ScanId: "s1", Action: pb.ScanAction_SCAN_ACTION_WEIGHT}}, "scan.weight_g"},
 	pb.PackService_Handoff_FullMethodName:             {&pb.HandoffRequest{Scan: &pb.Scan{ScanId: "s1"}}, "scan.code"},
 	pb.PackService_Reprint_FullMethodName:             {&pb.ReprintRequest{}, "order_id"},
+
+	pb.InventoryService_ExpectDelivery_FullMethodName:      {&pb.ExpectDeliveryRequest{Delivery: &pb.Delivery{Id: "PO-1"}}, "delivery.kind"},
+	pb.InventoryService_GetDelivery_FullMethodName:         {&pb.GetDeliveryRequest{}, "id"},
+	pb.InventoryService_Receive_FullMethodName:             {&pb.ReceiveRequest{ScanId: "r1", DeliveryId: "PO-1", Code: "S1", Damaged: -1}, "damaged"},
+	pb.InventoryService_CloseDelivery_FullMethodName:       {&pb.CloseDeliveryRequest{}, "id"},
+	pb.InventoryService_SuggestBin_FullMethodName:          {&pb.SuggestBinRequest{}, "code"},
+	pb.InventoryService_PutAway_FullMethodName:             {&pb.PutAwayRequest{Code: "S1", Bin: "A-01-001-1"}, "scan_id"},
+	pb.InventoryService_Transfer_FullMethodName:            {&pb.TransferRequest{ScanId: "t1", FromBin: "A-01-001-1", Code: "S1", Quantity: 1}, "to_bin"},
+	pb.InventoryService_CreateCountTasks_FullMethodName:    {&pb.CreateCountTasksRequest{Bins: []string{"Z-99"}}, "bins[0]"},
+	pb.InventoryService_StartCount_FullMethodName:          {&pb.StartCountRequest{Bin: "Z-99"}, "bin"},
+	pb.InventoryService_SubmitCount_FullMethodName:         {&pb.SubmitCountRequest{ScanId: "c1", Bin: "A-01-001-1", Items: []*pb.CountedItem{{Code: "S1", Quantity: -2}}}, "items[0].quantity"},
+	pb.InventoryService_SetSlots_FullMethodName:            {&pb.SetSlotsRequest{Csv: []byte("bin,sku,min,max\nA-01-001-1,S1,x,5\n")}, "csv: row 2.min"},
+	pb.InventoryService_SetSupply_FullMethodName:           {&pb.SetSupplyRequest{}, "supply"},
+	pb.InventoryService_PurchaseSuggestions_FullMethodName: {&pb.PurchaseSuggestionsRequest{SalesDays: -1}, "sales_days"},
+	pb.InventoryService_History_FullMethodName:             {&pb.HistoryRequest{PageToken: "%%%"}, "page_token"},
 }
 
 func TestEveryRPCRejectsMalformedRequests(t *testing.T) {

@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -242,9 +243,9 @@ func TestShortPickReroutes(t *testing.T) {
 	if l := e.level(t, "A-02-006-1", "S2"); l.OnHand != 3 || l.Reserved != 3 {
 		t.Errorf("re-routed bin: %+v, want 3 reserved", l)
 	}
-	flags, _ := e.store.CountFlags()
-	if len(flags) != 1 || flags[0].Bin != "A-03-009-1" || flags[0].Short.Reason != floor.ShortEmptyBin {
-		t.Errorf("count flags = %+v", flags)
+	counts, _ := e.store.CountTasks()
+	if len(counts) != 1 || counts[0].Bin != "A-03-009-1" || !strings.Contains(counts[0].Reason, "empty bin") {
+		t.Errorf("count tasks = %+v", counts)
 	}
 	p.expect(p.code("A-02-006-1"), pb.Verdict_VERDICT_RIGHT, "AT_BIN")
 	p.expect(p.do(&pb.Scan{Code: eanS2, Quantity: 3}), pb.Verdict_VERDICT_TASK_DONE, "TASK_DONE")

@@ -34,7 +34,7 @@ type Store interface {
 	SubmitOrders(orders []floor.Order, dry bool) ([]store.Submitted, error)
 	Order(id string) (floor.Order, error)
 	ListOrders(states []floor.OrderState, after string, limit int) ([]floor.Order, string, error)
-	CancelOrder(id, reason string) (floor.Order, error)
+	CancelOrder(user, id, reason string) (floor.Order, error)
 	NextTask(picker string) (*floor.Task, bool, error)
 	Task(id string) (floor.Task, error)
 	PickScan(picker string, sc floor.Scan) (floor.Answer, error)
@@ -45,6 +45,27 @@ type Store interface {
 	CreateToken(user string, role floor.Role) (string, error)
 	RevokeTokens(user string) (int, error)
 	Users() ([]store.UserInfo, error)
+	InventoryStore
+}
+
+// InventoryStore is what the inventory service needs from the state.
+type InventoryStore interface {
+	ExpectDelivery(d floor.Delivery) (floor.Delivery, error)
+	Delivery(id string) (floor.Delivery, error)
+	Receive(user, deliveryID string, sc floor.Scan, damaged int64) (floor.Answer, floor.DeliveryLine, error)
+	CloseDelivery(id string) (floor.Delivery, []floor.DeliveryLine, error)
+	SuggestBin(code string) (store.PutAwayAdvice, error)
+	PutAway(user, bin string, sc floor.Scan) (floor.Answer, int64, error)
+	Transfer(user, from, to string, sc floor.Scan) (floor.Answer, error)
+	CountTasks() ([]floor.CountTask, error)
+	CreateCountTasks(user string, bins []string, prefix, reason string) ([]floor.CountTask, error)
+	StartCount(user, bin string) (floor.CountTask, error)
+	SubmitCount(user, bin string, sc floor.Scan, found map[string]int64) (store.CountResult, error)
+	SetSlots(slots []floor.Slot) error
+	MoveTasks() ([]floor.MoveTask, error)
+	SetSupply(supply []floor.Supply) error
+	PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseSuggestion, time.Time, error)
+	History(from, to time.Time, after uint64, limit int) ([]floor.Movement, uint64, error)
 }
 
 // Server implements the pickpack.v1 services over a Store.
@@ -98,4 +119,5 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterAuthServiceServer(g, authService{Server: s})
 	pb.RegisterPackServiceServer(g, packService{Server: s})
 	pb.RegisterFloorServiceServer(g, floorService{Server: s})
+	pb.RegisterInventoryServiceServer(g, inventoryService{Server: s})
 }

@@ -105,7 +105,7 @@ func (s warehouseService) ListStock(_ context.Context, req *pb.ListStockRequest)
 	return resp, nil
 }
 
-func (s warehouseService) AdjustStock(_ context.Context, req *pb.AdjustStockRequest) (*pb.AdjustStockResponse, error) {
+func (s warehouseService) AdjustStock(ctx context.Context, req *pb.AdjustStockRequest) (*pb.AdjustStockResponse, error) {
 	var vs floor.Violations
 	required(&vs, "bin", req.GetBin())
 	required(&vs, "sku", req.GetSku())
@@ -116,7 +116,7 @@ func (s warehouseService) AdjustStock(_ context.Context, req *pb.AdjustStockRequ
 	if err := vs.Err("adjust stock"); err != nil {
 		return nil, err
 	}
-	levels, err := s.store.AdjustStock(store.StockAdjustment{Bin: req.GetBin(), SKU: req.GetSku(), Delta: req.GetDelta(), Reason: req.GetReason()})
+	levels, err := s.store.AdjustStock(store.StockAdjustment{Bin: req.GetBin(), SKU: req.GetSku(), Delta: req.GetDelta(), Reason: req.GetReason(), User: caller(ctx).Name})
 	if err != nil {
 		return nil, err
 	}

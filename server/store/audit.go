@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -15,9 +16,9 @@ type Totals struct {
 	Scans            int   // recorded scans
 }
 
-// Audit checks that the stock agrees with the tasks: every bin's reserved
-// units are exactly what open tasks still have to take there, and nothing
-// is negative. It returns the totals and the first disagreement found.
+// Audit checks that the stock agrees with the tasks and the history: every
+// bin's reserved units are exactly what open tasks still have to take
+// there, nothing is negative, and every bin's movements add up to its stock. It returns the totals and the first disagreement found.
 func (s *Store) Audit() (Totals, error) {
 	var tot Totals
 	err := s.view("audit", func(tx *bolt.Tx) error {
@@ -62,7 +63,53 @@ func (s *Store) Audit() (Totals, error) {
 			}
 		}
 		tot.Scans = tx.Bucket(bucketScanIndex).Stats().KeyN
-		return nil
+		return auditHistory(tx)
 	})
 	return tot, err
+}
+
+// auditHistory checks that the movements of every bin, and of the dock, add
+// up to its stock: no stock changed without a record.
+func auditHistory(tx *bolt.Tx) error {
+	ledger := map[string]int64{}
+	err := forEachMovement(tx, time.Time{}, time.Time{}, 0, func(m floor.Movement) (bool, error) {
+		if m.ChangesStock() {
+			ledger[string(stockKey(m.Bin, m.SKU))] += m.Units
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	check := func(key string, onHand int64) error {
+		if ledger[key] != onHand {
+			bin, sku := splitStockKey([]byte(key))
+			return fmt.Errorf("stock %s/%s: %d on hand, its movements add up to %d", bin, sku, onHand, ledger[key])
+		}
+		delete(ledger, key)
+		return nil
+	}
+	err = tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
+		bin, sku := splitStockKey(k)
+		l, err := decodeLevel(bin, sku, v)
+		if err != nil {
+			return err
+		}
+		return check(string(k), l.OnHand)
+	})
+	if err != nil {
+		return err
+	}
+	err = tx.Bucket(bucketDock).ForEach(func(k, _ []byte) error {
+		return check(string(stockKey(floor.DockBin, string(k))), dockUnits(tx, string(k)))
+	})
+	if err != nil {
+		return err
+	}
+	for key, n := range ledger {
+		if err := check(key, 0); err != nil && n != 0 {
+			return err
+		}
+	}
+	return nil
 }

@@ -143,7 +143,7 @@ func (s *Store) ListOrders(states []floor.OrderState, after string, limit int) (
 // CancelOrder cancels an order in any state before handoff. A queued order
 // leaves the queue; an assigned one leaves its task and its reserved stock
 // is released, in the same transaction.
-func (s *Store) CancelOrder(id, reason string) (floor.Order, error) {
+func (s *Store) CancelOrder(user, id, reason string) (floor.Order, error) {
 	const op = "cancel order"
 	var o floor.Order
 	err := s.update(op, func(tx *bolt.Tx) error {
@@ -159,7 +159,8 @@ func (s *Store) CancelOrder(id, reason string) (floor.Order, error) {
 			return err
 		}
 		if o.TaskID != "" {
-			if err := dropFromTask(tx, o.TaskID, o.ID); err != nil {
+			back := floor.Movement{At: s.now(), User: user, Note: "order " + o.ID + " cancelled: " + reason}
+			if err := dropFromTask(tx, o.TaskID, o.ID, back); err != nil {
 				return err
 			}
 		}

@@ -68,6 +68,10 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			if err := setOrderState(tx, out.Session.OrderID, floor.StatePacked, sc.At); err != nil {
 				return err
 			}
+			mv := floor.Movement{At: sc.At, User: packer, Ref: out.Session.OrderID}
+			if err := recordOrderMovements(tx, floor.MovePack, out.Session.Verified, mv); err != nil {
+				return err
+			}
 			// The documents print at this station, queued in the same
 			// commit as the verdict: a packed order always gets its job.
 			if _, err := enqueuePrint(tx, out.Session.OrderID, packer, false, sc.At); err != nil {
@@ -103,12 +107,11 @@ func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
 	if err != nil {
 		return nil, true, err.Error()
 	}
-	picked, names, weights := map[string]int64{}, map[string]string{}, map[string]int64{}
+	picked, names, weights := floor.PickedUnits(t, o.ID), map[string]string{}, map[string]int64{}
 	for _, st := range t.Stops {
 		if st.OrderID != o.ID || st.Picked == 0 {
 			continue
 		}
-		picked[st.SKU] += st.Picked
 		names[st.SKU] = st.Name
 		if sku, err := skuByID(e.tx, "start packing", st.SKU); err == nil && sku.WeightG > 0 {
 			weights[st.SKU] = sku.WeightG
@@ -120,6 +123,12 @@ func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
 	sess := floor.NewPackSession(o.ID, picked, names, weights, e.pack)
 	sess.DueAt = o.DueAt
 	return sess, true, ""
+}
+
+// pickedUnits is what an order's task took for it, by SKU.
+func pickedUnits(tx *bolt.Tx, o floor.Order) (map[string]int64, error) {
+	t, err := taskByID(tx, "picked units", o.TaskID)
+	return floor.PickedUnits(t, o.ID), err
 }
 
 // Handoff records the courier taking a parcel: the waybill's tracking
@@ -158,6 +167,14 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 				fmt.Sprintf("order %s is %s: only packed parcels can be handed off", o.ID, o.State)
 		default:
 			if err := setOrderState(tx, o.ID, floor.StateHandedOff, sc.At); err != nil {
+				return err
+			}
+			picked, err := pickedUnits(tx, o)
+			if err != nil {
+				return err
+			}
+			mv := floor.Movement{At: sc.At, User: user, Ref: o.ID, Note: o.Tracking}
+			if err := recordOrderMovements(tx, floor.MoveShip, picked, mv); err != nil {
 				return err
 			}
 			took := sc.At.Sub(o.ReleasedAt).Round(time.Second)

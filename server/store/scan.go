@@ -172,7 +172,7 @@ func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answe
 	if err != nil {
 		return floor.Answer{}, err
 	}
-	if err := applyMoves(tx, out.Moves); err != nil {
+	if err := applyMoves(tx, out.Moves, floor.Movement{At: sc.At, User: picker, Ref: t.ID}); err != nil {
 		return floor.Answer{}, err
 	}
 	if out.Short != nil {
@@ -240,45 +240,6 @@ func (e pickEnv) Reroute(sku, not string, units int64) (string, int64, error) {
 	}
 	best.Reserved += got
 	return best.Bin, got, putLevel(e.tx, best)
-}
-
-func applyMoves(tx *bolt.Tx, moves []floor.StockMove) error {
-	for _, m := range moves {
-		l, err := level(tx, m.Bin, m.SKU)
-		if err != nil {
-			return err
-		}
-		l.OnHand += m.OnHand
-		l.Reserved += m.Reserved
-		if err := putLevel(tx, l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// CountFlag asks for a stock count of a bin, raised by a short pick.
-type CountFlag struct {
-	Bin    string
-	Short  floor.ShortPick
-	Raised time.Time
-}
-
-func flagForCount(tx *bolt.Tx, sp floor.ShortPick, at time.Time) error {
-	return put(tx.Bucket(bucketCountFlags), sp.Bin, CountFlag{Bin: sp.Bin, Short: sp, Raised: at})
-}
-
-// CountFlags lists the bins waiting for a count, by bin code.
-func (s *Store) CountFlags() ([]CountFlag, error) {
-	var out []CountFlag
-	err := s.view("list count flags", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCountFlags).ForEach(func(_, v []byte) error {
-			f, err := decodeJSON[CountFlag](v)
-			out = append(out, f)
-			return err
-		})
-	})
-	return out, err
 }
 
 func setOrderState(tx *bolt.Tx, id string, st floor.OrderState, at time.Time) error {

@@ -75,6 +75,7 @@ type StockAdjustment struct {
 	Bin, SKU string
 	Delta    int64
 	Reason   string
+	User     string // who made it, for the history
 }
 
 // AdjustStock applies adjustments in one transaction: all or none. Unknown
@@ -110,15 +111,16 @@ func (s *Store) AdjustStock(adjs ...StockAdjustment) ([]floor.StockLevel, error)
 			if err != nil {
 				return err
 			}
-			l.OnHand += a.Delta
-			if l.OnHand < l.Reserved {
+			if l.OnHand+a.Delta < l.Reserved {
 				return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "STOCK_BELOW_RESERVED",
 					Msg: fmt.Sprintf("bin %s holds %d of %s with %d reserved: cannot change it by %d",
-						a.Bin, l.OnHand-a.Delta, a.SKU, l.Reserved, a.Delta)}
+						a.Bin, l.OnHand, a.SKU, l.Reserved, a.Delta)}
 			}
-			if err := putLevel(tx, l); err != nil {
+			move := floor.StockMove{Kind: floor.MoveAdjust, Bin: a.Bin, SKU: a.SKU, OnHand: a.Delta}
+			if err := applyMoves(tx, []floor.StockMove{move}, floor.Movement{At: s.now(), User: a.User, Note: a.Reason}); err != nil {
 				return err
 			}
+			l.OnHand += a.Delta
 			out = append(out, l)
 		}
 		return nil

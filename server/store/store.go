@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -45,18 +45,24 @@ var (
 	bucketModels       = []byte("picker_models") // picker -> floor.PickerModel
 	bucketScanRecords  = []byte("scan_records")  // sequence -> storedScan, in commit order
 	bucketScanIndex    = []byte("scan_index")    // kind \x00 user \x00 scan id -> sequence
-	bucketCountFlags   = []byte("count_flags")   // bin -> CountFlag
+	bucketCountTasks   = []byte("count_tasks")   // bin -> floor.CountTask
 	bucketPackSessions = []byte("pack_sessions") // packer -> floor.PackSession
 	bucketConfig       = []byte("config")        // "shipping" -> floor.Shipping
 	bucketSerials      = []byte("serials")       // carrier -> nested bucket whose sequence is the last serial
 	bucketWaybills     = []byte("waybills")      // tracking number -> order id
 	bucketPrintJobs    = []byte("print_jobs")    // sequence -> floor.PrintJob
 	bucketPrintOpen    = []byte("print_open")    // sequence -> nothing, for each job not yet sent
+	bucketMovements    = []byte("movements")     // sequence -> movement (binary, see movement.go), in commit order
+	bucketDeliveries   = []byte("deliveries")    // id -> floor.Delivery
+	bucketDock         = []byte("dock")          // sku -> units received and not yet put away
+	bucketSlots        = []byte("slots")         // bin \x00 sku -> floor.Slot
+	bucketSupply       = []byte("supply")        // sku -> floor.Supply
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
-		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountFlags, bucketPackSessions,
-		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen}
+		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
+		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
+		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
@@ -245,6 +251,14 @@ func initSchema(tx *bolt.Tx) error {
 			if err := putJob(tx, j); err != nil {
 				return err
 			}
+		}
+	}
+	if v < 7 { // version 7 keeps the stock history and turns count flags into count tasks
+		if err := openingBalances(tx, time.Now()); err != nil {
+			return err
+		}
+		if err := migrateCountFlags(tx); err != nil {
+			return err
 		}
 	}
 	if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {

@@ -294,7 +294,7 @@ func taskByID(tx *bolt.Tx, op, id string) (floor.Task, error) {
 // reserved for it are released, units already picked go back on hand at
 // their bins (the tote is put away). A task left without orders is done
 // and, if it is the picker's open one, frees the picker.
-func dropFromTask(tx *bolt.Tx, taskID, orderID string) error {
+func dropFromTask(tx *bolt.Tx, taskID, orderID string, base floor.Movement) error {
 	t, err := taskByID(tx, "drop order from task", taskID)
 	if err != nil {
 		return err
@@ -306,9 +306,10 @@ func dropFromTask(tx *bolt.Tx, taskID, orderID string) error {
 			kept = append(kept, st)
 			continue
 		}
-		moves = append(moves, floor.StockMove{Bin: st.Bin, SKU: st.SKU, OnHand: st.Picked, Reserved: -st.Remaining()})
+		moves = append(moves, floor.StockMove{Kind: floor.MoveReturn, Bin: st.Bin, SKU: st.SKU, OnHand: st.Picked, Reserved: -st.Remaining()})
 	}
-	if err := applyMoves(tx, moves); err != nil {
+	base.Ref = taskID
+	if err := applyMoves(tx, moves, base); err != nil {
 		return err
 	}
 	t.Stops = kept

@@ -199,6 +199,10 @@ const (
 	Role_ROLE_PACKER      Role = 2
 	Role_ROLE_SUPERVISOR  Role = 3
 	Role_ROLE_ADMIN       Role = 4
+	// Receives deliveries at the dock, puts stock away and moves it.
+	Role_ROLE_RECEIVER Role = 5
+	// Counts bins and moves stock.
+	Role_ROLE_COUNTER Role = 6
 )
 
 // Enum value maps for Role.
@@ -209,6 +213,8 @@ var (
 		2: "ROLE_PACKER",
 		3: "ROLE_SUPERVISOR",
 		4: "ROLE_ADMIN",
+		5: "ROLE_RECEIVER",
+		6: "ROLE_COUNTER",
 	}
 	Role_value = map[string]int32{
 		"ROLE_UNSPECIFIED": 0,
@@ -216,6 +222,8 @@ var (
 		"ROLE_PACKER":      2,
 		"ROLE_SUPERVISOR":  3,
 		"ROLE_ADMIN":       4,
+		"ROLE_RECEIVER":    5,
+		"ROLE_COUNTER":     6,
 	}
 )
 
@@ -1352,14 +1360,16 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\x12ORDER_STATE_PICKED\x10\x03\x12\x16\n" +
 	"\x12ORDER_STATE_PACKED\x10\x04\x12\x1a\n" +
 	"\x16ORDER_STATE_HANDED_OFF\x10\x05\x12\x19\n" +
-	"\x15ORDER_STATE_CANCELLED\x10\x06*c\n" +
+	"\x15ORDER_STATE_CANCELLED\x10\x06*\x88\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vROLE_PICKER\x10\x01\x12\x0f\n" +
 	"\vROLE_PACKER\x10\x02\x12\x13\n" +
 	"\x0fROLE_SUPERVISOR\x10\x03\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x04B;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
+	"ROLE_ADMIN\x10\x04\x12\x11\n" +
+	"\rROLE_RECEIVER\x10\x05\x12\x10\n" +
+	"\fROLE_COUNTER\x10\x06B;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
 var (
 	file_pickpack_v1_types_proto_rawDescOnce sync.Once

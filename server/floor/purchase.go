@@ -1,0 +1,96 @@
+package floor
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Supply is how a SKU is bought.
+type Supply struct {
+	SKU          string
+	Supplier     string
+	LeadTimeDays int   // from order to units at the dock
+	SafetyStock  int64 // units kept against late deliveries and sales spikes
+	MinOrder     int64 // the supplier's minimum order quantity, if any
+}
+
+// Validate checks supply data against the known SKUs.
+func (s Supply) Validate(field string, isSKU func(string) bool, vs *Violations) {
+	if !isSKU(s.SKU) {
+		vs.Add(field+".sku", "unknown SKU %q", s.SKU)
+	}
+	if s.LeadTimeDays < 0 || s.LeadTimeDays > 365 {
+		vs.Add(field+".lead_time_days", "want 0 to 365 days, got %d", s.LeadTimeDays)
+	}
+	if s.SafetyStock < 0 {
+		vs.Add(field+".safety_stock", "must not be negative, got %d", s.SafetyStock)
+	}
+	if s.MinOrder < 0 {
+		vs.Add(field+".min_order", "must not be negative, got %d", s.MinOrder)
+	}
+}
+
+// PurchasePolicy sets how suggestions are made.
+type PurchasePolicy struct {
+	SalesDays  int // average daily sales over this many days before now
+	ReviewDays int // an order should cover this many days after it arrives
+}
+
+// DefaultPurchasePolicy averages four weeks of sales and covers two weeks.
+var DefaultPurchasePolicy = PurchasePolicy{SalesDays: 28, ReviewDays: 14}
+
+// StockPosition is what the warehouse holds and expects of one SKU.
+type StockPosition struct {
+	SKU      string
+	OnHand   int64 // in bins and at the dock
+	Reserved int64 // held for open pick tasks
+	OnOrder  int64 // expected on open deliveries, not yet received
+	Sold     int64 // units shipped in the policy's sales window
+}
+
+// PurchaseSuggestion says whether and how much of a SKU to buy.
+type PurchaseSuggestion struct {
+	StockPosition
+	Supply
+	HasSupply    bool
+	DailySales   float64
+	ReorderPoint float64   // daily sales x lead time + safety stock
+	Target       float64   // daily sales x (lead time + review days) + safety stock
+	Suggested    int64     // units to order now
+	RunsOut      time.Time // day the available stock is gone at the current rate; zero if nothing sells
+	Reason       string
+}
+
+// SuggestPurchase applies a reorder-point policy: when the stock position
+// (available on hand plus on order) is at or below the reorder point, order
+// up to the target, at least the supplier's minimum. Without supply data
+// nothing is suggested and the reason says so: a lead time is never guessed.
+func SuggestPurchase(p StockPosition, sup Supply, hasSupply bool, pol PurchasePolicy, now time.Time) PurchaseSuggestion {
+	out := PurchaseSuggestion{StockPosition: p, Supply: sup, HasSupply: hasSupply}
+	out.Supply.SKU = p.SKU
+	if pol.SalesDays > 0 {
+		out.DailySales = float64(p.Sold) / float64(pol.SalesDays)
+	}
+	available := p.OnHand - p.Reserved
+	if out.DailySales > 0 {
+		days := math.Floor(float64(available) / out.DailySales)
+		out.RunsOut = now.Truncate(24*time.Hour).AddDate(0, 0, int(days))
+	}
+	if !hasSupply {
+		out.Reason = "no supply data (supplier, lead time): nothing suggested"
+		return out
+	}
+	out.ReorderPoint = out.DailySales*float64(sup.LeadTimeDays) + float64(sup.SafetyStock)
+	out.Target = out.DailySales*float64(sup.LeadTimeDays+pol.ReviewDays) + float64(sup.SafetyStock)
+	position := float64(available + p.OnOrder)
+	if position > out.ReorderPoint || (out.DailySales == 0 && sup.SafetyStock == 0) {
+		out.Reason = fmt.Sprintf("position %.0f above reorder point %.1f", position, out.ReorderPoint)
+		return out
+	}
+	if need := int64(math.Ceil(out.Target - position)); need > 0 {
+		out.Suggested = max(need, sup.MinOrder)
+	}
+	out.Reason = fmt.Sprintf("position %.0f at or below reorder point %.1f: order up to %.1f", position, out.ReorderPoint, out.Target)
+	return out
+}

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// SetSupply adds or replaces the supply data of SKUs, all or none.
+func (s *Store) SetSupply(supply []floor.Supply) error {
+	const op = "set supply"
+	return s.update(op, func(tx *bolt.Tx) error {
+		skus := tx.Bucket(bucketSKUs)
+		var vs floor.Violations
+		for i, sup := range supply {
+			sup.Validate(fmt.Sprintf("supply[%d]", i), func(id string) bool { return skus.Get([]byte(id)) != nil }, &vs)
+		}
+		if err := vs.Err(op); err != nil {
+			return err
+		}
+		for _, sup := range supply {
+			if err := put(tx.Bucket(bucketSupply), sup.SKU, sup); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PurchaseSuggestions advises, for every SKU, what to buy now under pol
+// (see floor.SuggestPurchase), as of the store's clock. Sales are the
+// units shipped in the pol.SalesDays before now; on-hand stock counts bins
+// and the dock; on order is what open deliveries still bring.
+func (s *Store) PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseSuggestion, time.Time, error) {
+	now := s.now()
+	var out []floor.PurchaseSuggestion
+	err := s.view("purchase suggestions", func(tx *bolt.Tx) error {
+		pos := map[string]*floor.StockPosition{}
+		at := func(sku string) *floor.StockPosition {
+			if pos[sku] == nil {
+				pos[sku] = &floor.StockPosition{SKU: sku}
+			}
+			return pos[sku]
+		}
+		err := tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
+			bin, sku := splitStockKey(k)
+			l, err := decodeLevel(bin, sku, v)
+			at(sku).OnHand += l.OnHand
+			at(sku).Reserved += l.Reserved
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketDock).ForEach(func(k, _ []byte) error {
+			at(string(k)).OnHand += dockUnits(tx, string(k))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketDeliveries).ForEach(func(_, v []byte) error {
+			d, err := decodeJSON[floor.Delivery](v)
+			for sku, n := range d.OnOrder() {
+				at(sku).OnOrder += n
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		sold, err := unitsShipped(tx, now.AddDate(0, 0, -pol.SalesDays), now)
+		if err != nil {
+			return err
+		}
+		for sku, n := range sold {
+			at(sku).Sold = n
+		}
+		return tx.Bucket(bucketSKUs).ForEach(func(k, _ []byte) error {
+			sku := string(k)
+			sup, ok, err := get[floor.Supply](tx.Bucket(bucketSupply), sku)
+			if err != nil {
+				return err
+			}
+			out = append(out, floor.SuggestPurchase(*at(sku), sup, ok, pol, now))
+			return nil
+		})
+	})
+	return out, now, err
+}

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+func slotsOf(tx *bolt.Tx) ([]floor.Slot, error) {
+	var out []floor.Slot
+	err := tx.Bucket(bucketSlots).ForEach(func(_, v []byte) error {
+		sl, err := decodeJSON[floor.Slot](v)
+		out = append(out, sl)
+		return err
+	})
+	return out, err
+}
+
+// SetSlots replaces every pick-bin slot, all or none: unknown bins or SKUs,
+// bad min/max and a bin+SKU given twice are invalid.
+func (s *Store) SetSlots(slots []floor.Slot) error {
+	const op = "set slots"
+	return s.update(op, func(tx *bolt.Tx) error {
+		bins, err := s.binSet(tx)
+		if err != nil {
+			return err
+		}
+		skus := tx.Bucket(bucketSKUs)
+		isSKU := func(id string) bool { return skus.Get([]byte(id)) != nil }
+		var vs floor.Violations
+		seen := map[string]int{}
+		for i, sl := range slots {
+			field := fmt.Sprintf("slots[%d]", i)
+			sl.Validate(field, func(b string) bool { return bins[b] }, isSKU, &vs)
+			if first, dup := seen[string(stockKey(sl.Bin, sl.SKU))]; dup {
+				vs.Add(field, "bin %s and SKU %s are also slots[%d]", sl.Bin, sl.SKU, first)
+			}
+			seen[string(stockKey(sl.Bin, sl.SKU))] = i
+		}
+		if err := vs.Err(op); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bucketSlots); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucket(bucketSlots)
+		if err != nil {
+			return err
+		}
+		for _, sl := range slots {
+			if err := put(b, string(stockKey(sl.Bin, sl.SKU)), sl); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// MoveTasks lists the replenishment moves the slots need now (see
+// floor.Replenishments). They are worked out from the stock on every call,
+// so a refilled bin drops off the list by itself; a move is done with a
+// Transfer.
+func (s *Store) MoveTasks() ([]floor.MoveTask, error) {
+	var out []floor.MoveTask
+	err := s.view("list move tasks", func(tx *bolt.Tx) error {
+		slots, err := slotsOf(tx)
+		if err != nil {
+			return err
+		}
+		levels := map[string][]floor.StockLevel{}
+		for _, sl := range slots {
+			if _, done := levels[sl.SKU]; done {
+				continue
+			}
+			if levels[sl.SKU], err = levelsOfSKU(tx, sl.SKU); err != nil {
+				return err
+			}
+		}
+		out = floor.Replenishments(slots, levels)
+		return nil
+	})
+	return out, err
+}
