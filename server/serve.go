@@ -125,7 +125,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		site := &web.Server{Auth: st, Documents: render, Log: log, Floor: hub, Data: st, Metrics: metrics}
+		site := &web.Server{Auth: st, Documents: render, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics}
 		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			var err error

@@ -36,7 +36,8 @@ func TestSupervisorAuth(t *testing.T) {
 	e.tokens[forged] = "pp_forged"
 	paths := []string{"/api/floor/map", "/api/floor/figures", "/metrics",
 		"/reports/shift.csv?from=2026-03-02T06:00:00Z&to=2026-03-02T14:00:00Z",
-		"/reports/shift.pdf?from=2026-03-02T06:00:00Z&to=2026-03-02T14:00:00Z"}
+		"/reports/shift.pdf?from=2026-03-02T06:00:00Z&to=2026-03-02T14:00:00Z",
+		"/reports/history.csv?from=2026-03-02T06:00:00Z&to=2026-03-02T14:00:00Z", "/reports/purchase.csv"}
 	roles := []struct {
 		role floor.Role
 		want int

@@ -35,6 +35,9 @@ type Server struct {
 	// Data is what the map, the figures and the reports are read from;
 	// nil: they answer 503.
 	Data Data
+	// Inventory is what the history and purchase exports are read from;
+	// nil: they answer 503.
+	Inventory Inventory
 	// Clock gives "now" for the figures and the page's countdowns; the
 	// system clock if nil. Tests inject a fixed one.
 	Clock floor.Clock
@@ -73,6 +76,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/floor/figures", s.authorized(supervisors, http.HandlerFunc(s.figures)))
 	mux.Handle("GET /reports/shift.csv", s.authorized(supervisors, s.shiftReport("csv")))
 	mux.Handle("GET /reports/shift.pdf", s.authorized(supervisors, s.shiftReport("pdf")))
+	mux.Handle("GET /reports/history.csv", s.authorized(supervisors, s.withInventory(s.history)))
+	mux.Handle("GET /reports/purchase.csv", s.authorized(supervisors, s.withInventory(s.purchases)))
 	if s.Metrics != nil {
 		// Scrapers send a supervisor or admin token like everyone else:
 		// queue depth and throughput are the business's own figures.

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/report"
+)
+
+// Inventory is what the inventory exports are read from.
+type Inventory interface {
+	History(from, to time.Time, after uint64, limit int) ([]floor.Movement, uint64, error)
+	PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseSuggestion, time.Time, error)
+}
+
+// withInventory answers 503 when the server has no inventory to read.
+func (s *Server) withInventory(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Inventory == nil {
+			s.fail(w, r, floor.E("inventory export", floor.KindUnavailable, "this server keeps no inventory"))
+			return
+		}
+		h(w, r)
+	})
+}
+
+// historyPage is how many movements are read per transaction while
+// streaming the export.
+const historyPage = 5000
+
+// history serves the stock movements of [from, to) as CSV. The first page
+// is read before anything is written, so a bad store still gets a clean
+// error; after that the rows stream.
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, err := parseTimeParam("from", q.Get("from"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	to, err := parseTimeParam("to", q.Get("to"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !to.After(from) {
+		s.fail(w, r, floor.E("history", floor.KindInvalid, "parameter \"to\" (%s) must be after \"from\" (%s)", q.Get("to"), q.Get("from")))
+		return
+	}
+	ms, next, err := s.Inventory.History(from, to, 0, historyPage)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := "history-" + from.UTC().Format("20060102T1504Z") + "-" + to.UTC().Format("20060102T1504Z") + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	out := report.NewHistoryCSV(w)
+	for {
+		if err := out.Write(ms); err != nil || next == 0 {
+			return // a client gone mid-stream has nothing to be told
+		}
+		if ms, next, err = s.Inventory.History(from, to, next, historyPage); err != nil {
+			s.Log.Error("history export cut short", "err", err)
+			return
+		}
+	}
+}
+
+// purchases serves the purchase suggestions as CSV; sales_days and
+// review_days override the default policy.
+func (s *Server) purchases(w http.ResponseWriter, r *http.Request) {
+	pol := floor.DefaultPurchasePolicy
+	for name, dst := range map[string]*int{"sales_days": &pol.SalesDays, "review_days": &pol.ReviewDays} {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 366 {
+			s.fail(w, r, floor.E("purchase suggestions", floor.KindInvalid, "parameter %q: want a whole number of days from 1 to 366, got %q", name, v))
+			return
+		}
+		*dst = n
+	}
+	rows, asOf, err := s.Inventory.PurchaseSuggestions(pol)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := report.WritePurchaseCSV(&buf, rows); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="purchase-`+asOf.UTC().Format("20060102")+`.csv"`)
+	w.Write(buf.Bytes())
+}
