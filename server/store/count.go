@@ -151,7 +151,7 @@ func (s *Store) StartCount(user, bin string) (floor.CountTask, error) {
 		} else if !bins[bin] {
 			return &floor.Error{Op: op, Kind: floor.KindInvalid, Reason: "UNKNOWN_BIN",
 				Violations: []floor.Violation{{Field: "bin", Description: fmt.Sprintf("%q is not a bin of this warehouse", bin)}},
-				Msg: fmt.Sprintf("%q is not a bin of this warehouse", bin)}
+				Msg:        fmt.Sprintf("%q is not a bin of this warehouse", bin)}
 		}
 		var err error
 		if t, err = openCountTask(tx, bin, "counted on the counter's initiative", user, s.now()); err != nil {
