@@ -15,7 +15,7 @@ import (
 // same parsers and store calls as the import RPCs.
 func importCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
-		return fmt.Errorf("usage: server import binmap|skus|orders|shipping FILE [--format json|csv] [--dry-run] [--data DIR]")
+		return fmt.Errorf("usage: server import binmap|skus|orders|shipping FILE [--format json|csv] [--mapping MAPPING.json] [--dry-run] [--data DIR]")
 	}
 	kind, file := args[0], args[1]
 	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
@@ -23,6 +23,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	d.register(fs)
 	formatName := fs.String("format", "", "json or csv (default: from the file name)")
 	dry := fs.Bool("dry-run", false, "check the file and report, store nothing")
+	mapping := fs.String("mapping", "", "orders only: a column mapping (JSON) that reads a selling platform's own export layout")
 	if err := parseFlags(fs, args[2:], stderr); err != nil {
 		return err
 	}
@@ -30,8 +31,12 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *mapping != "" && kind != "orders" {
+		return fmt.Errorf("--mapping is for orders only")
+	}
 	format, err := importFormat(*formatName, file)
-	if err != nil && kind != "binmap" && kind != "shipping" {
+	// A mapping names its format, so only a --format given with it is read.
+	if err != nil && kind != "binmap" && kind != "shipping" && (*mapping == "" || *formatName != "") {
 		return err
 	}
 	st, err := d.open(floor.SystemClock{})
@@ -69,9 +74,9 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	case "orders":
-		orders, err := floor.ParseOrders(data, format)
+		orders, err := importedOrders(data, file, format, *formatName, *mapping)
 		if err != nil {
-			return fileError(file, err)
+			return err
 		}
 		res, err := st.SubmitOrders(orders, *dry)
 		if err != nil {
@@ -99,6 +104,36 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("import: unknown kind %q (binmap, skus, orders or shipping)", kind)
 	}
 	return nil
+}
+
+// importedOrders reads an order file, through a mapping when one is given.
+// A mapping names the format of the exports it reads, so the file name's
+// extension is not consulted (platform exports come as .txt too), and a
+// --format that disagrees is refused rather than one of the two trusted.
+func importedOrders(data []byte, file string, format floor.ImportFormat, formatName, mappingFile string) ([]floor.Order, error) {
+	if mappingFile == "" {
+		orders, err := floor.ParseOrders(data, format)
+		if err != nil {
+			return nil, fileError(file, err)
+		}
+		return orders, nil
+	}
+	raw, err := os.ReadFile(mappingFile)
+	if err != nil {
+		return nil, err
+	}
+	m, err := floor.ParseOrderMapping(raw)
+	if err != nil {
+		return nil, fileError(mappingFile, err)
+	}
+	if formatName != "" && format != m.Format() {
+		return nil, fmt.Errorf("--format %s: the mapping %s reads %v", formatName, mappingFile, m.Format())
+	}
+	orders, err := floor.ParseOrdersMapped(data, m)
+	if err != nil {
+		return nil, fileError(file, err)
+	}
+	return orders, nil
 }
 
 // fileError lists every violation on its own line, under the file name.

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"fmt"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
@@ -29,14 +30,9 @@ func (s orderService) SubmitOrder(_ context.Context, req *pb.SubmitOrderRequest)
 }
 
 func (s orderService) ImportOrders(_ context.Context, req *pb.ImportOrdersRequest) (*pb.ImportOrdersResponse, error) {
-	const op = "import orders"
-	format, ok := formatFromProto(req.GetFormat())
-	if !ok {
-		return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: "set IMPORT_FORMAT_JSON or IMPORT_FORMAT_CSV"}})
-	}
-	orders, err := floor.ParseOrders(req.GetData(), format)
+	orders, err := importedOrders(req)
 	if err != nil {
-		return nil, prefixViolations(err, "data")
+		return nil, err
 	}
 	res, err := s.store.SubmitOrders(orders, req.GetDryRun())
 	if err != nil {
@@ -51,6 +47,32 @@ func (s orderService) ImportOrders(_ context.Context, req *pb.ImportOrdersReques
 		}
 	}
 	return resp, nil
+}
+
+// importedOrders reads the orders of an import, through the request's
+// mapping when it has one. A mapping names the format of the exports it
+// reads, so the request's format may be left out; a format that disagrees
+// is refused rather than one of the two being trusted.
+func importedOrders(req *pb.ImportOrdersRequest) ([]floor.Order, error) {
+	const op = "import orders"
+	format, ok := formatFromProto(req.GetFormat())
+	if len(req.GetMapping()) == 0 {
+		if !ok {
+			return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: "set IMPORT_FORMAT_JSON or IMPORT_FORMAT_CSV"}})
+		}
+		orders, err := floor.ParseOrders(req.GetData(), format)
+		return orders, prefixViolations(err, "data")
+	}
+	m, err := floor.ParseOrderMapping(req.GetMapping())
+	if err != nil {
+		return nil, prefixViolations(err, "mapping")
+	}
+	if ok && format != m.Format() {
+		return nil, floor.Invalid(op, []floor.Violation{{Field: "format",
+			Description: fmt.Sprintf("the mapping reads %v; leave format unspecified or set it to match", m.Format())}})
+	}
+	orders, err := floor.ParseOrdersMapped(req.GetData(), m)
+	return orders, prefixViolations(err, "data")
 }
 
 func (s orderService) GetOrder(_ context.Context, req *pb.GetOrderRequest) (*pb.GetOrderResponse, error) {

@@ -122,10 +122,16 @@ func (x *SubmitOrderResponse) GetCreated() bool {
 
 // ImportOrdersRequest carries an order file.
 type ImportOrdersRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
-	Format        ImportFormat           `protobuf:"varint,2,opt,name=format,proto3,enum=pickpack.v1.ImportFormat" json:"format,omitempty"`
-	DryRun        bool                   `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Data   []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	Format ImportFormat           `protobuf:"varint,2,opt,name=format,proto3,enum=pickpack.v1.ImportFormat" json:"format,omitempty"`
+	DryRun bool                   `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// A column mapping (JSON) for a selling platform's own export layout, so
+	// that a new layout needs a mapping file rather than a release. When set,
+	// the mapping says where each order field is in data; format may be left
+	// unspecified, and if it is given it must agree with the mapping's
+	// "format". When empty, data is in pickpack's own order layout.
+	Mapping       []byte `protobuf:"bytes,4,opt,name=mapping,proto3" json:"mapping,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -179,6 +185,13 @@ func (x *ImportOrdersRequest) GetDryRun() bool {
 		return x.DryRun
 	}
 	return false
+}
+
+func (x *ImportOrdersRequest) GetMapping() []byte {
+	if x != nil {
+		return x.Mapping
+	}
+	return nil
 }
 
 // ImportOrdersResponse counts new orders and ids already known.
@@ -545,11 +558,12 @@ const file_pickpack_v1_order_proto_rawDesc = "" +
 	"\x05order\x18\x01 \x01(\v2\x12.pickpack.v1.OrderR\x05order\"Y\n" +
 	"\x13SubmitOrderResponse\x12(\n" +
 	"\x05order\x18\x01 \x01(\v2\x12.pickpack.v1.OrderR\x05order\x12\x18\n" +
-	"\acreated\x18\x02 \x01(\bR\acreated\"u\n" +
+	"\acreated\x18\x02 \x01(\bR\acreated\"\x8f\x01\n" +
 	"\x13ImportOrdersRequest\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x121\n" +
 	"\x06format\x18\x02 \x01(\x0e2\x19.pickpack.v1.ImportFormatR\x06format\x12\x17\n" +
-	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"P\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\x12\x18\n" +
+	"\amapping\x18\x04 \x01(\fR\amapping\"P\n" +
 	"\x14ImportOrdersResponse\x12\x18\n" +
 	"\acreated\x18\x01 \x01(\x05R\acreated\x12\x1e\n" +
 	"\n" +

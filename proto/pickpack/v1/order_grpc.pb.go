@@ -35,7 +35,8 @@ const (
 type OrderServiceClient interface {
 	// SubmitOrder queues one order; the same id twice returns the first.
 	SubmitOrder(ctx context.Context, in *SubmitOrderRequest, opts ...grpc.CallOption) (*SubmitOrderResponse, error)
-	// ImportOrders queues many orders from a JSON or CSV file, all or none.
+	// ImportOrders queues many orders from a JSON or CSV file, in pickpack's
+	// layout or, through a mapping, a selling platform's export; all or none.
 	ImportOrders(ctx context.Context, in *ImportOrdersRequest, opts ...grpc.CallOption) (*ImportOrdersResponse, error)
 	// GetOrder returns one order.
 	GetOrder(ctx context.Context, in *GetOrderRequest, opts ...grpc.CallOption) (*GetOrderResponse, error)
@@ -112,7 +113,8 @@ func (c *orderServiceClient) CancelOrder(ctx context.Context, in *CancelOrderReq
 type OrderServiceServer interface {
 	// SubmitOrder queues one order; the same id twice returns the first.
 	SubmitOrder(context.Context, *SubmitOrderRequest) (*SubmitOrderResponse, error)
-	// ImportOrders queues many orders from a JSON or CSV file, all or none.
+	// ImportOrders queues many orders from a JSON or CSV file, in pickpack's
+	// layout or, through a mapping, a selling platform's export; all or none.
 	ImportOrders(context.Context, *ImportOrdersRequest) (*ImportOrdersResponse, error)
 	// GetOrder returns one order.
 	GetOrder(context.Context, *GetOrderRequest) (*GetOrderResponse, error)
