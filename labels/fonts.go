@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
@@ -14,17 +15,15 @@ import (
 
 //go:generate go run ./internal/cjksubset -dir fonts
 
-// Why three CJK files: fpdf parses every font it is given again in every
-// document, and the cost grows with the font's glyph count. The full Droid
-// Sans Fallback (4 MB, ~50,000 glyphs) made a one-page label take 20-40 ms.
-// So a document gets a CJK font only when its text needs one, and the
-// fonts tried first are subsets cut once by internal/cjksubset: cjk-1 (the
-// 3,755 common hanzi of GB2312 level 1, kana, CJK punctuation, fullwidth
-// forms; most mainland addresses need nothing else), then cjk-2 (GB2312
-// level 2, JIS kanji, Big5 level-1 traditional hanzi). Only a rare
-// character outside both loads the full font: slower, but still right.
-// Droid Sans Fallback has no hangul, so Korean prints as boxes (the text
-// is still in the PDF); that needs another font.
+// Why three CJK files: a face's fonts are read once per process (see
+// face.load), the first time a document needs them. The full Droid Sans
+// Fallback (4 MB, ~50,000 glyphs) is only needed for a character outside
+// the subsets cut once by internal/cjksubset: cjk-1 (the 3,755 common hanzi
+// of GB2312 level 1, kana, CJK punctuation, fullwidth forms; most mainland
+// addresses need nothing else), then cjk-2 (GB2312 level 2, JIS kanji,
+// Big5 level-1 traditional hanzi). Droid Sans Fallback has no hangul, so
+// Korean prints as boxes (the text is still in the PDF); that needs another
+// font.
 
 //go:embed fonts/cjk-1.ttf
 var cjk1 []byte
@@ -36,15 +35,17 @@ var cjk2 []byte
 var cjkFull []byte
 
 // face is one font as fpdf knows it: a standard PDF font (core), which
-// costs nothing per document, or a TrueType file, which fpdf parses anew in
-// every document.
+// costs nothing per document, or a TrueType file, of which each document
+// embeds a subset of just the characters its text uses (see docFonts).
 type face struct {
 	family, style string
 	core          bool // a standard font, text in Windows-1252
 	ttf           []byte
 
-	once  sync.Once
-	cover []uint64 // bit set of the BMP runes the font has a glyph for
+	once sync.Once
+	cw   []int    // core: width of each Windows-1252 byte, 1/1000 em
+	gid  []uint16 // TrueType: glyph of each BMP rune, 0 for none
+	font *ttf     // TrueType: the tables a subset is cut from
 }
 
 func (f *face) has(r rune) bool {
@@ -53,21 +54,50 @@ func (f *face) has(r rune) bool {
 		return ok
 	}
 	f.once.Do(f.load)
-	return r < 1<<16 && f.cover[r>>6]&(1<<(r&63)) != 0
+	return r < 1<<16 && f.gid[r] != 0
 }
 
-// load builds the coverage set once per process; sfnt reads only the cmap,
-// so this is cheap even for the full font and happens only if needed.
+// width is the advance width of s in 1/1000 em; a TrueType face must have
+// every rune of s.
+func (f *face) width(s string) int {
+	f.once.Do(f.load)
+	w := 0
+	if f.core {
+		for _, b := range []byte(encoded(s)) {
+			w += f.cw[b]
+		}
+		return w
+	}
+	for _, r := range s {
+		w += f.font.cw[f.gid[r&0xFFFF]]
+	}
+	return w
+}
+
+// load reads the font once per process: for a core font the widths fpdf
+// knows, for a TrueType font its tables and which glyph each rune has.
 func (f *face) load() {
-	f.cover = make([]uint64, 1<<16/64)
+	if f.core {
+		pdf := fpdf.New("P", "mm", "A4", "")
+		pdf.SetFont(f.family, f.style, 10)
+		f.cw = make([]int, 256)
+		for b := 1; b < 256; b++ {
+			f.cw[b] = pdf.GetStringSymbolWidth(string([]byte{byte(b)}))
+		}
+		return
+	}
+	f.gid = make([]uint16, 1<<16)
 	font, err := sfnt.Parse(f.ttf)
 	if err != nil {
 		return // an unreadable font covers nothing; the next one is tried
 	}
+	if f.font, err = parseTTF(f.ttf); err != nil {
+		return
+	}
 	var b sfnt.Buffer
 	for r := rune(0x20); r < 1<<16; r++ {
-		if gi, err := font.GlyphIndex(&b, r); err == nil && gi != 0 {
-			f.cover[r>>6] |= 1 << (r & 63)
+		if gi, err := font.GlyphIndex(&b, r); err == nil && int(gi) < f.font.glyphs {
+			f.gid[r] = uint16(gi)
 		}
 	}
 }

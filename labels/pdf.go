@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -33,25 +32,15 @@ func WritePDF(w io.Writer, d Document) error {
 }
 
 // writePDF is WritePDF with the knobs tests need: compress=false gives a
-// readable PDF for the golden test, rec records every drawing call for the
+// readable PDF for the golden test, rec receives every drawing call for the
 // raw-fpdf benchmark baseline.
 func writePDF(w io.Writer, d Document, compress bool, rec *[]op) error {
 	if len(d.Waybills) == 0 && d.PickList == nil {
 		return errors.New("labels: empty document")
 	}
-	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: pageW, Ht: pageH}})
-	pdf.SetCompression(compress)
-	pdf.SetCatalogSort(true)
-	created := d.Created
-	if created.IsZero() {
-		created = fixedDate
-	}
-	pdf.SetCreationDate(created)
-	pdf.SetModificationDate(created)
-	pdf.SetProducer("pickpack labels", false)
-	pdf.SetMargins(0, 0, 0)
-	pdf.SetAutoPageBreak(false, 0)
-	pw := &pdfWriter{pdf: pdf, rec: rec, face: -1}
+	// Lay out first, measuring with the fonts' own widths, so that the
+	// document's characters are known before its fonts are made.
+	pw := &pdfWriter{}
 	for i := range d.Waybills {
 		if err := pw.waybill(&d.Waybills[i]); err != nil {
 			return fmt.Errorf("labels: waybill %d (%s): %w", i+1, d.Waybills[i].TrackingNumber, err)
@@ -62,88 +51,72 @@ func writePDF(w io.Writer, d Document, compress bool, rec *[]op) error {
 			return fmt.Errorf("labels: pick list: %w", err)
 		}
 	}
-	if err := pdf.Error(); err != nil {
-		return fmt.Errorf("labels: %w", err)
+	if rec != nil {
+		*rec = pw.ops
 	}
-	return pdf.Output(w)
+	created := d.Created
+	if created.IsZero() {
+		created = fixedDate
+	}
+	return render(w, pw.ops, compress, created)
 }
 
-// op is one recorded drawing call (see writePDF).
-type op struct {
-	kind       byte // 'p' page, 't' text, 'r' rect, 'l' line, 'c' circle, 'w' line width, 'f' fill gray
-	face       int
-	size       float64
-	x, y, w, h float64
-	s          string
-}
-
-// pdfWriter draws on an fpdf document with the package's fonts and
-// barcodes.
+// pdfWriter lays out pages with the package's fonts and barcodes as a list
+// of drawing calls.
 type pdfWriter struct {
-	pdf   *fpdf.Fpdf
-	added [numFaces]bool
-	face  int
-	size  float64
-	rec   *[]op
+	ops []op
 }
 
 func (p *pdfWriter) record(o op) {
-	if p.rec != nil {
-		*p.rec = append(*p.rec, o)
-	}
+	p.ops = append(p.ops, o)
 }
 
 func (p *pdfWriter) addPage() {
-	p.pdf.AddPage()
-	p.face = -1 // fpdf re-selects the font per page; keep our cache honest
 	p.record(op{kind: 'p'})
 }
 
-func (p *pdfWriter) setFont(face int, size float64) {
-	if !p.added[face] && !faces[face].core {
-		f := faces[face]
-		p.pdf.AddUTF8FontFromBytes(f.family, f.style, f.ttf)
-		p.added[face] = true
-	}
-	if face != p.face || size != p.size {
-		f := faces[face]
-		p.pdf.SetFont(f.family, f.style, size)
-		p.face, p.size = face, size
-	}
+// runWidth is the width of a run in mm.
+func runWidth(r run, size float64) float64 {
+	return float64(faces[r.face].width(r.text)) * size * ptMM / 1000
 }
 
 // width is the width of s in mm; base is faceRegular or faceBold.
 func (p *pdfWriter) width(s string, base int, size float64) float64 {
 	var w float64
 	for _, r := range runs(s, base) {
-		p.setFont(r.face, size)
-		w += p.pdf.GetStringWidth(encoded(r))
+		w += runWidth(r, size)
 	}
 	return w
 }
 
-// encoded is a run's text as fpdf wants it for the run's font: UTF-8 for
-// TrueType fonts, Windows-1252 bytes for the standard ones.
-func encoded(r run) string {
-	if !faces[r.face].core {
-		return r.text
+// encoded is text in a core font as fpdf wants it: Windows-1252 bytes,
+// and the UTF-8 bytes of a rune that has none (a rune no font has, which
+// prints as garbage but keeps its place).
+func encoded(s string) string {
+	ascii := true
+	for i := range len(s) {
+		ascii = ascii && s[i] < 0x80
 	}
-	b, err := charmap.Windows1252.NewEncoder().String(r.text)
-	if err != nil {
-		return r.text // cannot happen: runs only holds encodable runes here
+	if ascii {
+		return s
 	}
-	return b
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if c, ok := charmap.Windows1252.EncodeRune(r); ok {
+			b = append(b, c)
+		} else {
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return string(b)
 }
 
 // text draws s with its baseline at y, starting at x, and returns the x
 // where it ends.
 func (p *pdfWriter) text(x, y float64, s string, base int, size float64) float64 {
 	for _, r := range runs(s, base) {
-		p.setFont(r.face, size)
-		t := encoded(r)
-		p.pdf.Text(x, y, t)
-		p.record(op{kind: 't', face: r.face, size: size, x: x, y: y, s: t})
-		x += p.pdf.GetStringWidth(t)
+		p.record(op{kind: 't', face: r.face, size: size, x: x, y: y, s: r.text})
+		x += runWidth(r, size)
 	}
 	return x
 }
@@ -233,30 +206,24 @@ func prevBreak(s string, i int) bool {
 }
 
 func (p *pdfWriter) rect(x, y, w, h float64, style string) {
-	p.pdf.Rect(x, y, w, h, style)
 	p.record(op{kind: 'r', x: x, y: y, w: w, h: h, s: style})
 }
 
 func (p *pdfWriter) line(x1, y1, x2, y2 float64) {
-	p.pdf.Line(x1, y1, x2, y2)
 	p.record(op{kind: 'l', x: x1, y: y1, w: x2, h: y2})
 }
 
 func (p *pdfWriter) circle(x, y, r float64, style string) {
-	p.pdf.Circle(x, y, r, style)
 	p.record(op{kind: 'c', x: x, y: y, w: r, s: style})
 }
 
 func (p *pdfWriter) lineWidth(w float64) {
-	p.pdf.SetLineWidth(w)
 	p.record(op{kind: 'w', w: w})
 }
 
 // gray sets the fill and text color: 0 black, 255 white. Thermal printers
 // have no gray, so only those two are used.
 func (p *pdfWriter) gray(g int) {
-	p.pdf.SetFillColor(g, g, g)
-	p.pdf.SetTextColor(g, g, g)
 	p.record(op{kind: 'f', w: float64(g)})
 }
 

@@ -153,3 +153,76 @@ func TestTextRendersAsText(t *testing.T) {
 func squash(s string) string {
 	return strings.Join(strings.Fields(s), "")
 }
+
+// A face with more characters than one simple font holds (perFont) is
+// split over several fonts; every character must still be drawn (dark
+// pixels where the text is) and read back as text.
+func TestManyCharactersSplitFonts(t *testing.T) {
+	need(t, "pdftoppm", "pdftotext")
+	var chars []rune
+	for r := rune(0x4E00); len(chars) < 19*25; r++ { // three fonts, 19 pages
+		if faceFor(r, faceRegular) == faceCJK1 {
+			chars = append(chars, r)
+		}
+	}
+	greek := "αβγδεζηθικλμνξοπρστυφχψω ΑΒΓΔΕΖΗΘ Жжщъыьэюя"
+	var ops []op
+	var want []string
+	for i := 0; i < len(chars); i += 25 {
+		line := string(chars[i:min(i+25, len(chars))])
+		want = append(want, line)
+		ops = append(ops, op{kind: 'p'}, op{kind: 't', face: faceCJK1, size: 10, x: 5, y: 20, s: line})
+	}
+	ops = append(ops, op{kind: 'p'})
+	for i, s := range strings.Fields(greek) {
+		ops = append(ops, op{kind: 't', face: faceGoBold, size: 10, x: 5, y: 20 + 10*float64(i), s: s})
+		want = append(want, s)
+	}
+	var b bytes.Buffer
+	if err := render(&b, ops, true, fixedDate); err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b.Bytes(), []byte("/BaseFont /cjk1-")); n != 3 {
+		t.Errorf("%d CJK fonts, want 3", n)
+	}
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "doc.pdf")
+	if err := os.WriteFile(pdf, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := squash(string(out))
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("pdftotext lacks %q", w)
+		}
+	}
+	if out, err := exec.Command("pdftoppm", "-r", "72", "-gray", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "page-*.pgm"))
+	if len(pages) != len(want)-len(strings.Fields(greek))+1 {
+		t.Fatalf("%d pages rendered", len(pages))
+	}
+	for _, p := range pages {
+		img, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 25 hanzi at 10 pt make some 380 dark pixels at 72 dpi, the
+		// Greek and Cyrillic page some 700; 25 empty boxes (a glyph
+		// missing) 115.
+		dark := 0
+		for _, v := range img {
+			if v < 0x60 {
+				dark++
+			}
+		}
+		if dark < 250 {
+			t.Errorf("%s: %d dark pixels: glyphs not drawn", filepath.Base(p), dark)
+		}
+	}
+}
