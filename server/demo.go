@@ -26,6 +26,8 @@ var demoUsers = []struct {
 	{"demo-packer", floor.RolePacker},
 	{"demo-supervisor", floor.RoleSupervisor},
 	{"demo-admin", floor.RoleAdmin},
+	{"demo-receiver", floor.RoleReceiver},
+	{"demo-counter", floor.RoleCounter},
 }
 
 // loadDemo fills an empty data file with the demo warehouse through the
@@ -103,9 +105,19 @@ func seedDemo(st *store.Store, w demo.Warehouse) error {
 	}
 	adjs := make([]store.StockAdjustment, len(w.Stock))
 	for i, l := range w.Stock {
-		adjs[i] = store.StockAdjustment{Bin: l.Bin, SKU: l.SKU, Delta: l.OnHand, Reason: "demo"}
+		adjs[i] = store.StockAdjustment{Bin: l.Bin, SKU: l.SKU, Delta: l.OnHand, Reason: "demo", User: "demo"}
 	}
 	if _, err := st.AdjustStock(adjs...); err != nil {
+		return err
+	}
+	inv := demo.NewInventory(demoSeed, w)
+	if err := st.SetSupply(inv.Supply, false); err != nil {
+		return err
+	}
+	if err := st.SetSlots(inv.Slots, false); err != nil {
+		return err
+	}
+	if _, err := st.ExpectDelivery(inv.Delivery); err != nil {
 		return err
 	}
 	return st.SetShipping(w.Shipping)

@@ -15,7 +15,7 @@ import (
 // same parsers and store calls as the import RPCs.
 func importCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
-		return fmt.Errorf("usage: server import binmap|skus|orders|shipping FILE [--format json|csv] [--mapping MAPPING.json] [--dry-run] [--data DIR]")
+		return fmt.Errorf("usage: server import binmap|skus|orders|shipping|slots|supply FILE [--format json|csv] [--mapping MAPPING.json] [--dry-run] [--data DIR]")
 	}
 	kind, file := args[0], args[1]
 	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
@@ -36,7 +36,8 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	format, err := importFormat(*formatName, file)
 	// A mapping names its format, so only a --format given with it is read.
-	if err != nil && kind != "binmap" && kind != "shipping" && (*mapping == "" || *formatName != "") {
+	csvOnly := kind == "slots" || kind == "supply"
+	if err != nil && kind != "binmap" && kind != "shipping" && !csvOnly && (*mapping == "" || *formatName != "") {
 		return err
 	}
 	st, err := d.open(floor.SystemClock{})
@@ -89,6 +90,24 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		fmt.Fprintf(stdout, "%s %d orders (%d new, %d already known)\n", verb, len(res), created, len(res)-created)
+	case "slots":
+		slots, err := floor.ParseSlotsCSV(data)
+		if err == nil {
+			err = st.SetSlots(slots, *dry)
+		}
+		if err != nil {
+			return fileError(file, err)
+		}
+		fmt.Fprintf(stdout, "%s %d pick-bin slots\n", verb, len(slots))
+	case "supply":
+		supply, err := floor.ParseSupplyCSV(data)
+		if err == nil {
+			err = st.SetSupply(supply, *dry)
+		}
+		if err != nil {
+			return fileError(file, err)
+		}
+		fmt.Fprintf(stdout, "%s supply data of %d SKUs\n", verb, len(supply))
 	case "shipping":
 		sh, err := floor.ParseShipping(data)
 		if err != nil {
@@ -101,7 +120,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s shipping: %d carriers, %d rules\n", verb, len(sh.Carriers), len(sh.Rules))
 	default:
-		return fmt.Errorf("import: unknown kind %q (binmap, skus, orders or shipping)", kind)
+		return fmt.Errorf("import: unknown kind %q (binmap, skus, orders, shipping, slots or supply)", kind)
 	}
 	return nil
 }

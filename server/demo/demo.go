@@ -35,6 +35,7 @@ const (
 	streamStock
 	streamOrders
 	streamRank
+	streamSupply
 )
 
 func newRand(seed, stream uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, stream)) }

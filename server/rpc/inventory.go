@@ -303,7 +303,7 @@ func (s inventoryService) SetSlots(_ context.Context, req *pb.SetSlotsRequest) (
 	for _, p := range req.GetSlots() {
 		slots = append(slots, floor.Slot{Bin: p.GetBin(), SKU: p.GetSku(), Min: p.GetMin(), Max: p.GetMax()})
 	}
-	if err := s.store.SetSlots(slots); err != nil {
+	if err := s.store.SetSlots(slots, false); err != nil {
 		return nil, err
 	}
 	return &pb.SetSlotsResponse{Slots: int32(len(slots))}, nil
@@ -336,7 +336,7 @@ func (s inventoryService) SetSupply(_ context.Context, req *pb.SetSupplyRequest)
 	if len(supply) == 0 {
 		return nil, floor.Invalid("set supply", []floor.Violation{{Field: "supply", Description: "no SKUs given"}})
 	}
-	if err := s.store.SetSupply(supply); err != nil {
+	if err := s.store.SetSupply(supply, false); err != nil {
 		return nil, err
 	}
 	return &pb.SetSupplyResponse{Skus: int32(len(supply))}, nil

@@ -61,9 +61,9 @@ type InventoryStore interface {
 	CreateCountTasks(user string, bins []string, prefix, reason string) ([]floor.CountTask, error)
 	StartCount(user, bin string) (floor.CountTask, error)
 	SubmitCount(user, bin string, sc floor.Scan, found map[string]int64) (store.CountResult, error)
-	SetSlots(slots []floor.Slot) error
+	SetSlots(slots []floor.Slot, dry bool) error
 	MoveTasks() ([]floor.MoveTask, error)
-	SetSupply(supply []floor.Supply) error
+	SetSupply(supply []floor.Supply, dry bool) error
 	PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseSuggestion, time.Time, error)
 	History(from, to time.Time, after uint64, limit int) ([]floor.Movement, uint64, error)
 }

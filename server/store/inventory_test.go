@@ -206,9 +206,9 @@ func TestSlotsAndMoveTasks(t *testing.T) {
 	s, _ := openTestStore(t, "")
 	seed(t, s) // S1: 5 in A-01-001-1
 	s.AdjustStock(StockAdjustment{Bin: "A-02-001-1", SKU: "S1", Delta: 40, User: "admin"})
-	err := s.SetSlots([]floor.Slot{{Bin: "A-01-001-1", SKU: "S1", Min: 6, Max: 20}, {Bin: "Z", SKU: "S1", Min: 1, Max: 2}})
+	err := s.SetSlots([]floor.Slot{{Bin: "A-01-001-1", SKU: "S1", Min: 6, Max: 20}, {Bin: "Z", SKU: "S1", Min: 1, Max: 2}}, false)
 	wantKind(t, err, floor.KindInvalid)
-	if err := s.SetSlots([]floor.Slot{{Bin: "A-01-001-1", SKU: "S1", Min: 6, Max: 20}}); err != nil {
+	if err := s.SetSlots([]floor.Slot{{Bin: "A-01-001-1", SKU: "S1", Min: 6, Max: 20}}, false); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.MoveTasks()
@@ -233,10 +233,10 @@ func TestPurchaseSuggestionsByHand(t *testing.T) {
 	s, clock := openTestStore(t, "")
 	seed(t, s)
 	s.AdjustStock(StockAdjustment{Bin: "A-01-002-1", SKU: "S1", Delta: 7 + 28})
-	if err := s.SetSupply([]floor.Supply{{SKU: "S1", Supplier: "ACME", LeadTimeDays: 10, SafetyStock: 5}}); err != nil {
+	if err := s.SetSupply([]floor.Supply{{SKU: "S1", Supplier: "ACME", LeadTimeDays: 10, SafetyStock: 5}}, false); err != nil {
 		t.Fatal(err)
 	}
-	wantKind(t, s.SetSupply([]floor.Supply{{SKU: "S1", LeadTimeDays: -1}}), floor.KindInvalid)
+	wantKind(t, s.SetSupply([]floor.Supply{{SKU: "S1", LeadTimeDays: -1}}, false), floor.KindInvalid)
 	// 28 single-unit orders, picked, packed and handed off one a day.
 	shipped := 0
 	for day := range 28 {

@@ -9,10 +9,11 @@ import (
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// SetSupply adds or replaces the supply data of SKUs, all or none.
-func (s *Store) SetSupply(supply []floor.Supply) error {
+// SetSupply adds or replaces the supply data of SKUs, all or none. With
+// dry, it only checks.
+func (s *Store) SetSupply(supply []floor.Supply, dry bool) error {
 	const op = "set supply"
-	return s.update(op, func(tx *bolt.Tx) error {
+	return s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
 		skus := tx.Bucket(bucketSKUs)
 		var vs floor.Violations
 		for i, sup := range supply {

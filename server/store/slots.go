@@ -19,10 +19,11 @@ func slotsOf(tx *bolt.Tx) ([]floor.Slot, error) {
 }
 
 // SetSlots replaces every pick-bin slot, all or none: unknown bins or SKUs,
-// bad min/max and a bin+SKU given twice are invalid.
-func (s *Store) SetSlots(slots []floor.Slot) error {
+// bad min/max and a bin+SKU given twice are invalid. With dry, it only
+// checks.
+func (s *Store) SetSlots(slots []floor.Slot, dry bool) error {
 	const op = "set slots"
-	return s.update(op, func(tx *bolt.Tx) error {
+	return s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
 		bins, err := s.binSet(tx)
 		if err != nil {
 			return err

@@ -45,7 +45,7 @@ func TestHistoryCSV(t *testing.T) {
 
 func TestPurchaseCSV(t *testing.T) {
 	e := newEnv(t)
-	if err := e.st.SetSupply([]floor.Supply{{SKU: e.skus[0], Supplier: "ACME", LeadTimeDays: 5, SafetyStock: 1000000}}); err != nil {
+	if err := e.st.SetSupply([]floor.Supply{{SKU: e.skus[0], Supplier: "ACME", LeadTimeDays: 5, SafetyStock: 1000000}}, false); err != nil {
 		t.Fatal(err)
 	}
 	resp, body := e.get(t, "/reports/purchase.csv?sales_days=7", floor.RoleSupervisor)
