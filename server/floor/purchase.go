@@ -2,7 +2,6 @@ package floor
 
 import (
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -66,31 +65,51 @@ type PurchaseSuggestion struct {
 // (available on hand plus on order) is at or below the reorder point, order
 // up to the target, at least the supplier's minimum. Without supply data
 // nothing is suggested and the reason says so: a lead time is never guessed.
+// The decisions are made in whole units scaled by the sales window, not in
+// floating point, so 29 sold in 28 days over 28 days is 29, not 29.000001.
 func SuggestPurchase(p StockPosition, sup Supply, hasSupply bool, pol PurchasePolicy, now time.Time) PurchaseSuggestion {
 	out := PurchaseSuggestion{StockPosition: p, Supply: sup, HasSupply: hasSupply}
 	out.Supply.SKU = p.SKU
-	if pol.SalesDays > 0 {
-		out.DailySales = float64(p.Sold) / float64(pol.SalesDays)
+	days, sold := int64(pol.SalesDays), p.Sold
+	if days <= 0 { // no sales window: nothing is known to sell
+		days, sold = 1, 0
 	}
+	out.DailySales = float64(sold) / float64(days)
 	available := p.OnHand - p.Reserved
-	if out.DailySales > 0 {
-		days := math.Floor(float64(available) / out.DailySales)
-		out.RunsOut = now.Truncate(24*time.Hour).AddDate(0, 0, int(days))
+	if sold > 0 {
+		y, m, d := now.Date()
+		out.RunsOut = time.Date(y, m, d+int(max(available, 0)*days/sold), 0, 0, 0, 0, now.Location())
 	}
 	if !hasSupply {
 		out.Reason = "no supply data (supplier, lead time): nothing suggested"
 		return out
 	}
-	out.ReorderPoint = out.DailySales*float64(sup.LeadTimeDays) + float64(sup.SafetyStock)
-	out.Target = out.DailySales*float64(sup.LeadTimeDays+pol.ReviewDays) + float64(sup.SafetyStock)
-	position := float64(available + p.OnOrder)
-	if position > out.ReorderPoint || (out.DailySales == 0 && sup.SafetyStock == 0) {
-		out.Reason = fmt.Sprintf("position %.0f above reorder point %.1f", position, out.ReorderPoint)
+	lead, review := int64(sup.LeadTimeDays), int64(pol.ReviewDays)
+	out.ReorderPoint = out.DailySales*float64(lead) + float64(sup.SafetyStock)
+	out.Target = out.DailySales*float64(lead+review) + float64(sup.SafetyStock)
+	position := available + p.OnOrder
+	// Scaled by days: position <= sold/days*lead + safety.
+	reorderScaled := sold*lead + sup.SafetyStock*days
+	switch {
+	case sold == 0 && sup.SafetyStock == 0:
+		out.Reason = fmt.Sprintf("nothing sold in %d days and no safety stock: nothing to order", days)
+		return out
+	case position*days > reorderScaled:
+		out.Reason = fmt.Sprintf("position %d above reorder point %.1f", position, out.ReorderPoint)
 		return out
 	}
-	if need := int64(math.Ceil(out.Target - position)); need > 0 {
+	if need := ceilDiv(sold*(lead+review)+sup.SafetyStock*days-position*days, days); need > 0 {
 		out.Suggested = max(need, sup.MinOrder)
 	}
-	out.Reason = fmt.Sprintf("position %.0f at or below reorder point %.1f: order up to %.1f", position, out.ReorderPoint, out.Target)
+	out.Reason = fmt.Sprintf("position %d at or below reorder point %.1f: order up to %.1f", position, out.ReorderPoint, out.Target)
 	return out
+}
+
+// ceilDiv is a/b rounded up, for b > 0.
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a > 0 {
+		q++
+	}
+	return q
 }

@@ -46,10 +46,12 @@ func Replenishments(slots []Slot, levels map[string][]StockLevel) []MoveTask {
 		pickBins[s.Bin+"\x00"+s.SKU] = true
 	}
 	var out []MoveTask
+	taken := map[string]int64{} // bin+SKU -> units earlier tasks already take from it
 	for _, s := range slots {
 		var here StockLevel
 		var reserve []StockLevel
 		for _, l := range levels[s.SKU] {
+			l.Reserved += taken[l.Bin+"\x00"+l.SKU]
 			switch {
 			case l.Bin == s.Bin:
 				here = l
@@ -72,6 +74,7 @@ func Replenishments(slots []Slot, levels map[string][]StockLevel) []MoveTask {
 				break
 			}
 			n := min(need, r.Available())
+			taken[r.Bin+"\x00"+r.SKU] += n
 			out = append(out, MoveTask{SKU: s.SKU, From: r.Bin, To: s.Bin, Units: n,
 				Reason: fmt.Sprintf("%s has %d available, below its minimum %d: fill to %d", s.Bin, here.Available(), s.Min, s.Max)})
 			need -= n
