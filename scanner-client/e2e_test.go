@@ -64,7 +64,7 @@ func newServer(t *testing.T) *server {
 		}
 		st.Close()
 	})
-	for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleAdmin} {
+	for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleAdmin, floor.RoleReceiver, floor.RoleCounter} {
 		tok, err := st.CreateToken(r.String()+"-1", r)
 		if err != nil {
 			t.Fatal(err)

@@ -17,6 +17,11 @@ const (
 	ModePick    Mode = "pick"
 	ModePack    Mode = "pack"
 	ModeHandoff Mode = "handoff"
+	// The inventory modes (inventory.go): one unary call per movement.
+	ModeReceive  Mode = "receive"
+	ModePutaway  Mode = "putaway"
+	ModeTransfer Mode = "transfer"
+	ModeCount    Mode = "count"
 )
 
 // Limits the server enforces on a scan. Checking them here keeps a typo
@@ -35,12 +40,15 @@ const (
 	inputHelp
 	inputQuit
 	inputScan
+	inputKey // a key of an inventory mode (see keyDef)
 )
 
 // input is one parsed line of standard input.
 type input struct {
 	kind inputKind
 	scan *pb.Scan // with inputScan: everything but the id and the device time
+	key  string   // with inputKey: the key as in keyDef, e.g. "!c"
+	n    int64    // with inputKey: the number typed after it
 }
 
 var shortKeys = map[string]pb.ShortReason{
@@ -62,6 +70,8 @@ func parseInput(mode Mode, line string) (input, error) {
 		return input{kind: inputHelp}, nil
 	case s == "q" || s == "Q":
 		return input{kind: inputQuit}, nil
+	case (strings.HasPrefix(s, "!") || strings.HasPrefix(s, "=")) && invModes[mode].keys != nil:
+		return parseKey(invModes[mode].keys, s)
 	case strings.HasPrefix(s, "*"):
 		n, err := strconv.ParseInt(strings.TrimSpace(s[1:]), 10, 64)
 		if err != nil || n < 1 || n > maxScanUnits {
@@ -104,4 +114,47 @@ func parseInput(mode Mode, line string) (input, error) {
 		}
 	}
 	return input{kind: inputScan, scan: &pb.Scan{Code: s}}, nil
+}
+
+// keyDef is a key of an inventory mode: "!" or "=" and a letter or two,
+// maybe a number after it (e.g. "!d3", "=24"). Keys start with a character
+// no label carries, like the scan modes' short keys.
+type keyDef struct {
+	key  string // as typed, lower case, without the number
+	arg  string // how the number is shown in help ("N"); "" for none
+	min  int64  // the least number allowed
+	need bool   // the number must be typed (else it is 1)
+	help string
+}
+
+// parseKey reads a key of an inventory mode.
+func parseKey(keys []keyDef, s string) (input, error) {
+	i := 1
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
+		i++
+	}
+	name, num := strings.ToLower(s[:i]), strings.TrimSpace(s[i:])
+	var known []string
+	for _, k := range keys {
+		known = append(known, k.key+k.arg)
+		if k.key != name {
+			continue
+		}
+		switch {
+		case num == "" && k.need:
+			return input{}, fmt.Errorf("%q: %s takes a number, e.g. %s3", s, k.key, k.key)
+		case num == "" && k.arg != "":
+			return input{kind: inputKey, key: k.key, n: 1}, nil
+		case num == "":
+			return input{kind: inputKey, key: k.key}, nil
+		case k.arg == "":
+			return input{}, fmt.Errorf("%q: %s takes no number", s, k.key)
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil || n < k.min || n > maxScanUnits {
+			return input{}, fmt.Errorf("%q: %s takes a number from %d to %d", s, k.key, k.min, maxScanUnits)
+		}
+		return input{kind: inputKey, key: k.key, n: n}, nil
+	}
+	return input{}, fmt.Errorf("%q is no key here: the keys are %s (? for help)", s, strings.Join(known, ", "))
 }

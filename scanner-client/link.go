@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 )
@@ -74,10 +75,21 @@ func dial(addr, token, ca string, plaintext bool) (*grpc.ClientConn, error) {
 		}))
 }
 
-// scanStream is the one stream of a mode, whichever service it belongs to.
+// scanStream is the one stream of a mode, whichever service it belongs to:
+// queued entries go out in order, their answers come back in order.
 type scanStream interface {
-	Send(*pb.Scan) error
-	Recv() (*pb.ScanAnswer, error)
+	Send(Entry) error
+	Recv() (reply, error)
+}
+
+// reply is the server's answer to one queued entry: a *pb.ScanAnswer on
+// the scan streams; in the inventory modes the call's response, or the
+// error that refused the request (a refusal answers it: sending it again
+// cannot help).
+type reply struct {
+	id  string
+	msg proto.Message
+	err error
 }
 
 type streamFuncs struct {
@@ -85,8 +97,17 @@ type streamFuncs struct {
 	recv func() (*pb.ScanAnswer, error)
 }
 
-func (s streamFuncs) Send(sc *pb.Scan) error        { return s.send(sc) }
-func (s streamFuncs) Recv() (*pb.ScanAnswer, error) { return s.recv() }
+// Send sends the scan an entry holds.
+func (s streamFuncs) Send(e Entry) error { return s.send(e.Scan()) }
+
+// Recv returns the next answer, named by its scan id.
+func (s streamFuncs) Recv() (reply, error) {
+	a, err := s.recv()
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{id: a.GetScanId(), msg: a}, nil
+}
 func answerOf[R interface{ GetAnswer() *pb.ScanAnswer }](r R, err error) (*pb.ScanAnswer, error) {
 	if err != nil {
 		return nil, err
@@ -94,8 +115,12 @@ func answerOf[R interface{ GetAnswer() *pb.ScanAnswer }](r R, err error) (*pb.Sc
 	return r.GetAnswer(), nil
 }
 
-// openStream opens the stream of mode on conn.
-func openStream(ctx context.Context, conn *grpc.ClientConn, mode Mode) (scanStream, error) {
+// openStream opens the stream of the session's mode on conn.
+func openStream(ctx context.Context, conn *grpc.ClientConn, cfg config) (scanStream, error) {
+	mode := cfg.mode
+	if m, ok := invModes[mode]; ok {
+		return openUnary(ctx, conn, func(ctx context.Context, c pb.InventoryServiceClient) error { return m.probe(ctx, c, cfg) })
+	}
 	switch mode {
 	case ModePick:
 		st, err := pb.NewPickServiceClient(conn).Scan(ctx)
@@ -134,7 +159,7 @@ func fatal(err error) bool {
 
 // Events the link posts to the session.
 type (
-	answerEvent struct{ a *pb.ScanAnswer }
+	answerEvent struct{ r reply }
 	linkEvent   struct {
 		up       bool
 		err      error
@@ -222,7 +247,7 @@ func (l *link) serve(ctx context.Context, st scanStream) (int, *Entry, error) {
 	recvDone := make(chan error, 1)
 	go func() {
 		for {
-			a, err := st.Recv()
+			r, err := st.Recv()
 			if err != nil {
 				recvDone <- err
 				return
@@ -230,7 +255,7 @@ func (l *link) serve(ctx context.Context, st scanStream) (int, *Entry, error) {
 			mu.Lock()
 			answered++
 			mu.Unlock()
-			if !l.post(ctx, answerEvent{a}) {
+			if !l.post(ctx, answerEvent{r}) {
 				recvDone <- ctx.Err()
 				return
 			}
@@ -244,7 +269,7 @@ loop:
 			mu.Lock()
 			sent = append(sent, e)
 			mu.Unlock()
-			if st.Send(e.Scan()) != nil {
+			if st.Send(e) != nil {
 				// The stream is broken; Recv tells why.
 				err = <-recvDone
 				break loop

@@ -28,6 +28,12 @@ type Entry struct {
 	Quantity    int64     `json:"quantity,omitempty"`
 	ShortReason string    `json:"short_reason,omitempty"`
 	WeightG     int64     `json:"weight_g,omitempty"`
+	// Call and Request carry a request of the inventory modes instead of
+	// a scan: the InventoryService method's name and the request in
+	// protojson, scan id and device time included, so a re-send is the
+	// same request to the byte.
+	Call    string          `json:"call,omitempty"`
+	Request json.RawMessage `json:"request,omitempty"`
 }
 
 // entryOf makes the queue entry of a scan.
@@ -56,6 +62,9 @@ func (e Entry) valid() error {
 		return errors.New("no scan id")
 	case e.Seq == 0:
 		return errors.New("no sequence number")
+	}
+	if _, ok := invCalls[e.Call]; e.Call != "" && (!ok || len(e.Request) == 0) {
+		return fmt.Errorf("unknown inventory call %q or no request", e.Call)
 	}
 	if _, ok := pb.ScanAction_value[e.Action]; e.Action != "" && !ok {
 		return fmt.Errorf("unknown action %q", e.Action)

@@ -113,6 +113,52 @@ func TestQueueEntryKeepsTheScan(t *testing.T) {
 	}
 }
 
+// An inventory request comes back from the file as it was sent, scan id
+// and device time included, so a re-send after a restart is the same
+// request; an unknown call is damage, not a request.
+func TestQueueEntryKeepsTheInventoryRequest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.jsonl")
+	q, _ := openQ(t, path)
+	reqs := []proto.Message{
+		&pb.TransferRequest{FromBin: "A-03-009-1", Code: "5901234123457", Quantity: 2, ToBin: "A-02-006-1"},
+		&pb.StartCountRequest{Bin: "A-02-004-1"},
+		&pb.SubmitCountRequest{Bin: "A-02-004-1", Items: []*pb.CountedItem{{Code: "S2", Quantity: 3}}},
+	}
+	for i, r := range reqs {
+		e, err := inventoryEntry(r, uint64(i+1), "hh1-count-"+string(rune('1'+i)), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q.Close()
+	if err := os.WriteFile(path, append(must(os.ReadFile(path)), `{"id":"x","seq":9,"call":"DropTable","request":{}}`+"\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	q2, damage := openQ(t, path)
+	if len(damage) != 1 || !strings.Contains(damage[0].Error(), "DropTable") {
+		t.Errorf("damage: %v, want the unknown call", damage)
+	}
+	for i, e := range q2.Pending() {
+		got, _, err := requestOf(e)
+		if err != nil || !proto.Equal(got, reqs[i]) {
+			t.Errorf("request %d back from the file: %v %v, want %v", i, got, err, reqs[i])
+		}
+	}
+	if tr := reqs[0].(*pb.TransferRequest); tr.GetScanId() != "hh1-count-1" || !tr.GetDeviceTime().AsTime().Equal(t0) {
+		t.Errorf("transfer not stamped: %v", tr)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func TestQueueToleratesATornTail(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "q.jsonl")

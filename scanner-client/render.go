@@ -19,7 +19,8 @@ const bell = "\a"
 func wrong(v pb.Verdict) bool {
 	switch v {
 	case pb.Verdict_VERDICT_WRONG_BIN, pb.Verdict_VERDICT_WRONG_ITEM, pb.Verdict_VERDICT_UNKNOWN_BARCODE,
-		pb.Verdict_VERDICT_OVER_PICK, pb.Verdict_VERDICT_OUT_OF_SEQUENCE, pb.Verdict_VERDICT_WEIGHT_MISMATCH:
+		pb.Verdict_VERDICT_OVER_PICK, pb.Verdict_VERDICT_OUT_OF_SEQUENCE, pb.Verdict_VERDICT_WEIGHT_MISMATCH,
+		pb.Verdict_VERDICT_RECOUNT:
 		return true
 	}
 	return false
@@ -59,6 +60,10 @@ func verdictWords(mode Mode, v pb.Verdict) string {
 		return "WRONG WEIGHT"
 	case pb.Verdict_VERDICT_NOTHING_OPEN:
 		return "NOTHING OPEN"
+	case pb.Verdict_VERDICT_DISCREPANCY:
+		return "NOT AS EXPECTED"
+	case pb.Verdict_VERDICT_RECOUNT:
+		return "COUNT AGAIN"
 	}
 	return "ANSWER " + v.String()
 }
@@ -127,18 +132,27 @@ func shortWords(r pb.ShortReason) string {
 // due time when the instruction does not carry it (pack station).
 func renderAnswer(mode Mode, scanned string, a *pb.ScanAnswer, due, now time.Time) string {
 	var b strings.Builder
-	if wrong(a.GetVerdict()) {
-		b.WriteString(bell)
-	}
-	fmt.Fprintf(&b, "[%s] %s: %s", verdictWords(mode, a.GetVerdict()), scanned, a.GetMessage())
-	if a.GetReplayed() {
-		b.WriteString(" (sent again after a lost answer; applied once)")
-	}
-	b.WriteString("\n")
+	b.WriteString(answerHead(verdictWords(mode, a.GetVerdict()), wrong(a.GetVerdict()), scanned, a.GetMessage(), a.GetReplayed()))
 	if a.GetVerdict() == pb.Verdict_VERDICT_NOTHING_OPEN && a.GetNext().GetExpect() == pb.Expect_EXPECT_UNSPECIFIED {
 		return b.String() // no task or order: the caller asks for work
 	}
 	b.WriteString(renderInstruction(mode, a.GetNext(), due, now))
+	return b.String()
+}
+
+// answerHead is the first line of an answer, the same in every mode: the
+// bell when the person must do something else, the verdict in words, what
+// was scanned and the server's message.
+func answerHead(words string, ring bool, scanned, message string, replayed bool) string {
+	var b strings.Builder
+	if ring {
+		b.WriteString(bell)
+	}
+	fmt.Fprintf(&b, "[%s] %s: %s", words, scanned, message)
+	if replayed {
+		b.WriteString(" (sent again after a lost answer; applied once)")
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -291,6 +305,11 @@ func renderHelp(mode Mode) string {
 		b.WriteString("  =G              parcel weight in grams (e.g. =1170); a scale may type it\n")
 	case ModeHandoff:
 		b.WriteString("  WAYBILL         scan the waybill barcode as the courier takes the parcel\n")
+	default:
+		m := invModes[mode]
+		for _, k := range append(m.codes, m.keys...) {
+			fmt.Fprintf(&b, "  %-15s %s\n", k.key+k.arg, k.help)
+		}
 	}
 	b.WriteString("  Enter           show the status again (pick: ask for work when idle)\n")
 	b.WriteString("  ?               this help\n")

@@ -59,6 +59,21 @@ func TestParseInput(t *testing.T) {
 		{ModePick, "=500", input{}, "pack station"},
 		{ModePick, strings.Repeat("x", 129), input{}, "too long"},
 		{ModePick, "AB\x01C", input{}, "control character"},
+		// The inventory modes' keys; codes and *N are scans there too.
+		{ModeReceive, "!d", input{kind: inputKey, key: "!d", n: 1}, ""},
+		{ModeReceive, "!D 3", input{kind: inputKey, key: "!d", n: 3}, ""},
+		{ModeReceive, "!c", input{kind: inputKey, key: "!c"}, ""},
+		{ModeReceive, "!c2", input{}, "takes no number"},
+		{ModeReceive, "!d0", input{}, "from 1 to"},
+		{ModeReceive, "!l", input{}, "no key here: the keys are !dN, !c, !x"},
+		{ModeReceive, "=3", input{}, "no key here"},
+		{ModeCount, "=0", input{kind: inputKey, key: "="}, ""},
+		{ModeCount, "= 24", input{kind: inputKey, key: "=", n: 24}, ""},
+		{ModeCount, "=", input{}, "takes a number"},
+		{ModeCount, "!l", input{kind: inputKey, key: "!l"}, ""},
+		{ModeTransfer, "!e", input{}, "no key here"},
+		{ModeCount, "*4", input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_QUANTITY, Quantity: 4}}, ""},
+		{ModePutaway, "A-01-001-1", input{kind: inputScan, scan: &pb.Scan{Code: "A-01-001-1"}}, ""},
 	} {
 		got, err := parseInput(tc.mode, tc.line)
 		if tc.err != "" {
@@ -67,7 +82,7 @@ func TestParseInput(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got.kind != tc.want.kind || !proto.Equal(got.scan, tc.want.scan) {
+		if err != nil || got.kind != tc.want.kind || !proto.Equal(got.scan, tc.want.scan) || got.key != tc.want.key || got.n != tc.want.n {
 			t.Errorf("%s %q = %v %v, %v; want %v %v", tc.mode, tc.line, got.kind, got.scan, err, tc.want.kind, tc.want.scan)
 		}
 	}
@@ -150,7 +165,8 @@ func TestEveryWrongVerdictRings(t *testing.T) {
 		var want bool
 		switch verdict {
 		case pb.Verdict_VERDICT_WRONG_BIN, pb.Verdict_VERDICT_WRONG_ITEM, pb.Verdict_VERDICT_UNKNOWN_BARCODE,
-			pb.Verdict_VERDICT_OVER_PICK, pb.Verdict_VERDICT_OUT_OF_SEQUENCE, pb.Verdict_VERDICT_WEIGHT_MISMATCH:
+			pb.Verdict_VERDICT_OVER_PICK, pb.Verdict_VERDICT_OUT_OF_SEQUENCE, pb.Verdict_VERDICT_WEIGHT_MISMATCH,
+			pb.Verdict_VERDICT_RECOUNT:
 			want = true
 		}
 		if rang := strings.HasPrefix(got, bell); rang != want {

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 )
@@ -32,6 +33,7 @@ type config struct {
 	device    string
 	stateDir  string
 	drain     time.Duration
+	delivery  string // receive: the purchase order or notice received against
 }
 
 // scanCmd is the command of a scanning mode.
@@ -47,6 +49,9 @@ func scanCmd(mode Mode) func(ctx context.Context, args []string, stdin io.Reader
 		fs.StringVar(&cfg.device, "device", "", "device id in scan ids and file names (default: made once and kept in the state dir)")
 		fs.StringVar(&cfg.stateDir, "state", "", "dir of the device id, scan counter and offline queue (default: $XDG_STATE_HOME/pickpack or ~/.local/state/pickpack)")
 		fs.DurationVar(&cfg.drain, "drain", 3*time.Second, "on quit, how long to wait for answers to scans still pending")
+		if mode == ModeReceive {
+			fs.StringVar(&cfg.delivery, "delivery", "", "the purchase order or advance notice to receive against (required)")
+		}
 		fs.Usage = func() {
 			fmt.Fprintf(stderr, "usage: scanner-client %s [flags] < scans\n\n%s\nflags:\n", mode, renderHelp(mode))
 			fs.PrintDefaults()
@@ -59,6 +64,9 @@ func scanCmd(mode Mode) func(ctx context.Context, args []string, stdin io.Reader
 		}
 		if fs.NArg() > 0 {
 			return fmt.Errorf("unexpected arguments %q", fs.Args())
+		}
+		if mode == ModeReceive && strings.TrimSpace(cfg.delivery) == "" {
+			return errors.New("no delivery: give --delivery PO-NUMBER")
 		}
 		if cfg.token == "" {
 			cfg.token = os.Getenv("PICKPACK_TOKEN")
@@ -89,6 +97,9 @@ type (
 		order string
 		due   time.Time
 	}
+	// callback is a helper's result, applied on the loop goroutine; an
+	// error ends the session.
+	callback func() error
 )
 
 // session is one person at one terminal. All its state is owned by the
@@ -122,6 +133,8 @@ type session struct {
 	// pack mode: due times of orders, fetched once each
 	due      map[string]time.Time
 	fetching map[string]bool
+	// the inventory modes' steps; nil in the scan modes
+	flow flow
 }
 
 // runSession opens the device's state and queue and runs the terminal
@@ -172,7 +185,7 @@ func runSession(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stdout, "%d scans from before are still unanswered: sending them first\n", n)
 	}
 	l := &link{
-		open:     func(ctx context.Context) (scanStream, error) { return openStream(ctx, conn, cfg.mode) },
+		open:     func(ctx context.Context) (scanStream, error) { return openStream(ctx, conn, cfg) },
 		q:        q,
 		notify:   s.notify,
 		events:   s.events,
@@ -185,6 +198,11 @@ func runSession(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr
 		defer s.wg.Done()
 		l.run(ctx)
 	}()
+	if m, ok := invModes[cfg.mode]; ok {
+		s.flow = m.flow(s)
+		s.flow.show()
+		s.printf("%s", s.flow.prompt())
+	}
 	if q.Len() == 0 {
 		s.startInput()
 	}
@@ -259,13 +277,15 @@ func (s *session) loop() error {
 			}
 			done = s.quit()
 		case answerEvent:
-			done, err = s.onAnswer(ev.a)
+			done, err = s.onAnswer(ev.r)
 		case linkEvent:
 			err = s.onLink(ev)
 		case taskEvent:
 			s.onTask(ev)
 		case dueEvent:
 			s.due[ev.order] = ev.due
+		case callback:
+			err = ev()
 		}
 		if err != nil || done {
 			return err
@@ -279,7 +299,7 @@ func (s *session) onInput(line string) (bool, error) {
 	}
 	in, err := parseInput(s.cfg.mode, line)
 	if err != nil {
-		s.printf("%s[NOT SENT] %v\n", bell, err)
+		s.notSent(err.Error())
 		return false, nil
 	}
 	switch in.kind {
@@ -293,26 +313,63 @@ func (s *session) onInput(line string) (bool, error) {
 			s.needTask = true
 			s.maybeAsk()
 		}
+	case inputKey:
+		s.flow.key(in.key, in.n)
 	case inputScan:
-		seq, err := s.ids.next(in.scan, now())
-		if err == nil {
-			err = s.q.Append(entryOf(seq, in.scan))
-		}
-		if err != nil {
-			// Not on disk means it could be lost: say so rather than send
-			// a scan that might vanish without trace.
-			s.printf("%s[NOT RECORDED] %s: %v: scan again\n", bell, describeScan(in.scan), err)
+		switch {
+		case s.flow == nil:
+		case in.scan.GetAction() == pb.ScanAction_SCAN_ACTION_QUANTITY:
+			s.flow.more(in.scan.GetQuantity())
+			return false, nil
+		default:
+			s.flow.code(in.scan.GetCode())
 			return false, nil
 		}
-		select {
-		case s.notify <- struct{}{}:
-		default:
-		}
-		if !s.online && s.linkKnown {
-			s.printf("%s", renderPending(describeScan(in.scan), s.q.Len()))
-		}
+		seq, err := s.ids.next(in.scan, now())
+		s.keep(entryOf(seq, in.scan), err, describeScan(in.scan))
 	}
 	return false, nil
+}
+
+// keep puts a scan or request made on the device into the queue, on disk,
+// and wakes the link to send it; what says what it is, to the person.
+// Offline, it says the scan is pending. It reports whether it was kept.
+func (s *session) keep(e Entry, err error, what string) bool {
+	if err == nil {
+		err = s.q.Append(e)
+	}
+	if err != nil {
+		// Not on disk means it could be lost: say so rather than send
+		// a scan that might vanish without trace.
+		s.printf("%s[NOT RECORDED] %s: %v: scan again\n", bell, what, err)
+		return false
+	}
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+	if !s.online && s.linkKnown {
+		s.printf("%s", renderPending(what, s.q.Len()))
+	}
+	return true
+}
+
+// send queues an inventory request with a new scan id.
+func (s *session) send(req proto.Message) bool {
+	at := now()
+	seq, id, err := s.ids.stamp(at)
+	var e Entry
+	if err == nil {
+		e, err = inventoryEntry(req, seq, id, at)
+	}
+	if !s.keep(e, err, describeRequest(req)) {
+		return false
+	}
+	if !s.online && s.linkKnown {
+		// No answer is coming soon to say what is next.
+		s.printf("%s", s.flow.prompt())
+	}
+	return true
 }
 
 // quit ends the session once pending scans are answered, waiting at most
@@ -332,27 +389,18 @@ func (s *session) quit() bool {
 	return false
 }
 
-func (s *session) onAnswer(a *pb.ScanAnswer) (bool, error) {
-	e, ok, err := s.q.Remove(a.GetScanId())
+func (s *session) onAnswer(r reply) (bool, error) {
+	e, ok, err := s.q.Remove(r.id)
 	if err != nil {
 		return false, err
 	}
 	if !ok {
 		return false, nil // an answer already handled, from a stream that broke
 	}
-	mode := s.cfg.mode
-	next := a.GetNext()
-	s.next = next
-	due := s.due[next.GetOrderId()]
-	s.printf("%s", renderAnswer(mode, describeScan(e.Scan()), a, due, now()))
-	if n := s.q.Len(); n > 0 {
-		s.printf("  (%d more pending)\n", n)
-	}
-	switch {
-	case mode == ModePick && (a.GetVerdict() == pb.Verdict_VERDICT_TASK_DONE || a.GetVerdict() == pb.Verdict_VERDICT_NOTHING_OPEN):
-		s.task, s.needTask = nil, true
-	case mode == ModePack && next.GetOrderId() != "":
-		s.fetchDue(next.GetOrderId())
+	if s.flow != nil {
+		s.onInventoryAnswer(e, r)
+	} else {
+		s.onScanAnswer(e, r.msg.(*pb.ScanAnswer))
 	}
 	if s.q.Len() == 0 {
 		s.startInput()
@@ -362,6 +410,52 @@ func (s *session) onAnswer(a *pb.ScanAnswer) (bool, error) {
 	}
 	s.maybeAsk()
 	return false, nil
+}
+
+// onScanAnswer shows the answer to a scan of the scan modes and follows
+// the task or order it names.
+func (s *session) onScanAnswer(e Entry, a *pb.ScanAnswer) {
+	mode := s.cfg.mode
+	next := a.GetNext()
+	s.next = next
+	due := s.due[next.GetOrderId()]
+	s.printf("%s", renderAnswer(mode, describeScan(e.Scan()), a, due, now()))
+	s.morePending()
+	switch {
+	case mode == ModePick && (a.GetVerdict() == pb.Verdict_VERDICT_TASK_DONE || a.GetVerdict() == pb.Verdict_VERDICT_NOTHING_OPEN):
+		s.task, s.needTask = nil, true
+	case mode == ModePack && next.GetOrderId() != "":
+		s.fetchDue(next.GetOrderId())
+	}
+}
+
+// onInventoryAnswer shows the answer to an inventory request. A request
+// the server refused is kept beside the queue for the audit trail, as a
+// refused scan is.
+func (s *session) onInventoryAnswer(e Entry, r reply) {
+	req, _, err := requestOf(e)
+	if err != nil {
+		s.printf("%s[REFUSED] queued %s: %v\n", bell, e.Call, err)
+		return
+	}
+	if r.err != nil {
+		saveRejected(queuePath(s.cfg.stateDir, s.ids.device, s.cfg.mode)+".rejected", e, r.err)
+		s.printf("%s", renderRefused(describeRequest(req), r.err))
+	} else {
+		s.printf("%s", renderInventory(req, r.msg))
+	}
+	s.morePending()
+	s.flow.answered(req, r.msg, r.err)
+	if s.q.Len() == 0 {
+		s.printf("%s", s.flow.prompt())
+	}
+}
+
+// morePending says how many answers are still to come.
+func (s *session) morePending() {
+	if n := s.q.Len(); n > 0 {
+		s.printf("  (%d more pending)\n", n)
+	}
 }
 
 func (s *session) onLink(ev linkEvent) error {
@@ -484,6 +578,11 @@ func (s *session) showStatus() {
 		state = "OFFLINE"
 	}
 	s.printf("[%s, %d pending]\n", state, s.q.Len())
+	if s.flow != nil {
+		s.flow.show()
+		s.printf("%s", s.flow.prompt())
+		return
+	}
 	if s.next != nil {
 		s.printf("%s", renderInstruction(s.cfg.mode, s.next, s.due[s.next.GetOrderId()], now()))
 	}

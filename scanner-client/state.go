@@ -116,16 +116,25 @@ func openIDMaker(dir, device string, mode Mode, atLeast uint64) (*idMaker, error
 // next stamps a scan with a new id and the device time. The counter is on
 // disk before the id is used.
 func (m *idMaker) next(s *pb.Scan, now time.Time) (uint64, error) {
+	seq, id, err := m.stamp(now)
+	if err != nil {
+		return 0, err
+	}
+	s.ScanId, s.DeviceTime = id, timestamppb.New(now)
+	return seq, nil
+}
+
+// stamp makes a new sequence number and scan id, for whatever message
+// carries them.
+func (m *idMaker) stamp(now time.Time) (uint64, string, error) {
 	m.n++
 	if _, err := m.f.WriteAt([]byte(fmt.Sprintf("%0*d\n", counterWidth, m.n)), 0); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := m.f.Sync(); err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	s.ScanId = fmt.Sprintf("%s-%s-%d-%d", m.device, m.mode, m.n, now.UnixMilli())
-	s.DeviceTime = timestamppb.New(now)
-	return m.n, nil
+	return m.n, fmt.Sprintf("%s-%s-%d-%d", m.device, m.mode, m.n, now.UnixMilli()), nil
 }
 
 func (m *idMaker) close() error {

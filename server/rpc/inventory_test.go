@@ -266,3 +266,12 @@ func TestConcurrentPicksCountsTransfers(t *testing.T) {
 func metadataCtx(token string) context.Context {
 	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
 }
+
+// Every verdict the domain gives has a name on the wire.
+func TestEveryVerdictIsSent(t *testing.T) {
+	for v := floor.VerdictRight; v <= floor.VerdictRecount; v++ {
+		if verdicts[v] == pb.Verdict_VERDICT_UNSPECIFIED {
+			t.Errorf("floor verdict %d has no proto verdict", v)
+		}
+	}
+}

@@ -93,6 +93,8 @@ var verdicts = map[floor.Verdict]pb.Verdict{
 	floor.VerdictOutOfSequence:  pb.Verdict_VERDICT_OUT_OF_SEQUENCE,
 	floor.VerdictWeightMismatch: pb.Verdict_VERDICT_WEIGHT_MISMATCH,
 	floor.VerdictNothingOpen:    pb.Verdict_VERDICT_NOTHING_OPEN,
+	floor.VerdictDiscrepancy:    pb.Verdict_VERDICT_DISCREPANCY,
+	floor.VerdictRecount:        pb.Verdict_VERDICT_RECOUNT,
 }
 
 var expects = map[floor.Expect]pb.Expect{

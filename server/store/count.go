@@ -149,9 +149,9 @@ func (s *Store) StartCount(user, bin string) (floor.CountTask, error) {
 		if bins, err := s.binSet(tx); err != nil {
 			return err
 		} else if !bins[bin] {
-			return &floor.Error{Op: op, Kind: floor.KindInvalid, Reason: "UNKNOWN_BIN",
-				Violations: []floor.Violation{{Field: "bin", Description: fmt.Sprintf("%q is not a bin of this warehouse", bin)}},
-				Msg:        fmt.Sprintf("%q is not a bin of this warehouse", bin)}
+			fe := floor.Invalid(op, []floor.Violation{{Field: "bin", Description: fmt.Sprintf("%q is not a bin of this warehouse", bin)}})
+			fe.Reason = "UNKNOWN_BIN"
+			return fe
 		}
 		var err error
 		if t, err = openCountTask(tx, bin, "counted on the counter's initiative", user, s.now()); err != nil {

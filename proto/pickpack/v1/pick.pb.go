@@ -218,6 +218,11 @@ const (
 	Verdict_VERDICT_WEIGHT_MISMATCH Verdict = 10
 	// No open task or order for this scan.
 	Verdict_VERDICT_NOTHING_OPEN Verdict = 11
+	// Taken, but not as expected: received over or damaged, or a count that
+	// corrected the stock. The reason says which.
+	Verdict_VERDICT_DISCREPANCY Verdict = 12
+	// Count the bin again: the count differs, or stock moved while counting.
+	Verdict_VERDICT_RECOUNT Verdict = 13
 )
 
 // Enum value maps for Verdict.
@@ -235,6 +240,8 @@ var (
 		9:  "VERDICT_OUT_OF_SEQUENCE",
 		10: "VERDICT_WEIGHT_MISMATCH",
 		11: "VERDICT_NOTHING_OPEN",
+		12: "VERDICT_DISCREPANCY",
+		13: "VERDICT_RECOUNT",
 	}
 	Verdict_value = map[string]int32{
 		"VERDICT_UNSPECIFIED":     0,
@@ -249,6 +256,8 @@ var (
 		"VERDICT_OUT_OF_SEQUENCE": 9,
 		"VERDICT_WEIGHT_MISMATCH": 10,
 		"VERDICT_NOTHING_OPEN":    11,
+		"VERDICT_DISCREPANCY":     12,
+		"VERDICT_RECOUNT":         13,
 	}
 )
 
@@ -1358,7 +1367,7 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x18SHORT_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SHORT_REASON_EMPTY_BIN\x10\x01\x12\x18\n" +
 	"\x14SHORT_REASON_DAMAGED\x10\x02\x12\x1c\n" +
-	"\x18SHORT_REASON_CANNOT_FIND\x10\x03*\xb6\x02\n" +
+	"\x18SHORT_REASON_CANNOT_FIND\x10\x03*\xe4\x02\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rVERDICT_RIGHT\x10\x01\x12\x15\n" +
@@ -1372,7 +1381,9 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x17VERDICT_OUT_OF_SEQUENCE\x10\t\x12\x1b\n" +
 	"\x17VERDICT_WEIGHT_MISMATCH\x10\n" +
 	"\x12\x18\n" +
-	"\x14VERDICT_NOTHING_OPEN\x10\v*z\n" +
+	"\x14VERDICT_NOTHING_OPEN\x10\v\x12\x17\n" +
+	"\x13VERDICT_DISCREPANCY\x10\f\x12\x13\n" +
+	"\x0fVERDICT_RECOUNT\x10\r*z\n" +
 	"\x06Expect\x12\x16\n" +
 	"\x12EXPECT_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
