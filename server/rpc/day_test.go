@@ -152,6 +152,7 @@ func TestSimulatedDay(t *testing.T) {
 			}
 		}
 	}
+	e.clock.t = time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC) // the next morning: yesterday's sales are in
 	sugg, err := admin.inv.PurchaseSuggestions(e.as(floor.RoleSupervisor), &pb.PurchaseSuggestionsRequest{SalesDays: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -177,6 +177,11 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 			if err := recordOrderMovements(tx, floor.MoveShip, picked, mv); err != nil {
 				return err
 			}
+			for sku, n := range picked {
+				if err := addSale(tx, sc.At, sku, n); err != nil {
+					return err
+				}
+			}
 			took := sc.At.Sub(o.ReleasedAt).Round(time.Second)
 			verdict := "on time"
 			if sc.At.After(o.DueAt) {

@@ -33,7 +33,7 @@ func (s *Store) SetSupply(supply []floor.Supply, dry bool) error {
 
 // PurchaseSuggestions advises, for every SKU, what to buy now under pol
 // (see floor.SuggestPurchase), as of the store's clock. Sales are the
-// units shipped in the pol.SalesDays before now; on-hand stock counts bins
+// units shipped in the pol.SalesDays whole days (UTC) before today; on-hand stock counts bins
 // and the dock; on order is what open deliveries still bring.
 func (s *Store) PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseSuggestion, time.Time, error) {
 	now := s.now()
@@ -73,11 +73,7 @@ func (s *Store) PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseS
 		if err != nil {
 			return err
 		}
-		sold, err := unitsShipped(tx, now.AddDate(0, 0, -pol.SalesDays), now)
-		if err != nil {
-			return err
-		}
-		for sku, n := range sold {
+		for sku, n := range unitsShipped(tx, pol.SalesDays, now) {
 			at(sku).Sold = n
 		}
 		return tx.Bucket(bucketSKUs).ForEach(func(k, _ []byte) error {

@@ -79,10 +79,7 @@ func (s *Store) putAwayInput(tx *bolt.Tx, sku string) (floor.PutAwayInput, error
 	if err != nil {
 		return in, err
 	}
-	fast, err := fastMovers(tx, s.now())
-	if err != nil {
-		return in, err
-	}
+	fast := fastMovers(tx, s.now())
 	in.Fast = fast[sku]
 	for _, bin := range slices.Sorted(maps.Keys(byBin)) {
 		if slices.ContainsFunc(byBin[bin], func(sk string) bool { return fast[sk] }) {
@@ -94,11 +91,8 @@ func (s *Store) putAwayInput(tx *bolt.Tx, sku string) (floor.PutAwayInput, error
 
 // fastMovers are the top fastMoverShare of SKUs by units shipped in the
 // last fastMoverDays.
-func fastMovers(tx *bolt.Tx, now time.Time) (map[string]bool, error) {
-	sold, err := unitsShipped(tx, now.AddDate(0, 0, -fastMoverDays), now)
-	if err != nil {
-		return nil, err
-	}
+func fastMovers(tx *bolt.Tx, now time.Time) map[string]bool {
+	sold := unitsShipped(tx, fastMoverDays, now)
 	skus := slices.Collect(maps.Keys(sold))
 	slices.SortFunc(skus, func(a, b string) int {
 		if sold[a] != sold[b] {
@@ -111,20 +105,9 @@ func fastMovers(tx *bolt.Tx, now time.Time) (map[string]bool, error) {
 	for _, sku := range skus[:n] {
 		out[sku] = true
 	}
-	return out, nil
+	return out
 }
 
-// unitsShipped sums the units handed to couriers per SKU in [from, to).
-func unitsShipped(tx *bolt.Tx, from, to time.Time) (map[string]int64, error) {
-	sold := map[string]int64{}
-	err := forEachMovement(tx, from, to, 0, func(m floor.Movement) (bool, error) {
-		if m.Kind == floor.MoveShip {
-			sold[m.SKU] += m.Units
-		}
-		return true, nil
-	})
-	return sold, err
-}
 
 // PutAway moves sc.Quantity units (1 if zero) of the scanned item from the
 // dock into bin.

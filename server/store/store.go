@@ -57,12 +57,13 @@ var (
 	bucketDock         = []byte("dock")          // sku -> units received and not yet put away
 	bucketSlots        = []byte("slots")         // bin \x00 sku -> floor.Slot
 	bucketSupply       = []byte("supply")        // sku -> floor.Supply
+	bucketSales        = []byte("sales")         // day (YYYY-MM-DD, UTC) \x00 sku -> units shipped that day
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
-		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply}
+		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
