@@ -108,7 +108,6 @@ func fastMovers(tx *bolt.Tx, now time.Time) map[string]bool {
 	return out
 }
 
-
 // PutAway moves sc.Quantity units (1 if zero) of the scanned item from the
 // dock into bin.
 func (s *Store) PutAway(user, bin string, sc floor.Scan) (floor.Answer, int64, error) {
