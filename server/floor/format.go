@@ -416,7 +416,14 @@ type csvRow struct {
 // a misspelt "wieght_g" column would otherwise drop every weight silently.
 // Rows whose cells are all empty are skipped; spreadsheets leave them behind.
 func readCSV(data []byte, known, required []string, vs *Violations) []csvRow {
+	return readDelimited(data, ',', known, required, vs)
+}
+
+// readDelimited is readCSV with another separator than the comma, for
+// exports such as tab-separated marketplace reports.
+func readDelimited(data []byte, comma rune, known, required []string, vs *Violations) []csvRow {
 	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = comma
 	r.FieldsPerRecord = -1
 	bad := func(err error) []csvRow {
 		var pe *csv.ParseError

@@ -41,6 +41,7 @@ type OrderMapping struct {
 	values     map[string]map[string]string // target to a whole value and its replacement
 	trimPrefix map[string]string
 	layout     string // of released_at
+	comma      rune   // CSV: the separator of the columns
 }
 
 // Format returns the format of the exports the mapping reads.
@@ -53,7 +54,8 @@ func (m *OrderMapping) Format() ImportFormat { return m.format }
 //	 "constants": {TARGET: VALUE, ...},
 //	 "values": {TARGET: {FROM: TO, ...}, ...},
 //	 "trim_prefix": {TARGET: PREFIX, ...},
-//	 "time_layout": GO_TIME_LAYOUT}
+//	 "time_layout": GO_TIME_LAYOUT,
+//	 "delimiter": ","}
 //
 // TARGET is one of mappingTargets: id, channel, released_at, lines[].sku,
 // lines[].quantity and recipient.name, .phone, .lines, .city, .region,
@@ -71,11 +73,13 @@ func (m *OrderMapping) Format() ImportFormat { return m.format }
 // TO (country names to ISO codes); "trim_prefix" then drops PREFIX from the
 // value (a platform's SKU prefix). released_at is read with time_layout, a
 // Go time layout, RFC 3339 by default; a layout without a zone reads UTC.
+// delimiter separates CSV columns: "," by default, "\t" for tab-separated
+// reports, or ";".
 func ParseOrderMapping(data []byte) (*OrderMapping, error) {
 	const op = "read order mapping"
 	var vs Violations
 	m := &OrderMapping{sources: map[string][]string{}, constants: map[string]string{},
-		values: map[string]map[string]string{}, trimPrefix: map[string]string{}, layout: time.RFC3339}
+		values: map[string]map[string]string{}, trimPrefix: map[string]string{}, layout: time.RFC3339, comma: ','}
 	if data, ok := inputText(data, &vs); ok {
 		m.read(data, &vs)
 	}
@@ -94,13 +98,23 @@ func (m *OrderMapping) read(data []byte, vs *Violations) {
 		return
 	}
 	o := openJSONObject(top, vs)
-	o.label("file", "", "format", "fields", "constants", "values", "trim_prefix", "time_layout")
+	o.label("file", "", "format", "fields", "constants", "values", "trim_prefix", "time_layout", "delimiter")
 	o.at = ""
 	format, ok := ParseImportFormat(o.str("format"))
 	if !ok {
 		vs.addOnce("format", `want "csv" or "json"`)
 	}
 	m.format = format
+	switch d := o.str("delimiter"); d {
+	case "":
+	case ",", ";", "\t", "|":
+		if format != ImportCSV {
+			vs.Add("delimiter", "only CSV exports have a delimiter")
+		}
+		m.comma = rune(d[0])
+	default:
+		vs.Add("delimiter", `want ",", ";", "|" or "\t" (tab), got %q`, d)
+	}
 
 	fields := openJSONObject(o.fields["fields"], vs)
 	fields.label("fields", "", mappingTargets...)
@@ -403,7 +417,7 @@ func (m *OrderMapping) order(mo mappedOrder, vs *Violations) Order {
 // ignored, since platform exports carry many (prices, buyer e-mail) that
 // picking has no use for.
 func (m *OrderMapping) csvOrders(data []byte, vs *Violations) []mappedOrder {
-	header := csvHeader(data)
+	header := csvHeader(data, m.comma)
 	if header != nil { // else readCSV reports why the header cannot be read
 		n := len(*vs)
 		for _, t := range mappingTargets {
@@ -421,7 +435,7 @@ func (m *OrderMapping) csvOrders(data []byte, vs *Violations) []mappedOrder {
 	var orders []mappedOrder
 	var firsts []csvRow // each order's first row, which its other rows must agree with
 	byID := map[string]int{}
-	for _, row := range readCSV(data, header, nil, vs) {
+	for _, row := range readDelimited(data, m.comma, header, nil, vs) {
 		id := row.val[idCol]
 		at := labelled(row.at, id)
 		read := func(col string) mapped { return mapped{row.val[col], at + ", column " + col} }
@@ -449,8 +463,9 @@ func (m *OrderMapping) csvOrders(data []byte, vs *Violations) []mappedOrder {
 
 // csvHeader returns the column names of a CSV file as readCSV names them,
 // or nil if the header cannot be read.
-func csvHeader(data []byte) []string {
+func csvHeader(data []byte, comma rune) []string {
 	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = comma
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {

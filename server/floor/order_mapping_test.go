@@ -88,6 +88,12 @@ func TestParseOrdersMappedOptions(t *testing.T) {
 			"ORDER NUMBER,item,name,country,date\n" +
 				"A-1,WEB-S1,Ann,Deutschland,24.11.2026 07:30\n" +
 				"A-1,S2,Ann,Deutschland,24.11.2026 07:30\n"},
+		{"tab-separated", `{"format": "csv", "delimiter": "\t",
+			"fields": {"id": "order-id", "released_at": "purchase-date", "lines[].sku": "sku", "recipient.name": "recipient-name", "recipient.country": "ship-country"},
+			"constants": {"channel": "web", "lines[].quantity": "1"}}`,
+			"order-id\tsku\trecipient-name\tship-country\tpurchase-date\tnote\n" +
+				"A-1\tS1\tAnn\tDE\t2026-11-24T07:30:00Z\ta, b\n" +
+				"A-1\tS2\tAnn\tDE\t2026-11-24T07:30:00Z\t\n"},
 		{"json array", `{"format": "json",
 			"fields": {"id": "[].no", "released_at": "[].at", "lines[].sku": "[].items[].sku", "lines[].quantity": "[].items[].n",
 				"recipient.name": "[].to.name", "recipient.country": "[].to.country"},
@@ -218,6 +224,9 @@ func TestParseOrderMappingErrors(t *testing.T) {
 			{"constants.channel", "want a string, got number"},
 			{"constants.id", "cannot be a constant"},
 			{"constants.recipient.name", "also mapped in fields"},
+		}},
+		{"delimiter", `{"format": "csv", "delimiter": "tab", "fields": {"id": "i", ` + required + `}}`, []Violation{
+			{"delimiter", `want ",", ";", "|" or "\t" (tab), got "tab"`},
 		}},
 		{"json paths", `{"format": "json", "fields": {"id": "orders[].id", "channel": "channel",
 			"lines[].sku": "orders[].items[].sku", "lines[].quantity": "orders[].lines[].qty", "recipient.name": "shipments[].name",
