@@ -372,7 +372,7 @@ func (s *Server) figures(w http.ResponseWriter, r *http.Request) {
 	to := s.now()
 	from := to.Add(-s.shift())
 	if v := r.URL.Query().Get("from"); v != "" {
-		t, err := parseTimeParam("from", v)
+		t, err := parseTimeParam("shift figures", "from", v)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -35,19 +35,9 @@ const historyPage = 5000
 // is read before anything is written, so a bad store still gets a clean
 // error; after that the rows stream.
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	from, err := parseTimeParam("from", q.Get("from"))
+	from, to, err := parseRange("history", r.URL.Query())
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	to, err := parseTimeParam("to", q.Get("to"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !to.After(from) {
-		s.fail(w, r, floor.E("history", floor.KindInvalid, "parameter \"to\" (%s) must be after \"from\" (%s)", q.Get("to"), q.Get("from")))
 		return
 	}
 	ms, next, err := s.Inventory.History(from, to, 0, historyPage)

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/pickpack/pickpack/server/floor"
@@ -10,33 +11,37 @@ import (
 
 // parseTimeParam reads an RFC 3339 query parameter; its errors name the
 // parameter, so a script author sees which one to fix.
-func parseTimeParam(name, v string) (time.Time, error) {
+func parseTimeParam(op, name, v string) (time.Time, error) {
 	if v == "" {
-		return time.Time{}, floor.E("shift report", floor.KindInvalid, "missing parameter %q: give an RFC 3339 time such as 2026-03-01T06:00:00Z", name)
+		return time.Time{}, floor.E(op, floor.KindInvalid, "missing parameter %q: give an RFC 3339 time such as 2026-03-01T06:00:00Z", name)
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, floor.E("shift report", floor.KindInvalid, "parameter %q: %q is not an RFC 3339 time such as 2026-03-01T06:00:00Z", name, v)
+		return time.Time{}, floor.E(op, floor.KindInvalid, "parameter %q: %q is not an RFC 3339 time such as 2026-03-01T06:00:00Z", name, v)
 	}
 	return t, nil
+}
+
+// parseRange reads the from and to parameters of a report, from before to.
+func parseRange(op string, q url.Values) (from, to time.Time, err error) {
+	if from, err = parseTimeParam(op, "from", q.Get("from")); err != nil {
+		return from, to, err
+	}
+	if to, err = parseTimeParam(op, "to", q.Get("to")); err != nil {
+		return from, to, err
+	}
+	if !to.After(from) {
+		err = floor.E(op, floor.KindInvalid, "parameter \"to\" (%s) must be after \"from\" (%s)", q.Get("to"), q.Get("from"))
+	}
+	return from, to, err
 }
 
 // shiftReport serves the report of [from, to) as "csv" or "pdf".
 func (s *Server) shiftReport(format string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		from, err := parseTimeParam("from", q.Get("from"))
+		from, to, err := parseRange("shift report", r.URL.Query())
 		if err != nil {
 			s.fail(w, r, err)
-			return
-		}
-		to, err := parseTimeParam("to", q.Get("to"))
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if !to.After(from) {
-			s.fail(w, r, floor.E("shift report", floor.KindInvalid, "parameter \"to\" (%s) must be after \"from\" (%s)", q.Get("to"), q.Get("from")))
 			return
 		}
 		rep, err := s.report(from, to)
