@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -37,7 +37,7 @@ var (
 	bucketOpenOrders   = []byte("open_orders") // order id -> nothing, for each order not handed off or cancelled
 	bucketQueue        = []byte("queue")
 	bucketTasks        = []byte("tasks")         // task id -> taskPlan
-	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress
+	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress, binary (progress.go)
 	bucketPickerTasks  = []byte("picker_tasks")
 	bucketUsers        = []byte("users")
 	bucketTokens       = []byte("tokens")
@@ -245,6 +245,11 @@ func initSchema(tx *bolt.Tx) error {
 			if err := putJob(tx, j); err != nil {
 				return err
 			}
+		}
+	}
+	if v >= 4 && v < 7 { // version 7 writes task progress in binary (older files get it so from the split above)
+		if err := migrateProgress(tx); err != nil {
+			return err
 		}
 	}
 	if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,8 +14,8 @@ import (
 // A task is kept as two records: its plan (orders, stops, route; about
 // 2 KB, written when assigned and again only when a short pick re-routes)
 // and its progress (units taken, where the picker is; about 200 bytes,
-// written on every scan). A scan then decodes and encodes only the
-// progress; the plan is decoded once and kept in memory.
+// written on every scan, in binary: progress.go). A scan then decodes and
+// encodes only the progress; the plan is decoded once and kept in memory.
 
 // taskProgress is what scans change on a task.
 type taskProgress struct {
@@ -97,26 +98,33 @@ func planOf(t *floor.Task) floor.Task {
 // stops changed (a re-route).
 func writeTask(tx *bolt.Tx, t *floor.Task) error {
 	progress := tx.Bucket(bucketTaskProgress)
-	old, ok, err := get[taskProgress](progress, t.ID)
-	if err != nil {
-		return err
+	var version uint64
+	stops := -1
+	if old := progress.Get([]byte(t.ID)); old != nil {
+		var err error
+		if version, stops, err = progressHeader(old); err != nil {
+			return fmt.Errorf("task %q: %w", t.ID, err)
+		}
 	}
-	version := old.Plan
-	if !ok || len(old.Picked) != len(t.Stops) {
+	if stops != len(t.Stops) {
 		version = planVersions.Add(1)
 		if err := put(tx.Bucket(bucketTasks), t.ID, taskPlan{Version: version, Task: planOf(t)}); err != nil {
 			return err
 		}
 	}
-	return put(progress, t.ID, progressOf(t, version))
+	return progress.Put([]byte(t.ID), encodeProgress(progressOf(t, version)))
 }
 
 // readTask assembles a task from its plan (from memory when it can) and
 // its progress; ok is false when there is no such task.
 func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
-	p, ok, err := get[taskProgress](tx.Bucket(bucketTaskProgress), id)
-	if err != nil || !ok {
-		return floor.Task{}, false, err
+	raw := tx.Bucket(bucketTaskProgress).Get([]byte(id))
+	if raw == nil {
+		return floor.Task{}, false, nil
+	}
+	p, err := decodeProgress(raw)
+	if err != nil {
+		return floor.Task{}, false, fmt.Errorf("task %q: %w", id, err)
 	}
 	t, hit := cachedPlan(id, p.Plan)
 	if !hit {
