@@ -72,6 +72,14 @@ func cachePlan(id string, p taskPlan) {
 	plans.byTask[id] = p
 }
 
+// uncachePlan forgets a task's plan: a done task is seldom read again,
+// and a busy floor finishes thousands of tasks an hour.
+func uncachePlan(id string) {
+	plans.Lock()
+	defer plans.Unlock()
+	delete(plans.byTask, id)
+}
+
 func progressOf(t *floor.Task, plan uint64) taskProgress {
 	p := taskProgress{Plan: plan, Done: t.Done, AtBin: t.AtBin, ItemAt: t.ItemAt, ArrivedAt: t.ArrivedAt,
 		FirstUnitAt: t.FirstUnitAt, LeftAt: t.LeftAt, LeftMeters: t.LeftMeters, DoneAt: t.DoneAt,
@@ -111,6 +119,9 @@ func writeTask(tx *bolt.Tx, t *floor.Task) error {
 		if err := put(tx.Bucket(bucketTasks), t.ID, taskPlan{Version: version, Task: planOf(t)}); err != nil {
 			return err
 		}
+	}
+	if t.Done {
+		uncachePlan(t.ID) // a rolled-back write only costs a read later
 	}
 	return progress.Put([]byte(t.ID), encodeProgress(progressOf(t, version)))
 }
