@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -33,8 +33,8 @@ var (
 	bucketBarcodes     = []byte("barcodes")
 	bucketStock        = []byte("stock")        // bin \x00 sku -> on hand, reserved
 	bucketStockBySKU   = []byte("stock_by_sku") // sku \x00 bin -> nothing (index)
-	bucketOrders       = []byte("orders")
-	bucketOpenOrders   = []byte("open_orders") // order id -> nothing, for each order not handed off or cancelled
+	bucketOrders       = []byte("orders")       // order id -> storedOrder
+	bucketOpenOrders   = []byte("open_orders")  // order id -> nothing, for each order not handed off or cancelled
 	bucketQueue        = []byte("queue")
 	bucketTasks        = []byte("tasks")         // task id -> taskPlan
 	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress, binary (progress.go)
@@ -210,6 +210,11 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	// Older files migrate here, in this transaction, before the stamp is
 	// raised: a crash mid-way leaves the old file as it was.
+	if v < 8 { // version 8 writes orders short; first, so that the steps below read them so
+		if err := migrateOrders(tx); err != nil {
+			return err
+		}
+	}
 	if v < 2 { // version 2 indexes the open orders
 		var orders []floor.Order // read first: writing while iterating may move the cursor
 		if err := forEachOrder(tx, false, func(o floor.Order) error { orders = append(orders, o); return nil }); err != nil {
