@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -36,7 +36,7 @@ var (
 	bucketOrders       = []byte("orders")       // order id -> storedOrder
 	bucketOpenOrders   = []byte("open_orders")  // order id -> nothing, for each order not handed off or cancelled
 	bucketQueue        = []byte("queue")
-	bucketTasks        = []byte("tasks")         // task id -> taskPlan
+	bucketTasks        = []byte("tasks")         // task id -> storedPlan
 	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress, binary (progress.go)
 	bucketPickerTasks  = []byte("picker_tasks")
 	bucketUsers        = []byte("users")
@@ -254,6 +254,11 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	if v >= 4 && v < 7 { // version 7 writes task progress in binary (older files get it so from the split above)
 		if err := migrateProgress(tx); err != nil {
+			return err
+		}
+	}
+	if v >= 4 && v < 9 { // version 9 writes task plans short (older files get it so from the split above)
+		if err := migratePlans(tx); err != nil {
 			return err
 		}
 	}

@@ -32,7 +32,8 @@ type taskProgress struct {
 	DoneAt      time.Time
 }
 
-// taskPlan is the plan record: the task without its progress.
+// taskPlan is the plan record: the task without its progress (written
+// short: planrecord.go).
 type taskPlan struct {
 	Version uint64
 	Task    floor.Task
@@ -116,7 +117,7 @@ func writeTask(tx *bolt.Tx, t *floor.Task) error {
 	}
 	if stops != len(t.Stops) {
 		version = planVersions.Add(1)
-		if err := put(tx.Bucket(bucketTasks), t.ID, taskPlan{Version: version, Task: planOf(t)}); err != nil {
+		if err := putPlan(tx.Bucket(bucketTasks), taskPlan{Version: version, Task: planOf(t)}); err != nil {
 			return err
 		}
 	}
@@ -139,7 +140,7 @@ func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
 	}
 	t, hit := cachedPlan(id, p.Plan)
 	if !hit {
-		plan, ok, err := get[taskPlan](tx.Bucket(bucketTasks), id)
+		plan, ok, err := getPlan(tx.Bucket(bucketTasks), id)
 		if err != nil || !ok {
 			return floor.Task{}, ok, err
 		}
