@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -104,8 +105,9 @@ type Store struct {
 
 	changes *changes
 
-	claimMu sync.Mutex
-	claimed map[string]bool // queued orders a NextTask is planning with
+	claimMu   sync.Mutex
+	claimed   map[string]bool // queued orders a NextTask is planning with
+	planSlots chan struct{}   // one token per plan running outside the write
 
 	// The bin map is read on every task and stock change, so the decoded
 	// map is kept in memory with its generation (raised by every import);
@@ -164,7 +166,8 @@ func Open(path string, opts Options) (*Store, error) {
 		opts.Pack = floor.DefaultPackConfig
 	}
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db)}
+		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db),
+		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1))}
 	return s, nil
 }
 
