@@ -126,11 +126,14 @@ func getPlan(b *bolt.Bucket, id string) (taskPlan, bool, error) {
 	return p, true, nil
 }
 
+// putPlan writes a plan. Task ids grow with time, so new plans are
+// appended and pages are filled up; a re-routed plan rarely splits one.
 func putPlan(b *bolt.Bucket, p taskPlan) error {
 	raw, err := encodePlan(p)
 	if err != nil {
 		return err
 	}
+	b.FillPercent = 1
 	return b.Put([]byte(p.Task.ID), raw)
 }
 
