@@ -47,7 +47,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoFlag := fs.Bool("demo", false, "load the built-in demo warehouse, create one user per role and print their tokens")
 	demoEvery := fs.Duration("demo-every", 20*time.Second, "with --demo, how often a new demo order arrives (0: never)")
 	feedEvery := fs.Duration("feed-every", 2*time.Second, "how often the supervisors' view is recomputed")
-	memLimit := fs.Int64("memory-limit", 200<<20, "soft limit of the Go heap in bytes (GOMEMLIMIT); 0: none")
+	memLimit := fs.Int64("memory-limit", 160<<20, "soft limit of the Go heap in bytes (GOMEMLIMIT); 0: none")
+	gcPercent := fs.Int("gc-percent", 200, "heap growth between collections in percent (GOGC); 0: leave GOGC as it is")
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address (documents, supervisor page, metrics); empty: none")
 	printers := fs.String("printers", "", "printer configuration (JSON); default: PDFs spooled to DATA/spool")
 	logFormat := fs.String("log-format", "text", "text or json")
@@ -61,6 +62,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// Garbage from a thousand streams comes in bursts; a soft limit makes
 		// the collector work harder instead of letting the heap balloon.
 		debug.SetMemoryLimit(*memLimit)
+	}
+	if *gcPercent > 0 {
+		// Each collection scans every stream's stack and steals a processor
+		// from the scans: fewer of them while the heap is small, and the
+		// memory limit above still bounds the heap.
+		debug.SetGCPercent(*gcPercent)
 	}
 
 	creds, err := transportCredentials(*addr, *tlsCert, *tlsKey, *allowPlaintext)

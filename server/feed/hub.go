@@ -38,6 +38,18 @@ const watcherBuffer = 4096
 // hear of it: a countdown they compute themselves from the due time.
 const predictionStep = 15 * time.Second
 
+// openOrder is what an open order's clock needs: a busy floor has tens of
+// thousands open, so the feed keeps no more of each.
+type openOrder struct {
+	State             floor.OrderState
+	Picker, TaskID    string
+	ReleasedAt, DueAt time.Time
+}
+
+func (o openOrder) order(id string) floor.Order {
+	return floor.Order{ID: id, State: o.State, Picker: o.Picker, TaskID: o.TaskID, ReleasedAt: o.ReleasedAt, DueAt: o.DueAt}
+}
+
 // Hub keeps the current view and the watchers.
 type Hub struct {
 	src   Source
@@ -46,8 +58,8 @@ type Hub struct {
 	log   *slog.Logger
 
 	mu       sync.Mutex
-	orders   map[string]floor.Order // open orders as last read
-	tasks    map[string]floor.Task  // their tasks
+	orders   map[string]openOrder  // open orders as last read
+	tasks    map[string]floor.Task // their tasks
 	lastSeq  uint64
 	clocks   map[string]floor.OrderClock
 	pickers  map[string]floor.PickerStatus
@@ -60,7 +72,7 @@ type Hub struct {
 // NewHub returns a hub over src.
 func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logger) *Hub {
 	return &Hub{src: src, cfg: cfg, clock: clock, log: log, clocks: map[string]floor.OrderClock{},
-		orders: map[string]floor.Order{}, tasks: map[string]floor.Task{},
+		orders: map[string]openOrder{}, tasks: map[string]floor.Task{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
 		standing: map[string]bool{}, watchers: map[chan Event]struct{}{}}
 }
@@ -152,10 +164,7 @@ func (h *Hub) Tick() error {
 	}
 	for _, o := range d.Orders {
 		if o.State.Open() {
-			// The clock needs no lines or address: keeping them would hold
-			// every open order's recipient in memory for nothing.
-			o.Lines, o.Recipient = nil, floor.Address{}
-			h.orders[o.ID] = o
+			h.orders[o.ID] = openOrder{State: o.State, Picker: o.Picker, TaskID: o.TaskID, ReleasedAt: o.ReleasedAt, DueAt: o.DueAt}
 		} else {
 			delete(h.orders, o.ID)
 		}
@@ -165,10 +174,9 @@ func (h *Hub) Tick() error {
 	}
 	used := map[string]bool{}
 
-	open := map[string]bool{}
-	var clocks []floor.OrderClock
-	for _, o := range h.orders {
-		open[o.ID] = true
+	clocks := make([]floor.OrderClock, 0, len(h.orders))
+	for id, oo := range h.orders {
+		o := oo.order(id)
 		var t *floor.Task
 		if task, ok := h.tasks[o.TaskID]; ok && o.State == floor.StateAssigned {
 			t = &task
@@ -182,7 +190,7 @@ func (h *Hub) Tick() error {
 		}
 	}
 	for id := range h.clocks {
-		if open[id] {
+		if _, open := h.orders[id]; open {
 			continue
 		}
 		delete(h.clocks, id) // closed: watchers get its final state once

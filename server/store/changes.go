@@ -39,7 +39,8 @@ const trackLimit = 50_000
 var changesByDB sync.Map // *bolt.DB -> *changes
 
 func newChanges(db *bolt.DB) *changes {
-	c := &changes{all: true, orders: map[string]floor.Order{}, tasks: map[string]floor.Task{}}
+	c := &changes{all: true, orders: map[string]floor.Order{}, tasks: map[string]floor.Task{},
+		recent: make([]ScanEntry, 0, recentScans+recentScans/4)}
 	changesByDB.Store(db, c)
 	return c
 }
@@ -85,16 +86,19 @@ func noteScan(tx *bolt.Tx, e ScanEntry) {
 func (c *changes) addScan(e ScanEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.recent) >= recentScans+recentScans/4 {
+		// Drop the oldest quarter at once, in place: trimming one at a time
+		// would move the whole buffer on every scan, and a new buffer each
+		// time would be megabytes of garbage.
+		n := copy(c.recent, c.recent[len(c.recent)-recentScans:])
+		clear(c.recent[n:])
+		c.recent = c.recent[:n]
+	}
 	i := len(c.recent)
 	for i > 0 && c.recent[i-1].Seq > e.Seq {
 		i--
 	}
 	c.recent = slices.Insert(c.recent, i, e)
-	if len(c.recent) > recentScans+recentScans/4 {
-		// Drop the oldest quarter at once: trimming one at a time would
-		// move the whole buffer on every scan.
-		c.recent = slices.Clone(c.recent[len(c.recent)-recentScans:])
-	}
 }
 
 // scansAfter serves ScanLog from memory: ok is false when the scans after

@@ -33,3 +33,20 @@ func TestRecentScansServeNoGaps(t *testing.T) {
 		t.Error("served from memory although scan 1 is no longer held")
 	}
 }
+
+// The buffer keeps the latest scans in order once it is full, without
+// growing.
+func TestRecentScansKeepTheLatest(t *testing.T) {
+	c := &changes{recent: make([]ScanEntry, 0, recentScans+recentScans/4)}
+	const n = 3 * recentScans
+	for seq := uint64(1); seq <= n; seq++ {
+		c.addScan(ScanEntry{Seq: seq})
+	}
+	if cap(c.recent) != recentScans+recentScans/4 {
+		t.Errorf("buffer grew to %d", cap(c.recent))
+	}
+	got, ok := c.scansAfter(n-recentScans, 2*recentScans)
+	if !ok || len(got) != recentScans || got[0].Seq != n-recentScans+1 || got[len(got)-1].Seq != n {
+		t.Errorf("the last %d scans: %d of them, ok %v", recentScans, len(got), ok)
+	}
+}

@@ -57,7 +57,7 @@ func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error
 			return err
 		}
 		for _, o := range orders {
-			old, ok, err := get[floor.Order](ob, o.ID)
+			old, ok, err := getOrder(ob, o.ID)
 			if err != nil {
 				return err
 			}
@@ -98,7 +98,7 @@ func (s *Store) Order(id string) (floor.Order, error) {
 }
 
 func orderByID(tx *bolt.Tx, op, id string) (floor.Order, error) {
-	o, ok, err := get[floor.Order](tx.Bucket(bucketOrders), id)
+	o, ok, err := getOrder(tx.Bucket(bucketOrders), id)
 	if err == nil && !ok {
 		err = &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_ORDER", Msg: fmt.Sprintf("no order %q", id)}
 	}
@@ -177,7 +177,11 @@ func (s *Store) now() time.Time { return s.clock.Now().UTC() }
 // supervisors' view and the default order list read instead of every
 // order ever taken.
 func putOrder(tx *bolt.Tx, o floor.Order) error {
-	if err := put(tx.Bucket(bucketOrders), o.ID, o); err != nil {
+	raw, err := encodeOrder(o)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketOrders).Put([]byte(o.ID), raw); err != nil {
 		return err
 	}
 	noteOrder(tx, o)
@@ -200,7 +204,7 @@ func forEachOrder(tx *bolt.Tx, open bool, fn func(o floor.Order) error) error {
 		})
 	}
 	return orders.ForEach(func(_, v []byte) error {
-		o, err := decodeJSON[floor.Order](v)
+		o, err := decodeOrder(v)
 		if err != nil {
 			return err
 		}

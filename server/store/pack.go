@@ -92,7 +92,7 @@ type packEnv struct {
 // StartOrder opens a pack session for a picked order, with the units its
 // task's stops actually took (short lines count what was found).
 func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
-	o, ok, err := get[floor.Order](e.tx.Bucket(bucketOrders), code)
+	o, ok, err := getOrder(e.tx.Bucket(bucketOrders), code)
 	if err != nil || !ok {
 		return nil, false, ""
 	}
@@ -153,7 +153,7 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 		if byTracking := tx.Bucket(bucketWaybills).Get([]byte(sc.Code)); byTracking != nil {
 			id = string(byTracking)
 		}
-		o, ok, err := get[floor.Order](tx.Bucket(bucketOrders), id)
+		o, ok, err := getOrder(tx.Bucket(bucketOrders), id)
 		switch {
 		case err != nil:
 			return err

@@ -29,7 +29,7 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	err := s.view("read report data", func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
-			o, err := decodeJSON[floor.Order](v)
+			o, err := decodeOrder(v)
 			if err == nil && in(o.ReleasedAt) {
 				d.Orders = append(d.Orders, o)
 			}

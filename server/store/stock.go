@@ -48,8 +48,14 @@ func putLevel(tx *bolt.Tx, l floor.StockLevel) error {
 	v := make([]byte, 16)
 	binary.BigEndian.PutUint64(v, uint64(l.OnHand))
 	binary.BigEndian.PutUint64(v[8:], uint64(l.Reserved))
-	if err := tx.Bucket(bucketStock).Put(stockKey(l.Bin, l.SKU), v); err != nil {
+	stock, key := tx.Bucket(bucketStock), stockKey(l.Bin, l.SKU)
+	known := stock.Get(key) != nil
+	if err := stock.Put(key, v); err != nil {
 		return err
+	}
+	if known {
+		// Indexed already: putting it again would rewrite its page for nothing.
+		return nil
 	}
 	return tx.Bucket(bucketStockBySKU).Put(stockKey(l.SKU, l.Bin), nil)
 }

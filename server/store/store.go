@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -20,7 +21,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 7
+const SchemaVersion = 10
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -33,11 +34,11 @@ var (
 	bucketBarcodes     = []byte("barcodes")
 	bucketStock        = []byte("stock")        // bin \x00 sku -> on hand, reserved
 	bucketStockBySKU   = []byte("stock_by_sku") // sku \x00 bin -> nothing (index)
-	bucketOrders       = []byte("orders")
-	bucketOpenOrders   = []byte("open_orders") // order id -> nothing, for each order not handed off or cancelled
+	bucketOrders       = []byte("orders")       // order id -> storedOrder
+	bucketOpenOrders   = []byte("open_orders")  // order id -> nothing, for each order not handed off or cancelled
 	bucketQueue        = []byte("queue")
-	bucketTasks        = []byte("tasks")         // task id -> taskPlan
-	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress
+	bucketTasks        = []byte("tasks")         // task id -> storedPlan
+	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress, binary (progress.go)
 	bucketPickerTasks  = []byte("picker_tasks")
 	bucketUsers        = []byte("users")
 	bucketTokens       = []byte("tokens")
@@ -111,8 +112,9 @@ type Store struct {
 
 	changes *changes
 
-	claimMu sync.Mutex
-	claimed map[string]bool // queued orders a NextTask is planning with
+	claimMu   sync.Mutex
+	claimed   map[string]bool // queued orders a NextTask is planning with
+	planSlots chan struct{}   // one token per plan running outside the write
 
 	// The bin map is read on every task and stock change, so the decoded
 	// map is kept in memory with its generation (raised by every import);
@@ -171,7 +173,8 @@ func Open(path string, opts Options) (*Store, error) {
 		opts.Pack = floor.DefaultPackConfig
 	}
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db)}
+		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db),
+		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1))}
 	return s, nil
 }
 
@@ -217,6 +220,11 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	// Older files migrate here, in this transaction, before the stamp is
 	// raised: a crash mid-way leaves the old file as it was.
+	if v < 8 { // version 8 writes orders short; first, so that the steps below read them so
+		if err := migrateOrders(tx); err != nil {
+			return err
+		}
+	}
 	if v < 2 { // version 2 indexes the open orders
 		var orders []floor.Order // read first: writing while iterating may move the cursor
 		if err := forEachOrder(tx, false, func(o floor.Order) error { orders = append(orders, o); return nil }); err != nil {
@@ -254,7 +262,17 @@ func initSchema(tx *bolt.Tx) error {
 			}
 		}
 	}
-	if v < 7 { // version 7 keeps the stock history and turns count flags into count tasks
+	if v >= 4 && v < 7 { // version 7 writes task progress in binary (older files get it so from the split above)
+		if err := migrateProgress(tx); err != nil {
+			return err
+		}
+	}
+	if v >= 4 && v < 9 { // version 9 writes task plans short (older files get it so from the split above)
+		if err := migratePlans(tx); err != nil {
+			return err
+		}
+	}
+	if v < 10 { // version 10 keeps the stock history and turns count flags into count tasks
 		if err := openingBalances(tx, time.Now()); err != nil {
 			return err
 		}

@@ -22,15 +22,22 @@ import (
 // available before assigning (bbolt runs one writer at a time, so no order
 // is ever given to two pickers). When stock moved meanwhile, it plans
 // again; after a few tries it plans inside the write.
+//
+// Only GOMAXPROCS-1 plans run at once (at least one): when a shift starts
+// and every picker asks at the same moment, the planners leave a processor
+// to the scans, whose answer is a beep the picker waits for.
 func (s *Store) NextTask(picker string) (*floor.Task, bool, error) {
 	const op = "next task"
 	for attempt := 0; attempt < 3; attempt++ {
+		s.planSlots <- struct{}{} // before claiming: a waiting planner holds no orders
 		in, existing, release, err := s.claim(picker)
 		if err != nil || existing != nil || len(in.Candidates) == 0 {
+			<-s.planSlots
 			release()
 			return existing, false, err
 		}
 		planned, err := s.planner.PlanTask(in)
+		<-s.planSlots
 		if err != nil {
 			release()
 			return nil, false, floor.Wrap(op, floor.KindInternal, err)

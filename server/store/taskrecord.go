@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,8 +14,8 @@ import (
 // A task is kept as two records: its plan (orders, stops, route; about
 // 2 KB, written when assigned and again only when a short pick re-routes)
 // and its progress (units taken, where the picker is; about 200 bytes,
-// written on every scan). A scan then decodes and encodes only the
-// progress; the plan is decoded once and kept in memory.
+// written on every scan, in binary: progress.go). A scan then decodes and
+// encodes only the progress; the plan is decoded once and kept in memory.
 
 // taskProgress is what scans change on a task.
 type taskProgress struct {
@@ -31,7 +32,8 @@ type taskProgress struct {
 	DoneAt      time.Time
 }
 
-// taskPlan is the plan record: the task without its progress.
+// taskPlan is the plan record: the task without its progress (written
+// short: planrecord.go).
 type taskPlan struct {
 	Version uint64
 	Task    floor.Task
@@ -71,6 +73,14 @@ func cachePlan(id string, p taskPlan) {
 	plans.byTask[id] = p
 }
 
+// uncachePlan forgets a task's plan: a done task is seldom read again,
+// and a busy floor finishes thousands of tasks an hour.
+func uncachePlan(id string) {
+	plans.Lock()
+	defer plans.Unlock()
+	delete(plans.byTask, id)
+}
+
 func progressOf(t *floor.Task, plan uint64) taskProgress {
 	p := taskProgress{Plan: plan, Done: t.Done, AtBin: t.AtBin, ItemAt: t.ItemAt, ArrivedAt: t.ArrivedAt,
 		FirstUnitAt: t.FirstUnitAt, LeftAt: t.LeftAt, LeftMeters: t.LeftMeters, DoneAt: t.DoneAt,
@@ -97,30 +107,40 @@ func planOf(t *floor.Task) floor.Task {
 // stops changed (a re-route).
 func writeTask(tx *bolt.Tx, t *floor.Task) error {
 	progress := tx.Bucket(bucketTaskProgress)
-	old, ok, err := get[taskProgress](progress, t.ID)
-	if err != nil {
-		return err
+	var version uint64
+	stops := -1
+	if old := progress.Get([]byte(t.ID)); old != nil {
+		var err error
+		if version, stops, err = progressHeader(old); err != nil {
+			return fmt.Errorf("task %q: %w", t.ID, err)
+		}
 	}
-	version := old.Plan
-	if !ok || len(old.Picked) != len(t.Stops) {
+	if stops != len(t.Stops) {
 		version = planVersions.Add(1)
-		if err := put(tx.Bucket(bucketTasks), t.ID, taskPlan{Version: version, Task: planOf(t)}); err != nil {
+		if err := putPlan(tx.Bucket(bucketTasks), taskPlan{Version: version, Task: planOf(t)}); err != nil {
 			return err
 		}
 	}
-	return put(progress, t.ID, progressOf(t, version))
+	if t.Done {
+		uncachePlan(t.ID) // a rolled-back write only costs a read later
+	}
+	return progress.Put([]byte(t.ID), encodeProgress(progressOf(t, version)))
 }
 
 // readTask assembles a task from its plan (from memory when it can) and
 // its progress; ok is false when there is no such task.
 func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
-	p, ok, err := get[taskProgress](tx.Bucket(bucketTaskProgress), id)
-	if err != nil || !ok {
-		return floor.Task{}, false, err
+	raw := tx.Bucket(bucketTaskProgress).Get([]byte(id))
+	if raw == nil {
+		return floor.Task{}, false, nil
+	}
+	p, err := decodeProgress(raw)
+	if err != nil {
+		return floor.Task{}, false, fmt.Errorf("task %q: %w", id, err)
 	}
 	t, hit := cachedPlan(id, p.Plan)
 	if !hit {
-		plan, ok, err := get[taskPlan](tx.Bucket(bucketTasks), id)
+		plan, ok, err := getPlan(tx.Bucket(bucketTasks), id)
 		if err != nil || !ok {
 			return floor.Task{}, ok, err
 		}

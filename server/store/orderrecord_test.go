@@ -1,0 +1,76 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+func TestOrderRecordRoundTrip(t *testing.T) {
+	whole := floor.Order{ID: "O1", Channel: "shop", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}, {SKU: "S2", Quantity: 1}},
+		Recipient: floor.Address{Name: "Zhang Wei", Phone: "+86 10 1234", Lines: []string{"1 Road", "Flat 2"}, City: "北京",
+			Region: "BJ", PostalCode: "100000", Country: "CN"},
+		State: floor.StateHandedOff, ReleasedAt: t0, DueAt: t0.Add(15 * 60e9), TaskID: "T000001", Picker: "ann",
+		UpdatedAt: t0.Add(60e9), HandedOffAt: t0.Add(120e9), Carrier: "post", Service: "registered",
+		Tracking: "RR473124829CN", ShippingProblem: "none"}
+	for _, o := range []floor.Order{whole, {ID: "O2"}} {
+		raw, err := encodeOrder(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeOrder(raw)
+		if err != nil || !reflect.DeepEqual(got, o) {
+			t.Errorf("round trip of %s:\n got %+v, %v\nwant %+v", raw, got, err, o)
+		}
+	}
+	old, _ := encodeJSON(whole)
+	if _, err := decodeOrder(old); !errors.Is(err, errOldOrder) {
+		t.Errorf("a whole record of schema 7 read as short: %v", err)
+	}
+}
+
+// A file of schema 7 keeps whole orders; opening it rewrites them short
+// without changing any.
+func TestMigrateSchema7Orders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pickpack.db")
+	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, s)
+	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}},
+		Recipient: floor.Address{Name: "R", Lines: []string{"1 Road"}, City: "Town", Country: "DE"}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.NextTask("ann"); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Order("O1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error { // the schema 7 layout
+		if err := put(tx.Bucket(bucketOrders), want.ID, want); err != nil {
+			return err
+		}
+		return asSchema(tx, 7)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s2, _ := openTestStore(t, path)
+	got, err := s2.Order("O1")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("order after migration:\n got %+v, %v\nwant %+v", got, err, want)
+	}
+	if got.State != floor.StateAssigned || got.Picker != "ann" {
+		t.Errorf("order after migration: %+v", got)
+	}
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+func TestPlanRecordRoundTrip(t *testing.T) {
+	plan := taskPlan{Version: 1<<62 + 3, Task: floor.Task{ID: "T000001", Picker: "ann", CreatedAt: t0,
+		Orders: []floor.TaskOrder{{OrderID: "O1", Tote: 1, DueAt: t0.Add(15 * time.Minute), PredictedHandoffAt: t0.Add(9 * time.Minute)},
+			{OrderID: "O2", Tote: 2, DueAt: t0.Add(time.Minute), PredictedHandoffAt: t0.Add(9 * time.Minute), AtRisk: true}},
+		Stops: []floor.Stop{{Bin: "A-01-001-1", SKU: "S1", Name: "Kettle", Quantity: 2, OrderID: "O1", Tote: 1, Familiar: true,
+			CumulativeMeters: 12.5, PredictedElapsed: 40 * time.Second}, {Bin: "A-02-001-1", SKU: "S2", Quantity: 1, OrderID: "O2", Tote: 2}},
+		Route: floor.RouteInfo{Strategy: floor.RouteFamiliarFirst, Reason: "familiar first", Meters: 40.25, ShortestMeters: 38,
+			Optimal: true}, PredictedPickedAt: t0.Add(5 * time.Minute)}}
+	for _, p := range []taskPlan{plan, {Version: 1, Task: floor.Task{ID: "T2"}}} {
+		raw, err := encodePlan(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodePlan(raw)
+		if err != nil || !reflect.DeepEqual(got, p) {
+			t.Errorf("round trip of %s:\n got %+v, %v\nwant %+v", raw, got, err, p)
+		}
+	}
+	old, _ := encodeJSON(plan)
+	if _, err := decodePlan(old); !errors.Is(err, errOldPlan) {
+		t.Errorf("a whole plan of schema 8 read as short: %v", err)
+	}
+}
+
+// A file of schema 8 keeps whole plans; opening it rewrites them short
+// without changing any task.
+func TestMigrateSchema8Plans(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pickpack.db")
+	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, s)
+	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	task, _, err := s.NextTask("ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PickScan("ann", floor.Scan{ID: "s1", Code: task.Stops[0].Bin}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := s.Task(task.ID)
+	err = s.db.Update(func(tx *bolt.Tx) error { // the schema 8 layout
+		b := tx.Bucket(bucketTasks)
+		p, err := decodePlan(b.Get([]byte(task.ID)))
+		if err != nil {
+			return err
+		}
+		if err := put(b, task.ID, p); err != nil {
+			return err
+		}
+		return asSchema(tx, 8)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	clear(plans.byTask) // a new process
+
+	s2, _ := openTestStore(t, path)
+	got, err := s2.Task(task.ID)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("task after migration:\n got %+v, %v\nwant %+v", got, err, want)
+	}
+	if len(got.Stops) == 0 || got.Stops[0].Bin == "" {
+		t.Errorf("task after migration lost its stops: %+v", got)
+	}
+}

@@ -1,0 +1,162 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A progress record is written on every scan, so it is binary rather than
+// JSON: the plan version (8 bytes, big-endian), the number of stops, each
+// stop's picked and short units, then the rest of taskProgress. The plan
+// version and the number of stops come first so that a write can check
+// them without decoding the record (see progressHeader). Integers are
+// varints, times nanoseconds since 1970 (0 for none), strings
+// length-prefixed.
+
+// errCorruptProgress is returned for a progress record that does not
+// decode.
+var errCorruptProgress = errors.New("corrupt task progress record")
+
+func encodeProgress(p taskProgress) []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 64+16*len(p.Picked)), p.Plan)
+	b = binary.AppendUvarint(b, uint64(len(p.Picked)))
+	for i := range p.Picked {
+		b = binary.AppendVarint(b, p.Picked[i])
+		b = binary.AppendVarint(b, p.Short[i])
+	}
+	var done byte
+	if p.Done {
+		done = 1
+	}
+	b = append(b, done)
+	for _, s := range []string{p.AtBin, p.ItemAt} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	for _, t := range [...]int64{unixNano(p.ArrivedAt), unixNano(p.FirstUnitAt), unixNano(p.LeftAt), unixNano(p.DoneAt)} {
+		b = binary.AppendVarint(b, t)
+	}
+	return binary.BigEndian.AppendUint64(b, math.Float64bits(p.LeftMeters))
+}
+
+// progressHeader reads a record's plan version and number of stops.
+func progressHeader(raw []byte) (plan uint64, stops int, err error) {
+	r := progressReader{b: raw}
+	plan, stops = r.u64(), r.count()
+	return plan, stops, r.err
+}
+
+func decodeProgress(raw []byte) (taskProgress, error) {
+	r := progressReader{b: raw}
+	p := taskProgress{Plan: r.u64()}
+	n := r.count()
+	p.Picked, p.Short = make([]int64, n), make([]int64, n)
+	for i := range n {
+		p.Picked[i], p.Short[i] = r.varint(), r.varint()
+	}
+	p.Done = r.byte() == 1
+	p.AtBin, p.ItemAt = r.str(), r.str()
+	p.ArrivedAt, p.FirstUnitAt = fromUnixNano(r.varint()), fromUnixNano(r.varint())
+	p.LeftAt, p.DoneAt = fromUnixNano(r.varint()), fromUnixNano(r.varint())
+	p.LeftMeters = math.Float64frombits(r.u64())
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errCorruptProgress
+	}
+	return p, r.err
+}
+
+// progressReader takes values off the front of a record; after the first
+// error it reads zeros and keeps the error.
+type progressReader struct {
+	b   []byte
+	err error
+}
+
+func (r *progressReader) fail() {
+	r.b, r.err = nil, errCorruptProgress
+}
+
+func (r *progressReader) u64() uint64 {
+	if len(r.b) < 8 {
+		r.fail()
+		return 0
+	}
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
+func (r *progressReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *progressReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// count reads a number of stops, which cannot exceed the bytes left (each
+// stop takes at least two).
+func (r *progressReader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (r *progressReader) byte() byte {
+	if len(r.b) < 1 {
+		r.fail()
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
+func (r *progressReader) str() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// migrateProgress rewrites schema 4-6's JSON progress records in binary.
+func migrateProgress(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketTaskProgress)
+	var keys, vals [][]byte
+	err := b.ForEach(func(k, v []byte) error { // read all first: writing while iterating may move the cursor
+		p, err := decodeJSON[taskProgress](v)
+		keys, vals = append(keys, append([]byte(nil), k...)), append(vals, encodeProgress(p))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range keys {
+		if err := b.Put(keys[i], vals[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
