@@ -318,7 +318,8 @@ func Exists(path string) bool {
 }
 
 // Records are JSON: readable with bbolt's own tools when something goes
-// wrong on a site, and the schema version guards their shape.
+// wrong on a site, and the schema version guards their shape. The one
+// exception is task progress, written on every scan (binary: progress.go).
 func encodeJSON(v any) ([]byte, error) { return json.Marshal(v) }
 
 func decodeJSON[T any](raw []byte) (T, error) {
