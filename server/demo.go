@@ -46,6 +46,9 @@ func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger, stdout io.
 	} else if err != nil {
 		return err
 	}
+	if err := seedDemoInventory(st, w); err != nil {
+		return err
+	}
 
 	orders := demo.NewOrders(demoSeed, w.SKUIDs())
 	// A restarted demo continues after the orders it already has.
@@ -110,15 +113,23 @@ func seedDemo(st *store.Store, w demo.Warehouse) error {
 	if _, err := st.AdjustStock(adjs...); err != nil {
 		return err
 	}
+	return st.SetShipping(w.Shipping)
+}
+
+// seedDemoInventory gives the demo its suppliers, refill slots and a
+// purchase order at the dock, unless the purchase order is there already:
+// a demo file from a build without inventory gets them on its next start.
+func seedDemoInventory(st *store.Store, w demo.Warehouse) error {
 	inv := demo.NewInventory(demoSeed, w)
+	if _, err := st.Delivery(inv.Delivery.ID); floor.KindOf(err) != floor.KindNotFound {
+		return err
+	}
 	if err := st.SetSupply(inv.Supply, false); err != nil {
 		return err
 	}
 	if err := st.SetSlots(inv.Slots, false); err != nil {
 		return err
 	}
-	if _, err := st.ExpectDelivery(inv.Delivery); err != nil {
-		return err
-	}
-	return st.SetShipping(w.Shipping)
+	_, err := st.ExpectDelivery(inv.Delivery)
+	return err
 }

@@ -103,13 +103,17 @@ func TestDemoServerServesAndSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"--addr", "127.0.0.1:0", "--data", dir, "--demo", "--demo-every", "0"}
 	s := startServer(t, args...)
-	for _, role := range []string{"picker", "packer", "supervisor", "admin"} {
+	for _, role := range []string{"picker", "packer", "supervisor", "admin", "receiver", "counter"} {
 		if s.tokens[role] == "" {
 			t.Errorf("no demo token printed for %s", role)
 		}
 	}
 	conn := s.dial(t)
 	ctx := context.Background()
+	po, err := pb.NewInventoryServiceClient(conn).GetDelivery(bearer(s.tokens["receiver"]), &pb.GetDeliveryRequest{Id: "PO-DEMO-1"})
+	if err != nil || len(po.GetDelivery().GetLines()) != 3 {
+		t.Errorf("demo purchase order: %v, %v", po, err)
+	}
 
 	h, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
 	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
