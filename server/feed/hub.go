@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -176,6 +177,11 @@ func (h *Hub) Tick() error {
 
 	clocks := make([]floor.OrderClock, 0, len(h.orders))
 	for id, oo := range h.orders {
+		if len(clocks)%256 == 255 {
+			// Thousands of open clocks take tens of milliseconds; the
+			// handhelds' scans queued behind this goroutine go first.
+			runtime.Gosched()
+		}
 		o := oo.order(id)
 		var t *floor.Task
 		if task, ok := h.tasks[o.TaskID]; ok && o.State == floor.StateAssigned {
