@@ -115,27 +115,14 @@ func getOrder(b *bolt.Bucket, id string) (floor.Order, bool, error) {
 
 // migrateOrders rewrites the whole order records of schemas 1-7 short.
 func migrateOrders(tx *bolt.Tx) error {
-	b := tx.Bucket(bucketOrders)
-	var keys, vals [][]byte
-	err := b.ForEach(func(k, v []byte) error { // read all first: writing while iterating may move the cursor
+	return rewriteRecords(tx.Bucket(bucketOrders), func(v []byte) ([]byte, error) {
 		if !bytes.HasPrefix(v, wholeOrderStart) {
-			return nil // short already
+			return nil, nil // short already
 		}
 		o, err := decodeJSON[floor.Order](v)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		raw, err := encodeOrder(o)
-		keys, vals = append(keys, append([]byte(nil), k...)), append(vals, raw)
-		return err
+		return encodeOrder(o)
 	})
-	if err != nil {
-		return err
-	}
-	for i := range keys {
-		if err := b.Put(keys[i], vals[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -139,27 +139,14 @@ func putPlan(b *bolt.Bucket, p taskPlan) error {
 
 // migratePlans rewrites the whole plan records of schemas 4-8 short.
 func migratePlans(tx *bolt.Tx) error {
-	b := tx.Bucket(bucketTasks)
-	var keys, vals [][]byte
-	err := b.ForEach(func(k, v []byte) error { // read all first: writing while iterating may move the cursor
+	return rewriteRecords(tx.Bucket(bucketTasks), func(v []byte) ([]byte, error) {
 		if !bytes.HasPrefix(v, wholePlanStart) {
-			return nil // short already
+			return nil, nil // short already
 		}
 		p, err := decodeJSON[taskPlan](v)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		raw, err := encodePlan(p)
-		keys, vals = append(keys, append([]byte(nil), k...)), append(vals, raw)
-		return err
+		return encodePlan(p)
 	})
-	if err != nil {
-		return err
-	}
-	for i := range keys {
-		if err := b.Put(keys[i], vals[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -143,20 +143,8 @@ func (r *progressReader) str() string {
 
 // migrateProgress rewrites schema 4-6's JSON progress records in binary.
 func migrateProgress(tx *bolt.Tx) error {
-	b := tx.Bucket(bucketTaskProgress)
-	var keys, vals [][]byte
-	err := b.ForEach(func(k, v []byte) error { // read all first: writing while iterating may move the cursor
+	return rewriteRecords(tx.Bucket(bucketTaskProgress), func(v []byte) ([]byte, error) {
 		p, err := decodeJSON[taskProgress](v)
-		keys, vals = append(keys, append([]byte(nil), k...)), append(vals, encodeProgress(p))
-		return err
+		return encodeProgress(p), err
 	})
-	if err != nil {
-		return err
-	}
-	for i := range keys {
-		if err := b.Put(keys[i], vals[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

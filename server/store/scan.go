@@ -304,24 +304,11 @@ func migrateScans(tx *bolt.Tx) error {
 
 // migrateScanRecords rewrites version 4's whole scan records short.
 func migrateScanRecords(tx *bolt.Tx) error {
-	b := tx.Bucket(bucketScanRecords)
-	var keys, vals [][]byte
-	err := b.ForEach(func(k, v []byte) error { // read all first: writing while iterating may move the cursor
+	return rewriteRecords(tx.Bucket(bucketScanRecords), func(v []byte) ([]byte, error) {
 		rec, err := decodeJSON[scanRecord](v)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		raw, err := encodeJSON(rec.stored())
-		keys, vals = append(keys, append([]byte(nil), k...)), append(vals, raw)
-		return err
+		return encodeJSON(rec.stored())
 	})
-	if err != nil {
-		return err
-	}
-	for i := range keys {
-		if err := b.Put(keys[i], vals[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

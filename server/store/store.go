@@ -4,6 +4,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -284,6 +285,30 @@ func initSchema(tx *bolt.Tx) error {
 		return err
 	}
 	return recoverPrintJobs(tx)
+}
+
+// rewriteRecords converts every record of b with convert, which returns
+// nil to leave a record as it is: the one loop of the migrations that
+// change a record's form. Records are all read before any is written,
+// since writing while iterating may move the cursor.
+func rewriteRecords(b *bolt.Bucket, convert func(v []byte) ([]byte, error)) error {
+	var keys, vals [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		raw, err := convert(v)
+		if raw != nil {
+			keys, vals = append(keys, bytes.Clone(k)), append(vals, raw)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range keys {
+		if err := b.Put(keys[i], vals[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the file. Queued and running writes finish first.
