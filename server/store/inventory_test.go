@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -340,5 +341,18 @@ func TestHistoryRangeAndPages(t *testing.T) {
 	ms, next, err = s.History(t0.Add(time.Hour), t0.Add(time.Hour+3*time.Minute), next, 2)
 	if err != nil || len(ms) != 1 || next != 0 || ms[0].Seq != 5 {
 		t.Fatalf("second page: %+v next %d %v", ms, next, err)
+	}
+}
+
+func TestMovementRecordRoundTrip(t *testing.T) {
+	m := floor.Movement{Seq: 7, At: t0, User: "rita", Kind: floor.MoveReceive, Bin: floor.DockBin, SKU: "S1", Units: -3, Ref: "PO-1", Note: "x"}
+	raw := encodeMovement(m)
+	if got, err := decodeMovement(7, raw); err != nil || got != m {
+		t.Fatalf("round trip: %+v %v, want %+v", got, err, m)
+	}
+	for _, bad := range [][]byte{raw[:len(raw)-1], append(raw, 0), raw[:10]} {
+		if _, err := decodeMovement(7, bad); !errors.Is(err, errCorruptMovement) {
+			t.Errorf("%d bytes: %v, want a corrupt-record error", len(bad), err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -25,26 +26,21 @@ func encodeMovement(m floor.Movement) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(m.Units))
 	b = append(b, byte(m.Kind))
 	for _, s := range []string{m.User, m.Bin, m.SKU, m.Ref, m.Note} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		b = appendString(b, s)
 	}
 	return b
 }
 
+// errCorruptMovement is returned for a movement record that does not
+// decode.
+var errCorruptMovement = errors.New("corrupt movement record")
+
 func decodeMovement(seq uint64, b []byte) (floor.Movement, error) {
-	if len(b) < 17 {
-		return floor.Movement{}, fmt.Errorf("movement %d: corrupt record of %d bytes", seq, len(b))
-	}
-	m := floor.Movement{Seq: seq, At: time.Unix(0, int64(binary.BigEndian.Uint64(b))).UTC(),
-		Units: int64(binary.BigEndian.Uint64(b[8:])), Kind: floor.MovementKind(b[16])}
-	rest := b[17:]
-	for _, s := range []*string{&m.User, &m.Bin, &m.SKU, &m.Ref, &m.Note} {
-		n, k := binary.Uvarint(rest)
-		if k <= 0 || uint64(len(rest)-k) < n {
-			return floor.Movement{}, fmt.Errorf("movement %d: corrupt record", seq)
-		}
-		*s = string(rest[k : k+int(n)])
-		rest = rest[k+int(n):]
+	r := binReader{b: b, bad: errCorruptMovement}
+	m := floor.Movement{Seq: seq, At: time.Unix(0, int64(r.u64())).UTC(), Units: int64(r.u64()), Kind: floor.MovementKind(r.byte())}
+	m.User, m.Bin, m.SKU, m.Ref, m.Note = r.str(), r.str(), r.str(), r.str(), r.str()
+	if err := r.end(); err != nil {
+		return m, fmt.Errorf("movement %d: %w", seq, err)
 	}
 	return m, nil
 }

@@ -32,10 +32,7 @@ func encodeProgress(p taskProgress) []byte {
 		done = 1
 	}
 	b = append(b, done)
-	for _, s := range []string{p.AtBin, p.ItemAt} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
+	b = appendString(appendString(b, p.AtBin), p.ItemAt)
 	for _, t := range [...]int64{unixNano(p.ArrivedAt), unixNano(p.FirstUnitAt), unixNano(p.LeftAt), unixNano(p.DoneAt)} {
 		b = binary.AppendVarint(b, t)
 	}
@@ -44,13 +41,13 @@ func encodeProgress(p taskProgress) []byte {
 
 // progressHeader reads a record's plan version and number of stops.
 func progressHeader(raw []byte) (plan uint64, stops int, err error) {
-	r := progressReader{b: raw}
+	r := binReader{b: raw, bad: errCorruptProgress}
 	plan, stops = r.u64(), r.count()
 	return plan, stops, r.err
 }
 
 func decodeProgress(raw []byte) (taskProgress, error) {
-	r := progressReader{b: raw}
+	r := binReader{b: raw, bad: errCorruptProgress}
 	p := taskProgress{Plan: r.u64()}
 	n := r.count()
 	p.Picked, p.Short = make([]int64, n), make([]int64, n)
@@ -62,83 +59,7 @@ func decodeProgress(raw []byte) (taskProgress, error) {
 	p.ArrivedAt, p.FirstUnitAt = fromUnixNano(r.varint()), fromUnixNano(r.varint())
 	p.LeftAt, p.DoneAt = fromUnixNano(r.varint()), fromUnixNano(r.varint())
 	p.LeftMeters = math.Float64frombits(r.u64())
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errCorruptProgress
-	}
-	return p, r.err
-}
-
-// progressReader takes values off the front of a record; after the first
-// error it reads zeros and keeps the error.
-type progressReader struct {
-	b   []byte
-	err error
-}
-
-func (r *progressReader) fail() {
-	r.b, r.err = nil, errCorruptProgress
-}
-
-func (r *progressReader) u64() uint64 {
-	if len(r.b) < 8 {
-		r.fail()
-		return 0
-	}
-	v := binary.BigEndian.Uint64(r.b)
-	r.b = r.b[8:]
-	return v
-}
-
-func (r *progressReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *progressReader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-// count reads a number of stops, which cannot exceed the bytes left (each
-// stop takes at least two).
-func (r *progressReader) count() int {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.fail()
-		return 0
-	}
-	return int(n)
-}
-
-func (r *progressReader) byte() byte {
-	if len(r.b) < 1 {
-		r.fail()
-		return 0
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
-}
-
-func (r *progressReader) str() string {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.fail()
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
+	return p, r.end()
 }
 
 // migrateProgress rewrites schema 4-6's JSON progress records in binary.
