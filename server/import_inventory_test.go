@@ -30,7 +30,7 @@ func TestImportSlotsAndSupply(t *testing.T) {
 	if out, err := run("slots", "bin,sku,min,max\nA-01-001-1,S1,2,8\n", "--dry-run"); err != nil || !strings.Contains(out, "dry run") {
 		t.Errorf("dry run: %q %v", out, err)
 	}
-	if _, err := run("slots", "bin,sku,min,max\nA-01-001-1,S1,2,8\nZ-09,S1,1,3\n"); err == nil || !strings.Contains(err.Error(), `unknown bin "Z-09"`) {
+	if _, err := run("slots", "bin,sku,min,max\nA-01-001-1,S1,2,8\nZ-09,S1,1,3\n"); err == nil || !strings.Contains(err.Error(), `row 3.bin: unknown bin "Z-09"`) {
 		t.Errorf("unknown bin: %v", err)
 	}
 	if out, err := run("slots", "bin,sku,min,max\nA-01-001-1,S1,2,8\n"); err != nil || !strings.Contains(out, "imported 1 pick-bin slots") {

@@ -12,15 +12,21 @@ type Supply struct {
 	LeadTimeDays int   // from order to units at the dock
 	SafetyStock  int64 // units kept against late deliveries and sales spikes
 	MinOrder     int64 // the supplier's minimum order quantity, if any
+	// At names where the entry was read ("row 3" of a file), so that an
+	// error points there; not stored.
+	At string `json:"-"`
 }
+
+// maxLeadTimeDays bounds a supplier's lead time: a year.
+const maxLeadTimeDays = 365
 
 // Validate checks supply data against the known SKUs.
 func (s Supply) Validate(field string, isSKU func(string) bool, vs *Violations) {
 	if !isSKU(s.SKU) {
 		vs.Add(field+".sku", "unknown SKU %q", s.SKU)
 	}
-	if s.LeadTimeDays < 0 || s.LeadTimeDays > 365 {
-		vs.Add(field+".lead_time_days", "want 0 to 365 days, got %d", s.LeadTimeDays)
+	if s.LeadTimeDays < 0 || s.LeadTimeDays > maxLeadTimeDays {
+		vs.Add(field+".lead_time_days", "want 0 to %d days, got %d", maxLeadTimeDays, s.LeadTimeDays)
 	}
 	if s.SafetyStock < 0 {
 		vs.Add(field+".safety_stock", "must not be negative, got %d", s.SafetyStock)

@@ -12,6 +12,9 @@ import (
 type Slot struct {
 	Bin, SKU string
 	Min, Max int64
+	// At names where the slot was read ("row 3" of a file), so that an
+	// error points there; not stored.
+	At string `json:"-"`
 }
 
 // Validate checks a slot against the known bins and SKUs.

@@ -14,7 +14,7 @@ func ParseSlotsCSV(data []byte) ([]Slot, error) {
 	var vs Violations
 	var out []Slot
 	for _, row := range csvRows(data, slotFields, slotFields, &vs) {
-		s := Slot{Bin: row.val["bin"], SKU: row.val["sku"]}
+		s := Slot{Bin: row.val["bin"], SKU: row.val["sku"], At: row.at}
 		s.Min = wholeCell(row, "min", &vs)
 		s.Max = wholeCell(row, "max", &vs)
 		out = append(out, s)
@@ -32,8 +32,12 @@ func ParseSupplyCSV(data []byte) ([]Supply, error) {
 	var vs Violations
 	var out []Supply
 	for _, row := range csvRows(data, supplyFields, []string{"sku", "lead_time_days"}, &vs) {
-		s := Supply{SKU: row.val["sku"], Supplier: row.val["supplier"]}
-		s.LeadTimeDays = int(min(wholeCell(row, "lead_time_days", &vs), 1<<20))
+		s := Supply{SKU: row.val["sku"], Supplier: row.val["supplier"], At: row.at}
+		if days := wholeCell(row, "lead_time_days", &vs); days > maxLeadTimeDays {
+			vs.Add(join(row.at, "lead_time_days"), "want 0 to %d days, got %d", maxLeadTimeDays, days)
+		} else {
+			s.LeadTimeDays = int(days)
+		}
 		s.SafetyStock = wholeCell(row, "safety_stock", &vs)
 		s.MinOrder = wholeCell(row, "min_order", &vs)
 		out = append(out, s)

@@ -20,18 +20,18 @@ func TestParseSlotsCSV(t *testing.T) {
 		want []Slot
 	}{
 		{"with a BOM, trimmed", slotsCSV, []Slot{
-			{Bin: "A-01-001-1", SKU: "PEN-1", Min: 5, Max: 20},
-			{Bin: "A-01-002-1", SKU: "GUM-1", Min: 0, Max: 1},
+			{Bin: "A-01-001-1", SKU: "PEN-1", Min: 5, Max: 20, At: "row 2"},
+			{Bin: "A-01-002-1", SKU: "GUM-1", Min: 0, Max: 1, At: "row 3"},
 		}},
 		{"columns in any order and case", "MAX, Sku ,min,BIN\n20,PEN-1,5,A-01-001-1\n", []Slot{
-			{Bin: "A-01-001-1", SKU: "PEN-1", Min: 5, Max: 20},
+			{Bin: "A-01-001-1", SKU: "PEN-1", Min: 5, Max: 20, At: "row 2"},
 		}},
 		{"CRLF, blank lines skipped", "bin,sku,min,max\r\n\r\nB1,S1,1,2\r\n,,,\r\nB2,S2,3,4\r\n", []Slot{
-			{Bin: "B1", SKU: "S1", Min: 1, Max: 2},
-			{Bin: "B2", SKU: "S2", Min: 3, Max: 4},
+			{Bin: "B1", SKU: "S1", Min: 1, Max: 2, At: "row 3"},
+			{Bin: "B2", SKU: "S2", Min: 3, Max: 4, At: "row 5"},
 		}},
 		{"min and max are not checked against each other here", "bin,sku,min,max\nB1,S1,9,2\n", []Slot{
-			{Bin: "B1", SKU: "S1", Min: 9, Max: 2},
+			{Bin: "B1", SKU: "S1", Min: 9, Max: 2, At: "row 2"},
 		}},
 	}
 	for _, tt := range tests {
@@ -54,19 +54,14 @@ func TestParseSupplyCSV(t *testing.T) {
 		want []Supply
 	}{
 		{"all columns", supplyCSV, []Supply{
-			{SKU: "PEN-1", Supplier: "Acme", LeadTimeDays: 7, SafetyStock: 20, MinOrder: 100},
-			{SKU: "GUM-1", LeadTimeDays: 0},
+			{SKU: "PEN-1", Supplier: "Acme", LeadTimeDays: 7, SafetyStock: 20, MinOrder: 100, At: "row 2"},
+			{SKU: "GUM-1", LeadTimeDays: 0, At: "row 3"},
 		}},
 		{"only the required columns, with a BOM", "\xef\xbb\xbfLead_Time_Days,SKU\n14,PEN-1\n", []Supply{
-			{SKU: "PEN-1", LeadTimeDays: 14},
+			{SKU: "PEN-1", LeadTimeDays: 14, At: "row 2"},
 		}},
 		{"a supplier name with a comma", "sku,supplier,lead_time_days\nPEN-1,\"Acme, Inc.\",3\n", []Supply{
-			{SKU: "PEN-1", Supplier: "Acme, Inc.", LeadTimeDays: 3},
-		}},
-		// Lead times are range-checked by Supply.Validate; the parser only
-		// keeps a huge one from overflowing an int: 99999999 -> 1<<20.
-		{"a huge lead time is capped", "sku,lead_time_days\nPEN-1,99999999\n", []Supply{
-			{SKU: "PEN-1", LeadTimeDays: 1 << 20},
+			{SKU: "PEN-1", Supplier: "Acme, Inc.", LeadTimeDays: 3, At: "row 2"},
 		}},
 	}
 	for _, tt := range tests {
@@ -163,6 +158,8 @@ func TestParseSupplyCSVErrors(t *testing.T) {
 				{"row 4.lead_time_days", `want a whole number, got "seven"`},
 			}},
 		{"negative lead time", "sku,lead_time_days\nPEN-1,-1\n", []Violation{{"row 2.lead_time_days", "must not be negative"}}},
+		// Reported as typed, not after a cap that keeps it from overflowing.
+		{"a huge lead time", "sku,lead_time_days\nPEN-1,99999999\n", []Violation{{"row 2.lead_time_days", "want 0 to 365 days, got 99999999"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -299,9 +299,15 @@ func (s inventoryService) SetSlots(_ context.Context, req *pb.SetSlotsRequest) (
 		if slots, err = floor.ParseSlotsCSV(req.GetCsv()); err != nil {
 			return nil, prefixViolations(err, "csv")
 		}
+		for i := range slots {
+			slots[i].At = "csv: " + slots[i].At
+		}
 	}
-	for _, p := range req.GetSlots() {
-		slots = append(slots, floor.Slot{Bin: p.GetBin(), SKU: p.GetSku(), Min: p.GetMin(), Max: p.GetMax()})
+	for i, p := range req.GetSlots() {
+		slots = append(slots, floor.Slot{Bin: p.GetBin(), SKU: p.GetSku(), Min: p.GetMin(), Max: p.GetMax(), At: fmt.Sprintf("slots[%d]", i)})
+	}
+	if len(slots) == 0 { // replacing every slot with none is a mistake more often than a wish
+		return nil, floor.Invalid("set slots", []floor.Violation{{Field: "slots", Description: "no slots given (in slots or csv)"}})
 	}
 	if err := s.store.SetSlots(slots, false); err != nil {
 		return nil, err
@@ -328,10 +334,13 @@ func (s inventoryService) SetSupply(_ context.Context, req *pb.SetSupplyRequest)
 		if supply, err = floor.ParseSupplyCSV(req.GetCsv()); err != nil {
 			return nil, prefixViolations(err, "csv")
 		}
+		for i := range supply {
+			supply[i].At = "csv: " + supply[i].At
+		}
 	}
-	for _, p := range req.GetSupply() {
+	for i, p := range req.GetSupply() {
 		supply = append(supply, floor.Supply{SKU: p.GetSku(), Supplier: p.GetSupplier(), LeadTimeDays: int(p.GetLeadTimeDays()),
-			SafetyStock: p.GetSafetyStock(), MinOrder: p.GetMinOrder()})
+			SafetyStock: p.GetSafetyStock(), MinOrder: p.GetMinOrder(), At: fmt.Sprintf("supply[%d]", i)})
 	}
 	if len(supply) == 0 {
 		return nil, floor.Invalid("set supply", []floor.Violation{{Field: "supply", Description: "no SKUs given"}})

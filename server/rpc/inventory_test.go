@@ -1,8 +1,13 @@
 package rpc
 
 import (
+	"slices"
+
 	"context"
 	"fmt"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"sync"
 	"testing"
 	"time"
@@ -274,4 +279,43 @@ func TestEveryVerdictIsSent(t *testing.T) {
 			t.Errorf("floor verdict %d has no proto verdict", v)
 		}
 	}
+}
+
+// Slot errors name the CSV row or the request entry they come from; an
+// empty request does not wipe every slot.
+func TestSetSlotsNamesItsEntries(t *testing.T) {
+	e := newEnv(t)
+	e.load(t)
+	inv := pb.NewInventoryServiceClient(e.conn)
+	ctx := e.as(floor.RoleAdmin)
+	_, err := inv.SetSlots(ctx, &pb.SetSlotsRequest{Csv: []byte("bin,sku,min,max\nA-01-001-1,S1,2,8\nZ-09,S1,1,3\n"),
+		Slots: []*pb.Slot{{Bin: "A-01-008-1", Sku: "NOPE", Min: 1, Max: 2}}})
+	fields := violationFields(t, err)
+	if !slices.Contains(fields, "csv: row 3.bin") || !slices.Contains(fields, "slots[0].sku") {
+		t.Errorf("violations name %q, want csv: row 3.bin and slots[0].sku", fields)
+	}
+	if _, err := inv.SetSlots(ctx, &pb.SetSlotsRequest{Slots: []*pb.Slot{{Bin: "A-01-001-1", Sku: "S1", Min: 2, Max: 8}}}); err != nil {
+		t.Fatal(err)
+	}
+	if fields := violationFields(t, func() error { _, err := inv.SetSlots(ctx, &pb.SetSlotsRequest{}); return err }()); !slices.Contains(fields, "slots") {
+		t.Errorf("empty request: violations %q", fields)
+	}
+}
+
+// violationFields returns the fields of an InvalidArgument's violations.
+func violationFields(t *testing.T, err error) []string {
+	t.Helper()
+	st := status.Convert(err)
+	if st.Code() != codes.InvalidArgument {
+		t.Fatalf("%v, want InvalidArgument", err)
+	}
+	var out []string
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				out = append(out, v.GetField())
+			}
+		}
+	}
+	return out
 }

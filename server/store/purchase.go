@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,7 +16,7 @@ func (s *Store) SetSupply(supply []floor.Supply, dry bool) error {
 		skus := tx.Bucket(bucketSKUs)
 		var vs floor.Violations
 		for i, sup := range supply {
-			sup.Validate(fmt.Sprintf("supply[%d]", i), func(id string) bool { return skus.Get([]byte(id)) != nil }, &vs)
+			sup.Validate(entryName(sup.At, "supply", i), func(id string) bool { return skus.Get([]byte(id)) != nil }, &vs)
 		}
 		if err := vs.Err(op); err != nil {
 			return err

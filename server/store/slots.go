@@ -18,6 +18,15 @@ func slotsOf(tx *bolt.Tx) ([]floor.Slot, error) {
 	return out, err
 }
 
+// entryName names an entry of an input in violations: where it was read,
+// or its place in the list.
+func entryName(at, list string, i int) string {
+	if at != "" {
+		return at
+	}
+	return fmt.Sprintf("%s[%d]", list, i)
+}
+
 // SetSlots replaces every pick-bin slot, all or none: unknown bins or SKUs,
 // bad min/max and a bin+SKU given twice are invalid. With dry, it only
 // checks.
@@ -31,14 +40,14 @@ func (s *Store) SetSlots(slots []floor.Slot, dry bool) error {
 		skus := tx.Bucket(bucketSKUs)
 		isSKU := func(id string) bool { return skus.Get([]byte(id)) != nil }
 		var vs floor.Violations
-		seen := map[string]int{}
+		seen := map[string]string{}
 		for i, sl := range slots {
-			field := fmt.Sprintf("slots[%d]", i)
+			field := entryName(sl.At, "slots", i)
 			sl.Validate(field, func(b string) bool { return bins[b] }, isSKU, &vs)
 			if first, dup := seen[string(stockKey(sl.Bin, sl.SKU))]; dup {
-				vs.Add(field, "bin %s and SKU %s are also slots[%d]", sl.Bin, sl.SKU, first)
+				vs.Add(field, "bin %s and SKU %s are also %s", sl.Bin, sl.SKU, first)
 			}
-			seen[string(stockKey(sl.Bin, sl.SKU))] = i
+			seen[string(stockKey(sl.Bin, sl.SKU))] = field
 		}
 		if err := vs.Err(op); err != nil {
 			return err
