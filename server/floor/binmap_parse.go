@@ -173,6 +173,8 @@ func (m *BinMap) validate(vs *Violations) {
 			vs.Add(at+".code", "missing")
 		case dup:
 			vs.Add(at+".code", "duplicate code, also bins[%d]", j)
+		case b.Code == DockBin:
+			vs.Add(at+".code", "%s names the receiving dock in the stock history: give the bin another code", DockBin)
 		default:
 			codes[b.Code] = i
 			if p := binCodeProblem(scheme, b.Code); p != "" && schemeProb == "" {

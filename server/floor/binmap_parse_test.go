@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -201,4 +202,12 @@ func binMapOut(m *BinMap) any {
 		out.Bins = append(out.Bins, bin(b))
 	}
 	return out
+}
+
+func TestBinMapRefusesTheDockCode(t *testing.T) {
+	_, err := ParseBinMap([]byte(`{"warehouse":"W","code_scheme":"XXXX","depot":{"x":0,"y":0},"cross_aisles":[0,10],
+		"aisles":[{"id":"01","x":0}],"bins":[{"code":"DOCK","aisle":"01","y":1}]}`))
+	if err == nil || !strings.Contains(err.Error(), "receiving dock") {
+		t.Errorf("a bin coded DOCK: %v", err)
+	}
 }

@@ -53,6 +53,11 @@ type CountOutcome struct {
 	Done  bool // the task is closed
 }
 
+// CountClosed says whether an answer's reason closed the count task.
+func CountClosed(reason string) bool {
+	return reason == "COUNT_MATCHES" || reason == "COUNT_ADJUSTED"
+}
+
 // Start records what the system holds in the bin as the counter begins.
 func (t *CountTask) Start(levels []StockLevel, at time.Time) {
 	t.Snapshot = map[string]int64{}

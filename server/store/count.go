@@ -217,5 +217,8 @@ func (s *Store) SubmitCount(user, bin string, sc floor.Scan, found map[string]in
 		return floor.Answer{Verdict: out.Verdict, Reason: out.Reason, Message: out.Message}, err
 	})
 	res.Answer = ans
+	if ans.Replayed { // what the first answer settled, as a lost answer would have told
+		res.Done = floor.CountClosed(ans.Reason)
+	}
 	return res, err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -90,6 +91,16 @@ func (s *Store) Receive(user, deliveryID string, sc floor.Scan, damaged int64) (
 		}
 		return ans, put(tx.Bucket(bucketDeliveries), d.ID, d)
 	})
+	if err == nil && ans.Replayed { // the line as it stands now, as for a first answer
+		err = s.view(op, func(tx *bolt.Tx) error {
+			d, err := deliveryByID(tx, op, deliveryID)
+			sku, _ := skuOf(tx, sc.Code)
+			if i := slices.IndexFunc(d.Lines, func(l floor.DeliveryLine) bool { return l.SKU == sku }); i >= 0 {
+				line = d.Lines[i]
+			}
+			return err
+		})
+	}
 	return ans, line, err
 }
 

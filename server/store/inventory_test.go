@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -354,5 +355,61 @@ func TestMovementRecordRoundTrip(t *testing.T) {
 		if _, err := decodeMovement(7, bad); !errors.Is(err, errCorruptMovement) {
 			t.Errorf("%d bytes: %v, want a corrupt-record error", len(bad), err)
 		}
+	}
+}
+
+// A re-sent scan gets what its first answer said: the count closed, the
+// line received, the units left at the dock.
+func TestReplayedInventoryScansKeepTheirResults(t *testing.T) {
+	s, _ := openTestStore(t, "")
+	seed(t, s)
+	s.ExpectDelivery(floor.Delivery{ID: "PO-1", Kind: floor.DeliveryPurchaseOrder, Lines: []floor.DeliveryLine{{SKU: "S1", Expected: 10}}})
+	s.Receive("rita", "PO-1", scanAt("r1", "S1", 4), 0)
+	a, line, err := s.Receive("rita", "PO-1", scanAt("r1", "S1", 4), 0)
+	if err != nil || !a.Replayed || line.Received != 4 {
+		t.Errorf("re-sent receipt: %+v, line %+v, %v", a, line, err)
+	}
+	s.PutAway("rita", "A-01-001-1", scanAt("p1", "S1", 1))
+	a, left, err := s.PutAway("rita", "A-01-001-1", scanAt("p1", "S1", 1))
+	if err != nil || !a.Replayed || left != 3 {
+		t.Errorf("re-sent put-away: %+v, %d left, %v", a, left, err)
+	}
+	s.StartCount("carl", "A-02-003-1")
+	first, _ := s.SubmitCount("carl", "A-02-003-1", floor.Scan{ID: "c1"}, map[string]int64{"S2": 3})
+	again, err := s.SubmitCount("carl", "A-02-003-1", floor.Scan{ID: "c1"}, map[string]int64{"S2": 3})
+	if err != nil || !first.Done || !again.Answer.Replayed || !again.Done {
+		t.Errorf("re-sent closing count: first %+v, again %+v, %v", first, again, err)
+	}
+}
+
+// The audit catches stock that changed without a movement.
+func TestAuditCatchesStockWithoutHistory(t *testing.T) {
+	s, _ := openTestStore(t, "")
+	seed(t, s)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return putLevel(tx, floor.StockLevel{Bin: "A-01-002-1", SKU: "S1", OnHand: 2})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Audit(); err == nil || !strings.Contains(err.Error(), "A-01-002-1/S1: 2 on hand, its movements add up to 0") {
+		t.Errorf("audit: %v", err)
+	}
+	// Put right, so that the cleanup's audit passes.
+	s.db.Update(func(tx *bolt.Tx) error {
+		return recordMovement(tx, floor.Movement{At: t0, User: "test", Kind: floor.MoveAdjust, Bin: "A-01-002-1", SKU: "S1", Units: 2})
+	})
+}
+
+// A clock set back never stamps a movement before the one before it, so
+// time ranges still find movements by binary search.
+func TestHistoryTimesNeverGoBack(t *testing.T) {
+	s, clock := openTestStore(t, "")
+	seed(t, s)
+	clock.Add(-time.Hour)
+	s.AdjustStock(StockAdjustment{Bin: "A-01-001-1", SKU: "S1", Delta: 1, User: "admin"})
+	ms, _, err := s.History(t0, time.Time{}, 0, 10)
+	if err != nil || len(ms) != 3 || !ms[2].At.Equal(t0) {
+		t.Errorf("history from t0: %+v %v", ms, err)
 	}
 }

@@ -57,7 +57,7 @@ func movementTime(b []byte) time.Time {
 func recordMovement(tx *bolt.Tx, m floor.Movement) error {
 	b := tx.Bucket(bucketMovements)
 	b.FillPercent = 1 // appended in order: full pages, no splits
-	if _, last := b.Cursor().Last(); last != nil {
+	if last := b.Get(u64(b.Sequence())); last != nil {
 		if prev := movementTime(last); m.At.Before(prev) {
 			m.At = prev
 		}
@@ -151,6 +151,7 @@ func forEachMovement(tx *bolt.Tx, from, to time.Time, after uint64, fn func(floo
 // sequence after (0 from the start), and the sequence to continue from (0
 // at the end).
 func (s *Store) History(from, to time.Time, after uint64, limit int) ([]floor.Movement, uint64, error) {
+	limit = max(limit, 1)
 	var out []floor.Movement
 	var next uint64
 	err := s.view("history", func(tx *bolt.Tx) error {

@@ -143,5 +143,13 @@ func (s *Store) PutAway(user, bin string, sc floor.Scan) (floor.Answer, int64, e
 		return floor.Answer{Verdict: floor.VerdictRight, Reason: "PUT_AWAY",
 			Message: fmt.Sprintf("%d of %s put in %s; %d left at the dock", n, sku, bin, left)}, nil
 	})
+	if err == nil && ans.Replayed { // what waits at the dock now, as for a first answer
+		err = s.view(op, func(tx *bolt.Tx) error {
+			if sku, ok := skuOf(tx, sc.Code); ok {
+				left = dockUnits(tx, sku)
+			}
+			return nil
+		})
+	}
 	return ans, left, err
 }

@@ -156,7 +156,7 @@ func Open(path string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Msg: fmt.Sprintf("%s: %v", path, err), Err: err}
 	}
-	if err := db.Update(initSchema); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error { return initSchema(tx, opts.Clock.Now().UTC()) }); err != nil {
 		db.Close()
 		var fe *floor.Error
 		if errors.As(err, &fe) {
@@ -179,8 +179,9 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// initSchema stamps a new file or checks an existing one.
-func initSchema(tx *bolt.Tx) error {
+// initSchema stamps a new file or checks an existing one; now dates what
+// migrations write.
+func initSchema(tx *bolt.Tx, now time.Time) error {
 	const op = "open data file"
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
@@ -274,7 +275,7 @@ func initSchema(tx *bolt.Tx) error {
 		}
 	}
 	if v < 10 { // version 10 keeps the stock history and turns count flags into count tasks
-		if err := openingBalances(tx, time.Now()); err != nil {
+		if err := openingBalances(tx, now); err != nil {
 			return err
 		}
 		if err := migrateCountFlags(tx); err != nil {
