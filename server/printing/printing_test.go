@@ -50,6 +50,20 @@ func newFakePrinter(t *testing.T, addr string) *fakePrinter {
 	return p
 }
 
+// await returns the jobs once n have arrived: the printer records a job
+// after the sender has hung up, so a send can return before it is counted.
+func (p *fakePrinter) await(t *testing.T, n int) []string {
+	t.Helper()
+	for len(p.printed()) < n {
+		select {
+		case <-p.got:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("printer got %q, waited for %d jobs", p.printed(), n)
+		}
+	}
+	return p.printed()
+}
+
 func (p *fakePrinter) printed() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -118,7 +132,7 @@ func TestJobsPrintOnceAcrossRestartsAndFailures(t *testing.T) {
 	d := dispatcher(st, cfg, c)
 	d.Drain(ctx)
 	d.Drain(ctx)
-	if got := printer.printed(); strings.Join(got, ",") != "zpl:O1" {
+	if got := printer.await(t, 1); strings.Join(got, ",") != "zpl:O1" {
 		t.Fatalf("printed %q, want O1 once", got)
 	}
 
@@ -151,7 +165,7 @@ func TestJobsPrintOnceAcrossRestartsAndFailures(t *testing.T) {
 	c.t = c.t.Add(time.Minute)
 	d.Drain(ctx)
 	d.Drain(ctx)
-	if got := back.printed(); strings.Join(got, ",") != "zpl:O2" {
+	if got := back.await(t, 1); strings.Join(got, ",") != "zpl:O2" {
 		t.Errorf("after the printer came back printed %q, want O2 once", got)
 	}
 
@@ -160,7 +174,7 @@ func TestJobsPrintOnceAcrossRestartsAndFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Drain(ctx)
-	if got := back.printed(); strings.Join(got, ",") != "zpl:O2,zpl:O1" {
+	if got := back.await(t, 2); strings.Join(got, ",") != "zpl:O2,zpl:O1" {
 		t.Errorf("after a reprint printed %q", got)
 	}
 }
