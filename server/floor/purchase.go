@@ -42,6 +42,17 @@ type PurchasePolicy struct {
 	ReviewDays int // an order should cover this many days after it arrives
 }
 
+// Validate checks a policy: a sales window of 1 to 366 days, 0 to 366 days
+// of cover.
+func (p PurchasePolicy) Validate(vs *Violations) {
+	if p.SalesDays < 1 || p.SalesDays > 366 {
+		vs.Add("sales_days", "want 1 to 366 days, got %d", p.SalesDays)
+	}
+	if p.ReviewDays < 0 || p.ReviewDays > 366 {
+		vs.Add("review_days", "want 0 to 366 days, got %d", p.ReviewDays)
+	}
+}
+
 // DefaultPurchasePolicy averages four weeks of sales and covers two weeks.
 var DefaultPurchasePolicy = PurchasePolicy{SalesDays: 28, ReviewDays: 14}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -75,31 +76,17 @@ func deliveryToProto(d floor.Delivery) *pb.Delivery {
 
 func (s inventoryService) ExpectDelivery(_ context.Context, req *pb.ExpectDeliveryRequest) (*pb.ExpectDeliveryResponse, error) {
 	p := req.GetDelivery()
-	var vs floor.Violations
-	required(&vs, "delivery.id", p.GetId())
-	kind, ok := deliveryKinds[p.GetKind()]
-	if !ok {
-		vs.Add("delivery.kind", "want DELIVERY_KIND_PURCHASE_ORDER or DELIVERY_KIND_ADVANCE_NOTICE")
+	if err := p.GetExpectedAt().CheckValid(); p.GetExpectedAt() != nil && err != nil {
+		return nil, floor.Invalid("expect delivery", []floor.Violation{{Field: "delivery.expected_at", Description: err.Error()}})
 	}
-	if p.GetExpectedAt() != nil {
-		if err := p.GetExpectedAt().CheckValid(); err != nil {
-			vs.Add("delivery.expected_at", "%v", err)
-		}
-	}
-	d := floor.Delivery{ID: p.GetId(), Kind: kind, Supplier: p.GetSupplier()}
-	if p.GetExpectedAt() != nil {
-		d.ExpectedAt = p.GetExpectedAt().AsTime()
-	}
-	for i, l := range p.GetLines() {
-		required(&vs, fmt.Sprintf("delivery.lines[%d].sku", i), l.GetSku())
+	// The rest is checked once, by floor.Delivery.Validate in the store.
+	d := floor.Delivery{ID: p.GetId(), Kind: deliveryKinds[p.GetKind()], Supplier: p.GetSupplier(), ExpectedAt: timeOrZero(p.GetExpectedAt())}
+	for _, l := range p.GetLines() {
 		d.Lines = append(d.Lines, floor.DeliveryLine{SKU: l.GetSku(), Expected: l.GetExpected()})
-	}
-	if err := vs.Err("expect delivery"); err != nil {
-		return nil, err
 	}
 	d, err := s.store.ExpectDelivery(d)
 	if err != nil {
-		return nil, prefixViolations(err, "delivery")
+		return nil, prefixViolations(err, "delivery.")
 	}
 	return &pb.ExpectDeliveryResponse{Delivery: deliveryToProto(d)}, nil
 }
@@ -297,7 +284,7 @@ func (s inventoryService) SetSlots(_ context.Context, req *pb.SetSlotsRequest) (
 	if len(req.GetCsv()) > 0 {
 		var err error
 		if slots, err = floor.ParseSlotsCSV(req.GetCsv()); err != nil {
-			return nil, prefixViolations(err, "csv")
+			return nil, prefixViolations(err, "csv: ")
 		}
 		for i := range slots {
 			slots[i].At = "csv: " + slots[i].At
@@ -332,7 +319,7 @@ func (s inventoryService) SetSupply(_ context.Context, req *pb.SetSupplyRequest)
 	if len(req.GetCsv()) > 0 {
 		var err error
 		if supply, err = floor.ParseSupplyCSV(req.GetCsv()); err != nil {
-			return nil, prefixViolations(err, "csv")
+			return nil, prefixViolations(err, "csv: ")
 		}
 		for i := range supply {
 			supply[i].At = "csv: " + supply[i].At
@@ -351,19 +338,17 @@ func (s inventoryService) SetSupply(_ context.Context, req *pb.SetSupplyRequest)
 	return &pb.SetSupplyResponse{Skus: int32(len(supply))}, nil
 }
 
-// purchasePolicy reads a request's policy, defaults for zero fields.
+// purchasePolicy reads a request's policy: fields left at zero take the
+// defaults (proto3 cannot tell zero from unset).
 func purchasePolicy(salesDays, reviewDays int32, vs *floor.Violations) floor.PurchasePolicy {
 	pol := floor.DefaultPurchasePolicy
-	if salesDays < 0 || salesDays > 366 {
-		vs.Add("sales_days", "want 1 to 366, got %d", salesDays)
-	} else if salesDays > 0 {
+	if salesDays != 0 {
 		pol.SalesDays = int(salesDays)
 	}
-	if reviewDays < 0 || reviewDays > 366 {
-		vs.Add("review_days", "want 0 to 366, got %d", reviewDays)
-	} else if reviewDays > 0 {
+	if reviewDays != 0 {
 		pol.ReviewDays = int(reviewDays)
 	}
+	pol.Validate(vs)
 	return pol
 }
 
@@ -403,17 +388,21 @@ func (s inventoryService) History(_ context.Context, req *pb.HistoryRequest) (*p
 			vs.Add("page_token", "not a token from a previous response")
 		}
 	}
-	for field, t := range map[string]*timestamppb.Timestamp{"from": req.GetFrom(), "to": req.GetTo()} {
-		if t != nil {
-			if err := t.CheckValid(); err != nil {
-				vs.Add(field, "%v", err)
-			}
+	for _, f := range []struct {
+		name string
+		t    *timestamppb.Timestamp
+	}{{"from", req.GetFrom()}, {"to", req.GetTo()}} {
+		if err := f.t.CheckValid(); f.t != nil && err != nil {
+			vs.Add(f.name, "%v", err)
 		}
+	}
+	from, to := timeOrZero(req.GetFrom()), timeOrZero(req.GetTo())
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		vs.Add("to", "must be after from (%s), got %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	if err := vs.Err("history"); err != nil {
 		return nil, err
 	}
-	from, to := timeOrZero(req.GetFrom()), timeOrZero(req.GetTo())
 	ms, next, err := s.store.History(from, to, seq, limit)
 	if err != nil {
 		return nil, err

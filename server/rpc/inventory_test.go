@@ -319,3 +319,25 @@ func violationFields(t *testing.T, err error) []string {
 	}
 	return out
 }
+
+// Each bad field is named once, by the path of the request it is in.
+func TestInventoryRequestsNameTheirFields(t *testing.T) {
+	e := newEnv(t)
+	e.load(t)
+	inv := pb.NewInventoryServiceClient(e.conn)
+	ctx := e.as(floor.RoleAdmin)
+	_, err := inv.ExpectDelivery(ctx, &pb.ExpectDeliveryRequest{Delivery: &pb.Delivery{Id: "PO-1",
+		Kind: pb.DeliveryKind_DELIVERY_KIND_PURCHASE_ORDER, Lines: []*pb.DeliveryLine{{Expected: 1}, {Sku: "S1"}}}})
+	if got := violationFields(t, err); !slices.Equal(got, []string{"delivery.lines[0].sku", "delivery.lines[1].expected"}) {
+		t.Errorf("delivery violations %q", got)
+	}
+	from := ts(e.clock.t)
+	_, err = inv.History(ctx, &pb.HistoryRequest{From: from, To: from})
+	if got := violationFields(t, err); !slices.Equal(got, []string{"to"}) {
+		t.Errorf("history violations %q", got)
+	}
+	_, err = inv.PurchaseSuggestions(ctx, &pb.PurchaseSuggestionsRequest{SalesDays: -1, ReviewDays: 400})
+	if got := violationFields(t, err); !slices.Equal(got, []string{"sales_days", "review_days"}) {
+		t.Errorf("policy violations %q", got)
+	}
+}

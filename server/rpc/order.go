@@ -36,7 +36,7 @@ func (s orderService) ImportOrders(_ context.Context, req *pb.ImportOrdersReques
 	}
 	res, err := s.store.SubmitOrders(orders, req.GetDryRun())
 	if err != nil {
-		return nil, prefixViolations(err, "data")
+		return nil, prefixViolations(err, "data: ")
 	}
 	resp := &pb.ImportOrdersResponse{}
 	for _, r := range res {
@@ -61,18 +61,18 @@ func importedOrders(req *pb.ImportOrdersRequest) ([]floor.Order, error) {
 			return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: "set IMPORT_FORMAT_JSON or IMPORT_FORMAT_CSV"}})
 		}
 		orders, err := floor.ParseOrders(req.GetData(), format)
-		return orders, prefixViolations(err, "data")
+		return orders, prefixViolations(err, "data: ")
 	}
 	m, err := floor.ParseOrderMapping(req.GetMapping())
 	if err != nil {
-		return nil, prefixViolations(err, "mapping")
+		return nil, prefixViolations(err, "mapping: ")
 	}
 	if ok && format != m.Format() {
 		return nil, floor.Invalid(op, []floor.Violation{{Field: "format",
 			Description: fmt.Sprintf("the mapping reads %v; leave format unspecified or set it to match", m.Format())}})
 	}
 	orders, err := floor.ParseOrdersMapped(req.GetData(), m)
-	return orders, prefixViolations(err, "data")
+	return orders, prefixViolations(err, "data: ")
 }
 
 func (s orderService) GetOrder(_ context.Context, req *pb.GetOrderRequest) (*pb.GetOrderResponse, error) {

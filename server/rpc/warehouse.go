@@ -17,7 +17,7 @@ type warehouseService struct {
 func (s warehouseService) ImportBinMap(_ context.Context, req *pb.ImportBinMapRequest) (*pb.ImportBinMapResponse, error) {
 	m, err := floor.ParseBinMap(req.GetData())
 	if err != nil {
-		return nil, prefixViolations(err, "data")
+		return nil, prefixViolations(err, "data: ")
 	}
 	ch, err := s.store.ImportBinMap(m, req.GetDryRun())
 	if err != nil {
@@ -26,12 +26,13 @@ func (s warehouseService) ImportBinMap(_ context.Context, req *pb.ImportBinMapRe
 	return &pb.ImportBinMapResponse{Bins: int32(ch.Bins), Added: int32(ch.Added), Removed: int32(ch.Removed), Moved: int32(ch.Moved)}, nil
 }
 
-// prefixViolations points the violations of a parsed file at the request
-// field that carried it, e.g. "data: bins[3].aisle".
-func prefixViolations(err error, field string) error {
+// prefixViolations points violations at the request field they came
+// from: a file's with "data: " ("data: bins[3].aisle"), a message's with
+// its path ("delivery.lines[0].sku").
+func prefixViolations(err error, prefix string) error {
 	if fe, ok := err.(*floor.Error); ok {
 		for i := range fe.Violations {
-			fe.Violations[i].Field = field + ": " + fe.Violations[i].Field
+			fe.Violations[i].Field = prefix + fe.Violations[i].Field
 		}
 	}
 	return err
@@ -53,7 +54,7 @@ func (s warehouseService) ImportSkus(_ context.Context, req *pb.ImportSkusReques
 	}
 	skus, err := floor.ParseSKUs(req.GetData(), format)
 	if err != nil {
-		return nil, prefixViolations(err, "data")
+		return nil, prefixViolations(err, "data: ")
 	}
 	if err := s.store.PutSKUs(skus, req.GetDryRun()); err != nil {
 		return nil, err
@@ -126,7 +127,7 @@ func (s warehouseService) AdjustStock(ctx context.Context, req *pb.AdjustStockRe
 func (s warehouseService) ImportShipping(_ context.Context, req *pb.ImportShippingRequest) (*pb.ImportShippingResponse, error) {
 	sh, err := floor.ParseShipping(req.GetData())
 	if err != nil {
-		return nil, prefixViolations(err, "data")
+		return nil, prefixViolations(err, "data: ")
 	}
 	if !req.GetDryRun() {
 		if err := s.store.SetShipping(sh); err != nil {

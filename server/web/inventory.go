@@ -63,18 +63,25 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 // purchases serves the purchase suggestions as CSV; sales_days and
 // review_days override the default policy.
 func (s *Server) purchases(w http.ResponseWriter, r *http.Request) {
+	const op = "purchase suggestions"
 	pol := floor.DefaultPurchasePolicy
-	for name, dst := range map[string]*int{"sales_days": &pol.SalesDays, "review_days": &pol.ReviewDays} {
-		v := r.URL.Query().Get(name)
-		if v == "" {
-			continue
+	var vs floor.Violations
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"sales_days", &pol.SalesDays}, {"review_days", &pol.ReviewDays}} {
+		if v := r.URL.Query().Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				vs.Add(p.name, "want a whole number of days, got %q", v)
+				continue
+			}
+			*p.dst = n
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 366 {
-			s.fail(w, r, floor.E("purchase suggestions", floor.KindInvalid, "parameter %q: want a whole number of days from 1 to 366, got %q", name, v))
-			return
-		}
-		*dst = n
+	}
+	if pol.Validate(&vs); len(vs) > 0 {
+		s.fail(w, r, vs.Err(op))
+		return
 	}
 	rows, asOf, err := s.Inventory.PurchaseSuggestions(pol)
 	if err != nil {
