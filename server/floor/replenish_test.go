@@ -118,8 +118,11 @@ func TestReplenishmentsShareReserve(t *testing.T) {
 			fromR1 += m.Units
 		}
 	}
-	// P1 and P2 each need 20; R1 has 10 in all.
+	// P1 and P2 each need 20; R1 has 10 in all, and P1 (first) takes them.
 	if fromR1 > 10 {
 		t.Errorf("tasks take %d from R1, which holds 10", fromR1)
+	}
+	if got := Replenishments(slots, levels); len(got) != 1 || got[0] != (MoveTask{SKU: "A", From: "R1", To: "P1", Units: 10, Reason: got[0].Reason}) {
+		t.Errorf("got %+v, want one task of all 10 from R1 to P1", got)
 	}
 }

@@ -194,6 +194,9 @@ func TestConcurrentPicksCountsTransfers(t *testing.T) {
 			}
 			for {
 				resp, err := pick.NextTask(ctx, &pb.NextTaskRequest{})
+				if err != nil {
+					errs <- err
+				}
 				if err != nil || resp.GetTask() == nil {
 					return
 				}
@@ -263,6 +266,9 @@ func TestConcurrentPicksCountsTransfers(t *testing.T) {
 		}
 	}
 	t.Logf("picked %d, corrected %d, %d movements", picked, corrected, len(ms))
+	if picked != 40 { // 20 orders of 2, all picked while the others worked
+		t.Errorf("picked %d units, want all 40 of the orders", picked)
+	}
 	if want := 4 + 90 - picked + corrected; onHand != want {
 		t.Errorf("S1 on hand %d, want 94 - %d picked + %d corrected = %d", onHand, picked, corrected, want)
 	}

@@ -27,9 +27,16 @@ func (s *Server) withInventory(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// historyPage is how many movements are read per transaction while
-// streaming the export.
-const historyPage = 5000
+// defaultHistoryPage is how many movements are read per transaction
+// while streaming the export.
+const defaultHistoryPage = 5000
+
+func (s *Server) historyPage() int {
+	if s.HistoryPage > 0 {
+		return s.HistoryPage
+	}
+	return defaultHistoryPage
+}
 
 // history serves the stock movements of [from, to) as CSV. The first page
 // is read before anything is written, so a bad store still gets a clean
@@ -40,7 +47,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ms, next, err := s.Inventory.History(from, to, 0, historyPage)
+	ms, next, err := s.Inventory.History(from, to, 0, s.historyPage())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -53,7 +60,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		if err := out.Write(ms); err != nil || next == 0 {
 			return // a client gone mid-stream has nothing to be told
 		}
-		if ms, next, err = s.Inventory.History(from, to, next, historyPage); err != nil {
+		if ms, next, err = s.Inventory.History(from, to, next, s.historyPage()); err != nil {
 			s.Log.Error("history export cut short", "err", err)
 			return
 		}

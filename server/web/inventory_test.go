@@ -11,7 +11,7 @@ import (
 )
 
 // The history export holds every movement of the range, in order, with who
-// made it; pages are joined seamlessly.
+// made it; pages (of 2 here) are joined seamlessly.
 func TestHistoryCSV(t *testing.T) {
 	e := newEnv(t)
 	e.clock.advance(time.Minute)

@@ -38,6 +38,9 @@ type Server struct {
 	// Inventory is what the history and purchase exports are read from;
 	// nil: they answer 503.
 	Inventory Inventory
+	// HistoryPage is how many movements the history export reads per
+	// transaction; 5,000 if zero.
+	HistoryPage int
 	// Clock gives "now" for the figures and the page's countdowns; the
 	// system clock if nil. Tests inject a fixed one.
 	Clock floor.Clock
