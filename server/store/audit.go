@@ -36,11 +36,15 @@ func (s *Store) Audit() (Totals, error) {
 		if err != nil {
 			return err
 		}
+		levels, index := 0, tx.Bucket(bucketStockBySKU)
 		err = tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
 			bin, sku := splitStockKey(k)
 			l, err := decodeLevel(bin, sku, v)
 			if err != nil {
 				return err
+			}
+			if levels++; index.Get(stockKey(sku, bin)) == nil {
+				return fmt.Errorf("stock %s/%s: missing from the index by SKU", bin, sku)
 			}
 			tot.OnHand += l.OnHand
 			tot.Reserved += l.Reserved
@@ -56,6 +60,9 @@ func (s *Store) Audit() (Totals, error) {
 		})
 		if err != nil {
 			return err
+		}
+		if n := index.Stats().KeyN; n != levels {
+			return fmt.Errorf("the index by SKU has %d entries for %d stock levels", n, levels)
 		}
 		for key, n := range want {
 			if n != 0 {

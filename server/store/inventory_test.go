@@ -387,7 +387,7 @@ func TestAuditCatchesStockWithoutHistory(t *testing.T) {
 	s, _ := openTestStore(t, "")
 	seed(t, s)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		return putLevel(tx, floor.StockLevel{Bin: "A-01-002-1", SKU: "S1", OnHand: 2})
+		return putLevel(tx, floor.StockLevel{Bin: "A-01-002-1", SKU: "S1", OnHand: 2}, false)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -77,9 +77,10 @@ func applyMoves(tx *bolt.Tx, moves []floor.StockMove, base floor.Movement) error
 		if err != nil {
 			return err
 		}
+		indexed := l.OnHand != 0 || l.Reserved != 0
 		l.OnHand += m.OnHand
 		l.Reserved += m.Reserved
-		if err := putLevel(tx, l); err != nil {
+		if err := putLevel(tx, l, indexed); err != nil {
 			return err
 		}
 		if m.OnHand == 0 {

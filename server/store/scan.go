@@ -239,7 +239,7 @@ func (e pickEnv) Reroute(sku, not string, units int64) (string, int64, error) {
 		return "", 0, nil
 	}
 	best.Reserved += got
-	return best.Bin, got, putLevel(e.tx, best)
+	return best.Bin, got, putLevel(e.tx, best, true) // read through the SKU index
 }
 
 func setOrderState(tx *bolt.Tx, id string, st floor.OrderState, at time.Time) error {

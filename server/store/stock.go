@@ -34,8 +34,11 @@ func level(tx *bolt.Tx, bin, sku string) (floor.StockLevel, error) {
 }
 
 // putLevel writes a level, refusing any that would go negative: the one
-// place every stock movement passes through.
-func putLevel(tx *bolt.Tx, l floor.StockLevel) error {
+// place every stock movement passes through. indexed says whether the
+// level was stored before (read non-zero: zero levels are deleted), which
+// the caller knows from its read, so the SKU index is written only for a
+// new level without a second lookup.
+func putLevel(tx *bolt.Tx, l floor.StockLevel, indexed bool) error {
 	if l.OnHand < 0 || l.Reserved < 0 || l.Reserved > l.OnHand {
 		return fmt.Errorf("stock %s/%s would become on hand %d, reserved %d", l.Bin, l.SKU, l.OnHand, l.Reserved)
 	}
@@ -48,12 +51,10 @@ func putLevel(tx *bolt.Tx, l floor.StockLevel) error {
 	v := make([]byte, 16)
 	binary.BigEndian.PutUint64(v, uint64(l.OnHand))
 	binary.BigEndian.PutUint64(v[8:], uint64(l.Reserved))
-	stock, key := tx.Bucket(bucketStock), stockKey(l.Bin, l.SKU)
-	known := stock.Get(key) != nil
-	if err := stock.Put(key, v); err != nil {
+	if err := tx.Bucket(bucketStock).Put(stockKey(l.Bin, l.SKU), v); err != nil {
 		return err
 	}
-	if known {
+	if indexed {
 		// Indexed already: putting it again would rewrite its page for nothing.
 		return nil
 	}

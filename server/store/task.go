@@ -253,8 +253,9 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 		if err != nil {
 			return err
 		}
+		indexed := l.OnHand != 0 || l.Reserved != 0
 		l.Reserved += st.Quantity
-		if err := putLevel(tx, l); err != nil {
+		if err := putLevel(tx, l, indexed); err != nil {
 			return err
 		}
 	}
