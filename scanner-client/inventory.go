@@ -205,11 +205,14 @@ func (f *receiveFlow) answered(_, resp proto.Message, _ error) {
 func (f *receiveFlow) code(c string) {
 	f.closing = false
 	req := &pb.ReceiveRequest{DeliveryId: f.delivery, Code: c, Quantity: 1}
-	if f.damaged > 0 {
-		req.Quantity, req.Damaged, f.damaged = 0, f.damaged, 0
+	damaged := f.damaged
+	if damaged > 0 {
+		req.Quantity, req.Damaged, f.damaged = 0, damaged, 0
 	}
 	f.last = c
-	f.s.send(req)
+	if !f.s.send(req) {
+		f.damaged = damaged // not recorded: the next scan of it tries again
+	}
 }
 
 func (f *receiveFlow) more(n int64) {
@@ -273,8 +276,11 @@ func (f *putawayFlow) code(code string) {
 		return
 	case bin:
 		req := &pb.PutAwayRequest{Code: f.c.item, Quantity: f.c.n, Bin: code}
+		carried := f.c
 		f.c = carry{} // before send, which may say what is next
-		f.s.send(req)
+		if !f.s.send(req) {
+			f.c = carried // not recorded: scanning the bin again tries again
+		}
 		return
 	case f.c.n == 1:
 		// The item was just scanned: say where it should go.
@@ -332,8 +338,11 @@ func (f *transferFlow) code(code string) {
 		return
 	} else if bin {
 		req := &pb.TransferRequest{FromBin: f.from, Code: f.c.item, Quantity: f.c.n, ToBin: code}
+		from, carried := f.from, f.c
 		f.from, f.c = "", carry{} // before send, which may say what is next
-		f.s.send(req)
+		if !f.s.send(req) {
+			f.from, f.c = from, carried // not recorded: scanning the bin again tries again
+		}
 		return
 	}
 	f.s.printf("%s", f.prompt())
@@ -439,8 +448,11 @@ func (f *countFlow) key(k string, n int64) {
 				req.Items = append(req.Items, &pb.CountedItem{Code: it.Code, Quantity: it.Quantity})
 			}
 		}
+		bin, items, last := f.bin, f.items, f.last
 		f.bin, f.items, f.last = "", nil, nil
-		f.s.send(req) // the answer is followed by what to do next
+		if !f.s.send(req) { // the answer is followed by what to do next
+			f.bin, f.items, f.last = bin, items, last // not recorded: the tally stays for !c again
+		}
 		return
 	case f.bin != "": // !x
 		f.s.printf("count of bin %s dropped: nothing sent\n", f.bin)

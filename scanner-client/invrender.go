@@ -19,11 +19,11 @@ type answerWords struct {
 	ring bool
 }
 
-// reasonWords name the inventory answers by their reason. The reason, not
-// the verdict, tells them apart: over-received, damaged, corrected and
-// count-again answers have verdicts the scan streams do not know, and
-// reach the client as VERDICT_UNSPECIFIED. The bell rings when the person
-// must do something about it: set goods aside, scan again, count again.
+// reasonWords name the inventory answers by their reason where the verdict
+// alone would blur them: over-received, damaged and corrected share
+// DISCREPANCY, and a count to repeat says why. Reasons not listed are named
+// by their verdict. The bell rings when the person must do something about
+// it: set goods aside, scan again, count again.
 var reasonWords = map[string]answerWords{
 	"RECEIVED":             {"OK", false},
 	"OVER_RECEIVED":        {"OVER", true},

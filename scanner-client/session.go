@@ -341,7 +341,7 @@ func (s *session) keep(e Entry, err error, what string) bool {
 	if err != nil {
 		// Not on disk means it could be lost: say so rather than send
 		// a scan that might vanish without trace.
-		s.printf("%s[NOT RECORDED] %s: %v: scan again\n", bell, what, err)
+		s.printf("%s[NOT RECORDED] %s: %v: nothing was sent; do it again\n", bell, what, err)
 		return false
 	}
 	select {
