@@ -2,6 +2,7 @@ package labels
 
 import (
 	_ "embed"
+	"fmt"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -87,12 +88,15 @@ func (f *face) load() {
 		return
 	}
 	f.gid = make([]uint16, 1<<16)
+	// The fonts are built into the binary: one that does not read is a
+	// defect of the build, and printing on without it would put garbage
+	// on labels.
 	font, err := sfnt.Parse(f.ttf)
-	if err != nil {
-		return // an unreadable font covers nothing; the next one is tried
+	if err == nil {
+		f.font, err = parseTTF(f.ttf)
 	}
-	if f.font, err = parseTTF(f.ttf); err != nil {
-		return
+	if err != nil {
+		panic(fmt.Sprintf("labels: built-in font %s %s does not read: %v", f.family, f.style, err))
 	}
 	var b sfnt.Buffer
 	for r := rune(0x20); r < 1<<16; r++ {

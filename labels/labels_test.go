@@ -302,3 +302,13 @@ func TestCustomsContinuation(t *testing.T) {
 		t.Fatalf("%d pages, want 3", n)
 	}
 }
+
+// Every built-in TrueType face reads and covers text.
+func TestBuiltInFontsRead(t *testing.T) {
+	for i, f := range faces {
+		f.once.Do(f.load)
+		if !f.core && (f.font == nil || f.font.glyphs == 0) {
+			t.Errorf("face %d (%s %s) has no font", i, f.family, f.style)
+		}
+	}
+}
