@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -39,42 +38,14 @@ func TestPlanRecordRoundTrip(t *testing.T) {
 // A file of schema 8 keeps whole plans; opening it rewrites them short
 // without changing any task.
 func TestMigrateSchema8Plans(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pickpack.db")
-	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed(t, s)
-	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}}}, false); err != nil {
-		t.Fatal(err)
-	}
-	task, _, err := s.NextTask("ann")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.PickScan("ann", floor.Scan{ID: "s1", Code: task.Stops[0].Bin}); err != nil {
-		t.Fatal(err)
-	}
-	want, _ := s.Task(task.ID)
-	err = s.db.Update(func(tx *bolt.Tx) error { // the schema 8 layout
+	want, got, err := migratedTask(t, 8, func(tx *bolt.Tx, want floor.Task) error { // the schema 8 layout
 		b := tx.Bucket(bucketTasks)
-		p, err := decodePlan(b.Get([]byte(task.ID)))
+		p, err := decodePlan(b.Get([]byte(want.ID)))
 		if err != nil {
 			return err
 		}
-		if err := put(b, task.ID, p); err != nil {
-			return err
-		}
-		return asSchema(tx, 8)
+		return put(b, want.ID, p)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	clear(plans.byTask) // a new process
-
-	s2, _ := openTestStore(t, path)
-	got, err := s2.Task(task.ID)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("task after migration:\n got %+v, %v\nwant %+v", got, err, want)
 	}

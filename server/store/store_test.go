@@ -458,40 +458,12 @@ func TestMigrateSchema2Scans(t *testing.T) {
 // A file of schema 3 keeps each task in one record; opening it splits
 // them into plan and progress without changing any task.
 func TestMigrateSchema3Tasks(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pickpack.db")
-	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed(t, s)
-	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}}}, false); err != nil {
-		t.Fatal(err)
-	}
-	task, _, err := s.NextTask("ann")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.PickScan("ann", floor.Scan{ID: "s1", Code: task.Stops[0].Bin}); err != nil {
-		t.Fatal(err)
-	}
-	want, _ := s.Task(task.ID)
-	err = s.db.Update(func(tx *bolt.Tx) error { // the schema 3 layout
+	want, got, err := migratedTask(t, 3, func(tx *bolt.Tx, want floor.Task) error { // the schema 3 layout
 		if err := put(tx.Bucket(bucketTasks), want.ID, want); err != nil {
 			return err
 		}
-		if err := tx.DeleteBucket(bucketTaskProgress); err != nil {
-			return err
-		}
-		return asSchema(tx, 3)
+		return tx.DeleteBucket(bucketTaskProgress)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	clear(plans.byTask) // a new process
-
-	s2, _ := openTestStore(t, path)
-	got, err := s2.Task(task.ID)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("task after migration:\n got %+v, %v\nwant %+v", got, err, want)
 	}
@@ -530,4 +502,42 @@ func asSchema(tx *bolt.Tx, v int) error {
 		return err
 	}
 	return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(v)))
+}
+
+// migratedTask makes a file with one task whose bin was scanned, turns it
+// into a file of schema v with older, then opens it as a new process
+// would, and returns the task before and after.
+func migratedTask(t *testing.T, v int, older func(tx *bolt.Tx, want floor.Task) error) (want, got floor.Task, err error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pickpack.db")
+	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, s)
+	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	task, _, err := s.NextTask("ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PickScan("ann", floor.Scan{ID: "s1", Code: task.Stops[0].Bin}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ = s.Task(task.ID)
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := older(tx, want); err != nil {
+			return err
+		}
+		return asSchema(tx, v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	clear(plans.byTask) // a new process
+	s2, _ := openTestStore(t, path)
+	got, err = s2.Task(task.ID)
+	return want, got, err
 }
