@@ -255,29 +255,3 @@ func BenchmarkWriteZPL(b *testing.B) {
 	}
 }
 
-// The ratio also as a test, so a regression shows without -bench. It only
-// logs (timing in shared CI is too noisy to fail on) and is skipped with
-// -short and under the race detector, which distorts timing.
-func TestRateVersusRaw(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("timing test: skipped with -short and -race")
-	}
-	d := sampleDocument()
-	ops, fonts := recordSample(t, d)
-	ours := testing.Benchmark(func(b *testing.B) {
-		var buf bytes.Buffer
-		for b.Loop() {
-			buf.Reset()
-			WritePDF(&buf, d)
-		}
-	})
-	raw := testing.Benchmark(func(b *testing.B) {
-		var buf bytes.Buffer
-		for b.Loop() {
-			buf.Reset()
-			rawFpdf(&buf, ops, fonts)
-		}
-	})
-	t.Logf("labels %.2f ms/doc, raw fpdf %.2f ms/doc, rate %.0f%% of raw",
-		float64(ours.NsPerOp())/1e6, float64(raw.NsPerOp())/1e6, 100*float64(raw.NsPerOp())/float64(ours.NsPerOp()))
-}

@@ -141,6 +141,9 @@ func TestQueueEntryKeepsTheInventoryRequest(t *testing.T) {
 	if len(damage) != 1 || !strings.Contains(damage[0].Error(), "DropTable") {
 		t.Errorf("damage: %v, want the unknown call", damage)
 	}
+	if n := len(q2.Pending()); n != len(reqs) {
+		t.Fatalf("%d requests back from the file, want %d", n, len(reqs))
+	}
 	for i, e := range q2.Pending() {
 		got, _, err := requestOf(e)
 		if err != nil || !proto.Equal(got, reqs[i]) {
