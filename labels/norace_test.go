@@ -1,5 +1,0 @@
-//go:build !race
-
-package labels
-
-const raceEnabled = false
