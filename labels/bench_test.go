@@ -254,4 +254,3 @@ func BenchmarkWriteZPL(b *testing.B) {
 		}
 	}
 }
-
