@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -50,6 +51,7 @@ type benchConfig struct {
 	seed        uint64
 	warmup      time.Duration
 	packers     int
+	cpuProfile  string
 }
 
 func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -69,6 +71,7 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the orders and the handhelds' choices")
 	fs.IntVar(&c.packers, "packers", 0, "pack stations packing (documents print to the server's printers) and handing off finished tasks at the same scan rate")
 	fs.DurationVar(&c.warmup, "warmup", 0, "leave scans sent in the run's first part out of the summary (all handhelds take their first task at once)")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile of the run to this file: server and tool share the machine's cores")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -158,6 +161,17 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	fmt.Fprintf(stderr, "bench: run %s: %d pickers, %d orders ready in %v; scanning for %v at %g scans/s each over %d connections\n",
 		run, c.pickers, sup.Submitted(), time.Since(start).Round(time.Millisecond), c.duration, c.rate, c.conns)
 
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return res, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	began := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()

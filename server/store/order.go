@@ -33,8 +33,9 @@ type Submitted struct {
 // duplicates an order. An order naming an unknown SKU rejects the batch.
 func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error) {
 	const op = "submit orders"
-	out := make([]Submitted, 0, len(orders))
-	err := s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
+	var out []Submitted
+	err := s.batchMaybeDry(op, dry, func(tx *bolt.Tx) error {
+		out = make([]Submitted, 0, len(orders))
 		ob, skus := tx.Bucket(bucketOrders), tx.Bucket(bucketSKUs)
 		var vs floor.Violations
 		for i, o := range orders {

@@ -90,8 +90,9 @@ type StockAdjustment struct {
 // for open tasks, is a conflict.
 func (s *Store) AdjustStock(adjs ...StockAdjustment) ([]floor.StockLevel, error) {
 	const op = "adjust stock"
-	out := make([]floor.StockLevel, 0, len(adjs))
-	err := s.update(op, func(tx *bolt.Tx) error {
+	var out []floor.StockLevel
+	err := s.batch(op, func(tx *bolt.Tx) error {
+		out = make([]floor.StockLevel, 0, len(adjs))
 		bins, err := s.binSet(tx)
 		if err != nil {
 			return err

@@ -396,6 +396,18 @@ func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {
 	return floor.Wrap(op, floor.KindInternal, s.db.View(fn))
 }
 
+// batchMaybeDry is batch, or with dry set a transaction of its own rolled
+// back at the end. Imports that arrive all day (orders, stock top-ups) use
+// it to share the scans' commit and fsync instead of holding the writer for
+// a commit of their own. fn may run more than once, so it must start from
+// nothing each time.
+func (s *Store) batchMaybeDry(op string, dry bool, fn func(tx *bolt.Tx) error) error {
+	if dry {
+		return s.updateMaybeDry(op, true, fn)
+	}
+	return s.batch(op, fn)
+}
+
 // errDryRun rolls back a dry-run transaction after validation passed.
 var errDryRun = errors.New("dry run")
 
