@@ -124,7 +124,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	var res benchResult
 	conns := make([]*grpc.ClientConn, c.conns)
 	for i := range conns {
-		conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(c.addr, append(fixedWindows(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 		if err != nil {
 			return res, err
 		}
