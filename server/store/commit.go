@@ -13,6 +13,12 @@ import (
 // grows without end under a flood.
 const maxGroup = 1000
 
+// maxBulk bounds the bulk writes (task assignments, order imports, stock
+// top-ups) in one commit. Each costs many times a scan; at shift start a
+// thousand pickers ask for their first task within a second, and commits
+// full of assignments made the scans sharing them wait 50 ms at p99.
+const maxBulk = 4
+
 // ErrClosed is returned by writes that arrive after Close.
 var ErrClosed = errors.New("store closed")
 
@@ -26,17 +32,19 @@ type commitReq struct {
 // one fsync. Nothing waits for a timer, so a lone scan commits at once and
 // a busy floor fills each commit with everything that queued meanwhile.
 // (bbolt's own Batch closes a batch after a fixed delay even when the
-// writer is busy, which under load queues many small commits.)
+// writer is busy, which under load queues many small commits.) Scans go
+// first: a commit takes every waiting scan but only maxBulk bulk writes.
 type committer struct {
 	db     *bolt.DB
-	reqs   chan commitReq
+	scans  chan commitReq
+	bulk   chan commitReq
 	mu     sync.RWMutex // held for reading while sending, for writing by close
 	closed bool
 	exited chan struct{}
 }
 
 func newCommitter(db *bolt.DB) *committer {
-	c := &committer{db: db, reqs: make(chan commitReq, maxGroup), exited: make(chan struct{})}
+	c := &committer{db: db, scans: make(chan commitReq, maxGroup), bulk: make(chan commitReq, maxGroup), exited: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -44,33 +52,63 @@ func newCommitter(db *bolt.DB) *committer {
 // do runs fn in a shared transaction and returns once it is committed. fn
 // may run more than once if another write of its group fails, so it must
 // act only through tx.
-func (c *committer) do(fn func(*bolt.Tx) error) error {
+func (c *committer) do(fn func(*bolt.Tx) error) error { return c.send(c.scans, fn) }
+
+// doBulk is do for a write that no handheld is waiting on to beep: it
+// may wait for a later commit than the scans queued with it.
+func (c *committer) doBulk(fn func(*bolt.Tx) error) error { return c.send(c.bulk, fn) }
+
+func (c *committer) send(q chan commitReq, fn func(*bolt.Tx) error) error {
 	done := make(chan error, 1)
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
 		return ErrClosed
 	}
-	c.reqs <- commitReq{fn: fn, done: done}
+	q <- commitReq{fn: fn, done: done}
 	c.mu.RUnlock()
 	return <-done
 }
 
+// run commits until both queues are closed and empty. A closed queue is set
+// to nil, which a select never receives from.
 func (c *committer) run() {
 	defer close(c.exited)
-	for req := range c.reqs {
-		group := []commitReq{req}
-	gather:
-		for len(group) < maxGroup {
-			select {
-			case r, ok := <-c.reqs:
-				if !ok {
-					break gather
-				}
-				group = append(group, r)
-			default:
-				break gather
+	scans, bulk := c.scans, c.bulk
+	take := func(q *chan commitReq, group []commitReq) ([]commitReq, bool) {
+		select {
+		case r, ok := <-*q:
+			if !ok {
+				*q = nil
+				return group, false
 			}
+			return append(group, r), true
+		default:
+			return group, false
+		}
+	}
+	for scans != nil || bulk != nil {
+		var group []commitReq
+		bulkN := 0
+		select {
+		case r, ok := <-scans:
+			if !ok {
+				scans = nil
+				continue
+			}
+			group = append(group, r)
+		case r, ok := <-bulk:
+			if !ok {
+				bulk = nil
+				continue
+			}
+			group, bulkN = append(group, r), 1
+		}
+		for more := true; more && len(group) < maxGroup; {
+			group, more = take(&scans, group)
+		}
+		for more := true; more && bulkN < maxBulk && len(group) < maxGroup; bulkN++ {
+			group, more = take(&bulk, group)
 		}
 		c.commit(group)
 		// The writers just answered are queued on this goroutine's
@@ -112,7 +150,8 @@ func (c *committer) close() {
 	c.mu.Lock()
 	if !c.closed {
 		c.closed = true
-		close(c.reqs)
+		close(c.scans)
+		close(c.bulk)
 	}
 	c.mu.Unlock()
 	<-c.exited

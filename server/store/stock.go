@@ -91,7 +91,7 @@ type StockAdjustment struct {
 func (s *Store) AdjustStock(adjs ...StockAdjustment) ([]floor.StockLevel, error) {
 	const op = "adjust stock"
 	var out []floor.StockLevel
-	err := s.batch(op, func(tx *bolt.Tx) error {
+	err := s.batchBulk(op, func(tx *bolt.Tx) error {
 		out = make([]floor.StockLevel, 0, len(adjs))
 		bins, err := s.binSet(tx)
 		if err != nil {

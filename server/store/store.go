@@ -385,7 +385,18 @@ func (s *Store) update(op string, fn func(tx *bolt.Tx) error) error {
 // commit, one fsync for all of them. fn may run more than once if another
 // call in its batch fails, so it must only act through tx.
 func (s *Store) batch(op string, fn func(tx *bolt.Tx) error) error {
-	err := s.commits.do(fn)
+	return s.committed(op, s.commits.do(fn))
+}
+
+// batchBulk is batch for writes that no handheld waits on (task
+// assignments, imports, stock top-ups): scans queued with them may go
+// first.
+func (s *Store) batchBulk(op string, fn func(tx *bolt.Tx) error) error {
+	return s.committed(op, s.commits.doBulk(fn))
+}
+
+// committed is the error of a write through the committer.
+func (s *Store) committed(op string, err error) error {
 	if errors.Is(err, ErrClosed) {
 		return &floor.Error{Op: op, Kind: floor.KindUnavailable, Err: err, Msg: "the server is stopping"}
 	}
@@ -396,7 +407,7 @@ func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {
 	return floor.Wrap(op, floor.KindInternal, s.db.View(fn))
 }
 
-// batchMaybeDry is batch, or with dry set a transaction of its own rolled
+// batchMaybeDry is batchBulk, or with dry set a transaction of its own rolled
 // back at the end. Imports that arrive all day (orders, stock top-ups) use
 // it to share the scans' commit and fsync instead of holding the writer for
 // a commit of their own. fn may run more than once, so it must start from
@@ -405,7 +416,7 @@ func (s *Store) batchMaybeDry(op string, dry bool, fn func(tx *bolt.Tx) error) e
 	if dry {
 		return s.updateMaybeDry(op, true, fn)
 	}
-	return s.batch(op, fn)
+	return s.batchBulk(op, fn)
 }
 
 // errDryRun rolls back a dry-run transaction after validation passed.

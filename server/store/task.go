@@ -44,7 +44,7 @@ func (s *Store) NextTask(picker string) (*floor.Task, bool, error) {
 		}
 		var task *floor.Task
 		assigned, stale := false, false
-		err = s.batch(op, func(tx *bolt.Tx) error {
+		err = s.batchBulk(op, func(tx *bolt.Tx) error {
 			task, assigned, stale = nil, false, false
 			if id := tx.Bucket(bucketPickerTasks).Get([]byte(picker)); id != nil {
 				t, err := taskByID(tx, op, string(id))

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestCommitterScansFirst queues bulk writes before scans while a commit is
+// under way: the next commit takes every waiting scan and only maxBulk bulk
+// writes, and every write is committed in the end.
+func TestCommitterScansFirst(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "commit.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := newCommitter(db)
+
+	var mu sync.Mutex
+	txOf := map[string]int{} // write -> id of the transaction it committed in
+	write := func(name string) func(*bolt.Tx) error {
+		return func(tx *bolt.Tx) error {
+			mu.Lock()
+			defer mu.Unlock()
+			txOf[name] = tx.ID()
+			return nil
+		}
+	}
+
+	// A first scan holds the writer until released, so the rest queue.
+	started, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := c.do(func(tx *bolt.Tx) error { close(started); <-release; return write("first")(tx) }); err != nil {
+			t.Error(err)
+		}
+	})
+	<-started
+	const bulkN, scanN = 10, 5
+	send := func(name string, bulk bool) {
+		wg.Go(func() {
+			do := c.do
+			if bulk {
+				do = c.doBulk
+			}
+			if err := do(write(name)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for i := range bulkN {
+		send("bulk"+string(rune('a'+i)), true)
+	}
+	waitFor(t, func() bool { return len(c.bulk) == bulkN })
+	for i := range scanN {
+		send("scan"+string(rune('a'+i)), false)
+	}
+	waitFor(t, func() bool { return len(c.scans) == scanN })
+	close(release)
+	wg.Wait()
+	c.close()
+
+	next := txOf["first"] + 1
+	var scansIn, bulkIn int
+	for name, id := range txOf {
+		if id != next {
+			continue
+		}
+		if name[:4] == "scan" {
+			scansIn++
+		} else {
+			bulkIn++
+		}
+	}
+	if got, want := len(txOf), 1+bulkN+scanN; got != want {
+		t.Errorf("%d writes committed, want %d", got, want)
+	}
+	if scansIn != scanN || bulkIn != maxBulk {
+		t.Errorf("the commit after the first held %d scans and %d bulk writes, want %d and %d", scansIn, bulkIn, scanN, maxBulk)
+	}
+}
+
+// waitFor polls cond until it holds: writers are goroutines, and the test
+// needs them queued, not merely started.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(100 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10 s")
+		}
+	}
+}
+
+// TestCommitterFailedWrite: a write that fails gets its error and rolls
+// nothing of the others back.
+func TestCommitterFailedWrite(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "commit.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := newCommitter(db)
+	defer c.close()
+	put := func(key string) func(*bolt.Tx) error {
+		return func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("b"))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(key), []byte("v"))
+		}
+	}
+	errBad := errors.New("bad write")
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			switch {
+			case i == 3:
+				errs[i] = c.doBulk(func(tx *bolt.Tx) error { _ = put("bad")(tx); return errBad })
+			case i%2 == 0:
+				errs[i] = c.doBulk(put(string(rune('a' + i))))
+			default:
+				errs[i] = c.do(put(string(rune('a' + i))))
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if want := error(nil); i == 3 {
+			if !errors.Is(err, errBad) {
+				t.Errorf("write %d: got %v, want %v", i, err, errBad)
+			}
+		} else if err != want {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("b"))
+		if b.Get([]byte("bad")) != nil {
+			t.Error("the failed write's key was stored")
+		}
+		if got, want := b.Stats().KeyN, 5; got != want {
+			t.Errorf("%d keys stored, want %d", got, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.do(put("late")); err != nil {
+		t.Fatal(err)
+	}
+	c.close()
+	if err := c.do(put("after close")); !errors.Is(err, ErrClosed) {
+		t.Errorf("write after close: got %v, want ErrClosed", err)
+	}
+}
