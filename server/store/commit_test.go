@@ -14,12 +14,7 @@ import (
 // under way: the next commit takes every waiting scan and only maxBulk bulk
 // writes, and every write is committed in the end.
 func TestCommitterScansFirst(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "commit.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c := newCommitter(db)
+	db, c := openCommitter(t)
 
 	var mu sync.Mutex
 	txOf := map[string]int{} // write -> id of the transaction it committed in
@@ -85,6 +80,22 @@ func TestCommitterScansFirst(t *testing.T) {
 	}
 }
 
+// openCommitter opens a bare bbolt file in a temporary directory with a
+// committer on it; both close when the test ends.
+func openCommitter(t *testing.T) (*bolt.DB, *committer) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "commit.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCommitter(db)
+	t.Cleanup(func() {
+		c.close()
+		db.Close()
+	})
+	return db, c
+}
+
 // waitFor polls cond until it holds: writers are goroutines, and the test
 // needs them queued, not merely started.
 func waitFor(t *testing.T, cond func() bool) {
@@ -99,12 +110,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // TestCommitterFailedWrite: a write that fails gets its error and rolls
 // nothing of the others back.
 func TestCommitterFailedWrite(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "commit.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c := newCommitter(db)
+	db, c := openCommitter(t)
 	defer c.close()
 	put := func(key string) func(*bolt.Tx) error {
 		return func(tx *bolt.Tx) error {
