@@ -14,7 +14,7 @@ import (
 // under way: the next commit takes every waiting scan and only maxBulk bulk
 // writes, and every write is committed in the end.
 func TestCommitterScansFirst(t *testing.T) {
-	db, c := openCommitter(t)
+	_, c := openCommitter(t)
 
 	var mu sync.Mutex
 	txOf := map[string]int{} // write -> id of the transaction it committed in
