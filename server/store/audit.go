@@ -107,8 +107,12 @@ func auditHistory(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	err = tx.Bucket(bucketDock).ForEach(func(k, _ []byte) error {
-		return check(string(stockKey(floor.DockBin, string(k))), dockUnits(tx, string(k)))
+	err = tx.Bucket(bucketDock).ForEach(func(k, v []byte) error {
+		n, err := counter(bucketDock, k, v)
+		if err != nil {
+			return err
+		}
+		return check(string(stockKey(floor.DockBin, string(k))), n)
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -53,18 +52,18 @@ func notABin(code string) floor.Answer {
 }
 
 // dockUnits is what waits at the dock of sku.
-func dockUnits(tx *bolt.Tx, sku string) int64 {
-	v := tx.Bucket(bucketDock).Get([]byte(sku))
-	if len(v) != 8 {
-		return 0
-	}
-	return int64(binary.BigEndian.Uint64(v))
+func dockUnits(tx *bolt.Tx, sku string) (int64, error) {
+	key := []byte(sku)
+	return counter(bucketDock, key, tx.Bucket(bucketDock).Get(key))
 }
 
 // changeDock moves the dock's units of sku by delta and records it.
 func changeDock(tx *bolt.Tx, sku string, delta int64, mv floor.Movement) error {
-	n := dockUnits(tx, sku) + delta
-	var err error
+	n, err := dockUnits(tx, sku)
+	if err != nil {
+		return err
+	}
+	n += delta
 	switch {
 	case n < 0:
 		return fmt.Errorf("dock stock of %s would become %d", sku, n)

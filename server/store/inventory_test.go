@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -411,5 +412,115 @@ func TestHistoryTimesNeverGoBack(t *testing.T) {
 	ms, _, err := s.History(t0, time.Time{}, 0, 10)
 	if err != nil || len(ms) != 3 || !ms[2].At.Equal(t0) {
 		t.Errorf("history from t0: %+v %v", ms, err)
+	}
+}
+
+// A dock or sales counter stored with the wrong length is a corrupt
+// record: every operation reading it fails, naming the bucket and key,
+// instead of taking it for 0. A sound counter reads as its value.
+func TestCountersOfWrongLength(t *testing.T) {
+	yesterday := t0.AddDate(0, 0, -1)
+	type read struct {
+		name string
+		do   func(s *Store) (int64, error)
+		want int64 // from a sound counter of 4 units
+	}
+	position := func(s *Store) (floor.StockPosition, error) {
+		got, _, err := s.PurchaseSuggestions(floor.DefaultPurchasePolicy)
+		for _, g := range got {
+			if g.StockPosition.SKU == "S1" {
+				return g.StockPosition, err
+			}
+		}
+		return floor.StockPosition{}, err
+	}
+	suggestBin := read{"suggest bin", func(s *Store) (int64, error) {
+		adv, err := s.SuggestBin("S1")
+		return adv.AtDock, err
+	}, 4}
+	onHand := read{"purchase suggestions: on hand", func(s *Store) (int64, error) {
+		p, err := position(s)
+		return p.OnHand, err
+	}, 5 + 4}
+	sold := read{"purchase suggestions: sold", func(s *Store) (int64, error) {
+		p, err := position(s)
+		return p.Sold, err
+	}, 4}
+	dockReads := []read{suggestBin, onHand,
+		{"put away", func(s *Store) (int64, error) {
+			_, left, err := s.PutAway("rita", "A-01-002-1", scanAt("p1", "S1", 1))
+			return left, err
+		}, 3},
+		{"receive", func(s *Store) (int64, error) {
+			if _, err := s.ExpectDelivery(floor.Delivery{ID: "PO-2", Kind: floor.DeliveryPurchaseOrder,
+				Lines: []floor.DeliveryLine{{SKU: "S1", Expected: 2}}}); err != nil {
+				return 0, err
+			}
+			_, line, err := s.Receive("rita", "PO-2", scanAt("r2", "S1", 2), 0)
+			return line.Received, err
+		}, 2},
+		{"audit", func(s *Store) (int64, error) {
+			tot, err := s.Audit()
+			return tot.OnHand, err
+		}, 5 + 3},
+	}
+	salesReads := []read{sold,
+		{suggestBin.name, suggestBin.do, 0},
+		{"add sale", func(s *Store) (int64, error) {
+			if err := s.db.Update(func(tx *bolt.Tx) error { return addSale(tx, yesterday, "S1", 1) }); err != nil {
+				return 0, err
+			}
+			return sold.do(s)
+		}, 5},
+	}
+	cases := []struct {
+		name   string
+		bucket []byte
+		key    []byte
+		stored []byte // nil: a sound counter of 4 units, written as the store writes it
+		reads  []read
+	}{
+		{"dock", bucketDock, []byte("S1"), nil, dockReads},
+		{"dock of 4 bytes", bucketDock, []byte("S1"), []byte{0, 0, 0, 4}, dockReads},
+		{"dock of 9 bytes", bucketDock, []byte("S1"), append(u64(4), 0), dockReads},
+		{"sales", bucketSales, salesKey(yesterday, "S1"), nil, salesReads},
+		{"sales of 1 byte", bucketSales, salesKey(yesterday, "S1"), []byte{4}, salesReads},
+		{"sales of 16 bytes", bucketSales, salesKey(yesterday, "S1"), append(u64(0), u64(4)...), salesReads},
+	}
+	for _, c := range cases {
+		for _, r := range c.reads {
+			t.Run(c.name+"/"+r.name, func(t *testing.T) {
+				s, _ := openTestStore(t, "")
+				seed(t, s)
+				err := s.db.Update(func(tx *bolt.Tx) error {
+					switch {
+					case c.stored != nil:
+						return tx.Bucket(c.bucket).Put(c.key, c.stored)
+					case string(c.bucket) == string(bucketDock):
+						return changeDock(tx, "S1", 4, floor.Movement{At: t0, User: "rita", Kind: floor.MoveReceive, Ref: "PO-1"})
+					default:
+						return addSale(tx, yesterday, "S1", 4)
+					}
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := r.do(s)
+				if c.stored == nil {
+					if err != nil || got != r.want {
+						t.Errorf("got %d, %v; want %d", got, err, r.want)
+					}
+					return
+				}
+				where := fmt.Sprintf("%s %q: corrupt counter of %d bytes", c.bucket, c.key, len(c.stored))
+				if !errors.Is(err, errCorruptCounter) || !strings.Contains(err.Error(), where) {
+					t.Errorf("got %d, %v; want an error saying %s", got, err, where)
+				}
+				// Put right, so that the cleanup's audit passes.
+				if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(c.bucket).Delete(c.key) }); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
 	}
 }

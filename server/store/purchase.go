@@ -55,9 +55,10 @@ func (s *Store) PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseS
 		if err != nil {
 			return err
 		}
-		err = tx.Bucket(bucketDock).ForEach(func(k, _ []byte) error {
-			at(string(k)).OnHand += dockUnits(tx, string(k))
-			return nil
+		err = tx.Bucket(bucketDock).ForEach(func(k, v []byte) error {
+			n, err := counter(bucketDock, k, v)
+			at(string(k)).OnHand += n
+			return err
 		})
 		if err != nil {
 			return err
@@ -72,7 +73,11 @@ func (s *Store) PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseS
 		if err != nil {
 			return err
 		}
-		for sku, n := range unitsShipped(tx, pol.SalesDays, now) {
+		sold, err := unitsShipped(tx, pol.SalesDays, now)
+		if err != nil {
+			return err
+		}
+		for sku, n := range sold {
 			at(sku).Sold = n
 		}
 		return tx.Bucket(bucketSKUs).ForEach(func(k, _ []byte) error {

@@ -39,7 +39,10 @@ func (s *Store) SuggestBin(code string) (PutAwayAdvice, error) {
 		if err != nil {
 			return err
 		}
-		out.SKU, out.AtDock = sku, dockUnits(tx, sku)
+		out.SKU = sku
+		if out.AtDock, err = dockUnits(tx, sku); err != nil {
+			return err
+		}
 		out.PutAwaySuggestion, err = floor.SuggestBin(in)
 		return err
 	})
@@ -79,7 +82,10 @@ func (s *Store) putAwayInput(tx *bolt.Tx, sku string) (floor.PutAwayInput, error
 	if err != nil {
 		return in, err
 	}
-	fast := fastMovers(tx, s.now())
+	fast, err := fastMovers(tx, s.now())
+	if err != nil {
+		return in, err
+	}
 	in.Fast = fast[sku]
 	for _, bin := range slices.Sorted(maps.Keys(byBin)) {
 		if slices.ContainsFunc(byBin[bin], func(sk string) bool { return fast[sk] }) {
@@ -91,8 +97,11 @@ func (s *Store) putAwayInput(tx *bolt.Tx, sku string) (floor.PutAwayInput, error
 
 // fastMovers are the top fastMoverShare of SKUs by units shipped in the
 // last fastMoverDays.
-func fastMovers(tx *bolt.Tx, now time.Time) map[string]bool {
-	sold := unitsShipped(tx, fastMoverDays, now)
+func fastMovers(tx *bolt.Tx, now time.Time) (map[string]bool, error) {
+	sold, err := unitsShipped(tx, fastMoverDays, now)
+	if err != nil {
+		return nil, err
+	}
 	skus := slices.Collect(maps.Keys(sold))
 	slices.SortFunc(skus, func(a, b string) int {
 		if sold[a] != sold[b] {
@@ -105,7 +114,7 @@ func fastMovers(tx *bolt.Tx, now time.Time) map[string]bool {
 	for _, sku := range skus[:n] {
 		out[sku] = true
 	}
-	return out
+	return out, nil
 }
 
 // PutAway moves sc.Quantity units (1 if zero) of the scanned item from the
@@ -118,9 +127,11 @@ func (s *Store) PutAway(user, bin string, sc floor.Scan) (floor.Answer, int64, e
 		if !ok {
 			return unknownItem(sc.Code), nil
 		}
-		left = dockUnits(tx, sku)
 		bins, err := s.binSet(tx)
 		if err != nil {
+			return floor.Answer{}, err
+		}
+		if left, err = dockUnits(tx, sku); err != nil {
 			return floor.Answer{}, err
 		}
 		if !bins[bin] {
@@ -145,10 +156,13 @@ func (s *Store) PutAway(user, bin string, sc floor.Scan) (floor.Answer, int64, e
 	})
 	if err == nil && ans.Replayed { // what waits at the dock now, as for a first answer
 		err = s.view(op, func(tx *bolt.Tx) error {
-			if sku, ok := skuOf(tx, sc.Code); ok {
-				left = dockUnits(tx, sku)
+			sku, ok := skuOf(tx, sc.Code)
+			if !ok {
+				return nil
 			}
-			return nil
+			var err error
+			left, err = dockUnits(tx, sku)
+			return err
 		})
 	}
 	return ans, left, err

@@ -5,6 +5,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -373,6 +374,22 @@ func put(b *bolt.Bucket, key string, v any) error {
 		return err
 	}
 	return b.Put([]byte(key), raw)
+}
+
+// errCorruptCounter is returned for a counter (units at the dock, units
+// shipped in a day) whose stored value is not 8 bytes.
+var errCorruptCounter = errors.New("corrupt counter")
+
+// counter decodes v, the value stored under key in bucket, as a count:
+// 8 bytes, big-endian (see u64). No value (nil) is 0.
+func counter(bucket, key, v []byte) (int64, error) {
+	if v == nil {
+		return 0, nil
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%s %q: %w of %d bytes, want 8", bucket, key, errCorruptCounter, len(v))
+	}
+	return int64(binary.BigEndian.Uint64(v)), nil
 }
 
 // update runs fn in a read-write transaction and gives unclassified errors
