@@ -127,8 +127,8 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 
 // importedOrders reads an order file, through a mapping when one is given.
 // A mapping names the format of the exports it reads, so the file name's
-// extension is not consulted (platform exports come as .txt too), and a
-// --format that disagrees is refused rather than one of the two trusted.
+// extension is not consulted (platform exports come as .txt too); only a
+// --format given with it is, and the mapping decides whether it fits.
 func importedOrders(data []byte, file string, format floor.ImportFormat, formatName, mappingFile string) ([]floor.Order, error) {
 	if mappingFile == "" {
 		orders, err := floor.ParseOrders(data, format)
@@ -145,8 +145,11 @@ func importedOrders(data []byte, file string, format floor.ImportFormat, formatN
 	if err != nil {
 		return nil, fileError(mappingFile, err)
 	}
-	if formatName != "" && format != m.Format() {
-		return nil, fmt.Errorf("--format %s: the mapping %s reads %v", formatName, mappingFile, m.Format())
+	if formatName == "" {
+		format = floor.ImportUnspecified // guessed from the file name, not given
+	}
+	if p := m.FormatProblem(format); p != "" {
+		return nil, fmt.Errorf("--format %s with --mapping %s: %s", formatName, mappingFile, p)
 	}
 	orders, err := floor.ParseOrdersMapped(data, m)
 	if err != nil {

@@ -35,7 +35,7 @@ func TestImportOrdersWithMapping(t *testing.T) {
 		{[]string{"import", "orders", badRow, "--mapping", examples + "marketplace.json"},
 			`row 3 (302-1111111-0000002), column quantity-purchased: want a whole number, got "one"`},
 		{[]string{"import", "orders", examples + "marketplace-orders.csv", "--mapping", examples + "marketplace.json", "--format", "json"},
-			"--format json: the mapping " + examples + "marketplace.json reads csv"},
+			"--format json with --mapping " + examples + "marketplace.json: the mapping reads csv, not json"},
 		{[]string{"import", "orders", examples + "marketplace-orders.csv", "--mapping", examples + "marketplace-orders.csv"},
 			"marketplace-orders.csv: 1 problem in the input\n  line 1, column 1: invalid character"},
 		{[]string{"import", "skus", "rpc/testdata/skus.csv", "--mapping", examples + "marketplace.json"}, "--mapping is for orders only"},

@@ -416,12 +416,31 @@ type csvRow struct {
 // a misspelt "wieght_g" column would otherwise drop every weight silently.
 // Rows whose cells are all empty are skipped; spreadsheets leave them behind.
 func readCSV(data []byte, known, required []string, vs *Violations) []csvRow {
-	return readDelimited(data, ',', known, required, vs)
+	return readDelimited(data, ',', func(names []string, vs *Violations) {
+		var unknown []string
+		for _, name := range names {
+			if !slices.Contains(known, name) {
+				unknown = append(unknown, fmt.Sprintf("%q", name))
+			}
+		}
+		if len(unknown) > 0 {
+			vs.Add("header", "unknown columns %s; the known columns are %s", strings.Join(unknown, ", "), strings.Join(known, ", "))
+		}
+		for _, c := range required {
+			if !slices.Contains(names, c) {
+				vs.Add("header", "missing required column %q", c)
+			}
+		}
+	}, vs)
 }
 
 // readDelimited is readCSV with another separator than the comma, for
-// exports such as tab-separated marketplace reports.
-func readDelimited(data []byte, comma rune, known, required []string, vs *Violations) []csvRow {
+// exports such as tab-separated marketplace reports, and with the check of
+// the columns left to checkColumns: it gets each named column once, in lower
+// case, after unnamed and repeated ones are reported, and adds a violation
+// for each column it refuses or misses. No row is read after a problem with
+// the header, as every row would repeat it.
+func readDelimited(data []byte, comma rune, checkColumns func(names []string, vs *Violations), vs *Violations) []csvRow {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = comma
 	r.FieldsPerRecord = -1
@@ -440,27 +459,20 @@ func readDelimited(data []byte, comma rune, known, required []string, vs *Violat
 	}
 	n := len(*vs)
 	cols := make([]string, len(header))
-	var unknown []string
+	var names []string
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
 		switch {
 		case name == "":
 			vs.Add("header", "column %d has no name", i+1)
-		case slices.Contains(cols[:i], name):
+		case slices.Contains(names, name):
 			vs.Add("header", "column %q appears twice", name)
-		case !slices.Contains(known, name):
-			unknown = append(unknown, fmt.Sprintf("%q", name))
+		default:
+			names = append(names, name)
 		}
 		cols[i] = name
 	}
-	if len(unknown) > 0 {
-		vs.Add("header", "unknown columns %s; the known columns are %s", strings.Join(unknown, ", "), strings.Join(known, ", "))
-	}
-	for _, c := range required {
-		if !slices.Contains(cols, c) {
-			vs.Add("header", "missing required column %q", c)
-		}
-	}
+	checkColumns(names, vs)
 	if len(*vs) > n {
 		return nil
 	}

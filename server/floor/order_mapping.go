@@ -2,7 +2,6 @@ package floor
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -44,8 +43,17 @@ type OrderMapping struct {
 	comma      rune   // CSV: the separator of the columns
 }
 
-// Format returns the format of the exports the mapping reads.
-func (m *OrderMapping) Format() ImportFormat { return m.format }
+// FormatProblem says why an import that names format f cannot be read
+// through the mapping, or returns "" if it can. The mapping names the
+// format of the exports it reads, so f may be ImportUnspecified, left out;
+// a format that disagrees is refused rather than one of the two trusted,
+// since whichever is wrong would misread every order.
+func (m *OrderMapping) FormatProblem(f ImportFormat) string {
+	if f == ImportUnspecified || f == m.format {
+		return ""
+	}
+	return fmt.Sprintf("the mapping reads %v, not %v; leave the format out or set it to %v", m.format, f, m.format)
+}
 
 // ParseOrderMapping reads an order mapping:
 //
@@ -417,25 +425,22 @@ func (m *OrderMapping) order(mo mappedOrder, vs *Violations) Order {
 // ignored, since platform exports carry many (prices, buyer e-mail) that
 // picking has no use for.
 func (m *OrderMapping) csvOrders(data []byte, vs *Violations) []mappedOrder {
-	header := csvHeader(data, m.comma)
-	if header != nil { // else readCSV reports why the header cannot be read
-		n := len(*vs)
+	// Any column may be there; those the mapping reads must be, each
+	// reported by the target it is read for.
+	mappedColumns := func(names []string, vs *Violations) {
 		for _, t := range mappingTargets {
 			for _, col := range m.sources[t] {
-				if !slices.Contains(header, col) {
+				if !slices.Contains(names, col) {
 					vs.Add("header", "no column %q, which the mapping reads %s from", col, t)
 				}
 			}
-		}
-		if len(*vs) > n {
-			return nil
 		}
 	}
 	idCol := m.sources["id"][0]
 	var orders []mappedOrder
 	var firsts []csvRow // each order's first row, which its other rows must agree with
 	byID := map[string]int{}
-	for _, row := range readDelimited(data, m.comma, header, nil, vs) {
+	for _, row := range readDelimited(data, m.comma, mappedColumns, vs) {
 		id := row.val[idCol]
 		at := labelled(row.at, id)
 		read := func(col string) mapped { return mapped{row.val[col], at + ", column " + col} }
@@ -459,22 +464,6 @@ func (m *OrderMapping) csvOrders(data []byte, vs *Violations) []mappedOrder {
 		orders[i].lines = append(orders[i].lines, m.record(at, mappingLineTargets, read))
 	}
 	return orders
-}
-
-// csvHeader returns the column names of a CSV file as readCSV names them,
-// or nil if the header cannot be read.
-func csvHeader(data []byte, comma rune) []string {
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = comma
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return nil
-	}
-	for i, h := range header {
-		header[i] = strings.ToLower(strings.TrimSpace(h))
-	}
-	return header
 }
 
 // jsonOrders reads a JSON export. Keys the mapping does not name are

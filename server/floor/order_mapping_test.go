@@ -55,8 +55,8 @@ func TestParseOrdersMappedExamples(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.mapping, func(t *testing.T) {
 			m := mustMapping(t, readMappingFile(t, tt.mapping))
-			if got := m.Format(); got != tt.format {
-				t.Errorf("Format() = %v, want %v", got, tt.format)
+			if p := m.FormatProblem(tt.format); p != "" {
+				t.Errorf("FormatProblem(%v) = %q, want none", tt.format, p)
 			}
 			got, err := ParseOrdersMapped(readMappingFile(t, tt.data), m)
 			if err != nil {
@@ -123,6 +123,30 @@ const (
 		"values": {"recipient.country": {"Deutschland": "DE"}}, "trim_prefix": {"lines[].sku": "SHOP-"}}`
 )
 
+func TestOrderMappingFormatProblem(t *testing.T) {
+	csvMapping, jsonMapping := mustMapping(t, []byte(testCSVMapping)), mustMapping(t, []byte(testJSONMapping))
+	tests := []struct {
+		name    string
+		mapping *OrderMapping
+		format  ImportFormat
+		want    string
+	}{
+		{"csv, left out", csvMapping, ImportUnspecified, ""},
+		{"csv, same", csvMapping, ImportCSV, ""},
+		{"csv, other", csvMapping, ImportJSON, "the mapping reads csv, not json; leave the format out or set it to csv"},
+		{"json, left out", jsonMapping, ImportUnspecified, ""},
+		{"json, same", jsonMapping, ImportJSON, ""},
+		{"json, other", jsonMapping, ImportCSV, "the mapping reads json, not csv; leave the format out or set it to json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.mapping.FormatProblem(tt.format); got != tt.want {
+				t.Errorf("FormatProblem(%v) = %q, want %q", tt.format, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseOrdersMappedErrors(t *testing.T) {
 	const head = "order-id,seller-sku,qty,name,country,bought,city\n"
 	tests := []struct {
@@ -133,6 +157,11 @@ func TestParseOrdersMappedErrors(t *testing.T) {
 		{"header only", testCSVMapping, head, []Violation{{"file", "no orders"}}},
 		{"missing columns", testCSVMapping, "order-id,seller-sku,name,country,bought,city\nO-1,S-1,A,DE,,\n", []Violation{
 			{"header", `no column "qty", which the mapping reads lines[].quantity from`},
+		}},
+		{"repeated and missing columns", testCSVMapping, "order-id,seller-sku,name,Name,country,bought\nO-1,S-1,A,A,DE,\n", []Violation{
+			{"header", `column "name" appears twice`},
+			{"header", `no column "qty", which the mapping reads lines[].quantity from`},
+			{"header", `no column "city", which the mapping reads recipient.city from`},
 		}},
 		{"csv rows", testCSVMapping, head +
 			"O-1,S-1,2,Ann,DE,2026-11-24T08:00:00Z,Berlin\n" +

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -18,34 +17,20 @@ type inventoryService struct {
 	*Server
 }
 
-// inventoryScan validates the scan fields every stock-moving request
-// carries: its id, the device's time, the scanned code and a quantity.
-func inventoryScan(vs *floor.Violations, id string, device *timestamppb.Timestamp, code string, quantity int64) floor.Scan {
-	required(vs, "scan_id", id)
-	sc := floor.Scan{ID: id, Code: code, Quantity: quantity}
-	if device != nil {
-		if err := device.CheckValid(); err != nil {
-			vs.Add("device_time", "%v", err)
-		}
-		sc.DeviceTime = device.AsTime()
-	}
-	codeField(vs, "code", code)
-	if quantity < 0 || quantity > maxScanUnits {
-		vs.Add("quantity", "want 0 to %d, got %d", maxScanUnits, quantity)
-	}
-	return sc
+// scanRequest is a stock-moving request: one scan of a code, in fields of
+// the request's own.
+type scanRequest interface {
+	GetScanId() string
+	GetDeviceTime() *timestamppb.Timestamp
+	GetCode() string
+	GetQuantity() int64
 }
 
-// codeField checks a scanned code: present, short, UTF-8.
-func codeField(vs *floor.Violations, field, code string) {
-	switch {
-	case code == "":
-		vs.Add(field, "required")
-	case len(code) > maxCodeLen:
-		vs.Add(field, "longer than %d bytes", maxCodeLen)
-	case !utf8.ValidString(code):
-		vs.Add(field, "not valid UTF-8")
-	}
+// inventoryScan validates the scan of a stock-moving request by the rules
+// of every scan (checkScan), under the request's field names.
+func inventoryScan(vs *floor.Violations, req scanRequest) floor.Scan {
+	p := &pb.Scan{ScanId: req.GetScanId(), DeviceTime: req.GetDeviceTime(), Code: req.GetCode(), Quantity: req.GetQuantity()}
+	return checkScan(vs, p, func(name string) string { return name })
 }
 
 func inventoryAnswer(a floor.Answer) *pb.InventoryAnswer {
@@ -106,7 +91,7 @@ func (s inventoryService) GetDelivery(_ context.Context, req *pb.GetDeliveryRequ
 
 func (s inventoryService) Receive(ctx context.Context, req *pb.ReceiveRequest) (*pb.ReceiveResponse, error) {
 	var vs floor.Violations
-	sc := inventoryScan(&vs, req.GetScanId(), req.GetDeviceTime(), req.GetCode(), req.GetQuantity())
+	sc := inventoryScan(&vs, req)
 	required(&vs, "delivery_id", req.GetDeliveryId())
 	if req.GetDamaged() < 0 || req.GetDamaged() > maxScanUnits {
 		vs.Add("damaged", "want 0 to %d, got %d", maxScanUnits, req.GetDamaged())
@@ -159,7 +144,7 @@ func (s inventoryService) SuggestBin(_ context.Context, req *pb.SuggestBinReques
 
 func (s inventoryService) PutAway(ctx context.Context, req *pb.PutAwayRequest) (*pb.PutAwayResponse, error) {
 	var vs floor.Violations
-	sc := inventoryScan(&vs, req.GetScanId(), req.GetDeviceTime(), req.GetCode(), req.GetQuantity())
+	sc := inventoryScan(&vs, req)
 	codeField(&vs, "bin", req.GetBin())
 	if err := vs.Err("put away"); err != nil {
 		return nil, err
@@ -173,7 +158,7 @@ func (s inventoryService) PutAway(ctx context.Context, req *pb.PutAwayRequest) (
 
 func (s inventoryService) Transfer(ctx context.Context, req *pb.TransferRequest) (*pb.TransferResponse, error) {
 	var vs floor.Violations
-	sc := inventoryScan(&vs, req.GetScanId(), req.GetDeviceTime(), req.GetCode(), req.GetQuantity())
+	sc := inventoryScan(&vs, req)
 	codeField(&vs, "from_bin", req.GetFromBin())
 	codeField(&vs, "to_bin", req.GetToBin())
 	if err := vs.Err("transfer"); err != nil {
@@ -242,7 +227,14 @@ func (s inventoryService) StartCount(ctx context.Context, req *pb.StartCountRequ
 
 func (s inventoryService) SubmitCount(ctx context.Context, req *pb.SubmitCountRequest) (*pb.SubmitCountResponse, error) {
 	var vs floor.Violations
-	sc := inventoryScan(&vs, req.GetScanId(), req.GetDeviceTime(), req.GetBin(), 0)
+	// A count's scan is of the bin it counts.
+	sc := checkScan(&vs, &pb.Scan{ScanId: req.GetScanId(), DeviceTime: req.GetDeviceTime(), Code: req.GetBin()},
+		func(name string) string {
+			if name == "code" {
+				return "bin"
+			}
+			return name
+		})
 	found := map[string]int64{}
 	for i, it := range req.GetItems() {
 		field := fmt.Sprintf("items[%d]", i)
@@ -253,7 +245,7 @@ func (s inventoryService) SubmitCount(ctx context.Context, req *pb.SubmitCountRe
 		found[it.GetCode()] += it.GetQuantity()
 	}
 	if err := vs.Err("submit count"); err != nil {
-		return nil, prefixCodeAsBin(err)
+		return nil, err
 	}
 	res, err := s.store.SubmitCount(caller(ctx).Name, req.GetBin(), sc, found)
 	if err != nil {
@@ -264,19 +256,6 @@ func (s inventoryService) SubmitCount(ctx context.Context, req *pb.SubmitCountRe
 		resp.Lines = append(resp.Lines, &pb.CountLine{Sku: l.SKU, System: l.System, Reserved: l.Reserved, Counted: l.Counted})
 	}
 	return resp, nil
-}
-
-// prefixCodeAsBin renames the scan's code field to bin: a count's scanned
-// code is the bin's.
-func prefixCodeAsBin(err error) error {
-	if fe, ok := err.(*floor.Error); ok {
-		for i, v := range fe.Violations {
-			if v.Field == "code" {
-				fe.Violations[i].Field = "bin"
-			}
-		}
-	}
-	return err
 }
 
 func (s inventoryService) SetSlots(_ context.Context, req *pb.SetSlotsRequest) (*pb.SetSlotsResponse, error) {

@@ -8,11 +8,13 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
@@ -345,5 +347,50 @@ func TestInventoryRequestsNameTheirFields(t *testing.T) {
 	_, err = inv.PurchaseSuggestions(ctx, &pb.PurchaseSuggestionsRequest{SalesDays: -1, ReviewDays: 400})
 	if got := violationFields(t, err); !slices.Equal(got, []string{"sales_days", "review_days"}) {
 		t.Errorf("policy violations %q", got)
+	}
+}
+
+// A stock-moving request's scan is held to the rules of every scan, each
+// violation named by the request's own field: a count's scanned code is its
+// bin.
+func TestInventoryScansNameTheirFields(t *testing.T) {
+	e := newEnv(t)
+	e.load(t)
+	inv := pb.NewInventoryServiceClient(e.conn)
+	ctx := e.as(floor.RoleAdmin)
+	long := strings.Repeat("x", maxCodeLen+1)
+	badTime := &timestamppb.Timestamp{Nanos: -1}
+	tests := []struct {
+		name string
+		call func() error
+		want []string // in order
+	}{
+		{"receive", func() error {
+			_, err := inv.Receive(ctx, &pb.ReceiveRequest{DeviceTime: badTime, Code: long, Quantity: -1, Damaged: -1})
+			return err
+		}, []string{"scan_id", "device_time", "code", "quantity", "delivery_id", "damaged"}},
+		{"put away", func() error {
+			_, err := inv.PutAway(ctx, &pb.PutAwayRequest{ScanId: "p\x01", Quantity: maxScanUnits + 1, Bin: long})
+			return err
+		}, []string{"scan_id", "code", "quantity", "bin"}},
+		{"transfer", func() error {
+			_, err := inv.Transfer(ctx, &pb.TransferRequest{ScanId: "t1", DeviceTime: badTime, Code: "S1", Quantity: 1})
+			return err
+		}, []string{"device_time", "from_bin", "to_bin"}},
+		{"submit count", func() error {
+			_, err := inv.SubmitCount(ctx, &pb.SubmitCountRequest{DeviceTime: badTime, Items: []*pb.CountedItem{{Quantity: -1}}})
+			return err
+		}, []string{"scan_id", "device_time", "bin", "items[0].code", "items[0].quantity"}},
+		{"submit count, long bin", func() error {
+			_, err := inv.SubmitCount(ctx, &pb.SubmitCountRequest{ScanId: "c1", Bin: long})
+			return err
+		}, []string{"bin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := violationFields(t, tt.call()); !slices.Equal(got, tt.want) {
+				t.Errorf("violations name %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

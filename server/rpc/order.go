@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"fmt"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
@@ -50,9 +49,8 @@ func (s orderService) ImportOrders(_ context.Context, req *pb.ImportOrdersReques
 }
 
 // importedOrders reads the orders of an import, through the request's
-// mapping when it has one. A mapping names the format of the exports it
-// reads, so the request's format may be left out; a format that disagrees
-// is refused rather than one of the two being trusted.
+// mapping when it has one; the mapping decides which formats go with it
+// (floor.OrderMapping.FormatProblem).
 func importedOrders(req *pb.ImportOrdersRequest) ([]floor.Order, error) {
 	const op = "import orders"
 	format, ok := formatFromProto(req.GetFormat())
@@ -67,9 +65,8 @@ func importedOrders(req *pb.ImportOrdersRequest) ([]floor.Order, error) {
 	if err != nil {
 		return nil, prefixViolations(err, "mapping: ")
 	}
-	if ok && format != m.Format() {
-		return nil, floor.Invalid(op, []floor.Violation{{Field: "format",
-			Description: fmt.Sprintf("the mapping reads %v; leave format unspecified or set it to match", m.Format())}})
+	if p := m.FormatProblem(format); p != "" {
+		return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: p}})
 	}
 	orders, err := floor.ParseOrdersMapped(req.GetData(), m)
 	return orders, prefixViolations(err, "data: ")

@@ -90,7 +90,7 @@ func TestImportOrdersWithMappingRefusesBadInput(t *testing.T) {
 		{"bad mapping", &pb.ImportOrdersRequest{Data: []byte(good), Mapping: []byte(`{"format": "csv", "fields": {"order": "order-id"}}`)},
 			`mapping: fields: unknown field "order"`},
 		{"format disagrees", &pb.ImportOrdersRequest{Data: []byte(good), Mapping: mapping, Format: pb.ImportFormat_IMPORT_FORMAT_JSON},
-			"format: the mapping reads csv"},
+			"format: the mapping reads csv, not json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,43 +35,7 @@ var shortReasons = map[pb.ShortReason]floor.ShortReason{
 // hide that.
 func scanFromProto(p *pb.Scan) (floor.Scan, error) {
 	var vs floor.Violations
-	required(&vs, "scan.scan_id", p.GetScanId())
-	action, ok := actions[p.GetAction()]
-	if !ok {
-		vs.Add("scan.action", "unknown action %v", p.GetAction())
-	}
-	sc := floor.Scan{ID: p.GetScanId(), Code: p.GetCode(), Action: action, Quantity: p.GetQuantity(), WeightG: p.GetWeightG()}
-	if p.GetDeviceTime() != nil {
-		if err := p.GetDeviceTime().CheckValid(); err != nil {
-			vs.Add("scan.device_time", "%v", err)
-		}
-		sc.DeviceTime = p.GetDeviceTime().AsTime()
-	}
-	switch {
-	case len(sc.Code) > maxCodeLen:
-		vs.Add("scan.code", "longer than %d bytes", maxCodeLen)
-	case !utf8.ValidString(sc.Code):
-		vs.Add("scan.code", "not valid UTF-8")
-	case action == floor.ActionCode && sc.Code == "":
-		vs.Add("scan.code", "required for a code scan")
-	}
-	if sc.Quantity < 0 || sc.Quantity > maxScanUnits {
-		vs.Add("scan.quantity", "want 0 to %d, got %d", maxScanUnits, sc.Quantity)
-	}
-	switch action {
-	case floor.ActionQuantity:
-		if sc.Quantity == 0 {
-			vs.Add("scan.quantity", "required with SCAN_ACTION_QUANTITY")
-		}
-	case floor.ActionShort:
-		if sc.ShortReason, ok = shortReasons[p.GetShortReason()]; !ok {
-			vs.Add("scan.short_reason", "required with SCAN_ACTION_SHORT: empty bin, damaged or cannot find")
-		}
-	case floor.ActionWeight:
-		if sc.WeightG <= 0 || sc.WeightG > maxParcelGrams {
-			vs.Add("scan.weight_g", "want 1 to %d grams, got %d", maxParcelGrams, sc.WeightG)
-		}
-	}
+	sc := checkScan(&vs, p, func(name string) string { return "scan." + name })
 	if err := vs.Err("scan"); err != nil {
 		// Name the scan, so a device can set that one aside and go on.
 		fe := err.(*floor.Error)
@@ -79,6 +43,61 @@ func scanFromProto(p *pb.Scan) (floor.Scan, error) {
 		return sc, fe
 	}
 	return sc, nil
+}
+
+// checkScan converts a scan, adding to vs a violation of each rule it
+// breaks. field gives the name of each of the scan's fields in the request:
+// the streams carry a scan message, while the inventory RPCs have the
+// scan's fields in the request itself, so every scan is held to the same
+// rules under the names its client sent.
+func checkScan(vs *floor.Violations, p *pb.Scan, field func(name string) string) floor.Scan {
+	required(vs, field("scan_id"), p.GetScanId())
+	action, ok := actions[p.GetAction()]
+	if !ok {
+		vs.Add(field("action"), "unknown action %v", p.GetAction())
+	}
+	sc := floor.Scan{ID: p.GetScanId(), Code: p.GetCode(), Action: action, Quantity: p.GetQuantity(), WeightG: p.GetWeightG()}
+	if p.GetDeviceTime() != nil {
+		if err := p.GetDeviceTime().CheckValid(); err != nil {
+			vs.Add(field("device_time"), "%v", err)
+		}
+		sc.DeviceTime = p.GetDeviceTime().AsTime()
+	}
+	// A code scan is its code; the other actions need none, but one sent
+	// is checked all the same.
+	if action == floor.ActionCode || sc.Code != "" {
+		codeField(vs, field("code"), sc.Code)
+	}
+	if sc.Quantity < 0 || sc.Quantity > maxScanUnits {
+		vs.Add(field("quantity"), "want 0 to %d, got %d", maxScanUnits, sc.Quantity)
+	}
+	switch action {
+	case floor.ActionQuantity:
+		if sc.Quantity == 0 {
+			vs.Add(field("quantity"), "required with SCAN_ACTION_QUANTITY")
+		}
+	case floor.ActionShort:
+		if sc.ShortReason, ok = shortReasons[p.GetShortReason()]; !ok {
+			vs.Add(field("short_reason"), "required with SCAN_ACTION_SHORT: empty bin, damaged or cannot find")
+		}
+	case floor.ActionWeight:
+		if sc.WeightG <= 0 || sc.WeightG > maxParcelGrams {
+			vs.Add(field("weight_g"), "want 1 to %d grams, got %d", maxParcelGrams, sc.WeightG)
+		}
+	}
+	return sc
+}
+
+// codeField checks a scanned code: present, short, UTF-8.
+func codeField(vs *floor.Violations, field, code string) {
+	switch {
+	case code == "":
+		vs.Add(field, "required")
+	case len(code) > maxCodeLen:
+		vs.Add(field, "longer than %d bytes", maxCodeLen)
+	case !utf8.ValidString(code):
+		vs.Add(field, "not valid UTF-8")
+	}
 }
 
 var verdicts = map[floor.Verdict]pb.Verdict{

@@ -3,10 +3,12 @@ package rpc
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
@@ -309,4 +311,54 @@ func TestCancelWhilePicking(t *testing.T) {
 		t.Errorf("after cancel: %+v, want all 4 back on hand", l)
 	}
 	p.expect(p.code(eanS1), pb.Verdict_VERDICT_NOTHING_OPEN, "NO_TASK")
+}
+
+// A malformed scan is refused naming every field it breaks, under the scan
+// message, and the scan, so that a device can set it aside.
+func TestScanFromProtoNamesItsFields(t *testing.T) {
+	long := strings.Repeat("x", maxCodeLen+1)
+	badTime := &timestamppb.Timestamp{Nanos: -1}
+	tests := []struct {
+		name string
+		scan *pb.Scan
+		want []string // the fields of the violations, in order; none for a good scan
+	}{
+		{"code scan", &pb.Scan{ScanId: "s1", Code: "A-01-001-1", Quantity: 2}, nil},
+		{"empty", &pb.Scan{}, []string{"scan.scan_id", "scan.code"}},
+		{"code scan, bad fields", &pb.Scan{ScanId: "s\x01", DeviceTime: badTime, Code: long, Quantity: -1},
+			[]string{"scan.scan_id", "scan.device_time", "scan.code", "scan.quantity"}},
+		{"code not UTF-8", &pb.Scan{ScanId: "s1", Code: "A-\xff"}, []string{"scan.code"}},
+		{"quantity needs no code", &pb.Scan{ScanId: "s1", Action: pb.ScanAction_SCAN_ACTION_QUANTITY, Quantity: 3}, nil},
+		{"quantity, bad code and none", &pb.Scan{ScanId: "s1", Action: pb.ScanAction_SCAN_ACTION_QUANTITY, Code: long},
+			[]string{"scan.code", "scan.quantity"}},
+		{"short without a reason", &pb.Scan{ScanId: "s1", Action: pb.ScanAction_SCAN_ACTION_SHORT}, []string{"scan.short_reason"}},
+		{"weight out of range", &pb.Scan{ScanId: "s1", Action: pb.ScanAction_SCAN_ACTION_WEIGHT, WeightG: maxParcelGrams + 1},
+			[]string{"scan.weight_g"}},
+		{"unknown action", &pb.Scan{ScanId: "s1", Action: 99, Code: "A-01-001-1"}, []string{"scan.action"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := scanFromProto(tt.scan)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			fe, ok := err.(*floor.Error)
+			if !ok {
+				t.Fatalf("got %v, want a *floor.Error", err)
+			}
+			var got []string
+			for _, v := range fe.Violations {
+				got = append(got, v.Field)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("violations name %q, want %q", got, tt.want)
+			}
+			if fe.Reason != "MALFORMED_SCAN" || fe.Meta["scan_id"] != tt.scan.GetScanId() {
+				t.Errorf("reason %q, meta %v; want MALFORMED_SCAN naming scan %q", fe.Reason, fe.Meta, tt.scan.GetScanId())
+			}
+		})
+	}
 }
