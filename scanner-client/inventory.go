@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
@@ -20,11 +22,20 @@ import (
 type invMode struct {
 	codes []keyDef // what is scanned, for the help only
 	keys  []keyDef
-	// probe is a harmless read the mode's role may make: the link is up
-	// once it is answered, whatever the answer, so a token without the
-	// role ends the client at once, as on the scan streams.
-	probe func(ctx context.Context, c pb.InventoryServiceClient, cfg config) error
+	look  func(cfg config) look // what the mode works on
 	flow  func(s *session) flow
+}
+
+// look is a read of what an inventory mode works on (the delivery, the
+// open tasks), in words. It is harmless and the mode's role may make it,
+// so it is also the link's probe on every connect: the link is up once it
+// is answered, whatever the answer, so a token without the role ends the
+// client at once, as on the scan streams. The first answer is the one
+// shown at the start, and checks what the mode was started with (see
+// session.lookAnswered); Enter and !l read it again.
+type look struct {
+	what string // names it in messages; "" for a mode that shows nothing (put-away)
+	read func(ctx context.Context, c pb.InventoryServiceClient) (string, error)
 }
 
 // flow is an inventory mode's steps. Its methods run on the session's
@@ -35,11 +46,8 @@ type flow interface {
 	more(n int64)     // *N
 	key(k string, n int64)
 	// answered follows up the answer to a request of the flow, after it
-	// is shown.
+	// is shown. req is nil when the queued request could not be read back.
 	answered(req, resp proto.Message, err error)
-	// show shows what the mode works on (the delivery, the open tasks):
-	// at the start and on Enter.
-	show()
 	// prompt says what to scan next.
 	prompt() string
 }
@@ -55,9 +63,12 @@ var (
 )
 
 func init() {
-	listMoves := func(ctx context.Context, c pb.InventoryServiceClient, _ config) error {
-		_, err := c.ListMoveTasks(ctx, &pb.ListMoveTasksRequest{})
-		return err
+	readMoves := func(ctx context.Context, c pb.InventoryServiceClient) (string, error) {
+		r, err := c.ListMoveTasks(ctx, &pb.ListMoveTasksRequest{})
+		if err != nil {
+			return "", err
+		}
+		return renderMoveTasks(r.GetTasks()), nil
 	}
 	invModes = map[Mode]invMode{
 		ModeReceive: {
@@ -67,9 +78,14 @@ func init() {
 				{key: "!c", help: "close the delivery (asks again) and print what differs from what was expected"},
 				keyDrop,
 			},
-			probe: func(ctx context.Context, c pb.InventoryServiceClient, cfg config) error {
-				_, err := c.GetDelivery(ctx, &pb.GetDeliveryRequest{Id: cfg.delivery})
-				return err
+			look: func(cfg config) look {
+				return look{what: "delivery " + cfg.delivery, read: func(ctx context.Context, c pb.InventoryServiceClient) (string, error) {
+					r, err := c.GetDelivery(ctx, &pb.GetDeliveryRequest{Id: cfg.delivery})
+					if err != nil {
+						return "", err
+					}
+					return renderDelivery(r.GetDelivery()), nil
+				}}
 			},
 			flow: func(s *session) flow { return &receiveFlow{s: s, delivery: s.cfg.delivery} },
 		},
@@ -79,9 +95,11 @@ func init() {
 				{key: "ITEM again", help: "one more unit of it"}, keyMore,
 				{key: "BIN", help: "then the bin label: the units go into that bin"},
 			},
-			keys:  []keyDef{keyDrop},
-			probe: listMoves,
-			flow:  func(s *session) flow { return &putawayFlow{s: s} },
+			keys: []keyDef{keyDrop},
+			// Nothing to show: the moves are read only as the link's
+			// probe, a read a receiver may make.
+			look: func(config) look { return look{read: readMoves} },
+			flow: func(s *session) flow { return &putawayFlow{s: s} },
 		},
 		ModeTransfer: {
 			codes: []keyDef{
@@ -89,9 +107,9 @@ func init() {
 				{key: "ITEM", help: "then the item (again: one more unit)"}, keyMore,
 				{key: "BIN", help: "then the bin they go to"},
 			},
-			keys:  []keyDef{{key: "!l", help: "list the replenishment moves pick bins need now"}, keyDrop},
-			probe: listMoves,
-			flow:  func(s *session) flow { return &transferFlow{s: s} },
+			keys: []keyDef{{key: "!l", help: "list the replenishment moves pick bins need now"}, keyDrop},
+			look: func(config) look { return look{what: "replenishment moves", read: readMoves} },
+			flow: func(s *session) flow { return &transferFlow{s: s} },
 		},
 		ModeCount: {
 			codes: []keyDef{
@@ -104,9 +122,14 @@ func init() {
 				{key: "!l", help: "list the bins waiting for a count"},
 				keyDrop,
 			},
-			probe: func(ctx context.Context, c pb.InventoryServiceClient, _ config) error {
-				_, err := c.ListCountTasks(ctx, &pb.ListCountTasksRequest{})
-				return err
+			look: func(config) look {
+				return look{what: "count tasks", read: func(ctx context.Context, c pb.InventoryServiceClient) (string, error) {
+					r, err := c.ListCountTasks(ctx, &pb.ListCountTasksRequest{})
+					if err != nil {
+						return "", err
+					}
+					return renderCountTasks(r.GetTasks()), nil
+				}}
 			},
 			flow: func(s *session) flow { return &countFlow{s: s} },
 		},
@@ -125,17 +148,70 @@ func ask[R any](s *session, what string, call func(context.Context, pb.Inventory
 		defer cancel()
 		r, err := call(ctx, pb.NewInventoryServiceClient(s.conn))
 		s.post(callback(func() error {
-			switch {
-			case retry(err):
-				s.printf("  (%s not shown: %s)\n", what, linkReason(err))
-			case err != nil:
-				s.printf("%s", renderRefused(what, err))
-			default:
-				show(r)
-			}
+			s.shown(what, err, func() { show(r) })
 			return nil
 		}))
 	})
+}
+
+// shown shows the answer to a read: show, or why there is nothing to show.
+func (s *session) shown(what string, err error, show func()) {
+	switch {
+	case retry(err):
+		s.printf("  (%s not shown: %s)\n", what, linkReason(err))
+	case err != nil:
+		s.printf("%s", renderRefused(what, err))
+	default:
+		show()
+	}
+}
+
+// openInventory opens the link of an inventory mode with the mode's look
+// as its probe, and hands each answer that is not the link's or the
+// token's failure to the loop (lookAnswered): so the read that tells the
+// link is up is also what is shown at the start, not a second read.
+func (s *session) openInventory(ctx context.Context) (scanStream, error) {
+	return openUnary(ctx, s.conn, func(ctx context.Context, c pb.InventoryServiceClient) error {
+		text, err := s.look.read(ctx, c)
+		if !retry(err) && !fatal(err) {
+			s.post(callback(func() error { return s.lookAnswered(text, err) }))
+		}
+		return err
+	})
+}
+
+// lookAnswered takes the answer to a look made by the link. The first is
+// the start-up check: it shows what the mode works on, says what to scan
+// and lets the person scan. A server that does not know what the mode was
+// started with (an unknown --delivery) ends the client: every request
+// against it would be refused. Later answers only told the link it is up.
+func (s *session) lookAnswered(text string, err error) error {
+	if s.looked {
+		return nil
+	}
+	s.looked = true
+	if status.Code(err) == codes.NotFound {
+		msg := fmt.Sprintf("%s does not exist on the server (%s)", s.look.what, status.Convert(err).Message())
+		if n := s.q.Len(); n > 0 {
+			msg += fmt.Sprintf("; %s kept on this device", plural(int64(n), "unanswered request"))
+		}
+		return errors.New(msg)
+	}
+	if s.look.what != "" {
+		s.shown(s.look.what, err, func() { s.printf("%s", text) })
+	}
+	s.printf("%s", s.flow.prompt())
+	if s.q.Len() == 0 {
+		s.startInput()
+	}
+	return nil
+}
+
+// showLook reads what the mode works on again and shows it (Enter, !l).
+func (s *session) showLook() {
+	if s.look.what != "" {
+		ask(s, s.look.what, s.look.read, func(text string) { s.printf("%s", text) })
+	}
 }
 
 // notSent tells the person a key or scan could not be taken, and why.
@@ -244,12 +320,6 @@ func (f *receiveFlow) key(k string, n int64) {
 	f.s.printf("%s", f.prompt())
 }
 
-func (f *receiveFlow) show() {
-	ask(f.s, "delivery "+f.delivery, func(ctx context.Context, c pb.InventoryServiceClient) (*pb.GetDeliveryResponse, error) {
-		return c.GetDelivery(ctx, &pb.GetDeliveryRequest{Id: f.delivery})
-	}, func(r *pb.GetDeliveryResponse) { f.s.printf("%s", renderDelivery(r.GetDelivery())) })
-}
-
 func (f *receiveFlow) prompt() string {
 	switch {
 	case f.closed:
@@ -303,8 +373,6 @@ func (f *putawayFlow) key(string, int64) { // !x
 	f.s.printf("%s", f.prompt())
 }
 
-func (f *putawayFlow) show() {}
-
 func (f *putawayFlow) prompt() string {
 	if f.c.item == "" {
 		return "  next: scan an item waiting at the dock\n"
@@ -352,17 +420,11 @@ func (f *transferFlow) more(n int64) { moreOf(f.s, &f.c, n, f.prompt) }
 
 func (f *transferFlow) key(k string, _ int64) {
 	if k == "!l" {
-		f.show()
+		f.s.showLook()
 		return
 	}
 	f.from, f.c = "", carry{}
 	f.s.printf("%s", f.prompt())
-}
-
-func (f *transferFlow) show() {
-	ask(f.s, "replenishment moves", func(ctx context.Context, c pb.InventoryServiceClient) (*pb.ListMoveTasksResponse, error) {
-		return c.ListMoveTasks(ctx, &pb.ListMoveTasksRequest{})
-	}, func(r *pb.ListMoveTasksResponse) { f.s.printf("%s", renderMoveTasks(r.GetTasks())) })
 }
 
 func (f *transferFlow) prompt() string {
@@ -430,7 +492,7 @@ func (f *countFlow) set(n int64) {
 func (f *countFlow) key(k string, n int64) {
 	switch {
 	case k == "!l":
-		f.show()
+		f.s.showLook()
 		return
 	case k == "=" && f.last == nil:
 		f.s.notSent("scan an item in the bin first: =N sets the count of the item just scanned")
@@ -467,12 +529,6 @@ func (f *countFlow) answered(req, _ proto.Message, err error) {
 	if r, ok := req.(*pb.StartCountRequest); ok && err != nil && r.GetBin() == f.bin {
 		f.bin, f.items, f.last = "", nil, nil
 	}
-}
-
-func (f *countFlow) show() {
-	ask(f.s, "count tasks", func(ctx context.Context, c pb.InventoryServiceClient) (*pb.ListCountTasksResponse, error) {
-		return c.ListCountTasks(ctx, &pb.ListCountTasksRequest{})
-	}, func(r *pb.ListCountTasksResponse) { f.s.printf("%s", renderCountTasks(r.GetTasks())) })
 }
 
 func (f *countFlow) prompt() string {

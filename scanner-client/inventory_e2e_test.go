@@ -1,9 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
@@ -97,6 +105,102 @@ func TestReceiveThroughTheClient(t *testing.T) {
 	}
 }
 
+// The delivery a receiver starts with is checked as soon as the server
+// answers, before any scan is read: a delivery the server does not know
+// ends the client with a message naming it, and nothing is queued.
+func TestReceiveChecksTheDeliveryAtStart(t *testing.T) {
+	s := loadedServer(t)
+	s.expectDelivery("PO-1", &pb.DeliveryLine{Sku: "S1", Expected: 3})
+	for _, tc := range []struct {
+		delivery string
+		err      string   // "" for none
+		out      []string // shown, in order
+	}{
+		{"PO-1", "", []string{"DELIVERY PO-1, purchase order from ACME: 1 lines, 0/3 units received\n", "  next: scan each item of PO-1 "}},
+		{"PO-NOPE", "delivery PO-NOPE does not exist on the server (" + s.notFound("PO-NOPE") + ")", nil},
+	} {
+		t.Run(tc.delivery, func(t *testing.T) {
+			dir := t.TempDir()
+			var out bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			err := Run(ctx, append(clientArgs(ModeReceive, s, floor.RoleReceiver, dir), "--delivery", tc.delivery), strings.NewReader("q\n"), &out, &out)
+			if got := fmt.Sprint(err); (err == nil) != (tc.err == "") || err != nil && got != tc.err {
+				t.Errorf("error: got %q, want %q", got, tc.err)
+			}
+			got := out.String()
+			for _, want := range tc.out {
+				i := strings.Index(got, want)
+				if i < 0 {
+					t.Fatalf("output lacks %q (or not in order):\n%s", want, out.String())
+				}
+				got = got[i+len(want):]
+			}
+			if tc.err != "" && strings.Contains(out.String(), "next: ") {
+				t.Errorf("asked for scans against an unknown delivery:\n%s", out.String())
+			}
+			if queued, _ := os.ReadFile(queuePath(dir, "hh1", ModeReceive)); len(queued) != 0 {
+				t.Errorf("queue: got %q, want it empty", queued)
+			}
+		})
+	}
+}
+
+// A receiver started while the server is down is told so and works
+// offline; the delivery is checked when the server appears. A known one is
+// shown and the receipts applied; an unknown one ends the client, the
+// receipts kept on the device.
+func TestReceiveStartedOfflineChecksTheDeliveryLater(t *testing.T) {
+	for _, tc := range []struct {
+		delivery string
+		err      string // with the server's reason in place of %s; "" for none
+		queued   int    // receipts left in the queue file
+	}{
+		{"PO-1", "", 0},
+		{"PO-NOPE", "delivery PO-NOPE does not exist on the server (%s); 1 unanswered request kept on this device", 1},
+	} {
+		t.Run(tc.delivery, func(t *testing.T) {
+			s := loadedServer(t)
+			s.expectDelivery("PO-1", &pb.DeliveryLine{Sku: "S1", Expected: 3})
+			want := ""
+			if tc.err != "" {
+				want = fmt.Sprintf(tc.err, s.notFound(tc.delivery))
+			}
+			addr := s.addr
+			s.stop()
+			dir := t.TempDir()
+			r := startClient(t, append(clientArgs(ModeReceive, s, floor.RoleReceiver, dir), "--delivery", tc.delivery)...)
+			r.line("\aOFFLINE: cannot reach the server")
+			r.line("(delivery " + tc.delivery + " not checked yet: it is, and shown, when the link returns)")
+			r.line("next: scan each item of " + tc.delivery)
+			r.expect([2]string{eanS1, "… " + eanS1 + ": PENDING, offline"})
+			s.start(addr)
+			if want == "" {
+				r.line("DELIVERY PO-1, purchase order from ACME")
+				r.line("[OK] " + eanS1 + ": 1 of 3 of S1 received")
+				r.quit()
+			} else if got := fmt.Sprint(r.end()); got != want {
+				t.Errorf("error: got %q, want %q", got, want)
+			}
+			queued, err := os.ReadFile(queuePath(dir, "hh1", ModeReceive))
+			if got := strings.Count(string(queued), `"call":"Receive"`); err != nil || got != tc.queued {
+				t.Errorf("receipts queued: got %d (%v), want %d", got, err, tc.queued)
+			}
+		})
+	}
+}
+
+// notFound is the server's reason for refusing to read a delivery it does
+// not know.
+func (s *server) notFound(id string) string {
+	s.t.Helper()
+	_, err := pb.NewInventoryServiceClient(s.admin).GetDelivery(s.as(floor.RoleAdmin), &pb.GetDeliveryRequest{Id: id})
+	if status.Code(err) != codes.NotFound {
+		s.t.Fatalf("GetDelivery(%s) = %v, want NotFound", id, err)
+	}
+	return status.Convert(err).Message()
+}
+
 // A receiver puts units from the dock away: the suggested bin is shown
 // before the bin scan, the stock moves into the bin scanned.
 func TestPutAwayThroughTheClient(t *testing.T) {
@@ -176,7 +280,8 @@ func TestCountThroughTheClient(t *testing.T) {
 		Bins: []string{"A-03-009-1"}, Reason: "cycle count"}); err != nil {
 		t.Fatal(err)
 	}
-	c := startClient(t, clientArgs(ModeCount, s, floor.RoleCounter, t.TempDir())...)
+	dir := t.TempDir()
+	c := startClient(t, clientArgs(ModeCount, s, floor.RoleCounter, dir)...)
 	c.line("COUNT TASKS: 1 bin")
 	c.line("A-03-009-1   cycle count")
 	c.expect(
@@ -206,6 +311,11 @@ func TestCountThroughTheClient(t *testing.T) {
 	c.line("  S1: counted 4, system 4")
 	c.expect([2]string{"!l", "no bins waiting for a count"})
 	c.quit()
+	// The refused request is kept beside the queue, as a refused scan is.
+	kept, err := os.ReadFile(queuePath(dir, "hh1", ModeCount) + ".rejected")
+	if got := strings.Count(string(kept), `"call":"StartCount"`); err != nil || got != 1 || !strings.Contains(string(kept), "NOT-A-BIN") {
+		t.Errorf("refused requests kept: %q (%v), want the StartCount of NOT-A-BIN", kept, err)
+	}
 	if strings.Contains(blind, "system") || strings.Contains(blind, " 10") {
 		t.Errorf("the system's stock was shown before the count was settled:\n%s", blind)
 	}
@@ -249,6 +359,41 @@ func TestOfflineTransferKeptAndSent(t *testing.T) {
 	}
 	if queued, _ := os.ReadFile(queuePath(dir, "hh1", ModeTransfer)); len(queued) != 0 {
 		t.Errorf("queue after the answers: %q", queued)
+	}
+}
+
+// A queued request that cannot be read back (a device bug, a hand-edited
+// file) is refused, named by its call, and set aside like a refused one;
+// the requests behind it still go.
+func TestUnreadableQueuedRequestIsSetAside(t *testing.T) {
+	s := loadedServer(t)
+	dir := t.TempDir()
+	q, _, err := OpenQueue(queuePath(dir, "hh1", ModeCount))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := inventoryEntry(&pb.StartCountRequest{Bin: "A-01-001-1"}, 2, "hh1-count-2-0", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []Entry{
+		{ID: "hh1-count-1-0", Seq: 1, DeviceTime: time.Now().UTC(), Call: "StartCount", Request: json.RawMessage(`{"bogus":1}`)},
+		good,
+	} {
+		if err := q.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q.Close()
+	c := startClient(t, clientArgs(ModeCount, s, floor.RoleCounter, dir)...)
+	if got := c.line("[REFUSED] StartCount: "); !strings.Contains(got, "the queued StartCount request cannot be read") {
+		t.Errorf("refusal: got %q, want it to say the request cannot be read", got)
+	}
+	c.line("[COUNTING] bin A-01-001-1")
+	c.quit()
+	kept, err := os.ReadFile(queuePath(dir, "hh1", ModeCount) + ".rejected")
+	if err != nil || !strings.Contains(string(kept), `"id":"hh1-count-1-0"`) {
+		t.Errorf("unreadable request kept: %q (%v), want it set aside", kept, err)
 	}
 }
 

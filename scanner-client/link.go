@@ -93,9 +93,11 @@ type scanStream interface {
 // reply is the server's answer to one queued entry: a *pb.ScanAnswer on
 // the scan streams; in the inventory modes the call's response, or the
 // error that refused the request (a refusal answers it: sending it again
-// cannot help).
+// cannot help), with the request as read back from the entry to send it,
+// so it is not read again to be shown (nil if it could not be read).
 type reply struct {
 	id  string
+	req proto.Message
 	msg proto.Message
 	err error
 }
@@ -123,12 +125,9 @@ func answerOf[R interface{ GetAnswer() *pb.ScanAnswer }](r R, err error) (*pb.Sc
 	return r.GetAnswer(), nil
 }
 
-// openStream opens the stream of the session's mode on conn.
-func openStream(ctx context.Context, conn *grpc.ClientConn, cfg config) (scanStream, error) {
-	mode := cfg.mode
-	if m, ok := invModes[mode]; ok {
-		return openUnary(ctx, conn, func(ctx context.Context, c pb.InventoryServiceClient) error { return m.probe(ctx, c, cfg) })
-	}
+// openStream opens the stream of a scan mode on conn; the inventory modes
+// open theirs with session.openInventory.
+func openStream(ctx context.Context, conn *grpc.ClientConn, mode Mode) (scanStream, error) {
 	switch mode {
 	case ModePick:
 		st, err := pb.NewPickServiceClient(conn).Scan(ctx)
@@ -188,7 +187,6 @@ type link struct {
 	events   chan<- any
 	minDelay time.Duration
 	maxDelay time.Duration
-	rejected string // file keeping scans the server refused as malformed
 }
 
 func (l *link) post(ctx context.Context, ev any) bool {
@@ -304,17 +302,9 @@ loop:
 		// would end every stream again.
 		bad := sent[answered]
 		if _, ok, rerr := l.q.Remove(bad.ID); ok && rerr == nil {
-			saveRejected(l.rejected, bad, err)
+			l.q.SetAside(bad, err)
 			return answered, &bad, err
 		}
 	}
 	return answered, nil, err
-}
-
-// saveRejected keeps a refused scan beside the queue, for the audit trail.
-func saveRejected(path string, e Entry, why error) {
-	if path == "" {
-		return
-	}
-	_ = saveDamage(path, []Damage{{Text: fmt.Sprintf(`{"entry":%s,"error":%q}`, mustJSON(e), status.Convert(why).Message())}})
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
@@ -208,6 +209,18 @@ func (q *Queue) Remove(id string) (Entry, bool, error) {
 	}
 	return Entry{}, false, nil
 }
+
+// SetAside keeps an entry the server refused, taken out of the queue as
+// sending it again cannot help, in the file beside the queue (RejectedPath)
+// with the server's reason, for the audit trail. Best effort: the refusal
+// is shown either way, and a state dir that cannot be written fails the
+// next scan, which says so.
+func (q *Queue) SetAside(e Entry, why error) {
+	_ = saveDamage(q.RejectedPath(), []Damage{{Text: fmt.Sprintf(`{"entry":%s,"error":%q}`, mustJSON(e), status.Convert(why).Message())}})
+}
+
+// RejectedPath is the file SetAside keeps refused entries in.
+func (q *Queue) RejectedPath() string { return q.path + ".rejected" }
 
 // rewrite replaces the file with the entries held, atomically: a crash
 // leaves the old file or the new one, never half of one.

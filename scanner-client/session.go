@@ -135,6 +135,9 @@ type session struct {
 	fetching map[string]bool
 	// the inventory modes' steps; nil in the scan modes
 	flow flow
+	// what the inventory mode works on; looked: its first answer came
+	look   look
+	looked bool
 }
 
 // runSession opens the device's state and queue and runs the terminal
@@ -185,25 +188,26 @@ func runSession(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stdout, "%d scans from before are still unanswered: sending them first\n", n)
 	}
 	l := &link{
-		open:     func(ctx context.Context) (scanStream, error) { return openStream(ctx, conn, cfg) },
+		open:     func(ctx context.Context) (scanStream, error) { return openStream(ctx, conn, cfg.mode) },
 		q:        q,
 		notify:   s.notify,
 		events:   s.events,
 		minDelay: 100 * time.Millisecond,
 		maxDelay: 2 * time.Second,
-		rejected: qpath + ".rejected",
+	}
+	if m, ok := invModes[cfg.mode]; ok {
+		s.flow, s.look = m.flow(s), m.look(cfg)
+		l.open = s.openInventory
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		l.run(ctx)
 	}()
-	if m, ok := invModes[cfg.mode]; ok {
-		s.flow = m.flow(s)
-		s.flow.show()
-		s.printf("%s", s.flow.prompt())
-	}
-	if q.Len() == 0 {
+	// An inventory mode reads input once its start-up check has answered
+	// (lookAnswered) or the link is down (onLink): nothing is scanned
+	// against a delivery the server does not know.
+	if q.Len() == 0 && s.flow == nil {
 		s.startInput()
 	}
 	return s.loop()
@@ -431,21 +435,21 @@ func (s *session) onScanAnswer(e Entry, a *pb.ScanAnswer) {
 
 // onInventoryAnswer shows the answer to an inventory request. A request
 // the server refused is kept beside the queue for the audit trail, as a
-// refused scan is.
+// refused scan is; so is one that could not be read back to be sent,
+// which is named by its call.
 func (s *session) onInventoryAnswer(e Entry, r reply) {
-	req, _, err := requestOf(e)
-	if err != nil {
-		s.printf("%s[REFUSED] queued %s: %v\n", bell, e.Call, err)
-		return
-	}
 	if r.err != nil {
-		saveRejected(queuePath(s.cfg.stateDir, s.ids.device, s.cfg.mode)+".rejected", e, r.err)
-		s.printf("%s", renderRefused(describeRequest(req), r.err))
+		what := e.Call
+		if r.req != nil {
+			what = describeRequest(r.req)
+		}
+		s.q.SetAside(e, r.err)
+		s.printf("%s", renderRefused(what, r.err))
 	} else {
-		s.printf("%s", renderInventory(req, r.msg))
+		s.printf("%s", renderInventory(r.req, r.msg))
 	}
 	s.morePending()
-	s.flow.answered(req, r.msg, r.err)
+	s.flow.answered(r.req, r.msg, r.err)
 	if s.q.Len() == 0 {
 		s.printf("%s", s.flow.prompt())
 	}
@@ -474,7 +478,7 @@ func (s *session) onLink(ev linkEvent) error {
 	}
 	if ev.rejected != nil {
 		s.printf("%s[REFUSED] %s: the server refused this scan as malformed (%s); removed from the queue, kept in %s\n",
-			bell, describeScan(ev.rejected.Scan()), status.Convert(ev.err).Message(), queuePath(s.cfg.stateDir, s.ids.device, s.cfg.mode)+".rejected")
+			bell, describeScan(ev.rejected.Scan()), status.Convert(ev.err).Message(), s.q.RejectedPath())
 	}
 	if ev.fatal {
 		return fmt.Errorf("server refused this client: %s (%s)", status.Convert(ev.err).Message(), status.Code(ev.err))
@@ -482,6 +486,14 @@ func (s *session) onLink(ev linkEvent) error {
 	if s.online || !s.downShown {
 		s.printf("%sOFFLINE: %s; scans are kept on this device (%d pending) and sent when the link returns\n",
 			bell, linkReason(ev.err), s.q.Len())
+		if s.flow != nil && !s.looked {
+			// Started offline: the person works on meanwhile, and the
+			// start-up check is made when the link returns.
+			if s.look.what != "" {
+				s.printf("  (%s not checked yet: it is, and shown, when the link returns)\n", s.look.what)
+			}
+			s.printf("%s", s.flow.prompt())
+		}
 	}
 	s.online, s.downShown = false, true
 	if s.quitting {
@@ -579,7 +591,7 @@ func (s *session) showStatus() {
 	}
 	s.printf("[%s, %d pending]\n", state, s.q.Len())
 	if s.flow != nil {
-		s.flow.show()
+		s.showLook()
 		s.printf("%s", s.flow.prompt())
 		return
 	}

@@ -174,5 +174,5 @@ func (u *unaryStream) Recv() (reply, error) {
 		close(u.broken)
 		return reply{}, err
 	}
-	return reply{id: e.ID, msg: resp, err: err}, nil
+	return reply{id: e.ID, req: req, msg: resp, err: err}, nil
 }
