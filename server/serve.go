@@ -28,6 +28,7 @@ import (
 	"github.com/pickpack/pickpack/server/printing"
 	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/rpc"
+	"github.com/pickpack/pickpack/server/store"
 	"github.com/pickpack/pickpack/server/web"
 )
 
@@ -47,6 +48,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoFlag := fs.Bool("demo", false, "load the built-in demo warehouse, create one user per role and print their tokens")
 	demoEvery := fs.Duration("demo-every", 20*time.Second, "with --demo, how often a new demo order arrives (0: never)")
 	feedEvery := fs.Duration("feed-every", 2*time.Second, "how often the supervisors' view is recomputed")
+	releaseEvery := fs.Duration("release-mapped-every", time.Second,
+		"how often the data file's pages are dropped from the server's memory map (they stay in the kernel's page cache); 0: never")
 	memLimit := fs.Int64("memory-limit", 160<<20, "soft limit of the Go heap in bytes (GOMEMLIMIT); 0: none")
 	gcPercent := fs.Int("gc-percent", 200, "heap growth between collections in percent (GOGC); 0: leave GOGC as it is")
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address (documents, supervisor page, metrics); empty: none")
@@ -93,6 +96,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if *releaseEvery > 0 {
+		go releaseMapped(ctx, st, *releaseEvery, log)
+	}
 
 	if *demoFlag {
 		if err := loadDemo(ctx, st, log, stdout, *demoEvery); err != nil {
@@ -212,4 +218,22 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// releaseMapped drops the data file's pages from the memory map every
+// period until ctx ends: otherwise each page bbolt ever read stays in the
+// server's resident memory, and the file grows all day.
+func releaseMapped(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := st.ReleaseMapped(); err != nil {
+				log.Warn("release mapped pages", "err", err)
+			}
+		}
+	}
 }
