@@ -32,8 +32,8 @@ var demoUsers = []struct {
 
 // loadDemo fills an empty data file with the demo warehouse through the
 // same parsers an admin's import uses, prints a token per role, and keeps a
-// trickle of new orders coming every `every` until ctx ends.
-func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger, stdout io.Writer, every time.Duration) error {
+// trickle of new orders coming every orderEvery until ctx ends.
+func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger, stdout io.Writer, orderEvery time.Duration) error {
 	w, err := demo.Load(demoSeed)
 	if err != nil {
 		return err
@@ -79,21 +79,8 @@ func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger, stdout io.
 		fmt.Fprintf(stdout, "  %-11s %-16s %s\n", u.role, u.name, token)
 	}
 
-	if every > 0 {
-		go func() {
-			t := time.NewTicker(every)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if err := next(); err != nil {
-						log.Warn("demo order", "err", err)
-					}
-				}
-			}
-		}()
+	if orderEvery > 0 {
+		go every(ctx, orderEvery, log, "demo order", next)
 	}
 	return nil
 }

@@ -28,7 +28,6 @@ import (
 	"github.com/pickpack/pickpack/server/printing"
 	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/rpc"
-	"github.com/pickpack/pickpack/server/store"
 	"github.com/pickpack/pickpack/server/web"
 )
 
@@ -97,7 +96,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	if *releaseEvery > 0 {
-		go releaseMapped(ctx, st, *releaseEvery, log)
+		// Otherwise each page bbolt ever read stays in the server's
+		// resident memory, and the file grows all day.
+		go every(ctx, *releaseEvery, log, "release mapped pages", st.ReleaseMapped)
 	}
 
 	if *demoFlag {
@@ -220,19 +221,17 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// releaseMapped drops the data file's pages from the memory map every
-// period until ctx ends: otherwise each page bbolt ever read stays in the
-// server's resident memory, and the file grows all day.
-func releaseMapped(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
+// every runs fn each period until ctx ends, logging what fails as what.
+func every(ctx context.Context, period time.Duration, log *slog.Logger, what string, fn func() error) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := st.ReleaseMapped(); err != nil {
-				log.Warn("release mapped pages", "err", err)
+			if err := fn(); err != nil {
+				log.Warn(what, "err", err)
 			}
 		}
 	}
