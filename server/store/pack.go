@@ -166,7 +166,7 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 			ans.Verdict, ans.Reason, ans.Message = floor.VerdictOutOfSequence, "NOT_PACKED",
 				fmt.Sprintf("order %s is %s: only packed parcels can be handed off", o.ID, o.State)
 		default:
-			if err := setOrderState(tx, o.ID, floor.StateHandedOff, sc.At); err != nil {
+			if err := putOrderState(tx, o, floor.StateHandedOff, sc.At); err != nil {
 				return err
 			}
 			picked, err := pickedUnits(tx, o)

@@ -247,6 +247,11 @@ func setOrderState(tx *bolt.Tx, id string, st floor.OrderState, at time.Time) er
 	if err != nil {
 		return err
 	}
+	return putOrderState(tx, o, st, at)
+}
+
+// putOrderState stores o, just read in tx, in state st from at.
+func putOrderState(tx *bolt.Tx, o floor.Order, st floor.OrderState, at time.Time) error {
 	o.State, o.UpdatedAt = st, at
 	if st == floor.StateHandedOff {
 		o.HandedOffAt = at
