@@ -348,6 +348,9 @@ func TestHistoryRangeAndPages(t *testing.T) {
 
 func TestMovementRecordRoundTrip(t *testing.T) {
 	m := floor.Movement{Seq: 7, At: t0, User: "rita", Kind: floor.MoveReceive, Bin: floor.DockBin, SKU: "S1", Units: -3, Ref: "PO-1", Note: "x"}
+	if zero := zeroFields(m); len(zero) > 0 {
+		t.Errorf("the fixture leaves %v unset: set them, so that the round trip covers them", zero)
+	}
 	raw := encodeMovement(m)
 	if got, err := decodeMovement(7, raw); err != nil || got != m {
 		t.Fatalf("round trip: %+v %v, want %+v", got, err, m)

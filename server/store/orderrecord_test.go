@@ -18,6 +18,9 @@ func TestOrderRecordRoundTrip(t *testing.T) {
 		State: floor.StateHandedOff, ReleasedAt: t0, DueAt: t0.Add(15 * 60e9), TaskID: "T000001", Picker: "ann",
 		UpdatedAt: t0.Add(60e9), HandedOffAt: t0.Add(120e9), Carrier: "post", Service: "registered",
 		Tracking: "RR473124829CN", ShippingProblem: "none"}
+	if zero := zeroFields(whole); len(zero) > 0 {
+		t.Errorf("the fixture leaves %v unset: set them, so that the round trip covers them", zero)
+	}
 	for _, o := range []floor.Order{whole, {ID: "O2"}} {
 		raw, err := encodeOrder(o)
 		if err != nil {
