@@ -110,6 +110,7 @@ func (c *changes) scansAfter(after uint64, limit int) (out []ScanEntry, ok bool)
 		return nil, false
 	}
 	i, _ := slices.BinarySearchFunc(c.recent, after+1, func(e ScanEntry, seq uint64) int { return cmp.Compare(e.Seq, seq) })
+	out = make([]ScanEntry, 0, min(limit, len(c.recent)-i)) // entries are large: no growing by copies
 	for next := after + 1; i < len(c.recent) && len(out) < limit && c.recent[i].Seq == next; i, next = i+1, next+1 {
 		out = append(out, c.recent[i])
 	}
