@@ -66,18 +66,14 @@ func prebuiltSample(tb testing.TB, d Document) ([]op, []rawFont) {
 	fonts := slices.Clone(core)
 	index := map[string]int{}
 	scratch := fpdf.New("P", "mm", "A4", "") // to measure pieces
-	for face, rs := range df.runes {
-		for n := 0; n*perFont < len(rs); n++ {
-			name := family(face, n)
-			def, z, err := simpleFont(faces[face], name, rs[n*perFont:min(len(rs), (n+1)*perFont)])
-			if err != nil {
-				tb.Fatal(err)
-			}
-			add := func(pdf *fpdf.Fpdf) { pdf.AddFontFromBytes(name, "", def, z) }
-			add(scratch)
-			index[name] = len(fonts)
-			fonts = append(fonts, rawFont{family: name, add: add})
-		}
+	err := df.each(func(name string, def, z []byte) {
+		add := func(pdf *fpdf.Fpdf) { pdf.AddFontFromBytes(name, "", def, z) }
+		add(scratch)
+		index[name] = len(fonts)
+		fonts = append(fonts, rawFont{family: name, add: add})
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	var out []op
 	for _, o := range ops {

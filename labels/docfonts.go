@@ -59,13 +59,20 @@ func family(face, n int) string {
 
 // add embeds the document's simple fonts in pdf.
 func (d *docFonts) add(pdf *fpdf.Fpdf) error {
+	return d.each(func(name string, def, z []byte) { pdf.AddFontFromBytes(name, "", def, z) })
+}
+
+// each makes the document's simple fonts and calls fn with each one's
+// family name and files (fpdf's definition and the compressed font).
+func (d *docFonts) each(fn func(name string, def, z []byte)) error {
 	for face, rs := range d.runes {
 		for n := 0; n*perFont < len(rs); n++ {
-			def, z, err := simpleFont(faces[face], family(face, n), rs[n*perFont:min(len(rs), (n+1)*perFont)])
+			name := family(face, n)
+			def, z, err := simpleFont(faces[face], name, rs[n*perFont:min(len(rs), (n+1)*perFont)])
 			if err != nil {
 				return err
 			}
-			pdf.AddFontFromBytes(family(face, n), "", def, z)
+			fn(name, def, z)
 		}
 	}
 	return nil
