@@ -30,8 +30,15 @@ type scanRequest interface {
 // of every scan (checkScan), under the request's field names.
 func inventoryScan(vs *floor.Violations, req scanRequest) floor.Scan {
 	p := &pb.Scan{ScanId: req.GetScanId(), DeviceTime: req.GetDeviceTime(), Code: req.GetCode(), Quantity: req.GetQuantity()}
-	return checkScan(vs, p, func(name string) string { return name })
+	return checkScan(vs, p, &requestScanFields)
 }
+
+// countScanFields names a count's scan: its scanned code is the bin it counts.
+var countScanFields = func() scanFields {
+	f := requestScanFields
+	f.code = "bin"
+	return f
+}()
 
 func inventoryAnswer(a floor.Answer) *pb.InventoryAnswer {
 	return &pb.InventoryAnswer{ScanId: a.ScanID, Verdict: verdicts[a.Verdict], Reason: a.Reason, Message: a.Message, Replayed: a.Replayed}
@@ -48,11 +55,7 @@ func deliveryLineToProto(l floor.DeliveryLine) *pb.DeliveryLine {
 
 func deliveryToProto(d floor.Delivery) *pb.Delivery {
 	out := &pb.Delivery{Id: d.ID, Supplier: d.Supplier, ExpectedAt: ts(d.ExpectedAt), CreatedAt: ts(d.Created), ClosedAt: ts(d.Closed)}
-	for k, v := range deliveryKinds {
-		if v == d.Kind {
-			out.Kind = k
-		}
-	}
+	out.Kind, _ = keyOf(deliveryKinds, d.Kind)
 	for _, l := range d.Lines {
 		out.Lines = append(out.Lines, deliveryLineToProto(l))
 	}
@@ -227,14 +230,7 @@ func (s inventoryService) StartCount(ctx context.Context, req *pb.StartCountRequ
 
 func (s inventoryService) SubmitCount(ctx context.Context, req *pb.SubmitCountRequest) (*pb.SubmitCountResponse, error) {
 	var vs floor.Violations
-	// A count's scan is of the bin it counts.
-	sc := checkScan(&vs, &pb.Scan{ScanId: req.GetScanId(), DeviceTime: req.GetDeviceTime(), Code: req.GetBin()},
-		func(name string) string {
-			if name == "code" {
-				return "bin"
-			}
-			return name
-		})
+	sc := checkScan(&vs, &pb.Scan{ScanId: req.GetScanId(), DeviceTime: req.GetDeviceTime(), Code: req.GetBin()}, &countScanFields)
 	found := map[string]int64{}
 	for i, it := range req.GetItems() {
 		field := fmt.Sprintf("items[%d]", i)

@@ -35,7 +35,7 @@ var shortReasons = map[pb.ShortReason]floor.ShortReason{
 // hide that.
 func scanFromProto(p *pb.Scan) (floor.Scan, error) {
 	var vs floor.Violations
-	sc := checkScan(&vs, p, func(name string) string { return "scan." + name })
+	sc := checkScan(&vs, p, &streamScanFields)
 	if err := vs.Err("scan"); err != nil {
 		// Name the scan, so a device can set that one aside and go on.
 		fe := err.(*floor.Error)
@@ -45,44 +45,55 @@ func scanFromProto(p *pb.Scan) (floor.Scan, error) {
 	return sc, nil
 }
 
-// checkScan converts a scan, adding to vs a violation of each rule it
-// breaks. field gives the name of each of the scan's fields in the request:
+// scanFields names each of a scan's fields in the request that carried it:
 // the streams carry a scan message, while the inventory RPCs have the
-// scan's fields in the request itself, so every scan is held to the same
+// scan's fields in the request itself. The names are fixed strings, so a
+// good scan costs no allocation for them.
+type scanFields struct {
+	id, action, deviceTime, code, quantity, shortReason, weight string
+}
+
+var (
+	streamScanFields  = scanFields{"scan.scan_id", "scan.action", "scan.device_time", "scan.code", "scan.quantity", "scan.short_reason", "scan.weight_g"}
+	requestScanFields = scanFields{"scan_id", "action", "device_time", "code", "quantity", "short_reason", "weight_g"}
+)
+
+// checkScan converts a scan, adding to vs a violation of each rule it
+// breaks under the names in f, so that every scan is held to the same
 // rules under the names its client sent.
-func checkScan(vs *floor.Violations, p *pb.Scan, field func(name string) string) floor.Scan {
-	required(vs, field("scan_id"), p.GetScanId())
+func checkScan(vs *floor.Violations, p *pb.Scan, f *scanFields) floor.Scan {
+	required(vs, f.id, p.GetScanId())
 	action, ok := actions[p.GetAction()]
 	if !ok {
-		vs.Add(field("action"), "unknown action %v", p.GetAction())
+		vs.Add(f.action, "unknown action %v", p.GetAction())
 	}
 	sc := floor.Scan{ID: p.GetScanId(), Code: p.GetCode(), Action: action, Quantity: p.GetQuantity(), WeightG: p.GetWeightG()}
 	if p.GetDeviceTime() != nil {
 		if err := p.GetDeviceTime().CheckValid(); err != nil {
-			vs.Add(field("device_time"), "%v", err)
+			vs.Add(f.deviceTime, "%v", err)
 		}
 		sc.DeviceTime = p.GetDeviceTime().AsTime()
 	}
 	// A code scan is its code; the other actions need none, but one sent
 	// is checked all the same.
 	if action == floor.ActionCode || sc.Code != "" {
-		codeField(vs, field("code"), sc.Code)
+		codeField(vs, f.code, sc.Code)
 	}
 	if sc.Quantity < 0 || sc.Quantity > maxScanUnits {
-		vs.Add(field("quantity"), "want 0 to %d, got %d", maxScanUnits, sc.Quantity)
+		vs.Add(f.quantity, "want 0 to %d, got %d", maxScanUnits, sc.Quantity)
 	}
 	switch action {
 	case floor.ActionQuantity:
 		if sc.Quantity == 0 {
-			vs.Add(field("quantity"), "required with SCAN_ACTION_QUANTITY")
+			vs.Add(f.quantity, "required with SCAN_ACTION_QUANTITY")
 		}
 	case floor.ActionShort:
 		if sc.ShortReason, ok = shortReasons[p.GetShortReason()]; !ok {
-			vs.Add(field("short_reason"), "required with SCAN_ACTION_SHORT: empty bin, damaged or cannot find")
+			vs.Add(f.shortReason, "required with SCAN_ACTION_SHORT: empty bin, damaged or cannot find")
 		}
 	case floor.ActionWeight:
 		if sc.WeightG <= 0 || sc.WeightG > maxParcelGrams {
-			vs.Add(field("weight_g"), "want 1 to %d grams, got %d", maxParcelGrams, sc.WeightG)
+			vs.Add(f.weight, "want 1 to %d grams, got %d", maxParcelGrams, sc.WeightG)
 		}
 	}
 	return sc
