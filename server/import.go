@@ -35,9 +35,17 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--mapping is for orders only")
 	}
 	format, err := importFormat(*formatName, file)
-	// A mapping names its format, so only a --format given with it is read.
-	csvOnly := kind == "slots" || kind == "supply"
-	if err != nil && kind != "binmap" && kind != "shipping" && !csvOnly && (*mapping == "" || *formatName != "") {
+	switch {
+	case kind == "binmap", kind == "shipping", kind == "slots", kind == "supply":
+		err = nil // each has one format
+	case *mapping != "" && *formatName == "":
+		// A mapping names the format of the exports it reads, so the file
+		// name's extension is not consulted (platform exports come as .txt
+		// too); only a --format given with it is, and the mapping decides
+		// whether it fits.
+		format, err = floor.ImportUnspecified, nil
+	}
+	if err != nil {
 		return err
 	}
 	st, err := d.open(floor.SystemClock{})
@@ -75,7 +83,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	case "orders":
-		orders, err := importedOrders(data, file, format, *formatName, *mapping)
+		orders, err := importedOrders(data, file, format, *mapping)
 		if err != nil {
 			return err
 		}
@@ -125,11 +133,9 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// importedOrders reads an order file, through a mapping when one is given.
-// A mapping names the format of the exports it reads, so the file name's
-// extension is not consulted (platform exports come as .txt too); only a
-// --format given with it is, and the mapping decides whether it fits.
-func importedOrders(data []byte, file string, format floor.ImportFormat, formatName, mappingFile string) ([]floor.Order, error) {
+// importedOrders reads an order file, through a mapping when one is given;
+// format is then ImportUnspecified unless --format named one.
+func importedOrders(data []byte, file string, format floor.ImportFormat, mappingFile string) ([]floor.Order, error) {
 	if mappingFile == "" {
 		orders, err := floor.ParseOrders(data, format)
 		if err != nil {
@@ -145,11 +151,8 @@ func importedOrders(data []byte, file string, format floor.ImportFormat, formatN
 	if err != nil {
 		return nil, fileError(mappingFile, err)
 	}
-	if formatName == "" {
-		format = floor.ImportUnspecified // guessed from the file name, not given
-	}
 	if p := m.FormatProblem(format); p != "" {
-		return nil, fmt.Errorf("--format %s with --mapping %s: %s", formatName, mappingFile, p)
+		return nil, fmt.Errorf("--format %v with --mapping %s: %s", format, mappingFile, p)
 	}
 	orders, err := floor.ParseOrdersMapped(data, m)
 	if err != nil {
