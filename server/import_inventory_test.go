@@ -5,9 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
 )
 
@@ -50,5 +52,23 @@ func TestImportSlotsAndSupply(t *testing.T) {
 	tasks, err := st.MoveTasks() // S1 has no reserve bin: nothing to move, but the slot is read
 	if err != nil || len(tasks) != 0 {
 		t.Errorf("move tasks: %v %v", tasks, err)
+	}
+	// With reserve stock the imported slot (A-01-001-1, min 2, max 8) asks
+	// to be filled; without the slot nothing would.
+	if _, err := st.AdjustStock(store.StockAdjustment{Bin: "A-02-004-1", SKU: "S1", Delta: 20, Reason: "test", User: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err = st.MoveTasks()
+	if want := (floor.MoveTask{SKU: "S1", From: "A-02-004-1", To: "A-01-001-1", Units: 8}); err != nil || len(tasks) != 1 ||
+		tasks[0].SKU != want.SKU || tasks[0].From != want.From || tasks[0].To != want.To || tasks[0].Units != want.Units {
+		t.Errorf("move tasks with reserve stock: %+v %v, want %+v", tasks, err, want)
+	}
+	sugg, _, err := st.PurchaseSuggestions(floor.DefaultPurchasePolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(sugg, func(p floor.PurchaseSuggestion) bool { return p.StockPosition.SKU == "S1" })
+	if i < 0 || !sugg[i].HasSupply || sugg[i].Supplier != "ACME" || sugg[i].LeadTimeDays != 10 || sugg[i].SafetyStock != 5 {
+		t.Errorf("imported supply of S1 not stored: %+v", sugg)
 	}
 }

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"fmt"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
@@ -60,6 +61,9 @@ func importedOrders(req *pb.ImportOrdersRequest) ([]floor.Order, error) {
 		}
 		orders, err := floor.ParseOrders(req.GetData(), format)
 		return orders, prefixViolations(err, "data: ")
+	}
+	if !ok && req.GetFormat() != pb.ImportFormat_IMPORT_FORMAT_UNSPECIFIED {
+		return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: fmt.Sprintf("unknown format %v: leave it out or set IMPORT_FORMAT_JSON or IMPORT_FORMAT_CSV", req.GetFormat())}})
 	}
 	m, err := floor.ParseOrderMapping(req.GetMapping())
 	if err != nil {

@@ -91,6 +91,8 @@ func TestImportOrdersWithMappingRefusesBadInput(t *testing.T) {
 			`mapping: fields: unknown field "order"`},
 		{"format disagrees", &pb.ImportOrdersRequest{Data: []byte(good), Mapping: mapping, Format: pb.ImportFormat_IMPORT_FORMAT_JSON},
 			"format: the mapping reads csv, not json"},
+		{"unknown format", &pb.ImportOrdersRequest{Data: []byte(good), Mapping: mapping, Format: 99},
+			"format: unknown format 99"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
