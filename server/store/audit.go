@@ -18,7 +18,9 @@ type Totals struct {
 
 // Audit checks that the stock agrees with the tasks and the history: every
 // bin's reserved units are exactly what open tasks still have to take
-// there, nothing is negative, and every bin's movements add up to its stock. It returns the totals and the first disagreement found.
+// there, nothing is negative, and the movements of every bin (and of the
+// dock) add up to its stock. It returns the totals and the first
+// disagreement found.
 func (s *Store) Audit() (Totals, error) {
 	var tot Totals
 	err := s.view("audit", func(tx *bolt.Tx) error {
@@ -33,6 +35,10 @@ func (s *Store) Audit() (Totals, error) {
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		history, err := movementLedger(tx)
 		if err != nil {
 			return err
 		}
@@ -56,7 +62,7 @@ func (s *Store) Audit() (Totals, error) {
 				return fmt.Errorf("stock %s/%s: %d reserved, open tasks still take %d", bin, sku, l.Reserved, want[key])
 			}
 			delete(want, key)
-			return nil
+			return history.settle(k, l.OnHand)
 		})
 		if err != nil {
 			return err
@@ -69,55 +75,53 @@ func (s *Store) Audit() (Totals, error) {
 				return fmt.Errorf("open tasks take %d at %q, which holds no stock", n, key)
 			}
 		}
+		err = tx.Bucket(bucketDock).ForEach(func(k, v []byte) error {
+			n, err := counter(bucketDock, k, v)
+			if err != nil {
+				return err
+			}
+			return history.settle(stockKey(floor.DockBin, string(k)), n)
+		})
+		if err != nil {
+			return err
+		}
 		tot.Scans = tx.Bucket(bucketScanIndex).Stats().KeyN
-		return auditHistory(tx)
+		return history.rest()
 	})
 	return tot, err
 }
 
-// auditHistory checks that the movements of every bin, and of the dock, add
-// up to its stock: no stock changed without a record.
-func auditHistory(tx *bolt.Tx) error {
-	ledger := map[string]int64{}
+// ledger sums the stock movements by stock key (bin \x00 sku, the dock as
+// floor.DockBin): what each bin should hold if no stock changed without a
+// record.
+type ledger map[string]int64
+
+func movementLedger(tx *bolt.Tx) (ledger, error) {
+	l := ledger{}
 	err := forEachMovement(tx, time.Time{}, time.Time{}, 0, func(m floor.Movement) (bool, error) {
 		if m.ChangesStock() {
-			ledger[string(stockKey(m.Bin, m.SKU))] += m.Units
+			l[string(stockKey(m.Bin, m.SKU))] += m.Units
 		}
 		return true, nil
 	})
-	if err != nil {
-		return err
+	return l, err
+}
+
+// settle checks that the stock under key holds what its movements add up
+// to, and crosses it off.
+func (l ledger) settle(key []byte, onHand int64) error {
+	if sum := l[string(key)]; sum != onHand {
+		bin, sku := splitStockKey(key)
+		return fmt.Errorf("stock %s/%s: %d on hand, its movements add up to %d", bin, sku, onHand, sum)
 	}
-	check := func(key string, onHand int64) error {
-		if ledger[key] != onHand {
-			bin, sku := splitStockKey([]byte(key))
-			return fmt.Errorf("stock %s/%s: %d on hand, its movements add up to %d", bin, sku, onHand, ledger[key])
-		}
-		delete(ledger, key)
-		return nil
-	}
-	err = tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
-		bin, sku := splitStockKey(k)
-		l, err := decodeLevel(bin, sku, v)
-		if err != nil {
-			return err
-		}
-		return check(string(k), l.OnHand)
-	})
-	if err != nil {
-		return err
-	}
-	err = tx.Bucket(bucketDock).ForEach(func(k, v []byte) error {
-		n, err := counter(bucketDock, k, v)
-		if err != nil {
-			return err
-		}
-		return check(string(stockKey(floor.DockBin, string(k))), n)
-	})
-	if err != nil {
-		return err
-	}
-	for key, n := range ledger { // movements of stock that is no longer there
+	delete(l, string(key))
+	return nil
+}
+
+// rest reports movements of stock that is no longer there, once every
+// holding is settled.
+func (l ledger) rest() error {
+	for key, n := range l {
 		if n != 0 {
 			bin, sku := splitStockKey([]byte(key))
 			return fmt.Errorf("stock %s/%s: none on hand, its movements add up to %d", bin, sku, n)
