@@ -85,20 +85,26 @@ func (s *Store) CreateCountTasks(user string, bins []string, prefix, reason stri
 		if err != nil {
 			return err
 		}
-		bins := slices.Clone(bins)
-		for _, b := range slices.Sorted(maps.Keys(known)) {
-			if prefix != "" && strings.HasPrefix(b, prefix) {
-				bins = append(bins, b)
-			}
-		}
 		var vs floor.Violations
 		for i, b := range bins {
 			if !known[b] {
 				vs.Add(fmt.Sprintf("bins[%d]", i), "unknown bin %q (not in the bin map)", b)
 			}
 		}
-		if len(bins) == 0 {
-			vs.Add("prefix", "no bin code starts with %q", prefix)
+		bins := slices.Clone(bins)
+		if prefix != "" {
+			named := len(bins)
+			for _, b := range slices.Sorted(maps.Keys(known)) {
+				if strings.HasPrefix(b, prefix) {
+					bins = append(bins, b)
+				}
+			}
+			if len(bins) == named { // not silently ignored beside named bins
+				vs.Add("prefix", "no bin code starts with %q", prefix)
+			}
+		}
+		if len(bins) == 0 && prefix == "" {
+			vs.Add("bins", "name bins, or a prefix of bin codes")
 		}
 		if err := vs.Err(op); err != nil {
 			return err
