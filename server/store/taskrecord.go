@@ -73,8 +73,9 @@ func cachePlan(id string, p taskPlan) {
 	plans.byTask[id] = p
 }
 
-// uncachePlan forgets a task's plan: a done task is seldom read again,
-// and a busy floor finishes thousands of tasks an hour.
+// uncachePlan forgets a task's plan: a done task is seldom read again
+// (readTask does not cache it back), and a busy floor finishes thousands
+// of tasks an hour.
 func uncachePlan(id string) {
 	plans.Lock()
 	defer plans.Unlock()
@@ -145,7 +146,7 @@ func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
 			return floor.Task{}, ok, err
 		}
 		t = plan.Task
-		if plan.Version == p.Plan {
+		if plan.Version == p.Plan && !p.Done { // done tasks are read by packing, reports and audits: not worth a place
 			cachePlan(id, plan)
 		}
 	}
