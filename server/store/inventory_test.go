@@ -93,6 +93,9 @@ func TestReceivePutAwayAndTransfer(t *testing.T) {
 	if got := onHand(t, s, "A-01-002-1", "S1").OnHand; got != 6 {
 		t.Errorf("transferred: %d, want 6", got)
 	}
+	if got := onHand(t, s, "A-01-001-1", "S1").OnHand; got != 10 {
+		t.Errorf("left after the transfer: %d, want 10", got)
+	}
 
 	ms, next, err := s.History(time.Time{}, time.Time{}, 0, 100)
 	if err != nil || next != 0 {
@@ -125,8 +128,7 @@ func TestCountWithPendingPicks(t *testing.T) {
 	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}}}, false); err != nil {
 		t.Fatal(err)
 	}
-	task, _, err := s.NextTask("ann")
-	if err != nil {
+	if _, _, err := s.NextTask("ann"); err != nil {
 		t.Fatal(err)
 	}
 	if l := onHand(t, s, "A-01-001-1", "S1"); l.Reserved != 2 {
@@ -151,7 +153,9 @@ func TestCountWithPendingPicks(t *testing.T) {
 		t.Fatalf("count of all 5 (2 reserved): %+v", res)
 	}
 	// The picker takes one while the next count runs.
-	s.StartCount("carl", bin)
+	if _, err := s.StartCount("carl", bin); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.PickScan("ann", floor.Scan{ID: "p1", Code: bin}); err != nil {
 		t.Fatal(err)
 	}
@@ -176,12 +180,13 @@ func TestCountWithPendingPicks(t *testing.T) {
 		t.Fatalf("after the count: %+v, want 3 on hand, 1 reserved", l)
 	}
 	// Below what the open task takes: refused, however often it is counted.
-	s.StartCount("carl", bin)
+	if _, err := s.StartCount("carl", bin); err != nil {
+		t.Fatal(err)
+	}
 	count("c5", 0)
 	if res := count("c6", 0); res.Answer.Reason != "COUNT_BELOW_RESERVED" || res.Done {
 		t.Fatalf("count below reserved: %+v", res.Answer)
 	}
-	_ = task
 }
 
 func TestShortPickOpensCountTask(t *testing.T) {
