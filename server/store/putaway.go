@@ -103,12 +103,7 @@ func fastMovers(tx *bolt.Tx, now time.Time) (map[string]bool, error) {
 		return nil, err
 	}
 	skus := slices.Collect(maps.Keys(sold))
-	slices.SortFunc(skus, func(a, b string) int {
-		if sold[a] != sold[b] {
-			return int(sold[b] - sold[a])
-		}
-		return cmp.Compare(a, b)
-	})
+	slices.SortFunc(skus, func(a, b string) int { return cmp.Or(cmp.Compare(sold[b], sold[a]), cmp.Compare(a, b)) })
 	out := map[string]bool{}
 	n := int(float64(len(skus))*fastMoverShare + 0.999)
 	for _, sku := range skus[:n] {
