@@ -451,7 +451,9 @@ type countFlow struct {
 func (f *countFlow) code(code string) {
 	if f.bin == "" {
 		f.bin, f.items, f.last = code, nil, nil
-		f.s.send(&pb.StartCountRequest{Bin: code})
+		if !f.s.send(&pb.StartCountRequest{Bin: code}) {
+			f.bin = "" // not recorded: scanning the bin again tries again
+		}
 		return
 	}
 	f.last = nil
