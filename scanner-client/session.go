@@ -320,13 +320,12 @@ func (s *session) onInput(line string) (bool, error) {
 	case inputKey:
 		s.flow.key(in.key, in.n)
 	case inputScan:
-		switch {
-		case s.flow == nil:
-		case in.scan.GetAction() == pb.ScanAction_SCAN_ACTION_QUANTITY:
-			s.flow.more(in.scan.GetQuantity())
-			return false, nil
-		default:
-			s.flow.code(in.scan.GetCode())
+		if s.flow != nil { // the flow makes the requests
+			if in.scan.GetAction() == pb.ScanAction_SCAN_ACTION_QUANTITY {
+				s.flow.more(in.scan.GetQuantity())
+			} else {
+				s.flow.code(in.scan.GetCode())
+			}
 			return false, nil
 		}
 		seq, err := s.ids.next(in.scan, now())
