@@ -64,8 +64,10 @@ func (e Entry) valid() error {
 	case e.Seq == 0:
 		return errors.New("no sequence number")
 	}
-	if _, ok := invCalls[e.Call]; e.Call != "" && (!ok || len(e.Request) == 0) {
-		return fmt.Errorf("unknown inventory call %q or no request", e.Call)
+	if _, ok := invCalls[e.Call]; e.Call != "" && !ok {
+		return fmt.Errorf("unknown inventory call %q", e.Call)
+	} else if e.Call != "" && len(e.Request) == 0 {
+		return fmt.Errorf("inventory call %s without its request", e.Call)
 	}
 	if _, ok := pb.ScanAction_value[e.Action]; e.Action != "" && !ok {
 		return fmt.Errorf("unknown action %q", e.Action)
