@@ -82,7 +82,7 @@ func prebuiltSample(tb testing.TB, d Document) ([]op, []rawFont) {
 			continue
 		}
 		for _, pc := range df.encode(o.face, o.s) {
-			name := family(o.face, pc.font)
+			name := df.names[o.face][pc.font]
 			out = append(out, op{kind: 't', face: index[name], size: o.size, x: o.x, y: o.y, s: pc.text})
 			scratch.SetFont(name, "", o.size)
 			o.x += scratch.GetStringWidth(pc.text)

@@ -29,6 +29,7 @@ const perFont = 224
 type docFonts struct {
 	code  [numFaces]map[rune]int // index in runes
 	runes [numFaces][]rune
+	names [numFaces][]string // family of each simple font of a face
 }
 
 // newDocFonts collects the characters of every text op.
@@ -46,6 +47,11 @@ func newDocFonts(ops []op) *docFonts {
 				d.code[o.face][r] = len(d.runes[o.face])
 				d.runes[o.face] = append(d.runes[o.face], r)
 			}
+		}
+	}
+	for face, rs := range d.runes {
+		for n := 0; n*perFont < len(rs); n++ {
+			d.names[face] = append(d.names[face], family(face, n))
 		}
 	}
 	return d
@@ -66,8 +72,7 @@ func (d *docFonts) add(pdf *fpdf.Fpdf) error {
 // family name and files (fpdf's definition and the compressed font).
 func (d *docFonts) each(fn func(name string, def, z []byte)) error {
 	for face, rs := range d.runes {
-		for n := 0; n*perFont < len(rs); n++ {
-			name := family(face, n)
+		for n, name := range d.names[face] {
 			def, z, err := simpleFont(faces[face], name, rs[n*perFont:min(len(rs), (n+1)*perFont)])
 			if err != nil {
 				return err
@@ -124,10 +129,7 @@ var zlibs = sync.Pool{New: func() any {
 // simpleFont is the definition and compressed font file of a simple font
 // holding runes at codes 32, 33, ...
 func simpleFont(f *face, name string, runes []rune) (def, z []byte, err error) {
-	f.once.Do(f.load)
-	if f.font == nil {
-		return nil, nil, fmt.Errorf("font %s: %w", f.family, errBadFont)
-	}
+	f.once.Do(f.load) // a built-in font that does not read panics there
 	gids := make([]int, len(runes))
 	cw := make([]int, 256)
 	var diff strings.Builder

@@ -22,11 +22,11 @@ func render(w io.Writer, ops []op, compress bool, created time.Time) error {
 	if err := fonts.add(pdf); err != nil {
 		return fmt.Errorf("labels: %w", err)
 	}
-	font, size := "", 0.0
-	setFont := func(family, style string, sz float64) {
-		if family+"/"+style != font || sz != size {
-			pdf.SetFont(family, style, sz)
-			font, size = family+"/"+style, sz
+	font, style, size := "", "", 0.0
+	setFont := func(f, st string, sz float64) {
+		if f != font || st != style || sz != size {
+			pdf.SetFont(f, st, sz)
+			font, style, size = f, st, sz
 		}
 	}
 	for _, o := range ops {
@@ -42,7 +42,7 @@ func render(w io.Writer, ops []op, compress bool, created time.Time) error {
 			}
 			x := o.x
 			for _, pc := range fonts.encode(o.face, o.s) {
-				setFont(family(o.face, pc.font), "", o.size)
+				setFont(fonts.names[o.face][pc.font], "", o.size)
 				pdf.Text(x, o.y, pc.text)
 				x += pdf.GetStringWidth(pc.text)
 			}
