@@ -307,8 +307,21 @@ func TestCustomsContinuation(t *testing.T) {
 func TestBuiltInFontsRead(t *testing.T) {
 	for i, f := range faces {
 		f.once.Do(f.load)
-		if !f.core && (f.font == nil || f.font.glyphs == 0) {
+		if f.core {
+			continue
+		}
+		if f.font == nil || f.font.glyphs == 0 {
 			t.Errorf("face %d (%s %s) has no font", i, f.family, f.style)
+			continue
+		}
+		covered := 0
+		for _, g := range f.gid {
+			if g != 0 {
+				covered++
+			}
+		}
+		if covered == 0 {
+			t.Errorf("face %d (%s %s) has a glyph for no character", i, f.family, f.style)
 		}
 	}
 }
