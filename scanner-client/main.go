@@ -1,10 +1,14 @@
 // Command scanner-client is the terminal program of handhelds and pack
 // stations: it reads scans from standard input (a keyboard-wedge scanner
-// types the code and presses Enter), sends them to the pickpack server on
-// one stream per mode and shows each answer in plain words. Scans are kept
-// in a local file until answered, so a lost link loses nothing.
+// types the code and presses Enter), sends them to the pickpack server (one
+// stream per scan mode; the inventory modes' requests one call at a time)
+// and shows each answer in plain words. Scans and requests are kept in a
+// local file until answered, so a lost link loses nothing.
 //
 //	scanner-client pick|pack|handoff --addr HOST:PORT --token TOKEN
+//	scanner-client receive --delivery PO --token TOKEN
+//	scanner-client putaway|transfer|count --token TOKEN
+//	scanner-client bench --token ADMIN_TOKEN   (the load tool)
 package main
 
 import (
