@@ -6,7 +6,9 @@ package rpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"unicode/utf8"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -52,12 +54,12 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		log.ErrorContext(ctx, "internal error", "method", method, "err", err)
 		return status.Error(codes.Internal, "internal error; the server log has the details")
 	}
-	st := status.New(kindCodes[fe.Kind], fe.Error())
+	st := status.New(kindCodes[fe.Kind], clip(fe.Error(), maxMessageBytes))
 	var details []protoadapt.MessageV1
 	if len(fe.Violations) > 0 {
 		br := &errdetails.BadRequest{}
 		for _, v := range fe.Violations {
-			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: clip(v.Field, maxFieldBytes), Description: clip(v.Description, maxFieldBytes)})
 		}
 		details = append(details, br)
 	}
@@ -70,4 +72,25 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		}
 	}
 	return st.Err()
+}
+
+// Bounds of what an error sends back. The domain quotes a caller's values
+// clipped already; these bounds are the last guard, so that no message
+// built anywhere can echo a huge request back (a 1 MB id must not make a
+// 2 MB reply).
+const (
+	maxMessageBytes = 1024
+	maxFieldBytes   = 256
+)
+
+// clip cuts s to at most n bytes on a rune boundary, saying how long it was.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - 32
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }

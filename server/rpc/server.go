@@ -94,8 +94,9 @@ func New(st Store, floor Watcher, log *slog.Logger) *Server {
 // authenticating interceptors and the request size limit.
 func (s *Server) ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(s.unaryInterceptor),
-		grpc.ChainStreamInterceptor(s.streamInterceptor),
+		grpc.ForceServerCodecV2(newRequestCodec()),
+		grpc.ChainUnaryInterceptor(s.decodeUnary, s.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.decodeStream, s.streamInterceptor),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
 		// Handhelds on flaky Wi-Fi ping to notice a dead link quickly.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
