@@ -94,8 +94,14 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	fmt.Fprintf(stdout, "scans=%d verdicts=%d errors=%d %s\n", res.scans, res.verdicts, res.errors, benchPercentiles(res.latencies))
+	// A run with errors measured something else than the scan path: its
+	// figures must not pass for a result in a script or CI.
+	var failed error
+	if res.errors > 0 {
+		failed = fmt.Errorf("bench: %d errors in %d scans (the first is on stderr)", res.errors, res.scans)
+	}
 	if !c.baseline {
-		return nil
+		return failed
 	}
 	dir, err := os.MkdirTemp("", "pickpack-baseline-")
 	if err != nil {
@@ -108,7 +114,7 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return fmt.Errorf("baseline: %w", err)
 	}
 	fmt.Fprintf(stdout, "baseline scans=%d %s\n", len(lat), benchPercentiles(lat))
-	return nil
+	return failed
 }
 
 // benchResult is what a run measured.

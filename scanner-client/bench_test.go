@@ -13,6 +13,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 
 	"github.com/pickpack/pickpack/server/demo"
 	"github.com/pickpack/pickpack/server/floor"
@@ -22,7 +26,7 @@ import (
 
 // benchServer serves the demo warehouse (no orders) from a real data file
 // and returns its address, an admin token and the store.
-func benchServer(t *testing.T) (string, string, *store.Store) {
+func benchServer(t *testing.T, opts ...grpc.ServerOption) (string, string, *store.Store) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), store.Options{})
 	if err != nil {
@@ -50,7 +54,7 @@ func benchServer(t *testing.T) (string, string, *store.Store) {
 		t.Fatal(err)
 	}
 	api := rpc.New(st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	g := grpc.NewServer(api.ServerOptions()...)
+	g := grpc.NewServer(append(api.ServerOptions(), opts...)...)
 	api.Register(g)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -119,6 +123,32 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if pickers != 4 {
 		t.Errorf("%d bench pickers created, want 4", pickers)
+	}
+}
+
+// A run in which scans fail exits non-zero and says how many failed: its
+// figures are not a measurement of the scan path. The server here refuses
+// every scan stream, so every handheld's scans fail.
+func TestBenchFailsOnErrors(t *testing.T) {
+	refuseScans := grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		if info.FullMethod == pb.PickService_Scan_FullMethodName {
+			return status.Error(codes.Unavailable, "scans refused by the test")
+		}
+		return h(srv, ss)
+	})
+	addr, admin, _ := benchServer(t, refuseScans)
+	var out, errOut strings.Builder
+	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "2", "--rate", "50",
+		"--duration", "1s"}, strings.NewReader(""), &out, &errOut)
+	if err == nil {
+		t.Fatalf("bench exited without error; output %q", out.String())
+	}
+	m := benchLine.FindStringSubmatch(strings.TrimSpace(out.String()))
+	if m == nil || m[3] == "0" {
+		t.Fatalf("summary %q: want the errors counted", out.String())
+	}
+	if !strings.Contains(err.Error(), m[3]+" errors") {
+		t.Errorf("error %q does not say how many (%s)", err, m[3])
 	}
 }
 
