@@ -34,6 +34,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importCmd(args, stdout, stderr)
 	case "plan":
 		return planCmd(args, stdout, stderr)
+	case "audit":
+		return auditCmd(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -45,6 +47,7 @@ const usage = `usage:
   server [serve] [--addr 127.0.0.1:7070] [--data DIR] [--demo] [--tls-cert F --tls-key F]
   server token create --user NAME --role picker|packer|supervisor|admin [--data DIR]
   server import binmap|skus|orders|shipping FILE [--format json|csv] [--dry-run] [--data DIR]
+  server audit [--data DIR]            check a stopped server's data file; exit 1 on a problem
   server plan --binmap FILE --bins CODE,CODE,... [--picker NAME --data DIR] [--explain]
 Run "server COMMAND -h" for a command's flags.
 `
