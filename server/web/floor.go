@@ -373,6 +373,9 @@ func (s *Server) figures(w http.ResponseWriter, r *http.Request) {
 	from := to.Add(-s.shift())
 	if v := r.URL.Query().Get("from"); v != "" {
 		t, err := parseTimeParam("shift figures", "from", v)
+		if err == nil {
+			err = checkSpan("shift figures", t, to, maxReportSpan)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -42,7 +43,7 @@ func (s *Server) historyPage() int {
 // is read before anything is written, so a bad store still gets a clean
 // error; after that the rows stream.
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
-	from, to, err := parseRange("history", r.URL.Query())
+	from, to, err := parseRange("history", r.URL.Query(), 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -67,27 +68,34 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// purchases serves the purchase suggestions as CSV; sales_days and
-// review_days override the default policy.
-func (s *Server) purchases(w http.ResponseWriter, r *http.Request) {
-	const op = "purchase suggestions"
+// parsePurchasePolicy reads the optional sales_days and review_days of a
+// purchase report over the default policy.
+func parsePurchasePolicy(q url.Values) (floor.PurchasePolicy, error) {
 	pol := floor.DefaultPurchasePolicy
 	var vs floor.Violations
 	for _, p := range []struct {
 		name string
 		dst  *int
 	}{{"sales_days", &pol.SalesDays}, {"review_days", &pol.ReviewDays}} {
-		if v := r.URL.Query().Get(p.name); v != "" {
+		if v := q.Get(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				vs.Add(p.name, "want a whole number of days, got %q", v)
+				vs.Add(p.name, "want a whole number of days, got %.20q", v)
 				continue
 			}
 			*p.dst = n
 		}
 	}
-	if pol.Validate(&vs); len(vs) > 0 {
-		s.fail(w, r, vs.Err(op))
+	pol.Validate(&vs)
+	return pol, vs.Err("purchase suggestions")
+}
+
+// purchases serves the purchase suggestions as CSV; sales_days and
+// review_days override the default policy.
+func (s *Server) purchases(w http.ResponseWriter, r *http.Request) {
+	pol, err := parsePurchasePolicy(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	rows, asOf, err := s.Inventory.PurchaseSuggestions(pol)
