@@ -106,9 +106,9 @@ func ParseShipping(data []byte) (*Shipping, error) {
 		c, ok := names[r.Carrier]
 		switch {
 		case !ok:
-			vs.Add(at+".carrier", "unknown carrier %q", r.Carrier)
+			vs.Add(at+".carrier", "unknown carrier %s", Quote(r.Carrier))
 		case r.Service != "" && !slices.Contains(c.Services, r.Service):
-			vs.Add(at+".service", "%s has no service %q", r.Carrier, r.Service)
+			vs.Add(at+".service", "%s has no service %s", r.Carrier, Quote(r.Service))
 		}
 	}
 	if err := vs.Err(op); err != nil {
