@@ -187,10 +187,9 @@ func validateOrder(o Order, p orderPaths, vs *Violations) {
 		vs.addOnce(p.at("lines"), "an order needs at least one line")
 	case n > MaxOrderLines:
 		vs.addOnce(p.at("lines"), "%d lines, at most %d", n, MaxOrderLines)
-		return // each line of a huge order would be checked for nothing
 	}
 	first := map[string]int{}
-	for i, l := range o.Lines {
+	for i, l := range o.Lines[:min(len(o.Lines), MaxOrderLines)] { // past the limit, lines are not worth checking
 		at := p.line(i)
 		if j, dup := first[l.SKU]; dup {
 			vs.addOnce(at+".sku", "SKU %s is also on %s; one SKU takes one line", l.SKU, p.line(j))
