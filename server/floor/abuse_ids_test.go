@@ -208,10 +208,10 @@ func TestAbuseImports(t *testing.T) {
 			d := Delivery{ID: "PO/1", Kind: DeliveryPurchaseOrder, Supplier: tooLong(MaxSupplierLen), Lines: []DeliveryLine{{SKU: huge, Expected: 1}}}
 			return d.Validate(func(string) bool { return true })
 		}, []want{{"id", IDRule}, {"supplier", fmt.Sprintf("at most %d", MaxSupplierLen)}, {"lines[0].sku", "at most 64"}}},
-		{"bin map: long warehouse name", func() error {
-			_, err := ParseBinMap([]byte(fmt.Sprintf(`{"warehouse":%q,"depot":{"x":0,"y":0},"cross_aisles":[0,10],"aisles":[{"id":"01","x":0}],"bins":[{"code":"A-01-001-1","aisle":"01","y":2}]}`, tooLong(MaxWarehouseNameLen))))
+		{"bin map: long warehouse name, bad aisle id", func() error {
+			_, err := ParseBinMap([]byte(fmt.Sprintf(`{"warehouse":%q,"depot":{"x":0,"y":0},"cross_aisles":[0,10],"aisles":[{"id":"../01","x":0}],"bins":[{"code":"A-01-001-1","aisle":"../01","y":2}]}`, tooLong(MaxWarehouseNameLen))))
 			return err
-		}, []want{{"warehouse", fmt.Sprintf("at most %d", MaxWarehouseNameLen)}}},
+		}, []want{{"warehouse", fmt.Sprintf("at most %d", MaxWarehouseNameLen)}, {"aisles[0] (../01).id", IDRule}}},
 		{"user name", func() error { return ValidateUserName("../root") }, nil},
 	}
 	for _, tc := range tests {

@@ -142,6 +142,8 @@ func (m *BinMap) validate(vs *Violations) {
 		switch j, dup := ids[a.ID]; {
 		case a.ID == "":
 			vs.Add(at+".id", "missing")
+		case IDAisle.Problem(a.ID) != "":
+			vs.Add(at+".id", "%s", IDAisle.Problem(a.ID))
 		case dup:
 			vs.Add(at+".id", "duplicate id, also aisles[%d]", j)
 		default:

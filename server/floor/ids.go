@@ -22,15 +22,16 @@ const (
 	IDTask                       // a pick task id (the server makes them, "T000123")
 	IDScan                       // a device's id of one scan, for replay
 	IDUser                       // a user name, which is also a pack station's name
+	IDAisle                      // an aisle of the bin map
 )
 
 var idKindNames = map[IDKind]string{
 	IDOrder: "order id", IDSKU: "SKU id", IDDelivery: "delivery id", IDTask: "task id",
-	IDScan: "scan id", IDUser: "user name",
+	IDScan: "scan id", IDUser: "user name", IDAisle: "aisle id",
 }
 
 // idKindArticles are the articles of the names, for "an order id is ...".
-var idKindArticles = map[IDKind]string{IDOrder: "an", IDSKU: "a", IDDelivery: "a", IDTask: "a", IDScan: "a", IDUser: "a"}
+var idKindArticles = map[IDKind]string{IDOrder: "an", IDSKU: "a", IDDelivery: "a", IDTask: "a", IDScan: "a", IDUser: "a", IDAisle: "an"}
 
 // String names the kind as messages do ("order id").
 func (k IDKind) String() string {
@@ -45,7 +46,8 @@ func (k IDKind) String() string {
 // with room to spare, and keeps an id short enough to print as a barcode.
 const MaxIDLen = 64
 
-// IDRule is the rule of an external id (order, SKU, delivery, task, scan):
+// IDRule is the rule of an external id (order, SKU, delivery, task, scan,
+// aisle):
 // what Problem checks, in words, for messages and documentation.
 const IDRule = "1 to 64 characters: ASCII letters, digits and - _ . : #, not . or .. alone"
 
