@@ -212,6 +212,16 @@ func TestAbuseImports(t *testing.T) {
 			_, err := ParseBinMap([]byte(fmt.Sprintf(`{"warehouse":%q,"depot":{"x":0,"y":0},"cross_aisles":[0,10],"aisles":[{"id":"../01","x":0}],"bins":[{"code":"A-01-001-1","aisle":"../01","y":2}]}`, tooLong(MaxWarehouseNameLen))))
 			return err
 		}, []want{{"warehouse", fmt.Sprintf("at most %d", MaxWarehouseNameLen)}, {"aisles[0] (../01).id", IDRule}}},
+		{"shipping: long sender name and carrier name", func() error {
+			_, err := ParseShipping([]byte(fmt.Sprintf(`{"sender":{"name":%q,"lines":["a","b","c","d","e"],"country":"GB"},
+				"carriers":[{"name":%q,"services":["s"],"tracking":{"kind":"s10","prefix":"RR","country":"GB"}}],"rules":[]}`,
+				tooLong(MaxRecipientNameLen), tooLong(MaxCarrierNameLen))))
+			return err
+		}, []want{
+			{"sender.name", fmt.Sprintf("at most %d", MaxRecipientNameLen)},
+			{"sender.lines", fmt.Sprintf("at most %d", MaxAddressLines)},
+			{"carriers[0].name", fmt.Sprintf("at most %d", MaxCarrierNameLen)},
+		}},
 		{"user name", func() error { return ValidateUserName("../root") }, nil},
 	}
 	for _, tc := range tests {

@@ -63,6 +63,13 @@ const (
 	MaxSupplierLen = 100
 	// MaxWarehouseNameLen: a warehouse's name, printed on documents; 64.
 	MaxWarehouseNameLen = 64
+	// MaxCarrierNameLen bounds a carrier's and a service's name, printed
+	// on waybills ("DHL Paket", "Express Worldwide"); 32.
+	MaxCarrierNameLen = 32
+	// MaxCarrierServices bounds the services of one carrier; 32.
+	MaxCarrierServices = 32
+	// MaxRuleNameLen bounds a shipping rule's name, shown in reasons; 64.
+	MaxRuleNameLen = 64
 	// MaxReasonLen: a note a person types (why an order was cancelled or
 	// stock adjusted); 200.
 	MaxReasonLen = 200

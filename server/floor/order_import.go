@@ -212,26 +212,27 @@ func validateOrder(o Order, p orderPaths, vs *Violations) {
 	case !upperASCII(r.Country, 2):
 		vs.addOnce(p.at("recipient.country"), "want an ISO 3166-1 alpha-2 code of 2 uppercase letters such as DE, got %s", Quote(r.Country))
 	}
-	texts := []struct {
+	checkAddress(vs, r, func(f string) string { return p.at("recipient." + f) })
+}
+
+// checkAddress holds the text of an address (a recipient's, the sender's)
+// to the limits, naming each field through at ("city", "lines[1]").
+func checkAddress(vs *Violations, a Address, at func(field string) string) {
+	for _, t := range []struct {
 		name string
 		v    string
 		max  int
 	}{
-		{"name", r.Name, MaxRecipientNameLen}, {"phone", r.Phone, MaxPhoneLen}, {"city", r.City, MaxCityLen},
-		{"region", r.Region, MaxRegionLen}, {"postal_code", r.PostalCode, MaxPostalCodeLen},
+		{"name", a.Name, MaxRecipientNameLen}, {"phone", a.Phone, MaxPhoneLen}, {"city", a.City, MaxCityLen},
+		{"region", a.Region, MaxRegionLen}, {"postal_code", a.PostalCode, MaxPostalCodeLen},
+	} {
+		checkText(vs, at(t.name), t.v, t.max)
 	}
-	if c := countProblem(len(r.Lines), MaxAddressLines, "address lines"); c != "" {
-		vs.addOnce(p.at("recipient.lines"), "%s", c)
-	} else {
-		for i, l := range r.Lines {
-			texts = append(texts, struct {
-				name string
-				v    string
-				max  int
-			}{fmt.Sprintf("lines[%d]", i), l, MaxAddressLineLen})
-		}
+	if c := countProblem(len(a.Lines), MaxAddressLines, "address lines"); c != "" {
+		vs.addOnce(at("lines"), "%s", c)
+		return
 	}
-	for _, t := range texts {
-		checkText(vs, p.at("recipient."+t.name), t.v, t.max)
+	for i, l := range a.Lines {
+		checkText(vs, at(fmt.Sprintf("lines[%d]", i)), l, MaxAddressLineLen)
 	}
 }
