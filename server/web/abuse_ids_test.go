@@ -112,3 +112,29 @@ func TestAbuseContentDisposition(t *testing.T) {
 		}
 	}
 }
+
+// TestAbuseQueryEcho: a huge query parameter is refused without being
+// echoed back whole.
+func TestAbuseQueryEcho(t *testing.T) {
+	s := &Server{Auth: tokens{"pp_sup": {Name: "sue", Role: floor.RoleSupervisor}}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	huge := strings.Repeat("9", 100_000)
+	for _, path := range []string{
+		"/reports/shift.csv?from=" + huge + "&to=2026-03-02T14:00:00Z",
+		"/reports/shift.pdf?from=2026-03-02T06:00:00Z&to=" + huge,
+		"/api/floor/figures?from=" + huge,
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer pp_sup")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || len(body) > 400 {
+			t.Errorf("GET %.40s…: %d with a %d-byte body %.200q, want 400 with a short one", path, resp.StatusCode, len(body), body)
+		}
+	}
+}
