@@ -38,6 +38,7 @@ func TestAbuseIDRules(t *testing.T) {
 		{IDOrder, "O1\x00", "(a control character)"},
 		{IDOrder, "O1\xff", "the byte 0xff"},
 		{IDOrder, "订单1", `character 1 is "订"`},
+		{IDOrder, strings.Repeat("é", 40), `character 1 is "é"`},
 		{IDOrder, "O1,O2", `character 3 is ","`},
 		{IDOrder, `O"1`, `character 2 is "\""`},
 		{IDOrder, strings.Repeat("9", MaxIDLen+1), "65 characters, at most 64"},

@@ -47,8 +47,7 @@ func (k IDKind) String() string {
 const MaxIDLen = 64
 
 // IDRule is the rule of an external id (order, SKU, delivery, task, scan,
-// aisle):
-// what Problem checks, in words, for messages and documentation.
+// aisle): what Problem checks, in words, for messages and documentation.
 const IDRule = "1 to 64 characters: ASCII letters, digits and - _ . : #, not . or .. alone"
 
 // UserNameRule is the rule of a user (and pack station) name.
@@ -96,9 +95,10 @@ func (k IDKind) Problem(id string) string {
 	switch {
 	case id == "":
 		return "missing"
-	case len(id) > MaxIDLen:
+	case len(id) > MaxIDLen && utf8.RuneCountInString(id) > MaxIDLen:
 		// Valid ids are ASCII, so bytes and characters are the same; a
-		// person counts characters.
+		// person counts characters. A value of few characters but many
+		// bytes has one beyond ASCII, reported below.
 		return fmt.Sprintf("%s has %d characters, at most %d; %s", Quote(id), utf8.RuneCountInString(id), MaxIDLen, k.rule())
 	case id == "." || id == "..":
 		return fmt.Sprintf("%q is not allowed; %s", id, k.rule())
