@@ -59,6 +59,11 @@ func planCmd(args []string, stdout, stderr io.Writer) error {
 	if *picker != "" && *dataDir == "" {
 		return errors.New("plan: --picker needs --data")
 	}
+	if *picker != "" {
+		if err := floor.ValidateUserName(*picker); err != nil {
+			return fmt.Errorf("plan: --picker: %w", err)
+		}
+	}
 	if *binmap == "" && *dataDir == "" {
 		return errors.New("plan: give --binmap FILE (or --data DIR)")
 	}

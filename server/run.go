@@ -87,7 +87,11 @@ func (f slaFlag) Set(s string) error {
 	ch, d, ok := strings.Cut(s, "=")
 	dur, err := time.ParseDuration(d)
 	if !ok || ch == "" || err != nil || dur <= 0 {
-		return fmt.Errorf("want CHANNEL=DURATION like express=10m, got %q", s)
+		return fmt.Errorf("want CHANNEL=DURATION like express=10m, got %s", floor.Quote(s))
+	}
+	var vs floor.Violations
+	if floor.CheckText(&vs, "channel", ch, floor.MaxChannelLen); len(vs) > 0 {
+		return fmt.Errorf("channel %s", vs[0].Description)
 	}
 	f[ch] = dur
 	return nil

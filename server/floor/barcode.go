@@ -58,15 +58,15 @@ func parseBarcode(code string) (Barcode, string) {
 		return Barcode{}, "barcode is empty"
 	}
 	if n := utf8.RuneCountInString(code); n > MaxInternalBarcodeLen {
-		return Barcode{}, fmt.Sprintf("internal barcode %q has %d characters, at most %d", code, n, MaxInternalBarcodeLen)
+		return Barcode{}, fmt.Sprintf("internal barcode %s has %d characters, at most %d", Quote(code), n, MaxInternalBarcodeLen)
 	}
 	for i, r := range []rune(code) {
 		switch {
 		case 'A' <= r && r <= 'Z', '0' <= r && r <= '9', strings.ContainsRune("-._/", r):
 		case 'a' <= r && r <= 'z':
-			return Barcode{}, fmt.Sprintf("internal barcode %q: position %d is lowercase %q; internal codes are uppercase", code, i+1, string(r))
+			return Barcode{}, fmt.Sprintf("internal barcode %s: position %d is lowercase %q; internal codes are uppercase", Quote(code), i+1, string(r))
 		default:
-			return Barcode{}, fmt.Sprintf("internal barcode %q: position %d is %q; allowed are A-Z, 0-9 and - . _ /", code, i+1, string(r))
+			return Barcode{}, fmt.Sprintf("internal barcode %s: position %d is %q; allowed are A-Z, 0-9 and - . _ /", Quote(code), i+1, string(r))
 		}
 	}
 	return Barcode{Kind: BarcodeInternal, Code: code}, ""
@@ -77,7 +77,7 @@ func parseBarcode(code string) (Barcode, string) {
 // GTIN-8, -12, -13 or -14 (or an SSCC) without their check digit.
 func GTINCheckDigit(digitsWithoutCheck string) (byte, error) {
 	if len(digitsWithoutCheck) > 17 || !allDigits(digitsWithoutCheck) {
-		return 0, E("compute check digit", KindInvalid, "want 1 to 17 digits, got %q", digitsWithoutCheck)
+		return 0, E("compute check digit", KindInvalid, "want 1 to 17 digits, got %s", Quote(digitsWithoutCheck))
 	}
 	return gtinCheckDigit(digitsWithoutCheck), nil
 }

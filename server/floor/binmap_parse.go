@@ -107,8 +107,8 @@ func (m *BinMap) validate(vs *Violations) {
 	}
 	if strings.TrimSpace(m.Warehouse) == "" {
 		vs.Add("warehouse", "missing")
-	} else if p := textProblem(m.Warehouse); p != "" {
-		vs.Add("warehouse", "%s", p)
+	} else {
+		checkText(vs, "warehouse", m.Warehouse, MaxWarehouseNameLen)
 	}
 	scheme := cmp.Or(m.CodeScheme, DefaultCodeScheme)
 	schemeProb := schemeProblem(scheme)
@@ -142,6 +142,8 @@ func (m *BinMap) validate(vs *Violations) {
 		switch j, dup := ids[a.ID]; {
 		case a.ID == "":
 			vs.Add(at+".id", "missing")
+		case IDAisle.Problem(a.ID) != "":
+			vs.Add(at+".id", "%s", IDAisle.Problem(a.ID))
 		case dup:
 			vs.Add(at+".id", "duplicate id, also aisles[%d]", j)
 		default:
@@ -184,7 +186,7 @@ func (m *BinMap) validate(vs *Violations) {
 		if _, ok := ids[b.Aisle]; !ok && b.Aisle == "" {
 			vs.Add(at+".aisle", "missing")
 		} else if !ok {
-			vs.Add(at+".aisle", "unknown aisle %q", b.Aisle)
+			vs.Add(at+".aisle", "unknown aisle %s", Quote(b.Aisle))
 		}
 		if finite(at+".y", b.Y) && len(ys) >= 2 && (b.Y < yLo || b.Y > yHi) {
 			vs.Add(at+".y", "%g is off the aisles, which run from y = %g to %g", b.Y, yLo, yHi)

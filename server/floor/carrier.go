@@ -73,15 +73,23 @@ func ParseShipping(data []byte) (*Shipping, error) {
 	if s.Sender.Name == "" || !upperASCII(s.Sender.Country, 2) {
 		vs.Add("sender", "want a name and a two-letter country")
 	}
+	checkAddress(&vs, s.Sender, func(f string) string { return "sender." + f })
 	if len(s.Carriers) == 0 {
 		vs.Add("carriers", "at least one carrier")
 	}
 	names := map[string]*Carrier{}
 	for i := range s.Carriers {
 		c := &s.Carriers[i]
-		at := fmt.Sprintf("carriers[%d] (%s)", i, c.Name)
+		at := labelled(fmt.Sprintf("carriers[%d]", i), c.Name)
 		if c.Name == "" || names[c.Name] != nil {
 			vs.Add(at+".name", "missing or used twice")
+		}
+		checkText(&vs, at+".name", c.Name, MaxCarrierNameLen)
+		if p := countProblem(len(c.Services), MaxCarrierServices, "services"); p != "" {
+			vs.Add(at+".services", "%s", p)
+		}
+		for j, sv := range c.Services[:min(len(c.Services), MaxCarrierServices)] {
+			checkText(&vs, fmt.Sprintf("%s.services[%d]", at, j), sv, MaxCarrierNameLen)
 		}
 		names[c.Name] = c
 		if len(c.Services) == 0 {
@@ -102,13 +110,14 @@ func ParseShipping(data []byte) (*Shipping, error) {
 		}
 	}
 	for i, r := range s.Rules {
-		at := fmt.Sprintf("rules[%d] (%s)", i, r.Name)
+		at := labelled(fmt.Sprintf("rules[%d]", i), r.Name)
+		checkText(&vs, at+".name", r.Name, MaxRuleNameLen)
 		c, ok := names[r.Carrier]
 		switch {
 		case !ok:
-			vs.Add(at+".carrier", "unknown carrier %q", r.Carrier)
+			vs.Add(at+".carrier", "unknown carrier %s", Quote(r.Carrier))
 		case r.Service != "" && !slices.Contains(c.Services, r.Service):
-			vs.Add(at+".service", "%s has no service %q", r.Carrier, r.Service)
+			vs.Add(at+".service", "%s has no service %s", r.Carrier, Quote(r.Service))
 		}
 	}
 	if err := vs.Err(op); err != nil {

@@ -43,7 +43,7 @@ func schemeProblem(scheme string) string {
 	placeholders := 0
 	for i, r := range []rune(scheme) {
 		if r < 0x20 || r > 0x7e {
-			return fmt.Sprintf("code scheme %q: position %d is %q, want printable ASCII", scheme, i+1, string(r))
+			return fmt.Sprintf("code scheme %s: position %d is %q, want printable ASCII", Quote(scheme), i+1, string(r))
 		}
 		if r == 'A' || r == '9' || r == 'X' {
 			placeholders++
@@ -51,7 +51,7 @@ func schemeProblem(scheme string) string {
 	}
 	switch {
 	case len(scheme) > MaxCodeSchemeLen:
-		return fmt.Sprintf("code scheme %q has %d characters, at most %d", scheme, len(scheme), MaxCodeSchemeLen)
+		return fmt.Sprintf("code scheme %s has %d characters, at most %d", Quote(scheme), len(scheme), MaxCodeSchemeLen)
 	case placeholders == 0:
 		return fmt.Sprintf("code scheme %q has no A, 9 or X placeholder", scheme)
 	}
@@ -78,11 +78,11 @@ func binCodeProblem(scheme, code string) string {
 	n := utf8.RuneCountInString(code)
 	switch {
 	case n != len(scheme) && mismatch != "":
-		return fmt.Sprintf("%q has %d characters, scheme %s wants %d (first difference: %s)", code, n, scheme, len(scheme), mismatch)
+		return fmt.Sprintf("%s has %d characters, scheme %s wants %d (first difference: %s)", Quote(code), n, scheme, len(scheme), mismatch)
 	case n != len(scheme):
-		return fmt.Sprintf("%q has %d characters, scheme %s wants %d", code, n, scheme, len(scheme))
+		return fmt.Sprintf("%s has %d characters, scheme %s wants %d", Quote(code), n, scheme, len(scheme))
 	case mismatch != "":
-		return fmt.Sprintf("%q: %s", code, mismatch)
+		return fmt.Sprintf("%s: %s", Quote(code), mismatch)
 	}
 	return ""
 }

@@ -42,25 +42,37 @@ type Delivery struct {
 // Open says whether units may still be received.
 func (d *Delivery) Open() bool { return d.Closed.IsZero() }
 
+// MaxDeliveryLines bounds the lines of one delivery: a truck of a
+// thousand different SKUs is several deliveries.
+const MaxDeliveryLines = 1000
+
 // Validate checks a new delivery: an id, at least one line, known SKUs
 // (known says which are), positive quantities and no SKU twice.
 func (d *Delivery) Validate(known func(sku string) bool) error {
 	var vs Violations
 	if d.ID == "" {
 		vs.Add("id", "required")
+	} else {
+		IDDelivery.Check(&vs, "id", d.ID)
 	}
+	checkText(&vs, "supplier", d.Supplier, MaxSupplierLen)
 	if d.Kind != DeliveryPurchaseOrder && d.Kind != DeliveryAdvanceNotice {
 		vs.Add("kind", "want a purchase order or an advance notice")
 	}
-	if len(d.Lines) == 0 {
+	switch n := len(d.Lines); {
+	case n == 0:
 		vs.Add("lines", "a delivery needs at least one line")
+	case n > MaxDeliveryLines:
+		vs.Add("lines", "%d lines, at most %d", n, MaxDeliveryLines)
 	}
 	seen := map[string]bool{}
-	for i, l := range d.Lines {
+	for i, l := range d.Lines[:min(len(d.Lines), MaxDeliveryLines)] { // past the limit, lines are not worth checking
 		field := fmt.Sprintf("lines[%d]", i)
 		switch {
 		case l.SKU == "":
 			vs.Add(field+".sku", "required")
+		case IDSKU.Problem(l.SKU) != "":
+			vs.Add(field+".sku", "%s", IDSKU.Problem(l.SKU))
 		case !known(l.SKU):
 			vs.Add(field+".sku", "unknown SKU %q", l.SKU)
 		case seen[l.SKU]:

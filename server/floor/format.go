@@ -83,33 +83,13 @@ func join(prefix, name string) string {
 
 // labelled adds an entry's own name to its position ("bins[12] (A-01-001-1)")
 // because people look for the code, not for the index, in their file. Names
-// that could garble the message are left out; they are reported on their own.
+// that could garble the message or make it long are left out; they are
+// reported on their own.
 func labelled(at, name string) string {
-	if name == "" || utf8.RuneCountInString(name) > 64 || textProblem(name) != "" {
+	if name == "" || len(name) > MaxIDLen || textProblem(name) != "" {
 		return at
 	}
 	return at + " (" + name + ")"
-}
-
-// idProblem says what is wrong with an external id (SKU, order), or "".
-// Ids are typed by scanners and pasted into searches, so whitespace and
-// control characters would make equal-looking ids differ.
-func idProblem(id string) string {
-	const maxID = 64
-	switch {
-	case id == "":
-		return "missing"
-	case !utf8.ValidString(id):
-		return "not valid UTF-8"
-	case utf8.RuneCountInString(id) > maxID:
-		return fmt.Sprintf("%q has %d characters, at most %d", id, utf8.RuneCountInString(id), maxID)
-	}
-	for i, r := range []rune(id) {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return fmt.Sprintf("%q: character %d is %q; ids may not contain whitespace or control characters", id, i+1, string(r))
-		}
-	}
-	return ""
 }
 
 // textProblem says what is wrong with free text (names, addresses in any
@@ -158,15 +138,15 @@ func parseWhole(s string) (int64, string) {
 	case s == "":
 		return 0, ""
 	case strings.HasPrefix(s, "-"):
-		return 0, fmt.Sprintf("must not be negative, got %s", s)
+		return 0, fmt.Sprintf("must not be negative, got %s", clip(s))
 	case !allDigits(s):
-		return 0, fmt.Sprintf("want a whole number, got %q", s)
+		return 0, fmt.Sprintf("want a whole number, got %s", Quote(s))
 	}
 	var n int64
 	for i := range len(s) {
 		n = n*10 + int64(s[i]-'0')
 		if n > limit {
-			return 0, fmt.Sprintf("%s is too large", s)
+			return 0, fmt.Sprintf("%s is too large", s) // all digits, at most 16 of them
 		}
 	}
 	return n, ""
@@ -181,10 +161,10 @@ func parseMoney(s string) (int64, string) {
 	}
 	whole, frac, _ := strings.Cut(s, ".")
 	if strings.HasPrefix(s, "-") {
-		return 0, fmt.Sprintf("must not be negative, got %s", s)
+		return 0, fmt.Sprintf("must not be negative, got %s", clip(s))
 	}
 	if !allDigits(whole) || len(frac) > 2 || (strings.Contains(s, ".") && !allDigits(frac)) {
-		return 0, fmt.Sprintf("want an amount such as 12.50 (at most 2 decimals, no thousands separators), got %q", s)
+		return 0, fmt.Sprintf("want an amount such as 12.50 (at most 2 decimals, no thousands separators), got %s", Quote(s))
 	}
 	n, p := parseWhole(whole + (frac + "00")[:2])
 	if p != "" {
@@ -358,7 +338,7 @@ func (o *jsonObject) label(at, idField string, known ...string) string {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		o.vs.Add(o.at, "unknown field %q", name)
+		o.vs.Add(o.at, "unknown field %s", Quote(name))
 	}
 	return o.at
 }
@@ -420,8 +400,11 @@ func readCSV(data []byte, known, required []string, vs *Violations) []csvRow {
 		var unknown []string
 		for _, name := range names {
 			if !slices.Contains(known, name) {
-				unknown = append(unknown, fmt.Sprintf("%q", name))
+				unknown = append(unknown, Quote(name))
 			}
+		}
+		if len(unknown) > 5 { // a few names show the mistake; a thousand make a huge error
+			unknown = append(unknown[:5], fmt.Sprintf("and %d more", len(unknown)-5))
 		}
 		if len(unknown) > 0 {
 			vs.Add("header", "unknown columns %s; the known columns are %s", strings.Join(unknown, ", "), strings.Join(known, ", "))
@@ -466,7 +449,7 @@ func readDelimited(data []byte, comma rune, checkColumns func(names []string, vs
 		case name == "":
 			vs.Add("header", "column %d has no name", i+1)
 		case slices.Contains(names, name):
-			vs.Add("header", "column %q appears twice", name)
+			vs.Add("header", "column %s appears twice", Quote(name))
 		default:
 			names = append(names, name)
 		}

@@ -141,7 +141,7 @@ func ordersCSV(data []byte, vs *Violations) ([]Order, []orderPaths) {
 		} else {
 			for _, c := range orderCSVOrderColumns {
 				if v[c] != g.first.val[c] {
-					vs.Add(at+"."+c, "%q differs from %q on %s of the same order", v[c], g.first.val[c], g.first.at)
+					vs.Add(at+"."+c, "%s differs from %s on %s of the same order", Quote(v[c]), Quote(g.first.val[c]), g.first.at)
 				}
 			}
 		}
@@ -178,12 +178,10 @@ func ValidateOrder(o Order, field string) Violations {
 }
 
 func validateOrder(o Order, p orderPaths, vs *Violations) {
-	if e := idProblem(o.ID); e != "" {
+	if e := IDOrder.Problem(o.ID); e != "" {
 		vs.addOnce(p.at("id"), "%s", e)
 	}
-	if e := textProblem(o.Channel); e != "" {
-		vs.addOnce(p.at("channel"), "%s", e)
-	}
+	checkText(vs, p.at("channel"), o.Channel, MaxChannelLen)
 	switch n := len(o.Lines); {
 	case n == 0:
 		vs.addOnce(p.at("lines"), "an order needs at least one line")
@@ -191,11 +189,11 @@ func validateOrder(o Order, p orderPaths, vs *Violations) {
 		vs.addOnce(p.at("lines"), "%d lines, at most %d", n, MaxOrderLines)
 	}
 	first := map[string]int{}
-	for i, l := range o.Lines {
+	for i, l := range o.Lines[:min(len(o.Lines), MaxOrderLines)] { // past the limit, lines are not worth checking
 		at := p.line(i)
 		if j, dup := first[l.SKU]; dup {
 			vs.addOnce(at+".sku", "SKU %s is also on %s; one SKU takes one line", l.SKU, p.line(j))
-		} else if e := idProblem(l.SKU); e != "" {
+		} else if e := IDSKU.Problem(l.SKU); e != "" {
 			vs.addOnce(at+".sku", "%s", e)
 		} else {
 			first[l.SKU] = i
@@ -212,17 +210,29 @@ func validateOrder(o Order, p orderPaths, vs *Violations) {
 	case r.Country == "":
 		vs.addOnce(p.at("recipient.country"), "missing")
 	case !upperASCII(r.Country, 2):
-		vs.addOnce(p.at("recipient.country"), "want an ISO 3166-1 alpha-2 code of 2 uppercase letters such as DE, got %q", r.Country)
+		vs.addOnce(p.at("recipient.country"), "want an ISO 3166-1 alpha-2 code of 2 uppercase letters such as DE, got %s", Quote(r.Country))
 	}
-	texts := []struct{ name, v string }{
-		{"name", r.Name}, {"phone", r.Phone}, {"city", r.City}, {"region", r.Region}, {"postal_code", r.PostalCode},
+	checkAddress(vs, r, func(f string) string { return p.at("recipient." + f) })
+}
+
+// checkAddress holds the text of an address (a recipient's, the sender's)
+// to the limits, naming each field through at ("city", "lines[1]").
+func checkAddress(vs *Violations, a Address, at func(field string) string) {
+	for _, t := range []struct {
+		name string
+		v    string
+		max  int
+	}{
+		{"name", a.Name, MaxRecipientNameLen}, {"phone", a.Phone, MaxPhoneLen}, {"city", a.City, MaxCityLen},
+		{"region", a.Region, MaxRegionLen}, {"postal_code", a.PostalCode, MaxPostalCodeLen},
+	} {
+		checkText(vs, at(t.name), t.v, t.max)
 	}
-	for i, l := range r.Lines {
-		texts = append(texts, struct{ name, v string }{fmt.Sprintf("lines[%d]", i), l})
+	if c := countProblem(len(a.Lines), MaxAddressLines, "address lines"); c != "" {
+		vs.addOnce(at("lines"), "%s", c)
+		return
 	}
-	for _, t := range texts {
-		if e := textProblem(t.v); e != "" {
-			vs.addOnce(p.at("recipient."+t.name), "%s", e)
-		}
+	for i, l := range a.Lines {
+		checkText(vs, at(fmt.Sprintf("lines[%d]", i)), l, MaxAddressLineLen)
 	}
 }

@@ -121,7 +121,7 @@ func (m *OrderMapping) read(data []byte, vs *Violations) {
 		}
 		m.comma = rune(d[0])
 	default:
-		vs.Add("delimiter", `want ",", ";", "|" or "\t" (tab), got %q`, d)
+		vs.Add("delimiter", `want ",", ";", "|" or "\t" (tab), got %s`, Quote(d))
 	}
 
 	fields := openJSONObject(o.fields["fields"], vs)
@@ -213,11 +213,19 @@ func (m *OrderMapping) mappedOnly(o *jsonObject, vs *Violations) []string {
 	return out
 }
 
+// maxMappingSource bounds a mapping's column name or JSON path: the
+// longest real export paths are a few dozen characters.
+const maxMappingSource = 200
+
 // addSource checks one source of target t and adds it as the readers use
 // it: a CSV column in lower case, or a JSON path below its order or line.
 func (m *OrderMapping) addSource(t, src, at string, vs *Violations) {
 	if strings.TrimSpace(src) == "" {
 		vs.Add(at, "empty; leave %s out to not map it", t)
+		return
+	}
+	if len(src) > maxMappingSource { // it would name fields in every message
+		vs.Add(at, "%s has %d bytes, at most %d", Quote(src), len(src), maxMappingSource)
 		return
 	}
 	if m.format != ImportJSON {
@@ -229,13 +237,13 @@ func (m *OrderMapping) addSource(t, src, at string, vs *Violations) {
 	switch {
 	case p != "": // the path cannot be read at all
 	case !line && len(arrays) != 1:
-		p = fmt.Sprintf("want one [], after the array of orders, like orders[].%s; got %q", leaf, src)
+		p = fmt.Sprintf("want one [], after the array of orders, like orders[].%s; got %s", clip(leaf), Quote(src))
 	case line && len(arrays) != 2:
-		p = fmt.Sprintf("want two [], after the array of orders and after its lines, like orders[].line_items[].%s; got %q", leaf, src)
+		p = fmt.Sprintf("want two [], after the array of orders and after its lines, like orders[].line_items[].%s; got %s", clip(leaf), Quote(src))
 	case m.orderArray != "" && arrays[0] != m.orderArray:
-		p = fmt.Sprintf("want a path in %s, the array of orders that fields.id reads; got %q", m.orderArray, src)
+		p = fmt.Sprintf("want a path in %s, the array of orders that fields.id reads; got %s", m.orderArray, Quote(src))
 	case line && m.lineArray != "" && arrays[1] != m.lineArray:
-		p = fmt.Sprintf("want a path in %s, the array of lines that fields.lines[].sku reads; got %q", m.lineArray, src)
+		p = fmt.Sprintf("want a path in %s, the array of lines that fields.lines[].sku reads; got %s", m.lineArray, Quote(src))
 	case t == "id":
 		m.orderArray = arrays[0]
 	case t == "lines[].sku" && m.orderArray != "":
@@ -259,9 +267,9 @@ func splitJSONPath(path string) (arrays []string, leaf, problem string) {
 		key, array := strings.CutSuffix(part, "[]")
 		switch {
 		case key == "" && !(array && i == 0):
-			return nil, "", fmt.Sprintf("part %d of %q is empty; keys are separated by single dots, and only the first part may be a bare []", i+1, path)
+			return nil, "", fmt.Sprintf("part %d of %s is empty; keys are separated by single dots, and only the first part may be a bare []", i+1, Quote(path))
 		case strings.ContainsAny(key, "[]"):
-			return nil, "", fmt.Sprintf("%q in %q: [] only follows a key, with nothing between the brackets", part, path)
+			return nil, "", fmt.Sprintf("%s in %s: [] only follows a key, with nothing between the brackets", Quote(part), Quote(path))
 		case array:
 			arrays = append(arrays, strings.Join(parts[:i+1], "."))
 			last = i
@@ -269,7 +277,7 @@ func splitJSONPath(path string) (arrays []string, leaf, problem string) {
 	}
 	leaf = strings.Join(parts[last+1:], ".")
 	if leaf == "" {
-		return nil, "", fmt.Sprintf("%q ends in []; a path ends in the key of the value", path)
+		return nil, "", fmt.Sprintf("%s ends in []; a path ends in the key of the value", Quote(path))
 	}
 	return arrays, leaf, ""
 }
@@ -282,7 +290,7 @@ func layoutProblem(layout string) string {
 	t := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 	p, err := time.Parse(layout, t.Format(layout))
 	if err != nil || p.Year() != t.Year() || p.Month() != t.Month() || p.Day() != t.Day() {
-		return fmt.Sprintf("want a Go time layout with year, month and day, written as the time 2006-01-02 15:04:05 -0700 would be (such as 02.01.2006 15:04); got %q", layout)
+		return fmt.Sprintf("want a Go time layout with year, month and day, written as the time 2006-01-02 15:04:05 -0700 would be (such as 02.01.2006 15:04); got %s", Quote(layout))
 	}
 	return ""
 }
@@ -395,7 +403,7 @@ func (m *OrderMapping) order(mo mappedOrder, vs *Violations) Order {
 	if s := text(rec, "released_at"); s != "" {
 		t, err := time.Parse(m.layout, s)
 		if err != nil {
-			vs.addOnce(where[join(mo.at, "released_at")], "want a time in the layout %s, got %q", m.layout, s)
+			vs.addOnce(where[join(mo.at, "released_at")], "want a time in the layout %s, got %s", m.layout, Quote(s))
 		}
 		o.ReleasedAt = t.UTC()
 	}
@@ -456,7 +464,7 @@ func (m *OrderMapping) csvOrders(data []byte, vs *Violations) []mappedOrder {
 			for _, t := range mappingOrderTargets {
 				for _, col := range m.sources[t] {
 					if v, first := row.val[col], firsts[i].val[col]; v != first {
-						vs.addOnce(at+", column "+col, "%q differs from %q on %s of the same order", v, first, firsts[i].at)
+						vs.addOnce(at+", column "+col, "%s differs from %s on %s of the same order", Quote(v), Quote(first), firsts[i].at)
 					}
 				}
 			}

@@ -103,7 +103,7 @@ func ApplyPackScan(sess *PackSession, sc Scan, env PackEnv, cfg PackConfig) Pack
 		if _, ok := env.SKUOf(sc.Code); ok {
 			return answer(VerdictOutOfSequence, "SCAN_ORDER_FIRST", "scan the order barcode on the pick list before its items")
 		}
-		return answer(VerdictUnknownBarcode, "UNKNOWN_BARCODE", "%q is no order and no item we know", sc.Code)
+		return answer(VerdictUnknownBarcode, "UNKNOWN_BARCODE", "%s is no order and no item we know", Quote(sc.Code))
 	}
 
 	switch sc.Action {
@@ -140,7 +140,7 @@ func ApplyPackScan(sess *PackSession, sc Scan, env PackEnv, cfg PackConfig) Pack
 		if s, isOrder, _ := env.StartOrder(sc.Code); s != nil || isOrder {
 			return answer(VerdictOutOfSequence, "FINISH_ORDER_FIRST", "finish order %s first: %s", sess.OrderID, sess.missing())
 		}
-		return answer(VerdictUnknownBarcode, "UNKNOWN_BARCODE", "%q is no item we know", sc.Code)
+		return answer(VerdictUnknownBarcode, "UNKNOWN_BARCODE", "%s is no item we know", Quote(sc.Code))
 	case sess.Expected[sku] == 0:
 		return answer(VerdictWrongItem, "WRONG_ITEM", "%s is not in order %s: put it aside", sku, sess.OrderID)
 	}

@@ -110,7 +110,7 @@ func (t *Task) ApplyPickScan(sc Scan, env PickEnv) (PickOutcome, error) {
 	switch {
 	case !ok:
 		out.Answer = t.answer(sc, VerdictUnknownBarcode, "UNKNOWN_BARCODE",
-			fmt.Sprintf("%q is no bin and no item we know: scan again or check the label", sc.Code))
+			fmt.Sprintf("%s is no bin and no item we know: scan again or check the label", Quote(sc.Code)))
 	case t.AtBin != cur.Bin:
 		out.Answer = t.answer(sc, VerdictOutOfSequence, "SCAN_BIN_FIRST",
 			fmt.Sprintf("scan the bin label of %s first", cur.Bin))

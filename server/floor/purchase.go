@@ -22,9 +22,12 @@ const maxLeadTimeDays = 365
 
 // Validate checks supply data against the known SKUs.
 func (s Supply) Validate(field string, isSKU func(string) bool, vs *Violations) {
-	if !isSKU(s.SKU) {
+	if p := IDSKU.Problem(s.SKU); p != "" {
+		vs.Add(field+".sku", "%s", p)
+	} else if !isSKU(s.SKU) {
 		vs.Add(field+".sku", "unknown SKU %q", s.SKU)
 	}
+	checkText(vs, field+".supplier", s.Supplier, MaxSupplierLen)
 	if s.LeadTimeDays < 0 || s.LeadTimeDays > maxLeadTimeDays {
 		vs.Add(field+".lead_time_days", "want 0 to %d days, got %d", maxLeadTimeDays, s.LeadTimeDays)
 	}

@@ -20,9 +20,11 @@ type Slot struct {
 // Validate checks a slot against the known bins and SKUs.
 func (s Slot) Validate(field string, isBin, isSKU func(string) bool, vs *Violations) {
 	if !isBin(s.Bin) {
-		vs.Add(field+".bin", "unknown bin %q (not in the bin map)", s.Bin)
+		vs.Add(field+".bin", "unknown bin %s (not in the bin map)", Quote(s.Bin))
 	}
-	if !isSKU(s.SKU) {
+	if p := IDSKU.Problem(s.SKU); p != "" {
+		vs.Add(field+".sku", "%s", p)
+	} else if !isSKU(s.SKU) {
 		vs.Add(field+".sku", "unknown SKU %q", s.SKU)
 	}
 	if s.Min < 0 || s.Max <= 0 || s.Min >= s.Max {

@@ -18,7 +18,7 @@ var skuFields = []string{
 
 // goodsTag is the shape of a kind of goods: carriers name the same tags in
 // what they refuse.
-var goodsTag = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+var goodsTag = regexp.MustCompile(fmt.Sprintf(`^[a-z][a-z0-9_]{0,%d}$`, MaxGoodsTagLen-1))
 
 // skuListFields hold several values: "|"-separated in CSV, arrays in JSON.
 var skuListFields = []string{"barcodes", "goods"}
@@ -174,28 +174,39 @@ func ValidateSKU(s SKU, field string) Violations {
 
 func validateSKU(s SKU, at string, vs *Violations) {
 	f := func(name string) string { return join(at, name) }
-	if p := idProblem(s.ID); p != "" {
+	if p := IDSKU.Problem(s.ID); p != "" {
 		vs.addOnce(f("sku"), "%s", p)
 	}
 	if strings.TrimSpace(s.Name) == "" {
 		vs.addOnce(f("name"), "missing")
 	}
 	c := s.Customs
-	for _, t := range []struct{ name, v string }{
-		{"name", s.Name}, {"spec", s.Spec},
-		{"customs_description_en", c.DescriptionEN}, {"customs_description_zh", c.DescriptionZH},
+	for _, t := range []struct {
+		name string
+		v    string
+		max  int
+	}{
+		{"name", s.Name, MaxSKUNameLen}, {"spec", s.Spec, MaxSKUSpecLen},
+		{"customs_description_en", c.DescriptionEN, MaxCustomsENLen}, {"customs_description_zh", c.DescriptionZH, MaxCustomsZHLen},
 	} {
-		if p := textProblem(t.v); p != "" {
-			vs.addOnce(f(t.name), "%s", p)
+		checkText(vs, f(t.name), t.v, t.max)
+	}
+	if p := countProblem(len(s.Goods), MaxGoodsTags, "goods tags"); p != "" {
+		vs.addOnce(f("goods"), "%s", p)
+	} else {
+		for i, g := range s.Goods {
+			if !goodsTag.MatchString(g) {
+				vs.addOnce(f(fmt.Sprintf("goods[%d]", i)), "%s: want a lowercase word of at most %d letters such as battery, powder or liquid", Quote(g), MaxGoodsTagLen)
+			}
 		}
 	}
-	for i, g := range s.Goods {
-		if !goodsTag.MatchString(g) {
-			vs.addOnce(f(fmt.Sprintf("goods[%d]", i)), "%q: want a lowercase word such as battery, powder or liquid", g)
-		}
+	barcodes := s.Barcodes
+	if p := countProblem(len(barcodes), MaxBarcodes, "barcodes"); p != "" {
+		vs.addOnce(f("barcodes"), "%s", p)
+		barcodes = nil // each of thousands would be checked for nothing
 	}
 	seen := map[string]bool{}
-	for i, b := range s.Barcodes {
+	for i, b := range barcodes {
 		got, p := parseBarcode(b.Code)
 		switch k := got.Key(); {
 		case p != "":
@@ -220,16 +231,16 @@ func validateSKU(s SKU, at string, vs *Violations) {
 		}
 	}
 	if h := c.HSCode; h != "" && (len(h) < 6 || len(h) > 10 || !allDigits(h)) {
-		vs.addOnce(f("hs_code"), "want 6 to 10 digits without dots or spaces, got %q", h)
+		vs.addOnce(f("hs_code"), "want 6 to 10 digits without dots or spaces, got %s", Quote(h))
 	}
 	switch cur := c.DeclaredValue.Currency; {
 	case cur == "" && c.DeclaredValue.Minor != 0:
 		vs.addOnce(f("currency"), "required when declared_value is given")
 	case cur != "" && !upperASCII(cur, 3):
-		vs.addOnce(f("currency"), "want an ISO 4217 code of 3 uppercase letters such as EUR, got %q", cur)
+		vs.addOnce(f("currency"), "want an ISO 4217 code of 3 uppercase letters such as EUR, got %s", Quote(cur))
 	}
 	if o := c.Origin; o != "" && !upperASCII(o, 2) {
-		vs.addOnce(f("origin"), "want an ISO 3166-1 alpha-2 code of 2 uppercase letters such as CN, got %q", o)
+		vs.addOnce(f("origin"), "want an ISO 3166-1 alpha-2 code of 2 uppercase letters such as CN, got %s", Quote(o))
 	}
 }
 

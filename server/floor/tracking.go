@@ -30,7 +30,7 @@ var s10Weights = [8]int{8, 6, 4, 2, 3, 5, 9, 7}
 // S10CheckDigit is the check digit of an eight-digit S10 serial.
 func S10CheckDigit(serial string) (byte, error) {
 	if len(serial) != 8 || !allDigits(serial) {
-		return 0, fmt.Errorf("S10 serial %q: want 8 digits", serial)
+		return 0, fmt.Errorf("S10 serial %s: want 8 digits", Quote(serial))
 	}
 	sum := 0
 	for i := range 8 {
@@ -51,14 +51,14 @@ func (s TrackingScheme) Validate() error {
 	switch s.Kind {
 	case SchemeS10:
 		if !upperASCII(s.Prefix, 2) || !upperASCII(s.Country, 2) {
-			return fmt.Errorf("s10 wants a two-letter prefix and country, got %q and %q", s.Prefix, s.Country)
+			return fmt.Errorf("s10 wants a two-letter prefix and country, got %s and %s", Quote(s.Prefix), Quote(s.Country))
 		}
 	case SchemeGS1:
 		if !allDigits(s.Prefix) || s.Digits < len(s.Prefix)+4 || s.Digits > 30 {
-			return fmt.Errorf("gs1 wants a digit prefix and 4 to 30 digits in all leaving room for a serial, got %q and %d", s.Prefix, s.Digits)
+			return fmt.Errorf("gs1 wants a digit prefix and 4 to 30 digits in all leaving room for a serial, got %s and %d", Quote(s.Prefix), s.Digits)
 		}
 	default:
-		return fmt.Errorf("unknown tracking scheme %q: s10 or gs1", s.Kind)
+		return fmt.Errorf("unknown tracking scheme %s: s10 or gs1", Quote(s.Kind))
 	}
 	return nil
 }

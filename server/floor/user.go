@@ -30,16 +30,12 @@ type User struct {
 	Created time.Time
 }
 
-// ValidateUserName checks a user name: 1 to 64 characters of lowercase
-// letters, digits, '.', '_' and '-', so names are safe in logs and paths.
+// ValidateUserName checks a user name by the rule of IDUser (UserNameRule):
+// 1 to 64 lowercase letters, digits, '.', '_' and '-', not "." or "..", so
+// names are safe in logs, in messages and as pack station names.
 func ValidateUserName(name string) error {
-	if name == "" || len(name) > 64 {
-		return E("validate user name", KindInvalid, "must be 1 to 64 characters, got %d", len(name))
-	}
-	for i, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return E("validate user name", KindInvalid, "character %q at %d: use lowercase letters, digits, '.', '_' or '-'", r, i+1)
-		}
+	if p := IDUser.Problem(name); p != "" {
+		return E("validate user name", KindInvalid, "%s", p)
 	}
 	return nil
 }

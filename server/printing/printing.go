@@ -90,6 +90,15 @@ func (c Config) For(station string) Printer {
 	return p
 }
 
+// SpoolName is the file name of a job in a spool directory: from the job
+// number alone ("job-000123.pdf"), never from the order id, which came
+// from a request or an import and must not become part of a path (an id
+// of "x/../../etc/passwd" would name a file outside the directory). The
+// format is the configuration's pdf or zpl.
+func SpoolName(job floor.PrintJob, format string) string {
+	return fmt.Sprintf("job-%06d.%s", job.ID, format)
+}
+
 // sendTimeout bounds one send: a printer that hangs must not stop the queue.
 const sendTimeout = 10 * time.Second
 
@@ -122,7 +131,7 @@ func (p Printer) Send(ctx context.Context, job floor.PrintJob, doc []byte) error
 		if err := os.MkdirAll(p.Dir, 0o755); err != nil {
 			return err
 		}
-		name := fmt.Sprintf("%06d-%s.%s", job.ID, job.OrderID, p.Format)
+		name := SpoolName(job, p.Format)
 		tmp := filepath.Join(p.Dir, "."+name+".tmp")
 		if err := os.WriteFile(tmp, doc, 0o644); err != nil {
 			return err

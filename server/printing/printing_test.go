@@ -211,7 +211,7 @@ func TestPrinterKinds(t *testing.T) {
 	if err := (Printer{Kind: "spool", Dir: dir, Format: FormatPDF}).Send(context.Background(), job, []byte("%PDF")); err != nil {
 		t.Fatal(err)
 	}
-	if matches, _ := filepath.Glob(filepath.Join(dir, "000007-O7.pdf")); len(matches) != 1 {
+	if matches, _ := filepath.Glob(filepath.Join(dir, "job-000007.pdf")); len(matches) != 1 {
 		t.Errorf("spool dir holds %v", matches)
 	}
 	out := filepath.Join(dir, "cmd.out")

@@ -36,7 +36,7 @@ func (s authService) CreateToken(ctx context.Context, req *pb.CreateTokenRequest
 
 func (s authService) RevokeToken(ctx context.Context, req *pb.RevokeTokenRequest) (*pb.RevokeTokenResponse, error) {
 	var vs floor.Violations
-	required(&vs, "user", req.GetUser())
+	floor.IDUser.Check(&vs, "user", req.GetUser())
 	if err := vs.Err("revoke token"); err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func (s inventoryService) ExpectDelivery(_ context.Context, req *pb.ExpectDelive
 
 func (s inventoryService) GetDelivery(_ context.Context, req *pb.GetDeliveryRequest) (*pb.GetDeliveryResponse, error) {
 	var vs floor.Violations
-	required(&vs, "id", req.GetId())
+	floor.IDDelivery.Check(&vs, "id", req.GetId())
 	if err := vs.Err("get delivery"); err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s inventoryService) GetDelivery(_ context.Context, req *pb.GetDeliveryRequ
 func (s inventoryService) Receive(ctx context.Context, req *pb.ReceiveRequest) (*pb.ReceiveResponse, error) {
 	var vs floor.Violations
 	sc := inventoryScan(&vs, req)
-	required(&vs, "delivery_id", req.GetDeliveryId())
+	floor.IDDelivery.Check(&vs, "delivery_id", req.GetDeliveryId())
 	if req.GetDamaged() < 0 || req.GetDamaged() > maxScanUnits {
 		vs.Add("damaged", "want 0 to %d, got %d", maxScanUnits, req.GetDamaged())
 	}
@@ -117,7 +117,7 @@ func (s inventoryService) Receive(ctx context.Context, req *pb.ReceiveRequest) (
 
 func (s inventoryService) CloseDelivery(_ context.Context, req *pb.CloseDeliveryRequest) (*pb.CloseDeliveryResponse, error) {
 	var vs floor.Violations
-	required(&vs, "id", req.GetId())
+	floor.IDDelivery.Check(&vs, "id", req.GetId())
 	if err := vs.Err("close delivery"); err != nil {
 		return nil, err
 	}
@@ -194,9 +194,10 @@ func (s inventoryService) CreateCountTasks(ctx context.Context, req *pb.CreateCo
 	for i, b := range req.GetBins() {
 		codeField(&vs, fmt.Sprintf("bins[%d]", i), b)
 	}
-	if len(req.GetReason()) > 200 {
-		vs.Add("reason", "longer than 200 bytes")
+	if p := req.GetPrefix(); len(p) > maxCodeLen {
+		vs.Add("prefix", "%d bytes, at most %d", len(p), maxCodeLen)
 	}
+	floor.CheckText(&vs, "reason", req.GetReason(), floor.MaxReasonLen)
 	if err := vs.Err("create count tasks"); err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func importedOrders(req *pb.ImportOrdersRequest) ([]floor.Order, error) {
 
 func (s orderService) GetOrder(_ context.Context, req *pb.GetOrderRequest) (*pb.GetOrderResponse, error) {
 	var vs floor.Violations
-	required(&vs, "id", req.GetId())
+	floor.IDOrder.Check(&vs, "id", req.GetId())
 	if err := vs.Err("get order"); err != nil {
 		return nil, err
 	}
@@ -119,7 +119,8 @@ func (s orderService) ListOrders(_ context.Context, req *pb.ListOrdersRequest) (
 
 func (s orderService) CancelOrder(ctx context.Context, req *pb.CancelOrderRequest) (*pb.CancelOrderResponse, error) {
 	var vs floor.Violations
-	required(&vs, "id", req.GetId())
+	floor.IDOrder.Check(&vs, "id", req.GetId())
+	floor.CheckText(&vs, "reason", req.GetReason(), floor.MaxReasonLen)
 	if err := vs.Err("cancel order"); err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func (s pickService) NextTask(ctx context.Context, _ *pb.NextTaskRequest) (*pb.N
 func (s pickService) GetTask(ctx context.Context, req *pb.GetTaskRequest) (*pb.GetTaskResponse, error) {
 	const op = "get task"
 	var vs floor.Violations
-	required(&vs, "id", req.GetId())
+	floor.IDTask.Check(&vs, "id", req.GetId())
 	if err := vs.Err(op); err != nil {
 		return nil, err
 	}

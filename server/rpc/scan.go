@@ -37,9 +37,13 @@ func scanFromProto(p *pb.Scan) (floor.Scan, error) {
 	var vs floor.Violations
 	sc := checkScan(&vs, p, &streamScanFields)
 	if err := vs.Err("scan"); err != nil {
-		// Name the scan, so a device can set that one aside and go on.
+		// Name the scan, so a device can set that one aside and go on;
+		// an id too long to be one is not echoed.
 		fe := err.(*floor.Error)
-		fe.Reason, fe.Meta = "MALFORMED_SCAN", map[string]string{"scan_id": p.GetScanId()}
+		fe.Reason, fe.Meta = "MALFORMED_SCAN", map[string]string{}
+		if id := p.GetScanId(); len(id) <= floor.MaxIDLen {
+			fe.Meta["scan_id"] = id
+		}
 		return sc, fe
 	}
 	return sc, nil
@@ -62,7 +66,7 @@ var (
 // breaks under the names in f, so that every scan is held to the same
 // rules under the names its client sent.
 func checkScan(vs *floor.Violations, p *pb.Scan, f *scanFields) floor.Scan {
-	required(vs, f.id, p.GetScanId())
+	floor.IDScan.Check(vs, f.id, p.GetScanId())
 	action, ok := actions[p.GetAction()]
 	if !ok {
 		vs.Add(f.action, "unknown action %v", p.GetAction())
@@ -225,7 +229,7 @@ func printJobToProto(j floor.PrintJob) *pb.PrintJob {
 // Reprint queues an order's documents again at the caller's station.
 func (s packService) Reprint(ctx context.Context, req *pb.ReprintRequest) (*pb.ReprintResponse, error) {
 	var vs floor.Violations
-	required(&vs, "order_id", req.GetOrderId())
+	floor.IDOrder.Check(&vs, "order_id", req.GetOrderId())
 	if err := vs.Err("reprint"); err != nil {
 		return nil, err
 	}

@@ -74,8 +74,16 @@ func (s warehouseService) GetSku(_ context.Context, req *pb.GetSkuRequest) (*pb.
 	var err error
 	switch key := req.GetKey().(type) {
 	case *pb.GetSkuRequest_Id:
+		var vs floor.Violations
+		if floor.IDSKU.Check(&vs, "id", key.Id); len(vs) > 0 {
+			return nil, vs.Err("get SKU")
+		}
 		sku, err = s.store.SKU(key.Id)
 	case *pb.GetSkuRequest_Barcode:
+		var vs floor.Violations
+		if codeField(&vs, "barcode", key.Barcode); len(vs) > 0 {
+			return nil, vs.Err("get SKU")
+		}
 		sku, err = s.store.SKUByBarcode(key.Barcode)
 	default:
 		err = floor.Invalid("get SKU", []floor.Violation{{Field: "key", Description: "set id or barcode"}})
@@ -89,6 +97,10 @@ func (s warehouseService) GetSku(_ context.Context, req *pb.GetSkuRequest) (*pb.
 func (s warehouseService) ListStock(_ context.Context, req *pb.ListStockRequest) (*pb.ListStockResponse, error) {
 	var vs floor.Violations
 	limit, after := page(req.GetPageSize(), req.GetPageToken(), &vs)
+	if req.GetBin() != "" {
+		codeField(&vs, "bin", req.GetBin())
+	}
+	floor.IDSKU.CheckOptional(&vs, "sku", req.GetSku())
 	if err := vs.Err("list stock"); err != nil {
 		return nil, err
 	}
@@ -108,9 +120,12 @@ func (s warehouseService) ListStock(_ context.Context, req *pb.ListStockRequest)
 
 func (s warehouseService) AdjustStock(ctx context.Context, req *pb.AdjustStockRequest) (*pb.AdjustStockResponse, error) {
 	var vs floor.Violations
-	required(&vs, "bin", req.GetBin())
-	required(&vs, "sku", req.GetSku())
-	required(&vs, "reason", req.GetReason())
+	codeField(&vs, "bin", req.GetBin())
+	floor.IDSKU.Check(&vs, "sku", req.GetSku())
+	if req.GetReason() == "" {
+		vs.Add("reason", "required")
+	}
+	floor.CheckText(&vs, "reason", req.GetReason(), floor.MaxReasonLen)
 	if req.GetDelta() == 0 {
 		vs.Add("delta", "must not be zero")
 	}
@@ -135,19 +150,4 @@ func (s warehouseService) ImportShipping(_ context.Context, req *pb.ImportShippi
 		}
 	}
 	return &pb.ImportShippingResponse{Carriers: int32(len(sh.Carriers)), Rules: int32(len(sh.Rules))}, nil
-}
-
-// maxIDLen bounds every identifier a client sends.
-const maxIDLen = 64
-
-// required records a violation when an identifier field is empty or absurd.
-func required(vs *floor.Violations, field, value string) {
-	switch {
-	case value == "":
-		vs.Add(field, "required")
-	case len(value) > maxIDLen:
-		vs.Add(field, "longer than %d bytes", maxIDLen)
-	case strings.ContainsFunc(value, func(r rune) bool { return r < ' ' || r == 0x7f }):
-		vs.Add(field, "contains control characters: %q", value)
-	}
 }

@@ -53,9 +53,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	name := "history-" + from.UTC().Format("20060102T1504Z") + "-" + to.UTC().Format("20060102T1504Z") + ".csv"
+	name := "history-" + from.UTC().Format("20060102T1504Z") + "-" + to.UTC().Format("20060102T1504Z")
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Disposition", contentDisposition("attachment", name, "csv"))
 	out := report.NewHistoryCSV(w)
 	for {
 		if err := out.Write(ms); err != nil || next == 0 {
@@ -80,7 +80,7 @@ func parsePurchasePolicy(q url.Values) (floor.PurchasePolicy, error) {
 		if v := q.Get(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				vs.Add(p.name, "want a whole number of days, got %.20q", v)
+				vs.Add(p.name, "want a whole number of days, got %s", floor.Quote(v))
 				continue
 			}
 			*p.dst = n
@@ -109,6 +109,6 @@ func (s *Server) purchases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="purchase-`+asOf.UTC().Format("20060102")+`.csv"`)
+	w.Header().Set("Content-Disposition", contentDisposition("attachment", "purchase-"+asOf.UTC().Format("20060102"), "csv"))
 	w.Write(buf.Bytes())
 }

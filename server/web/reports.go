@@ -17,8 +17,7 @@ func parseTimeParam(op, name, v string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		// %.40q: a hostile value is quoted in part, never echoed whole.
-		return time.Time{}, floor.E(op, floor.KindInvalid, "parameter %q: %.40q is not an RFC 3339 time such as 2026-03-01T06:00:00Z", name, v)
+		return time.Time{}, floor.E(op, floor.KindInvalid, "parameter %q: %s is not an RFC 3339 time such as 2026-03-01T06:00:00Z", name, floor.Quote(v))
 	}
 	return t, nil
 }
@@ -79,9 +78,9 @@ func (s *Server) shiftReport(format string) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		name := "shift-" + from.UTC().Format("20060102T1504Z") + "-" + to.UTC().Format("20060102T1504Z") + "." + format
+		name := "shift-" + from.UTC().Format("20060102T1504Z") + "-" + to.UTC().Format("20060102T1504Z")
 		w.Header().Set("Content-Type", contentType)
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		w.Header().Set("Content-Disposition", contentDisposition("attachment", name, format))
 		w.Write(buf.Bytes())
 	})
 }

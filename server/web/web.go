@@ -114,13 +114,17 @@ func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler 
 func (s *Server) documents(format, contentType string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
+		if p := floor.IDOrder.Problem(id); p != "" {
+			s.fail(w, r, floor.Invalid("documents", []floor.Violation{{Field: "id", Description: p}}))
+			return
+		}
 		doc, err := s.Documents(id, format)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", contentType)
-		w.Header().Set("Content-Disposition", `inline; filename="`+id+`.`+format+`"`)
+		w.Header().Set("Content-Disposition", contentDisposition("inline", id, format))
 		w.Write(doc)
 	})
 }

@@ -24,9 +24,12 @@ const (
 
 // CreateTokenRequest names the user and role.
 type CreateTokenRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	User          string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
-	Role          Role                   `protobuf:"varint,2,opt,name=role,proto3,enum=pickpack.v1.Role" json:"role,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user name rule: 1 to 64 characters: lowercase ASCII letters, digits
+	// and - _ ., not "." or ".." alone.
+	// The user name is also the name of the user's pack station.
+	User          string `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	Role          Role   `protobuf:"varint,2,opt,name=role,proto3,enum=pickpack.v1.Role" json:"role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -122,8 +125,10 @@ func (x *CreateTokenResponse) GetToken() string {
 
 // RevokeTokenRequest names the user whose tokens are revoked.
 type RevokeTokenRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	User          string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user name rule: 1 to 64 characters: lowercase ASCII letters, digits
+	// and - _ ., not "." or ".." alone.
+	User          string `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }

@@ -155,11 +155,13 @@ func (x *InventoryAnswer) GetReplayed() bool {
 
 // DeliveryLine is one SKU of a delivery: expected, received good, damaged.
 type DeliveryLine struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Sku      string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	Expected int64                  `protobuf:"varint,2,opt,name=expected,proto3" json:"expected,omitempty"`
-	Received int64                  `protobuf:"varint,3,opt,name=received,proto3" json:"received,omitempty"`
-	Damaged  int64                  `protobuf:"varint,4,opt,name=damaged,proto3" json:"damaged,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SKU id rule: 1 to 64 characters: ASCII letters, digits and - _ . : #,
+	// not "." or ".." alone.
+	Sku      string `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	Expected int64  `protobuf:"varint,2,opt,name=expected,proto3" json:"expected,omitempty"`
+	Received int64  `protobuf:"varint,3,opt,name=received,proto3" json:"received,omitempty"`
+	Damaged  int64  `protobuf:"varint,4,opt,name=damaged,proto3" json:"damaged,omitempty"`
 	// received - expected: negative is under, positive over.
 	Discrepancy   int64 `protobuf:"varint,5,opt,name=discrepancy,proto3" json:"discrepancy,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -233,13 +235,17 @@ func (x *DeliveryLine) GetDiscrepancy() int64 {
 
 // Delivery is a purchase order or advance notice and its receiving.
 type Delivery struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Kind       DeliveryKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=pickpack.v1.DeliveryKind" json:"kind,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The delivery id rule: 1 to 64 characters: ASCII letters, digits and - _ .
+	// : #, not "." or ".." alone.
+	Id   string       `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Kind DeliveryKind `protobuf:"varint,2,opt,name=kind,proto3,enum=pickpack.v1.DeliveryKind" json:"kind,omitempty"`
+	// At most 100 characters.
 	Supplier   string                 `protobuf:"bytes,3,opt,name=supplier,proto3" json:"supplier,omitempty"`
 	ExpectedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expected_at,json=expectedAt,proto3" json:"expected_at,omitempty"`
-	Lines      []*DeliveryLine        `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
-	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// At most 1000 lines, one per SKU.
+	Lines     []*DeliveryLine        `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Unset while receiving.
 	ClosedAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -418,8 +424,10 @@ func (x *ExpectDeliveryResponse) GetDelivery() *Delivery {
 
 // GetDeliveryRequest names a delivery.
 type GetDeliveryRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The delivery id rule: 1 to 64 characters: ASCII letters, digits and - _ .
+	// : #, not "." or ".." alone.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -508,10 +516,15 @@ func (x *GetDeliveryResponse) GetDelivery() *Delivery {
 
 // ReceiveRequest counts units of the scanned item in at the dock.
 type ReceiveRequest struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The scan id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
+	// As Scan.scan_id.
 	ScanId     string                 `protobuf:"bytes,1,opt,name=scan_id,json=scanId,proto3" json:"scan_id,omitempty"`
 	DeviceTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=device_time,json=deviceTime,proto3" json:"device_time,omitempty"`
-	DeliveryId string                 `protobuf:"bytes,3,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// The delivery id rule: 1 to 64 characters: ASCII letters, digits and - _ .
+	// : #, not "." or ".." alone.
+	DeliveryId string `protobuf:"bytes,3,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
 	// The item's barcode (EAN/UPC or internal) as scanned.
 	Code string `protobuf:"bytes,4,opt,name=code,proto3" json:"code,omitempty"`
 	// Good units (default 1).
@@ -657,8 +670,10 @@ func (x *ReceiveResponse) GetPutAway() *SuggestBinResponse {
 
 // CloseDeliveryRequest names the delivery to close.
 type CloseDeliveryRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The delivery id rule: 1 to 64 characters: ASCII letters, digits and - _ .
+	// : #, not "." or ".." alone.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -871,7 +886,9 @@ func (x *SuggestBinResponse) GetAtDock() int64 {
 // PutAwayRequest moves units of the scanned item from the dock to the
 // scanned bin.
 type PutAwayRequest struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The scan id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
 	ScanId     string                 `protobuf:"bytes,1,opt,name=scan_id,json=scanId,proto3" json:"scan_id,omitempty"`
 	DeviceTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=device_time,json=deviceTime,proto3" json:"device_time,omitempty"`
 	Code       string                 `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
@@ -1002,7 +1019,9 @@ func (x *PutAwayResponse) GetAtDock() int64 {
 
 // TransferRequest moves units of the scanned item between scanned bins.
 type TransferRequest struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The scan id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
 	ScanId     string                 `protobuf:"bytes,1,opt,name=scan_id,json=scanId,proto3" json:"scan_id,omitempty"`
 	DeviceTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=device_time,json=deviceTime,proto3" json:"device_time,omitempty"`
 	FromBin    string                 `protobuf:"bytes,3,opt,name=from_bin,json=fromBin,proto3" json:"from_bin,omitempty"`
@@ -1211,10 +1230,12 @@ func (x *CountTask) GetAttempts() int32 {
 
 // CreateCountTasksRequest names bins, or a prefix of bin codes (a zone).
 type CreateCountTasksRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Bins          []string               `protobuf:"bytes,1,rep,name=bins,proto3" json:"bins,omitempty"`
-	Prefix        string                 `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Bins  []string               `protobuf:"bytes,1,rep,name=bins,proto3" json:"bins,omitempty"`
+	// At most 128 bytes.
+	Prefix string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	// At most 200 characters.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1545,7 +1566,9 @@ func (x *CountedItem) GetQuantity() int64 {
 // SubmitCountRequest reports everything found in the bin; items not listed
 // were not found.
 type SubmitCountRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The scan id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
 	ScanId        string                 `protobuf:"bytes,1,opt,name=scan_id,json=scanId,proto3" json:"scan_id,omitempty"`
 	DeviceTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=device_time,json=deviceTime,proto3" json:"device_time,omitempty"`
 	Bin           string                 `protobuf:"bytes,3,opt,name=bin,proto3" json:"bin,omitempty"`
@@ -1746,11 +1769,13 @@ func (x *SubmitCountResponse) GetLines() []*CountLine {
 
 // Slot makes a bin the pick bin of a SKU with min/max stock.
 type Slot struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Bin           string                 `protobuf:"bytes,1,opt,name=bin,proto3" json:"bin,omitempty"`
-	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	Min           int64                  `protobuf:"varint,3,opt,name=min,proto3" json:"min,omitempty"`
-	Max           int64                  `protobuf:"varint,4,opt,name=max,proto3" json:"max,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Bin   string                 `protobuf:"bytes,1,opt,name=bin,proto3" json:"bin,omitempty"`
+	// The SKU id rule: 1 to 64 characters: ASCII letters, digits and - _ . : #,
+	// not "." or ".." alone.
+	Sku           string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Min           int64  `protobuf:"varint,3,opt,name=min,proto3" json:"min,omitempty"`
+	Max           int64  `protobuf:"varint,4,opt,name=max,proto3" json:"max,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2073,12 +2098,15 @@ func (x *ListMoveTasksResponse) GetTasks() []*MoveTask {
 
 // Supply is how a SKU is bought.
 type Supply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	Supplier      string                 `protobuf:"bytes,2,opt,name=supplier,proto3" json:"supplier,omitempty"`
-	LeadTimeDays  int32                  `protobuf:"varint,3,opt,name=lead_time_days,json=leadTimeDays,proto3" json:"lead_time_days,omitempty"`
-	SafetyStock   int64                  `protobuf:"varint,4,opt,name=safety_stock,json=safetyStock,proto3" json:"safety_stock,omitempty"`
-	MinOrder      int64                  `protobuf:"varint,5,opt,name=min_order,json=minOrder,proto3" json:"min_order,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SKU id rule: 1 to 64 characters: ASCII letters, digits and - _ . : #,
+	// not "." or ".." alone.
+	Sku string `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	// At most 100 characters.
+	Supplier      string `protobuf:"bytes,2,opt,name=supplier,proto3" json:"supplier,omitempty"`
+	LeadTimeDays  int32  `protobuf:"varint,3,opt,name=lead_time_days,json=leadTimeDays,proto3" json:"lead_time_days,omitempty"`
+	SafetyStock   int64  `protobuf:"varint,4,opt,name=safety_stock,json=safetyStock,proto3" json:"safety_stock,omitempty"`
+	MinOrder      int64  `protobuf:"varint,5,opt,name=min_order,json=minOrder,proto3" json:"min_order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }

@@ -81,8 +81,10 @@ func (PrintJobState) EnumDescriptor() ([]byte, []int) {
 
 // ReprintRequest names the order.
 type ReprintRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
+	OrderId       string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -262,12 +264,14 @@ func (x *ListPrintJobsResponse) GetJobs() []*PrintJob {
 
 // PrintJob is one document sent (or to be sent) to a station's printer.
 type PrintJob struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Id       uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	OrderId  string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Station  string                 `protobuf:"bytes,3,opt,name=station,proto3" json:"station,omitempty"`
-	State    PrintJobState          `protobuf:"varint,4,opt,name=state,proto3,enum=pickpack.v1.PrintJobState" json:"state,omitempty"`
-	Attempts int32                  `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	OrderId string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// The packer's user name (output only). A spool printer names its
+	// files from the job id (job-000123.pdf), never from an id sent in.
+	Station  string        `protobuf:"bytes,3,opt,name=station,proto3" json:"station,omitempty"`
+	State    PrintJobState `protobuf:"varint,4,opt,name=state,proto3,enum=pickpack.v1.PrintJobState" json:"state,omitempty"`
+	Attempts int32         `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	// The last failure, kept until a send succeeds.
 	LastError     string                 `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
 	Reprint       bool                   `protobuf:"varint,7,opt,name=reprint,proto3" json:"reprint,omitempty"`

@@ -450,8 +450,11 @@ func (x *NextTaskResponse) GetNext() *Instruction {
 
 // GetTaskRequest names a task.
 type GetTaskRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
+	// The server makes them, e.g. "T000123".
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -982,7 +985,8 @@ type Scan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Made on the device, unique per user: the idempotency key. A scan re-sent
 	// with an id already seen gets the original answer and is not applied
-	// again.
+	// again. The scan id rule: 1 to 64 characters: ASCII letters, digits
+	// and - _ . : #, not "." or ".." alone (a UUID fits).
 	ScanId string `protobuf:"bytes,1,opt,name=scan_id,json=scanId,proto3" json:"scan_id,omitempty"`
 	// When the device made the scan (it may be replayed much later).
 	DeviceTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=device_time,json=deviceTime,proto3" json:"device_time,omitempty"`

@@ -308,14 +308,24 @@ func (x *Money) GetCurrency() string {
 }
 
 // Address is a postal address in any script (UTF-8, stored as given).
+// Lengths count characters, not bytes, so a Chinese address has as many as
+// a German one. Limits are checked when an address comes in (RPC, import,
+// command line); data stored before a limit existed is returned as stored.
 type Address struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Phone      string                 `protobuf:"bytes,2,opt,name=phone,proto3" json:"phone,omitempty"`
-	Lines      []string               `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
-	City       string                 `protobuf:"bytes,4,opt,name=city,proto3" json:"city,omitempty"`
-	Region     string                 `protobuf:"bytes,5,opt,name=region,proto3" json:"region,omitempty"`
-	PostalCode string                 `protobuf:"bytes,6,opt,name=postal_code,json=postalCode,proto3" json:"postal_code,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 70 characters (FedEx takes 70, UPS 35, DHL 45).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// At most 32 characters (E.164 numbers have at most 15 digits).
+	Phone string `protobuf:"bytes,2,opt,name=phone,proto3" json:"phone,omitempty"`
+	// At most 4 lines (carriers print 3), each at most 70 characters
+	// (UPS and FedEx take 35 per line, DHL 45).
+	Lines []string `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	// At most 50 characters.
+	City string `protobuf:"bytes,4,opt,name=city,proto3" json:"city,omitempty"`
+	// At most 50 characters.
+	Region string `protobuf:"bytes,5,opt,name=region,proto3" json:"region,omitempty"`
+	// At most 16 characters (real codes have at most 10).
+	PostalCode string `protobuf:"bytes,6,opt,name=postal_code,json=postalCode,proto3" json:"postal_code,omitempty"`
 	// ISO 3166-1 alpha-2 country code, e.g. "CN".
 	Country       string `protobuf:"bytes,7,opt,name=country,proto3" json:"country,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -710,11 +720,13 @@ func (x *Barcode) GetCode() string {
 
 // Customs is the declaration data printed on cross-border waybills.
 type Customs struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	DescriptionEn string                 `protobuf:"bytes,1,opt,name=description_en,json=descriptionEn,proto3" json:"description_en,omitempty"`
-	DescriptionZh string                 `protobuf:"bytes,2,opt,name=description_zh,json=descriptionZh,proto3" json:"description_zh,omitempty"`
-	HsCode        string                 `protobuf:"bytes,3,opt,name=hs_code,json=hsCode,proto3" json:"hs_code,omitempty"`
-	DeclaredValue *Money                 `protobuf:"bytes,4,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 100 characters (UPS takes 3 lines of 35).
+	DescriptionEn string `protobuf:"bytes,1,opt,name=description_en,json=descriptionEn,proto3" json:"description_en,omitempty"`
+	// At most 50 characters.
+	DescriptionZh string `protobuf:"bytes,2,opt,name=description_zh,json=descriptionZh,proto3" json:"description_zh,omitempty"`
+	HsCode        string `protobuf:"bytes,3,opt,name=hs_code,json=hsCode,proto3" json:"hs_code,omitempty"`
+	DeclaredValue *Money `protobuf:"bytes,4,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
 	// ISO 3166-1 alpha-2 country of origin.
 	Origin        string `protobuf:"bytes,5,opt,name=origin,proto3" json:"origin,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -788,16 +800,21 @@ func (x *Customs) GetOrigin() string {
 
 // Sku is the smallest stock unit.
 type Sku struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Barcodes []*Barcode             `protobuf:"bytes,2,rep,name=barcodes,proto3" json:"barcodes,omitempty"`
-	Name     string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Spec     string                 `protobuf:"bytes,4,opt,name=spec,proto3" json:"spec,omitempty"`
-	LengthMm int64                  `protobuf:"varint,5,opt,name=length_mm,json=lengthMm,proto3" json:"length_mm,omitempty"`
-	WidthMm  int64                  `protobuf:"varint,6,opt,name=width_mm,json=widthMm,proto3" json:"width_mm,omitempty"`
-	HeightMm int64                  `protobuf:"varint,7,opt,name=height_mm,json=heightMm,proto3" json:"height_mm,omitempty"`
-	WeightG  int64                  `protobuf:"varint,8,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
-	Customs  *Customs               `protobuf:"bytes,9,opt,name=customs,proto3" json:"customs,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SKU id rule: 1 to 64 characters: ASCII letters, digits and - _ . : #,
+	// not "." or ".." alone.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// At most 32.
+	Barcodes []*Barcode `protobuf:"bytes,2,rep,name=barcodes,proto3" json:"barcodes,omitempty"`
+	// At most 200 characters (Amazon's title limit).
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// At most 100 characters.
+	Spec     string   `protobuf:"bytes,4,opt,name=spec,proto3" json:"spec,omitempty"`
+	LengthMm int64    `protobuf:"varint,5,opt,name=length_mm,json=lengthMm,proto3" json:"length_mm,omitempty"`
+	WidthMm  int64    `protobuf:"varint,6,opt,name=width_mm,json=widthMm,proto3" json:"width_mm,omitempty"`
+	HeightMm int64    `protobuf:"varint,7,opt,name=height_mm,json=heightMm,proto3" json:"height_mm,omitempty"`
+	WeightG  int64    `protobuf:"varint,8,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	Customs  *Customs `protobuf:"bytes,9,opt,name=customs,proto3" json:"customs,omitempty"`
 	// Fields found empty that later steps need (weight, customs); reported,
 	// never guessed. Output only.
 	Missing       []string `protobuf:"bytes,10,rep,name=missing,proto3" json:"missing,omitempty"`
@@ -985,9 +1002,11 @@ func (x *StockLevel) GetAvailable() int64 {
 
 // OrderLine asks for quantity units of a SKU.
 type OrderLine struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	Quantity      int64                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SKU id rule: 1 to 64 characters: ASCII letters, digits and - _ . : #,
+	// not "." or ".." alone.
+	Sku           string `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	Quantity      int64  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1040,8 +1059,13 @@ func (x *OrderLine) GetQuantity() int64 {
 type Order struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The selling platform's order id; submitting it twice never duplicates.
-	Id        string       `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Channel   string       `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	// The order id rule: 1 to 64 characters: ASCII letters, digits and
+	// - _ . : #, not "." or ".." alone (Amazon 123-4567890-1234567, Shopify
+	// #1001, eBay 12-34567-89012 fit).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// At most 64 characters; a key of the per-channel SLAs.
+	Channel string `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	// 1 to 500 lines, one per SKU.
 	Lines     []*OrderLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
 	Recipient *Address     `protobuf:"bytes,4,opt,name=recipient,proto3" json:"recipient,omitempty"`
 	// Output only from here on.

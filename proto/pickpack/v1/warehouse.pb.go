@@ -520,6 +520,8 @@ type isGetSkuRequest_Key interface {
 }
 
 type GetSkuRequest_Id struct {
+	// The SKU id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3,oneof"`
 }
 
@@ -578,11 +580,14 @@ func (x *GetSkuResponse) GetSku() *Sku {
 
 // ListStockRequest filters stock levels; empty filters list everything.
 type ListStockRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Bin           string                 `protobuf:"bytes,1,opt,name=bin,proto3" json:"bin,omitempty"`
-	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	PageSize      int32                  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Bin   string                 `protobuf:"bytes,1,opt,name=bin,proto3" json:"bin,omitempty"`
+	// Empty: any SKU; else a SKU id by the SKU id rule:
+	// 1 to 64 characters: ASCII letters, digits and - _ . : #, not "." or ".."
+	// alone.
+	Sku           string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -703,9 +708,12 @@ func (x *ListStockResponse) GetNextPageToken() string {
 type AdjustStockRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Bin   string                 `protobuf:"bytes,1,opt,name=bin,proto3" json:"bin,omitempty"`
-	Sku   string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	Delta int64                  `protobuf:"varint,3,opt,name=delta,proto3" json:"delta,omitempty"`
+	// The SKU id rule: 1 to 64 characters: ASCII letters, digits and - _ . : #,
+	// not "." or ".." alone.
+	Sku   string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Delta int64  `protobuf:"varint,3,opt,name=delta,proto3" json:"delta,omitempty"`
 	// Why, for the audit trail (e.g. "count", "damaged").
+	// Required; at most 200 characters.
 	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
