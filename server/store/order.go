@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -26,62 +27,47 @@ type Submitted struct {
 	Created bool // false: the id was known, and the stored order is returned unchanged
 }
 
-// SubmitOrders queues orders (valid, as from floor.ParseOrders) in one
-// transaction. Each gets its release time now and its due time from the
+// SubmitOrders is SubmitOrdersContext with a context that never ends.
+func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error) {
+	return s.SubmitOrdersContext(context.Background(), orders, dry)
+}
+
+// SubmitOrdersContext queues orders (valid, as from floor.ParseOrders), all
+// or none. Each gets its release time now and its due time from the
 // channel's SLA. An id already known is not stored again: the stored order
 // is returned with Created false, so a platform re-sending its export never
 // duplicates an order. An order naming an unknown SKU rejects the batch.
-func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error) {
+//
+// The checks (known SKUs, known ids, the carrier of each parcel) run in a
+// read transaction, which holds up no scan; only the writes, in key order,
+// take the writer (see orderImport). With dry set nothing is written and no
+// tracking number is issued. A ctx that ends before the commit stores
+// nothing and returns ctx's error.
+func (s *Store) SubmitOrdersContext(ctx context.Context, orders []floor.Order, dry bool) ([]Submitted, error) {
 	const op = "submit orders"
+	var imp *orderImport
+	err := s.view(op, func(tx *bolt.Tx) error {
+		var err error
+		imp, err = s.checkOrders(ctx, tx, op, orders)
+		if err == nil && s.importChecked != nil {
+			s.importChecked()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if dry {
+		return imp.dryRun(), nil
+	}
+	if err := ctxErr(ctx, op); err != nil {
+		return nil, err
+	}
 	var out []Submitted
-	err := s.batchMaybeDry(op, dry, func(tx *bolt.Tx) error {
-		out = make([]Submitted, 0, len(orders))
-		ob, skus := tx.Bucket(bucketOrders), tx.Bucket(bucketSKUs)
-		var vs floor.Violations
-		for i, o := range orders {
-			prefix := "order"
-			if len(orders) > 1 {
-				prefix = fmt.Sprintf("orders[%d] (%s)", i, o.ID)
-			}
-			for j, l := range o.Lines {
-				if skus.Get([]byte(l.SKU)) == nil {
-					vs.Add(fmt.Sprintf("%s.lines[%d].sku", prefix, j), "unknown SKU %q", l.SKU)
-				}
-			}
-		}
-		if err := vs.Err(op); err != nil {
-			return err
-		}
-		now := s.clock.Now().UTC()
-		sh, err := shipping(tx)
-		if err != nil {
-			return err
-		}
-		for _, o := range orders {
-			old, ok, err := getOrder(ob, o.ID)
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, Submitted{Order: old})
-				continue
-			}
-			o.State = floor.StateQueued
-			o.ReleasedAt, o.UpdatedAt = now, now
-			o.DueAt = now.Add(s.slas.For(o.Channel))
-			o.TaskID, o.Picker = "", ""
-			if err := s.ship(tx, sh, &o); err != nil {
-				return err
-			}
-			if err := putOrder(tx, o); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketQueue).Put(queueKey(o), nil); err != nil {
-				return err
-			}
-			out = append(out, Submitted{Order: o, Created: true})
-		}
-		return nil
+	err = s.batchBulk(op, func(tx *bolt.Tx) error {
+		var err error
+		out, err = s.writeOrders(ctx, tx, op, imp)
+		return err
 	})
 	return out, err
 }

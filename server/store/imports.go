@@ -1,0 +1,346 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// Imports share the one bbolt writer with the scans of the whole floor, so
+// they keep it for as little as possible: parsing and validation run before
+// any transaction, the checks against stored state in a read transaction
+// where they can (a read transaction holds up no writer), and the writes,
+// sorted by key, in one write transaction, so that an import stays all or
+// nothing.
+//
+// Key order matters: within one transaction bbolt keeps every key it was
+// given in memory, in one sorted slice per page touched, and splits the
+// pages only at the commit. Keys that arrive out of order are each inserted
+// into the middle of a slice that grows with the import, which made an
+// import of 150,000 orders quadratic (minutes); in order, each lands at the
+// end.
+
+// checkEvery is how many records an import handles between two looks at
+// its context: often enough that a cancelled call stops within
+// milliseconds, rarely enough to cost nothing.
+const checkEvery = 1024
+
+// ctxErr is ctx's error, if it ended, as the error of op: the transports
+// tell Canceled and DeadlineExceeded apart through Err.
+func ctxErr(ctx context.Context, op string) error {
+	if err := ctx.Err(); err != nil {
+		return &floor.Error{Op: op, Kind: floor.KindUnavailable, Err: err, Msg: "stopped, nothing stored: " + err.Error()}
+	}
+	return nil
+}
+
+// checkpoint is ctxErr every checkEvery records of a loop (i counts them).
+func checkpoint(ctx context.Context, op string, i int) error {
+	if i%checkEvery != 0 {
+		return nil
+	}
+	return ctxErr(ctx, op)
+}
+
+// keyValue is one write of an import, held until the import writes its
+// bucket in key order.
+type keyValue struct{ k, v []byte }
+
+// putSorted writes kvs into b in key order (the order given among equal
+// keys, so the last one wins as it would have written one by one).
+func putSorted(b *bolt.Bucket, kvs []keyValue) error {
+	slices.SortStableFunc(kvs, func(a, b keyValue) int { return bytes.Compare(a.k, b.k) })
+	for _, kv := range kvs {
+		if err := b.Put(kv.k, kv.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importWith runs a small import (bin map, SKUs, slots, supply): check
+// against the stored state, then write. A dry run only checks, in a read
+// transaction: it takes no write lock. A real one checks and writes in one
+// write transaction, so that nothing changes between the two; its checks
+// are lookups linear in the import. ctx is looked at before the write
+// transaction and before its writes; check looks at it in its loops.
+func (s *Store) importWith(ctx context.Context, op string, dry bool, check, write func(tx *bolt.Tx) error) error {
+	if err := ctxErr(ctx, op); err != nil {
+		return err
+	}
+	if dry {
+		return s.view(op, check)
+	}
+	return s.update(op, func(tx *bolt.Tx) error {
+		if err := check(tx); err != nil {
+			return err
+		}
+		if err := ctxErr(ctx, op); err != nil {
+			return err
+		}
+		return write(tx)
+	})
+}
+
+// orderImport is an order import checked against the stored state: which
+// orders are new, each new one as it will be stored (released, with its
+// carrier, encoded), and the orders in key order. It is read-only once
+// made, so the commit may run its write more than once; the write is left
+// with the lookups that must see the latest state, the tracking numbers,
+// and the puts.
+type orderImport struct {
+	orders   []plannedOrder
+	byID     []int             // the new orders, by id
+	byQueue  []int             // the new orders, by queue key
+	skus     map[string][]byte // the stored record of every SKU named, as checked
+	shipping []byte            // the stored shipping set-up, as checked (nil: none)
+	sh       *floor.Shipping
+}
+
+type plannedOrder struct {
+	order   floor.Order  // as released, with the carrier chosen; the stored one if old is set
+	old     bool         // the id was stored already
+	sameAs  int          // the earlier order of this import with the same id, or -1
+	choice  floor.Choice // the carrier, when order.ShippingProblem is ""
+	raw     []byte       // order encoded, without a tracking number
+	queueAt []byte
+}
+
+// checkOrders checks an order import in tx: every SKU named must be known.
+// It finds the ids already stored, releases the new orders now and chooses
+// each one's carrier.
+func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders []floor.Order) (*orderImport, error) {
+	imp := &orderImport{orders: make([]plannedOrder, len(orders)), skus: map[string][]byte{}}
+	skuBucket := tx.Bucket(bucketSKUs)
+	unknown := map[string]bool{}
+	var vs floor.Violations
+	for i, o := range orders {
+		if err := checkpoint(ctx, op, i); err != nil {
+			return nil, err
+		}
+		prefix := "order"
+		if len(orders) > 1 {
+			prefix = fmt.Sprintf("orders[%d] (%s)", i, o.ID)
+		}
+		for j, l := range o.Lines {
+			if _, ok := imp.skus[l.SKU]; !ok && !unknown[l.SKU] {
+				if raw := skuBucket.Get([]byte(l.SKU)); raw != nil {
+					imp.skus[l.SKU] = bytes.Clone(raw) // raw is valid only while tx is open
+				} else {
+					unknown[l.SKU] = true
+				}
+			}
+			if unknown[l.SKU] {
+				vs.Add(fmt.Sprintf("%s.lines[%d].sku", prefix, j), "unknown SKU %q", l.SKU)
+			}
+		}
+	}
+	if err := vs.Err(op); err != nil {
+		return nil, err
+	}
+	if raw := tx.Bucket(bucketConfig).Get([]byte(keyShipping)); raw != nil {
+		imp.shipping = bytes.Clone(raw)
+		sh, err := decodeJSON[floor.Shipping](raw)
+		if err != nil {
+			return nil, fmt.Errorf("decode shipping: %w", err)
+		}
+		imp.sh = &sh
+	}
+	decoded := map[string]floor.SKU{}
+	if imp.sh != nil { // the carrier is chosen from the SKUs' weights, values and goods
+		for id, raw := range imp.skus {
+			sku, err := decodeJSON[floor.SKU](raw)
+			if err != nil {
+				return nil, fmt.Errorf("decode SKU %q: %w", id, err)
+			}
+			decoded[id] = sku
+		}
+	}
+	ob := tx.Bucket(bucketOrders)
+	now := s.now()
+	first := map[string]int{}
+	for i, o := range orders {
+		if err := checkpoint(ctx, op, i); err != nil {
+			return nil, err
+		}
+		p := plannedOrder{sameAs: -1}
+		if k, dup := first[o.ID]; dup {
+			p.sameAs = k
+			imp.orders[i] = p
+			continue
+		}
+		first[o.ID] = i
+		old, ok, err := getOrder(ob, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			p.order, p.old = old, true
+			imp.orders[i] = p
+			continue
+		}
+		o.State = floor.StateQueued
+		o.ReleasedAt, o.UpdatedAt = now, now
+		o.DueAt = now.Add(s.slas.For(o.Channel))
+		o.TaskID, o.Picker = "", ""
+		o.Carrier, o.Service, o.Tracking, o.ShippingProblem = "", "", "", ""
+		p.choice, o.ShippingProblem = carrierFor(imp.sh, s.parcelOf(o, decoded))
+		if o.ShippingProblem == "" {
+			o.Carrier, o.Service = p.choice.Carrier, p.choice.Service
+		}
+		if p.raw, err = encodeOrder(o); err != nil {
+			return nil, err
+		}
+		p.order, p.queueAt = o, queueKey(o)
+		imp.orders[i] = p
+		imp.byID = append(imp.byID, i)
+	}
+	imp.byQueue = slices.Clone(imp.byID)
+	slices.SortFunc(imp.byID, func(a, b int) int { return strings.Compare(imp.orders[a].order.ID, imp.orders[b].order.ID) })
+	slices.SortFunc(imp.byQueue, func(a, b int) int { return bytes.Compare(imp.orders[a].queueAt, imp.orders[b].queueAt) })
+	return imp, nil
+}
+
+// current reports whether tx still holds the SKUs and the shipping set-up
+// imp was checked against, so that its carriers still hold.
+func (imp *orderImport) current(tx *bolt.Tx) bool {
+	if !bytes.Equal(tx.Bucket(bucketConfig).Get([]byte(keyShipping)), imp.shipping) {
+		return false
+	}
+	skus := tx.Bucket(bucketSKUs)
+	for id, raw := range imp.skus {
+		if !bytes.Equal(skus.Get([]byte(id)), raw) {
+			return false
+		}
+	}
+	return true
+}
+
+// dryRun is the outcome the import would have: the new orders as released
+// with their carrier, but no tracking number (a dry run issues none).
+func (imp *orderImport) dryRun() []Submitted {
+	out := make([]Submitted, len(imp.orders))
+	for i, p := range imp.orders {
+		if p.sameAs >= 0 {
+			out[i] = Submitted{Order: out[p.sameAs].Order}
+			continue
+		}
+		out[i] = Submitted{Order: p.order, Created: !p.old}
+	}
+	return out
+}
+
+// writeOrders stores the new orders of imp in tx. What changed since the
+// check is honoured: an id stored meanwhile is a duplicate, and if a SKU
+// or the shipping set-up changed, the import is checked again here.
+func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *orderImport) ([]Submitted, error) {
+	if err := ctxErr(ctx, op); err != nil {
+		return nil, err
+	}
+	if !imp.current(tx) {
+		orders := make([]floor.Order, len(imp.orders))
+		for i, p := range imp.orders {
+			orders[i] = p.order
+			if p.sameAs >= 0 {
+				orders[i] = imp.orders[p.sameAs].order
+			}
+		}
+		again, err := s.checkOrders(ctx, tx, op, orders)
+		if err != nil {
+			return nil, err
+		}
+		imp = again
+	}
+	ob := tx.Bucket(bucketOrders)
+	out := make([]Submitted, len(imp.orders))
+	raws := make([][]byte, len(imp.orders)) // the record of each order created
+	issued := map[string]bool{}
+	var waybills []keyValue
+	for i, p := range imp.orders {
+		if err := checkpoint(ctx, op, i); err != nil {
+			return nil, err
+		}
+		switch {
+		case p.sameAs >= 0:
+			out[i] = Submitted{Order: out[p.sameAs].Order}
+			continue
+		case p.old:
+			out[i] = Submitted{Order: p.order}
+			continue
+		}
+		old, ok, err := getOrder(ob, p.order.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok { // submitted by another call since the check
+			out[i] = Submitted{Order: old}
+			continue
+		}
+		o, raw := p.order, p.raw
+		if o.ShippingProblem == "" {
+			tracking, problem, err := issueTracking(tx, imp.sh, p.choice, issued)
+			if err != nil {
+				return nil, err
+			}
+			if problem != "" {
+				o.Carrier, o.Service, o.ShippingProblem = "", "", problem
+				if raw, err = encodeOrder(o); err != nil {
+					return nil, err
+				}
+			} else {
+				o.Tracking, raw = tracking, withTracking(raw, tracking)
+				waybills = append(waybills, keyValue{[]byte(tracking), []byte(o.ID)})
+			}
+		}
+		raws[i] = raw
+		noteOrder(tx, o)
+		out[i] = Submitted{Order: o, Created: true}
+	}
+	if err := ctxErr(ctx, op); err != nil {
+		return nil, err
+	}
+	orders, open, queue := tx.Bucket(bucketOrders), tx.Bucket(bucketOpenOrders), tx.Bucket(bucketQueue)
+	for _, i := range imp.byID {
+		if raws[i] == nil {
+			continue
+		}
+		id := []byte(imp.orders[i].order.ID)
+		if err := orders.Put(id, raws[i]); err != nil {
+			return nil, err
+		}
+		if err := open.Put(id, nil); err != nil {
+			return nil, err
+		}
+	}
+	for _, i := range imp.byQueue {
+		if raws[i] == nil {
+			continue
+		}
+		if err := queue.Put(imp.orders[i].queueAt, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, putSorted(tx.Bucket(bucketWaybills), waybills)
+}
+
+// withTracking is raw, an order record from encodeOrder with carrier and
+// service but no tracking number, with the tracking number added: the bytes
+// encodeOrder gives for the order with it, since the tracking number is
+// its record's last field but for the shipping problem, which an order
+// with a carrier has not. An import encodes its orders before it takes the
+// writer; only the numbers are issued there.
+func withTracking(raw []byte, tracking string) []byte {
+	q, _ := json.Marshal(tracking) // a string always encodes
+	out := make([]byte, 0, len(raw)+len(`,"tr":`)+len(q))
+	out = append(out, raw[:len(raw)-1]...) // the closing brace
+	out = append(out, `,"tr":`...)
+	out = append(out, q...)
+	return append(out, '}')
+}
