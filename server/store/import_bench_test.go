@@ -69,7 +69,7 @@ func BenchmarkImportOrders150k(b *testing.B) {
 			s, skus := demoStore(b, filepath.Join(b.TempDir(), "pickpack.db"))
 			data := orderCSV(n, skus)
 			var checked time.Time
-			s.importChecked = func() { checked = time.Now() }
+			s.importChecked = func(context.Context) { checked = time.Now() }
 			b.StartTimer()
 			start := time.Now()
 			orders, err := floor.ParseOrdersContext(context.Background(), data, floor.ImportCSV)

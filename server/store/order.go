@@ -50,7 +50,7 @@ func (s *Store) SubmitOrdersContext(ctx context.Context, orders []floor.Order, d
 		var err error
 		imp, err = s.checkOrders(ctx, tx, op, orders)
 		if err == nil && s.importChecked != nil {
-			s.importChecked()
+			s.importChecked(ctx)
 		}
 		return err
 	})

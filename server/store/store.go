@@ -5,6 +5,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -125,10 +126,10 @@ type Store struct {
 	binMap mapIndex
 	mapGen uint64
 
-	// importChecked, set by tests only, is called when an order import has
-	// been checked, inside its read transaction: where it stands while it
-	// holds up nothing.
-	importChecked func()
+	// importChecked, set by tests only, is called with the import's
+	// context when an order import has been checked, inside its read
+	// transaction: where an import stands while it holds up nothing.
+	importChecked func(ctx context.Context)
 }
 
 // Open opens or creates the data file at path. A new file gets the schema
