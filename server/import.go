@@ -89,17 +89,11 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		res, err := st.SubmitOrdersContext(ctx, orders, *dry)
+		created, known, err := st.ImportOrdersContext(ctx, orders, *dry)
 		if err != nil {
 			return fileError(file, err)
 		}
-		created := 0
-		for _, r := range res {
-			if r.Created {
-				created++
-			}
-		}
-		fmt.Fprintf(stdout, "%s %d orders (%d new, %d already known)\n", verb, len(res), created, len(res)-created)
+		fmt.Fprintf(stdout, "%s %d orders (%d new, %d already known)\n", verb, created+known, created, known)
 	case "slots":
 		slots, err := floor.ParseSlotsCSV(data)
 		if err == nil {

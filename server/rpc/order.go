@@ -37,19 +37,11 @@ func (s orderService) ImportOrders(ctx context.Context, req *pb.ImportOrdersRequ
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.store.SubmitOrdersContext(ctx, orders, req.GetDryRun())
+	created, known, err := s.store.ImportOrdersContext(ctx, orders, req.GetDryRun())
 	if err != nil {
 		return nil, prefixViolations(err, "data: ")
 	}
-	resp := &pb.ImportOrdersResponse{}
-	for _, r := range res {
-		if r.Created {
-			resp.Created++
-		} else {
-			resp.Duplicates++
-		}
-	}
-	return resp, nil
+	return &pb.ImportOrdersResponse{Created: int32(created), Duplicates: int32(known)}, nil
 }
 
 // importedOrders reads the orders of an import, through the request's

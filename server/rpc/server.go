@@ -33,6 +33,7 @@ type Store interface {
 	AdjustStock(adjs ...store.StockAdjustment) ([]floor.StockLevel, error)
 	SetShipping(sh *floor.Shipping) error
 	SubmitOrdersContext(ctx context.Context, orders []floor.Order, dry bool) ([]store.Submitted, error)
+	ImportOrdersContext(ctx context.Context, orders []floor.Order, dry bool) (created, known int, err error)
 	Order(id string) (floor.Order, error)
 	ListOrders(states []floor.OrderState, after string, limit int) ([]floor.Order, string, error)
 	CancelOrder(user, id, reason string) (floor.Order, error)

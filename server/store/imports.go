@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -53,10 +54,17 @@ func checkpoint(ctx context.Context, op string, i int) error {
 // bucket in key order.
 type keyValue struct{ k, v []byte }
 
+// appendFill is how full an import leaves the pages it writes in key
+// order (bbolt's default, 0.5, suits keys that arrive anywhere): a run of
+// new keys then fills pages instead of splitting them in halves, which
+// halves the pages the commit writes and holds in memory meanwhile.
+const appendFill = 0.9
+
 // putSorted writes kvs into b in key order (the order given among equal
 // keys, so the last one wins as it would have written one by one).
 func putSorted(b *bolt.Bucket, kvs []keyValue) error {
 	slices.SortStableFunc(kvs, func(a, b keyValue) int { return bytes.Compare(a.k, b.k) })
+	b.FillPercent = appendFill
 	for _, kv := range kvs {
 		if err := b.Put(kv.k, kv.v); err != nil {
 			return err
@@ -90,34 +98,46 @@ func (s *Store) importWith(ctx context.Context, op string, dry bool, check, writ
 }
 
 // orderImport is an order import checked against the stored state: which
-// orders are new, each new one as it will be stored (released, with its
-// carrier, encoded), and the orders in key order. It is read-only once
+// orders are new, each new one encoded as it will be stored (released,
+// with its carrier), and the new orders in key order. It is read-only once
 // made, so the commit may run its write more than once; the write is left
 // with the lookups that must see the latest state, the tracking numbers,
-// and the puts.
+// and the puts. It holds no copy of the orders: an import of 150,000 is
+// large, and the server's heap has a soft limit.
 type orderImport struct {
-	orders   []plannedOrder
-	byID     []int             // the new orders, by id
-	byQueue  []int             // the new orders, by queue key
+	orders   []floor.Order // as submitted
+	plans    []orderPlan   // one per order
+	byID     []int         // the new orders, by id
+	byQueue  []int         // the new orders, by queue key
+	now      time.Time     // the release time of the new orders
+	slas     floor.SLAs
 	skus     map[string][]byte // the stored record of every SKU named, as checked
 	shipping []byte            // the stored shipping set-up, as checked (nil: none)
 	sh       *floor.Shipping
 }
 
-type plannedOrder struct {
-	order   floor.Order  // as released, with the carrier chosen; the stored one if old is set
-	old     bool         // the id was stored already
+type orderPlan struct {
+	old     *floor.Order // the stored order of this id, if it was known
 	sameAs  int          // the earlier order of this import with the same id, or -1
-	choice  floor.Choice // the carrier, when order.ShippingProblem is ""
-	raw     []byte       // order encoded, without a tracking number
+	carrier string       // the carrier chosen, "" when problem says why there is none
+	service string
+	problem string
+	raw     []byte // the order encoded, without a tracking number
 	queueAt []byte
 }
 
+// orderOutcome is what became of one order of an import.
+type orderOutcome struct {
+	created  bool
+	old      *floor.Order // the order stored before, when not created
+	tracking string       // the number issued
+	problem  string       // why none could be issued, if the carrier refused
+}
+
 // checkOrders checks an order import in tx: every SKU named must be known.
-// It finds the ids already stored, releases the new orders now and chooses
-// each one's carrier.
+// It finds the ids already stored and chooses each new order's carrier.
 func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders []floor.Order) (*orderImport, error) {
-	imp := &orderImport{orders: make([]plannedOrder, len(orders)), skus: map[string][]byte{}}
+	imp := &orderImport{orders: orders, plans: make([]orderPlan, len(orders)), skus: map[string][]byte{}, now: s.now(), slas: s.slas}
 	skuBucket := tx.Bucket(bucketSKUs)
 	unknown := map[string]bool{}
 	var vs floor.Violations
@@ -164,16 +184,15 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 		}
 	}
 	ob := tx.Bucket(bucketOrders)
-	now := s.now()
-	first := map[string]int{}
+	first := make(map[string]int, len(orders))
 	for i, o := range orders {
 		if err := checkpoint(ctx, op, i); err != nil {
 			return nil, err
 		}
-		p := plannedOrder{sameAs: -1}
+		p := &imp.plans[i]
+		p.sameAs = -1
 		if k, dup := first[o.ID]; dup {
 			p.sameAs = k
-			imp.orders[i] = p
 			continue
 		}
 		first[o.ID] = i
@@ -182,30 +201,37 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 			return nil, err
 		}
 		if ok {
-			p.order, p.old = old, true
-			imp.orders[i] = p
+			p.old = &old
 			continue
 		}
-		o.State = floor.StateQueued
-		o.ReleasedAt, o.UpdatedAt = now, now
-		o.DueAt = now.Add(s.slas.For(o.Channel))
-		o.TaskID, o.Picker = "", ""
-		o.Carrier, o.Service, o.Tracking, o.ShippingProblem = "", "", "", ""
-		p.choice, o.ShippingProblem = carrierFor(imp.sh, s.parcelOf(o, decoded))
-		if o.ShippingProblem == "" {
-			o.Carrier, o.Service = p.choice.Carrier, p.choice.Service
-		}
-		if p.raw, err = encodeOrder(o); err != nil {
+		choice, problem := carrierFor(imp.sh, s.parcelOf(o, decoded))
+		p.carrier, p.service, p.problem = choice.Carrier, choice.Service, problem
+		released := imp.release(i, orderOutcome{created: true})
+		if p.raw, err = encodeOrder(released); err != nil {
 			return nil, err
 		}
-		p.order, p.queueAt = o, queueKey(o)
-		imp.orders[i] = p
+		p.queueAt = queueKey(released)
 		imp.byID = append(imp.byID, i)
 	}
 	imp.byQueue = slices.Clone(imp.byID)
-	slices.SortFunc(imp.byID, func(a, b int) int { return strings.Compare(imp.orders[a].order.ID, imp.orders[b].order.ID) })
-	slices.SortFunc(imp.byQueue, func(a, b int) int { return bytes.Compare(imp.orders[a].queueAt, imp.orders[b].queueAt) })
+	slices.SortFunc(imp.byID, func(a, b int) int { return strings.Compare(orders[a].ID, orders[b].ID) })
+	slices.SortFunc(imp.byQueue, func(a, b int) int { return bytes.Compare(imp.plans[a].queueAt, imp.plans[b].queueAt) })
 	return imp, nil
+}
+
+// release is the new order i as stored with outcome r: queued at the
+// import's time, with its carrier and tracking number.
+func (imp *orderImport) release(i int, r orderOutcome) floor.Order {
+	o, p := imp.orders[i], imp.plans[i]
+	o.State = floor.StateQueued
+	o.ReleasedAt, o.UpdatedAt = imp.now, imp.now
+	o.DueAt = imp.now.Add(imp.slas.For(o.Channel))
+	o.TaskID, o.Picker = "", ""
+	o.Carrier, o.Service, o.Tracking, o.ShippingProblem = p.carrier, p.service, r.tracking, p.problem
+	if r.problem != "" {
+		o.Carrier, o.Service, o.ShippingProblem = "", "", r.problem
+	}
+	return o
 }
 
 // current reports whether tx still holds the SKUs and the shipping set-up
@@ -223,111 +249,129 @@ func (imp *orderImport) current(tx *bolt.Tx) bool {
 	return true
 }
 
-// dryRun is the outcome the import would have: the new orders as released
-// with their carrier, but no tracking number (a dry run issues none).
-func (imp *orderImport) dryRun() []Submitted {
-	out := make([]Submitted, len(imp.orders))
-	for i, p := range imp.orders {
-		if p.sameAs >= 0 {
-			out[i] = Submitted{Order: out[p.sameAs].Order}
-			continue
+// dryRun is the outcome the import would have: the new orders created,
+// but no tracking number issued.
+func (imp *orderImport) dryRun() []orderOutcome {
+	out := make([]orderOutcome, len(imp.plans))
+	for i, p := range imp.plans {
+		switch {
+		case p.sameAs >= 0:
+			out[i] = orderOutcome{old: p.old}
+		case p.old != nil:
+			out[i] = orderOutcome{old: p.old}
+		default:
+			out[i] = orderOutcome{created: true}
 		}
-		out[i] = Submitted{Order: p.order, Created: !p.old}
 	}
 	return out
 }
 
-// writeOrders stores the new orders of imp in tx. What changed since the
-// check is honoured: an id stored meanwhile is a duplicate, and if a SKU
-// or the shipping set-up changed, the import is checked again here.
-func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *orderImport) ([]Submitted, error) {
+// submitted is what SubmitOrders returns for outcomes: each order as
+// stored.
+func (imp *orderImport) submitted(outcomes []orderOutcome) []Submitted {
+	out := make([]Submitted, len(outcomes))
+	for i, r := range outcomes {
+		switch {
+		case imp.plans[i].sameAs >= 0:
+			out[i] = Submitted{Order: out[imp.plans[i].sameAs].Order}
+		case r.created:
+			out[i] = Submitted{Order: imp.release(i, r), Created: true}
+		default:
+			out[i] = Submitted{Order: *r.old}
+		}
+	}
+	return out
+}
+
+// writeOrders stores the new orders of imp in tx and returns what became
+// of each. What changed since the check is honoured: an id stored
+// meanwhile is a duplicate, and if a SKU or the shipping set-up changed,
+// the import is checked again here.
+func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *orderImport) (*orderImport, []orderOutcome, error) {
 	if err := ctxErr(ctx, op); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !imp.current(tx) {
-		orders := make([]floor.Order, len(imp.orders))
-		for i, p := range imp.orders {
-			orders[i] = p.order
-			if p.sameAs >= 0 {
-				orders[i] = imp.orders[p.sameAs].order
-			}
-		}
-		again, err := s.checkOrders(ctx, tx, op, orders)
+		again, err := s.checkOrders(ctx, tx, op, imp.orders)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		imp = again
 	}
 	ob := tx.Bucket(bucketOrders)
-	out := make([]Submitted, len(imp.orders))
-	raws := make([][]byte, len(imp.orders)) // the record of each order created
+	out := make([]orderOutcome, len(imp.plans))
+	raws := make([][]byte, len(imp.plans)) // the record of each order created
 	issued := map[string]bool{}
 	var waybills []keyValue
-	for i, p := range imp.orders {
+	for i, p := range imp.plans {
 		if err := checkpoint(ctx, op, i); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		switch {
 		case p.sameAs >= 0:
-			out[i] = Submitted{Order: out[p.sameAs].Order}
+			out[i] = orderOutcome{old: out[p.sameAs].old}
 			continue
-		case p.old:
-			out[i] = Submitted{Order: p.order}
+		case p.old != nil:
+			out[i] = orderOutcome{old: p.old}
 			continue
 		}
-		old, ok, err := getOrder(ob, p.order.ID)
+		old, ok, err := getOrder(ob, imp.orders[i].ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if ok { // submitted by another call since the check
-			out[i] = Submitted{Order: old}
+			out[i] = orderOutcome{old: &old}
 			continue
 		}
-		o, raw := p.order, p.raw
-		if o.ShippingProblem == "" {
-			tracking, problem, err := issueTracking(tx, imp.sh, p.choice, issued)
-			if err != nil {
-				return nil, err
+		r := orderOutcome{created: true}
+		raw := p.raw
+		if p.carrier != "" {
+			if r.tracking, r.problem, err = issueTracking(tx, imp.sh, p.carrier, issued); err != nil {
+				return nil, nil, err
 			}
-			if problem != "" {
-				o.Carrier, o.Service, o.ShippingProblem = "", "", problem
-				if raw, err = encodeOrder(o); err != nil {
-					return nil, err
+			if r.problem != "" {
+				if raw, err = encodeOrder(imp.release(i, r)); err != nil {
+					return nil, nil, err
 				}
 			} else {
-				o.Tracking, raw = tracking, withTracking(raw, tracking)
-				waybills = append(waybills, keyValue{[]byte(tracking), []byte(o.ID)})
+				raw = withTracking(raw, r.tracking)
+				waybills = append(waybills, keyValue{[]byte(r.tracking), []byte(imp.orders[i].ID)})
 			}
 		}
-		raws[i] = raw
-		noteOrder(tx, o)
-		out[i] = Submitted{Order: o, Created: true}
+		raws[i], out[i] = raw, r
+		if len(imp.byID) < trackLimit {
+			noteOrder(tx, imp.release(i, r))
+		}
+	}
+	if len(imp.byID) >= trackLimit {
+		noteEverything(tx) // rather than hold a copy of every order until the commit
 	}
 	if err := ctxErr(ctx, op); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	orders, open, queue := tx.Bucket(bucketOrders), tx.Bucket(bucketOpenOrders), tx.Bucket(bucketQueue)
+	orders.FillPercent, open.FillPercent, queue.FillPercent = appendFill, appendFill, appendFill
 	for _, i := range imp.byID {
 		if raws[i] == nil {
 			continue
 		}
-		id := []byte(imp.orders[i].order.ID)
+		id := []byte(imp.orders[i].ID)
 		if err := orders.Put(id, raws[i]); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := open.Put(id, nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, i := range imp.byQueue {
 		if raws[i] == nil {
 			continue
 		}
-		if err := queue.Put(imp.orders[i].queueAt, nil); err != nil {
-			return nil, err
+		if err := queue.Put(imp.plans[i].queueAt, nil); err != nil {
+			return nil, nil, err
 		}
 	}
-	return out, putSorted(tx.Bucket(bucketWaybills), waybills)
+	return imp, out, putSorted(tx.Bucket(bucketWaybills), waybills)
 }
 
 // withTracking is raw, an order record from encodeOrder with carrier and

@@ -33,10 +33,11 @@ func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error
 }
 
 // SubmitOrdersContext queues orders (valid, as from floor.ParseOrders), all
-// or none. Each gets its release time now and its due time from the
-// channel's SLA. An id already known is not stored again: the stored order
-// is returned with Created false, so a platform re-sending its export never
-// duplicates an order. An order naming an unknown SKU rejects the batch.
+// or none, and returns each as stored. Each gets its release time now and
+// its due time from the channel's SLA. An id already known is not stored
+// again: the stored order is returned with Created false, so a platform
+// re-sending its export never duplicates an order. An order naming an
+// unknown SKU rejects the batch.
 //
 // The checks (known SKUs, known ids, the carrier of each parcel) run in a
 // read transaction, which holds up no scan; only the writes, in key order,
@@ -44,6 +45,29 @@ func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error
 // tracking number is issued. A ctx that ends before the commit stores
 // nothing and returns ctx's error.
 func (s *Store) SubmitOrdersContext(ctx context.Context, orders []floor.Order, dry bool) ([]Submitted, error) {
+	imp, outcomes, err := s.submitOrders(ctx, orders, dry)
+	if err != nil {
+		return nil, err
+	}
+	return imp.submitted(outcomes), nil
+}
+
+// ImportOrdersContext is SubmitOrdersContext for a whole file: it returns
+// only how many orders were created and how many were known already,
+// without a copy of every order.
+func (s *Store) ImportOrdersContext(ctx context.Context, orders []floor.Order, dry bool) (created, known int, err error) {
+	_, outcomes, err := s.submitOrders(ctx, orders, dry)
+	for _, r := range outcomes {
+		if r.created {
+			created++
+		} else {
+			known++
+		}
+	}
+	return created, known, err
+}
+
+func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry bool) (*orderImport, []orderOutcome, error) {
 	const op = "submit orders"
 	var imp *orderImport
 	err := s.view(op, func(tx *bolt.Tx) error {
@@ -55,21 +79,25 @@ func (s *Store) SubmitOrdersContext(ctx context.Context, orders []floor.Order, d
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if dry {
-		return imp.dryRun(), nil
+		return imp, imp.dryRun(), nil
 	}
 	if err := ctxErr(ctx, op); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []Submitted
+	var written *orderImport
+	var outcomes []orderOutcome
 	err = s.batchBulk(op, func(tx *bolt.Tx) error {
 		var err error
-		out, err = s.writeOrders(ctx, tx, op, imp)
+		written, outcomes, err = s.writeOrders(ctx, tx, op, imp)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return written, outcomes, nil
 }
 
 // Order returns the order with the given id.

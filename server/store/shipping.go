@@ -74,12 +74,12 @@ func carrierFor(sh *floor.Shipping, p floor.Parcel) (floor.Choice, string) {
 	return choice, ""
 }
 
-// issueTracking issues the chosen carrier's next tracking number, or says
+// issueTracking issues the carrier's next tracking number, or says
 // why it cannot. issued holds the numbers this transaction gave out and has
 // not written to the waybill index yet (an import writes the index at its
 // end, in key order): they count as taken.
-func issueTracking(tx *bolt.Tx, sh *floor.Shipping, choice floor.Choice, issued map[string]bool) (tracking, problem string, err error) {
-	c, _ := sh.Carrier(choice.Carrier)
+func issueTracking(tx *bolt.Tx, sh *floor.Shipping, carrier string, issued map[string]bool) (tracking, problem string, err error) {
+	c, _ := sh.Carrier(carrier)
 	serials, err := tx.Bucket(bucketSerials).CreateBucketIfNotExists([]byte(c.Name))
 	if err != nil {
 		return "", "", err
