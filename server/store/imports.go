@@ -102,10 +102,13 @@ func (s *Store) importWith(ctx context.Context, op string, dry bool, check, writ
 // with its carrier), and the new orders in key order. It is read-only once
 // made, so the commit may run its write more than once; the write is left
 // with the lookups that must see the latest state, the tracking numbers,
-// and the puts. It holds no copy of the orders: an import of 150,000 is
-// large, and the server's heap has a soft limit.
+// and the puts. It holds no copy of the orders, and lets go of them for
+// the write when there are more than the feed tracks one by one: an
+// import of 150,000 orders is some 60 MB of them, and the server's heap has
+// a soft limit, beyond which the collector would slow the write that every
+// scan is waiting for.
 type orderImport struct {
-	orders   []floor.Order // as submitted
+	orders   []floor.Order // as submitted; nil once let go of (see letGo)
 	plans    []orderPlan   // one per order
 	byID     []int         // the new orders, by id
 	byQueue  []int         // the new orders, by queue key
@@ -117,12 +120,13 @@ type orderImport struct {
 }
 
 type orderPlan struct {
+	id      string
 	old     *floor.Order // the stored order of this id, if it was known
 	sameAs  int          // the earlier order of this import with the same id, or -1
 	carrier string       // the carrier chosen, "" when problem says why there is none
 	service string
 	problem string
-	raw     []byte // the order encoded, without a tracking number
+	head    []byte // the order encoded without a tracking number, less its closing brace (see closeRecord)
 	queueAt []byte
 }
 
@@ -190,7 +194,7 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 			return nil, err
 		}
 		p := &imp.plans[i]
-		p.sameAs = -1
+		p.id, p.sameAs = o.ID, -1
 		if k, dup := first[o.ID]; dup {
 			p.sameAs = k
 			continue
@@ -207,9 +211,11 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 		choice, problem := carrierFor(imp.sh, s.parcelOf(o, decoded))
 		p.carrier, p.service, p.problem = choice.Carrier, choice.Service, problem
 		released := imp.release(i, orderOutcome{created: true})
-		if p.raw, err = encodeOrder(released); err != nil {
+		raw, err := encodeOrder(released)
+		if err != nil {
 			return nil, err
 		}
+		p.head = slices.Grow(raw[:len(raw)-1], trackingRoom)
 		p.queueAt = queueKey(released)
 		imp.byID = append(imp.byID, i)
 	}
@@ -217,6 +223,39 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 	slices.SortFunc(imp.byID, func(a, b int) int { return strings.Compare(orders[a].ID, orders[b].ID) })
 	slices.SortFunc(imp.byQueue, func(a, b int) int { return bytes.Compare(imp.plans[a].queueAt, imp.plans[b].queueAt) })
 	return imp, nil
+}
+
+// letGo drops the orders as submitted when there are too many for the
+// feed to be told of one by one: the write then needs only the plans.
+func (imp *orderImport) letGo() {
+	if len(imp.byID) >= trackLimit {
+		imp.orders = nil
+	}
+}
+
+// submittedAgain is the orders as submitted, or as good as them for a
+// second check: the new ones decoded from their records (the check
+// releases them afresh), the known ones as stored.
+func (imp *orderImport) submittedAgain() ([]floor.Order, error) {
+	if imp.orders != nil {
+		return imp.orders, nil
+	}
+	orders := make([]floor.Order, len(imp.plans))
+	for i, p := range imp.plans {
+		switch {
+		case p.sameAs >= 0:
+			orders[i] = orders[p.sameAs]
+		case p.old != nil:
+			orders[i] = *p.old
+		default:
+			o, err := decodeOrder(closeRecord(slices.Clip(p.head), ""))
+			if err != nil {
+				return nil, err
+			}
+			orders[i] = o
+		}
+	}
+	return orders, nil
 }
 
 // release is the new order i as stored with outcome r: queued at the
@@ -292,9 +331,16 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 		return nil, nil, err
 	}
 	if !imp.current(tx) {
-		again, err := s.checkOrders(ctx, tx, op, imp.orders)
+		orders, err := imp.submittedAgain()
 		if err != nil {
 			return nil, nil, err
+		}
+		again, err := s.checkOrders(ctx, tx, op, orders)
+		if err != nil {
+			return nil, nil, err
+		}
+		if imp.orders == nil {
+			again.letGo()
 		}
 		imp = again
 	}
@@ -315,7 +361,7 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 			out[i] = orderOutcome{old: p.old}
 			continue
 		}
-		old, ok, err := getOrder(ob, imp.orders[i].ID)
+		old, ok, err := getOrder(ob, p.id)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -324,26 +370,28 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 			continue
 		}
 		r := orderOutcome{created: true}
-		raw := p.raw
+		var raw []byte
 		if p.carrier != "" {
 			if r.tracking, r.problem, err = issueTracking(tx, imp.sh, p.carrier, issued); err != nil {
 				return nil, nil, err
 			}
 			if r.problem != "" {
-				if raw, err = encodeOrder(imp.release(i, r)); err != nil {
+				if raw, err = withProblem(p.head, r.problem); err != nil {
 					return nil, nil, err
 				}
 			} else {
-				raw = withTracking(raw, r.tracking)
-				waybills = append(waybills, keyValue{[]byte(r.tracking), []byte(imp.orders[i].ID)})
+				waybills = append(waybills, keyValue{[]byte(r.tracking), []byte(p.id)})
 			}
 		}
+		if raw == nil {
+			raw = closeRecord(p.head, r.tracking)
+		}
 		raws[i], out[i] = raw, r
-		if len(imp.byID) < trackLimit {
+		if imp.orders != nil {
 			noteOrder(tx, imp.release(i, r))
 		}
 	}
-	if len(imp.byID) >= trackLimit {
+	if imp.orders == nil {
 		noteEverything(tx) // rather than hold a copy of every order until the commit
 	}
 	if err := ctxErr(ctx, op); err != nil {
@@ -355,7 +403,7 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 		if raws[i] == nil {
 			continue
 		}
-		id := []byte(imp.orders[i].ID)
+		id := []byte(imp.plans[i].id)
 		if err := orders.Put(id, raws[i]); err != nil {
 			return nil, nil, err
 		}
@@ -374,17 +422,37 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 	return imp, out, putSorted(tx.Bucket(bucketWaybills), waybills)
 }
 
-// withTracking is raw, an order record from encodeOrder with carrier and
-// service but no tracking number, with the tracking number added: the bytes
-// encodeOrder gives for the order with it, since the tracking number is
-// its record's last field but for the shipping problem, which an order
-// with a carrier has not. An import encodes its orders before it takes the
-// writer; only the numbers are issued there.
-func withTracking(raw []byte, tracking string) []byte {
+// trackingRoom is the spare capacity an import leaves after each encoded
+// order for its tracking number, so that the write adds it without a copy.
+const trackingRoom = 32
+
+// closeRecord completes head, an order record from encodeOrder with carrier
+// and service but no tracking number, less its closing brace: with the
+// tracking number, if any, it is the record encodeOrder gives for the order
+// with it, since the tracking number is the last field but for the shipping
+// problem, which an order with a carrier has not. An import encodes its
+// orders before it takes the writer; only the numbers are issued there.
+// The bytes are appended in head's spare capacity (trackingRoom), past its
+// length: head itself is never changed, so a write run again starts from
+// the same record.
+func closeRecord(head []byte, tracking string) []byte {
+	if tracking == "" {
+		return append(head, '}')
+	}
 	q, _ := json.Marshal(tracking) // a string always encodes
-	out := make([]byte, 0, len(raw)+len(`,"tr":`)+len(q))
-	out = append(out, raw[:len(raw)-1]...) // the closing brace
-	out = append(out, `,"tr":`...)
+	out := append(head, `,"tr":`...)
 	out = append(out, q...)
 	return append(out, '}')
+}
+
+// withProblem is the record of head (as for closeRecord) when the carrier
+// cannot give the order a tracking number: without the carrier, with the
+// reason.
+func withProblem(head []byte, problem string) ([]byte, error) {
+	o, err := decodeOrder(closeRecord(slices.Clip(head), ""))
+	if err != nil {
+		return nil, err
+	}
+	o.Carrier, o.Service, o.ShippingProblem = "", "", problem
+	return encodeOrder(o)
 }

@@ -45,7 +45,7 @@ func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error
 // tracking number is issued. A ctx that ends before the commit stores
 // nothing and returns ctx's error.
 func (s *Store) SubmitOrdersContext(ctx context.Context, orders []floor.Order, dry bool) ([]Submitted, error) {
-	imp, outcomes, err := s.submitOrders(ctx, orders, dry)
+	imp, outcomes, err := s.submitOrders(ctx, orders, dry, true)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (s *Store) SubmitOrdersContext(ctx context.Context, orders []floor.Order, d
 // only how many orders were created and how many were known already,
 // without a copy of every order.
 func (s *Store) ImportOrdersContext(ctx context.Context, orders []floor.Order, dry bool) (created, known int, err error) {
-	_, outcomes, err := s.submitOrders(ctx, orders, dry)
+	_, outcomes, err := s.submitOrders(ctx, orders, dry, false)
 	for _, r := range outcomes {
 		if r.created {
 			created++
@@ -67,7 +67,9 @@ func (s *Store) ImportOrdersContext(ctx context.Context, orders []floor.Order, d
 	return created, known, err
 }
 
-func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry bool) (*orderImport, []orderOutcome, error) {
+// submitOrders checks and stores orders; keep says the caller wants every
+// order back, so the import must keep them.
+func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, keep bool) (*orderImport, []orderOutcome, error) {
 	const op = "submit orders"
 	var imp *orderImport
 	err := s.view(op, func(tx *bolt.Tx) error {
@@ -83,6 +85,9 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry bool
 	}
 	if dry {
 		return imp, imp.dryRun(), nil
+	}
+	if !keep {
+		imp.letGo()
 	}
 	if err := ctxErr(ctx, op); err != nil {
 		return nil, nil, err
