@@ -99,8 +99,8 @@ func (s *Store) importWith(ctx context.Context, op string, dry bool, check, writ
 
 // orderImport is an order import checked against the stored state: which
 // orders are new, each new one encoded as it will be stored (released,
-// with its carrier), and the new orders in key order. It is read-only once
-// made, so the commit may run its write more than once; the write is left
+// with its carrier), and the new orders in key order. The write only reads
+// it, so the commit may run the write more than once; the write is left
 // with the lookups that must see the latest state, the tracking numbers,
 // and the puts. It holds no copy of the orders, and lets go of them for
 // the write when there are more than the feed tracks one by one: an
