@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -12,8 +13,9 @@ import (
 )
 
 // importCmd loads a file into a stopped server's data file, through the
-// same parsers and store calls as the import RPCs.
-func importCmd(args []string, stdout, stderr io.Writer) error {
+// same parsers and store calls as the import RPCs. When ctx ends (Ctrl-C),
+// the import stops and nothing is stored.
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
 		return fmt.Errorf("usage: server import binmap|skus|orders|shipping|slots|supply FILE [--format json|csv] [--mapping MAPPING.json] [--dry-run] [--data DIR]")
 	}
@@ -63,7 +65,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fileError(file, err)
 		}
-		ch, err := st.ImportBinMap(m, *dry)
+		ch, err := st.ImportBinMapContext(ctx, m, *dry)
 		if err != nil {
 			return fileError(file, err)
 		}
@@ -73,7 +75,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fileError(file, err)
 		}
-		if err := st.PutSKUs(skus, *dry); err != nil {
+		if err := st.PutSKUsContext(ctx, skus, *dry); err != nil {
 			return fileError(file, err)
 		}
 		fmt.Fprintf(stdout, "%s %d SKUs\n", verb, len(skus))
@@ -83,25 +85,19 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	case "orders":
-		orders, err := importedOrders(data, file, format, *mapping)
+		orders, err := importedOrders(ctx, data, file, format, *mapping)
 		if err != nil {
 			return err
 		}
-		res, err := st.SubmitOrders(orders, *dry)
+		created, known, err := st.ImportOrdersContext(ctx, orders, *dry)
 		if err != nil {
 			return fileError(file, err)
 		}
-		created := 0
-		for _, r := range res {
-			if r.Created {
-				created++
-			}
-		}
-		fmt.Fprintf(stdout, "%s %d orders (%d new, %d already known)\n", verb, len(res), created, len(res)-created)
+		fmt.Fprintf(stdout, "%s %d orders (%d new, %d already known)\n", verb, created+known, created, known)
 	case "slots":
 		slots, err := floor.ParseSlotsCSV(data)
 		if err == nil {
-			err = st.SetSlots(slots, *dry)
+			err = st.SetSlotsContext(ctx, slots, *dry)
 		}
 		if err != nil {
 			return fileError(file, err)
@@ -110,7 +106,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	case "supply":
 		supply, err := floor.ParseSupplyCSV(data)
 		if err == nil {
-			err = st.SetSupply(supply, *dry)
+			err = st.SetSupplyContext(ctx, supply, *dry)
 		}
 		if err != nil {
 			return fileError(file, err)
@@ -135,9 +131,9 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 
 // importedOrders reads an order file, through a mapping when one is given;
 // format is then ImportUnspecified unless --format named one.
-func importedOrders(data []byte, file string, format floor.ImportFormat, mappingFile string) ([]floor.Order, error) {
+func importedOrders(ctx context.Context, data []byte, file string, format floor.ImportFormat, mappingFile string) ([]floor.Order, error) {
 	if mappingFile == "" {
-		orders, err := floor.ParseOrders(data, format)
+		orders, err := floor.ParseOrdersContext(ctx, data, format)
 		if err != nil {
 			return nil, fileError(file, err)
 		}
@@ -154,7 +150,7 @@ func importedOrders(data []byte, file string, format floor.ImportFormat, mapping
 	if p := m.FormatProblem(format); p != "" {
 		return nil, fmt.Errorf("--format %v with --mapping %s: %s", format, mappingFile, p)
 	}
-	orders, err := floor.ParseOrdersMapped(data, m)
+	orders, err := floor.ParseOrdersMappedContext(ctx, data, m)
 	if err != nil {
 		return nil, fileError(file, err)
 	}

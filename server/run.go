@@ -31,7 +31,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "token":
 		return tokenCmd(args, stdout, stderr)
 	case "import":
-		return importCmd(args, stdout, stderr)
+		return importCmd(ctx, args, stdout, stderr)
 	case "plan":
 		return planCmd(args, stdout, stderr)
 	case "audit":

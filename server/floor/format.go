@@ -2,6 +2,7 @@ package floor
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -55,6 +56,29 @@ func formatOK(f ImportFormat, vs *Violations) bool {
 		return false
 	}
 	return true
+}
+
+// stopEvery is how many records a parser reads between two looks at its
+// context: a cancelled import stops within milliseconds, and the looks cost
+// nothing against the reading.
+const stopEvery = 1024
+
+// stopped is ctx's error, if it ended, as the error of op: an import whose
+// caller gave up stops reading. The transports tell Canceled from
+// DeadlineExceeded through Err.
+func stopped(ctx context.Context, op string) error {
+	if err := ctx.Err(); err != nil {
+		return &Error{Op: op, Kind: KindUnavailable, Err: err, Msg: "stopped, nothing stored: " + err.Error()}
+	}
+	return nil
+}
+
+// stoppedAt is stopped every stopEvery records of a loop (i counts them).
+func stoppedAt(ctx context.Context, op string, i int) error {
+	if i%stopEvery != 0 {
+		return nil
+	}
+	return stopped(ctx, op)
 }
 
 // addOnce records a violation unless field already has one: a value that

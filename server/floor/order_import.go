@@ -1,6 +1,7 @@
 package floor
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -39,7 +40,12 @@ func jsonOrderPaths(prefix string) orderPaths {
 	}
 }
 
-// ParseOrders reads an order import. JSON is an array of orders, or
+// ParseOrders is ParseOrdersContext with a context that never ends.
+func ParseOrders(data []byte, format ImportFormat) ([]Order, error) {
+	return ParseOrdersContext(context.Background(), data, format)
+}
+
+// ParseOrdersContext reads an order import. JSON is an array of orders, or
 // {"orders": [...]}, each {"id", "channel", "lines": [{"sku", "quantity"}],
 // "recipient": {"name", "phone", "lines": [...], "city", "region",
 // "postal_code", "country"}}. CSV has one row per order line with the
@@ -47,23 +53,30 @@ func jsonOrderPaths(prefix string) orderPaths {
 // are one order and must agree on channel and recipient. Every problem is
 // reported and no order is returned if there is any. Orders come back in
 // file order with State StateUnspecified and zero times for the store to set.
-func ParseOrders(data []byte, format ImportFormat) ([]Order, error) {
+// When ctx ends first, the reading stops and its error is returned.
+func ParseOrdersContext(ctx context.Context, data []byte, format ImportFormat) ([]Order, error) {
 	const op = "import orders"
 	var vs Violations
 	var orders []Order
 	var paths []orderPaths
 	if formatOK(format, &vs) {
 		if data, ok := inputText(data, &vs); ok && format == ImportCSV {
-			orders, paths = ordersCSV(data, &vs)
+			orders, paths = ordersCSV(ctx, data, &vs)
 		} else if ok {
-			orders, paths = ordersJSON(data, &vs)
+			orders, paths = ordersJSON(ctx, data, &vs)
 		}
+	}
+	if err := stopped(ctx, op); err != nil {
+		return nil, err
 	}
 	if len(vs) == 0 && len(orders) == 0 {
 		vs.Add("file", "no orders in the file")
 	}
 	seen := map[string]string{}
 	for i, o := range orders {
+		if err := stoppedAt(ctx, op, i); err != nil {
+			return nil, err
+		}
 		validateOrder(o, paths[i], &vs)
 		if first, dup := seen[o.ID]; dup {
 			vs.addOnce(paths[i].at("id"), "duplicate order id, also %s", first)
@@ -77,10 +90,13 @@ func ParseOrders(data []byte, format ImportFormat) ([]Order, error) {
 	return orders, nil
 }
 
-func ordersJSON(data []byte, vs *Violations) ([]Order, []orderPaths) {
+func ordersJSON(ctx context.Context, data []byte, vs *Violations) ([]Order, []orderPaths) {
 	var orders []Order
 	var paths []orderPaths
 	for i, raw := range jsonItems(data, "orders", vs) {
+		if stoppedAt(ctx, "", i) != nil {
+			return nil, nil // the caller reports ctx's error
+		}
 		o := openJSONObject(raw, vs)
 		at := o.label(fmt.Sprintf("orders[%d]", i), "id", "id", "channel", "lines", "recipient")
 		ord := Order{ID: o.str("id"), Channel: o.str("channel")}
@@ -104,7 +120,7 @@ func ordersJSON(data []byte, vs *Violations) ([]Order, []orderPaths) {
 	return orders, paths
 }
 
-func ordersCSV(data []byte, vs *Violations) ([]Order, []orderPaths) {
+func ordersCSV(ctx context.Context, data []byte, vs *Violations) ([]Order, []orderPaths) {
 	type group struct {
 		first csvRow
 		at    string
@@ -114,7 +130,10 @@ func ordersCSV(data []byte, vs *Violations) ([]Order, []orderPaths) {
 	}
 	var groups []*group
 	byID := map[string]*group{}
-	for _, row := range readCSV(data, orderCSVColumns, []string{"order_id", "sku", "quantity", "recipient_name", "country"}, vs) {
+	for i, row := range readCSV(data, orderCSVColumns, []string{"order_id", "sku", "quantity", "recipient_name", "country"}, vs) {
+		if stoppedAt(ctx, "", i) != nil {
+			return nil, nil // the caller reports ctx's error
+		}
 		v := row.val
 		at := labelled(row.at, v["order_id"])
 		q, p := parseWhole(v["quantity"])

@@ -2,6 +2,7 @@ package floor
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -333,7 +334,13 @@ func (m *OrderMapping) record(at string, targets []string, read func(src string)
 	return r
 }
 
-// ParseOrdersMapped reads a selling platform's order export through a
+// ParseOrdersMapped is ParseOrdersMappedContext with a context that never
+// ends.
+func ParseOrdersMapped(data []byte, m *OrderMapping) ([]Order, error) {
+	return ParseOrdersMappedContext(context.Background(), data, m)
+}
+
+// ParseOrdersMappedContext reads a selling platform's order export through a
 // mapping (see ParseOrderMapping). In CSV, rows with the same order id are
 // the lines of one order, as marketplace exports repeat the order columns
 // on every line item's row; those columns must agree across the rows. In
@@ -346,7 +353,8 @@ func (m *OrderMapping) record(at string, targets []string, read func(src string)
 // "orders[3] (#1004).line_items[0].quantity"). Every problem is reported
 // and no order is returned if there is any. Orders come back in file order
 // with released_at (if mapped) in ReleasedAt and the other times zero.
-func ParseOrdersMapped(data []byte, m *OrderMapping) ([]Order, error) {
+// When ctx ends first, the reading stops and its error is returned.
+func ParseOrdersMappedContext(ctx context.Context, data []byte, m *OrderMapping) ([]Order, error) {
 	const op = "import orders"
 	var vs Violations
 	var read []mappedOrder
@@ -355,12 +363,18 @@ func ParseOrdersMapped(data []byte, m *OrderMapping) ([]Order, error) {
 	} else if ok {
 		read = m.jsonOrders(data, &vs)
 	}
+	if err := stopped(ctx, op); err != nil {
+		return nil, err
+	}
 	if len(vs) == 0 && len(read) == 0 {
 		vs.Add("file", "no orders in the file")
 	}
 	orders := make([]Order, len(read))
 	seen := map[string]string{}
 	for i, mo := range read {
+		if err := stoppedAt(ctx, op, i); err != nil {
+			return nil, err
+		}
 		orders[i] = m.order(mo, &vs)
 		if first, dup := seen[orders[i].ID]; dup {
 			vs.addOnce(mo.vals["id"][0].at, "duplicate order id, also %s", first)

@@ -255,7 +255,7 @@ func (s inventoryService) SubmitCount(ctx context.Context, req *pb.SubmitCountRe
 	return resp, nil
 }
 
-func (s inventoryService) SetSlots(_ context.Context, req *pb.SetSlotsRequest) (*pb.SetSlotsResponse, error) {
+func (s inventoryService) SetSlots(ctx context.Context, req *pb.SetSlotsRequest) (*pb.SetSlotsResponse, error) {
 	var slots []floor.Slot
 	if len(req.GetCsv()) > 0 {
 		var err error
@@ -272,7 +272,7 @@ func (s inventoryService) SetSlots(_ context.Context, req *pb.SetSlotsRequest) (
 	if len(slots) == 0 { // replacing every slot with none is a mistake more often than a wish
 		return nil, floor.Invalid("set slots", []floor.Violation{{Field: "slots", Description: "no slots given (in slots or csv)"}})
 	}
-	if err := s.store.SetSlots(slots, false); err != nil {
+	if err := s.store.SetSlotsContext(ctx, slots, false); err != nil {
 		return nil, err
 	}
 	return &pb.SetSlotsResponse{Slots: int32(len(slots))}, nil
@@ -290,7 +290,7 @@ func (s inventoryService) ListMoveTasks(context.Context, *pb.ListMoveTasksReques
 	return resp, nil
 }
 
-func (s inventoryService) SetSupply(_ context.Context, req *pb.SetSupplyRequest) (*pb.SetSupplyResponse, error) {
+func (s inventoryService) SetSupply(ctx context.Context, req *pb.SetSupplyRequest) (*pb.SetSupplyResponse, error) {
 	var supply []floor.Supply
 	if len(req.GetCsv()) > 0 {
 		var err error
@@ -308,7 +308,7 @@ func (s inventoryService) SetSupply(_ context.Context, req *pb.SetSupplyRequest)
 	if len(supply) == 0 {
 		return nil, floor.Invalid("set supply", []floor.Violation{{Field: "supply", Description: "no SKUs given"}})
 	}
-	if err := s.store.SetSupply(supply, false); err != nil {
+	if err := s.store.SetSupplyContext(ctx, supply, false); err != nil {
 		return nil, err
 	}
 	return &pb.SetSupplyResponse{Skus: int32(len(supply))}, nil

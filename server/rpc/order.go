@@ -13,7 +13,7 @@ type orderService struct {
 	pb.UnimplementedOrderServiceServer
 }
 
-func (s orderService) SubmitOrder(_ context.Context, req *pb.SubmitOrderRequest) (*pb.SubmitOrderResponse, error) {
+func (s orderService) SubmitOrder(ctx context.Context, req *pb.SubmitOrderRequest) (*pb.SubmitOrderResponse, error) {
 	const op = "submit order"
 	if req.GetOrder() == nil {
 		return nil, floor.Invalid(op, []floor.Violation{{Field: "order", Description: "required"}})
@@ -22,44 +22,39 @@ func (s orderService) SubmitOrder(_ context.Context, req *pb.SubmitOrderRequest)
 	if err := floor.ValidateOrder(o, "order").Err(op); err != nil {
 		return nil, err
 	}
-	res, err := s.store.SubmitOrders([]floor.Order{o}, false)
+	res, err := s.store.SubmitOrdersContext(ctx, []floor.Order{o}, false)
 	if err != nil {
 		return nil, err
 	}
 	return &pb.SubmitOrderResponse{Order: orderToProto(res[0].Order), Created: res[0].Created}, nil
 }
 
-func (s orderService) ImportOrders(_ context.Context, req *pb.ImportOrdersRequest) (*pb.ImportOrdersResponse, error) {
-	orders, err := importedOrders(req)
+// ImportOrders parses and validates the file before it touches the store,
+// and passes ctx down: a caller that gives up or runs out of time stops
+// the import, and nothing is stored.
+func (s orderService) ImportOrders(ctx context.Context, req *pb.ImportOrdersRequest) (*pb.ImportOrdersResponse, error) {
+	orders, err := importedOrders(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.store.SubmitOrders(orders, req.GetDryRun())
+	created, known, err := s.store.ImportOrdersContext(ctx, orders, req.GetDryRun())
 	if err != nil {
 		return nil, prefixViolations(err, "data: ")
 	}
-	resp := &pb.ImportOrdersResponse{}
-	for _, r := range res {
-		if r.Created {
-			resp.Created++
-		} else {
-			resp.Duplicates++
-		}
-	}
-	return resp, nil
+	return &pb.ImportOrdersResponse{Created: int32(created), Duplicates: int32(known)}, nil
 }
 
 // importedOrders reads the orders of an import, through the request's
 // mapping when it has one; the mapping decides which formats go with it
 // (floor.OrderMapping.FormatProblem).
-func importedOrders(req *pb.ImportOrdersRequest) ([]floor.Order, error) {
+func importedOrders(ctx context.Context, req *pb.ImportOrdersRequest) ([]floor.Order, error) {
 	const op = "import orders"
 	format, ok := formatFromProto(req.GetFormat())
 	if len(req.GetMapping()) == 0 {
 		if !ok {
 			return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: "set IMPORT_FORMAT_JSON or IMPORT_FORMAT_CSV"}})
 		}
-		orders, err := floor.ParseOrders(req.GetData(), format)
+		orders, err := floor.ParseOrdersContext(ctx, req.GetData(), format)
 		return orders, prefixViolations(err, "data: ")
 	}
 	if !ok && req.GetFormat() != pb.ImportFormat_IMPORT_FORMAT_UNSPECIFIED {
@@ -72,7 +67,7 @@ func importedOrders(req *pb.ImportOrdersRequest) ([]floor.Order, error) {
 	if p := m.FormatProblem(format); p != "" {
 		return nil, floor.Invalid(op, []floor.Violation{{Field: "format", Description: p}})
 	}
-	orders, err := floor.ParseOrdersMapped(req.GetData(), m)
+	orders, err := floor.ParseOrdersMappedContext(ctx, req.GetData(), m)
 	return orders, prefixViolations(err, "data: ")
 }
 

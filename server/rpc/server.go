@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -23,15 +24,16 @@ const MaxRequestBytes = 16 << 20
 // backend take its place.
 type Store interface {
 	Authenticator
-	ImportBinMap(m *floor.BinMap, dry bool) (store.BinMapChange, error)
+	ImportBinMapContext(ctx context.Context, m *floor.BinMap, dry bool) (store.BinMapChange, error)
 	BinMap() (*floor.BinMap, error)
-	PutSKUs(skus []floor.SKU, dry bool) error
+	PutSKUsContext(ctx context.Context, skus []floor.SKU, dry bool) error
 	SKU(id string) (floor.SKU, error)
 	SKUByBarcode(code string) (floor.SKU, error)
 	ListStock(f store.StockFilter, after string, limit int) ([]floor.StockLevel, string, error)
 	AdjustStock(adjs ...store.StockAdjustment) ([]floor.StockLevel, error)
 	SetShipping(sh *floor.Shipping) error
-	SubmitOrders(orders []floor.Order, dry bool) ([]store.Submitted, error)
+	SubmitOrdersContext(ctx context.Context, orders []floor.Order, dry bool) ([]store.Submitted, error)
+	ImportOrdersContext(ctx context.Context, orders []floor.Order, dry bool) (created, known int, err error)
 	Order(id string) (floor.Order, error)
 	ListOrders(states []floor.OrderState, after string, limit int) ([]floor.Order, string, error)
 	CancelOrder(user, id, reason string) (floor.Order, error)
@@ -61,9 +63,9 @@ type InventoryStore interface {
 	CreateCountTasks(user string, bins []string, prefix, reason string) ([]floor.CountTask, error)
 	StartCount(user, bin string) (floor.CountTask, error)
 	SubmitCount(user, bin string, sc floor.Scan, found map[string]int64) (store.CountResult, error)
-	SetSlots(slots []floor.Slot, dry bool) error
+	SetSlotsContext(ctx context.Context, slots []floor.Slot, dry bool) error
 	MoveTasks() ([]floor.MoveTask, error)
-	SetSupply(supply []floor.Supply, dry bool) error
+	SetSupplyContext(ctx context.Context, supply []floor.Supply, dry bool) error
 	PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseSuggestion, time.Time, error)
 	History(from, to time.Time, after uint64, limit int) ([]floor.Movement, uint64, error)
 }

@@ -14,12 +14,12 @@ type warehouseService struct {
 	pb.UnimplementedWarehouseServiceServer
 }
 
-func (s warehouseService) ImportBinMap(_ context.Context, req *pb.ImportBinMapRequest) (*pb.ImportBinMapResponse, error) {
+func (s warehouseService) ImportBinMap(ctx context.Context, req *pb.ImportBinMapRequest) (*pb.ImportBinMapResponse, error) {
 	m, err := floor.ParseBinMap(req.GetData())
 	if err != nil {
 		return nil, prefixViolations(err, "data: ")
 	}
-	ch, err := s.store.ImportBinMap(m, req.GetDryRun())
+	ch, err := s.store.ImportBinMapContext(ctx, m, req.GetDryRun())
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (s warehouseService) GetBinMap(context.Context, *pb.GetBinMapRequest) (*pb.
 	return &pb.GetBinMapResponse{BinMap: binMapToProto(m)}, nil
 }
 
-func (s warehouseService) ImportSkus(_ context.Context, req *pb.ImportSkusRequest) (*pb.ImportSkusResponse, error) {
+func (s warehouseService) ImportSkus(ctx context.Context, req *pb.ImportSkusRequest) (*pb.ImportSkusResponse, error) {
 	const op = "import SKUs"
 	format, ok := formatFromProto(req.GetFormat())
 	if !ok {
@@ -56,7 +56,7 @@ func (s warehouseService) ImportSkus(_ context.Context, req *pb.ImportSkusReques
 	if err != nil {
 		return nil, prefixViolations(err, "data: ")
 	}
-	if err := s.store.PutSKUs(skus, req.GetDryRun()); err != nil {
+	if err := s.store.PutSKUsContext(ctx, skus, req.GetDryRun()); err != nil {
 		return nil, err
 	}
 	resp := &pb.ImportSkusResponse{Imported: int32(len(skus))}

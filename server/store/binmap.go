@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/pickpack/pickpack/server/floor"
@@ -13,14 +15,20 @@ type BinMapChange struct {
 	Bins, Added, Removed, Moved int
 }
 
-// ImportBinMap replaces the bin map with m, which must be valid (as from
-// floor.ParseBinMap). Bins that hold stock, or stock reserved for a task,
-// cannot disappear: the import is refused naming each of them, and nothing
-// is stored. With dry set, everything is checked and nothing is stored.
+// ImportBinMap is ImportBinMapContext with a context that never ends.
 func (s *Store) ImportBinMap(m *floor.BinMap, dry bool) (BinMapChange, error) {
+	return s.ImportBinMapContext(context.Background(), m, dry)
+}
+
+// ImportBinMapContext replaces the bin map with m, which must be valid (as
+// from floor.ParseBinMap). Bins that hold stock, or stock reserved for a
+// task, cannot disappear: the import is refused naming each of them, and
+// nothing is stored. With dry set, everything is checked, in a read
+// transaction, and nothing is stored.
+func (s *Store) ImportBinMapContext(ctx context.Context, m *floor.BinMap, dry bool) (BinMapChange, error) {
 	const op = "import bin map"
 	var ch BinMapChange
-	err := s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
+	check := func(tx *bolt.Tx) error {
 		old, err := s.currentMap(tx)
 		if err != nil {
 			return err
@@ -35,7 +43,12 @@ func (s *Store) ImportBinMap(m *floor.BinMap, dry bool) (BinMapChange, error) {
 		}
 		var vs floor.Violations
 		c := tx.Bucket(bucketStock).Cursor()
+		i := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if err := checkpoint(ctx, op, i); err != nil {
+				return err
+			}
+			i++
 			bin, sku := splitStockKey(k)
 			if newBins[bin] {
 				continue
@@ -49,18 +62,19 @@ func (s *Store) ImportBinMap(m *floor.BinMap, dry bool) (BinMapChange, error) {
 					bin, lvl.OnHand, sku, lvl.Reserved)
 			}
 		}
-		if err := vs.Err(op); err != nil {
-			return err
-		}
+		return vs.Err(op)
+	}
+	write := func(tx *bolt.Tx) error {
 		// A new generation tells every later transaction to drop the cached
 		// map. Nothing in this transaction reads the map after this point, so
-		// a rolled-back (dry) import never reaches the cache.
+		// an import whose commit fails never reaches the cache.
 		b := tx.Bucket(bucketBinMap)
 		if _, err := b.NextSequence(); err != nil {
 			return err
 		}
 		return put(b, keyCurrent, m)
-	})
+	}
+	err := s.importWith(ctx, op, dry, check, write)
 	return ch, err
 }
 

@@ -70,6 +70,21 @@ func noteOrder(tx *bolt.Tx, o floor.Order) {
 	}
 }
 
+// noteEverything makes the next read whole once tx commits: for writes of
+// more orders than are worth tracking one by one (trackLimit).
+func noteEverything(tx *bolt.Tx) {
+	if v, ok := changesByDB.Load(tx.DB()); ok {
+		c := v.(*changes)
+		tx.OnCommit(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.all = true
+			clear(c.orders)
+			clear(c.tasks)
+		})
+	}
+}
+
 func noteTask(tx *bolt.Tx, t floor.Task) {
 	if v, ok := changesByDB.Load(tx.DB()); ok {
 		c := v.(*changes)

@@ -1,6 +1,25 @@
 package store
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"context"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SetImportChecked makes every order import of s call hook with its
+// context once checked, inside its read transaction, for the tests outside
+// the package that hold an import there.
+func SetImportChecked(s *Store, hook func(ctx context.Context)) { s.importChecked = hook }
+
+// HoldWriter takes the file's one write transaction until release is
+// called, for tests that show what needs no writer.
+func HoldWriter(s *Store) (release func(), err error) {
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return nil, err
+	}
+	return func() { tx.Rollback() }, nil
+}
 
 // freePickerForTest lets a picker take another task while the first stays
 // open with its stock reserved, standing in for a picker finishing a trip.

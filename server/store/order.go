@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -26,64 +27,82 @@ type Submitted struct {
 	Created bool // false: the id was known, and the stored order is returned unchanged
 }
 
-// SubmitOrders queues orders (valid, as from floor.ParseOrders) in one
-// transaction. Each gets its release time now and its due time from the
-// channel's SLA. An id already known is not stored again: the stored order
-// is returned with Created false, so a platform re-sending its export never
-// duplicates an order. An order naming an unknown SKU rejects the batch.
+// SubmitOrders is SubmitOrdersContext with a context that never ends.
 func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error) {
+	return s.SubmitOrdersContext(context.Background(), orders, dry)
+}
+
+// SubmitOrdersContext queues orders (valid, as from floor.ParseOrders), all
+// or none, and returns each as stored. Each gets its release time now and
+// its due time from the channel's SLA. An id already known is not stored
+// again: the stored order is returned with Created false, so a platform
+// re-sending its export never duplicates an order. An order naming an
+// unknown SKU rejects the batch.
+//
+// The checks (known SKUs, known ids, the carrier of each parcel) run in a
+// read transaction, which holds up no scan; only the writes, in key order,
+// take the writer (see orderImport). With dry set nothing is written and no
+// tracking number is issued. A ctx that ends before the commit stores
+// nothing and returns ctx's error.
+func (s *Store) SubmitOrdersContext(ctx context.Context, orders []floor.Order, dry bool) ([]Submitted, error) {
+	imp, outcomes, err := s.submitOrders(ctx, orders, dry, true)
+	if err != nil {
+		return nil, err
+	}
+	return imp.submitted(outcomes), nil
+}
+
+// ImportOrdersContext is SubmitOrdersContext for a whole file: it returns
+// only how many orders were created and how many were known already,
+// without a copy of every order.
+func (s *Store) ImportOrdersContext(ctx context.Context, orders []floor.Order, dry bool) (created, known int, err error) {
+	_, outcomes, err := s.submitOrders(ctx, orders, dry, false)
+	for _, r := range outcomes {
+		if r.created {
+			created++
+		} else {
+			known++
+		}
+	}
+	return created, known, err
+}
+
+// submitOrders checks and stores orders; keep says the caller wants every
+// order back, so the import must keep them.
+func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, keep bool) (*orderImport, []orderOutcome, error) {
 	const op = "submit orders"
-	var out []Submitted
-	err := s.batchMaybeDry(op, dry, func(tx *bolt.Tx) error {
-		out = make([]Submitted, 0, len(orders))
-		ob, skus := tx.Bucket(bucketOrders), tx.Bucket(bucketSKUs)
-		var vs floor.Violations
-		for i, o := range orders {
-			prefix := "order"
-			if len(orders) > 1 {
-				prefix = fmt.Sprintf("orders[%d] (%s)", i, o.ID)
-			}
-			for j, l := range o.Lines {
-				if skus.Get([]byte(l.SKU)) == nil {
-					vs.Add(fmt.Sprintf("%s.lines[%d].sku", prefix, j), "unknown SKU %q", l.SKU)
-				}
-			}
+	var imp *orderImport
+	err := s.view(op, func(tx *bolt.Tx) error {
+		var err error
+		imp, err = s.checkOrders(ctx, tx, op, orders)
+		if err == nil && s.importChecked != nil {
+			s.importChecked(ctx)
 		}
-		if err := vs.Err(op); err != nil {
-			return err
-		}
-		now := s.clock.Now().UTC()
-		sh, err := shipping(tx)
-		if err != nil {
-			return err
-		}
-		for _, o := range orders {
-			old, ok, err := getOrder(ob, o.ID)
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, Submitted{Order: old})
-				continue
-			}
-			o.State = floor.StateQueued
-			o.ReleasedAt, o.UpdatedAt = now, now
-			o.DueAt = now.Add(s.slas.For(o.Channel))
-			o.TaskID, o.Picker = "", ""
-			if err := s.ship(tx, sh, &o); err != nil {
-				return err
-			}
-			if err := putOrder(tx, o); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketQueue).Put(queueKey(o), nil); err != nil {
-				return err
-			}
-			out = append(out, Submitted{Order: o, Created: true})
-		}
-		return nil
+		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, nil, err
+	}
+	if dry {
+		return imp, imp.dryRun(), nil
+	}
+	if !keep {
+		imp.letGo()
+	}
+	if err := ctxErr(ctx, op); err != nil {
+		return nil, nil, err
+	}
+	var written *orderImport
+	var outcomes []orderOutcome
+	err = s.batchBulk(op, func(tx *bolt.Tx) error {
+		var err error
+		written, outcomes, err = s.writeOrders(ctx, tx, op, imp)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return written, outcomes, nil
 }
 
 // Order returns the order with the given id.

@@ -1,10 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -75,5 +79,37 @@ func TestMigrateSchema7Orders(t *testing.T) {
 	}
 	if got.State != floor.StateAssigned || got.Picker != "ann" {
 		t.Errorf("order after migration: %+v", got)
+	}
+}
+
+// TestCloseRecordMatchesEncodeOrder: an import encodes its orders before it
+// takes the writer and adds the tracking number there; the record must be
+// the one encodeOrder writes for the order with the number, and the head
+// must stay as it was for a write run again.
+func TestCloseRecordMatchesEncodeOrder(t *testing.T) {
+	base := floor.Order{ID: "O-1", Channel: "shop", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}},
+		Recipient: floor.Address{Name: "Ann \"<Lee>\" & Co", Lines: []string{"1 Main St"}, City: "Köln", Country: "DE"},
+		State:     floor.StateQueued, ReleasedAt: t0, UpdatedAt: t0, DueAt: t0.Add(time.Hour), Carrier: "Demo <Express>", Service: "express"}
+	for _, tracking := range []string{"", "RR000000017CN", "88000000000123", `odd"one\`, strings.Repeat("9", 40)} {
+		withNumber := base
+		withNumber.Tracking = tracking
+		raw, err := encodeOrder(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := encodeOrder(withNumber)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := slices.Grow(raw[:len(raw)-1], trackingRoom)
+		before := bytes.Clone(head)
+		for run := range 2 {
+			if got := closeRecord(head, tracking); !bytes.Equal(got, want) {
+				t.Errorf("run %d, closeRecord %q:\n got %s\nwant %s", run, tracking, got, want)
+			}
+		}
+		if !bytes.Equal(head, before) {
+			t.Errorf("closeRecord %q changed its head", tracking)
+		}
 	}
 }

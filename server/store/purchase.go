@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -8,26 +9,38 @@ import (
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// SetSupply adds or replaces the supply data of SKUs, all or none. With
-// dry, it only checks.
+// SetSupply is SetSupplyContext with a context that never ends.
 func (s *Store) SetSupply(supply []floor.Supply, dry bool) error {
+	return s.SetSupplyContext(context.Background(), supply, dry)
+}
+
+// SetSupplyContext adds or replaces the supply data of SKUs, all or none.
+// With dry, it only checks, in a read transaction.
+func (s *Store) SetSupplyContext(ctx context.Context, supply []floor.Supply, dry bool) error {
 	const op = "set supply"
-	return s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
+	check := func(tx *bolt.Tx) error {
 		skus := tx.Bucket(bucketSKUs)
 		var vs floor.Violations
 		for i, sup := range supply {
-			sup.Validate(entryName(sup.At, "supply", i), func(id string) bool { return skus.Get([]byte(id)) != nil }, &vs)
-		}
-		if err := vs.Err(op); err != nil {
-			return err
-		}
-		for _, sup := range supply {
-			if err := put(tx.Bucket(bucketSupply), sup.SKU, sup); err != nil {
+			if err := checkpoint(ctx, op, i); err != nil {
 				return err
 			}
+			sup.Validate(entryName(sup.At, "supply", i), func(id string) bool { return skus.Get([]byte(id)) != nil }, &vs)
 		}
-		return nil
-	})
+		return vs.Err(op)
+	}
+	write := func(tx *bolt.Tx) error {
+		kvs := make([]keyValue, len(supply))
+		for i, sup := range supply {
+			raw, err := encodeJSON(sup)
+			if err != nil {
+				return err
+			}
+			kvs[i] = keyValue{[]byte(sup.SKU), raw}
+		}
+		return putSorted(tx.Bucket(bucketSupply), kvs)
+	}
+	return s.importWith(ctx, op, dry, check, write)
 }
 
 // PurchaseSuggestions advises, for every SKU, what to buy now under pol

@@ -40,19 +40,12 @@ func shipping(tx *bolt.Tx) (*floor.Shipping, error) {
 	return &sh, nil
 }
 
-// ship chooses the carrier of a newly released order and gives it the
-// carrier's next tracking number, or records why no carrier can take it.
-func (s *Store) ship(tx *bolt.Tx, sh *floor.Shipping, o *floor.Order) error {
-	if sh == nil {
-		o.ShippingProblem = "no shipping set-up: import carriers and rules"
-		return nil
-	}
+// parcelOf is the parcel an order makes, from the SKUs it names (skus holds
+// each of them, decoded).
+func (s *Store) parcelOf(o floor.Order, skus map[string]floor.SKU) floor.Parcel {
 	p := floor.Parcel{Country: o.Recipient.Country, Channel: o.Channel, WeightG: s.pack.PackagingG}
 	for _, l := range o.Lines {
-		sku, err := skuByID(tx, "ship", l.SKU)
-		if err != nil {
-			return err
-		}
+		sku := skus[l.SKU]
 		if sku.WeightG == 0 {
 			p.NoWeight = append(p.NoWeight, sku.ID)
 		}
@@ -64,31 +57,47 @@ func (s *Store) ship(tx *bolt.Tx, sh *floor.Shipping, o *floor.Order) error {
 			}
 		}
 	}
+	return p
+}
+
+// carrierFor chooses the carrier of a parcel under sh, or says why none
+// can take it. It reads nothing stored, so an import chooses outside the
+// write transaction.
+func carrierFor(sh *floor.Shipping, p floor.Parcel) (floor.Choice, string) {
+	if sh == nil {
+		return floor.Choice{}, "no shipping set-up: import carriers and rules"
+	}
 	choice, err := sh.Choose(p)
 	if err != nil {
-		o.ShippingProblem = err.Error()
-		return nil
+		return floor.Choice{}, err.Error()
 	}
-	c, _ := sh.Carrier(choice.Carrier)
+	return choice, ""
+}
+
+// issueTracking issues the carrier's next tracking number, or says
+// why it cannot. issued holds the numbers this transaction gave out and has
+// not written to the waybill index yet (an import writes the index at its
+// end, in key order): they count as taken.
+func issueTracking(tx *bolt.Tx, sh *floor.Shipping, carrier string, issued map[string]bool) (tracking, problem string, err error) {
+	c, _ := sh.Carrier(carrier)
 	serials, err := tx.Bucket(bucketSerials).CreateBucketIfNotExists([]byte(c.Name))
 	if err != nil {
-		return err
+		return "", "", err
 	}
+	waybills := tx.Bucket(bucketWaybills)
 	for {
 		n, err := serials.NextSequence()
 		if err != nil {
-			return err
+			return "", "", err
 		}
 		tracking, err := c.Tracking.Make(n)
 		if err != nil {
-			o.ShippingProblem = err.Error()
-			return nil
+			return "", err.Error(), nil
 		}
-		waybills := tx.Bucket(bucketWaybills)
-		if waybills.Get([]byte(tracking)) != nil {
+		if issued[tracking] || waybills.Get([]byte(tracking)) != nil {
 			continue // issued before under another set-up: never reuse
 		}
-		o.Carrier, o.Service, o.Tracking = c.Name, choice.Service, tracking
-		return waybills.Put([]byte(tracking), []byte(o.ID))
+		issued[tracking] = true
+		return tracking, "", nil
 	}
 }

@@ -1,34 +1,62 @@
 package store
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// PutSKUs adds or replaces SKUs (valid, as from floor.ParseSKUs) in one
-// transaction. A barcode may identify one SKU only: a barcode already held
-// by another SKU is a violation naming both, and nothing is stored.
+// PutSKUs is PutSKUsContext with a context that never ends.
 func (s *Store) PutSKUs(skus []floor.SKU, dry bool) error {
+	return s.PutSKUsContext(context.Background(), skus, dry)
+}
+
+// PutSKUsContext adds or replaces SKUs (valid, as from floor.ParseSKUs),
+// all or none. A barcode may identify one SKU only: a barcode already held
+// by another SKU is a violation naming both, and nothing is stored. With
+// dry, it only checks, in a read transaction.
+func (s *Store) PutSKUsContext(ctx context.Context, skus []floor.SKU, dry bool) error {
 	const op = "import SKUs"
-	return s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
-		b, codes := tx.Bucket(bucketSKUs), tx.Bucket(bucketBarcodes)
+	// The barcodes each SKU of the import ends with (the first entry of an
+	// id, as the checks of ParseSKUs leave one), to tell in constant time
+	// whether the import takes a barcode away from its owner.
+	kept := make(map[string]map[string]bool, len(skus))
+	for _, sku := range skus {
+		if _, seen := kept[sku.ID]; !seen {
+			kept[sku.ID] = make(map[string]bool, len(sku.Barcodes))
+			for _, bc := range sku.Barcodes {
+				kept[sku.ID][bc.Key()] = true
+			}
+		}
+	}
+	check := func(tx *bolt.Tx) error {
+		codes := tx.Bucket(bucketBarcodes)
 		var vs floor.Violations
 		for i, sku := range skus {
+			if err := checkpoint(ctx, op, i); err != nil {
+				return err
+			}
 			for _, bc := range sku.Barcodes {
-				if owner := codes.Get([]byte(bc.Key())); owner != nil && string(owner) != sku.ID {
-					// An owner replaced in this same import may give it up.
-					if !givesUp(skus, string(owner), bc.Key()) {
-						vs.Add(fmt.Sprintf("skus[%d] (%s).barcodes", i, sku.ID), "barcode %s already belongs to SKU %s", bc.Code, owner)
-					}
+				owner := codes.Get([]byte(bc.Key()))
+				if owner == nil || string(owner) == sku.ID {
+					continue
+				}
+				// An owner replaced in this same import may give it up.
+				if ownerKeeps, replaced := kept[string(owner)]; !replaced || ownerKeeps[bc.Key()] {
+					vs.Add(fmt.Sprintf("skus[%d] (%s).barcodes", i, sku.ID), "barcode %s already belongs to SKU %s", bc.Code, owner)
 				}
 			}
 		}
-		if err := vs.Err(op); err != nil {
-			return err
-		}
+		return vs.Err(op)
+	}
+	write := func(tx *bolt.Tx) error {
+		b, codes := tx.Bucket(bucketSKUs), tx.Bucket(bucketBarcodes)
+		var gone, records, owners []keyValue
 		for _, sku := range skus {
 			old, ok, err := get[floor.SKU](b, sku.ID)
 			if err != nil {
@@ -36,41 +64,30 @@ func (s *Store) PutSKUs(skus []floor.SKU, dry bool) error {
 			}
 			if ok {
 				for _, bc := range old.Barcodes {
-					if err := codes.Delete([]byte(bc.Key())); err != nil {
-						return err
-					}
+					gone = append(gone, keyValue{k: []byte(bc.Key())})
 				}
 			}
-			if err := put(b, sku.ID, sku); err != nil {
+			raw, err := encodeJSON(sku)
+			if err != nil {
+				return err
+			}
+			records = append(records, keyValue{[]byte(sku.ID), raw})
+			for _, bc := range sku.Barcodes {
+				owners = append(owners, keyValue{[]byte(bc.Key()), []byte(sku.ID)})
+			}
+		}
+		slices.SortFunc(gone, func(a, b keyValue) int { return bytes.Compare(a.k, b.k) })
+		for _, kv := range gone {
+			if err := codes.Delete(kv.k); err != nil {
 				return err
 			}
 		}
-		for _, sku := range skus { // after all deletions, so swapped codes land right
-			for _, bc := range sku.Barcodes {
-				if err := codes.Put([]byte(bc.Key()), []byte(sku.ID)); err != nil {
-					return err
-				}
-			}
+		if err := putSorted(b, records); err != nil {
+			return err
 		}
-		return nil
-	})
-}
-
-// givesUp reports whether the import replaces SKU id without the barcode
-// whose key is key.
-func givesUp(skus []floor.SKU, id, key string) bool {
-	for _, s := range skus {
-		if s.ID != id {
-			continue
-		}
-		for _, bc := range s.Barcodes {
-			if bc.Key() == key {
-				return false
-			}
-		}
-		return true
+		return putSorted(codes, owners) // after all deletions, so swapped codes land right
 	}
-	return false
+	return s.importWith(ctx, op, dry, check, write)
 }
 
 // SKU returns the SKU with the given id.

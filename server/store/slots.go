@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,12 +28,17 @@ func entryName(at, list string, i int) string {
 	return fmt.Sprintf("%s[%d]", list, i)
 }
 
-// SetSlots replaces every pick-bin slot, all or none: unknown bins or SKUs,
-// bad min/max and a bin+SKU given twice are invalid. With dry, it only
-// checks.
+// SetSlots is SetSlotsContext with a context that never ends.
 func (s *Store) SetSlots(slots []floor.Slot, dry bool) error {
+	return s.SetSlotsContext(context.Background(), slots, dry)
+}
+
+// SetSlotsContext replaces every pick-bin slot, all or none: unknown bins
+// or SKUs, bad min/max and a bin+SKU given twice are invalid. With dry, it
+// only checks, in a read transaction.
+func (s *Store) SetSlotsContext(ctx context.Context, slots []floor.Slot, dry bool) error {
 	const op = "set slots"
-	return s.updateMaybeDry(op, dry, func(tx *bolt.Tx) error {
+	check := func(tx *bolt.Tx) error {
 		bins, err := s.binSet(tx)
 		if err != nil {
 			return err
@@ -42,6 +48,9 @@ func (s *Store) SetSlots(slots []floor.Slot, dry bool) error {
 		var vs floor.Violations
 		seen := map[string]string{}
 		for i, sl := range slots {
+			if err := checkpoint(ctx, op, i); err != nil {
+				return err
+			}
 			field := entryName(sl.At, "slots", i)
 			sl.Validate(field, func(b string) bool { return bins[b] }, isSKU, &vs)
 			if first, dup := seen[string(stockKey(sl.Bin, sl.SKU))]; dup {
@@ -49,9 +58,9 @@ func (s *Store) SetSlots(slots []floor.Slot, dry bool) error {
 			}
 			seen[string(stockKey(sl.Bin, sl.SKU))] = field
 		}
-		if err := vs.Err(op); err != nil {
-			return err
-		}
+		return vs.Err(op)
+	}
+	write := func(tx *bolt.Tx) error {
 		if err := tx.DeleteBucket(bucketSlots); err != nil {
 			return err
 		}
@@ -59,13 +68,17 @@ func (s *Store) SetSlots(slots []floor.Slot, dry bool) error {
 		if err != nil {
 			return err
 		}
-		for _, sl := range slots {
-			if err := put(b, string(stockKey(sl.Bin, sl.SKU)), sl); err != nil {
+		kvs := make([]keyValue, len(slots))
+		for i, sl := range slots {
+			raw, err := encodeJSON(sl)
+			if err != nil {
 				return err
 			}
+			kvs[i] = keyValue{stockKey(sl.Bin, sl.SKU), raw}
 		}
-		return nil
-	})
+		return putSorted(b, kvs)
+	}
+	return s.importWith(ctx, op, dry, check, write)
 }
 
 // MoveTasks lists the replenishment moves the slots need now (see

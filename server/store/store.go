@@ -5,6 +5,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -124,6 +125,11 @@ type Store struct {
 	mapMu  sync.Mutex
 	binMap mapIndex
 	mapGen uint64
+
+	// importChecked, set by tests only, is called with the import's
+	// context when an order import has been checked, inside its read
+	// transaction: where an import stands while it holds up nothing.
+	importChecked func(ctx context.Context)
 }
 
 // Open opens or creates the data file at path. A new file gets the schema
@@ -422,37 +428,4 @@ func (s *Store) committed(op string, err error) error {
 
 func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {
 	return floor.Wrap(op, floor.KindInternal, s.db.View(fn))
-}
-
-// batchMaybeDry is batchBulk, or with dry set a transaction of its own rolled
-// back at the end. Imports that arrive all day (orders, stock top-ups) use
-// it to share the scans' commit and fsync instead of holding the writer for
-// a commit of their own. fn may run more than once, so it must start from
-// nothing each time.
-func (s *Store) batchMaybeDry(op string, dry bool, fn func(tx *bolt.Tx) error) error {
-	if dry {
-		return s.updateMaybeDry(op, true, fn)
-	}
-	return s.batchBulk(op, fn)
-}
-
-// errDryRun rolls back a dry-run transaction after validation passed.
-var errDryRun = errors.New("dry run")
-
-// updateMaybeDry is update, rolled back at the end when dry is set so that
-// a dry run sees exactly the checks a real import would.
-func (s *Store) updateMaybeDry(op string, dry bool, fn func(tx *bolt.Tx) error) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if dry {
-			return errDryRun
-		}
-		return nil
-	})
-	if errors.Is(err, errDryRun) {
-		return nil
-	}
-	return floor.Wrap(op, floor.KindInternal, err)
 }

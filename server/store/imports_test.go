@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// TestSubmittedAgainRebuildsLetGoOrders: a large import lets go of the
+// orders as submitted; when what it was checked against changes before its
+// write, it is checked again from its own records, which must give back
+// the orders as submitted.
+func TestSubmittedAgainRebuildsLetGoOrders(t *testing.T) {
+	s, skus := demoStore(t, filepath.Join(t.TempDir(), "pickpack.db"))
+	defer s.Close()
+	orders, err := floor.ParseOrders(orderCSV(5, skus), floor.ImportCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitOrders(orders[1:2], false); err != nil { // O-2 is known
+		t.Fatal(err)
+	}
+	orders = append(orders, orders[0]) // and O-1 comes twice
+	var imp *orderImport
+	err = s.db.View(func(tx *bolt.Tx) error {
+		imp, err = s.checkOrders(context.Background(), tx, "test", orders)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp.orders = nil
+	got, err := imp.submittedAgain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range got {
+		want := orders[i]
+		if o.ID != want.ID || o.Channel != want.Channel || !reflect.DeepEqual(o.Lines, want.Lines) || !reflect.DeepEqual(o.Recipient, want.Recipient) {
+			t.Errorf("order %d: got %+v, want %+v", i, o, want)
+		}
+	}
+}
+
+// TestWithProblemDropsTheCarrier: an order whose carrier cannot issue a
+// number is stored without the carrier, with the reason.
+func TestWithProblemDropsTheCarrier(t *testing.T) {
+	o := floor.Order{ID: "O-1", Channel: "shop", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}},
+		Recipient: floor.Address{Name: "Ann", Country: "DE"}, State: floor.StateQueued, ReleasedAt: t0,
+		Carrier: "China Post", Service: "registered"}
+	raw, err := encodeOrder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := slices.Grow(raw[:len(raw)-1], trackingRoom)
+	got, err := withProblem(head, "serials used up")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Carrier, o.Service, o.ShippingProblem = "", "", "serials used up"
+	want, err := encodeOrder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+}
