@@ -26,8 +26,10 @@ func (p *pdfWriter) waybill(wb *Waybill) error {
 	if _, err := encode128(wb.TrackingNumber); err != nil {
 		return fmt.Errorf("tracking number: %w", err)
 	}
+	var order linear
 	if wb.OrderID != "" {
-		if _, err := encode128(wb.OrderID); err != nil {
+		var err error
+		if order, err = encode128(wb.OrderID); err != nil {
 			return fmt.Errorf("order id: %w", err)
 		}
 	}
@@ -63,11 +65,17 @@ func (p *pdfWriter) waybill(wb *Waybill) error {
 	// Order id barcode, smaller, on the left half.
 	if wb.OrderID != "" {
 		p.text(margin, wbTrackEnd+3, "ORDER", faceBold, 5.5)
-		left, _, err := p.code128Fit(wb.OrderID, margin, 62, wbTrackEnd+3.5, 7.5, 2, false)
+		// An id too long for the left part (some 40 letters; ids may have
+		// 64) takes the label's whole width, quiet zones to the edges.
+		x, w := margin, 62.0
+		if moduleDots(order.width(), w-dot, 2) < 1 {
+			x, w = 0, pageW
+		}
+		left, _, err := p.code128Fit(wb.OrderID, x, w, wbTrackEnd+3.5, 7.5, 2, false)
 		if err != nil {
 			return fmt.Errorf("order id: %w", err)
 		}
-		p.text(left, wbOrderEnd-2.5, wb.OrderID, faceRegular, 8)
+		p.text(left, wbOrderEnd-2.5, p.fit(wb.OrderID, faceRegular, 8, right-left), faceRegular, 8)
 	}
 	p.line(margin, wbOrderEnd, right, wbOrderEnd)
 
@@ -123,7 +131,7 @@ func (p *pdfWriter) customs(wb *Waybill, c *Customs) {
 	if more := len(items) - first; more > 0 {
 		total = fmt.Sprintf("+%d more items on next page · %s", more, total)
 	}
-	p.textRight(right, pageH-margin, total, faceBold, 7)
+	p.textRight(right, pageH-margin, p.fit(clean(total), faceBold, 7, right-margin), faceBold, 7)
 
 	for rest := items[first:]; len(rest) > 0; {
 		p.addPage()
@@ -144,6 +152,9 @@ func (p *pdfWriter) customsRows(items []CustomsItem, y float64) float64 {
 		cQty = 52.0
 		cHS  = 60.0
 		cOri = 75.0
+		// cValue is where a value may start at the most: a value is
+		// right-aligned; an origin is two letters.
+		cValue = 80.0
 	)
 	p.lineWidth(0.2)
 	p.line(margin, y, right, y)
@@ -161,9 +172,9 @@ func (p *pdfWriter) customsRows(items []CustomsItem, y float64) float64 {
 		p.text(margin, y+2.6, p.fit(clean(it.DescriptionEN), faceRegular, 7, cQty-margin-1), faceRegular, 7)
 		p.text(margin, y+5.3, p.fit(clean(it.DescriptionZH), faceRegular, 7, cQty-margin-1), faceRegular, 7)
 		p.text(cQty, y+2.6, fmt.Sprint(it.Quantity), faceRegular, 7)
-		p.text(cHS, y+2.6, clean(it.HSCode), faceRegular, 7)
-		p.text(cOri, y+2.6, clean(it.Origin), faceRegular, 7)
-		p.textRight(right, y+2.6, formatMoney(it.Value, it.Currency), faceRegular, 7)
+		p.text(cHS, y+2.6, p.fit(clean(it.HSCode), faceRegular, 7, cOri-cHS-1), faceRegular, 7)
+		p.text(cOri, y+2.6, p.fit(clean(it.Origin), faceRegular, 7, cValue-cOri), faceRegular, 7)
+		p.textRight(right, y+2.6, p.fit(clean(formatMoney(it.Value, it.Currency)), faceRegular, 7, right-cValue), faceRegular, 7)
 		y += 6
 	}
 	p.line(margin, y, right, y)

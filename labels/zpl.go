@@ -90,7 +90,12 @@ func WriteZPL(ctx context.Context, w io.Writer, wb Waybill) error {
 
 	if wb.OrderID != "" {
 		z.text(d(margin), d(wbTrackEnd+0.8), 18, "ORDER", 100)
+		// 2-dot modules, or 1 for an id too long for them (ids may have
+		// 64 characters).
 		mod := 2
+		if d(margin)+order.width()*mod > zplW {
+			mod = 1
+		}
 		x := d(margin) + quiet128*mod
 		if x+(order.modules+quiet128)*mod > zplW {
 			return fmt.Errorf("labels: zpl: order id %q too long for the label", wb.OrderID)
