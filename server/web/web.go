@@ -32,7 +32,7 @@ type Server struct {
 	// RenderTimeout bounds one rendering of documents, on top of the
 	// request's own context; DefaultRenderTimeout if zero.
 	RenderTimeout time.Duration
-	Log       *slog.Logger
+	Log           *slog.Logger
 
 	// Floor is the live view the supervisor page streams; nil: the feed
 	// and the map answer 503.
