@@ -241,7 +241,8 @@ func (p *pdfWriter) fit(s string, base int, size, w float64) string {
 		}
 		m.add(r)
 		if r != ' ' {
-			kept, keptEnd = m, i+utf8.RuneLen(r)
+			_, n := utf8.DecodeRuneInString(s[i:]) // an invalid byte is 1, not RuneLen(U+FFFD)
+			kept, keptEnd = m, i+n
 			if kept.mm() > w {
 				return cut(s, best, found)
 			}

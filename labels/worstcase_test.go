@@ -351,3 +351,19 @@ func TestLayoutStopsMidway(t *testing.T) {
 		t.Fatalf("after cancel: %d ops, %d lines, err %v; want 1, 0, canceled", len(p.ops), lines, p.err)
 	}
 }
+
+// Text that skipped clean (invalid UTF-8) is measured and cut on its own
+// bytes, never past them.
+func TestFitAndWrapInvalidUTF8(t *testing.T) {
+	p := &pdfWriter{ctx: context.Background()}
+	s := strings.Repeat("ab\xff\xfe", 40)
+	got := p.fit(s, faceRegular, 8, 20)
+	if !strings.HasSuffix(got, "…") || !strings.HasPrefix(s, strings.TrimSuffix(got, "…")) {
+		t.Errorf("fit = %q", got)
+	}
+	var lines []string
+	p.wrap(s, faceRegular, 8, 20, func(l string) bool { lines = append(lines, l); return true })
+	if strings.Join(lines, "") != s {
+		t.Errorf("wrap lost bytes: %q", lines)
+	}
+}
