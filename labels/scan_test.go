@@ -227,3 +227,14 @@ func TestManyCharactersSplitFonts(t *testing.T) {
 		}
 	}
 }
+
+// The worst-case waybill scans: its 64-letter order id, too long for a
+// Code 128 of 2-dot modules, is a QR code.
+func TestWorstCaseWaybillScans(t *testing.T) {
+	wb := worstCaseDocument().Waybills[0]
+	wb.Customs = nil // the continuation pages have no barcodes
+	pages := scan(t, Document{Waybills: []Waybill{wb}})
+	if want := sorted(wb.TrackingNumber, wb.OrderID); len(pages) != 1 || !slices.Equal(pages[0], want) {
+		t.Errorf("waybill decodes %q, want %q", pages, want)
+	}
+}

@@ -182,9 +182,8 @@ func BenchmarkWorstCaseZPL(b *testing.B) {
 	}
 }
 
-// The worst-case document renders: a 64-letter order id too (it takes the
-// label's whole width), every customs item on continuation pages, every
-// pick line.
+// The worst-case document renders: a 64-letter order id too (as a QR
+// code), every customs item on continuation pages, every pick line.
 func TestWorstCaseRenders(t *testing.T) {
 	d := worstCaseDocument()
 	var b bytes.Buffer
@@ -204,6 +203,10 @@ func TestWorstCaseRenders(t *testing.T) {
 	b.Reset()
 	if err := WriteZPL(context.Background(), &b, d.Waybills[0]); err != nil {
 		t.Fatal(err)
+	}
+	// An id too long for 2-dot Code 128 is a QR code on the label.
+	if want := "^BQN,2,3^FH_^FDMA," + d.Waybills[0].OrderID + "^FS"; !strings.Contains(b.String(), want) {
+		t.Errorf("ZPL lacks %q", want)
 	}
 }
 

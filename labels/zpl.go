@@ -90,18 +90,19 @@ func WriteZPL(ctx context.Context, w io.Writer, wb Waybill) error {
 
 	if wb.OrderID != "" {
 		z.text(d(margin), d(wbTrackEnd+0.8), 18, "ORDER", 100)
-		// 2-dot modules, or 1 for an id too long for them (ids may have
-		// 64 characters).
-		mod := 2
-		if d(margin)+order.width()*mod > zplW {
-			mod = 1
-		}
+		// Code 128 in 2-dot modules, or for an id too long for them (ids
+		// may have 64 characters; 1-dot modules do not scan reliably) a
+		// QR code in 3-dot modules, the id's text beside it.
+		const mod = 2
 		x := d(margin) + quiet128*mod
-		if x+(order.modules+quiet128)*mod > zplW {
-			return fmt.Errorf("labels: zpl: order id %q too long for the label", wb.OrderID)
+		if x+(order.modules+quiet128)*mod <= zplW {
+			z.f("^FO%d,%d^BY%d^BCN,%d,N,N,N,A^FH_^FD%s^FS", x, d(wbTrackEnd+3.5), mod, d(7.5), zplEscape(wb.OrderID))
+			z.text(x, d(wbOrderEnd-5), 24, wb.OrderID, 500)
+		} else {
+			z.f("^FO%d,%d^BQN,2,3^FH_^FDMA,%s^FS", d(margin), d(wbTrackEnd+2.5), zplEscape(wb.OrderID))
+			tx := d(margin + 16)
+			z.text(tx, d(wbTrackEnd+6), 18, wb.OrderID, right-tx)
 		}
-		z.f("^FO%d,%d^BY%d^BCN,%d,N,N,N,A^FH_^FD%s^FS", x, d(wbTrackEnd+3.5), mod, d(7.5), zplEscape(wb.OrderID))
-		z.text(x, d(wbOrderEnd-5), 24, wb.OrderID, 500)
 	}
 	z.hline(d(wbOrderEnd))
 
