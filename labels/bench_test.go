@@ -2,6 +2,7 @@ package labels
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ type rawFont struct {
 func recordSample(tb testing.TB, d Document) ([]op, []rawFont) {
 	var ops []op
 	var b bytes.Buffer
-	if err := writePDF(&b, d, true, &ops); err != nil {
+	if err := writePDF(context.Background(), &b, d, true, &ops); err != nil {
 		tb.Fatal(err)
 	}
 	fonts := make([]rawFont, numFaces)
@@ -143,7 +144,7 @@ func BenchmarkWritePDF(b *testing.B) {
 	c0 := cpuTime()
 	for b.Loop() {
 		buf.Reset()
-		if err := WritePDF(&buf, d); err != nil {
+		if err := WritePDF(context.Background(), &buf, d); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -196,7 +197,7 @@ func BenchmarkCompare(b *testing.B) {
 	rawOps, rawFonts := recordSample(b, d)
 	preOps, preFonts := prebuiltSample(b, d)
 	cs := []*contender{
-		{name: "labels", run: func(buf *bytes.Buffer) error { return WritePDF(buf, d) }},
+		{name: "labels", run: func(buf *bytes.Buffer) error { return WritePDF(context.Background(), buf, d) }},
 		{name: "raw", run: func(buf *bytes.Buffer) error { return rawFpdf(buf, rawOps, rawFonts) }},
 		{name: "prebuilt", run: func(buf *bytes.Buffer) error { return rawFpdf(buf, preOps, preFonts) }},
 	}
@@ -232,7 +233,7 @@ func BenchmarkWritePDFFullCJKFont(b *testing.B) {
 	c0 := cpuTime()
 	for b.Loop() {
 		buf.Reset()
-		if err := WritePDF(&buf, d); err != nil {
+		if err := WritePDF(context.Background(), &buf, d); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -245,7 +246,7 @@ func BenchmarkWriteZPL(b *testing.B) {
 	var buf bytes.Buffer
 	for b.Loop() {
 		buf.Reset()
-		if err := WriteZPL(&buf, wb); err != nil {
+		if err := WriteZPL(context.Background(), &buf, wb); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -69,18 +70,51 @@ func (d *docFonts) add(pdf *fpdf.Fpdf) error {
 }
 
 // each makes the document's simple fonts and calls fn with each one's
-// family name and files (fpdf's definition and the compressed font).
+// family name and files (fpdf's definition and the compressed font), in a
+// fixed order. The fonts are made in parallel, one per processor: a
+// document with thousands of CJK characters has dozens of fonts, and
+// cutting and compressing them is most of its time.
 func (d *docFonts) each(fn func(name string, def, z []byte)) error {
-	for face, rs := range d.runes {
+	type made struct {
+		name    string
+		def, z  []byte
+		err     error
+		done    chan struct{}
+		face, n int
+	}
+	var all []*made
+	for face := range d.runes {
 		for n, name := range d.names[face] {
-			def, z, err := simpleFont(faces[face], name, rs[n*perFont:min(len(rs), (n+1)*perFont)])
-			if err != nil {
-				return err
-			}
-			fn(name, def, z)
+			all = append(all, &made{name: name, face: face, n: n, done: make(chan struct{})})
 		}
 	}
-	return nil
+	work := make(chan *made)
+	go func() {
+		defer close(work)
+		for _, m := range all {
+			work <- m
+		}
+	}()
+	for range min(len(all), runtime.GOMAXPROCS(0)) {
+		go func() {
+			for m := range work {
+				rs := d.runes[m.face]
+				m.def, m.z, m.err = simpleFont(faces[m.face], m.name, rs[m.n*perFont:min(len(rs), (m.n+1)*perFont)])
+				close(m.done)
+			}
+		}()
+	}
+	var err error
+	for _, m := range all {
+		<-m.done
+		if err == nil && m.err != nil {
+			err = m.err
+		}
+		if err == nil {
+			fn(m.name, m.def, m.z)
+		}
+	}
+	return err
 }
 
 // piece is text in one simple font.

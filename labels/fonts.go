@@ -61,16 +61,32 @@ func (f *face) has(r rune) bool {
 // width is the advance width of s in 1/1000 em; a TrueType face must have
 // every rune of s.
 func (f *face) width(s string) int {
-	f.once.Do(f.load)
 	w := 0
-	if f.core {
-		for _, b := range []byte(encoded(s)) {
-			w += f.cw[b]
-		}
-		return w
-	}
 	for _, r := range s {
-		w += f.font.cw[f.gid[r&0xFFFF]]
+		w += f.advance(r)
+	}
+	return w
+}
+
+// advance is the advance width of r in 1/1000 em. Widths add up rune by
+// rune: a core font's text is its runes' Windows-1252 bytes (see encoded),
+// and a rune without one is written as its UTF-8 bytes, each with its
+// width.
+func (f *face) advance(r rune) int {
+	f.once.Do(f.load)
+	if !f.core {
+		return f.font.cw[f.gid[r&0xFFFF]]
+	}
+	if r < 0x80 {
+		return f.cw[r]
+	}
+	if c, ok := charmap.Windows1252.EncodeRune(r); ok {
+		return f.cw[c]
+	}
+	var b [utf8.UTFMax]byte
+	w := 0
+	for _, c := range b[:utf8.EncodeRune(b[:], r)] {
+		w += f.cw[c]
 	}
 	return w
 }

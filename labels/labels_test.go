@@ -2,6 +2,7 @@ package labels
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"flag"
@@ -45,7 +46,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestZPLGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteZPL(&b, sampleDocument().Waybills[0]); err != nil {
+	if err := WriteZPL(context.Background(), &b, sampleDocument().Waybills[0]); err != nil {
 		t.Fatal(err)
 	}
 	z := b.String()
@@ -61,7 +62,7 @@ func TestZPLEscapesFieldData(t *testing.T) {
 	wb := sampleDocument().Waybills[0]
 	wb.Recipient.Name = "A^B~C_D\\E"
 	var b bytes.Buffer
-	if err := WriteZPL(&b, wb); err != nil {
+	if err := WriteZPL(context.Background(), &b, wb); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "A_5EB_7EC_5FD_5CE") {
@@ -119,7 +120,7 @@ func escape(b []byte) []byte {
 
 func TestPDFGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := writePDF(&b, sampleDocument(), false, nil); err != nil {
+	if err := writePDF(context.Background(), &b, sampleDocument(), false, nil); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "document.pdf.txt", pdfStructure(b.Bytes()))
@@ -129,10 +130,10 @@ func TestPDFDeterministic(t *testing.T) {
 	var a, b bytes.Buffer
 	d := sampleDocument()
 	d.Created = Document{}.Created // zero: the fixed date
-	if err := WritePDF(&a, d); err != nil {
+	if err := WritePDF(context.Background(), &a, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := WritePDF(&b, d); err != nil {
+	if err := WritePDF(context.Background(), &b, d); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -142,7 +143,7 @@ func TestPDFDeterministic(t *testing.T) {
 
 func TestPDFPages(t *testing.T) {
 	var b bytes.Buffer
-	if err := writePDF(&b, sampleDocument(), false, nil); err != nil {
+	if err := writePDF(context.Background(), &b, sampleDocument(), false, nil); err != nil {
 		t.Fatal(err)
 	}
 	// One waybill and a 20-line pick list of 5 + 10 + 5 rows.
@@ -162,14 +163,14 @@ func TestCJKFontOnlyWhenNeeded(t *testing.T) {
 	wb.Recipient = wb.Sender
 	wb.Customs = nil
 	var b bytes.Buffer
-	if err := writePDF(&b, d, false, nil); err != nil {
+	if err := writePDF(context.Background(), &b, d, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(b.Bytes(), []byte("cjk")) {
 		t.Fatal("CJK font embedded in a document without CJK text")
 	}
 	b.Reset()
-	if err := writePDF(&b, sampleDocument(), false, nil); err != nil {
+	if err := writePDF(context.Background(), &b, sampleDocument(), false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(b.Bytes(), []byte("cjk1")) || bytes.Contains(b.Bytes(), []byte("cjk2")) || bytes.Contains(b.Bytes(), []byte("cjkfull")) {
@@ -182,7 +183,7 @@ func TestErrors(t *testing.T) {
 		d := sampleDocument()
 		f(&d)
 		var b bytes.Buffer
-		err := WritePDF(&b, d)
+		err := WritePDF(context.Background(), &b, d)
 		if err != nil && b.Len() != 0 {
 			t.Errorf("error %v but %d bytes written", err, b.Len())
 		}
@@ -202,13 +203,13 @@ func TestErrors(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := WriteZPL(&b, Waybill{TrackingNumber: "Ж1"}); err == nil {
+	if err := WriteZPL(context.Background(), &b, Waybill{TrackingNumber: "Ж1"}); err == nil {
 		t.Error("ZPL: non-ASCII tracking number accepted")
 	}
-	if err := WriteZPL(&b, Waybill{}); err == nil {
+	if err := WriteZPL(context.Background(), &b, Waybill{}); err == nil {
 		t.Error("ZPL: empty tracking number accepted")
 	}
-	if err := WritePDF(failWriter{}, sampleDocument()); err == nil {
+	if err := WritePDF(context.Background(), failWriter{}, sampleDocument()); err == nil {
 		t.Error("write error not returned")
 	}
 }
@@ -294,7 +295,7 @@ func TestCustomsContinuation(t *testing.T) {
 		c.Items = append(c.Items, c.Items[0])
 	}
 	var b bytes.Buffer
-	if err := writePDF(&b, d, false, nil); err != nil {
+	if err := writePDF(context.Background(), &b, d, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	// 3 items on the label, 22 + 5 on two continuation pages.

@@ -1,6 +1,7 @@
 package labels
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,30 +27,23 @@ var fixedDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // WritePDF writes d as one PDF: each waybill, then the pick list, all on
 // 100 x 150 mm pages. It returns an error, and writes nothing, if a
 // barcode's content cannot be encoded (non-ASCII tracking number, order id
-// or bin code) or does not fit the label.
-func WritePDF(w io.Writer, d Document) error {
-	return writePDF(w, d, true, nil)
+// or bin code) or does not fit the label, or if ctx ends first: the layout
+// and the drawing look at ctx between pages, lines and text runs, so a
+// render whose caller gave up or whose deadline passed stops its work.
+//
+// Text that does not fit its box is cut with an ellipsis; laying out text
+// takes time linear in its length, however long it is.
+func WritePDF(ctx context.Context, w io.Writer, d Document) error {
+	return writePDF(ctx, w, d, true, nil)
 }
 
 // writePDF is WritePDF with the knobs tests need: compress=false gives a
 // readable PDF for the golden test, rec receives every drawing call for the
 // raw-fpdf benchmark baseline.
-func writePDF(w io.Writer, d Document, compress bool, rec *[]op) error {
-	if len(d.Waybills) == 0 && d.PickList == nil {
-		return errors.New("labels: empty document")
-	}
-	// Lay out first, measuring with the fonts' own widths, so that the
-	// document's characters are known before its fonts are made.
-	pw := &pdfWriter{}
-	for i := range d.Waybills {
-		if err := pw.waybill(&d.Waybills[i]); err != nil {
-			return fmt.Errorf("labels: waybill %d (%s): %w", i+1, d.Waybills[i].TrackingNumber, err)
-		}
-	}
-	if d.PickList != nil {
-		if err := pw.pickList(d.PickList); err != nil {
-			return fmt.Errorf("labels: pick list: %w", err)
-		}
+func writePDF(ctx context.Context, w io.Writer, d Document, compress bool, rec *[]op) error {
+	pw, err := layout(ctx, d)
+	if err != nil {
+		return err
 	}
 	if rec != nil {
 		*rec = pw.ops
@@ -58,13 +52,70 @@ func writePDF(w io.Writer, d Document, compress bool, rec *[]op) error {
 	if created.IsZero() {
 		created = fixedDate
 	}
-	return render(w, pw.ops, compress, created)
+	return render(ctx, w, pw.ops, compress, created)
+}
+
+// layout lays d out as drawing calls.
+func layout(ctx context.Context, d Document) (*pdfWriter, error) {
+	if len(d.Waybills) == 0 && d.PickList == nil {
+		return nil, errors.New("labels: empty document")
+	}
+	// Lay out first, measuring with the fonts' own widths, so that the
+	// document's characters are known before its fonts are made.
+	pw := &pdfWriter{ctx: ctx}
+	if pw.stopped() {
+		return nil, fmt.Errorf("labels: %w", pw.err)
+	}
+	for i := range d.Waybills {
+		if err := pw.waybill(&d.Waybills[i]); err != nil {
+			return nil, fmt.Errorf("labels: waybill %d (%s): %w", i+1, clip(d.Waybills[i].TrackingNumber), err)
+		}
+		if pw.err != nil {
+			return nil, fmt.Errorf("labels: %w", pw.err)
+		}
+	}
+	if d.PickList != nil {
+		if err := pw.pickList(d.PickList); err != nil {
+			return nil, fmt.Errorf("labels: pick list: %w", err)
+		}
+	}
+	if pw.err != nil {
+		return nil, fmt.Errorf("labels: %w", pw.err)
+	}
+	return pw, nil
+}
+
+// clip shortens a caller's value quoted in an error message.
+func clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // pdfWriter lays out pages with the package's fonts and barcodes as a list
 // of drawing calls.
 type pdfWriter struct {
 	ops []op
+	ctx context.Context
+	err error // ctx's error once it ended: the layout stops adding to ops
+	// measured counts the runes measured: the layout's work, which tests
+	// check grows linearly with the text.
+	measured int
+}
+
+// stopped reports whether ctx has ended; the first time it has, it keeps
+// the error.
+func (p *pdfWriter) stopped() bool {
+	if p.err == nil {
+		p.err = p.ctx.Err()
+	}
+	return p.err != nil
 }
 
 func (p *pdfWriter) record(o op) {
@@ -72,21 +123,61 @@ func (p *pdfWriter) record(o op) {
 }
 
 func (p *pdfWriter) addPage() {
+	p.stopped()
 	p.record(op{kind: 'p'})
 }
 
-// runWidth is the width of a run in mm.
-func runWidth(r run, size float64) float64 {
-	return float64(faces[r.face].width(r.text)) * size * ptMM / 1000
+// unitsMM converts a width in 1/1000 em at size points to mm.
+func unitsMM(units int, size float64) float64 {
+	return float64(units) * size * ptMM / 1000
+}
+
+// meter measures text rune by rune, exactly as width measures it whole:
+// per run of one face an integer sum of advances, each run converted to mm
+// and added in order. So the width of a growing line is known as each rune
+// is added, without measuring the line again for every rune or word (which
+// made wrapping cubic in the text's length).
+type meter struct {
+	base  int
+	size  float64
+	done  float64 // mm of the finished runs
+	face  int     // face of the current run; -1 before the first rune
+	units int     // width of the current run, 1/1000 em
+	work  *int    // counts the runes measured
+}
+
+func (p *pdfWriter) meter(base int, size float64) meter {
+	return meter{base: base, size: size, face: -1, work: &p.measured}
+}
+
+// add appends r to the measured text.
+func (m *meter) add(r rune) {
+	*m.work++
+	f := faceFor(r, m.base)
+	if f != m.face {
+		if m.face >= 0 {
+			m.done += unitsMM(m.units, m.size)
+		}
+		m.face, m.units = f, 0
+	}
+	m.units += faces[f].advance(r)
+}
+
+// mm is the width of the text added so far.
+func (m *meter) mm() float64 {
+	if m.face < 0 {
+		return 0
+	}
+	return m.done + unitsMM(m.units, m.size)
 }
 
 // width is the width of s in mm; base is faceRegular or faceBold.
 func (p *pdfWriter) width(s string, base int, size float64) float64 {
-	var w float64
-	for _, r := range runs(s, base) {
-		w += runWidth(r, size)
+	m := p.meter(base, size)
+	for _, r := range s {
+		m.add(r)
 	}
-	return w
+	return m.mm()
 }
 
 // encoded is text in a core font as fpdf wants it: Windows-1252 bytes,
@@ -114,9 +205,12 @@ func encoded(s string) string {
 // text draws s with its baseline at y, starting at x, and returns the x
 // where it ends.
 func (p *pdfWriter) text(x, y float64, s string, base int, size float64) float64 {
+	if p.stopped() {
+		return x
+	}
 	for _, r := range runs(s, base) {
 		p.record(op{kind: 't', face: r.face, size: size, x: x, y: y, s: r.text})
-		x += runWidth(r, size)
+		x += unitsMM(faces[r.face].width(r.text), size)
 	}
 	return x
 }
@@ -129,80 +223,141 @@ func (p *pdfWriter) textCenter(xMid, y float64, s string, base int, size float64
 	p.text(xMid-p.width(s, base, size)/2, y, s, base, size)
 }
 
-// fit shortens s with an ellipsis until it fits in w mm.
+// fit returns s if it fits in w mm, else its longest prefix (trailing
+// spaces dropped) that fits with an ellipsis after it, or "" if not even
+// the ellipsis fits. One pass: each rune is measured once, and the pass
+// ends where the prefix alone is wider than w (widths only grow as runes
+// are added), so a long text costs only the part that fits.
 func (p *pdfWriter) fit(s string, base int, size, w float64) string {
-	if p.width(s, base, size) <= w {
+	m := p.meter(base, size) // s up to the current rune
+	kept := m                // s up to its last non-space rune so far
+	keptEnd, best, found := 0, 0, false
+	for i, r := range s {
+		// The cut before s[i]: its kept part and an ellipsis.
+		e := kept
+		e.add('…')
+		if e.mm() <= w {
+			best, found = keptEnd, true
+		}
+		m.add(r)
+		if r != ' ' {
+			_, n := utf8.DecodeRuneInString(s[i:]) // an invalid byte is 1, not RuneLen(U+FFFD)
+			kept, keptEnd = m, i+n
+			if kept.mm() > w {
+				return cut(s, best, found)
+			}
+		}
+	}
+	if m.mm() <= w {
 		return s
 	}
-	r := []rune(s)
-	for len(r) > 0 {
-		r = r[:len(r)-1]
-		t := strings.TrimRight(string(r), " ") + "…"
-		if p.width(t, base, size) <= w {
-			return t
-		}
-	}
-	return ""
+	return cut(s, best, found)
 }
 
-// wrap breaks s into lines no wider than w mm: at spaces in alphabetic
-// text, between any two characters in CJK text, and inside a word only if
-// the word alone is too wide.
-func (p *pdfWriter) wrap(s string, base int, size, w float64) []string {
+// cut is s[:end] with an ellipsis, or "" if found is false.
+func cut(s string, end int, found bool) string {
+	if !found {
+		return ""
+	}
+	return s[:end] + "…"
+}
+
+// wrap breaks s into lines no wider than w mm and hands them to emit in
+// order until it returns false: at spaces in alphabetic text, between any
+// two characters in CJK text, and inside a word only if the word alone is
+// too wide. Each rune is measured a bounded number of times, so the work is
+// linear in the length of s, and it ends early when emit wants no more.
+func (p *pdfWriter) wrap(s string, base int, size, w float64, emit func(string) bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return nil
+		return
 	}
-	// Atoms: words (with their trailing spaces) or single CJK characters.
-	var atoms []string
-	start := 0
-	for i, r := range s {
-		if i > start && (isBreakAnywhere(r) || prevBreak(s, i)) {
-			atoms = append(atoms, s[start:i])
-			start = i
+	// Lines are filled greedily with atoms: words (with their trailing
+	// spaces) or single CJK characters. An atom goes on the line if the
+	// line, trailing spaces left out, stays within w; the first atom of a
+	// line always does.
+	lineStart, lineEnd := 0, 0 // s[lineStart:lineEnd] is the line so far
+	m := p.meter(base, size)   // measures the line so far
+	over := false              // the line is already wider than w (one long word)
+	more := true
+	// place puts the atom s[a:b] on the line if it fits and reports whether
+	// it did; first puts it there anyway.
+	place := func(a, b int, first bool) bool {
+		if over {
+			return false
 		}
-	}
-	atoms = append(atoms, s[start:])
-
-	var lines []string
-	var cur strings.Builder
-	for _, a := range atoms {
-		try := cur.String() + a
-		if cur.Len() == 0 || p.width(strings.TrimRight(try, " "), base, size) <= w {
-			cur.WriteString(a)
-			continue
-		}
-		lines = append(lines, strings.TrimRight(cur.String(), " "))
-		cur.Reset()
-		cur.WriteString(a)
-	}
-	lines = append(lines, strings.TrimRight(cur.String(), " "))
-	// A single word wider than the line is cut by character.
-	var out []string
-	for _, l := range lines {
-		for p.width(l, base, size) > w && utf8.RuneCountInString(l) > 1 {
-			r := []rune(l)
-			k := len(r) - 1
-			for k > 1 && p.width(string(r[:k]), base, size) > w {
-				k--
+		t := m
+		for _, r := range s[a:b] {
+			t.add(r)
+			if r != ' ' && t.mm() > w {
+				if !first {
+					return false
+				}
+				over = true // the line is this word alone; cutWord measures it
+				break
 			}
-			out = append(out, string(r[:k]))
-			l = strings.TrimLeft(string(r[k:]), " ")
 		}
-		out = append(out, l)
+		m, lineEnd = t, b
+		return true
 	}
-	return out
+	flush := func() {
+		more = p.cutWord(strings.TrimRight(s[lineStart:lineEnd], " "), base, size, w, emit)
+	}
+	atomStart := 0
+	var prev rune
+	for i, r := range s {
+		if i > atomStart && (isBreakAnywhere(r) || isBreakAnywhere(prev) || prev == ' ' && r != ' ') {
+			if !place(atomStart, i, lineEnd == lineStart) {
+				if flush(); !more {
+					return
+				}
+				lineStart, lineEnd, m, over = atomStart, atomStart, p.meter(base, size), false
+				place(atomStart, i, true)
+			}
+			atomStart = i
+		}
+		prev = r
+	}
+	if !place(atomStart, len(s), lineEnd == lineStart) {
+		if flush(); !more {
+			return
+		}
+		lineStart, lineEnd, m, over = atomStart, atomStart, p.meter(base, size), false
+		place(atomStart, len(s), true)
+	}
+	flush()
 }
 
-// prevBreak reports whether a line may break before s[i] because of what
-// precedes it: a space, or a CJK character.
-func prevBreak(s string, i int) bool {
-	r, _ := utf8.DecodeLastRuneInString(s[:i])
-	if r == ' ' {
-		c, _ := utf8.DecodeRuneInString(s[i:])
-		return c != ' '
+// cutWord emits line l, first cutting it between characters while it is
+// wider than w: the greedy fill only lets a line be too wide when it is a
+// single word. It returns what emit last returned.
+func (p *pdfWriter) cutWord(l string, base int, size, w float64, emit func(string) bool) bool {
+	for {
+		if p.stopped() {
+			return false
+		}
+		// k: the bytes of the longest prefix that fits, at least one rune.
+		m := p.meter(base, size)
+		k, runes := -1, 0
+		for i, r := range l {
+			m.add(r)
+			runes++
+			if m.mm() > w {
+				k = i
+				if i == 0 {
+					_, k = utf8.DecodeRuneInString(l)
+				}
+				break
+			}
+		}
+		if k < 0 || runes == 1 && k == len(l) {
+			return emit(l)
+		}
+		if !emit(l[:k]) {
+			return false
+		}
+		l = strings.TrimLeft(l[k:], " ")
 	}
-	return isBreakAnywhere(r)
 }
 
 func (p *pdfWriter) rect(x, y, w, h float64, style string) {
@@ -307,12 +462,20 @@ func (p *pdfWriter) block(paras []styled, x, y, w, h float64, sizes ...float64) 
 	var total float64
 	for _, size := range sizes {
 		lines, total = lines[:0], 0
+		// Lines after the first that overflows h are never drawn (that one
+		// only says whether to add an ellipsis): stop there. The first
+		// line is drawn even if it overflows, so the second is wanted.
+		want := func() bool { return total <= h+1e-9 || len(lines) < 2 }
 		for _, pa := range paras {
+			if !want() {
+				break
+			}
 			sz := size * pa.rel
-			for _, l := range p.wrap(pa.s, pa.base, sz, w) {
+			p.wrap(pa.s, pa.base, sz, w, func(l string) bool {
 				lines = append(lines, ln{l, pa.base, sz})
 				total += lineHeight(sz)
-			}
+				return want()
+			})
 		}
 		if total <= h {
 			break

@@ -97,6 +97,9 @@ func (p *pdfWriter) pickList(pl *PickList) error {
 		p.routeMap(pl.Map, margin, plMapTop, right-margin, plMapBottom-plMapTop)
 	}
 
+	// The header of each next page, fitted once.
+	nextTitle := p.fit(clean(title+" (continued)"), faceBold, 9, right-margin)
+	nextIDs := p.fit(clean(ids), faceRegular, 7, right-margin)
 	page, y, onPage := 1, first, 0
 	p.rowHeader(y)
 	for i := range pl.Lines {
@@ -106,8 +109,8 @@ func (p *pdfWriter) pickList(pl *PickList) error {
 			p.addPage()
 			p.gray(0)
 			p.lineWidth(0.4)
-			p.text(margin, 7, p.fit(clean(title+" (continued)"), faceBold, 9, right-margin), faceBold, 9)
-			p.text(margin, 11.5, p.fit(clean(ids), faceRegular, 7, right-margin), faceRegular, 7)
+			p.text(margin, 7, nextTitle, faceBold, 9)
+			p.text(margin, 11.5, nextIDs, faceRegular, 7)
 			y, onPage = plNextTop, 0
 			p.rowHeader(y)
 		}

@@ -1,6 +1,7 @@
 package labels
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -8,8 +9,9 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 )
 
-// render draws ops on a new fpdf document and writes it.
-func render(w io.Writer, ops []op, compress bool, created time.Time) error {
+// render draws ops on a new fpdf document and writes it, unless ctx ends
+// first.
+func render(ctx context.Context, w io.Writer, ops []op, compress bool, created time.Time) error {
 	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: pageW, Ht: pageH}})
 	pdf.SetCompression(compress)
 	pdf.SetCatalogSort(true)
@@ -29,7 +31,11 @@ func render(w io.Writer, ops []op, compress bool, created time.Time) error {
 			font, style, size = f, st, sz
 		}
 	}
-	for _, o := range ops {
+	for i, o := range ops {
+		// Between drawing calls, not inside one: each is small.
+		if i%64 == 0 && ctx.Err() != nil {
+			return fmt.Errorf("labels: %w", ctx.Err())
+		}
 		switch o.kind {
 		case 'p':
 			pdf.AddPage()
@@ -61,6 +67,9 @@ func render(w io.Writer, ops []op, compress bool, created time.Time) error {
 		}
 	}
 	if err := pdf.Error(); err != nil {
+		return fmt.Errorf("labels: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("labels: %w", err)
 	}
 	return pdf.Output(w)

@@ -2,6 +2,7 @@ package labels
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,7 +32,7 @@ func scan(t *testing.T, d Document) [][]string {
 	need(t, "pdftoppm", "zbarimg")
 	dir := t.TempDir()
 	var b bytes.Buffer
-	if err := WritePDF(&b, d); err != nil {
+	if err := WritePDF(context.Background(), &b, d); err != nil {
 		t.Fatal(err)
 	}
 	pdf := filepath.Join(dir, "doc.pdf")
@@ -122,7 +123,7 @@ func TestTextRendersAsText(t *testing.T) {
 	rare := string(rareHan(t)) // only in the full CJK font
 	d.Waybills[0].Recipient.Lines = append(d.Waybills[0].Recipient.Lines, "邨"+rare+"里")
 	var b bytes.Buffer
-	if err := WritePDF(&b, d); err != nil {
+	if err := WritePDF(context.Background(), &b, d); err != nil {
 		t.Fatal(err)
 	}
 	pdf := filepath.Join(t.TempDir(), "doc.pdf")
@@ -179,7 +180,7 @@ func TestManyCharactersSplitFonts(t *testing.T) {
 		want = append(want, s)
 	}
 	var b bytes.Buffer
-	if err := render(&b, ops, true, fixedDate); err != nil {
+	if err := render(context.Background(), &b, ops, true, fixedDate); err != nil {
 		t.Fatal(err)
 	}
 	if n := bytes.Count(b.Bytes(), []byte("/BaseFont /cjk1-")); n != 3 {
@@ -224,5 +225,16 @@ func TestManyCharactersSplitFonts(t *testing.T) {
 		if dark < 250 {
 			t.Errorf("%s: %d dark pixels: glyphs not drawn", filepath.Base(p), dark)
 		}
+	}
+}
+
+// The worst-case waybill scans: its 64-letter order id, too long for a
+// Code 128 of 2-dot modules, is a QR code.
+func TestWorstCaseWaybillScans(t *testing.T) {
+	wb := worstCaseDocument().Waybills[0]
+	wb.Customs = nil // the continuation pages have no barcodes
+	pages := scan(t, Document{Waybills: []Waybill{wb}})
+	if want := sorted(wb.TrackingNumber, wb.OrderID); len(pages) != 1 || !slices.Equal(pages[0], want) {
+		t.Errorf("waybill decodes %q, want %q", pages, want)
 	}
 }

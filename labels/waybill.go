@@ -15,7 +15,8 @@ const (
 	wbTrackH      = 19.0
 	wbTrackEnd    = 99.5
 	wbOrderEnd    = 116.5
-	wbCustomsRows = 3 // item rows on the label; more go on continuation pages
+	wbOrderW      = 62.0 // the order id's Code 128, quiet zones included
+	wbCustomsRows = 3    // item rows on the label; more go on continuation pages
 )
 
 func (p *pdfWriter) waybill(wb *Waybill) error {
@@ -26,9 +27,24 @@ func (p *pdfWriter) waybill(wb *Waybill) error {
 	if _, err := encode128(wb.TrackingNumber); err != nil {
 		return fmt.Errorf("tracking number: %w", err)
 	}
+	// The order id is a Code 128 barcode if its modules can be 2 dots
+	// wide in the left part of the label (ids up to about 20 letters or
+	// 40 digits), else a QR code, which any 2D imager reads: 1-dot
+	// modules (0.125 mm) do not scan reliably, and ids may have 64
+	// characters.
+	var order linear
+	var orderQR *matrix
 	if wb.OrderID != "" {
-		if _, err := encode128(wb.OrderID); err != nil {
+		var err error
+		if order, err = encode128(wb.OrderID); err != nil {
 			return fmt.Errorf("order id: %w", err)
+		}
+		if moduleDots(order.width(), wbOrderW-dot, 2) < 2 {
+			m, err := encodeQR(wb.OrderID)
+			if err != nil {
+				return fmt.Errorf("order id: %w", err)
+			}
+			orderQR = &m
 		}
 	}
 	p.addPage()
@@ -63,11 +79,20 @@ func (p *pdfWriter) waybill(wb *Waybill) error {
 	// Order id barcode, smaller, on the left half.
 	if wb.OrderID != "" {
 		p.text(margin, wbTrackEnd+3, "ORDER", faceBold, 5.5)
-		left, _, err := p.code128Fit(wb.OrderID, margin, 62, wbTrackEnd+3.5, 7.5, 2, false)
-		if err != nil {
-			return fmt.Errorf("order id: %w", err)
+		if orderQR != nil {
+			const top, size = wbTrackEnd + 3.5, wbOrderEnd - wbTrackEnd - 4
+			if err := p.qr(*orderQR, margin, top, size); err != nil {
+				return fmt.Errorf("order id: %w", err)
+			}
+			x := margin + size + 1
+			p.block([]styled{{wb.OrderID, faceRegular, 1}}, x, top, right-x, size, 8, 7)
+		} else {
+			left, _, err := p.code128Fit(wb.OrderID, margin, wbOrderW, wbTrackEnd+3.5, 7.5, 2, false)
+			if err != nil {
+				return fmt.Errorf("order id: %w", err)
+			}
+			p.text(left, wbOrderEnd-2.5, wb.OrderID, faceRegular, 8)
 		}
-		p.text(left, wbOrderEnd-2.5, wb.OrderID, faceRegular, 8)
 	}
 	p.line(margin, wbOrderEnd, right, wbOrderEnd)
 
@@ -123,7 +148,7 @@ func (p *pdfWriter) customs(wb *Waybill, c *Customs) {
 	if more := len(items) - first; more > 0 {
 		total = fmt.Sprintf("+%d more items on next page · %s", more, total)
 	}
-	p.textRight(right, pageH-margin, total, faceBold, 7)
+	p.textRight(right, pageH-margin, p.fit(clean(total), faceBold, 7, right-margin), faceBold, 7)
 
 	for rest := items[first:]; len(rest) > 0; {
 		p.addPage()
@@ -144,6 +169,8 @@ func (p *pdfWriter) customsRows(items []CustomsItem, y float64) float64 {
 		cQty = 52.0
 		cHS  = 60.0
 		cOri = 75.0
+		// cOriEnd bounds the origin, two letters, before the value.
+		cOriEnd = 80.0
 	)
 	p.lineWidth(0.2)
 	p.line(margin, y, right, y)
@@ -161,9 +188,11 @@ func (p *pdfWriter) customsRows(items []CustomsItem, y float64) float64 {
 		p.text(margin, y+2.6, p.fit(clean(it.DescriptionEN), faceRegular, 7, cQty-margin-1), faceRegular, 7)
 		p.text(margin, y+5.3, p.fit(clean(it.DescriptionZH), faceRegular, 7, cQty-margin-1), faceRegular, 7)
 		p.text(cQty, y+2.6, fmt.Sprint(it.Quantity), faceRegular, 7)
-		p.text(cHS, y+2.6, clean(it.HSCode), faceRegular, 7)
-		p.text(cOri, y+2.6, clean(it.Origin), faceRegular, 7)
-		p.textRight(right, y+2.6, formatMoney(it.Value, it.Currency), faceRegular, 7)
+		p.text(cHS, y+2.6, p.fit(clean(it.HSCode), faceRegular, 7, cOri-cHS-1), faceRegular, 7)
+		p.text(cOri, y+2.6, p.fit(clean(it.Origin), faceRegular, 7, cOriEnd-cOri), faceRegular, 7)
+		// A value is never cut, lest it be misread; with an ISO currency
+		// code it has at most some 25 characters.
+		p.textRight(right, y+2.6, clean(formatMoney(it.Value, it.Currency)), faceRegular, 7)
 		y += 6
 	}
 	p.line(margin, y, right, y)

@@ -2,6 +2,7 @@ package labels
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -28,7 +29,15 @@ const ZPLUnicodeFont = "E:ANMDJ.TTF"
 // waybill, with Code 128 (^BC) for the tracking number and the order id.
 // Items of a customs declaration beyond what one label holds are summed in
 // the total and counted, not listed (ZPL has no continuation pages).
-func WriteZPL(w io.Writer, wb Waybill) error {
+//
+// The printer wraps and clips the text in its fields; a text longer than
+// its field could ever show is cut with an ellipsis first (see zplCap), so
+// the label's size does not grow with its text. It returns ctx's error,
+// and writes nothing, if ctx ends first.
+func WriteZPL(ctx context.Context, w io.Writer, wb Waybill) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("labels: zpl: %w", err)
+	}
 	if wb.TrackingNumber == "" {
 		return fmt.Errorf("labels: zpl: no tracking number")
 	}
@@ -81,13 +90,19 @@ func WriteZPL(w io.Writer, wb Waybill) error {
 
 	if wb.OrderID != "" {
 		z.text(d(margin), d(wbTrackEnd+0.8), 18, "ORDER", 100)
-		mod := 2
+		// Code 128 in 2-dot modules, or for an id too long for them (ids
+		// may have 64 characters; 1-dot modules do not scan reliably) a
+		// QR code in 3-dot modules, the id's text beside it.
+		const mod = 2
 		x := d(margin) + quiet128*mod
-		if x+(order.modules+quiet128)*mod > zplW {
-			return fmt.Errorf("labels: zpl: order id %q too long for the label", wb.OrderID)
+		if x+(order.modules+quiet128)*mod <= zplW {
+			z.f("^FO%d,%d^BY%d^BCN,%d,N,N,N,A^FH_^FD%s^FS", x, d(wbTrackEnd+3.5), mod, d(7.5), zplEscape(wb.OrderID))
+			z.text(x, d(wbOrderEnd-5), 24, wb.OrderID, 500)
+		} else {
+			z.f("^FO%d,%d^BQN,2,3^FH_^FDMA,%s^FS", d(margin), d(wbTrackEnd+2.5), zplEscape(wb.OrderID))
+			tx := d(margin + 16)
+			z.text(tx, d(wbTrackEnd+6), 18, wb.OrderID, right-tx)
 		}
-		z.f("^FO%d,%d^BY%d^BCN,%d,N,N,N,A^FH_^FD%s^FS", x, d(wbTrackEnd+3.5), mod, d(7.5), zplEscape(wb.OrderID))
-		z.text(x, d(wbOrderEnd-5), 24, wb.OrderID, 500)
 	}
 	z.hline(d(wbOrderEnd))
 
@@ -134,6 +149,9 @@ func WriteZPL(w io.Writer, wb Waybill) error {
 	}
 	z.f("^PQ1")
 	z.f("^XZ")
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("labels: zpl: %w", err)
+	}
 	_, err = w.Write(z.b.Bytes())
 	return err
 }
@@ -159,28 +177,58 @@ func zplFont(s string, h int) string {
 	return fmt.Sprintf("^A0N,%d,%d", h, h)
 }
 
+// zplNarrowest is the narrowest advance of any character of the printer
+// fonts, as a fraction of the font height: a bound, not a measurement (the
+// printer measures), so that zplCap never cuts text the printer would show.
+const zplNarrowest = 1.0 / 8
+
+// zplCap is how many characters a field w dots wide of lines lines at font
+// height h can ever show.
+func zplCap(w, h, lines int) int {
+	return int(float64(w*lines)/(float64(h)*zplNarrowest)) + 1
+}
+
+// zplCut cuts s to at most n characters, the last an ellipsis: the printer
+// could not show more, and the rest would only make the label bigger.
+func zplCut(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n-1 {
+			return s[:j] + "…"
+		}
+		i++
+	}
+	return s
+}
+
 // text writes one line of text, at most w dots wide (cut by the printer).
 func (z *zpl) text(x, y, h int, s string, w int) {
 	if s == "" {
 		return
 	}
+	s = zplCut(s, zplCap(w, h, 1))
 	z.f("^FO%d,%d%s^FB%d,1,0,L^FH_^FD%s^FS", x, y, zplFont(s, h), w, zplEscape(s))
 }
 
 func (z *zpl) textRight(right, y, h int, s string, w int) {
+	s = zplCut(s, zplCap(w, h, 1))
 	z.f("^FO%d,%d%s^FB%d,1,0,R^FH_^FD%s^FS", right-w, y, zplFont(s, h), w, zplEscape(s))
 }
 
 // block writes paragraphs as one field block of at most lines lines,
-// wrapped by the printer.
+// wrapped by the printer. Each paragraph starts a line, so each is cut to
+// what the whole block can show.
 func (z *zpl) block(x, y, w, h, lines int, paras []styled) {
 	var parts []string
-	all := ""
+	font := zplFont("", h)
 	for _, p := range paras {
-		parts = append(parts, zplEscape(p.s))
-		all += p.s
+		s := zplCut(p.s, zplCap(w, h, lines))
+		parts = append(parts, zplEscape(s))
+		if f := zplFont(s, h); f != zplFont("", h) {
+			font = f // any text beyond Latin-1 needs the Unicode font
+		}
 	}
-	z.f("^FO%d,%d%s^FB%d,%d,2,L^FH_^FD%s^FS", x, y, zplFont(all, h), w, lines, strings.Join(parts, `\&`))
+	z.f("^FO%d,%d%s^FB%d,%d,2,L^FH_^FD%s^FS", x, y, font, w, lines, strings.Join(parts, `\&`))
 }
 
 func (z *zpl) hline(y int) { z.f("^FO%d,%d^GB%d,0,3^FS", mmDots(margin), y, zplW-2*mmDots(margin)) }

@@ -113,7 +113,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	hub := feed.NewHub(st, floor.DefaultFeedConfig, floor.SystemClock{}, log)
 	go hub.Run(ctx, *feedEvery)
-	render := func(orderID, format string) ([]byte, error) { return docs.Render(st, orderID, format) }
+	render := func(ctx context.Context, orderID, format string) ([]byte, error) {
+		return docs.Render(ctx, st, orderID, format)
+	}
 	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, Log: log}).Init()
 	go dispatcher.Run(ctx)
 	api := rpc.New(st, hub, log)

@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"context"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -59,7 +60,7 @@ func TestAbuseOldOverLimitRecordsStillRender(t *testing.T) {
 	}
 	for _, format := range []string{PDF, ZPL} {
 		for _, id := range []string{o.ID, old.ID} {
-			doc, err := Render(st, id, format)
+			doc, err := Render(context.Background(), st, id, format)
 			if err != nil || len(doc) == 0 {
 				t.Errorf("render %s of %q: %d bytes, %v", format, id, len(doc), err)
 			}

@@ -4,6 +4,8 @@ package docs
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -27,8 +29,10 @@ type Source interface {
 }
 
 // Render makes the documents of an order: a PDF with the waybill and the
-// pick list, or the waybill alone in ZPL.
-func Render(src Source, orderID, format string) ([]byte, error) {
+// pick list, or the waybill alone in ZPL. The rendering stops when ctx
+// ends: give it a deadline (the HTTP route and the print queue do). A
+// render that ctx stopped is KindUnavailable, reason RENDER_STOPPED.
+func Render(ctx context.Context, src Source, orderID, format string) ([]byte, error) {
 	const op = "render documents"
 	o, err := src.Order(orderID)
 	if err != nil {
@@ -49,7 +53,7 @@ func Render(src Source, orderID, format string) ([]byte, error) {
 	var buf bytes.Buffer
 	switch format {
 	case ZPL:
-		err = labels.WriteZPL(&buf, wb)
+		err = labels.WriteZPL(ctx, &buf, wb)
 	case PDF:
 		doc := labels.Document{Waybills: []labels.Waybill{wb}}
 		if o.TaskID != "" {
@@ -57,11 +61,18 @@ func Render(src Source, orderID, format string) ([]byte, error) {
 				return nil, err
 			}
 		}
-		err = labels.WritePDF(&buf, doc)
+		err = labels.WritePDF(ctx, &buf, doc)
 	default:
 		return nil, floor.E(op, floor.KindInvalid, "unknown document format %q: pdf or zpl", format)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
+			Msg: "the documents did not finish rendering before the render deadline"}
+	case errors.Is(err, context.Canceled):
+		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
+			Msg: "rendering the documents was cancelled"}
+	case err != nil:
 		return nil, floor.Wrap(op, floor.KindInternal, err)
 	}
 	return buf.Bytes(), nil

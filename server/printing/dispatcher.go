@@ -2,6 +2,8 @@ package printing
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -15,8 +17,14 @@ type Jobs interface {
 	FinishPrint(id uint64, sendErr error, retryAfter time.Duration) (floor.PrintJob, error)
 }
 
-// Render makes the document of an order in a format.
-type Render func(orderID, format string) ([]byte, error)
+// Render makes the document of an order in a format, stopping when ctx
+// ends.
+type Render func(ctx context.Context, orderID, format string) ([]byte, error)
+
+// DefaultRenderTimeout bounds the rendering of one job's document: a
+// document that takes longer fails the job (shown in its LastError and
+// retried later) instead of holding up the queue.
+const DefaultRenderTimeout = 10 * time.Second
 
 // Dispatcher sends queued jobs to their stations' printers.
 type Dispatcher struct {
@@ -27,6 +35,9 @@ type Dispatcher struct {
 	Clock  floor.Clock
 	// Poll is how often the queue is looked at without a Wake; 1 s if 0.
 	Poll time.Duration
+	// RenderTimeout bounds the rendering of one job's document;
+	// DefaultRenderTimeout if 0.
+	RenderTimeout time.Duration
 
 	wake chan struct{}
 }
@@ -47,6 +58,9 @@ func (d *Dispatcher) Init() *Dispatcher {
 	}
 	if d.Clock == nil {
 		d.Clock = floor.SystemClock{}
+	}
+	if d.RenderTimeout == 0 {
+		d.RenderTimeout = DefaultRenderTimeout
 	}
 	return d
 }
@@ -91,7 +105,7 @@ func (d *Dispatcher) Drain(ctx context.Context) {
 			continue // taken meanwhile
 		}
 		p := d.Config.For(j.Station)
-		doc, err := d.Render(j.OrderID, p.Format)
+		doc, err := d.render(ctx, j.OrderID, p.Format)
 		if err == nil {
 			err = p.Send(ctx, j, doc)
 		}
@@ -104,4 +118,15 @@ func (d *Dispatcher) Drain(ctx context.Context) {
 			d.Log.Info("printed", "job", j.ID, "order", j.OrderID, "station", j.Station, "printer", p.Kind)
 		}
 	}
+}
+
+// render renders a job's document within the render timeout.
+func (d *Dispatcher) render(ctx context.Context, orderID, format string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.RenderTimeout)
+	defer cancel()
+	doc, err := d.Render(ctx, orderID, format)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("render timeout %s: %w", d.RenderTimeout, err)
+	}
+	return doc, err
 }

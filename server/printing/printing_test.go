@@ -112,7 +112,9 @@ func packedOrder(t *testing.T, st *store.Store, id string) {
 
 func dispatcher(st *store.Store, cfg Config, c *clock) *Dispatcher {
 	return (&Dispatcher{Jobs: st, Config: cfg, Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Render: func(orderID, format string) ([]byte, error) { return []byte(format + ":" + orderID), nil }}).Init()
+		Render: func(_ context.Context, orderID, format string) ([]byte, error) {
+			return []byte(format + ":" + orderID), nil
+		}}).Init()
 }
 
 // Each job reaches the printer once: across repeated looks at the queue,

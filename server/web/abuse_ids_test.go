@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"mime"
@@ -22,7 +23,7 @@ func TestAbuseDocumentIDs(t *testing.T) {
 	rendered := 0
 	s := &Server{
 		Auth: tokens{"pp_packer": {Name: "pk1", Role: floor.RolePacker}},
-		Documents: func(id, format string) ([]byte, error) {
+		Documents: func(_ context.Context, id, format string) ([]byte, error) {
 			rendered++
 			return []byte(format + " of " + id), nil
 		},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -116,7 +117,7 @@ func newEnv(t *testing.T) *env {
 	e.reg = prometheus.NewRegistry()
 	e.reg.MustRegister(NewFloorMetrics(st))
 	site := &Server{Auth: st, Log: log, Floor: e.hub, Data: st, Inventory: st, HistoryPage: 2, Clock: e.clock, Metrics: e.reg, Heartbeat: time.Hour,
-		Documents: func(string, string) ([]byte, error) {
+		Documents: func(context.Context, string, string) ([]byte, error) {
 			return nil, floor.E("documents", floor.KindUnavailable, "not in this test")
 		}}
 	e.srv = httptest.NewServer(site.Handler())

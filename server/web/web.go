@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -25,9 +26,13 @@ type Authenticator interface {
 // Server holds what the handlers need.
 type Server struct {
 	Auth Authenticator
-	// Documents renders an order's documents as "pdf" or "zpl".
-	Documents func(orderID, format string) ([]byte, error)
-	Log       *slog.Logger
+	// Documents renders an order's documents as "pdf" or "zpl", stopping
+	// when ctx ends.
+	Documents func(ctx context.Context, orderID, format string) ([]byte, error)
+	// RenderTimeout bounds one rendering of documents, on top of the
+	// request's own context; DefaultRenderTimeout if zero.
+	RenderTimeout time.Duration
+	Log           *slog.Logger
 
 	// Floor is the live view the supervisor page streams; nil: the feed
 	// and the map answer 503.
@@ -111,6 +116,10 @@ func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler 
 	})
 }
 
+// DefaultRenderTimeout bounds the rendering of an order's documents: the
+// slowest document a valid order makes renders in well under 50 ms.
+const DefaultRenderTimeout = 5 * time.Second
+
 func (s *Server) documents(format, contentType string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -118,7 +127,16 @@ func (s *Server) documents(format, contentType string) http.Handler {
 			s.fail(w, r, floor.Invalid("documents", []floor.Violation{{Field: "id", Description: p}}))
 			return
 		}
-		doc, err := s.Documents(id, format)
+		// The request's context ends the render when the client goes
+		// away; the timeout, when a document is too slow to be worth
+		// waiting for (Documents then says so: 503).
+		timeout := s.RenderTimeout
+		if timeout == 0 {
+			timeout = DefaultRenderTimeout
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		doc, err := s.Documents(ctx, id, format)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,7 +24,7 @@ func (ts tokens) Authenticate(token string) (floor.User, error) {
 func TestDocumentsOverHTTP(t *testing.T) {
 	s := &Server{
 		Auth: tokens{"pp_packer": {Name: "pk1", Role: floor.RolePacker}, "pp_picker": {Name: "ann", Role: floor.RolePicker}},
-		Documents: func(id, format string) ([]byte, error) {
+		Documents: func(_ context.Context, id, format string) ([]byte, error) {
 			if id != "O1" {
 				return nil, floor.E("render documents", floor.KindNotFound, "no order %q", id)
 			}
