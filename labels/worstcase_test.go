@@ -9,22 +9,24 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pickpack/pickpack/server/floor"
 )
 
-// Field limits of a valid order (issue 12: server/floor checks them at
+// Field limits of a valid order (server/floor checks them at
 // every entry), taken at their most generous: the worst-case document
 // fills each one.
 const (
-	limName      = 100 // recipient name
-	limLine      = 100 // each address line
-	limLines     = 4   // address lines
-	limCity      = 50  // city, region
-	limPostal    = 20
-	limPhone     = 32
-	limID        = 64  // order, SKU and task ids: ASCII
-	limSKUName   = 200 // SKU name, printed on the pick list
-	limCustoms   = 200 // each customs description
-	limLinesOrdr = 500 // floor.MaxOrderLines
+	limName      = floor.MaxRecipientNameLen
+	limLine      = floor.MaxAddressLineLen
+	limLines     = floor.MaxAddressLines
+	limCity      = max(floor.MaxCityLen, floor.MaxRegionLen) // city, region
+	limPostal    = floor.MaxPostalCodeLen
+	limPhone     = floor.MaxPhoneLen
+	limID        = 64 // order, SKU and task ids: ASCII (floor.IDOrder)
+	limSKUName   = floor.MaxSKUNameLen
+	limCustoms   = max(floor.MaxCustomsENLen, floor.MaxCustomsZHLen)
+	limLinesOrdr = floor.MaxOrderLines
 )
 
 // mixedText makes text in several scripts with wide glyphs: CJK (each

@@ -1,6 +1,7 @@
 package floor
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -137,7 +138,7 @@ func TestValidateOrder(t *testing.T) {
 			for i := range MaxOrderLines + 1 {
 				o.Lines = append(o.Lines, OrderLine{SKU: "S-" + strings.Repeat("x", i%60) + string(rune('A'+i%26)) + string(rune('a'+i/26)), Quantity: 1})
 			}
-		}, []Violation{{"order.lines", "501 lines, at most 500"}}},
+		}, []Violation{{"order.lines", fmt.Sprintf("%d lines, at most %d", MaxOrderLines+1, MaxOrderLines)}}},
 		{"invalid UTF-8 address", func(o *Order) { o.Recipient.Lines = []string{"ok", "\xff"} }, []Violation{{"order.recipient.lines[1]", "UTF-8"}}},
 		{"long id", func(o *Order) { o.ID = strings.Repeat("é", 65) }, []Violation{{"order.id", "65 characters, at most 64"}}},
 		{"quantity", func(o *Order) { o.Lines[1].Quantity = 0 }, []Violation{{"order.lines[1].quantity", "want 1 to 10000, got 0"}}},

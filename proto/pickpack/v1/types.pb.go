@@ -1065,7 +1065,7 @@ type Order struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// At most 64 characters; a key of the per-channel SLAs.
 	Channel string `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
-	// 1 to 500 lines, one per SKU.
+	// 1 to 100 lines, one per SKU (a bigger order is wholesale, split before it reaches the floor).
 	Lines     []*OrderLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
 	Recipient *Address     `protobuf:"bytes,4,opt,name=recipient,proto3" json:"recipient,omitempty"`
 	// Output only from here on.
