@@ -5,16 +5,17 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/session"
 )
 
 // Authenticator finds the user holding a bearer token.
@@ -54,6 +55,12 @@ type Server struct {
 	// page's countdowns stay in step and proxies keep the stream open;
 	// 15 s if zero.
 	Heartbeat time.Duration
+	// Streams is the register of open streams that caps the event streams
+	// and ends them when their user's tokens are revoked. Share the gRPC
+	// server's (rpc.Server.Streams): revocations are made there. Nil: a
+	// register of this server's own with session.DefaultLimits, set by
+	// Handler.
+	Streams *session.Registry
 }
 
 func (s *Server) now() time.Time {
@@ -65,6 +72,9 @@ func (s *Server) now() time.Time {
 
 // Handler routes the HTTP API.
 func (s *Server) Handler() http.Handler {
+	if s.Streams == nil {
+		s.Streams = session.New(s.Auth, session.DefaultLimits)
+	}
 	mux := http.NewServeMux()
 	docRoles := []floor.Role{floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin}
 	mux.Handle("GET /orders/{id}/documents.pdf", s.authorized(docRoles, s.documents("pdf", "application/pdf")))
@@ -89,16 +99,18 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// authorized checks "Authorization: Bearer TOKEN" and the caller's role.
+// authorized checks "Authorization: Bearer TOKEN" (the scheme in any case)
+// and the caller's role, and hands the user and token on in the request's
+// context.
 func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := session.Bearer(r.Header.Get("Authorization"))
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pickpack"`)
 			http.Error(w, "missing bearer token: send \"Authorization: Bearer <token>\"", http.StatusUnauthorized)
 			return
 		}
-		u, err := s.Auth.Authenticate(strings.TrimSpace(token))
+		u, err := s.Auth.Authenticate(token)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -107,8 +119,16 @@ func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler 
 			http.Error(w, "role "+u.Role.String()+" may not fetch this", http.StatusForbidden)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, callerOf{user: u, token: token})))
 	})
+}
+
+type callerKey struct{}
+
+// callerOf is who made an authorized request, with the token they sent.
+type callerOf struct {
+	user  floor.User
+	token string
 }
 
 func (s *Server) documents(format, contentType string) http.Handler {
@@ -132,6 +152,7 @@ var kindStatus = map[floor.Kind]int{
 	floor.KindPermission:      http.StatusForbidden,
 	floor.KindUnauthenticated: http.StatusUnauthorized,
 	floor.KindUnavailable:     http.StatusServiceUnavailable,
+	floor.KindExhausted:       http.StatusTooManyRequests,
 }
 
 // fail is the one place where errors become HTTP statuses; internal
