@@ -31,6 +31,22 @@ type Event struct {
 	Order  *floor.OrderClock
 	Picker *floor.PickerStatus
 	Alert  *floor.Alert
+
+	memo *sync.Map // what transports made of the event, shared by its watchers
+}
+
+// Memo returns what make makes of the event, made once for all the
+// watchers that send it under key: a transport encodes each event once,
+// not once per watcher, and the watchers' send queues share the bytes.
+func (e Event) Memo(key any, make func() any) any {
+	if e.memo == nil {
+		return make()
+	}
+	if v, ok := e.memo.Load(key); ok {
+		return v
+	}
+	v, _ := e.memo.LoadOrStore(key, make())
+	return v
 }
 
 // DefaultKeepClosed is how long a closed order's final state stays for
@@ -241,6 +257,7 @@ func (h *Hub) Close() {
 
 // set makes ev the latest state of key, as a new change.
 func (h *Hub) set(key string, ev Event, final bool) {
+	ev.memo = new(sync.Map)
 	h.seq++
 	if _, ok := h.latest[key]; ok {
 		h.stale++
@@ -256,6 +273,7 @@ func (h *Hub) set(key string, ev Event, final bool) {
 // that took it are not told again, new ones get the fresh state.
 func (h *Hub) refresh(key string, ev Event) {
 	if e, ok := h.latest[key]; ok {
+		ev.memo = new(sync.Map)
 		h.latest[key] = &entry{ev: ev, seq: e.seq}
 	}
 }

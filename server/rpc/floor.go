@@ -4,6 +4,9 @@ import (
 	"context"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -92,7 +95,7 @@ func sendFloor(w *feed.Watch, stream pb.FloorService_WatchFloorServer) error {
 	for {
 		events, done := w.Next(watchBatch)
 		for _, e := range events {
-			if err := stream.Send(eventToProto(e)); err != nil {
+			if err := stream.SendMsg(e.Memo(encodedKey{}, func() any { return encode(eventToProto(e)) })); err != nil {
 				return err
 			}
 		}
@@ -107,8 +110,36 @@ func sendFloor(w *feed.Watch, stream pb.FloorService_WatchFloorServer) error {
 		}
 		select {
 		case <-w.Context().Done():
-			return nil
+			return context.Cause(w.Context())
 		case <-w.Ready():
 		}
 	}
+}
+
+type encodedKey struct{}
+
+// encoded is a message marshalled once, sent as is on every stream: a
+// stalled watcher's queue in gRPC (up to 64 KiB of messages) then holds
+// the bytes every watcher shares, not a copy of its own.
+type encoded struct{ data mem.BufferSlice }
+
+// encode marshals m for sharing; it cannot fail for the feed's messages,
+// and if it did the codec would marshal m on each send instead.
+func encode(m proto.Message) any {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return m
+	}
+	return &encoded{data: mem.BufferSlice{mem.SliceBuffer(b)}}
+}
+
+// codec is gRPC's proto codec that sends an encoded message as it is.
+// A SliceBuffer is never pooled or recycled, so sharing one is safe.
+type codec struct{ encoding.CodecV2 }
+
+func (c codec) Marshal(v any) (mem.BufferSlice, error) {
+	if e, ok := v.(*encoded); ok {
+		return e.data, nil
+	}
+	return c.CodecV2.Marshal(v)
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
+	gproto "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/keepalive"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
@@ -104,6 +106,8 @@ func (s *Server) ServerOptions() []grpc.ServerOption {
 		grpc.ChainUnaryInterceptor(s.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.streamInterceptor),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
+		// Floor events are marshalled once for all their watchers.
+		grpc.ForceServerCodecV2(codec{encoding.GetCodecV2(gproto.Name)}),
 		// Handhelds on flaky Wi-Fi ping to notice a dead link quickly.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),

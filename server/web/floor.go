@@ -160,7 +160,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		events, done := watch.Next(watchBatch)
 		for _, e := range events {
-			if !send(sse(e)) {
+			// Each event is written out once for all the streams.
+			text := e.Memo(sseKey{}, func() any { return sseText(e) }).([]byte)
+			if _, err := w.Write(text); err != nil {
 				return
 			}
 		}
@@ -190,6 +192,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-watch.Ready():
 		}
 	}
+}
+
+type sseKey struct{}
+
+// sseText is one feed event as a server-sent event.
+func sseText(e feed.Event) []byte {
+	name, v := sse(e)
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil // a time past year 9999: the event is left out
+	}
+	return fmt.Appendf(nil, "event: %s\ndata: %s\n\n", name, data)
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
