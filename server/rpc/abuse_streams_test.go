@@ -203,8 +203,8 @@ func TestAbuseStreamCaps(t *testing.T) {
 		kind  session.Kind
 		limit session.Limit
 		open  func(t *testing.T, ctx context.Context, conn *grpc.ClientConn) func() error // opens, returns its end
-		roles []floor.Role // who opens, in order
-		want  []string     // how each ends: "" alive, or the reason
+		roles []floor.Role                                                                // who opens, in order
+		want  []string                                                                    // how each ends: "" alive, or the reason
 	}{
 		{name: "watchers per user", kind: session.KindWatch, limit: session.Limit{PerUser: 2, Total: 10}, open: openWatch,
 			roles: []floor.Role{floor.RoleSupervisor, floor.RoleSupervisor, floor.RoleSupervisor},
