@@ -55,13 +55,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address (documents, supervisor page, metrics); empty: none")
 	printers := fs.String("printers", "", "printer configuration (JSON); default: PDFs spooled to DATA/spool")
 	maxWatchers := fs.Int("max-watchers", session.DefaultLimits[session.KindWatch].Total,
-		"most floor watchers (WatchFloor and the page's event stream) open at once; more are refused (ResourceExhausted, HTTP 429)")
+		"most floor watchers (WatchFloor and the page's event stream) open at once; more are refused (ResourceExhausted, HTTP 429); 0: no cap")
 	maxUserWatchers := fs.Int("max-watchers-per-user", session.DefaultLimits[session.KindWatch].PerUser,
-		"most floor watchers of one user; another one ends that user's oldest")
+		"most floor watchers of one user; another one ends that user's oldest; 0: no cap")
 	maxScans := fs.Int("max-scan-streams", session.DefaultLimits[session.KindScan].Total,
-		"most scan streams (Scan, Pack, Handoff) open at once; more are refused (ResourceExhausted)")
+		"most scan streams (Scan, Pack, Handoff) open at once; more are refused (ResourceExhausted); 0: no cap")
 	maxUserScans := fs.Int("max-scan-streams-per-user", session.DefaultLimits[session.KindScan].PerUser,
-		"most scan streams of one user; another one ends that user's oldest (a handheld reconnecting before its dead link was noticed)")
+		"most scan streams of one user; another one ends that user's oldest (a handheld reconnecting before its dead link was noticed); 0: no cap")
 	logFormat := fs.String("log-format", "text", "text or json")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")

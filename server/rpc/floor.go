@@ -21,8 +21,9 @@ type Watcher interface {
 	Watch(ctx context.Context) *feed.Watch
 }
 
-// watchBatch is how many events a watcher takes from the feed at a time.
-const watchBatch = 256
+// watchBatch is how many events a watcher takes from the feed at a time:
+// a stalled watcher holds one batch while its Send waits.
+const watchBatch = 32
 
 type floorService struct {
 	*Server
