@@ -35,17 +35,17 @@ type Event struct {
 	memo *sync.Map // what transports made of the event, shared by its watchers
 }
 
-// Memo returns what make makes of the event, made once for all the
+// Memo returns what build makes of the event, built once for all the
 // watchers that send it under key: a transport encodes each event once,
 // not once per watcher, and the watchers' send queues share the bytes.
-func (e Event) Memo(key any, make func() any) any {
+func (e Event) Memo(key any, build func() any) any {
 	if e.memo == nil {
-		return make()
+		return build()
 	}
 	if v, ok := e.memo.Load(key); ok {
 		return v
 	}
-	v, _ := e.memo.LoadOrStore(key, make())
+	v, _ := e.memo.LoadOrStore(key, build())
 	return v
 }
 
