@@ -28,6 +28,7 @@ import (
 	"github.com/pickpack/pickpack/server/printing"
 	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/rpc"
+	"github.com/pickpack/pickpack/server/session"
 	"github.com/pickpack/pickpack/server/web"
 )
 
@@ -53,6 +54,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	gcPercent := fs.Int("gc-percent", 200, "heap growth between collections in percent (GOGC); 0: leave GOGC as it is")
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address (documents, supervisor page, metrics); empty: none")
 	printers := fs.String("printers", "", "printer configuration (JSON); default: PDFs spooled to DATA/spool")
+	maxWatchers := fs.Int("max-watchers", session.DefaultLimits[session.KindWatch].Total,
+		"most floor watchers (WatchFloor and the page's event stream) open at once; more are refused (ResourceExhausted, HTTP 429); 0: no cap")
+	maxUserWatchers := fs.Int("max-watchers-per-user", session.DefaultLimits[session.KindWatch].PerUser,
+		"most floor watchers of one user; another one ends that user's oldest; 0: no cap")
+	maxScans := fs.Int("max-scan-streams", session.DefaultLimits[session.KindScan].Total,
+		"most scan streams (Scan, Pack, Handoff) open at once; more are refused (ResourceExhausted); 0: no cap")
+	maxUserScans := fs.Int("max-scan-streams-per-user", session.DefaultLimits[session.KindScan].PerUser,
+		"most scan streams of one user; another one ends that user's oldest (a handheld reconnecting before its dead link was noticed); 0: no cap")
 	logFormat := fs.String("log-format", "text", "text or json")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
@@ -120,6 +129,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go dispatcher.Run(ctx)
 	api := rpc.New(st, hub, log)
 	api.OnPrint = dispatcher.Wake
+	// One register for both sides: a token revoked through gRPC ends the
+	// user's event streams on HTTP too.
+	api.Streams = session.New(st, map[session.Kind]session.Limit{
+		session.KindScan:  {PerUser: *maxUserScans, Total: *maxScans},
+		session.KindWatch: {PerUser: *maxUserWatchers, Total: *maxWatchers},
+	})
 	// /metrics: process, floor and RPC metrics in one registry; the RPC
 	// interceptors go first so that refused calls are counted too.
 	metrics := prometheus.NewRegistry()
@@ -141,7 +156,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		site := &web.Server{Auth: st, Documents: render, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics}
+		site := &web.Server{Auth: st, Documents: render, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
+			Streams: api.Streams}
 		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			var err error

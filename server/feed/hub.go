@@ -10,6 +10,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -24,20 +25,48 @@ type Source interface {
 	Order(id string) (floor.Order, error)
 }
 
-// Event is one change: exactly one field is set.
+// Event is one change: exactly one field is set. Events handed to
+// watchers are shared between them and must not be modified.
 type Event struct {
 	Order  *floor.OrderClock
 	Picker *floor.PickerStatus
 	Alert  *floor.Alert
+
+	memo *sync.Map // what transports made of the event, shared by its watchers
 }
 
-// watcherBuffer is how far a watcher may fall behind before it is dropped;
-// it then reconnects and starts again from a full picture.
-const watcherBuffer = 4096
+// Memo returns what build makes of the event, built once for all the
+// watchers that send it under key: a transport encodes each event once,
+// not once per watcher, and the watchers' send queues share the bytes.
+func (e Event) Memo(key any, build func() any) any {
+	if e.memo == nil {
+		return build()
+	}
+	if v, ok := e.memo.Load(key); ok {
+		return v
+	}
+	v, _ := e.memo.LoadOrStore(key, build())
+	return v
+}
+
+// DefaultKeepClosed is how long a closed order's final state stays for
+// watchers that have not taken it yet.
+const DefaultKeepClosed = 2 * time.Minute
 
 // predictionStep is how far a predicted handoff must move before watchers
 // hear of it: a countdown they compute themselves from the due time.
 const predictionStep = 15 * time.Second
+
+// Errors a watch ends with, as the cause of its context.
+var (
+	// ErrFellBehind ends a watcher that had not taken a closed order's
+	// final state before the hub forgot it.
+	ErrFellBehind = &floor.Error{Op: "watch floor", Kind: floor.KindExhausted, Reason: "FELL_BEHIND",
+		Msg: "this watcher fell behind the floor; watch again for a fresh picture"}
+	// ErrClosed ends every watcher when the server stops.
+	ErrClosed = &floor.Error{Op: "watch floor", Kind: floor.KindUnavailable, Reason: "FEED_CLOSED",
+		Msg: "the server is stopping; watch again later"}
+)
 
 // openOrder is what an open order's clock needs: a busy floor has tens of
 // thousands open, so the feed keeps no more of each.
@@ -51,12 +80,42 @@ func (o openOrder) order(id string) floor.Order {
 	return floor.Order{ID: id, State: o.State, Picker: o.Picker, TaskID: o.TaskID, ReleasedAt: o.ReleasedAt, DueAt: o.DueAt}
 }
 
-// Hub keeps the current view and the watchers.
+// entry is the latest event of one order, picker or alert, and the number
+// of the change that made it.
+type entry struct {
+	ev  Event
+	seq uint64
+	// final marks a closed order's last state: watchers that had the
+	// order hear of it once, new ones never see it.
+	final bool
+}
+
+// change says which key the change numbered seq was about.
+type change struct {
+	seq uint64
+	key string
+}
+
+// closing is a closed order's final state, forgotten at its time.
+type closing struct {
+	key    string
+	seq    uint64
+	forget time.Time
+}
+
+// Hub keeps the current view and the watchers. Watchers do not get a
+// queue of changes each: they read the latest state of whatever changed
+// since they last looked, so a slow watcher skips the states it was too
+// slow to see, and costs the same memory as a fast one.
 type Hub struct {
 	src   Source
 	cfg   floor.FeedConfig
 	clock floor.Clock
 	log   *slog.Logger
+	// KeepClosed is how long a closed order's final state waits for the
+	// watchers that have not read it; a watcher still behind it then ends
+	// with ErrFellBehind. DefaultKeepClosed if zero.
+	KeepClosed time.Duration
 
 	mu       sync.Mutex
 	orders   map[string]openOrder  // open orders as last read
@@ -66,8 +125,17 @@ type Hub struct {
 	pickers  map[string]floor.PickerStatus
 	activity map[string]*floor.PickerActivity
 	standing map[string]bool // alert keys whose condition still holds
-	recent   []floor.Alert   // for new watchers: the alerts still standing and short picks of the last hour
-	watchers map[chan Event]struct{}
+	recent   []floor.Alert   // the alerts still standing and short picks of the last hour
+
+	// The view as watchers read it.
+	seq      uint64            // number of the latest change
+	latest   map[string]*entry // by key: "o/" order id, "p/" picker, "a/" alert
+	changes  []change          // in the order of seq; those whose key changed again are stale
+	stale    int               // how many of changes are stale
+	closings []closing         // oldest first
+	forgot   uint64            // the latest change forgotten with its closed order
+	watchers map[*Watch]struct{}
+	closed   bool
 }
 
 // NewHub returns a hub over src.
@@ -75,7 +143,7 @@ func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logge
 	return &Hub{src: src, cfg: cfg, clock: clock, log: log, clocks: map[string]floor.OrderClock{},
 		orders: map[string]openOrder{}, tasks: map[string]floor.Task{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
-		standing: map[string]bool{}, watchers: map[chan Event]struct{}{}}
+		standing: map[string]bool{}, latest: map[string]*entry{}, watchers: map[*Watch]struct{}{}}
 }
 
 // Run updates the view every `every` until ctx ends.
@@ -94,53 +162,170 @@ func (h *Hub) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Watch returns the full picture now and a channel of the changes after
-// it. The channel is closed when the watcher falls too far behind; stop
-// releases it.
-func (h *Hub) Watch() (snapshot []Event, changes <-chan Event, stop func()) {
+// Watch is one watcher's place in the feed: the number of the last change
+// it has taken. It holds no events of its own.
+type Watch struct {
+	h      *Hub
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	ready  chan struct{}
+	start  uint64 // the last change of the picture the watcher starts from
+	cursor uint64 // the last change the watcher has taken (guarded by h.mu)
+}
+
+// Watch starts a watcher at the full picture of now. Its context ends with
+// ctx, when it falls behind (cause ErrFellBehind), when the hub closes
+// (ErrClosed) or when it is stopped.
+func (h *Hub) Watch(ctx context.Context) *Watch {
+	ctx, cancel := context.WithCancelCause(ctx)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, id := range slices.Sorted(maps.Keys(h.clocks)) {
-		oc := h.clocks[id]
-		snapshot = append(snapshot, Event{Order: &oc})
+	w := &Watch{h: h, ctx: ctx, cancel: cancel, ready: make(chan struct{}, 1), start: h.seq}
+	if h.closed {
+		cancel(ErrClosed)
+		return w
 	}
-	for _, name := range slices.Sorted(maps.Keys(h.pickers)) {
-		ps := h.pickers[name]
-		snapshot = append(snapshot, Event{Picker: &ps})
-	}
-	for i := range h.recent {
-		snapshot = append(snapshot, Event{Alert: &h.recent[i]})
-	}
-	ch := make(chan Event, watcherBuffer)
-	h.watchers[ch] = struct{}{}
-	return snapshot, ch, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if _, ok := h.watchers[ch]; ok {
-			delete(h.watchers, ch)
-			close(ch)
+	h.watchers[w] = struct{}{}
+	return w
+}
+
+// Context is the watch's context; context.Cause says why it ended.
+func (w *Watch) Context() context.Context { return w.ctx }
+
+// Ready receives when there may be changes the watcher has not taken.
+func (w *Watch) Ready() <-chan struct{} { return w.ready }
+
+// Next takes up to max events after the watcher's place: first the picture
+// it started from (every open order, every picker, the recent alerts),
+// then the latest state of everything that changed since, each once
+// however often it changed. pictured reports whether the picture is
+// complete with this batch; batches of the picture hold nothing else.
+// An empty batch means the watcher is up to date: wait for Ready.
+func (w *Watch) Next(max int) (events []Event, pictured bool) {
+	h := w.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	inPicture := w.cursor < w.start
+	i := sort.Search(len(h.changes), func(i int) bool { return h.changes[i].seq > w.cursor })
+	for ; i < len(h.changes) && len(events) < max; i++ {
+		c := h.changes[i]
+		if inPicture && c.seq > w.start {
+			break
 		}
+		w.cursor = c.seq
+		e := h.latest[c.key]
+		if e == nil || e.seq != c.seq || e.final && c.seq <= w.start {
+			continue // changed again since, gone, or closed before the watcher came
+		}
+		events = append(events, e.ev)
 	}
+	if inPicture && (i == len(h.changes) || h.changes[i].seq > w.start) {
+		w.cursor = w.start
+	}
+	return events, w.cursor >= w.start
+}
+
+// Stop ends the watch and releases it.
+func (w *Watch) Stop() {
+	w.h.mu.Lock()
+	defer w.h.mu.Unlock()
+	delete(w.h.watchers, w)
+	w.cancel(context.Canceled)
+}
+
+// Pickers returns every picker's status, by name.
+func (h *Hub) Pickers() []floor.PickerStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]floor.PickerStatus, 0, len(h.pickers))
+	for _, name := range slices.Sorted(maps.Keys(h.pickers)) {
+		out = append(out, h.pickers[name])
+	}
+	return out
 }
 
 // Close ends every watch: the server is stopping.
 func (h *Hub) Close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for ch := range h.watchers {
-		delete(h.watchers, ch)
-		close(ch)
+	h.closed = true
+	for w := range h.watchers {
+		delete(h.watchers, w)
+		w.cancel(ErrClosed)
 	}
 }
 
-// publish sends e to every watcher, dropping those that fell behind.
-func (h *Hub) publish(e Event) {
-	for ch := range h.watchers {
-		select {
-		case ch <- e:
-		default:
-			delete(h.watchers, ch)
-			close(ch)
+// set makes ev the latest state of key, as a new change.
+func (h *Hub) set(key string, ev Event, final bool) {
+	ev.memo = new(sync.Map)
+	h.seq++
+	if _, ok := h.latest[key]; ok {
+		h.stale++
+	}
+	h.latest[key] = &entry{ev: ev, seq: h.seq, final: final}
+	h.changes = append(h.changes, change{seq: h.seq, key: key})
+	if final {
+		h.closings = append(h.closings, closing{key: key, seq: h.seq, forget: h.clock.Now().Add(h.keepClosed())})
+	}
+}
+
+// refresh replaces the latest state of key without a new change: watchers
+// that took it are not told again, new ones get the fresh state.
+func (h *Hub) refresh(key string, ev Event) {
+	if e, ok := h.latest[key]; ok {
+		ev.memo = new(sync.Map)
+		h.latest[key] = &entry{ev: ev, seq: e.seq}
+	}
+}
+
+// drop takes key out of the view without telling watchers.
+func (h *Hub) drop(key string) {
+	if _, ok := h.latest[key]; ok {
+		delete(h.latest, key)
+		h.stale++
+	}
+}
+
+func (h *Hub) keepClosed() time.Duration {
+	if h.KeepClosed > 0 {
+		return h.KeepClosed
+	}
+	return DefaultKeepClosed
+}
+
+// settle forgets closed orders whose time is up, ends the watchers that
+// had not taken them, drops stale changes once they are the most, and
+// wakes the watchers that have something new.
+func (h *Hub) settle(now time.Time) {
+	for len(h.closings) > 0 && !h.closings[0].forget.After(now) {
+		c := h.closings[0]
+		h.closings = h.closings[1:]
+		if e, ok := h.latest[c.key]; ok && e.seq == c.seq {
+			h.drop(c.key)
+			h.forgot = c.seq
+		}
+	}
+	for w := range h.watchers {
+		if h.forgot > max(w.cursor, w.start) {
+			delete(h.watchers, w)
+			w.cancel(ErrFellBehind)
+		}
+	}
+	if h.stale > len(h.changes)/2 {
+		live := make([]change, 0, len(h.changes)-h.stale)
+		for _, c := range h.changes {
+			if e, ok := h.latest[c.key]; ok && e.seq == c.seq {
+				live = append(live, c)
+			}
+		}
+		h.changes, h.stale = live, 0
+	}
+	for w := range h.watchers {
+		if w.cursor < h.seq {
+			select {
+			case w.ready <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
@@ -192,7 +377,7 @@ func (h *Hub) Tick() error {
 		clocks = append(clocks, oc)
 		if old, ok := h.clocks[o.ID]; !ok || changed(old, oc) {
 			h.clocks[o.ID] = oc
-			h.publish(Event{Order: &oc})
+			h.set("o/"+o.ID, Event{Order: &oc}, false)
 		}
 	}
 	for id := range h.clocks {
@@ -202,7 +387,9 @@ func (h *Hub) Tick() error {
 		delete(h.clocks, id) // closed: watchers get its final state once
 		if o, err := h.src.Order(id); err == nil {
 			oc := h.cfg.Clock(now, o, nil)
-			h.publish(Event{Order: &oc})
+			h.set("o/"+id, Event{Order: &oc}, true)
+		} else {
+			h.drop("o/" + id)
 		}
 	}
 
@@ -229,11 +416,12 @@ func (h *Hub) Tick() error {
 		statuses = append(statuses, ps)
 		if old, ok := h.pickers[name]; !ok || pickerChanged(old, ps) {
 			h.pickers[name] = ps
-			h.publish(Event{Picker: &ps})
+			h.set("p/"+name, Event{Picker: &ps}, false)
 		}
 	}
 
 	h.raise(now, h.cfg.Alerts(now, clocks, statuses), shorts)
+	h.settle(now)
 	return nil
 }
 
@@ -286,27 +474,48 @@ func (h *Hub) activityOf(name string) *floor.PickerActivity {
 	return a
 }
 
-// raise publishes alerts whose condition newly holds, and every short pick.
+// raise publishes alerts whose condition newly holds, and every short pick;
+// alerts no longer standing or older than an hour leave the picture.
 func (h *Hub) raise(now time.Time, standing, shorts []floor.Alert) {
 	holds := map[string]bool{}
 	var recent []floor.Alert
 	for _, a := range standing {
 		holds[a.Key()] = true
 		recent = append(recent, a)
-		if !h.standing[a.Key()] {
-			h.publish(Event{Alert: &a})
+		if h.standing[a.Key()] {
+			h.refresh(alertKey(a), Event{Alert: &a})
+		} else {
+			h.set(alertKey(a), Event{Alert: &a}, false)
 		}
 	}
 	h.standing = holds
 	for _, a := range shorts {
-		h.publish(Event{Alert: &a})
+		h.set(alertKey(a), Event{Alert: &a}, false)
 	}
 	for _, a := range append(h.recent, shorts...) {
 		if a.Kind == floor.AlertShortPick && now.Sub(a.At) < time.Hour {
 			recent = append(recent, a)
 		}
 	}
+	kept := make(map[string]bool, len(recent))
+	for _, a := range recent {
+		kept[alertKey(a)] = true
+	}
+	for _, a := range h.recent {
+		if !kept[alertKey(a)] {
+			h.drop(alertKey(a))
+		}
+	}
 	h.recent = recent
+}
+
+// alertKey is an alert's key in the view: a standing condition is one
+// alert, each short pick is its own.
+func alertKey(a floor.Alert) string {
+	if a.Kind == floor.AlertShortPick {
+		return "a/" + a.Key() + "@" + a.At.Format(time.RFC3339Nano)
+	}
+	return "a/" + a.Key()
 }
 
 // changed reports whether watchers need a clock again.

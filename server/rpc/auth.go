@@ -12,6 +12,7 @@ import (
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/session"
 )
 
 // allowed lists, per RPC, the roles that may call it besides admin, who
@@ -67,28 +68,28 @@ type Authenticator interface {
 }
 
 // authorize checks the bearer token and the caller's role for method and
-// returns a context carrying the user.
-func (s *Server) authorize(ctx context.Context, method string) (context.Context, error) {
+// returns a context carrying the user, and the token.
+func (s *Server) authorize(ctx context.Context, method string) (context.Context, string, error) {
 	if public(method) {
-		return ctx, nil
+		return ctx, "", nil
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	auth := md.Get("authorization")
 	if len(auth) == 0 {
-		return nil, status.Error(codes.Unauthenticated, "missing bearer token: send metadata \"authorization: Bearer <token>\"")
+		return nil, "", status.Error(codes.Unauthenticated, "missing bearer token: send metadata \"authorization: Bearer <token>\"")
 	}
-	token, ok := strings.CutPrefix(auth[0], "Bearer ")
+	token, ok := session.Bearer(auth[0])
 	if !ok {
-		return nil, status.Error(codes.Unauthenticated, "authorization metadata must be \"Bearer <token>\"")
+		return nil, "", status.Error(codes.Unauthenticated, "authorization metadata must be \"Bearer <token>\"")
 	}
-	u, err := s.store.Authenticate(strings.TrimSpace(token))
+	u, err := s.store.Authenticate(token)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, method, err)
+		return nil, "", toStatus(ctx, s.log, method, err)
 	}
 	if u.Role != floor.RoleAdmin && !roleAllowed(method, u.Role) {
-		return nil, status.Errorf(codes.PermissionDenied, "%s: role %s may not call this", method, u.Role)
+		return nil, "", status.Errorf(codes.PermissionDenied, "%s: role %s may not call this", method, u.Role)
 	}
-	return context.WithValue(ctx, userKey{}, u), nil
+	return context.WithValue(ctx, userKey{}, u), token, nil
 }
 
 func roleAllowed(method string, r floor.Role) bool {
@@ -101,7 +102,7 @@ func roleAllowed(method string, r floor.Role) bool {
 }
 
 func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	ctx, err := s.authorize(ctx, info.FullMethod)
+	ctx, _, err := s.authorize(ctx, info.FullMethod)
 	if err != nil {
 		return nil, err
 	}
@@ -120,10 +121,29 @@ type authedStream struct {
 
 func (a authedStream) Context() context.Context { return a.ctx }
 
+// streamKinds are the streams the register caps and revocation ends.
+// Every streaming RPC must be here (a test checks it).
+var streamKinds = map[string]session.Kind{
+	pb.PickService_Scan_FullMethodName:        session.KindScan,
+	pb.PackService_Pack_FullMethodName:        session.KindScan,
+	pb.PackService_Handoff_FullMethodName:     session.KindScan,
+	pb.FloorService_WatchFloor_FullMethodName: session.KindWatch,
+}
+
 func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	ctx, err := s.authorize(ss.Context(), info.FullMethod)
+	ctx, token, err := s.authorize(ss.Context(), info.FullMethod)
 	if err != nil {
 		return err
+	}
+	if kind, ok := streamKinds[info.FullMethod]; ok {
+		// The stream runs under the register's context: a revoked token
+		// or a newer stream of the same user ends it.
+		sctx, release, err := s.Streams.Open(ctx, kind, caller(ctx).Name, token)
+		if err != nil {
+			return toStatus(ctx, s.log, info.FullMethod, err)
+		}
+		defer release()
+		ctx = sctx
 	}
 	return toStatus(ctx, s.log, info.FullMethod, handler(srv, authedStream{ServerStream: ss, ctx: ctx}))
 }

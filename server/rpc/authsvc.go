@@ -44,7 +44,10 @@ func (s authService) RevokeToken(ctx context.Context, req *pb.RevokeTokenRequest
 	if err != nil {
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "tokens revoked", "user", req.GetUser(), "count", n, "by", caller(ctx).Name)
+	// After the store, before the answer: a scan the revoked user sends
+	// once the admin has the answer finds its stream ended.
+	streams := s.Streams.Revoke(req.GetUser())
+	s.log.InfoContext(ctx, "tokens revoked", "user", req.GetUser(), "count", n, "streams", streams, "by", caller(ctx).Name)
 	return &pb.RevokeTokenResponse{Revoked: int32(n)}, nil
 }
 

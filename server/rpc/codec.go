@@ -28,8 +28,18 @@ import (
 var undecodable sync.Map // proto.Message -> undecoded
 
 // requestCodec is grpc's own proto codec with undecodable requests parked
-// in undecodable instead of failing inside grpc.
+// in undecodable instead of failing inside grpc, and messages encoded
+// beforehand (floor events, shared by every watcher) sent as they are.
 type requestCodec struct{ encoding.CodecV2 }
+
+// Marshal encodes v, or sends an encoded message's bytes as they are: a
+// SliceBuffer is never pooled or recycled, so sharing one is safe.
+func (c requestCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if e, ok := v.(*encoded); ok {
+		return e.data, nil
+	}
+	return c.CodecV2.Marshal(v)
+}
 
 func newRequestCodec() requestCodec {
 	return requestCodec{encoding.GetCodecV2(proto.Name)}
@@ -123,7 +133,7 @@ func invalidUTF8Field(md protoreflect.MessageDescriptor, b []byte, prefix string
 // (so an anonymous caller learns nothing more than Unauthenticated).
 func (s *Server) decodeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if derr := decodeError(req); derr != nil {
-		if _, err := s.authorize(ctx, info.FullMethod); err != nil {
+		if _, _, err := s.authorize(ctx, info.FullMethod); err != nil {
 			return nil, err
 		}
 		return nil, toStatus(ctx, s.log, info.FullMethod, derr)

@@ -1,8 +1,12 @@
 package rpc
 
 import (
+	"context"
+
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -11,10 +15,14 @@ import (
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// Watcher is the live floor view the FloorService streams.
+// Watcher is the live floor view the FloorService streams (a *feed.Hub).
 type Watcher interface {
-	Watch() (snapshot []feed.Event, changes <-chan feed.Event, stop func())
+	Watch(ctx context.Context) *feed.Watch
 }
+
+// watchBatch is how many events a watcher takes from the feed at a time:
+// a stalled watcher holds one batch while its Send waits.
+const watchBatch = 32
 
 type floorService struct {
 	*Server
@@ -55,32 +63,72 @@ func eventToProto(e feed.Event) *pb.WatchFloorResponse {
 	}
 }
 
-// WatchFloor streams the floor to a supervisor.
+// WatchFloor streams the floor to a supervisor. A watcher that reads
+// slowly gets the latest state of what changed, not every state in
+// between, so it costs no more memory than a fast one. The stream ends
+// with the watch's cause: the token was revoked (Unauthenticated), a newer
+// stream of the user took its place or it fell behind (ResourceExhausted),
+// the server is stopping (Unavailable).
 func (s floorService) WatchFloor(_ *pb.WatchFloorRequest, stream pb.FloorService_WatchFloorServer) error {
 	if s.floor == nil {
 		return status.Error(codes.Unavailable, "the floor feed is not running")
 	}
-	snapshot, changes, stop := s.floor.Watch()
-	defer stop()
-	for _, e := range snapshot {
-		if err := stream.Send(eventToProto(e)); err != nil {
-			return err
-		}
-	}
-	if err := stream.Send(&pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_SnapshotDone{SnapshotDone: &pb.SnapshotDone{At: timestamppb.Now()}}}); err != nil {
+	w := s.floor.Watch(stream.Context())
+	defer w.Stop()
+	// Send blocks while the client does not read; the sending runs on its
+	// own so that the end of the watch ends the stream all the same (gRPC
+	// then ends the blocked Send).
+	sent := make(chan error, 1)
+	go func() { sent <- sendFloor(w, stream) }()
+	select {
+	case <-w.Context().Done():
+		return context.Cause(w.Context())
+	case err := <-sent:
 		return err
 	}
+}
+
+// sendFloor sends the picture, SnapshotDone, then changes as the feed has
+// them, until the watch ends or a send fails.
+func sendFloor(w *feed.Watch, stream pb.FloorService_WatchFloorServer) error {
+	pictured := false
 	for {
-		select {
-		case <-stream.Context().Done():
-			return nil
-		case e, ok := <-changes:
-			if !ok {
-				return status.Error(codes.Unavailable, "the feed ended (this watcher fell behind, or the server is stopping): watch again for a fresh picture")
-			}
-			if err := stream.Send(eventToProto(e)); err != nil {
+		events, done := w.Next(watchBatch)
+		for _, e := range events {
+			if err := stream.SendMsg(e.Memo(encodedKey{}, func() any { return encode(eventToProto(e)) })); err != nil {
 				return err
 			}
 		}
+		if done && !pictured {
+			pictured = true
+			if err := stream.Send(&pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_SnapshotDone{SnapshotDone: &pb.SnapshotDone{At: timestamppb.Now()}}}); err != nil {
+				return err
+			}
+		}
+		if len(events) == watchBatch || !done {
+			continue
+		}
+		select {
+		case <-w.Context().Done():
+			return context.Cause(w.Context())
+		case <-w.Ready():
+		}
 	}
+}
+
+type encodedKey struct{}
+
+// encoded is a message marshalled once, sent as is on every stream: a
+// stalled watcher's queue in gRPC (up to 64 KiB of messages) then holds
+// the bytes every watcher shares, not a copy of its own.
+type encoded struct{ data mem.BufferSlice }
+
+// encode marshals m for sharing; it cannot fail for the feed's messages,
+// and if it did the codec would marshal m on each send instead.
+func encode(m proto.Message) any {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return m
+	}
+	return &encoded{data: mem.BufferSlice{mem.SliceBuffer(b)}}
 }

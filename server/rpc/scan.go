@@ -154,18 +154,49 @@ func answerToProto(a floor.Answer) *pb.ScanAnswer {
 }
 
 // scanLoop answers a stream's scans one by one, in order, each after apply
-// has made it durable.
-func scanLoop[Req interface{ GetScan() *pb.Scan }](recv func() (Req, error), send func(*pb.ScanAnswer) error,
-	apply func(floor.Scan) (floor.Answer, error)) error {
+// has made it durable. It ends as soon as ctx does (the token was revoked,
+// a newer stream of the user took this one's place), even while waiting
+// for a scan, with ctx's cause; a scan received after that is not applied.
+func scanLoop[Req interface{ GetScan() *pb.Scan }](ctx context.Context, recv func() (Req, error),
+	send func(*pb.ScanAnswer) error, apply func(floor.Scan) (floor.Answer, error)) error {
+	type received struct {
+		req Req
+		err error
+	}
+	// Recv blocks until a scan comes and knows nothing of ctx, so it runs
+	// on its own; once the handler returns, gRPC ends the stream and Recv
+	// returns.
+	in := make(chan received)
+	go func() {
+		for {
+			req, err := recv()
+			select {
+			case in <- received{req, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	for {
-		req, err := recv()
-		if errors.Is(err, io.EOF) {
+		var r received
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case r = <-in:
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx) // both were ready: the end wins
+		}
+		if errors.Is(r.err, io.EOF) {
 			return nil
 		}
-		if err != nil {
-			return err
+		if r.err != nil {
+			return r.err
 		}
-		sc, err := scanFromProto(req.GetScan())
+		sc, err := scanFromProto(r.req.GetScan())
 		if err != nil {
 			return err
 		}
@@ -182,7 +213,7 @@ func scanLoop[Req interface{ GetScan() *pb.Scan }](recv func() (Req, error), sen
 // Scan serves a picker's handheld.
 func (s pickService) Scan(stream pb.PickService_ScanServer) error {
 	picker := caller(stream.Context()).Name
-	return scanLoop(stream.Recv,
+	return scanLoop(stream.Context(), stream.Recv,
 		func(a *pb.ScanAnswer) error { return stream.Send(&pb.ScanResponse{Answer: a}) },
 		func(sc floor.Scan) (floor.Answer, error) { return s.store.PickScan(picker, sc) })
 }
@@ -195,7 +226,7 @@ type packService struct {
 // Pack serves a pack station.
 func (s packService) Pack(stream pb.PackService_PackServer) error {
 	packer := caller(stream.Context()).Name
-	return scanLoop(stream.Recv,
+	return scanLoop(stream.Context(), stream.Recv,
 		func(a *pb.ScanAnswer) error { return stream.Send(&pb.PackResponse{Answer: a}) },
 		func(sc floor.Scan) (floor.Answer, error) {
 			ans, err := s.store.PackScan(packer, sc)
@@ -209,7 +240,7 @@ func (s packService) Pack(stream pb.PackService_PackServer) error {
 // Handoff serves the handoff scanner.
 func (s packService) Handoff(stream pb.PackService_HandoffServer) error {
 	user := caller(stream.Context()).Name
-	return scanLoop(stream.Recv,
+	return scanLoop(stream.Context(), stream.Recv,
 		func(a *pb.ScanAnswer) error { return stream.Send(&pb.HandoffResponse{Answer: a}) },
 		func(sc floor.Scan) (floor.Answer, error) { return s.store.Handoff(user, sc) })
 }

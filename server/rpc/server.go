@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/session"
 	"github.com/pickpack/pickpack/server/store"
 )
 
@@ -75,6 +76,12 @@ type Server struct {
 	store Store
 	log   *slog.Logger
 	floor Watcher
+	// Streams is the register of open streams: it caps them and ends a
+	// user's streams when their tokens are revoked. New gives the server a
+	// register of its own with session.DefaultLimits; replace it before
+	// serving to share one with the HTTP side (so that a revocation here
+	// ends the user's event streams there too) or to change the limits.
+	Streams *session.Registry
 	// OnPrint, if set, is called after a print job was queued, so the
 	// printer dispatcher sends it without waiting for its next look.
 	OnPrint func()
@@ -89,13 +96,15 @@ func (s *Server) printed() {
 // New returns the services over st, logging to log; floor is the live
 // view for supervisors (nil: WatchFloor answers Unavailable).
 func New(st Store, floor Watcher, log *slog.Logger) *Server {
-	return &Server{store: st, floor: floor, log: log}
+	return &Server{store: st, floor: floor, log: log, Streams: session.New(st, session.DefaultLimits)}
 }
 
 // ServerOptions are the grpc.Server options the services rely on: the
 // authenticating interceptors and the request size limit.
 func (s *Server) ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
+		// Requests that do not decode are the caller's fault; floor
+		// events are marshalled once for all their watchers (codec.go).
 		grpc.ForceServerCodecV2(newRequestCodec()),
 		grpc.ChainUnaryInterceptor(s.decodeUnary, s.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.decodeStream, s.streamInterceptor),

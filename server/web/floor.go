@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,13 +11,19 @@ import (
 	"github.com/pickpack/pickpack/server/feed"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/report"
+	"github.com/pickpack/pickpack/server/session"
 	"github.com/pickpack/pickpack/server/store"
 )
 
 // Watcher is the live floor view (a *feed.Hub).
 type Watcher interface {
-	Watch() (snapshot []feed.Event, changes <-chan feed.Event, stop func())
+	Watch(ctx context.Context) *feed.Watch
+	Pickers() []floor.PickerStatus
 }
+
+// watchBatch is how many events the event stream takes from the feed at a
+// time, and writes before one flush.
+const watchBatch = 256
 
 // Data is the store as the page and the reports read it.
 type Data interface {
@@ -99,19 +106,33 @@ func sse(e feed.Event) (string, any) {
 
 // events streams the floor as server-sent events: the full picture, then
 // "ready" with the server's time, then changes, each batch followed by a
-// "tick" with the time, and a "tick" every Heartbeat when idle. The page reads it with fetch() rather than EventSource
-// so the token travels in the Authorization header, never in a URL (and so
-// never in access logs or browser history). When the watcher falls behind
-// the stream sends "reset" and ends; the page reconnects for a fresh
-// picture.
+// "tick" with the time, and a "tick" every Heartbeat when idle. The page
+// reads it with fetch() rather than EventSource so the token travels in
+// the Authorization header, never in a URL (and so never in access logs or
+// browser history). A slow reader gets the latest state of what changed,
+// not every state in between. The stream ends when the watch does: the
+// token was revoked, a newer stream of the user took its place, it fell
+// behind or the server is stopping; the page reconnects for a fresh
+// picture. Too many open streams are refused with 429.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if s.Floor == nil {
 		s.fail(w, r, unavailable)
 		return
 	}
+	who, _ := r.Context().Value(callerKey{}).(callerOf)
+	ctx, release, err := s.Streams.Open(r.Context(), session.KindWatch, who.user.Name, who.token)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer release()
+	watch := s.Floor.Watch(ctx)
+	defer watch.Stop()
 	rc := http.NewResponseController(w)
-	snapshot, changes, stop := s.Floor.Watch()
-	defer stop()
+	// A client that does not read blocks a write until the kernel's buffers
+	// drain; when the watch ends, an expired deadline fails that write so
+	// the stream ends at once all the same.
+	defer context.AfterFunc(watch.Context(), func() { rc.SetWriteDeadline(time.Now()) })()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not hold events back
@@ -129,50 +150,60 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	clock := func(name string) bool {
 		return send(name, map[string]time.Time{"now": s.now()}) && rc.Flush() == nil
 	}
-	for _, e := range snapshot {
-		if !send(sse(e)) {
-			return
-		}
-	}
-	if !clock("ready") {
-		return
-	}
 	every := s.Heartbeat
 	if every <= 0 {
 		every = 15 * time.Second
 	}
 	beat := time.NewTicker(every)
 	defer beat.Stop()
+	pictured := false
 	for {
+		events, done := watch.Next(watchBatch)
+		for _, e := range events {
+			// Each event is written out once for all the streams.
+			text := e.Memo(sseKey{}, func() any { return sseText(e) }).([]byte)
+			if _, err := w.Write(text); err != nil {
+				return
+			}
+		}
+		switch {
+		case done && !pictured:
+			pictured = true
+			if !clock("ready") {
+				return
+			}
+		case len(events) > 0 && pictured:
+			// The time with every batch keeps the page's countdowns on
+			// the server's clock, whatever the browser's clock says.
+			if !clock("tick") {
+				return
+			}
+		}
+		if len(events) == watchBatch || !done {
+			continue
+		}
 		select {
-		case <-r.Context().Done():
+		case <-watch.Context().Done():
 			return
 		case <-beat.C:
 			if !clock("tick") {
 				return
 			}
-		case e, ok := <-changes:
-			if !ok {
-				send("reset", map[string]string{"reason": "this watcher fell behind or the server is stopping"})
-				rc.Flush()
-				return
-			}
-			// Send what else is waiting before one flush: a tick that
-			// changes forty clocks is one write to the network.
-			for ok && send(sse(e)) {
-				select {
-				case e, ok = <-changes:
-				default:
-					ok = false
-				}
-			}
-			// The time with every batch keeps the page's countdowns on the
-			// server's clock, whatever the browser's clock says.
-			if !clock("tick") {
-				return
-			}
+		case <-watch.Ready():
 		}
 	}
+}
+
+type sseKey struct{}
+
+// sseText is one feed event as a server-sent event.
+func sseText(e feed.Event) []byte {
+	name, v := sse(e)
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil // a time past year 9999: the event is left out
+	}
+	return fmt.Appendf(nil, "event: %s\ndata: %s\n\n", name, data)
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
@@ -235,15 +266,7 @@ func (s *Server) floorMap(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	snapshot, _, stop := s.Floor.Watch()
-	stop()
-	var pickers []floor.PickerStatus
-	for _, e := range snapshot {
-		if e.Picker != nil {
-			pickers = append(pickers, *e.Picker)
-		}
-	}
-	s.writeJSON(w, buildMap(m, st, pickers))
+	s.writeJSON(w, buildMap(m, st, s.Floor.Pickers()))
 }
 
 func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus) mapJSON {

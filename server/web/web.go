@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/session"
 )
 
 // Authenticator finds the user holding a bearer token.
@@ -59,6 +59,12 @@ type Server struct {
 	// page's countdowns stay in step and proxies keep the stream open;
 	// 15 s if zero.
 	Heartbeat time.Duration
+	// Streams is the register of open streams that caps the event streams
+	// and ends them when their user's tokens are revoked. Share the gRPC
+	// server's (rpc.Server.Streams): revocations are made there. Nil: a
+	// register of this server's own with session.DefaultLimits, set by
+	// Handler.
+	Streams *session.Registry
 }
 
 func (s *Server) now() time.Time {
@@ -70,6 +76,9 @@ func (s *Server) now() time.Time {
 
 // Handler routes the HTTP API.
 func (s *Server) Handler() http.Handler {
+	if s.Streams == nil {
+		s.Streams = session.New(s.Auth, session.DefaultLimits)
+	}
 	mux := http.NewServeMux()
 	docRoles := []floor.Role{floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin}
 	mux.Handle("GET /orders/{id}/documents.pdf", s.authorized(docRoles, s.documents("pdf", "application/pdf")))
@@ -94,16 +103,18 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// authorized checks "Authorization: Bearer TOKEN" and the caller's role.
+// authorized checks "Authorization: Bearer TOKEN" (the scheme in any case)
+// and the caller's role, and hands the user and token on in the request's
+// context.
 func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := session.Bearer(r.Header.Get("Authorization"))
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pickpack"`)
 			http.Error(w, "missing bearer token: send \"Authorization: Bearer <token>\"", http.StatusUnauthorized)
 			return
 		}
-		u, err := s.Auth.Authenticate(strings.TrimSpace(token))
+		u, err := s.Auth.Authenticate(token)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -112,7 +123,7 @@ func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler 
 			http.Error(w, "role "+u.Role.String()+" may not fetch this", http.StatusForbidden)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, callerOf{user: u, token: token})))
 	})
 }
 
@@ -120,6 +131,14 @@ func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler 
 // slowest document a valid order makes renders in about 40 ms, so only a
 // stored record from before the limits, or a starved machine, reaches it.
 const DefaultRenderTimeout = 5 * time.Second
+
+type callerKey struct{}
+
+// callerOf is who made an authorized request, with the token they sent.
+type callerOf struct {
+	user  floor.User
+	token string
+}
 
 func (s *Server) documents(format, contentType string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -155,6 +174,7 @@ var kindStatus = map[floor.Kind]int{
 	floor.KindPermission:      http.StatusForbidden,
 	floor.KindUnauthenticated: http.StatusUnauthorized,
 	floor.KindUnavailable:     http.StatusServiceUnavailable,
+	floor.KindExhausted:       http.StatusTooManyRequests,
 }
 
 // fail is the one place where errors become HTTP statuses; internal
