@@ -237,6 +237,7 @@ func validateOrder(o Order, p orderPaths, vs *Violations) {
 		vs.addOnce(p.at("recipient.country"), "want an ISO 3166-1 alpha-2 code of 2 uppercase letters such as DE, got %s", Quote(r.Country))
 	}
 	checkAddress(vs, r, func(f string) string { return p.at("recipient." + f) })
+	checkOrderCustoms(vs, o.Customs, p.at)
 }
 
 // checkAddress holds the text of an address (a recipient's, the sender's)
