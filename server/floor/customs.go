@@ -153,10 +153,10 @@ func (c *CustomsRules) CategoryOf(o Order) string {
 // checkOrderCustoms holds an order's customs fields to their rules.
 func checkOrderCustoms(vs *Violations, c OrderCustoms, at func(string) string) {
 	if c.Category != "" && !slices.Contains(CustomsCategories, c.Category) {
-		vs.addOnce(at("customs.category"), "%s: want one of %s", Quote(c.Category), strings.Join(CustomsCategories, ", "))
+		vs.addOnce(at("customs_category"), "%s: want one of %s", Quote(c.Category), strings.Join(CustomsCategories, ", "))
 	}
-	checkText(vs, at("customs.importer_reference"), c.ImporterReference, MaxCustomsRefLen)
-	checkText(vs, at("customs.invoice_number"), c.InvoiceNumber, MaxCustomsRefLen)
+	checkText(vs, at("importer_reference"), c.ImporterReference, MaxCustomsRefLen)
+	checkText(vs, at("invoice_number"), c.InvoiceNumber, MaxCustomsRefLen)
 }
 
 func sortedKeysOf(m map[string]string) []string {
