@@ -106,46 +106,65 @@ func WriteZPL(ctx context.Context, w io.Writer, wb Waybill) error {
 	}
 	z.hline(d(wbOrderEnd))
 
+	if len(wb.LithiumUN) > 0 {
+		x, y := d(liBoxX), d(liBoxY)
+		w := right - x
+		z.f("^FO%d,%d^GB%d,%d,6^FS", x, y, w, d(liBoxH))
+		z.text(x+6, y+12, 22, "LITHIUM BATTERIES", w-12)
+		z.text(x+6, y+40, 40, lithiumText(&wb), w-12)
+		if ph := clean(wb.Sender.Phone); ph != "" {
+			z.text(x+6, y+86, 20, "Tel "+ph, w-12)
+		}
+	}
 	if c := wb.Customs; c != nil {
-		y := d(wbOrderEnd + 1)
-		title := "CUSTOMS DECLARATION CN22"
-		if c.Category != "" {
-			title += " · " + clean(c.Category)
-		}
-		z.text(d(margin), y, 22, title, right-d(margin))
-		y += 26
-		cols := []int{d(margin), d(52), d(60), d(75)}
-		for i, s := range []string{"Description", "Qty", "HS code", "Origin"} {
-			z.text(cols[i], y, 18, s, 200)
-		}
-		z.textRight(right, y, 18, "Value", 150)
-		y += 22
-		shown := min(len(c.Items), wbCustomsRows)
-		totals := map[string]int64{}
-		for i, it := range c.Items {
-			totals[strings.ToUpper(it.Currency)] += it.Value
-			if i >= shown {
-				continue
+		form := customsForm(c)
+		z.text(d(margin), d(cuTitle)-20, 22, form+" CUSTOMS DECLARATION", 480)
+		z.textRight(right, d(cuTitle)-18, 18, "May be opened officially", 300)
+		x := d(margin)
+		for _, k := range customsCategories {
+			ticked := k.key == c.Category
+			z.f("^FO%d,%d^GB16,16,2^FS", x, d(cuBoxes)-16)
+			if ticked {
+				z.f("^FO%d,%d^GD16,16,3,B,L^FS", x, d(cuBoxes)-16)
+				z.f("^FO%d,%d^GD16,16,3,B,R^FS", x, d(cuBoxes)-16)
 			}
+			w := len(k.name)*9 + 4
+			z.text(x+20, d(cuBoxes)-16, 16, k.name, w)
+			x += 20 + w + 8
+		}
+		if form == "CN23" {
+			refs := "Importer's reference: " + cmpOr(clean(c.ImporterReference), "-") + "    Invoice no.: " + cmpOr(clean(c.InvoiceNumber), "-")
+			z.text(d(margin), d(cuRefs)-16, 16, refs, right-d(margin))
+		}
+		y := d(cuTable)
+		cols := []int{d(margin), d(46), d(52), d(62), d(75)}
+		for i, s := range []string{"Description", "Qty", "Net kg", "HS code", "Origin"} {
+			z.text(cols[i], y+4, 16, s, 150)
+		}
+		z.textRight(right, y+4, 16, "Value", 150)
+		y += 24
+		shown := min(len(c.Items), wbCustomsRows)
+		for _, it := range c.Items[:shown] {
 			z.hline2(y)
-			z.text(cols[0], y+4, 20, clean(it.DescriptionEN), cols[1]-cols[0]-8)
-			z.text(cols[0], y+26, 20, clean(it.DescriptionZH), cols[1]-cols[0]-8)
-			z.text(cols[1], y+4, 20, fmt.Sprint(it.Quantity), cols[2]-cols[1])
-			z.text(cols[2], y+4, 20, clean(it.HSCode), cols[3]-cols[2])
-			z.text(cols[3], y+4, 20, clean(it.Origin), 100)
-			z.textRight(right, y+4, 20, formatMoney(it.Value, it.Currency), 160)
-			y += 48
+			z.text(cols[0], y+3, 18, clean(it.DescriptionEN), cols[1]-cols[0]-8)
+			z.text(cols[0], y+22, 18, clean(it.DescriptionZH), cols[1]-cols[0]-8)
+			z.text(cols[1], y+3, 18, fmt.Sprint(it.Quantity), cols[2]-cols[1])
+			z.text(cols[2], y+3, 18, strings.TrimSuffix(formatWeight(it.NetWeightGrams), " kg"), cols[3]-cols[2])
+			z.text(cols[3], y+3, 18, clean(it.HSCode), cols[4]-cols[3])
+			z.text(cols[4], y+3, 18, clean(it.Origin), 60)
+			z.textRight(right, y+3, 18, formatMoney(it.Value, it.Currency), 160)
+			y += 43
 		}
 		z.hline2(y)
-		var parts []string
-		for _, k := range sortedKeys(totals) {
-			parts = append(parts, formatMoney(totals[k], k))
-		}
-		total := "Total " + strings.Join(parts, " + ")
+		value, netG := customsTotals(c.Items)
+		total := fmt.Sprintf("Total net %s · gross %s", formatWeight(netG), formatWeight(wb.WeightGrams))
 		if more := len(c.Items) - shown; more > 0 {
 			total = fmt.Sprintf("+%d more items · %s", more, total)
 		}
-		z.textRight(right, zplH-d(margin)-24, 22, total, right-d(margin))
+		z.text(d(margin), d(cuTotal)-16, 18, total, d(62))
+		z.textRight(right, d(cuTotal)-18, 20, "Total "+value, right-d(66))
+		z.text(d(margin), d(cuSign)-18, 18, "Date "+cmpOr(customsDate(c), "__________")+"  Sender's signature: "+clean(c.Signer), right-d(margin))
+		z.hline2(d(cuSign) + 2)
 	}
 	z.f("^PQ1")
 	z.f("^XZ")
