@@ -10,21 +10,21 @@ import (
 
 // Carrier is a parcel service the warehouse ships with.
 type Carrier struct {
-	Name       string         `json:"name"`
-	Services   []string       `json:"services"` // the first is the default
-	Tracking   TrackingScheme `json:"tracking"`
+	Name     string         `json:"name"`
+	Services []string       `json:"services"` // the first is the default
+	Tracking TrackingScheme `json:"tracking"`
 	// DomesticTracking, when set, numbers the parcels that stay in the
 	// sender's country (a post's domestic scheme instead of its S10
 	// international one); nil numbers them with Tracking too.
 	DomesticTracking *TrackingScheme `json:"domestic_tracking,omitempty"`
-	MaxWeightG int64          `json:"max_weight_g"` // 0: no limit
-	Refuses    []string       `json:"refuses"`      // goods tags it will not carry
-	Countries  []string       `json:"countries"`    // destinations; empty: anywhere
-	Price      Money          `json:"-"`            // per parcel
-	PerKg      Money          `json:"-"`            // per started kilogram
-	PriceText  string         `json:"price"`        // e.g. "3.50"
-	PerKgText  string         `json:"price_per_kg"` // e.g. "0.80"
-	Currency   string         `json:"currency"`
+	MaxWeightG       int64           `json:"max_weight_g"` // 0: no limit
+	Refuses          []string        `json:"refuses"`      // goods tags it will not carry
+	Countries        []string        `json:"countries"`    // destinations; empty: anywhere
+	Price            Money           `json:"-"`            // per parcel
+	PerKg            Money           `json:"-"`            // per started kilogram
+	PriceText        string          `json:"price"`        // e.g. "3.50"
+	PerKgText        string          `json:"price_per_kg"` // e.g. "0.80"
+	Currency         string          `json:"currency"`
 }
 
 // Rule chooses a carrier for the parcels it matches. Empty conditions

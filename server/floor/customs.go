@@ -102,7 +102,7 @@ func parseMicro(s string) (int64, string) {
 	if whole == "" || !allDigits(whole) || len(whole) > 9 || len(frac) > 6 || (strings.Contains(s, ".") && !allDigits(frac)) {
 		return 0, fmt.Sprintf("want a rate such as 0.74 (at most 6 decimals), got %s", Quote(s))
 	}
-	n, err := strconv.ParseInt(whole+(frac+"000000")[:6], 10, 64)
+	n, err := strconv.ParseInt(whole+(frac + "000000")[:6], 10, 64)
 	if err != nil || n == 0 {
 		return 0, fmt.Sprintf("want a positive rate, got %s", Quote(s))
 	}

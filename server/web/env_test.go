@@ -16,8 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pickpack/pickpack/server/demo"
-	"github.com/pickpack/pickpack/server/feed"
 	"github.com/pickpack/pickpack/server/docs"
+	"github.com/pickpack/pickpack/server/feed"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
 )
