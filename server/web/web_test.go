@@ -61,5 +61,13 @@ func TestDocumentsOverHTTP(t *testing.T) {
 		if resp.StatusCode != tt.want || (tt.wantType != "" && resp.Header.Get("Content-Type") != tt.wantType) {
 			t.Errorf("GET %s as %q: %d %s %q, want %d %s", tt.path, tt.token, resp.StatusCode, resp.Header.Get("Content-Type"), body, tt.want, tt.wantType)
 		}
+		// A document says the order's state it shows; an error, none.
+		wantState := ""
+		if tt.want == http.StatusOK {
+			wantState = "picked"
+		}
+		if got := resp.Header.Get(OrderStateHeader); got != wantState {
+			t.Errorf("GET %s as %q: %s %q, want %q", tt.path, tt.token, OrderStateHeader, got, wantState)
+		}
 	}
 }
