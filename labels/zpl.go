@@ -28,7 +28,8 @@ const ZPLUnicodeFont = "E:ANMDJ.TTF"
 // printer (812 x 1218 dots, UTF-8 via ^CI28): the layout of the PDF
 // waybill, with Code 128 (^BC) for the tracking number and the order id.
 // Items of a customs declaration beyond what one label holds are summed in
-// the total and counted, not listed (ZPL has no continuation pages).
+// the total and counted, not listed (ZPL has no continuation pages). A
+// parcel with lithium batteries gets a second label: the battery mark.
 //
 // The printer wraps and clips the text in its fields; a text longer than
 // its field could ever show is cut with an ellipsis first (see zplCap), so
@@ -111,7 +112,11 @@ func WriteZPL(ctx context.Context, w io.Writer, wb Waybill) error {
 		w := right - x
 		z.f("^FO%d,%d^GB%d,%d,6^FS", x, y, w, d(liBoxH))
 		z.text(x+6, y+12, 22, "LITHIUM BATTERIES", w-12)
-		z.text(x+6, y+40, 40, lithiumText(&wb), w-12)
+		un := lithiumText(&wb)
+		// Font 0 is about 0.6 of its height wide: one number at 40 dots,
+		// more smaller, so that all of them show.
+		h := min(40, max(16, int(float64(w-12)/(0.6*float64(len(un))))))
+		z.text(x+6, y+40, h, un, w-12)
 		if ph := clean(wb.Sender.Phone); ph != "" {
 			z.text(x+6, y+86, 20, "Tel "+ph, w-12)
 		}
@@ -163,16 +168,62 @@ func WriteZPL(ctx context.Context, w io.Writer, wb Waybill) error {
 		}
 		z.text(d(margin), d(cuTotal)-16, 18, total, d(62))
 		z.textRight(right, d(cuTotal)-18, 20, "Total "+value, right-d(66))
-		z.text(d(margin), d(cuSign)-18, 18, "Date "+cmpOr(customsDate(c), "__________")+"  Sender's signature: "+clean(c.Signer), right-d(margin))
-		z.hline2(d(cuSign) + 2)
+		// The signer's name in a field of its own: it may need the
+		// Unicode font, the rest never does.
+		sx := d(margin) + 330
+		z.text(d(margin), d(cuSign)-18, 18, "Date "+cmpOr(customsDate(c), "__________")+"  Sender's signature", sx-d(margin))
+		z.text(sx+8, d(cuSign)-22, 18, clean(c.Signer), right-sx-8)
+		z.f("^FO%d,%d^GB%d,0,1^FS", sx, d(cuSign)+2, right-sx)
 	}
 	z.f("^PQ1")
 	z.f("^XZ")
+	if len(wb.LithiumUN) > 0 {
+		z.lithiumMark(&wb)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("labels: zpl: %w", err)
 	}
 	_, err = w.Write(z.b.Bytes())
 	return err
+}
+
+// lithiumMark writes the lithium battery mark as a label of its own, as
+// the PDF prints it on a page of its own: 100 x 100 mm across the label,
+// the hatched border, the cells, the UN numbers and the sender's phone.
+func (z *zpl) lithiumMark(wb *Waybill) {
+	d := mmDots
+	z.f("^XA")
+	z.f("^CI28")
+	z.f("^PW%d", zplW)
+	z.f("^LL%d", zplH)
+	z.f("^LH0,0")
+	x0, y0, s, b := 0, d(liMarkTop), d(liMarkSize), d(liMarkHatch)
+	z.f("^FO%d,%d^GB%d,%d,3^FS", x0, y0, s, s)
+	z.f("^FO%d,%d^GB%d,%d,3^FS", x0+b, y0+b, s-2*b, s-2*b)
+	// Hatching: diagonal strokes across each side of the border.
+	for t := 12; t+b <= s-8; t += 28 {
+		for _, at := range [][2]int{{x0 + t, y0}, {x0 + t, y0 + s - b}, {x0, y0 + t}, {x0 + s - b, y0 + t}} {
+			// The stroke's thickness overhangs its box: inset by it.
+			z.f("^FO%d,%d^GD%d,%d,8,B,R^FS", at[0]+5, at[1]+5, b-10, b-10)
+		}
+	}
+	for i := range 3 {
+		cx := x0 + d(26+float64(i)*17)
+		z.f("^FO%d,%d^GB%d,%d,5^FS", cx, y0+d(22), d(12), d(22))
+		z.f("^FO%d,%d^GB%d,%d,%d^FS", cx+d(4), y0+d(19.6), d(4), d(2.4), d(2.4))
+	}
+	z.f("^FO0,%d^A0N,56,56^FB%d,1,0,C^FDLITHIUM BATTERIES^FS", y0+d(52), zplW)
+	un := lithiumText(wb)
+	h := min(110, max(30, int(float64(s-2*b-40)/(0.6*float64(len(un))))))
+	z.f("^FO0,%d^A0N,%d,%d^FB%d,1,0,C^FH_^FD%s^FS", y0+d(62), h, h, zplW, zplEscape(un))
+	ph := clean(wb.Sender.Phone)
+	if ph == "" {
+		ph = "______________"
+	}
+	z.f("^FO0,%d^A0N,44,44^FB%d,1,0,C^FH_^FD%s^FS", y0+d(79), zplW, zplEscape(zplCut("Tel "+ph, zplCap(s-2*b, 44, 1))))
+	z.f("^FO0,%d^A0N,30,30^FB%d,1,0,C^FH_^FD%s^FS", y0+s+d(3), zplW, zplEscape(wb.TrackingNumber))
+	z.f("^PQ1")
+	z.f("^XZ")
 }
 
 // mmDots converts mm to 203 dpi dots.

@@ -55,7 +55,8 @@
 ^FO24,1073^GB764,0,1^FS
 ^FO24,1122^A0N,18,18^FB496,1,0,L^FH_^FDTotal net 0.700 kg · gross 0.771 kg^FS
 ^FO527,1120^A0N,20,20^FB261,1,0,R^FH_^FDTotal USD 25.00^FS
-^FO24,1154^AJN,18,18^FB764,1,0,L^FH_^FDDate 2026-03-01  Sender's signature: 上海云仓 Shanghai Cloud Warehouse^FS
-^FO24,1174^GB764,0,1^FS
+^FO24,1154^A0N,18,18^FB330,1,0,L^FH_^FDDate 2026-03-01  Sender's signature^FS
+^FO362,1150^AJN,18,18^FB426,1,0,L^FH_^FD上海云仓 Shanghai Cloud Warehouse^FS
+^FO354,1174^GB434,0,1^FS
 ^PQ1
 ^XZ
