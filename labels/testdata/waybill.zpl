@@ -63,7 +63,8 @@
 ^FO24,1116^GB764,0,1^FS
 ^FO24,1122^A0N,18,18^FB496,1,0,L^FH_^FD+1 more items · Total net 0.930 kg · gross 1.250 kg^FS
 ^FO527,1120^A0N,20,20^FB261,1,0,R^FH_^FDTotal USD 49.94^FS
-^FO24,1154^AJN,18,18^FB764,1,0,L^FH_^FDDate 2026-03-01  Sender's signature: Склад Восток ООО^FS
-^FO24,1174^GB764,0,1^FS
+^FO24,1154^A0N,18,18^FB330,1,0,L^FH_^FDDate 2026-03-01  Sender's signature^FS
+^FO362,1150^AJN,18,18^FB426,1,0,L^FH_^FDСклад Восток ООО^FS
+^FO354,1174^GB434,0,1^FS
 ^PQ1
 ^XZ
