@@ -182,3 +182,32 @@ func TestShippingCustomsProblems(t *testing.T) {
 		})
 	}
 }
+
+// An order file may carry the customs fields; a wrong one is reported in
+// the file's own words (JSON path, CSV row and column).
+func TestOrderImportCustomsFields(t *testing.T) {
+	json := `[{"id": "O1", "lines": [{"sku": "S1", "quantity": 1}], "recipient": {"name": "A", "country": "DE"},
+	  "customs_category": "gift", "importer_reference": "DE123", "invoice_number": "INV-9"}]`
+	csv := "order_id,sku,quantity,recipient_name,country,customs_category,importer_reference,invoice_number\n" +
+		"O1,S1,1,A,DE,gift,DE123,INV-9\nO1,S2,1,A,DE,gift,DE123,INV-9\n"
+	want := OrderCustoms{Category: CategoryGift, ImporterReference: "DE123", InvoiceNumber: "INV-9"}
+	for _, tt := range []struct {
+		format   ImportFormat
+		data     string
+		bad      string
+		badField string
+	}{
+		{ImportJSON, json, strings.Replace(json, `"gift"`, `"bribe"`, 1), "orders[0] (O1).customs_category"},
+		{ImportCSV, csv, strings.Replace(csv, "DE,gift", "DE,bribe", 1), "row 2 (O1).customs_category"},
+	} {
+		got, err := ParseOrders([]byte(tt.data), tt.format)
+		if err != nil || len(got) != 1 || got[0].Customs != want {
+			t.Errorf("format %v: %+v, %v; want customs %+v", tt.format, got, err, want)
+		}
+		_, err = ParseOrders([]byte(tt.bad), tt.format)
+		var fe *Error
+		if !errors.As(err, &fe) || !slices.ContainsFunc(fe.Violations, func(v Violation) bool { return v.Field == tt.badField }) {
+			t.Errorf("format %v, bad category: %v, want a violation at %s", tt.format, err, tt.badField)
+		}
+	}
+}
