@@ -274,12 +274,7 @@ func (p *pdfWriter) customs(wb *Waybill, c *Customs) {
 	p.text(margin, cuTitle, form+" CUSTOMS DECLARATION", faceBold, 7)
 	p.textRight(right, cuTitle, "May be opened officially", faceRegular, 5.5)
 	x := margin
-	other := true
-	for _, k := range customsCategories {
-		if k.key == c.Category {
-			other = false
-		}
-	}
+	other := !isCategory(c.Category)
 	for _, k := range customsCategories {
 		ticked := k.key == c.Category || k.key == "other" && other && c.Category != ""
 		x = p.checkbox(x, cuBoxes, k.name, ticked) + 1.6
@@ -310,6 +305,10 @@ func (p *pdfWriter) customs(wb *Waybill, c *Customs) {
 		p.text(x+2, cuSign-0.6, p.fit(s, faceRegular, 6, right-x-3), faceRegular, 6)
 	}
 
+	if form == "CN23" {
+		p.cn23(wb, c)
+		return
+	}
 	for rest := items[first:]; len(rest) > 0; {
 		p.addPage()
 		p.gray(0)
@@ -319,6 +318,90 @@ func (p *pdfWriter) customs(wb *Waybill, c *Customs) {
 		p.customsRows(rest[:k], 13)
 		rest = rest[k:]
 	}
+}
+
+// cn23FirstRows is how many items the first CN23 page holds under its
+// header; the next pages hold 22, as the CN22's continuation pages do.
+const cn23FirstRows = 15
+
+// cn23 prints the whole CN23 after the waybill, to go in the parcel's
+// document pouch: every field of the form, the ones the warehouse does not
+// know (licence, certificate, postal charges, comments) as lines to fill
+// in by hand, the non-delivery instruction boxes, all the items, the
+// totals, the date and the signature line.
+func (p *pdfWriter) cn23(wb *Waybill, c *Customs) {
+	right := pageW - margin
+	p.addPage()
+	p.gray(0)
+	p.text(margin, 7, "CN23 CUSTOMS DECLARATION", faceBold, 10)
+	p.textRight(right, 7, "May be opened officially", faceRegular, 6.5)
+	p.text(margin, 11, p.fit("Item no. "+clean(wb.TrackingNumber), faceRegular, 7, right-margin), faceRegular, 7)
+	who := func(y float64, label string, a Address) {
+		s := clean(strings.TrimSpace(a.Name + ", " + a.City + " " + a.Country))
+		x := p.text(margin, y, label, faceBold, 6.5)
+		p.text(x+1, y, p.fit(s, faceRegular, 6.5, right-x-1), faceRegular, 6.5)
+	}
+	who(15, "Sender:", wb.Sender)
+	who(18.5, "Addressee:", wb.Recipient)
+	fields := []string{
+		"Importer's reference: " + cmpOr(clean(c.ImporterReference), "________________"),
+		"Invoice no.: " + cmpOr(clean(c.InvoiceNumber), "________________"),
+		"Licence no.: ________________",
+		"Certificate no.: ________________",
+		"Postal charges/fees: ____________",
+		"Comments: ______________________",
+	}
+	for i, f := range fields {
+		x := margin + float64(i%2)*47
+		p.text(x, 22+float64(i/2)*3.5, p.fit(f, faceRegular, 6.5, 46), faceRegular, 6.5)
+	}
+	x := margin
+	other := !isCategory(c.Category)
+	for _, k := range customsCategories {
+		x = p.checkbox(x, 33, k.name, k.key == c.Category || k.key == "other" && other && c.Category != "") + 1.6
+	}
+	x = p.text(margin, 36.5, "If undeliverable:", faceBold, 5.5) + 1.5
+	x = p.checkbox(x, 36.5, "Return to sender", false) + 2
+	p.checkbox(x, 36.5, "Treat as abandoned", false)
+
+	items := c.Items
+	first := min(len(items), cn23FirstRows)
+	y := p.customsRows(items[:first], 38.5)
+	for rest := items[first:]; len(rest) > 0; {
+		p.addPage()
+		p.gray(0)
+		p.text(margin, 7, "CN23 CUSTOMS DECLARATION (continued)", faceBold, 8)
+		p.text(margin, 11, wb.TrackingNumber, faceRegular, 8)
+		k := min(len(rest), 22)
+		y = p.customsRows(rest[:k], 13)
+		rest = rest[k:]
+	}
+	if y > pageH-14 { // no room for the totals and the signature
+		p.addPage()
+		p.gray(0)
+		y = 10
+	}
+	value, netG := customsTotals(items)
+	p.text(margin, y+3.5, fmt.Sprintf("Total net %s · gross %s", formatWeight(netG), formatWeight(wb.WeightGrams)), faceRegular, 6.5)
+	p.textRight(right, y+3.5, clean("Total "+value), faceBold, 7)
+	sign := "Date " + cmpOr(customsDate(c), "__________") + "   Sender's signature"
+	x = p.text(margin, y+9, sign, faceRegular, 6.5)
+	p.lineWidth(0.2)
+	p.line(x+1, y+9.4, right, y+9.4)
+	p.lineWidth(0.4)
+	if s := clean(c.Signer); s != "" {
+		p.text(x+2, y+8.4, p.fit(s, faceRegular, 6.5, right-x-3), faceRegular, 6.5)
+	}
+}
+
+// isCategory reports whether category is one of the forms' boxes.
+func isCategory(category string) bool {
+	for _, k := range customsCategories {
+		if k.key == category {
+			return true
+		}
+	}
+	return false
 }
 
 func cmpOr(s, alt string) string {

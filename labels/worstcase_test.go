@@ -195,9 +195,10 @@ func TestWorstCaseRenders(t *testing.T) {
 	if err := WritePDF(context.Background(), &b, d); err != nil {
 		t.Fatal(err)
 	}
-	// 1 label + customs pages (22 items each) + the lithium mark + pick
-	// list pages (5 lines under the map, then 10 a page).
-	want := 1 + (limLinesOrdr-wbCustomsRows+21)/22 + 1 + 1 + (limLinesOrdr-5+9)/10
+	// 1 label + the CN23 (15 items under its header, then 22 a page) +
+	// the lithium mark + pick list pages (5 lines under the map, then 10 a
+	// page).
+	want := 1 + 1 + (limLinesOrdr-cn23FirstRows+21)/22 + 1 + 1 + (limLinesOrdr-5+9)/10
 	var pages bytes.Buffer
 	if err := writePDF(context.Background(), &pages, d, false, nil); err != nil {
 		t.Fatal(err)

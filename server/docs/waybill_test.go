@@ -218,7 +218,7 @@ func TestWaybillsThroughTheStore(t *testing.T) {
 			"Commercial sample", "Returned goods", "Sale of goods", "Other", "Vacuum flask", "保温杯", "961700",
 			"0.700", "USD 25.00", "Total net 0.700 kg · gross 0.771 kg", "Total USD 25.00", "Date 2026-03-01",
 			"Sender's signature"},
-		notWant: []string{"CN23", "LITHIUM", "Importer"},
+		notWant: []string{"CN23", "LITHIUM", "Importer", "Licence no.", "If undeliverable"},
 		zpl:     []string{"CN22 CUSTOMS DECLARATION", "Sale of goods", "^GD16,16,3,B,L", "0.771 kg", "Date 2026-03-01"},
 	}, {
 		name: "cn-de-cn23-battery",
@@ -227,7 +227,10 @@ func TestWaybillsThroughTheStore(t *testing.T) {
 		weighG: 1142, carrier: "Global Express", track: regexp.MustCompile(`^880\d{11}$`),
 		want: []string{"Shanghai Cloud Warehouse", "1.142 kg", "CN23 CUSTOMS DECLARATION", "Importer's reference: DE123456789",
 			"Invoice no.: INV-2026-0042", "Power bank", "Loudspeaker", "USD 445.00", "Total net 1.070 kg · gross 1.142 kg",
-			"LITHIUM BATTERIES", "UN3480 UN3481", "Tel +86 21 5080 0000"},
+			"LITHIUM BATTERIES", "UN3480 UN3481", "Tel +86 21 5080 0000",
+			// The CN23 sheet after the waybill: every field of the form.
+			"Addressee: Max Mustermann", "Licence no.", "Certificate no.", "Postal charges/fees", "Comments",
+			"If undeliverable:", "Return to sender", "Treat as abandoned"},
 		notWant: []string{"CN22"},
 		zpl:     []string{"CN23 CUSTOMS DECLARATION", "UN3480 UN3481", "DE123456789", "INV-2026-0042"},
 	}}
