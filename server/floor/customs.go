@@ -150,6 +150,39 @@ func (c *CustomsRules) CategoryOf(o Order) string {
 	return CategorySaleOfGoods
 }
 
+// CustomsProblem says what the declaration of a cross-border parcel
+// holding o's lines lacks, per line and SKU field (named as in the SKU
+// file), or "" when nothing: such a parcel cannot get its waybill, and
+// release is where the warehouse should learn it, not the pack station.
+// skus holds each SKU the lines name.
+func CustomsProblem(o Order, skus map[string]SKU) string {
+	var parts []string
+	for i, l := range o.Lines {
+		c := skus[l.SKU].Customs
+		var missing []string
+		for _, f := range []struct {
+			name  string
+			empty bool
+		}{
+			{"customs_description_en", strings.TrimSpace(c.DescriptionEN) == ""},
+			{"hs_code", c.HSCode == ""},
+			{"declared_value", c.DeclaredValue.Minor <= 0 || c.DeclaredValue.Currency == ""},
+			{"origin", c.Origin == ""},
+		} {
+			if f.empty {
+				missing = append(missing, f.name)
+			}
+		}
+		if len(missing) > 0 {
+			parts = append(parts, fmt.Sprintf("lines[%d] (%s): %s", i, clip(l.SKU), strings.Join(missing, ", ")))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "customs data missing for a cross-border parcel: " + strings.Join(parts, "; ")
+}
+
 // checkOrderCustoms holds an order's customs fields to their rules.
 func checkOrderCustoms(vs *Violations, c OrderCustoms, at func(string) string) {
 	if c.Category != "" && !slices.Contains(CustomsCategories, c.Category) {

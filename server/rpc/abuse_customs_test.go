@@ -49,3 +49,34 @@ func TestAbuseCustomsFields(t *testing.T) {
 		t.Errorf("the refused set-up replaced the stored one: %+v, %v", sh, err)
 	}
 }
+
+// TestAbuseCustomsDataMissingAtRelease: a cross-border order whose SKUs
+// lack customs data could never get its waybill; release says so, per line
+// and field, and gives it no tracking number, instead of the pack station
+// finding out with a waybill whose declaration is empty. A domestic order
+// of the same SKU needs no declaration and gets its waybill.
+func TestAbuseCustomsDataMissingAtRelease(t *testing.T) {
+	e := newEnv(t)
+	e.load(t) // S3, a tea sample, has no weight and no customs data; the sender is in GB
+	orders := pb.NewOrderServiceClient(e.conn)
+	ctx := e.as(floor.RoleAdmin)
+	tests := []struct {
+		name, country, wantProblem string
+	}{
+		{"cross-border", "DE", "customs data missing for a cross-border parcel: lines[0] (S3): customs_description_en, hs_code, declared_value, origin"},
+		{"domestic", "GB", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := orders.SubmitOrder(ctx, &pb.SubmitOrderRequest{Order: &pb.Order{Id: "TEA-" + tt.country,
+				Lines: []*pb.OrderLine{{Sku: "S3", Quantity: 1}}, Recipient: &pb.Address{Name: "Ann", Country: tt.country}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := resp.GetOrder()
+			if o.GetShippingProblem() != tt.wantProblem || (tt.wantProblem != "") != (o.GetTrackingNumber() == "") {
+				t.Errorf("released with tracking %q, problem %q; want problem %q", o.GetTrackingNumber(), o.GetShippingProblem(), tt.wantProblem)
+			}
+		})
+	}
+}

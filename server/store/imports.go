@@ -212,6 +212,11 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 			continue
 		}
 		choice, problem := carrierFor(imp.sh, s.parcelOf(o, decoded))
+		if problem == "" && !imp.sh.Domestic(o.Recipient.Country) {
+			if cp := floor.CustomsProblem(o, decoded); cp != "" {
+				choice, problem = floor.Choice{}, cp // no waybill can be made: say why now
+			}
+		}
 		p.carrier, p.service, p.problem = choice.Carrier, choice.Service, problem
 		p.domestic = imp.sh != nil && imp.sh.Domestic(o.Recipient.Country)
 		released := imp.release(i, orderOutcome{created: true})
