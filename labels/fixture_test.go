@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// sampleDocument is a cross-border order of 20 lines: Chinese recipient,
+// sampleDocument is a cross-border order of 20 lines (three customs items:
+// two on the label, one on a continuation page): Chinese recipient,
 // Cyrillic sender, customs declaration, pick list with route map. It is the
 // benchmark's document too.
 func sampleDocument() Document {
@@ -35,12 +36,15 @@ func sampleDocument() Document {
 		Parcel:      1,
 		Parcels:     1,
 		Customs: &Customs{
-			Category: "Sale of goods",
+			Form:     "CN22",
+			Category: "sale_of_goods",
 			Items: []CustomsItem{
-				{DescriptionEN: "Cotton T-shirt", DescriptionZH: "棉质T恤", HSCode: "610910", Quantity: 2, Value: 2598, Currency: "USD", Origin: "CN"},
-				{DescriptionEN: "Ceramic mug", DescriptionZH: "陶瓷杯", HSCode: "691200", Quantity: 1, Value: 899, Currency: "USD", Origin: "CN"},
-				{DescriptionEN: "Phone case", DescriptionZH: "手机壳", HSCode: "392690", Quantity: 3, Value: 1497, Currency: "USD", Origin: "CN"},
+				{DescriptionEN: "Cotton T-shirt", DescriptionZH: "棉质T恤", HSCode: "610910", Quantity: 2, Value: 2598, Currency: "USD", Origin: "CN", NetWeightGrams: 360},
+				{DescriptionEN: "Ceramic mug", DescriptionZH: "陶瓷杯", HSCode: "691200", Quantity: 1, Value: 899, Currency: "USD", Origin: "CN", NetWeightGrams: 420},
+				{DescriptionEN: "Phone case", DescriptionZH: "手机壳", HSCode: "392690", Quantity: 3, Value: 1497, Currency: "USD", Origin: "CN", NetWeightGrams: 150},
 			},
+			Date:   time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+			Signer: "Склад Восток ООО",
 		},
 	}
 	names := []string{

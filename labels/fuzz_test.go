@@ -24,7 +24,7 @@ func orderDocument(o floor.Order, sku floor.SKU) Document {
 			Country: r.Country, Phone: r.Phone},
 		Parcel: 1, Parcels: 1}
 	if r.Country != "GB" {
-		wb.Customs = &Customs{Category: "Sale of goods"}
+		wb.Customs = &Customs{Category: "sale_of_goods"}
 	}
 	pl := &PickList{TaskID: "T000001", OrderIDs: []string{o.ID}}
 	m := &RouteMap{Aisles: []float64{0, 4, 8}, CrossAisles: []float64{0, 20}}

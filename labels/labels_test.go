@@ -146,9 +146,10 @@ func TestPDFPages(t *testing.T) {
 	if err := writePDF(context.Background(), &b, sampleDocument(), false, nil); err != nil {
 		t.Fatal(err)
 	}
-	// One waybill and a 20-line pick list of 5 + 10 + 5 rows.
-	if n := bytes.Count(b.Bytes(), []byte("/Type /Page\n")); n != 4 {
-		t.Fatalf("%d pages, want 4", n)
+	// One waybill, its customs continuation page and a 20-line pick list
+	// of 5 + 10 + 5 rows.
+	if n := bytes.Count(b.Bytes(), []byte("/Type /Page\n")); n != 5 {
+		t.Fatalf("%d pages, want 5", n)
 	}
 	if !bytes.Contains(b.Bytes(), []byte("/MediaBox [0 0 283.46 425.20]")) {
 		t.Fatal("pages are not 100 x 150 mm")
@@ -298,7 +299,7 @@ func TestCustomsContinuation(t *testing.T) {
 	if err := writePDF(context.Background(), &b, d, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	// 3 items on the label, 22 + 5 on two continuation pages.
+	// 2 items on the label, 22 + 6 on two continuation pages.
 	if n := bytes.Count(b.Bytes(), []byte("/Type /Page\n")); n != 3 {
 		t.Fatalf("%d pages, want 3", n)
 	}

@@ -72,8 +72,8 @@ func sorted(s ...string) []string {
 func TestBarcodesScan(t *testing.T) {
 	d := sampleDocument()
 	pages := scan(t, d)
-	if len(pages) != 4 {
-		t.Fatalf("%d pages, want 4", len(pages))
+	if len(pages) != 5 { // waybill, customs continued, pick list
+		t.Fatalf("%d pages, want 5", len(pages))
 	}
 	wb := d.Waybills[0]
 	if want := sorted(wb.TrackingNumber, wb.OrderID); !slices.Equal(pages[0], want) {
@@ -232,7 +232,7 @@ func TestManyCharactersSplitFonts(t *testing.T) {
 // Code 128 of 2-dot modules, is a QR code.
 func TestWorstCaseWaybillScans(t *testing.T) {
 	wb := worstCaseDocument().Waybills[0]
-	wb.Customs = nil // the continuation pages have no barcodes
+	wb.Customs, wb.LithiumUN = nil, nil // the continuation and mark pages have no barcodes
 	pages := scan(t, Document{Waybills: []Waybill{wb}})
 	if want := sorted(wb.TrackingNumber, wb.OrderID); len(pages) != 1 || !slices.Equal(pages[0], want) {
 		t.Errorf("waybill decodes %q, want %q", pages, want)

@@ -34,6 +34,11 @@ type Waybill struct {
 	// Customs, when set, prints a customs declaration block (cross-border
 	// parcels).
 	Customs *Customs
+	// LithiumUN lists the UN numbers of the lithium batteries in the
+	// parcel (UN3480, UN3481, UN3090, UN3091); when set, the waybill
+	// carries a lithium battery box and the PDF a full-size lithium battery
+	// mark page after it, with the sender's phone as the mark's number.
+	LithiumUN []string
 }
 
 // Address is a postal address in any script. Lines are printed in order and
@@ -49,11 +54,24 @@ type Address struct {
 	Phone      string
 }
 
-// Customs is a customs declaration (CN22-style) for a cross-border parcel.
+// Customs is a customs declaration for a cross-border parcel: the UPU's
+// CN22, or CN23 for contents of higher value.
 type Customs struct {
-	// Category of the contents, e.g. "Sale of goods", "Gift", "Sample".
+	// Form is "CN22" or "CN23" (anything else prints as CN22).
+	Form string
+	// Category is the box ticked: gift, documents, commercial_sample,
+	// returned_goods, sale_of_goods or other (other text ticks "other" and
+	// is printed beside it).
 	Category string
 	Items    []CustomsItem
+	// ImporterReference and InvoiceNumber are printed on a CN23 when known.
+	ImporterReference string
+	InvoiceNumber     string
+	// Date is the declaration's date, printed with the signature line.
+	Date time.Time
+	// Signer is who signs for the sender (printed under the signature
+	// line), usually the sender's name.
+	Signer string
 }
 
 // CustomsItem is one line of a customs declaration.
@@ -69,6 +87,8 @@ type CustomsItem struct {
 	Currency string
 	// Origin is the country of origin, e.g. "CN".
 	Origin string
+	// NetWeightGrams is the weight of the line's goods without packing.
+	NetWeightGrams int
 }
 
 // PickList is the picker's and packer's sheet for one pick task.

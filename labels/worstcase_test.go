@@ -105,7 +105,9 @@ func worstCaseDocument() Document {
 	wb := Waybill{
 		Carrier: mt.text(40), Service: mt.text(40), TrackingNumber: "3400" + strings.Repeat("1", 18), OrderID: orderID,
 		Sender: addr(), Recipient: addr(), WeightGrams: 999_999_999, Parcel: 1, Parcels: 1,
-		Customs: &Customs{Category: "Sale of goods"},
+		Customs: &Customs{Form: "CN23", Category: mt.text(40), ImporterReference: mt.text(floor.MaxCustomsRefLen),
+			InvoiceNumber: mt.text(floor.MaxCustomsRefLen), Date: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Signer: mt.text(limName)},
+		LithiumUN: []string{"UN3090", "UN3091", "UN3480", "UN3481"},
 	}
 	pl := &PickList{TaskID: longID("T", limID), OrderIDs: []string{orderID}}
 	m := &RouteMap{CrossAisles: []float64{0, 10, 20, 30}, Depot: Point{X: 0, Y: -3}}
@@ -115,7 +117,8 @@ func worstCaseDocument() Document {
 	for i := range limLinesOrdr {
 		wb.Customs.Items = append(wb.Customs.Items, CustomsItem{
 			DescriptionEN: mt.text(limCustoms), DescriptionZH: mt.text(limCustoms), HSCode: "9999999999",
-			Quantity: 10000, Value: 999_999_999_999, Currency: []string{"USD", "EUR", "CNY"}[i%3], Origin: "CN"})
+			Quantity: 10000, Value: 999_999_999_999, Currency: []string{"USD", "EUR", "CNY"}[i%3], Origin: "CN",
+			NetWeightGrams: 999_999_999})
 		pl.Lines = append(pl.Lines, PickLine{Stop: i + 1, Bin: fmt.Sprintf("Z-%02d-%03d-%d", i%40, i%1000, i%10),
 			SKU: longID(fmt.Sprint("S", i), limID), Name: mt.text(limSKUName), Quantity: 10000,
 			Tote: "99", Familiar: i%2 == 0})
@@ -192,9 +195,10 @@ func TestWorstCaseRenders(t *testing.T) {
 	if err := WritePDF(context.Background(), &b, d); err != nil {
 		t.Fatal(err)
 	}
-	// 1 label + 23 customs pages (22 items each) + 50 pick list pages
-	// (5 lines under the map, then 10 a page).
-	want := 1 + (limLinesOrdr-wbCustomsRows+21)/22 + 1 + (limLinesOrdr-5+9)/10
+	// 1 label + the CN23 (15 items under its header, then 22 a page) +
+	// the lithium mark + pick list pages (5 lines under the map, then 10 a
+	// page).
+	want := 1 + 1 + (limLinesOrdr-cn23FirstRows+21)/22 + 1 + 1 + (limLinesOrdr-5+9)/10
 	var pages bytes.Buffer
 	if err := writePDF(context.Background(), &pages, d, false, nil); err != nil {
 		t.Fatal(err)

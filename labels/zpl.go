@@ -28,7 +28,8 @@ const ZPLUnicodeFont = "E:ANMDJ.TTF"
 // printer (812 x 1218 dots, UTF-8 via ^CI28): the layout of the PDF
 // waybill, with Code 128 (^BC) for the tracking number and the order id.
 // Items of a customs declaration beyond what one label holds are summed in
-// the total and counted, not listed (ZPL has no continuation pages).
+// the total and counted, not listed (ZPL has no continuation pages). A
+// parcel with lithium batteries gets a second label: the battery mark.
 //
 // The printer wraps and clips the text in its fields; a text longer than
 // its field could ever show is cut with an ellipsis first (see zplCap), so
@@ -106,54 +107,123 @@ func WriteZPL(ctx context.Context, w io.Writer, wb Waybill) error {
 	}
 	z.hline(d(wbOrderEnd))
 
+	if len(wb.LithiumUN) > 0 {
+		x, y := d(liBoxX), d(liBoxY)
+		w := right - x
+		z.f("^FO%d,%d^GB%d,%d,6^FS", x, y, w, d(liBoxH))
+		z.text(x+6, y+12, 22, "LITHIUM BATTERIES", w-12)
+		un := lithiumText(&wb)
+		// Font 0 is about 0.6 of its height wide: one number at 40 dots,
+		// more smaller, so that all of them show.
+		h := min(40, max(16, int(float64(w-12)/(0.6*float64(len(un))))))
+		z.text(x+6, y+40, h, un, w-12)
+		if ph := clean(wb.Sender.Phone); ph != "" {
+			z.text(x+6, y+86, 20, "Tel "+ph, w-12)
+		}
+	}
 	if c := wb.Customs; c != nil {
-		y := d(wbOrderEnd + 1)
-		title := "CUSTOMS DECLARATION CN22"
-		if c.Category != "" {
-			title += " · " + clean(c.Category)
-		}
-		z.text(d(margin), y, 22, title, right-d(margin))
-		y += 26
-		cols := []int{d(margin), d(52), d(60), d(75)}
-		for i, s := range []string{"Description", "Qty", "HS code", "Origin"} {
-			z.text(cols[i], y, 18, s, 200)
-		}
-		z.textRight(right, y, 18, "Value", 150)
-		y += 22
-		shown := min(len(c.Items), wbCustomsRows)
-		totals := map[string]int64{}
-		for i, it := range c.Items {
-			totals[strings.ToUpper(it.Currency)] += it.Value
-			if i >= shown {
-				continue
+		form := customsForm(c)
+		z.text(d(margin), d(cuTitle)-20, 22, form+" CUSTOMS DECLARATION", 480)
+		z.textRight(right, d(cuTitle)-18, 18, "May be opened officially", 300)
+		x := d(margin)
+		for _, k := range customsCategories {
+			ticked := k.key == c.Category
+			z.f("^FO%d,%d^GB16,16,2^FS", x, d(cuBoxes)-16)
+			if ticked {
+				z.f("^FO%d,%d^GD16,16,3,B,L^FS", x, d(cuBoxes)-16)
+				z.f("^FO%d,%d^GD16,16,3,B,R^FS", x, d(cuBoxes)-16)
 			}
+			w := len(k.name)*9 + 4
+			z.text(x+20, d(cuBoxes)-16, 16, k.name, w)
+			x += 20 + w + 8
+		}
+		if form == "CN23" {
+			refs := "Importer's reference: " + cmpOr(clean(c.ImporterReference), "-") + "    Invoice no.: " + cmpOr(clean(c.InvoiceNumber), "-")
+			z.text(d(margin), d(cuRefs)-16, 16, refs, right-d(margin))
+		}
+		y := d(cuTable)
+		cols := []int{d(margin), d(46), d(52), d(62), d(75)}
+		for i, s := range []string{"Description", "Qty", "Net kg", "HS code", "Origin"} {
+			z.text(cols[i], y+4, 16, s, 150)
+		}
+		z.textRight(right, y+4, 16, "Value", 150)
+		y += 24
+		shown := min(len(c.Items), wbCustomsRows)
+		for _, it := range c.Items[:shown] {
 			z.hline2(y)
-			z.text(cols[0], y+4, 20, clean(it.DescriptionEN), cols[1]-cols[0]-8)
-			z.text(cols[0], y+26, 20, clean(it.DescriptionZH), cols[1]-cols[0]-8)
-			z.text(cols[1], y+4, 20, fmt.Sprint(it.Quantity), cols[2]-cols[1])
-			z.text(cols[2], y+4, 20, clean(it.HSCode), cols[3]-cols[2])
-			z.text(cols[3], y+4, 20, clean(it.Origin), 100)
-			z.textRight(right, y+4, 20, formatMoney(it.Value, it.Currency), 160)
-			y += 48
+			z.text(cols[0], y+3, 18, clean(it.DescriptionEN), cols[1]-cols[0]-8)
+			z.text(cols[0], y+22, 18, clean(it.DescriptionZH), cols[1]-cols[0]-8)
+			z.text(cols[1], y+3, 18, fmt.Sprint(it.Quantity), cols[2]-cols[1])
+			z.text(cols[2], y+3, 18, strings.TrimSuffix(formatWeight(it.NetWeightGrams), " kg"), cols[3]-cols[2])
+			z.text(cols[3], y+3, 18, clean(it.HSCode), cols[4]-cols[3])
+			z.text(cols[4], y+3, 18, clean(it.Origin), 60)
+			z.textRight(right, y+3, 18, formatMoney(it.Value, it.Currency), 160)
+			y += 43
 		}
 		z.hline2(y)
-		var parts []string
-		for _, k := range sortedKeys(totals) {
-			parts = append(parts, formatMoney(totals[k], k))
-		}
-		total := "Total " + strings.Join(parts, " + ")
+		value, netG := customsTotals(c.Items)
+		total := fmt.Sprintf("Total net %s · gross %s", formatWeight(netG), formatWeight(wb.WeightGrams))
 		if more := len(c.Items) - shown; more > 0 {
 			total = fmt.Sprintf("+%d more items · %s", more, total)
 		}
-		z.textRight(right, zplH-d(margin)-24, 22, total, right-d(margin))
+		z.text(d(margin), d(cuTotal)-16, 18, total, d(62))
+		z.textRight(right, d(cuTotal)-18, 20, "Total "+value, right-d(66))
+		// The signer's name in a field of its own: it may need the
+		// Unicode font, the rest never does.
+		sx := d(margin) + 330
+		z.text(d(margin), d(cuSign)-18, 18, "Date "+cmpOr(customsDate(c), "__________")+"  Sender's signature", sx-d(margin))
+		z.text(sx+8, d(cuSign)-22, 18, clean(c.Signer), right-sx-8)
+		z.f("^FO%d,%d^GB%d,0,1^FS", sx, d(cuSign)+2, right-sx)
 	}
 	z.f("^PQ1")
 	z.f("^XZ")
+	if len(wb.LithiumUN) > 0 {
+		z.lithiumMark(&wb)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("labels: zpl: %w", err)
 	}
 	_, err = w.Write(z.b.Bytes())
 	return err
+}
+
+// lithiumMark writes the lithium battery mark as a label of its own, as
+// the PDF prints it on a page of its own: 100 x 100 mm across the label,
+// the hatched border, the cells, the UN numbers and the sender's phone.
+func (z *zpl) lithiumMark(wb *Waybill) {
+	d := mmDots
+	z.f("^XA")
+	z.f("^CI28")
+	z.f("^PW%d", zplW)
+	z.f("^LL%d", zplH)
+	z.f("^LH0,0")
+	x0, y0, s, b := 0, d(liMarkTop), d(liMarkSize), d(liMarkHatch)
+	z.f("^FO%d,%d^GB%d,%d,3^FS", x0, y0, s, s)
+	z.f("^FO%d,%d^GB%d,%d,3^FS", x0+b, y0+b, s-2*b, s-2*b)
+	// Hatching: diagonal strokes across each side of the border.
+	for t := 12; t+b <= s-8; t += 28 {
+		for _, at := range [][2]int{{x0 + t, y0}, {x0 + t, y0 + s - b}, {x0, y0 + t}, {x0 + s - b, y0 + t}} {
+			// The stroke's thickness overhangs its box: inset by it.
+			z.f("^FO%d,%d^GD%d,%d,8,B,R^FS", at[0]+5, at[1]+5, b-10, b-10)
+		}
+	}
+	for i := range 3 {
+		cx := x0 + d(26+float64(i)*17)
+		z.f("^FO%d,%d^GB%d,%d,5^FS", cx, y0+d(22), d(12), d(22))
+		z.f("^FO%d,%d^GB%d,%d,%d^FS", cx+d(4), y0+d(19.6), d(4), d(2.4), d(2.4))
+	}
+	z.f("^FO0,%d^A0N,56,56^FB%d,1,0,C^FDLITHIUM BATTERIES^FS", y0+d(52), zplW)
+	un := lithiumText(wb)
+	h := min(110, max(30, int(float64(s-2*b-40)/(0.6*float64(len(un))))))
+	z.f("^FO0,%d^A0N,%d,%d^FB%d,1,0,C^FH_^FD%s^FS", y0+d(62), h, h, zplW, zplEscape(un))
+	ph := clean(wb.Sender.Phone)
+	if ph == "" {
+		ph = "______________"
+	}
+	z.f("^FO0,%d^A0N,44,44^FB%d,1,0,C^FH_^FD%s^FS", y0+d(79), zplW, zplEscape(zplCut("Tel "+ph, zplCap(s-2*b, 44, 1))))
+	z.f("^FO0,%d^A0N,30,30^FB%d,1,0,C^FH_^FD%s^FS", y0+s+d(3), zplW, zplEscape(wb.TrackingNumber))
+	z.f("^PQ1")
+	z.f("^XZ")
 }
 
 // mmDots converts mm to 203 dpi dots.

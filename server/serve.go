@@ -122,8 +122,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	hub := feed.NewHub(st, floor.DefaultFeedConfig, floor.SystemClock{}, log)
 	go hub.Run(ctx, *feedEvery)
+	// Documents are dated when they are made.
+	documents := func(ctx context.Context, orderID, format string) (docs.Rendered, error) {
+		return docs.Render(ctx, st, orderID, format, time.Now())
+	}
 	render := func(ctx context.Context, orderID, format string) ([]byte, error) {
-		return docs.Render(ctx, st, orderID, format)
+		doc, err := documents(ctx, orderID, format)
+		return doc.Data, err
 	}
 	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, Log: log}).Init()
 	go dispatcher.Run(ctx)
@@ -156,7 +161,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		site := &web.Server{Auth: st, Documents: render, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
+		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
 			Streams: api.Streams}
 		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {

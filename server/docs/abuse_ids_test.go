@@ -60,9 +60,9 @@ func TestAbuseOldOverLimitRecordsStillRender(t *testing.T) {
 	}
 	for _, format := range []string{PDF, ZPL} {
 		for _, id := range []string{o.ID, old.ID} {
-			doc, err := Render(context.Background(), st, id, format)
-			if err != nil || len(doc) == 0 {
-				t.Errorf("render %s of %q: %d bytes, %v", format, id, len(doc), err)
+			doc, err := Render(context.Background(), st, id, format, testNow)
+			if err != nil || len(doc.Data) == 0 {
+				t.Errorf("render %s of %q: %d bytes, %v", format, id, len(doc.Data), err)
 			}
 		}
 	}

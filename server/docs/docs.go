@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/pickpack/pickpack/labels"
 	"github.com/pickpack/pickpack/server/floor"
@@ -28,54 +29,69 @@ type Source interface {
 	BinMap() (*floor.BinMap, error)
 }
 
-// Render makes the documents of an order: a PDF with the waybill and the
-// pick list, or the waybill alone in ZPL. The rendering stops when ctx
-// ends: give it a deadline (the HTTP route and the print queue do). A
-// render that ctx stopped is KindUnavailable, reason RENDER_STOPPED.
-func Render(ctx context.Context, src Source, orderID, format string) ([]byte, error) {
+// Rendered is an order's documents and the order's state when they were
+// made: a waybill rendered before packing carries the SKUs' weight, after
+// it the scale's.
+type Rendered struct {
+	Data  []byte
+	State floor.OrderState
+}
+
+// Render makes the documents of an order at the time now (the PDF's
+// creation date and the customs declaration's date): a PDF with the
+// waybill and the pick list, or the waybill alone in ZPL. The rendering
+// stops when ctx ends: give it a deadline (the HTTP route and the print
+// queue do). A render that ctx stopped is KindUnavailable, reason
+// RENDER_STOPPED.
+func Render(ctx context.Context, src Source, orderID, format string, now time.Time) (Rendered, error) {
+	doc, state, err := render(ctx, src, orderID, format, now)
+	return Rendered{Data: doc, State: state}, err
+}
+
+func render(ctx context.Context, src Source, orderID, format string, now time.Time) ([]byte, floor.OrderState, error) {
 	const op = "render documents"
 	o, err := src.Order(orderID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if o.Tracking == "" {
-		return nil, &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "NO_CARRIER",
+		return nil, o.State, &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "NO_CARRIER",
 			Msg: fmt.Sprintf("order %s has no waybill: %s", o.ID, o.ShippingProblem)}
 	}
 	sh, err := src.Shipping()
 	if err != nil {
-		return nil, err
+		return nil, o.State, err
 	}
-	wb, err := waybill(src, sh, o)
+	wb, err := waybill(src, sh, o, now)
 	if err != nil {
-		return nil, err
+		return nil, o.State, err
 	}
 	var buf bytes.Buffer
 	switch format {
 	case ZPL:
 		err = labels.WriteZPL(ctx, &buf, wb)
 	case PDF:
-		doc := labels.Document{Waybills: []labels.Waybill{wb}}
+		doc := labels.Document{Waybills: []labels.Waybill{wb}, Created: now}
 		if o.TaskID != "" {
 			if doc.PickList, err = pickList(src, o); err != nil {
-				return nil, err
+				return nil, o.State, err
 			}
 		}
 		err = labels.WritePDF(ctx, &buf, doc)
 	default:
-		return nil, floor.E(op, floor.KindInvalid, "unknown document format %q: pdf or zpl", format)
+		return nil, o.State, floor.E(op, floor.KindInvalid, "unknown document format %q: pdf or zpl", format)
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
+		return nil, o.State, &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
 			Msg: "the documents did not finish rendering before the render deadline"}
 	case errors.Is(err, context.Canceled):
-		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
+		return nil, o.State, &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
 			Msg: "rendering the documents was cancelled"}
 	case err != nil:
-		return nil, floor.Wrap(op, floor.KindInternal, err)
+		return nil, o.State, floor.Wrap(op, floor.KindInternal, err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), o.State, nil
 }
 
 func address(a floor.Address) labels.Address {
@@ -83,28 +99,45 @@ func address(a floor.Address) labels.Address {
 		Region: a.Region, Country: a.Country, Phone: a.Phone}
 }
 
-// waybill fills the label of an order's single parcel; a parcel leaving the
-// sender's country carries a customs declaration.
-func waybill(src Source, sh *floor.Shipping, o floor.Order) (labels.Waybill, error) {
+// waybill fills the label of an order's single parcel. Its weight is the
+// scale's when the parcel was weighed, else the SKUs' sum. A parcel leaving
+// the sender's country carries a customs declaration: a CN22, or a CN23
+// above the set-up's value threshold. Lithium batteries in it print their
+// mark.
+func waybill(src Source, sh *floor.Shipping, o floor.Order, now time.Time) (labels.Waybill, error) {
 	wb := labels.Waybill{Carrier: o.Carrier, Service: o.Service, TrackingNumber: o.Tracking, OrderID: o.ID,
 		Sender: address(sh.Sender), Recipient: address(o.Recipient), Parcel: 1, Parcels: 1}
-	crossBorder := o.Recipient.Country != sh.Sender.Country
+	crossBorder := !sh.Domestic(o.Recipient.Country)
 	if crossBorder {
-		wb.Customs = &labels.Customs{Category: "Sale of goods"}
+		wb.Customs = &labels.Customs{Category: sh.Customs.CategoryOf(o), Date: now, Signer: sh.Sender.Name,
+			ImporterReference: o.Customs.ImporterReference, InvoiceNumber: o.Customs.InvoiceNumber}
 	}
+	var goods []string
+	value := map[string]int64{}
 	for _, l := range o.Lines {
 		sku, err := src.SKU(l.SKU)
 		if err != nil {
 			return wb, err
 		}
 		wb.WeightGrams += int(sku.WeightG * l.Quantity)
+		goods = append(goods, sku.Goods...)
 		if crossBorder {
 			c := sku.Customs
+			v := c.DeclaredValue.Minor * l.Quantity
+			value[c.DeclaredValue.Currency] += v
 			wb.Customs.Items = append(wb.Customs.Items, labels.CustomsItem{DescriptionEN: c.DescriptionEN,
 				DescriptionZH: c.DescriptionZH, HSCode: c.HSCode, Quantity: int(l.Quantity),
-				Value: c.DeclaredValue.Minor * l.Quantity, Currency: c.DeclaredValue.Currency, Origin: c.Origin})
+				Value: v, Currency: c.DeclaredValue.Currency, Origin: c.Origin,
+				NetWeightGrams: int(sku.WeightG * l.Quantity)})
 		}
 	}
+	if len(o.ParcelWeightsG) > 0 {
+		wb.WeightGrams = int(o.ParcelWeightsG[0])
+	}
+	if crossBorder {
+		wb.Customs.Form = sh.Customs.Form(value, labels.MinorDigits)
+	}
+	wb.LithiumUN = floor.LithiumUN(goods)
 	return wb, nil
 }
 

@@ -111,7 +111,10 @@ func TestPackedOrderPrintsScannableDocuments(t *testing.T) {
 	}()
 	d := (&printing.Dispatcher{Jobs: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Config: printing.Config{Stations: map[string]printing.Printer{"pk1": {Kind: "tcp", Addr: lis.Addr().String(), Format: printing.FormatPDF}}},
-		Render: func(ctx context.Context, id, format string) ([]byte, error) { return Render(ctx, st, id, format) }}).Init()
+		Render: func(ctx context.Context, id, format string) ([]byte, error) {
+			doc, err := Render(ctx, st, id, format, testNow)
+			return doc.Data, err
+		}}).Init()
 	d.Drain(context.Background())
 	var pdf []byte
 	select {
@@ -153,7 +156,7 @@ func TestPackedOrderPrintsScannableDocuments(t *testing.T) {
 		}
 	}
 
-	zpl := must(Render(context.Background(), st, o.ID, ZPL))(t)
+	zpl := must(Render(context.Background(), st, o.ID, ZPL, testNow))(t).Data
 	if !bytes.Contains(zpl, []byte(o.Tracking)) || !bytes.Contains(zpl, []byte("^CI28")) {
 		t.Errorf("ZPL lacks the tracking number or UTF-8: %.200s", zpl)
 	}
@@ -167,7 +170,7 @@ func TestOrderWithoutCarrierHasNoWaybill(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(st.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}}, Recipient: floor.Address{Name: "A", Country: "GB"}}}, false))(t)
-	_, err := Render(context.Background(), st, "O1", PDF)
+	_, err := Render(context.Background(), st, "O1", PDF, testNow)
 	if floor.KindOf(err) != floor.KindConflict || !strings.Contains(err.Error(), "no shipping set-up") {
 		t.Errorf("render without a carrier: %v", err)
 	}

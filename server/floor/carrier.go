@@ -10,17 +10,21 @@ import (
 
 // Carrier is a parcel service the warehouse ships with.
 type Carrier struct {
-	Name       string         `json:"name"`
-	Services   []string       `json:"services"` // the first is the default
-	Tracking   TrackingScheme `json:"tracking"`
-	MaxWeightG int64          `json:"max_weight_g"` // 0: no limit
-	Refuses    []string       `json:"refuses"`      // goods tags it will not carry
-	Countries  []string       `json:"countries"`    // destinations; empty: anywhere
-	Price      Money          `json:"-"`            // per parcel
-	PerKg      Money          `json:"-"`            // per started kilogram
-	PriceText  string         `json:"price"`        // e.g. "3.50"
-	PerKgText  string         `json:"price_per_kg"` // e.g. "0.80"
-	Currency   string         `json:"currency"`
+	Name     string         `json:"name"`
+	Services []string       `json:"services"` // the first is the default
+	Tracking TrackingScheme `json:"tracking"`
+	// DomesticTracking, when set, numbers the parcels that stay in the
+	// sender's country (a post's domestic scheme instead of its S10
+	// international one); nil numbers them with Tracking too.
+	DomesticTracking *TrackingScheme `json:"domestic_tracking,omitempty"`
+	MaxWeightG       int64           `json:"max_weight_g"` // 0: no limit
+	Refuses          []string        `json:"refuses"`      // goods tags it will not carry
+	Countries        []string        `json:"countries"`    // destinations; empty: anywhere
+	Price            Money           `json:"-"`            // per parcel
+	PerKg            Money           `json:"-"`            // per started kilogram
+	PriceText        string          `json:"price"`        // e.g. "3.50"
+	PerKgText        string          `json:"price_per_kg"` // e.g. "0.80"
+	Currency         string          `json:"currency"`
 }
 
 // Rule chooses a carrier for the parcels it matches. Empty conditions
@@ -38,12 +42,38 @@ type Rule struct {
 	Service       string   `json:"service"` // default: the carrier's first
 }
 
-// Shipping is the carrier set-up of a warehouse.
+// Shipping is the carrier set-up of a warehouse. It is stored as its
+// file's JSON (From, the texts of prices and rates); Derive fills the
+// fields made from them when it is read back.
 type Shipping struct {
-	Sender   Address   `json:"-"`
-	From     addressIn `json:"sender"`
-	Carriers []Carrier `json:"carriers"`
-	Rules    []Rule    `json:"rules"`
+	Sender   Address      `json:"-"` // from From
+	From     addressIn    `json:"sender"`
+	Carriers []Carrier    `json:"carriers"`
+	Rules    []Rule       `json:"rules"`
+	Customs  CustomsRules `json:"customs"`
+}
+
+// Derive fills the fields ParseShipping makes from the file's text (the
+// sender's address, carriers' prices, customs rates) in a set-up decoded
+// from storage, where only the text is kept. A set-up stored before it had
+// a sender gets an empty one: its parcels count as cross-border, as they
+// always did.
+func (s *Shipping) Derive() {
+	f := s.From
+	s.Sender = Address{Name: f.Name, Phone: f.Phone, Lines: f.Lines, City: f.City, Region: f.Region, PostalCode: f.PostalCode, Country: f.Country}
+	for i := range s.Carriers {
+		c := &s.Carriers[i]
+		n, _ := parseMoney(c.PriceText)
+		c.Price = Money{Minor: n, Currency: c.Currency}
+		n, _ = parseMoney(c.PerKgText)
+		c.PerKg = Money{Minor: n, Currency: c.Currency}
+	}
+	s.Customs.derive()
+}
+
+// Domestic reports whether a parcel to country stays in the sender's.
+func (s *Shipping) Domestic(country string) bool {
+	return s.Sender.Country != "" && s.Sender.Country == country
 }
 
 type addressIn struct {
@@ -68,8 +98,7 @@ func ParseShipping(data []byte) (*Shipping, error) {
 		vs.Add("file", "%v", err)
 		return nil, vs.Err(op)
 	}
-	f := s.From
-	s.Sender = Address{Name: f.Name, Phone: f.Phone, Lines: f.Lines, City: f.City, Region: f.Region, PostalCode: f.PostalCode, Country: f.Country}
+	s.Derive()
 	if s.Sender.Name == "" || !upperASCII(s.Sender.Country, 2) {
 		vs.Add("sender", "want a name and a two-letter country")
 	}
@@ -98,6 +127,11 @@ func ParseShipping(data []byte) (*Shipping, error) {
 		if err := c.Tracking.Validate(); err != nil {
 			vs.Add(at+".tracking", "%v", err)
 		}
+		if d := c.DomesticTracking; d != nil {
+			if err := d.Validate(); err != nil {
+				vs.Add(at+".domestic_tracking", "%v", err)
+			}
+		}
 		for _, m := range []struct {
 			field, text string
 			into        *Money
@@ -120,6 +154,7 @@ func ParseShipping(data []byte) (*Shipping, error) {
 			vs.Add(at+".service", "%s has no service %s", r.Carrier, Quote(r.Service))
 		}
 	}
+	s.Customs.check(&vs)
 	if err := vs.Err(op); err != nil {
 		return nil, err
 	}
@@ -187,6 +222,16 @@ func (s *Shipping) carrier(name string) *Carrier {
 	return nil
 }
 
+// TrackingFor is the scheme that numbers a carrier's parcel and the name
+// of its serial counter: the domestic scheme, counted apart, for a
+// domestic parcel when the carrier has one.
+func (c Carrier) TrackingFor(domestic bool) (TrackingScheme, string) {
+	if domestic && c.DomesticTracking != nil {
+		return *c.DomesticTracking, c.Name + "\x00domestic"
+	}
+	return c.Tracking, c.Name
+}
+
 // Carrier returns the carrier called name.
 func (s *Shipping) Carrier(name string) (Carrier, bool) {
 	c := s.carrier(name)
@@ -200,7 +245,7 @@ func (r Rule) matches(p Parcel) bool {
 	switch {
 	case len(r.Countries) > 0 && !slices.Contains(r.Countries, p.Country),
 		len(r.Channels) > 0 && !slices.Contains(r.Channels, p.Channel),
-		len(r.Goods) > 0 && !slices.ContainsFunc(r.Goods, func(g string) bool { return slices.Contains(p.Goods, g) }),
+		len(r.Goods) > 0 && !slices.ContainsFunc(p.Goods, func(g string) bool { return goodsListed(r.Goods, g) }),
 		p.WeightG < r.MinWeightG, r.MaxWeightG > 0 && p.WeightG > r.MaxWeightG,
 		p.ValueMinor < r.MinValueMinor, r.MaxValueMinor > 0 && p.ValueMinor > r.MaxValueMinor:
 		return false
@@ -214,7 +259,7 @@ func (c *Carrier) refuses(p Parcel) string {
 		return "does not ship to " + p.Country
 	}
 	for _, g := range p.Goods {
-		if slices.Contains(c.Refuses, g) {
+		if goodsListed(c.Refuses, g) {
 			return "refuses " + g
 		}
 	}

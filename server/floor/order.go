@@ -70,6 +70,13 @@ type Order struct {
 	Service         string
 	Tracking        string // the waybill's tracking number
 	ShippingProblem string // why no carrier could be chosen; "" when one was
+
+	// Customs is what the order says for its declaration (all optional).
+	Customs OrderCustoms
+	// ParcelWeightsG is what the pack station's scale measured, in grams,
+	// one entry per parcel (one today); empty until weighed, and for a
+	// one-item parcel, which is packed on its scan without weighing.
+	ParcelWeightsG []int64
 }
 
 // SLAs gives the pick-pack-handoff target per channel.

@@ -21,11 +21,13 @@ const (
 var orderCSVColumns = []string{
 	"order_id", "channel", "sku", "quantity",
 	"recipient_name", "phone", "address1", "address2", "city", "region", "postal_code", "country",
+	"customs_category", "importer_reference", "invoice_number",
 }
 
 // orderCSVOrderColumns must agree on every row of one order.
 var orderCSVOrderColumns = []string{
 	"channel", "recipient_name", "phone", "address1", "address2", "city", "region", "postal_code", "country",
+	"customs_category", "importer_reference", "invoice_number",
 }
 
 var recipientFields = []string{"name", "phone", "lines", "city", "region", "postal_code", "country"}
@@ -53,7 +55,8 @@ func ParseOrders(data []byte, format ImportFormat) ([]Order, error) {
 // ParseOrdersContext reads an order import. JSON is an array of orders, or
 // {"orders": [...]}, each {"id", "channel", "lines": [{"sku", "quantity"}],
 // "recipient": {"name", "phone", "lines": [...], "city", "region",
-// "postal_code", "country"}}. CSV has one row per order line with the
+// "postal_code", "country"}, and optionally for the customs declaration
+// "customs_category", "importer_reference", "invoice_number"}. CSV has one row per order line with the
 // columns in orderCSVColumns; rows with the same order_id, adjacent or not,
 // are one order and must agree on channel and recipient. Every problem is
 // reported and no order is returned if there is any. Orders come back in
@@ -103,8 +106,10 @@ func ordersJSON(ctx context.Context, data []byte, vs *Violations) ([]Order, []or
 			return nil, nil // the caller reports ctx's error
 		}
 		o := openJSONObject(raw, vs)
-		at := o.label(fmt.Sprintf("orders[%d]", i), "id", "id", "channel", "lines", "recipient")
-		ord := Order{ID: o.str("id"), Channel: o.str("channel")}
+		at := o.label(fmt.Sprintf("orders[%d]", i), "id", "id", "channel", "lines", "recipient",
+			"customs_category", "importer_reference", "invoice_number")
+		ord := Order{ID: o.str("id"), Channel: o.str("channel"), Customs: OrderCustoms{Category: o.str("customs_category"),
+			ImporterReference: o.str("importer_reference"), InvoiceNumber: o.str("invoice_number")}}
 		for j, raw := range o.array("lines") {
 			l := openJSONObject(raw, vs)
 			l.label(join(at, fmt.Sprintf("lines[%d]", j)), "", "sku", "quantity")
@@ -151,7 +156,8 @@ func ordersCSV(ctx context.Context, data []byte, vs *Violations) ([]Order, []ord
 			g.order = Order{ID: v["order_id"], Channel: v["channel"], Recipient: Address{
 				Name: v["recipient_name"], Phone: v["phone"],
 				City: v["city"], Region: v["region"], PostalCode: v["postal_code"], Country: v["country"],
-			}}
+			}, Customs: OrderCustoms{Category: v["customs_category"], ImporterReference: v["importer_reference"],
+				InvoiceNumber: v["invoice_number"]}}
 			for _, c := range []string{"address1", "address2"} {
 				if v[c] != "" {
 					g.cols[fmt.Sprintf("recipient.lines[%d]", len(g.order.Recipient.Lines))] = c
@@ -237,6 +243,7 @@ func validateOrder(o Order, p orderPaths, vs *Violations) {
 		vs.addOnce(p.at("recipient.country"), "want an ISO 3166-1 alpha-2 code of 2 uppercase letters such as DE, got %s", Quote(r.Country))
 	}
 	checkAddress(vs, r, func(f string) string { return p.at("recipient." + f) })
+	checkOrderCustoms(vs, o.Customs, p.at)
 }
 
 // checkAddress holds the text of an address (a recipient's, the sender's)

@@ -20,6 +20,7 @@ var (
 		"id", "channel", "released_at",
 		"recipient.name", "recipient.phone", "recipient.lines", "recipient.city",
 		"recipient.region", "recipient.postal_code", "recipient.country",
+		"customs_category", "importer_reference", "invoice_number",
 	}
 	mappingLineTargets = []string{"lines[].sku", "lines[].quantity"}
 	mappingTargets     = slices.Concat(mappingOrderTargets, mappingLineTargets)
@@ -67,8 +68,9 @@ func (m *OrderMapping) FormatProblem(f ImportFormat) string {
 //	 "delimiter": ","}
 //
 // TARGET is one of mappingTargets: id, channel, released_at, lines[].sku,
-// lines[].quantity and recipient.name, .phone, .lines, .city, .region,
-// .postal_code, .country. A SOURCE is a CSV column header (in any case) or a
+// lines[].quantity, recipient.name, .phone, .lines, .city, .region,
+// .postal_code, .country, and the customs fields customs_category,
+// importer_reference, invoice_number. A SOURCE is a CSV column header (in any case) or a
 // JSON path: keys separated by dots, "[]" after the key of an array whose
 // items are read one by one ("orders[].shipping_address.city"; a path that
 // starts with "[]" reads a document that is itself an array). Order fields
@@ -407,7 +409,8 @@ func (m *OrderMapping) order(mo mappedOrder, vs *Violations) Order {
 	o := Order{ID: text(rec, "id"), Channel: text(rec, "channel"), Recipient: Address{
 		Name: text(rec, "recipient.name"), Phone: text(rec, "recipient.phone"), City: text(rec, "recipient.city"),
 		Region: text(rec, "recipient.region"), PostalCode: text(rec, "recipient.postal_code"), Country: text(rec, "recipient.country"),
-	}}
+	}, Customs: OrderCustoms{Category: text(rec, "customs_category"), ImporterReference: text(rec, "importer_reference"),
+		InvoiceNumber: text(rec, "invoice_number")}}
 	for _, v := range rec.vals["recipient.lines"] {
 		if v.text != "" { // exports leave unused address lines empty
 			where[join(mo.at, fmt.Sprintf("recipient.lines[%d]", len(o.Recipient.Lines)))] = v.at

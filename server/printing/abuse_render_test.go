@@ -70,7 +70,8 @@ func TestAbusePrintRender(t *testing.T) {
 			d := (&Dispatcher{Jobs: st, Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RenderTimeout: tc.timeout,
 				Config: Config{Default: Printer{Kind: "tcp", Addr: printer.lis.Addr().String(), Format: tc.format}},
 				Render: func(ctx context.Context, id, format string) ([]byte, error) {
-					return docs.Render(ctx, hugeNames{st}, id, format)
+					doc, err := docs.Render(ctx, hugeNames{st}, id, format, c.Now())
+					return doc.Data, err
 				}}).Init()
 			d.Drain(context.Background())
 

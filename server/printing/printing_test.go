@@ -89,7 +89,10 @@ func packedOrder(t *testing.T, st *store.Store, id string) {
 		must(err)
 		_, err = st.ImportBinMap(m, false)
 		must(err)
-		must(st.PutSKUs([]floor.SKU{{ID: "S1", Name: "one", WeightG: 100, Barcodes: []floor.Barcode{{Kind: floor.BarcodeEAN13, Code: "4006381333931"}}}}, false))
+		// With customs data: a parcel leaving the sender's country gets no
+		// waybill without it.
+		must(st.PutSKUs([]floor.SKU{{ID: "S1", Name: "one", WeightG: 100, Barcodes: []floor.Barcode{{Kind: floor.BarcodeEAN13, Code: "4006381333931"}},
+			Customs: floor.Customs{DescriptionEN: "one", HSCode: "392690", DeclaredValue: floor.Money{Minor: 100, Currency: "USD"}, Origin: "CN"}}}, false))
 		_, err = st.AdjustStock(store.StockAdjustment{Bin: "A-01-001-1", SKU: "S1", Delta: 100})
 		must(err)
 	}

@@ -87,7 +87,9 @@ func orderToProto(o floor.Order) *pb.Order {
 	out := &pb.Order{Id: o.ID, Channel: o.Channel, Recipient: addressToProto(o.Recipient),
 		State: orderStates[o.State], ReleasedAt: ts(o.ReleasedAt), DueAt: ts(o.DueAt),
 		TaskId: o.TaskID, Picker: o.Picker, UpdatedAt: ts(o.UpdatedAt), HandedOffAt: ts(o.HandedOffAt),
-		Carrier: o.Carrier, Service: o.Service, TrackingNumber: o.Tracking, ShippingProblem: o.ShippingProblem}
+		Carrier: o.Carrier, Service: o.Service, TrackingNumber: o.Tracking, ShippingProblem: o.ShippingProblem,
+		CustomsCategory: o.Customs.Category, ImporterReference: o.Customs.ImporterReference,
+		InvoiceNumber: o.Customs.InvoiceNumber, ParcelWeightsG: o.ParcelWeightsG}
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
 	}
@@ -97,7 +99,9 @@ func orderToProto(o floor.Order) *pb.Order {
 // orderFromProto takes what a client may set; state and times are the
 // server's.
 func orderFromProto(o *pb.Order) floor.Order {
-	out := floor.Order{ID: o.GetId(), Channel: o.GetChannel(), Recipient: addressFromProto(o.GetRecipient())}
+	out := floor.Order{ID: o.GetId(), Channel: o.GetChannel(), Recipient: addressFromProto(o.GetRecipient()),
+		Customs: floor.OrderCustoms{Category: o.GetCustomsCategory(), ImporterReference: o.GetImporterReference(),
+			InvoiceNumber: o.GetInvoiceNumber()}}
 	for _, l := range o.GetLines() {
 		out.Lines = append(out.Lines, floor.OrderLine{SKU: l.GetSku(), Quantity: l.GetQuantity()})
 	}

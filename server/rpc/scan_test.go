@@ -197,6 +197,11 @@ func TestPickPackHandoffEndToEnd(t *testing.T) {
 	if got := e.state(t, "O1"); got != pb.OrderState_ORDER_STATE_PACKED {
 		t.Errorf("O1 after packing: %v", got)
 	}
+	// GetOrder returns what the scale said, not the SKUs' sum.
+	got, err := pb.NewOrderServiceClient(e.conn).GetOrder(e.as(floor.RoleSupervisor), &pb.GetOrderRequest{Id: "O1"})
+	if err != nil || !slices.Equal(got.GetOrder().GetParcelWeightsG(), []int64{1170}) {
+		t.Errorf("GetOrder after weighing 1170 g: weights %v, %v", got.GetOrder().GetParcelWeightsG(), err)
+	}
 
 	// 1150 g to GB: the "light post" rule, Post economy, an S10 number.
 	o, _ := e.store.Order("O1")

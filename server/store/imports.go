@@ -126,8 +126,11 @@ type orderPlan struct {
 	carrier string       // the carrier chosen, "" when problem says why there is none
 	service string
 	problem string
-	head    []byte // the order encoded without a tracking number, less its closing brace (see closeRecord)
-	queueAt []byte
+	// domestic: the parcel stays in the sender's country, numbered by the
+	// carrier's domestic scheme if it has one.
+	domestic bool
+	head     []byte // the order encoded without a tracking number, less its closing brace (see closeRecord)
+	queueAt  []byte
 }
 
 // orderOutcome is what became of one order of an import.
@@ -171,11 +174,11 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 	}
 	if raw := tx.Bucket(bucketConfig).Get([]byte(keyShipping)); raw != nil {
 		imp.shipping = bytes.Clone(raw)
-		sh, err := decodeJSON[floor.Shipping](raw)
+		sh, err := decodeShipping(raw)
 		if err != nil {
-			return nil, fmt.Errorf("decode shipping: %w", err)
+			return nil, err
 		}
-		imp.sh = &sh
+		imp.sh = sh
 	}
 	decoded := map[string]floor.SKU{}
 	if imp.sh != nil { // the carrier is chosen from the SKUs' weights, values and goods
@@ -209,7 +212,13 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 			continue
 		}
 		choice, problem := carrierFor(imp.sh, s.parcelOf(o, decoded))
+		if problem == "" && !imp.sh.Domestic(o.Recipient.Country) {
+			if cp := floor.CustomsProblem(o, decoded); cp != "" {
+				choice, problem = floor.Choice{}, cp // no waybill can be made: say why now
+			}
+		}
 		p.carrier, p.service, p.problem = choice.Carrier, choice.Service, problem
+		p.domestic = imp.sh != nil && imp.sh.Domestic(o.Recipient.Country)
 		released := imp.release(i, orderOutcome{created: true})
 		raw, err := encodeOrder(released)
 		if err != nil {
@@ -372,7 +381,7 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 		r := orderOutcome{created: true}
 		var raw []byte
 		if p.carrier != "" {
-			if r.tracking, r.problem, err = issueTracking(tx, imp.sh, p.carrier, issued); err != nil {
+			if r.tracking, r.problem, err = issueTracking(tx, imp.sh, p.carrier, p.domestic, issued); err != nil {
 				return nil, nil, err
 			}
 			if r.problem != "" {

@@ -15,21 +15,31 @@ import (
 // records a busy floor writes after its scans, each written at release,
 // at assignment and at every later state, and their pages stay in memory.
 type storedOrder struct {
-	ID              string        `json:"id"`
-	Channel         string        `json:"ch,omitempty"`
-	Lines           []storedLine  `json:"l,omitempty"`
-	Recipient       storedAddress `json:"r"`
-	State           int           `json:"s,omitempty"`
-	ReleasedAt      int64         `json:"ra,omitempty"`
-	DueAt           int64         `json:"da,omitempty"`
-	TaskID          string        `json:"t,omitempty"`
-	Picker          string        `json:"p,omitempty"`
-	UpdatedAt       int64         `json:"ua,omitempty"`
-	HandedOffAt     int64         `json:"ha,omitempty"`
-	Carrier         string        `json:"c,omitempty"`
-	Service         string        `json:"sv,omitempty"`
-	Tracking        string        `json:"tr,omitempty"`
-	ShippingProblem string        `json:"sp,omitempty"`
+	ID              string         `json:"id"`
+	Channel         string         `json:"ch,omitempty"`
+	Lines           []storedLine   `json:"l,omitempty"`
+	Recipient       storedAddress  `json:"r"`
+	State           int            `json:"s,omitempty"`
+	ReleasedAt      int64          `json:"ra,omitempty"`
+	DueAt           int64          `json:"da,omitempty"`
+	TaskID          string         `json:"t,omitempty"`
+	Picker          string         `json:"p,omitempty"`
+	UpdatedAt       int64          `json:"ua,omitempty"`
+	HandedOffAt     int64          `json:"ha,omitempty"`
+	Carrier         string         `json:"c,omitempty"`
+	Service         string         `json:"sv,omitempty"`
+	Tracking        string         `json:"tr,omitempty"`
+	ShippingProblem string         `json:"sp,omitempty"`
+	Customs         *storedCustoms `json:"cu,omitempty"`
+	ParcelWeightsG  []int64        `json:"w,omitempty"`
+}
+
+// storedCustoms is an order's customs fields; most orders have none, and
+// then no record carries them.
+type storedCustoms struct {
+	Category string `json:"c,omitempty"`
+	Importer string `json:"i,omitempty"`
+	Invoice  string `json:"n,omitempty"`
 }
 
 type storedLine struct {
@@ -64,6 +74,10 @@ func encodeOrder(o floor.Order) ([]byte, error) {
 		DueAt: unixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: unixNano(o.UpdatedAt),
 		HandedOffAt: unixNano(o.HandedOffAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
 		ShippingProblem: o.ShippingProblem}
+	if c := o.Customs; c != (floor.OrderCustoms{}) {
+		s.Customs = &storedCustoms{Category: c.Category, Importer: c.ImporterReference, Invoice: c.InvoiceNumber}
+	}
+	s.ParcelWeightsG = o.ParcelWeightsG
 	r := o.Recipient
 	s.Recipient = storedAddress{Name: r.Name, Phone: r.Phone, Lines: r.Lines, City: r.City, Region: r.Region,
 		PostalCode: r.PostalCode, Country: r.Country}
@@ -88,6 +102,10 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 		DueAt: fromUnixNano(s.DueAt), TaskID: s.TaskID, Picker: s.Picker, UpdatedAt: fromUnixNano(s.UpdatedAt),
 		HandedOffAt: fromUnixNano(s.HandedOffAt), Carrier: s.Carrier, Service: s.Service, Tracking: s.Tracking,
 		ShippingProblem: s.ShippingProblem}
+	if c := s.Customs; c != nil {
+		o.Customs = floor.OrderCustoms{Category: c.Category, ImporterReference: c.Importer, InvoiceNumber: c.Invoice}
+	}
+	o.ParcelWeightsG = s.ParcelWeightsG
 	r := s.Recipient
 	o.Recipient = floor.Address{Name: r.Name, Phone: r.Phone, Lines: r.Lines, City: r.City, Region: r.Region,
 		PostalCode: r.PostalCode, Country: r.Country}

@@ -21,7 +21,8 @@ func TestOrderRecordRoundTrip(t *testing.T) {
 			Region: "BJ", PostalCode: "100000", Country: "CN"},
 		State: floor.StateHandedOff, ReleasedAt: t0, DueAt: t0.Add(15 * 60e9), TaskID: "T000001", Picker: "ann",
 		UpdatedAt: t0.Add(60e9), HandedOffAt: t0.Add(120e9), Carrier: "post", Service: "registered",
-		Tracking: "RR473124829CN", ShippingProblem: "none"}
+		Tracking: "RR473124829CN", ShippingProblem: "none", ParcelWeightsG: []int64{530},
+		Customs: floor.OrderCustoms{Category: floor.CategoryGift, ImporterReference: "DE123456789", InvoiceNumber: "INV-1"}}
 	if zero := zeroFields(whole); len(zero) > 0 {
 		t.Errorf("the fixture leaves %v unset: set them, so that the round trip covers them", zero)
 	}

@@ -65,7 +65,17 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			return err
 		}
 		if out.Packed {
-			if err := setOrderState(tx, out.Session.OrderID, floor.StatePacked, sc.At); err != nil {
+			o, err := orderByID(tx, op, out.Session.OrderID)
+			if err != nil {
+				return err
+			}
+			// The scale's weight goes on the waybill and to the API; a
+			// one-item parcel, packed on its scan, is not weighed.
+			o.ParcelWeightsG = nil
+			if out.Session.WeightG > 0 {
+				o.ParcelWeightsG = []int64{out.Session.WeightG}
+			}
+			if err := putOrderState(tx, o, floor.StatePacked, sc.At); err != nil {
 				return err
 			}
 			mv := floor.Movement{At: sc.At, User: packer, Ref: out.Session.OrderID}

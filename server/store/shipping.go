@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,10 +34,22 @@ func (s *Store) Shipping() (*floor.Shipping, error) {
 }
 
 func shipping(tx *bolt.Tx) (*floor.Shipping, error) {
-	sh, ok, err := get[floor.Shipping](tx.Bucket(bucketConfig), keyShipping)
-	if err != nil || !ok {
-		return nil, err
+	raw := tx.Bucket(bucketConfig).Get([]byte(keyShipping))
+	if raw == nil {
+		return nil, nil
 	}
+	return decodeShipping(raw)
+}
+
+// decodeShipping reads a stored set-up. The record is the set-up's file
+// form (sender, price and rate texts), so set-ups stored by older builds
+// read the same way; the fields made from the text are made again here.
+func decodeShipping(raw []byte) (*floor.Shipping, error) {
+	sh, err := decodeJSON[floor.Shipping](raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode shipping: %w", err)
+	}
+	sh.Derive()
 	return &sh, nil
 }
 
@@ -78,9 +91,12 @@ func carrierFor(sh *floor.Shipping, p floor.Parcel) (floor.Choice, string) {
 // why it cannot. issued holds the numbers this transaction gave out and has
 // not written to the waybill index yet (an import writes the index at its
 // end, in key order): they count as taken.
-func issueTracking(tx *bolt.Tx, sh *floor.Shipping, carrier string, issued map[string]bool) (tracking, problem string, err error) {
+// A domestic parcel is numbered by the carrier's domestic scheme when it
+// has one.
+func issueTracking(tx *bolt.Tx, sh *floor.Shipping, carrier string, domestic bool, issued map[string]bool) (tracking, problem string, err error) {
 	c, _ := sh.Carrier(carrier)
-	serials, err := tx.Bucket(bucketSerials).CreateBucketIfNotExists([]byte(c.Name))
+	scheme, counter := c.TrackingFor(domestic)
+	serials, err := tx.Bucket(bucketSerials).CreateBucketIfNotExists([]byte(counter))
 	if err != nil {
 		return "", "", err
 	}
@@ -90,7 +106,7 @@ func issueTracking(tx *bolt.Tx, sh *floor.Shipping, carrier string, issued map[s
 		if err != nil {
 			return "", "", err
 		}
-		tracking, err := c.Tracking.Make(n)
+		tracking, err := scheme.Make(n)
 		if err != nil {
 			return "", err.Error(), nil
 		}

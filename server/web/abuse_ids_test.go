@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pickpack/pickpack/server/docs"
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -23,9 +24,9 @@ func TestAbuseDocumentIDs(t *testing.T) {
 	rendered := 0
 	s := &Server{
 		Auth: tokens{"pp_packer": {Name: "pk1", Role: floor.RolePacker}},
-		Documents: func(_ context.Context, id, format string) ([]byte, error) {
+		Documents: func(_ context.Context, id, format string) (docs.Rendered, error) {
 			rendered++
-			return []byte(format + " of " + id), nil
+			return docs.Rendered{Data: []byte(format + " of " + id), State: floor.StatePacked}, nil
 		},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

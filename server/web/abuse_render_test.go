@@ -40,8 +40,8 @@ func TestAbuseDocumentsRender(t *testing.T) {
 	}
 	site := func(timeout time.Duration) http.Handler {
 		return (&Server{Auth: e.st, Log: e.log, RenderTimeout: timeout,
-			Documents: func(ctx context.Context, id, format string) ([]byte, error) {
-				return docs.Render(ctx, hugeNames{e.st}, id, format)
+			Documents: func(ctx context.Context, id, format string) (docs.Rendered, error) {
+				return docs.Render(ctx, hugeNames{e.st}, id, format, e.clock.Now())
 			}}).Handler()
 	}
 	cancelled, cancel := context.WithCancel(context.Background())

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pickpack/pickpack/server/demo"
+	"github.com/pickpack/pickpack/server/docs"
 	"github.com/pickpack/pickpack/server/feed"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
@@ -117,8 +118,8 @@ func newEnv(t *testing.T) *env {
 	e.reg = prometheus.NewRegistry()
 	e.reg.MustRegister(NewFloorMetrics(st))
 	site := &Server{Auth: st, Log: log, Floor: e.hub, Data: st, Inventory: st, HistoryPage: 2, Clock: e.clock, Metrics: e.reg, Heartbeat: time.Hour,
-		Documents: func(context.Context, string, string) ([]byte, error) {
-			return nil, floor.E("documents", floor.KindUnavailable, "not in this test")
+		Documents: func(context.Context, string, string) (docs.Rendered, error) {
+			return docs.Rendered{}, floor.E("documents", floor.KindUnavailable, "not in this test")
 		}}
 	e.srv = httptest.NewServer(site.Handler())
 	t.Cleanup(e.srv.Close)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pickpack/pickpack/server/docs"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/session"
 )
@@ -27,8 +28,8 @@ type Authenticator interface {
 type Server struct {
 	Auth Authenticator
 	// Documents renders an order's documents as "pdf" or "zpl", stopping
-	// when ctx ends.
-	Documents func(ctx context.Context, orderID, format string) ([]byte, error)
+	// when ctx ends, and says the order's state they show.
+	Documents func(ctx context.Context, orderID, format string) (docs.Rendered, error)
 	// RenderTimeout bounds one rendering of documents, on top of the
 	// request's own context; DefaultRenderTimeout if zero.
 	RenderTimeout time.Duration
@@ -127,6 +128,11 @@ func (s *Server) authorized(roles []floor.Role, next http.Handler) http.Handler 
 	})
 }
 
+// OrderStateHeader names the response header of the documents route that
+// says which state the order was in when its documents were rendered
+// ("assigned", "picked", "packed", "handed off" ...).
+const OrderStateHeader = "Pickpack-Order-State"
+
 // DefaultRenderTimeout bounds the rendering of an order's documents: the
 // slowest document a valid order makes renders in about 40 ms, so only a
 // stored record from before the limits, or a starved machine, reaches it.
@@ -163,7 +169,10 @@ func (s *Server) documents(format, contentType string) http.Handler {
 		}
 		w.Header().Set("Content-Type", contentType)
 		w.Header().Set("Content-Disposition", contentDisposition("inline", id, format))
-		w.Write(doc)
+		// The order's state at rendering: a waybill made before packing
+		// has the SKUs' weight, not the scale's.
+		w.Header().Set(OrderStateHeader, doc.State.String())
+		w.Write(doc.Data)
 	})
 }
 

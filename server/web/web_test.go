@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/pickpack/pickpack/server/docs"
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -24,11 +25,11 @@ func (ts tokens) Authenticate(token string) (floor.User, error) {
 func TestDocumentsOverHTTP(t *testing.T) {
 	s := &Server{
 		Auth: tokens{"pp_packer": {Name: "pk1", Role: floor.RolePacker}, "pp_picker": {Name: "ann", Role: floor.RolePicker}},
-		Documents: func(_ context.Context, id, format string) ([]byte, error) {
+		Documents: func(_ context.Context, id, format string) (docs.Rendered, error) {
 			if id != "O1" {
-				return nil, floor.E("render documents", floor.KindNotFound, "no order %q", id)
+				return docs.Rendered{}, floor.E("render documents", floor.KindNotFound, "no order %q", id)
 			}
-			return []byte(format + " of " + id), nil
+			return docs.Rendered{Data: []byte(format + " of " + id), State: floor.StatePicked}, nil
 		},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -59,6 +60,14 @@ func TestDocumentsOverHTTP(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tt.want || (tt.wantType != "" && resp.Header.Get("Content-Type") != tt.wantType) {
 			t.Errorf("GET %s as %q: %d %s %q, want %d %s", tt.path, tt.token, resp.StatusCode, resp.Header.Get("Content-Type"), body, tt.want, tt.wantType)
+		}
+		// A document says the order's state it shows; an error, none.
+		wantState := ""
+		if tt.want == http.StatusOK {
+			wantState = "picked"
+		}
+		if got := resp.Header.Get(OrderStateHeader); got != wantState {
+			t.Errorf("GET %s as %q: %s %q, want %q", tt.path, tt.token, OrderStateHeader, got, wantState)
 		}
 	}
 }

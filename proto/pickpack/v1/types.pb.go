@@ -1084,8 +1084,21 @@ type Order struct {
 	TrackingNumber string `protobuf:"bytes,14,opt,name=tracking_number,json=trackingNumber,proto3" json:"tracking_number,omitempty"`
 	// Why no carrier can take the order ("" when one was chosen).
 	ShippingProblem string `protobuf:"bytes,15,opt,name=shipping_problem,json=shippingProblem,proto3" json:"shipping_problem,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Customs declaration of a cross-border parcel (optional): the category
+	// box ticked, one of gift, documents, commercial_sample, returned_goods,
+	// sale_of_goods, other ("": the channel's or the shipping set-up's,
+	// sale_of_goods by default).
+	CustomsCategory string `protobuf:"bytes,16,opt,name=customs_category,json=customsCategory,proto3" json:"customs_category,omitempty"`
+	// Printed on a CN23 when given: the importer's reference (tax, VAT or
+	// importer code) and the invoice number, each at most 35 characters.
+	ImporterReference string `protobuf:"bytes,17,opt,name=importer_reference,json=importerReference,proto3" json:"importer_reference,omitempty"`
+	InvoiceNumber     string `protobuf:"bytes,18,opt,name=invoice_number,json=invoiceNumber,proto3" json:"invoice_number,omitempty"`
+	// Output only: the weight the pack station's scale measured, in grams,
+	// one entry per parcel (one today); empty until weighed, and for a
+	// one-item parcel, which is packed on its scan without weighing.
+	ParcelWeightsG []int64 `protobuf:"varint,19,rep,packed,name=parcel_weights_g,json=parcelWeightsG,proto3" json:"parcel_weights_g,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -1223,6 +1236,34 @@ func (x *Order) GetShippingProblem() string {
 	return ""
 }
 
+func (x *Order) GetCustomsCategory() string {
+	if x != nil {
+		return x.CustomsCategory
+	}
+	return ""
+}
+
+func (x *Order) GetImporterReference() string {
+	if x != nil {
+		return x.ImporterReference
+	}
+	return ""
+}
+
+func (x *Order) GetInvoiceNumber() string {
+	if x != nil {
+		return x.InvoiceNumber
+	}
+	return ""
+}
+
+func (x *Order) GetParcelWeightsG() []int64 {
+	if x != nil {
+		return x.ParcelWeightsG
+	}
+	return nil
+}
+
 // ImportProblem is one rejected entry of an import, named by its place in
 // the file (e.g. "row 7 (SKU-0001).weight_g").
 type ImportProblem struct {
@@ -1343,7 +1384,7 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\tavailable\x18\x05 \x01(\x03R\tavailable\"9\n" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\xe6\x04\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x91\x06\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12,\n" +
@@ -1362,7 +1403,11 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\acarrier\x18\f \x01(\tR\acarrier\x12\x18\n" +
 	"\aservice\x18\r \x01(\tR\aservice\x12'\n" +
 	"\x0ftracking_number\x18\x0e \x01(\tR\x0etrackingNumber\x12)\n" +
-	"\x10shipping_problem\x18\x0f \x01(\tR\x0fshippingProblem\"G\n" +
+	"\x10shipping_problem\x18\x0f \x01(\tR\x0fshippingProblem\x12)\n" +
+	"\x10customs_category\x18\x10 \x01(\tR\x0fcustomsCategory\x12-\n" +
+	"\x12importer_reference\x18\x11 \x01(\tR\x11importerReference\x12%\n" +
+	"\x0einvoice_number\x18\x12 \x01(\tR\rinvoiceNumber\x12(\n" +
+	"\x10parcel_weights_g\x18\x13 \x03(\x03R\x0eparcelWeightsG\"G\n" +
 	"\rImportProblem\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription*\\\n" +
