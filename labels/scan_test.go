@@ -137,8 +137,8 @@ func TestTextRendersAsText(t *testing.T) {
 	text := squash(string(out))
 	r, s := d.Waybills[0].Recipient, d.Waybills[0].Sender
 	for _, want := range []string{
-		r.Name, r.Company, r.Lines[0], r.Lines[1], r.City, r.Country, // Chinese
-		s.Name, s.Lines[0], s.City, // Cyrillic
+		r.Name, r.Company, r.Lines[0], r.Lines[1], r.City, r.Region, "CHINA", // Chinese
+		s.Name, strings.ToUpper(s.Lines[0]), strings.ToUpper(s.City), s.Region, "RUSSIAN FEDERATION", // Cyrillic, RU writes street and city in capitals
 		"Ελληνικό μέλι 500 g", "Σαπούνι ελαιόλαδο", // Greek
 		"Café crème filters", "Crème brûlée torch", // accented Latin
 		"Чай чёрный 100 г", "绿茶 250克", "棉质T恤", "陶瓷杯",
