@@ -127,6 +127,11 @@ func TestFormat(t *testing.T) {
 		a:    Address{Name: "Max", Lines: []string{"Hauptstraße 5"}, City: "Berlin", PostalCode: "10115", Country: "DE"},
 		want: "*Max\nHauptstraße 5\n10115 BERLIN\n#GERMANY\n",
 	}, {
+		name: "a field with format marks is text",
+		a:    Address{Name: "%N%n%A", Lines: []string{"100% Road %Z"}, City: "%C", PostalCode: "10115", Country: "DE"},
+		from: "DE",
+		want: "*%N%n%A\n100% Road %Z\n10115 %C\n",
+	}, {
 		name: "white space and new lines in a field are one space",
 		a:    Address{Name: " Jane\n Doe ", Lines: []string{"", " 548\tMarket St "}, City: "San  Francisco", Region: "CA", PostalCode: "94103", Country: "US"},
 		from: "US",
@@ -241,6 +246,49 @@ func TestData(t *testing.T) {
 			for _, ex := range strings.Split(c.ZipEx, ",") {
 				if ex != "" && !c.zip.MatchString(strings.ToUpper(ex)) {
 					t.Errorf("%s: example postal code %q does not match %q", code, ex, c.Zip)
+				}
+			}
+		}
+	}
+}
+
+// TestFormatEveryCountry lays out one address for every country of the
+// data, in both scripts: the name and each street line always print, the
+// city, region and postal code wherever the format has a place for them,
+// and the country's name is the last line exactly when the parcel comes
+// from elsewhere.
+func TestFormatEveryCountry(t *testing.T) {
+	for code, c := range countries {
+		for _, s := range []Script{ScriptLocal, ScriptLatin} {
+			a := Address{Name: "Nm", Company: "Co", Lines: []string{"Ln1", "Ln2"}, City: "Ct", Region: "Rg", PostalCode: "Pc", Country: code, Script: s}
+			layout := c.Fmt
+			if s == ScriptLatin && c.LFmt != "" {
+				layout = c.LFmt
+			}
+			for _, from := range []string{code, "ZZ"} {
+				ls := Format(a, from)
+				var text strings.Builder
+				for _, l := range ls {
+					text.WriteString(strings.ToUpper(l.Text) + "\n")
+				}
+				want := []string{"NM", "LN1", "LN2", "CT"}
+				if strings.Contains(layout, "%O") {
+					want = append(want, "CO")
+				}
+				if strings.Contains(layout, "%S") {
+					want = append(want, "RG")
+				}
+				if strings.Contains(layout, "%Z") {
+					want = append(want, "PC")
+				}
+				for _, w := range want {
+					if !strings.Contains(text.String(), w) {
+						t.Errorf("%s script %d: %q lacks %s", code, s, text.String(), w)
+					}
+				}
+				last := ls[len(ls)-1]
+				if cross := from != code; last.Country != cross || cross && last.Text != c.Name {
+					t.Errorf("%s from %s: last line %+v", code, from, last)
 				}
 			}
 		}
