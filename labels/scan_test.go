@@ -238,3 +238,33 @@ func TestWorstCaseWaybillScans(t *testing.T) {
 		t.Errorf("waybill decodes %q, want %q", pages, want)
 	}
 }
+
+// The PDF's US recipient reads "CITY, ST ZIP" with the country's name on
+// the next line, as pdftotext gives the text back.
+func TestPDFAddressUS(t *testing.T) {
+	need(t, "pdftotext")
+	d := Document{Waybills: []Waybill{{TrackingNumber: "LX123456785CN",
+		Sender:    Address{Name: "Warehouse", Lines: []string{"88 Zhangjiang Rd"}, City: "Shanghai", Region: "Shanghai", PostalCode: "201203", Country: "CN"},
+		Recipient: Address{Name: "Jane Doe", Lines: []string{"548 Market St"}, City: "San Francisco", Region: "California", PostalCode: "94103", Country: "US"}}}}
+	var b bytes.Buffer
+	if err := WritePDF(context.Background(), &b, d); err != nil {
+		t.Fatal(err)
+	}
+	pdf := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(pdf, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	for _, want := range []string{
+		"Warehouse\n88 Zhangjiang Rd\nShanghai\nSHANGHAI, 201203\nCHINA\n",
+		"Jane Doe\n548 Market St\nSAN FRANCISCO, CA 94103\nUNITED STATES\n",
+	} {
+		// pdftotext starts a paragraph where the letters change size.
+		if text := strings.Join(strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' }), "\n"); !strings.Contains(text, want) {
+			t.Errorf("pdftotext lacks %q:\n%s", want, out)
+		}
+	}
+}
