@@ -327,3 +327,40 @@ func TestBuiltInFontsRead(t *testing.T) {
 		}
 	}
 }
+
+// TestWaybillAddressFormat: the address blocks follow the destination's
+// postal format, the country's name last only across a border (ZPL field
+// data shows the lines in order, joined by \&).
+func TestWaybillAddressFormat(t *testing.T) {
+	cn := Address{Name: "王小明", Lines: []string{"天河区天河路385号"}, City: "广州市", Region: "广东省", PostalCode: "510620", Country: "CN"}
+	us := Address{Name: "Jane Doe", Lines: []string{"548 Market St"}, City: "San Francisco", Region: "California", PostalCode: "94103", Country: "US"}
+	tests := []struct {
+		name              string
+		sender, recipient Address
+		want              []string // field data of the FROM and TO blocks
+	}{
+		{"CN to US", cn, us, []string{
+			`510620\&广东省广州市\&天河区天河路385号\&王小明\&CHINA`,
+			`Jane Doe\&548 Market St\&SAN FRANCISCO, CA 94103\&UNITED STATES`}},
+		{"CN domestic", cn, cn, []string{
+			`510620\&广东省广州市\&天河区天河路385号\&王小明^FS`,
+			`510620\&广东省广州市\&天河区天河路385号\&王小明^FS`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			wb := Waybill{TrackingNumber: "LX123456785CN", Sender: tt.sender, Recipient: tt.recipient}
+			if err := WriteZPL(context.Background(), &b, wb); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("ZPL lacks %q:\n%s", w, b.String())
+				}
+			}
+			if tt.sender.Country == tt.recipient.Country && strings.Contains(b.String(), "CHINA") {
+				t.Errorf("domestic label names the country:\n%s", b.String())
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pickpack/pickpack/labels/address"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -497,21 +498,26 @@ func (p *pdfWriter) block(paras []styled, x, y, w, h float64, sizes ...float64) 
 	return y
 }
 
-func addressParas(a Address, nameRel float64) []styled {
+// addressParas lays a out in the format of its country's post (see package
+// address), the name and a foreign country's name in bold, the phone last.
+// from is the country at the other end of the parcel: when it differs from
+// a's, a's country name in capitals closes the address (UPU practice).
+func addressParas(a Address, from string, nameRel float64) []styled {
 	var ps []styled
 	add := func(s string, base int, rel float64) {
 		if s = strings.TrimSpace(clean(s)); s != "" {
 			ps = append(ps, styled{s, base, rel})
 		}
 	}
-	add(a.Name, faceBold, nameRel)
-	add(a.Company, faceRegular, 1)
-	for _, l := range a.Lines {
-		add(l, faceRegular, 1)
+	for _, l := range address.Format(address.Address{Name: a.Name, Company: a.Company, Lines: a.Lines,
+		City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}, from) {
+		switch {
+		case l.Name, l.Country:
+			add(l.Text, faceBold, nameRel)
+		default:
+			add(l.Text, faceRegular, 1)
+		}
 	}
-	add(strings.TrimSpace(a.PostalCode+" "+a.City), faceRegular, 1)
-	add(a.Region, faceRegular, 1)
-	add(a.Country, faceBold, nameRel)
 	if a.Phone != "" {
 		add("Tel "+a.Phone, faceRegular, 0.9)
 	}

@@ -137,8 +137,8 @@ func TestTextRendersAsText(t *testing.T) {
 	text := squash(string(out))
 	r, s := d.Waybills[0].Recipient, d.Waybills[0].Sender
 	for _, want := range []string{
-		r.Name, r.Company, r.Lines[0], r.Lines[1], r.City, r.Country, // Chinese
-		s.Name, s.Lines[0], s.City, // Cyrillic
+		r.Name, r.Company, r.Lines[0], r.Lines[1], r.City, r.Region, "CHINA", // Chinese
+		s.Name, strings.ToUpper(s.Lines[0]), strings.ToUpper(s.City), s.Region, "RUSSIAN FEDERATION", // Cyrillic, RU writes street and city in capitals
 		"Ελληνικό μέλι 500 g", "Σαπούνι ελαιόλαδο", // Greek
 		"Café crème filters", "Crème brûlée torch", // accented Latin
 		"Чай чёрный 100 г", "绿茶 250克", "棉质T恤", "陶瓷杯",
@@ -236,5 +236,35 @@ func TestWorstCaseWaybillScans(t *testing.T) {
 	pages := scan(t, Document{Waybills: []Waybill{wb}})
 	if want := sorted(wb.TrackingNumber, wb.OrderID); len(pages) != 1 || !slices.Equal(pages[0], want) {
 		t.Errorf("waybill decodes %q, want %q", pages, want)
+	}
+}
+
+// The PDF's US recipient reads "CITY, ST ZIP" with the country's name on
+// the next line, as pdftotext gives the text back.
+func TestPDFAddressUS(t *testing.T) {
+	need(t, "pdftotext")
+	d := Document{Waybills: []Waybill{{TrackingNumber: "LX123456785CN",
+		Sender:    Address{Name: "Warehouse", Lines: []string{"88 Zhangjiang Rd"}, City: "Shanghai", Region: "Shanghai", PostalCode: "201203", Country: "CN"},
+		Recipient: Address{Name: "Jane Doe", Lines: []string{"548 Market St"}, City: "San Francisco", Region: "California", PostalCode: "94103", Country: "US"}}}}
+	var b bytes.Buffer
+	if err := WritePDF(context.Background(), &b, d); err != nil {
+		t.Fatal(err)
+	}
+	pdf := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(pdf, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	for _, want := range []string{
+		"Warehouse\n88 Zhangjiang Rd\nShanghai\nSHANGHAI, 201203\nCHINA\n",
+		"Jane Doe\n548 Market St\nSAN FRANCISCO, CA 94103\nUNITED STATES\n",
+	} {
+		// pdftotext starts a paragraph where the letters change size.
+		if text := strings.Join(strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' }), "\n"); !strings.Contains(text, want) {
+			t.Errorf("pdftotext lacks %q:\n%s", want, out)
+		}
 	}
 }

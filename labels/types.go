@@ -41,8 +41,10 @@ type Waybill struct {
 	LithiumUN []string
 }
 
-// Address is a postal address in any script. Lines are printed in order and
-// wrapped to the label width; empty fields are left out.
+// Address is a postal address in any script, laid out as the post of its
+// country writes it (package address: US "CITY, ST ZIP", a Chinese address
+// from the postal code down to the name ...), each line wrapped to the
+// label width; empty fields are left out.
 type Address struct {
 	Name       string
 	Company    string
@@ -50,8 +52,12 @@ type Address struct {
 	PostalCode string
 	City       string
 	Region     string // state, province
-	Country    string // as it should be printed, e.g. "CN China"
-	Phone      string
+	// Country is the ISO 3166-1 alpha-2 code. The country's name in
+	// capitals ends the address of a parcel that crosses a border (the
+	// sender's and the recipient's countries differ); another value is
+	// printed as given.
+	Country string
+	Phone   string
 }
 
 // Customs is a customs declaration for a cross-border parcel: the UPU's

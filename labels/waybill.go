@@ -61,10 +61,10 @@ func (p *pdfWriter) waybill(wb *Waybill) error {
 
 	// Sender: small; recipient: large, it is what the courier reads.
 	p.text(margin, wbHeaderEnd+3, "FROM", faceBold, 5.5)
-	p.block(addressParas(wb.Sender, 1), margin+9, wbHeaderEnd+1, right-margin-9, wbFromEnd-wbHeaderEnd-1.5, 8, 7, 6, 5)
+	p.block(addressParas(wb.Sender, wb.Recipient.Country, 1), margin+9, wbHeaderEnd+1, right-margin-9, wbFromEnd-wbHeaderEnd-1.5, 8, 7, 6, 5)
 	p.line(margin, wbFromEnd, right, wbFromEnd)
 	p.text(margin, wbFromEnd+3.5, "TO", faceBold, 7)
-	p.block(addressParas(wb.Recipient, 1.1), margin+9, wbFromEnd+1.5, right-margin-9, wbToEnd-wbFromEnd-2.5, 12, 11, 10, 9, 8, 7)
+	p.block(addressParas(wb.Recipient, wb.Sender.Country, 1.1), margin+9, wbFromEnd+1.5, right-margin-9, wbToEnd-wbFromEnd-2.5, 12, 11, 10, 9, 8, 7)
 	p.line(margin, wbToEnd, right, wbToEnd)
 
 	// Tracking number, as wide as the label allows (3 dots = 0.375 mm

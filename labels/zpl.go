@@ -70,10 +70,10 @@ func WriteZPL(ctx context.Context, w io.Writer, wb Waybill) error {
 	z.hline(d(wbHeaderEnd))
 
 	z.text(d(margin), d(wbHeaderEnd+1), 18, "FROM", 70)
-	z.block(d(margin+9), d(wbHeaderEnd+1), right-d(margin+9), 22, 6, addressParas(wb.Sender, 1))
+	z.addressBlock(d(margin+9), d(wbHeaderEnd+1), right-d(margin+9), d(wbFromEnd-wbHeaderEnd-1.5), 22, addressParas(wb.Sender, wb.Recipient.Country, 1))
 	z.hline(d(wbFromEnd))
 	z.text(d(margin), d(wbFromEnd+1.5), 24, "TO", 70)
-	z.block(d(margin+9), d(wbFromEnd+1.5), right-d(margin+9), 34, 7, addressParas(wb.Recipient, 1))
+	z.addressBlock(d(margin+9), d(wbFromEnd+1.5), right-d(margin+9), d(wbToEnd-wbFromEnd-2.5), 34, addressParas(wb.Recipient, wb.Sender.Country, 1))
 	z.hline(d(wbToEnd))
 
 	// Tracking: module 3 dots if it fits with its quiet zones, else 2.
@@ -288,6 +288,19 @@ func (z *zpl) textRight(right, y, h int, s string, w int) {
 // block writes paragraphs as one field block of at most lines lines,
 // wrapped by the printer. Each paragraph starts a line, so each is cut to
 // what the whole block can show.
+// addressBlock draws an address in a box of height avail: in letters of
+// height maxH if its lines fit so, else smaller (not below 18 dots, which
+// print clearly at 203 dpi) so that each line of the address, the country
+// last, has a line of the box.
+func (z *zpl) addressBlock(x, y, w, avail, maxH int, paras []styled) {
+	const gap, minH = 2, 18 // ^FB's added line spacing; smallest letters
+	h := maxH
+	if n := len(paras); n > 0 {
+		h = max(minH, min(maxH, avail/n-gap))
+	}
+	z.block(x, y, w, h, max(1, avail/(h+gap)), paras)
+}
+
 func (z *zpl) block(x, y, w, h, lines int, paras []styled) {
 	var parts []string
 	font := zplFont("", h)
