@@ -89,7 +89,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", *printers, err)
 		}
 	}
-	d.planner = route.NewPlanner(pf.config())
+	d.planner, d.paper = route.NewPlanner(pf.config()), printCfg.Paper
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
 		return err
@@ -116,7 +116,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	render := func(ctx context.Context, orderID, format string) ([]byte, error) {
 		return docs.Render(ctx, st, orderID, format)
 	}
-	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, Log: log}).Init()
+	renderTask := func(ctx context.Context, taskID, format string) ([]byte, error) {
+		return docs.RenderTask(ctx, st, taskID, format)
+	}
+	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, RenderTask: renderTask, Log: log}).Init()
 	go dispatcher.Run(ctx)
 	api := rpc.New(st, hub, log)
 	api.OnPrint = dispatcher.Wake
