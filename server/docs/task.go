@@ -73,20 +73,27 @@ func RenderTask(ctx context.Context, src Source, taskID, format string) ([]byte,
 }
 
 // pickListOf lists the task's stops that keep accepts, in route order,
-// with the map of their bins.
+// with the map of their bins. Lines one after the other at one bin (a
+// batch's orders taking the same SKU into their totes) are one stop: the
+// picker stops there once, and the map shows one mark, not two on top of
+// each other.
 func pickListOf(t floor.Task, m *floor.BinMap, keep func(floor.Stop) bool) *labels.PickList {
 	pl := &labels.PickList{TaskID: t.ID}
 	rm := &labels.RouteMap{CrossAisles: m.CrossAisles, Depot: labels.Point{X: m.Depot.X, Y: m.Depot.Y}}
 	for _, a := range m.Aisles {
 		rm.Aisles = append(rm.Aisles, a.X)
 	}
+	last := ""
 	for _, s := range t.Stops {
 		if !keep(s) || s.Picked == 0 && s.Remaining() == 0 {
 			continue
 		}
-		bin, _ := m.Bin(s.Bin)
-		face := m.PickFace(bin)
-		rm.Stops = append(rm.Stops, labels.MapStop{Point: labels.Point{X: face.X, Y: face.Y}, Familiar: s.Familiar})
+		if s.Bin != last {
+			bin, _ := m.Bin(s.Bin)
+			face := m.PickFace(bin)
+			rm.Stops = append(rm.Stops, labels.MapStop{Point: labels.Point{X: face.X, Y: face.Y}, Familiar: s.Familiar})
+			last = s.Bin
+		}
 		pl.Lines = append(pl.Lines, labels.PickLine{Stop: len(rm.Stops), Bin: s.Bin, SKU: s.SKU, Name: s.Name,
 			Quantity: int(s.Quantity - s.Short), Tote: strconv.Itoa(s.Tote), Familiar: s.Familiar})
 	}
