@@ -64,7 +64,11 @@ func (p *PackSession) taskIntro() string {
 			parts[i] += " (" + o.State.String() + ")"
 		}
 	}
-	return fmt.Sprintf("task %s, %d orders: %s; ", p.TaskID, len(p.TaskOrders), strings.Join(parts, ", "))
+	n := fmt.Sprintf("%d orders", len(parts))
+	if len(parts) == 1 {
+		n = "1 order"
+	}
+	return fmt.Sprintf("task %s, %s: %s; ", p.TaskID, n, strings.Join(parts, ", "))
 }
 
 // printNote says what happens with the documents once packed.
