@@ -67,6 +67,20 @@ func layout(ctx context.Context, d Document) (*pdfWriter, error) {
 	if pw.stopped() {
 		return nil, fmt.Errorf("labels: %w", pw.err)
 	}
+	pickList := func() error {
+		if d.PickList == nil {
+			return nil
+		}
+		if err := pw.pickList(d.PickList); err != nil {
+			return fmt.Errorf("labels: pick list: %w", err)
+		}
+		return nil
+	}
+	if d.PickListFirst {
+		if err := pickList(); err != nil {
+			return nil, err
+		}
+	}
 	for i := range d.Waybills {
 		if err := pw.waybill(&d.Waybills[i]); err != nil {
 			return nil, fmt.Errorf("labels: waybill %d (%s): %w", i+1, clip(d.Waybills[i].TrackingNumber), err)
@@ -75,9 +89,9 @@ func layout(ctx context.Context, d Document) (*pdfWriter, error) {
 			return nil, fmt.Errorf("labels: %w", pw.err)
 		}
 	}
-	if d.PickList != nil {
-		if err := pw.pickList(d.PickList); err != nil {
-			return nil, fmt.Errorf("labels: pick list: %w", err)
+	if !d.PickListFirst {
+		if err := pickList(); err != nil {
+			return nil, err
 		}
 	}
 	if pw.err != nil {

@@ -61,9 +61,16 @@ func (p *pdfWriter) pickList(pl *PickList) error {
 	}
 	right := pageW - margin
 	title := "PICK LIST"
-	ids := "Orders " + strings.Join(pl.OrderIDs, ", ")
-	if len(pl.OrderIDs) == 1 {
-		ids = "Order " + pl.OrderIDs[0]
+	named := pl.OrderIDs
+	if len(pl.Totes) == len(pl.OrderIDs) {
+		named = make([]string, len(pl.OrderIDs))
+		for i, id := range pl.OrderIDs {
+			named[i] = id + " (tote " + pl.Totes[i] + ")"
+		}
+	}
+	ids := "Orders " + strings.Join(named, ", ")
+	if len(named) == 1 {
+		ids = "Order " + named[0]
 	}
 	if pl.TaskID != "" {
 		title += " · " + pl.TaskID
@@ -74,7 +81,11 @@ func (p *pdfWriter) pickList(pl *PickList) error {
 	p.gray(0)
 	p.lineWidth(0.4)
 	p.text(margin, 9, p.fit(clean(title), faceBold, 13, 64), faceBold, 13)
-	p.block([]styled{{clean(ids), faceRegular, 1}}, margin, 11, 64, 9, 9, 8, 7)
+	head := []styled{{clean(ids), faceRegular, 1}}
+	if pl.Note != "" {
+		head = append(head, styled{clean(pl.Note), faceRegular, 0.85})
+	}
+	p.block(head, margin, 11, 64, 9, 9, 8, 7)
 	stops := 0
 	if pl.Map != nil {
 		stops = len(pl.Map.Stops)

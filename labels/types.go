@@ -8,8 +8,11 @@ type Document struct {
 	// Waybills are printed first, one page each (plus continuation pages
 	// for a customs declaration with many items).
 	Waybills []Waybill
-	// PickList is printed after the waybills; nil prints none.
-	PickList *PickList
+	// PickList is printed after the waybills, or before them with
+	// PickListFirst (a paper task's sheet: the pick list on top, the
+	// waybills behind it); nil prints none.
+	PickList      *PickList
+	PickListFirst bool
 	// Created is written into the PDF metadata. Zero writes a fixed date,
 	// so the same document always gives the same bytes (reprints, golden
 	// tests, caching by hash).
@@ -103,6 +106,12 @@ type PickList struct {
 	// the OrderIDs joined by commas.
 	TaskID   string
 	OrderIDs []string
+	// Totes, when set, holds the tote of each of OrderIDs, printed beside
+	// the order id so a batch's orders are told apart on the cart.
+	Totes []string
+	// Note, when set, is printed under the order ids, e.g. which waybills
+	// print later.
+	Note string
 	// Lines in route order.
 	Lines []PickLine
 	// Map, when set, draws a small map of the route on the first page.

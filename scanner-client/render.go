@@ -229,6 +229,9 @@ func renderTask(t *pb.Task, now time.Time) string {
 	if r := t.GetRouteReason(); r != "" {
 		fmt.Fprintf(&b, "  (%s)\n", r)
 	}
+	if t.GetPaper() {
+		b.WriteString("  PAPER: the pick list and waybills are printing; pick from the sheet, then scan its code at the pack station\n")
+	}
 	for _, o := range t.GetOrders() {
 		fmt.Fprintf(&b, "  order %s → tote %d", o.GetOrderId(), o.GetTote())
 		if o.GetDueAt() != nil {

@@ -193,6 +193,11 @@ func TestRenderTask(t *testing.T) {
 	if got := renderTask(task, t0); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+	task.Paper = true
+	if got := renderTask(task, t0); !strings.Contains(got, "PAPER: the pick list and waybills are printing") {
+		t.Errorf("a paper task does not say its sheet is printing:\n%s", got)
+	}
+	task.Paper = false
 
 	// The first instruction is the first stop with units left.
 	task.Stops[0].Picked, task.Stops[1].Picked = 3, 0

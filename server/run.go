@@ -60,6 +60,9 @@ type dataFlags struct {
 	channelSLAs slaFlag
 	// planner orders new tasks' stops (serve only).
 	planner floor.TaskPlanner
+	// paper says who picks from paper (serve only: the printer
+	// configuration's "paper" stations).
+	paper func(picker string) bool
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -74,7 +77,7 @@ func (d *dataFlags) open(clock floor.Clock) (*store.Store, error) {
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return nil, err
 	}
-	return store.Open(filepath.Join(d.dir, "pickpack.db"), store.Options{Clock: clock, Planner: d.planner,
+	return store.Open(filepath.Join(d.dir, "pickpack.db"), store.Options{Clock: clock, Planner: d.planner, Paper: d.paper,
 		SLAs: floor.SLAs{Default: d.sla, PerChannel: d.channelSLAs}})
 }
 

@@ -98,7 +98,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", *printers, err)
 		}
 	}
-	d.planner = route.NewPlanner(pf.config())
+	d.planner, d.paper = route.NewPlanner(pf.config()), printCfg.Paper
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
 		return err
@@ -130,7 +130,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		doc, err := documents(ctx, orderID, format)
 		return doc.Data, err
 	}
-	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, Log: log}).Init()
+	renderTask := func(ctx context.Context, taskID, format string) ([]byte, error) {
+		return docs.RenderTask(ctx, st, taskID, format, time.Now())
+	}
+	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, RenderTask: renderTask, Log: log}).Init()
 	go dispatcher.Run(ctx)
 	api := rpc.New(st, hub, log)
 	api.OnPrint = dispatcher.Wake

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/pickpack/pickpack/labels"
@@ -81,17 +80,26 @@ func render(ctx context.Context, src Source, orderID, format string, now time.Ti
 	default:
 		return nil, o.State, floor.E(op, floor.KindInvalid, "unknown document format %q: pdf or zpl", format)
 	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return nil, o.State, &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
-			Msg: "the documents did not finish rendering before the render deadline"}
-	case errors.Is(err, context.Canceled):
-		return nil, o.State, &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
-			Msg: "rendering the documents was cancelled"}
-	case err != nil:
-		return nil, o.State, floor.Wrap(op, floor.KindInternal, err)
+	if err := renderError(op, err); err != nil {
+		return nil, o.State, err
 	}
 	return buf.Bytes(), o.State, nil
+}
+
+// renderError classifies a rendering error: stopped by its context, or
+// internal.
+func renderError(op string, err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
+			Msg: "the documents did not finish rendering before the render deadline"}
+	case errors.Is(err, context.Canceled):
+		return &floor.Error{Op: op, Kind: floor.KindUnavailable, Reason: "RENDER_STOPPED", Err: err,
+			Msg: "rendering the documents was cancelled"}
+	case err != nil:
+		return floor.Wrap(op, floor.KindInternal, err)
+	}
+	return nil
 }
 
 func address(a floor.Address) labels.Address {
@@ -151,21 +159,7 @@ func pickList(src Source, o floor.Order) (*labels.PickList, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &labels.PickList{TaskID: t.ID, OrderIDs: []string{o.ID}}
-	rm := &labels.RouteMap{CrossAisles: m.CrossAisles, Depot: labels.Point{X: m.Depot.X, Y: m.Depot.Y}}
-	for _, a := range m.Aisles {
-		rm.Aisles = append(rm.Aisles, a.X)
-	}
-	for _, s := range t.Stops {
-		if s.OrderID != o.ID || s.Picked == 0 && s.Remaining() == 0 {
-			continue
-		}
-		bin, _ := m.Bin(s.Bin)
-		face := m.PickFace(bin)
-		rm.Stops = append(rm.Stops, labels.MapStop{Point: labels.Point{X: face.X, Y: face.Y}, Familiar: s.Familiar})
-		pl.Lines = append(pl.Lines, labels.PickLine{Stop: len(rm.Stops), Bin: s.Bin, SKU: s.SKU, Name: s.Name,
-			Quantity: int(s.Quantity - s.Short), Tote: strconv.Itoa(s.Tote), Familiar: s.Familiar})
-	}
-	pl.Map = rm
+	pl := pickListOf(t, m, func(s floor.Stop) bool { return s.OrderID == o.ID })
+	pl.OrderIDs = []string{o.ID}
 	return pl, nil
 }

@@ -25,10 +25,6 @@ var (
 // testNow is the fixed clock of these tests: documents are dated with it.
 var testNow = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
 
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
 // shanghaiShipping ships from Shanghai: China Post with S10 numbers abroad
 // and its domestic scheme at home, refusing lithium batteries packed
 // alone; an express courier that takes them.
@@ -74,7 +70,7 @@ func sampleSKUs() ([]floor.SKU, map[string]string) {
 func openWarehouse(t *testing.T) (*store.Store, map[string]string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "pickpack.db")
-	opts := store.Options{Clock: fixedClock{testNow}}
+	opts := store.Options{Clock: &fixedClock{testNow}}
 	st := must(store.Open(path, opts))(t)
 	sh := must(floor.ParseShipping([]byte(shanghaiShipping)))(t)
 	if err := st.SetShipping(sh); err != nil {

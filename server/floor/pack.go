@@ -35,6 +35,48 @@ type PackSession struct {
 	Packed    bool
 	WeightG   int64 // measured
 	ExpectedG int64 // expected, 0 if some SKU has no weight
+
+	// TaskID is set when the code of a pick sheet (its task) opened the
+	// session; TaskOrders then lists the task's orders for the packer.
+	TaskID     string          `json:",omitempty"`
+	TaskOrders []PackTaskOrder `json:",omitempty"`
+	// Printed says the order's waybill printed with its paper task's pick
+	// list, so packing it prints nothing more.
+	Printed bool `json:",omitempty"`
+}
+
+// PackTaskOrder is one order of a task as the pack station lists it.
+type PackTaskOrder struct {
+	OrderID string
+	Tote    int
+	State   OrderState
+}
+
+// taskIntro lists the orders of the task whose sheet opened the session.
+func (p *PackSession) taskIntro() string {
+	if p.TaskID == "" {
+		return ""
+	}
+	parts := make([]string, len(p.TaskOrders))
+	for i, o := range p.TaskOrders {
+		parts[i] = fmt.Sprintf("%s tote %d", o.OrderID, o.Tote)
+		if o.State != StatePicked && o.OrderID != p.OrderID {
+			parts[i] += " (" + o.State.String() + ")"
+		}
+	}
+	n := fmt.Sprintf("%d orders", len(parts))
+	if len(parts) == 1 {
+		n = "1 order"
+	}
+	return fmt.Sprintf("task %s, %s: %s; ", p.TaskID, n, strings.Join(parts, ", "))
+}
+
+// printNote says what happens with the documents once packed.
+func (p *PackSession) printNote() string {
+	if p.Printed {
+		return "put on its waybill printed with the pick list"
+	}
+	return "documents are printing"
 }
 
 // PackEnv is what judging a pack scan needs beyond the session.
@@ -61,7 +103,7 @@ func (p *PackSession) Instruction() Instruction {
 		return Instruction{Expect: ExpectOrder}
 	}
 	want, got := p.units()
-	in := Instruction{OrderID: p.OrderID, DueAt: p.DueAt, Done: int(got), Total: int(want), Remaining: want - got, Expect: ExpectItem}
+	in := Instruction{OrderID: p.OrderID, TaskID: p.TaskID, DueAt: p.DueAt, Done: int(got), Total: int(want), Remaining: want - got, Expect: ExpectItem}
 	if got == want {
 		in.Expect = ExpectWeight
 	}
@@ -96,7 +138,7 @@ func ApplyPackScan(sess *PackSession, sc Scan, env PackEnv, cfg PackConfig) Pack
 		case s != nil:
 			out.Session = s
 			want, _ := s.units()
-			return answer(VerdictRight, "ORDER_OPEN", "order %s: scan each of its %d items", s.OrderID, want)
+			return answer(VerdictRight, "ORDER_OPEN", "%sorder %s: scan each of its %d items", s.taskIntro(), s.OrderID, want)
 		case isOrder:
 			return answer(VerdictOutOfSequence, "ORDER_NOT_READY", "%s", why)
 		}
@@ -124,7 +166,7 @@ func ApplyPackScan(sess *PackSession, sc Scan, env PackEnv, cfg PackConfig) Pack
 				sc.WeightG, sess.ExpectedG, tol)
 		}
 		sess.Packed, out.Packed = true, true
-		return answer(VerdictTaskDone, "PACKED", "packed: %d g as expected; documents are printing", sc.WeightG)
+		return answer(VerdictTaskDone, "PACKED", "packed: %d g as expected; %s", sc.WeightG, sess.printNote())
 	case ActionQuantity:
 		if sess.LastSKU == "" {
 			return answer(VerdictOutOfSequence, "SCAN_ITEM_FIRST", "scan one item before typing a quantity")
@@ -159,7 +201,7 @@ func (p *PackSession) verify(sc Scan, sku string, n int64, answer func(Verdict, 
 		return answer(VerdictRight, "VERIFIED", "%s verified: %d of %d items", sku, got, want)
 	case want == 1: // a single item needs no weighing: it prints on its scan
 		p.Packed, out.Packed = true, true
-		return answer(VerdictTaskDone, "PACKED", "packed: documents are printing")
+		return answer(VerdictTaskDone, "PACKED", "packed: %s", p.printNote())
 	}
 	return answer(VerdictLineDone, "ITEMS_VERIFIED", "all %d items verified: weigh the parcel (expected %d g)", want, p.ExpectedG)
 }

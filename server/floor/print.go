@@ -20,10 +20,13 @@ var printStateNames = map[PrintState]string{PrintQueued: "queued", PrintSending:
 
 func (s PrintState) String() string { return printStateNames[s] }
 
-// PrintJob is one document to print at one pack station.
+// PrintJob is one document to print at one station: an order's documents
+// at the pack station, or, for a paper picker, a whole task's pick list and
+// waybills when the task is handed out (TaskID set, OrderID empty).
 type PrintJob struct {
 	ID        uint64
 	OrderID   string
+	TaskID    string
 	Station   string
 	State     PrintState
 	Attempts  int

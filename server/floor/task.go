@@ -10,6 +10,10 @@ type Task struct {
 	Stops     []Stop // in walking order
 	CreatedAt time.Time
 	Done      bool
+	// Paper marks a task picked from a printed sheet: its documents were
+	// queued with the assignment, nobody scans its stops, and the pack
+	// station's scan of the sheet's code (task or order) ends the picking.
+	Paper bool
 
 	Route             RouteInfo
 	PredictedPickedAt time.Time // back at the pack station
@@ -84,4 +88,21 @@ func PickedUnits(t Task, order string) map[string]int64 {
 		}
 	}
 	return out
+}
+
+// WaybillOnSheet reports whether order's waybill prints with t's pick list
+// when t is handed out: on paper tasks, for orders of more than one unit.
+// A one-unit order's waybill prints when its item is scanned at the pack
+// station, so the label comes out for the parcel in hand.
+func (t Task) WaybillOnSheet(order string) bool {
+	if !t.Paper {
+		return false
+	}
+	var units int64
+	for _, s := range t.Stops {
+		if s.OrderID == order {
+			units += s.Quantity
+		}
+	}
+	return units > 1
 }

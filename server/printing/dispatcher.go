@@ -31,8 +31,11 @@ type Dispatcher struct {
 	Jobs   Jobs
 	Config Config
 	Render Render
-	Log    *slog.Logger
-	Clock  floor.Clock
+	// RenderTask makes a paper task's sheet (its id in place of an
+	// order's) for jobs with a TaskID.
+	RenderTask Render
+	Log        *slog.Logger
+	Clock      floor.Clock
 	// Poll is how often the queue is looked at without a Wake; 1 s if 0.
 	Poll time.Duration
 	// RenderTimeout bounds the rendering of one job's document;
@@ -105,7 +108,7 @@ func (d *Dispatcher) Drain(ctx context.Context) {
 			continue // taken meanwhile
 		}
 		p := d.Config.For(j.Station)
-		doc, err := d.render(ctx, j.OrderID, p.Format)
+		doc, err := d.render(ctx, j, p.Format)
 		if err == nil {
 			err = p.Send(ctx, j, doc)
 		}
@@ -113,18 +116,26 @@ func (d *Dispatcher) Drain(ctx context.Context) {
 			d.Log.Error("print job state", "job", j.ID, "err", ferr)
 		}
 		if err != nil {
-			d.Log.Warn("print failed; will retry", "job", j.ID, "order", j.OrderID, "station", j.Station, "attempt", j.Attempts, "err", err)
+			d.Log.Warn("print failed; will retry", "job", j.ID, "order", j.OrderID, "task", j.TaskID, "station", j.Station, "attempt", j.Attempts, "err", err)
 		} else {
-			d.Log.Info("printed", "job", j.ID, "order", j.OrderID, "station", j.Station, "printer", p.Kind)
+			d.Log.Info("printed", "job", j.ID, "order", j.OrderID, "task", j.TaskID, "station", j.Station, "printer", p.Kind)
 		}
 	}
 }
 
-// render renders a job's document within the render timeout.
-func (d *Dispatcher) render(ctx context.Context, orderID, format string) ([]byte, error) {
+// render renders a job's document within the render timeout: an order's
+// documents, or a paper task's sheet.
+func (d *Dispatcher) render(ctx context.Context, j floor.PrintJob, format string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.RenderTimeout)
 	defer cancel()
-	doc, err := d.Render(ctx, orderID, format)
+	render, id := d.Render, j.OrderID
+	if j.TaskID != "" {
+		render, id = d.RenderTask, j.TaskID
+	}
+	if render == nil {
+		return nil, errors.New("no renderer for task sheets")
+	}
+	doc, err := render(ctx, id, format)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("render timeout %s: %w", d.RenderTimeout, err)
 	}

@@ -32,6 +32,11 @@ type Printer struct {
 	Command []string `json:"command"` // command: argv, the document on stdin, e.g. ["lp", "-d", "pack1"]
 	Dir     string   `json:"dir"`     // spool: a directory; files appear atomically
 	Format  string   `json:"format"`  // "pdf" (default) or "zpl"
+	// Paper makes the station's user a paper picker: each new task's
+	// pick list and waybills print here when the task is handed out
+	// (print, then pick), and the pack station scans the sheet's code.
+	// PDF only.
+	Paper bool `json:"paper"`
 }
 
 // Config maps pack stations (the packer's user name) to printers; Default
@@ -70,6 +75,9 @@ func ParseConfig(data []byte) (Config, error) {
 		if p.Format != "" && p.Format != FormatPDF && p.Format != FormatZPL {
 			vs.Add(at+".format", "want pdf or zpl, got %q", p.Format)
 		}
+		if p.Paper && p.Format == FormatZPL {
+			vs.Add(at+".paper", "a paper picker's sheet (pick list and waybills) prints as pdf: set format pdf")
+		}
 	}
 	check("default", c.Default)
 	for name, p := range c.Stations {
@@ -88,6 +96,16 @@ func (c Config) For(station string) Printer {
 		p.Format = FormatPDF
 	}
 	return p
+}
+
+// Paper reports whether user picks from paper: their station's own entry
+// says "paper": true, or they have none and the default does (a site
+// without handhelds sets it once there).
+func (c Config) Paper(user string) bool {
+	if p, ok := c.Stations[user]; ok {
+		return p.Paper
+	}
+	return c.Default.Paper
 }
 
 // SpoolName is the file name of a job in a spool directory: from the job

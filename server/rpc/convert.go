@@ -117,7 +117,7 @@ var strategies = map[floor.RouteStrategy]pb.RouteStrategy{
 func taskToProto(t floor.Task) *pb.Task {
 	out := &pb.Task{Id: t.ID, Picker: t.Picker, CreatedAt: ts(t.CreatedAt),
 		Meters: t.Route.Meters, ShortestMeters: t.Route.ShortestMeters, Strategy: strategies[t.Route.Strategy],
-		RouteReason: t.Route.Reason, RouteOptimal: t.Route.Optimal, PredictedPickedAt: ts(t.PredictedPickedAt)}
+		RouteReason: t.Route.Reason, RouteOptimal: t.Route.Optimal, PredictedPickedAt: ts(t.PredictedPickedAt), Paper: t.Paper}
 	for _, o := range t.Orders {
 		out.Orders = append(out.Orders, &pb.TaskOrder{OrderId: o.OrderID, Tote: int32(o.Tote), DueAt: ts(o.DueAt),
 			PredictedHandoffAt: ts(o.PredictedHandoffAt), AtRisk: o.AtRisk})

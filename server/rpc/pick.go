@@ -18,6 +18,9 @@ func (s pickService) NextTask(ctx context.Context, _ *pb.NextTaskRequest) (*pb.N
 	if err != nil || t == nil {
 		return &pb.NextTaskResponse{}, err
 	}
+	if assigned && t.Paper {
+		s.printed() // its sheet was queued with the assignment
+	}
 	return &pb.NextTaskResponse{Task: taskToProto(*t), Assigned: assigned, Next: instructionToProto(t.Instruction())}, nil
 }
 

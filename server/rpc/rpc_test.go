@@ -44,13 +44,22 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, store.Options{}, nil)
+}
+
+// newEnvWith is newEnv with store options (the clock is the env's) and a
+// hook called when a print job was queued.
+func newEnvWith(t *testing.T, opts store.Options, onPrint func()) *env {
+	t.Helper()
 	clock := &fixedClock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
-	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), store.Options{Clock: clock})
+	opts.Clock = clock
+	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hub := feed.NewHub(st, floor.DefaultFeedConfig, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api := New(st, hub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	api.OnPrint = onPrint
 	g := grpc.NewServer(api.ServerOptions()...)
 	api.Register(g)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")

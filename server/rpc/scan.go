@@ -253,7 +253,7 @@ var printStates = map[floor.PrintState]pb.PrintJobState{
 }
 
 func printJobToProto(j floor.PrintJob) *pb.PrintJob {
-	return &pb.PrintJob{Id: j.ID, OrderId: j.OrderID, Station: j.Station, State: printStates[j.State],
+	return &pb.PrintJob{Id: j.ID, OrderId: j.OrderID, TaskId: j.TaskID, Station: j.Station, State: printStates[j.State],
 		Attempts: int32(j.Attempts), LastError: j.LastError, Reprint: j.Reprint, CreatedAt: ts(j.CreatedAt), SentAt: ts(j.SentAt)}
 }
 

@@ -56,6 +56,11 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			return err
 		}
 		out := floor.ApplyPackScan(sess, sc, packEnv{pickEnv: env, pack: s.pack}, s.pack)
+		if sess == nil && out.Session != nil {
+			if err := returnPaperTask(tx, out.Session.OrderID, packer, sc.At); err != nil {
+				return err
+			}
+		}
 		if out.Session == nil {
 			err = sessions.Delete([]byte(packer))
 		} else {
@@ -84,8 +89,12 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			}
 			// The documents print at this station, queued in the same
 			// commit as the verdict: a packed order always gets its job.
-			if _, err := enqueuePrint(tx, out.Session.OrderID, packer, false, sc.At); err != nil {
-				return err
+			// A waybill that came with a paper task's sheet is not printed
+			// twice: two labels with one tracking number confuse couriers.
+			if !out.Session.Printed {
+				if _, err := enqueuePrint(tx, out.Session.OrderID, packer, false, sc.At); err != nil {
+					return err
+				}
 			}
 		}
 		ans = out.Answer
@@ -100,26 +109,42 @@ type packEnv struct {
 }
 
 // StartOrder opens a pack session for a picked order, with the units its
-// task's stops actually took (short lines count what was found).
+// task's stops actually took (short lines count what was found). The code
+// may name the order, or its task (the pick sheet's code: startTask).
 func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
 	o, ok, err := getOrder(e.tx.Bucket(bucketOrders), code)
-	if err != nil || !ok {
+	if err != nil {
 		return nil, false, ""
 	}
-	if o.State != floor.StatePicked {
+	if !ok {
+		return e.startTask(code)
+	}
+	var t floor.Task
+	paper := false // a paper task still out: its sheet came back with the cart
+	if o.State == floor.StateAssigned {
+		if t, err = taskByID(e.tx, "start packing", o.TaskID); err != nil {
+			return nil, true, err.Error()
+		}
+		paper = t.Paper && !t.Done
+	}
+	if o.State != floor.StatePicked && !paper {
 		why := fmt.Sprintf("order %s is %s, not picked", o.ID, o.State)
 		if o.State == floor.StateAssigned {
 			why += fmt.Sprintf(": %s is still picking it", o.Picker)
 		}
 		return nil, true, why
 	}
-	t, err := taskByID(e.tx, "start packing", o.TaskID)
-	if err != nil {
-		return nil, true, err.Error()
+	if !paper {
+		if t, err = taskByID(e.tx, "start packing", o.TaskID); err != nil {
+			return nil, true, err.Error()
+		}
 	}
 	picked, names, weights := floor.PickedUnits(t, o.ID), map[string]string{}, map[string]int64{}
+	if paper {
+		picked = sheetUnits(t, o.ID)
+	}
 	for _, st := range t.Stops {
-		if st.OrderID != o.ID || st.Picked == 0 {
+		if st.OrderID != o.ID || picked[st.SKU] == 0 {
 			continue
 		}
 		names[st.SKU] = st.Name
@@ -131,7 +156,7 @@ func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
 		return nil, true, fmt.Sprintf("order %s has nothing picked (every line short): cancel or re-queue it", o.ID)
 	}
 	sess := floor.NewPackSession(o.ID, picked, names, weights, e.pack)
-	sess.DueAt = o.DueAt
+	sess.DueAt, sess.Printed = o.DueAt, t.WaybillOnSheet(o.ID)
 	return sess, true, ""
 }
 

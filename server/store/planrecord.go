@@ -23,6 +23,7 @@ type storedPlan struct {
 	CreatedAt         int64             `json:"ca,omitempty"`
 	Route             storedRoute       `json:"r"`
 	PredictedPickedAt int64             `json:"pp,omitempty"`
+	Paper             bool              `json:"pa,omitempty"`
 }
 
 type storedTaskOrder struct {
@@ -68,7 +69,7 @@ var errOldPlan = errors.New("task plan record not in the short form of schema 9"
 func encodePlan(p taskPlan) ([]byte, error) {
 	t := p.Task
 	s := storedPlan{Version: p.Version, ID: t.ID, Picker: t.Picker, CreatedAt: unixNano(t.CreatedAt),
-		PredictedPickedAt: unixNano(t.PredictedPickedAt),
+		PredictedPickedAt: unixNano(t.PredictedPickedAt), Paper: t.Paper,
 		Route: storedRoute{Strategy: int(t.Route.Strategy), Reason: t.Route.Reason, Meters: t.Route.Meters,
 			ShortestMeters: t.Route.ShortestMeters, Optimal: t.Route.Optimal}}
 	for _, o := range t.Orders {
@@ -92,7 +93,7 @@ func decodePlan(raw []byte) (taskPlan, error) {
 		return taskPlan{}, err
 	}
 	t := floor.Task{ID: s.ID, Picker: s.Picker, CreatedAt: fromUnixNano(s.CreatedAt),
-		PredictedPickedAt: fromUnixNano(s.PredictedPickedAt),
+		PredictedPickedAt: fromUnixNano(s.PredictedPickedAt), Paper: s.Paper,
 		Route: floor.RouteInfo{Strategy: floor.RouteStrategy(s.Route.Strategy), Reason: s.Route.Reason,
 			Meters: s.Route.Meters, ShortestMeters: s.Route.ShortestMeters, Optimal: s.Route.Optimal}}
 	if len(s.Orders) > 0 {

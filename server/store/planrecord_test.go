@@ -18,7 +18,7 @@ func TestPlanRecordRoundTrip(t *testing.T) {
 		Stops: []floor.Stop{{Bin: "A-01-001-1", SKU: "S1", Name: "Kettle", Quantity: 2, OrderID: "O1", Tote: 1, Familiar: true,
 			CumulativeMeters: 12.5, PredictedElapsed: 40 * time.Second}, {Bin: "A-02-001-1", SKU: "S2", Quantity: 1, OrderID: "O2", Tote: 2}},
 		Route: floor.RouteInfo{Strategy: floor.RouteFamiliarFirst, Reason: "familiar first", Meters: 40.25, ShortestMeters: 38,
-			Optimal: true}, PredictedPickedAt: t0.Add(5 * time.Minute)}}
+			Optimal: true}, PredictedPickedAt: t0.Add(5 * time.Minute), Paper: true}}
 	// A plan leaves out what the progress record keeps (progress_test.go).
 	progress := []string{".Task.Stops[0].Picked", ".Task.Stops[0].Short", ".Task.Done", ".Task.AtBin", ".Task.ItemAt",
 		".Task.ArrivedAt", ".Task.FirstUnitAt", ".Task.LeftAt", ".Task.LeftMeters", ".Task.DoneAt"}

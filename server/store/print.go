@@ -20,6 +20,18 @@ func enqueuePrint(tx *bolt.Tx, orderID, station string, reprint bool, at time.Ti
 	return j, putJob(tx, j)
 }
 
+// enqueueTaskPrint adds, inside tx, the print job of a paper task's
+// documents at the picker's station.
+func enqueueTaskPrint(tx *bolt.Tx, taskID, station string, at time.Time) (floor.PrintJob, error) {
+	b := tx.Bucket(bucketPrintJobs)
+	id, err := b.NextSequence()
+	if err != nil {
+		return floor.PrintJob{}, err
+	}
+	j := floor.PrintJob{ID: id, TaskID: taskID, Station: station, State: floor.PrintQueued, CreatedAt: at}
+	return j, putJob(tx, j)
+}
+
 // Reprint queues the documents of an order again at station.
 func (s *Store) Reprint(orderID, station string) (floor.PrintJob, error) {
 	const op = "reprint"

@@ -100,6 +100,10 @@ type Options struct {
 	BatchCandidates int
 	// Pack sets the weight check at the pack station.
 	Pack floor.PackConfig
+	// Paper reports whether a picker picks from paper: their new task's
+	// documents (pick list and waybills) are queued for printing in the
+	// commit that assigns it. Nil: everyone picks with a handheld.
+	Paper func(picker string) bool
 }
 
 // Store is the bbolt-backed state of one warehouse.
@@ -110,6 +114,7 @@ type Store struct {
 	planner    floor.TaskPlanner
 	candidates int
 	pack       floor.PackConfig
+	paper      func(picker string) bool
 	path       string
 	commits    *committer
 
@@ -181,7 +186,7 @@ func Open(path string, opts Options) (*Store, error) {
 		opts.Pack = floor.DefaultPackConfig
 	}
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db),
+		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db),
 		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1))}
 	return s, nil
 }

@@ -248,6 +248,7 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 	}
 	now := s.now()
 	t.ID, t.Picker, t.CreatedAt = fmt.Sprintf("T%06d", seq), picker, now
+	t.Paper = s.paper != nil && s.paper(picker)
 	for _, st := range t.Stops {
 		l, err := level(tx, st.Bin, st.SKU)
 		if err != nil {
@@ -274,6 +275,13 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 	}
 	if err := putTask(tx, t); err != nil {
 		return err
+	}
+	if t.Paper {
+		// Print, then pick: the sheet is queued in the commit that hands
+		// the work out, so an assigned paper task always gets its job.
+		if _, err := enqueueTaskPrint(tx, t.ID, picker, now); err != nil {
+			return err
+		}
 	}
 	return tx.Bucket(bucketPickerTasks).Put([]byte(picker), []byte(t.ID))
 }

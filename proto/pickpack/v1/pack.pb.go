@@ -273,10 +273,13 @@ type PrintJob struct {
 	State    PrintJobState `protobuf:"varint,4,opt,name=state,proto3,enum=pickpack.v1.PrintJobState" json:"state,omitempty"`
 	Attempts int32         `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	// The last failure, kept until a send succeeds.
-	LastError     string                 `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
-	Reprint       bool                   `protobuf:"varint,7,opt,name=reprint,proto3" json:"reprint,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	SentAt        *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	LastError string                 `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	Reprint   bool                   `protobuf:"varint,7,opt,name=reprint,proto3" json:"reprint,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	SentAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	// Set instead of order_id for a paper task's sheet: its pick list and
+	// waybills, printed when the task was handed out.
+	TaskId        string `protobuf:"bytes,10,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -372,6 +375,13 @@ func (x *PrintJob) GetSentAt() *timestamppb.Timestamp {
 		return x.SentAt
 	}
 	return nil
+}
+
+func (x *PrintJob) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
 }
 
 // PackRequest carries one pack-station scan.
@@ -566,7 +576,7 @@ const file_pickpack_v1_pack_proto_rawDesc = "" +
 	"\x14ListPrintJobsRequest\x12!\n" +
 	"\finclude_sent\x18\x01 \x01(\bR\vincludeSent\"B\n" +
 	"\x15ListPrintJobsResponse\x12)\n" +
-	"\x04jobs\x18\x01 \x03(\v2\x15.pickpack.v1.PrintJobR\x04jobs\"\xc6\x02\n" +
+	"\x04jobs\x18\x01 \x03(\v2\x15.pickpack.v1.PrintJobR\x04jobs\"\xdf\x02\n" +
 	"\bPrintJob\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x18\n" +
@@ -578,7 +588,9 @@ const file_pickpack_v1_pack_proto_rawDesc = "" +
 	"\areprint\x18\a \x01(\bR\areprint\x129\n" +
 	"\n" +
 	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x123\n" +
-	"\asent_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"4\n" +
+	"\asent_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\x12\x17\n" +
+	"\atask_id\x18\n" +
+	" \x01(\tR\x06taskId\"4\n" +
 	"\vPackRequest\x12%\n" +
 	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"?\n" +
 	"\fPackResponse\x12/\n" +

@@ -570,7 +570,11 @@ type Task struct {
 	// When the picker is predicted to be back at the pack station.
 	PredictedPickedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=predicted_picked_at,json=predictedPickedAt,proto3" json:"predicted_picked_at,omitempty"`
 	// True when the route is proved shortest (false: best found in time).
-	RouteOptimal  bool `protobuf:"varint,11,opt,name=route_optimal,json=routeOptimal,proto3" json:"route_optimal,omitempty"`
+	RouteOptimal bool `protobuf:"varint,11,opt,name=route_optimal,json=routeOptimal,proto3" json:"route_optimal,omitempty"`
+	// Picked from paper: the pick list and waybills printed when the task
+	// was handed out, and the pack station's scan of the sheet's code (the
+	// task id) ends the picking. Set by the printer configuration.
+	Paper         bool `protobuf:"varint,12,opt,name=paper,proto3" json:"paper,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -678,6 +682,13 @@ func (x *Task) GetPredictedPickedAt() *timestamppb.Timestamp {
 func (x *Task) GetRouteOptimal() bool {
 	if x != nil {
 		return x.RouteOptimal
+	}
+	return false
+}
+
+func (x *Task) GetPaper() bool {
+	if x != nil {
+		return x.Paper
 	}
 	return false
 }
@@ -1292,7 +1303,7 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"f\n" +
 	"\x0fGetTaskResponse\x12%\n" +
 	"\x04task\x18\x01 \x01(\v2\x11.pickpack.v1.TaskR\x04task\x12,\n" +
-	"\x04next\x18\x02 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\"\xcf\x03\n" +
+	"\x04next\x18\x02 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\"\xe5\x03\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06picker\x18\x02 \x01(\tR\x06picker\x12.\n" +
@@ -1306,7 +1317,8 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\froute_reason\x18\t \x01(\tR\vrouteReason\x12J\n" +
 	"\x13predicted_picked_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x11predictedPickedAt\x12#\n" +
-	"\rroute_optimal\x18\v \x01(\bR\frouteOptimal\"\xd4\x01\n" +
+	"\rroute_optimal\x18\v \x01(\bR\frouteOptimal\x12\x14\n" +
+	"\x05paper\x18\f \x01(\bR\x05paper\"\xd4\x01\n" +
 	"\tTaskOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x12\n" +
 	"\x04tote\x18\x02 \x01(\x05R\x04tote\x121\n" +
