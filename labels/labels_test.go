@@ -50,9 +50,16 @@ func TestZPLGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	z := b.String()
-	for _, want := range []string{"^XA\n", "^CI28\n", "^PW812\n", "^LL1218\n", "^BCN,", "^FDLX123456785CN^FS", "^FDORD-2026-000481^FS", "上海云仓科技有限公司", "^XZ\n"} {
+	for _, want := range []string{"^XA\n", "^CI28\n", "^PW812\n", "^LL1218\n", "^A0N,", "^GFA,", "^FDLX123456785CN^FS", "^FDORD-2026-000481^FS", "^XZ\n"} {
 		if !strings.Contains(z, want) {
 			t.Errorf("ZPL lacks %q", want)
+		}
+	}
+	// Chinese and Cyrillic are pictures: a stock printer has no font for
+	// them.
+	for _, r := range z {
+		if r > 0xFF && !strings.ContainsRune("·–…", r) {
+			t.Fatalf("ZPL has text %q that font 0 cannot draw", r)
 		}
 	}
 	golden(t, "waybill.zpl", b.Bytes())
@@ -65,7 +72,7 @@ func TestZPLEscapesFieldData(t *testing.T) {
 	if err := WriteZPL(context.Background(), &b, wb); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "A_5EB_7EC_5FD_5CE") {
+	if !strings.Contains(b.String(), "A_5EB_7EC_5FD\\E") {
 		t.Fatalf("field data not escaped:\n%s", b.String())
 	}
 }

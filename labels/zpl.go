@@ -61,7 +61,6 @@ type zplWriter struct {
 // dot grid, so their edges convert exactly.
 func dots(mm float64) int { return int(math.Round(mm / dot)) }
 
-
 func (z *zplWriter) f(format string, args ...any) {
 	fmt.Fprintf(&z.b, format, args...)
 	z.b.WriteByte('\n')
@@ -149,8 +148,7 @@ func (z *zplWriter) text(o op) {
 // box writes a ^GB w x h box at (x, y) in dots; t >= min(w, h) fills it.
 func (z *zplWriter) box(x, y, w, h, t int, color string) {
 	w, h = max(w, 1), max(h, 1)
-	t = min(max(t, 1), w, h)
-	// ZPL widens a box narrower than its border to the border: w, h >= t.
+	t = min(max(t, 1), w, h) // ZPL widens a box narrower than its border
 	z.f("^FO%d,%d^GB%d,%d,%d,%s^FS", x, y, w, h, t, color)
 }
 
@@ -158,7 +156,14 @@ func (z *zplWriter) rect(o op) {
 	x, y := dots(o.x), dots(o.y)
 	w, h := dots(o.x+o.w)-x, dots(o.y+o.h)-y
 	if strings.Contains(o.s, "F") {
-		z.box(x, y, w, h, max(w, h), z.color())
+		// A border of at least half the shorter side fills a box. A
+		// square's is exactly half: renderers that stroke the border
+		// along its middle (zebrash) then fill the square, not more.
+		t := min(w, h)
+		if w == h {
+			t = (w + 1) / 2
+		}
+		z.box(x, y, w, h, t, z.color())
 	}
 	if strings.Contains(o.s, "D") {
 		t := z.thick()
