@@ -239,7 +239,7 @@ func onLine(texts []zplText, w pdfWord) bool {
 	// A word of several runs (88号) is in more than one field: its font 0
 	// part then holds it partly.
 	for _, tx := range texts {
-		if tx.y >= w.y0-2 && tx.y <= w.y1+4 && tx.x >= w.x0-2 && tx.x <= w.x1 && strings.HasPrefix(w.s, strings.Fields(tx.s+" x")[0]) {
+		if tx.y >= w.y0-2 && tx.y <= w.y1+4 && tx.x >= w.x0-2 && tx.x <= w.x1 && strings.HasPrefix(w.s, strings.Fields(tx.s + " x")[0]) {
 			return true
 		}
 	}
