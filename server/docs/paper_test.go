@@ -146,6 +146,22 @@ func TestPaperTaskPrintsPickListAndWaybills(t *testing.T) {
 	if strings.Contains(text, p3.Tracking) {
 		t.Errorf("the sheet has P-3's waybill %s: a one-unit order's waybill prints at the pack station", p3.Tracking)
 	}
+	// A paper station with a label printer gets the same sheet in ZPL:
+	// one label per page, the pick list first.
+	zpl := must(RenderTask(context.Background(), st, task.ID, ZPL, clock.Now()))(t)
+	golden(t, "paper_batch.zpl", zpl)
+	labelsOf := strings.Split(string(zpl), "^XZ")
+	if n := len(labelsOf) - 1; n != strings.Count(text, "\f") {
+		t.Errorf("ZPL has %d labels, the PDF %d pages", n, strings.Count(text, "\f"))
+	}
+	for _, want := range []string{"PICK LIST · " + task.ID, p1.Tracking, p2.Tracking} {
+		if !strings.Contains(string(zpl), want) {
+			t.Errorf("the ZPL sheet lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(string(zpl), "PICK LIST"), strings.Index(string(zpl), p1.Tracking); i > j {
+		t.Errorf("the ZPL sheet prints the waybills before the pick list")
+	}
 	// Route order: the pick list's bins in the task's stop order, the
 	// pick list before the waybills.
 	at := 0
