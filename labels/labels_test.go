@@ -3,11 +3,11 @@ package labels
 import (
 	"bytes"
 	"context"
-	"math"
 	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
