@@ -300,10 +300,14 @@ func (p *PackSession) newBox(cfg PackConfig, answer answerFunc) PackOutcome {
 	for _, u := range open {
 		n += u
 	}
-	if g := p.expectedG(open, cfg); g > 0 {
-		return answer(VerdictRight, "BOX_CLOSED", "box %d closed with %d items: weigh it (expected %d g)", len(p.Boxes), n, g)
+	items := fmt.Sprintf("%d items", n)
+	if n == 1 {
+		items = "1 item"
 	}
-	return answer(VerdictRight, "BOX_CLOSED", "box %d closed with %d items: weigh it (not checked: %s)", len(p.Boxes), n, p.noWeight())
+	if g := p.expectedG(open, cfg); g > 0 {
+		return answer(VerdictRight, "BOX_CLOSED", "box %d closed with %s: weigh it (expected %d g)", len(p.Boxes), items, g)
+	}
+	return answer(VerdictRight, "BOX_CLOSED", "box %d closed with %s: weigh it (not checked: %s)", len(p.Boxes), items, p.noWeight())
 }
 
 // noOpenBox refuses an item while the closed box waits for its weight:

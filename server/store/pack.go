@@ -69,7 +69,7 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			}
 			if problem != "" {
 				ans = floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictOutOfSequence, Reason: "NO_BOX_NUMBERS",
-					Message: problem + ": ask a supervisor, or pack the order in one box", Next: next()}
+					Message: problem + ": once a supervisor has it back in the set-up, weigh again", Next: next()}
 				return record(tx, key, packer, sc, ans)
 			}
 		}
