@@ -195,6 +195,9 @@ func TestThreeBoxOrder(t *testing.T) {
 		t.Errorf("box 2 handed off: %q does not name boxes 1 and 3", a.Message)
 	}
 	b.handoff(got.Boxes[1].Code, "BOX_ALREADY_HANDED_OFF")
+	if _, err := b.st.CancelOrder("sup", o.ID, "changed mind"); floor.KindOf(err) != floor.KindConflict {
+		t.Errorf("cancelling an order with a box on its way: %v, want a conflict", err)
+	}
 	b.handoff(o.ID, "SCAN_EACH_BOX")
 	b.restart()
 	b.clock.t = testNow.Add(5 * time.Minute)
