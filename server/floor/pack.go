@@ -296,6 +296,7 @@ func (p *PackSession) newBox(cfg PackConfig, answer answerFunc) PackOutcome {
 		return answer(VerdictOutOfSequence, "NOTHING_LEFT", "every item is verified, nothing is left for another box: weigh box %d, the last", p.box())
 	}
 	p.Boxes = append(p.Boxes, PackBox{Units: open})
+	p.LastSKU = "" // a typed quantity goes with an item scanned into the same box
 	n := int64(0)
 	for _, u := range open {
 		n += u
