@@ -93,20 +93,22 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			}
 			// The scale's weight goes on the waybill and to the API; a
 			// one-item parcel, packed on its scan, is not weighed.
+			// Each box of several weighs what its own weighing said, and
+			// its label's code finds the order at the handoff.
 			o.ParcelWeightsG, o.Boxes = nil, boxes
-			if out.Session.WeightG > 0 {
-				o.ParcelWeightsG = []int64{out.Session.WeightG}
-			}
-			if len(boxes) > 0 {
-				o.ParcelWeightsG = o.ParcelWeightsG[:0]
-				for i, b := range out.Session.Boxes {
-					o.ParcelWeightsG = append(o.ParcelWeightsG, b.WeightG)
-					if b := boxes[i]; b.Code != o.Tracking {
-						if err := tx.Bucket(bucketWaybills).Put([]byte(b.Code), []byte(o.ID)); err != nil {
-							return err
-						}
+			switch {
+			case len(boxes) > 0:
+				for i, b := range boxes {
+					o.ParcelWeightsG = append(o.ParcelWeightsG, out.Session.Boxes[i].WeightG)
+					if b.Code == o.Tracking {
+						continue // indexed at release
+					}
+					if err := tx.Bucket(bucketWaybills).Put([]byte(b.Code), []byte(o.ID)); err != nil {
+						return err
 					}
 				}
+			case out.Session.WeightG > 0:
+				o.ParcelWeightsG = []int64{out.Session.WeightG}
 			}
 			if err := putOrderState(tx, o, floor.StatePacked, sc.At); err != nil {
 				return err
@@ -156,9 +158,9 @@ func numberBoxes(tx *bolt.Tx, sess *floor.PackSession) (boxes []floor.Box, probl
 	n := len(sess.Boxes)
 	boxes = make([]floor.Box, n)
 	issued := map[string]bool{}
-	for i, pb := range sess.Boxes {
+	for i, packed := range sess.Boxes {
 		b := &boxes[i]
-		for sku, units := range pb.Units {
+		for sku, units := range packed.Units {
 			b.Lines = append(b.Lines, floor.OrderLine{SKU: sku, Quantity: units})
 		}
 		slices.SortFunc(b.Lines, func(x, y floor.OrderLine) int { return cmp.Compare(x.SKU, y.SKU) })
