@@ -250,3 +250,42 @@ func TestBoxesUnderAMasterNumber(t *testing.T) {
 	b.handoff(want[0], "BOX_HANDED_OFF")
 	b.handoff(want[1], "HANDED_OFF")
 }
+
+// An order whose waybill came with its paper task's sheet (1/1) and that
+// goes in two boxes prints a label per box at the pack station, and the
+// packer is told to throw the sheet's waybill away; the sheet's number
+// stays box 1's.
+func TestPaperOrderInBoxesPrintsEveryLabel(t *testing.T) {
+	st, _ := paperFloor(t)
+	task := must2(st.NextTask("ann"))(t)
+	n := 0
+	scan := func(sc floor.Scan, reason string) floor.Answer {
+		t.Helper()
+		n++
+		sc.ID = fmt.Sprint("pk", n)
+		a := must(st.PackScan("pk1", sc))(t)
+		if a.Reason != reason {
+			t.Fatalf("%+v: %s %q, want %s", sc, a.Reason, a.Message, reason)
+		}
+		return a
+	}
+	scan(floor.Scan{Code: task.ID}, "ORDER_OPEN") // P-1: a flask and a cable
+	scan(floor.Scan{Code: "4006381333931"}, "VERIFIED")
+	scan(newBox, "BOX_CLOSED")
+	scan(weigh(410), "BOX_WEIGHED")
+	scan(floor.Scan{Code: "5901234123457"}, "ITEMS_VERIFIED")
+	a := scan(weigh(101), "PACKED")
+	if want := "2 labels are printing, one per box: throw away the waybill printed with the pick list (it says 1/1)"; !strings.HasSuffix(a.Message, want) {
+		t.Errorf("packed: %q, want it to end %q", a.Message, want)
+	}
+	var printed []string
+	for _, j := range must(st.PrintJobs(false))(t) {
+		printed = append(printed, j.TaskID+j.OrderID+"@"+j.Station)
+	}
+	if want := []string{task.ID + "@ann", "P-1@pk1"}; !slices.Equal(printed, want) {
+		t.Errorf("print jobs %q, want %q", printed, want)
+	}
+	if o := must(st.Order("P-1"))(t); len(o.Boxes) != 2 || o.Boxes[0].Code != o.Tracking || o.Boxes[1].Code == o.Tracking {
+		t.Errorf("P-1's boxes %+v, tracking %s", o.Boxes, o.Tracking)
+	}
+}
