@@ -134,6 +134,11 @@ func TestPaperTaskPrintsPickListAndWaybills(t *testing.T) {
 		t.Fatalf("job %+v not sent", j)
 	}
 
+	if *outDir != "" {
+		if err := os.WriteFile(filepath.Join(*outDir, "paper-batch.pdf"), must(os.ReadFile(files[0]))(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	text := run(t, "pdftotext", "-layout", files[0], "-")
 	golden(t, "paper_batch.txt", []byte(text))
 	p1, p2, p3 := must(st.Order("P-1"))(t), must(st.Order("P-2"))(t), must(st.Order("P-3"))(t)
