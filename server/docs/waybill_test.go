@@ -193,7 +193,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestWaybillsThroughTheStore(t *testing.T) {
 	need(t, "pdftotext")
 	st, codes := openWarehouse(t)
-	shanghai := floor.Address{Name: "王小明", Phone: "+86 138 0013 8000", Lines: []string{"浦东新区世纪大道100号"}, City: "上海", PostalCode: "200120", Country: "CN"}
+	shanghai := floor.Address{Name: "王小明", Phone: "+86 138 0013 8000", Lines: []string{"浦东新区世纪大道100号"}, City: "上海市", Region: "上海市", PostalCode: "200120", Country: "CN"}
 	sf := floor.Address{Name: "Jane Doe", Phone: "+1 415 555 0100", Lines: []string{"500 Howard St"}, City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US"}
 	berlin := floor.Address{Name: "Max Mustermann", Phone: "+49 30 1234567", Lines: []string{"Friedrichstraße 123"}, City: "Berlin", PostalCode: "10117", Country: "DE"}
 	line := func(sku string, n int64) floor.OrderLine { return floor.OrderLine{SKU: sku, Quantity: n} }

@@ -89,7 +89,7 @@ func handoff(t *testing.T, ctx context.Context, conn *grpc.ClientConn, name stri
 func (e *env) submit(t *testing.T, id string, lines ...*pb.OrderLine) {
 	t.Helper()
 	_, err := pb.NewOrderServiceClient(e.conn).SubmitOrder(e.as(floor.RoleAdmin), &pb.SubmitOrderRequest{Order: &pb.Order{
-		Id: id, Lines: lines, Recipient: &pb.Address{Name: "Ann", Lines: []string{"1 Main St"}, Country: "GB"}}})
+		Id: id, Lines: lines, Recipient: &pb.Address{Name: "Ann", Lines: []string{"1 Main St"}, City: "London", PostalCode: "EC1Y 8SY", Country: "GB"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

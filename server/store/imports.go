@@ -212,6 +212,9 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 			continue
 		}
 		choice, problem := carrierFor(imp.sh, s.parcelOf(o, decoded))
+		if ap := floor.AddressProblem(o.Recipient); problem == "" && ap != "" {
+			choice, problem = floor.Choice{}, ap // no label can be addressed: say why now
+		}
 		if problem == "" && !imp.sh.Domestic(o.Recipient.Country) {
 			if cp := floor.CustomsProblem(o, decoded); cp != "" {
 				choice, problem = floor.Choice{}, cp // no waybill can be made: say why now
