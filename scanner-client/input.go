@@ -81,6 +81,8 @@ func parseInput(mode Mode, line string) (input, error) {
 			return input{}, fmt.Errorf("no quantities at handoff: scan each waybill")
 		}
 		return input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_QUANTITY, Quantity: n}}, nil
+	case strings.EqualFold(s, "!b") && mode == ModePack:
+		return input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_NEW_BOX}}, nil
 	case strings.HasPrefix(s, "!"):
 		r, ok := shortKeys[strings.ToLower(s)]
 		if !ok {

@@ -13,6 +13,10 @@ const (
 	ActionWeight                     // the parcel weight at the pack station
 )
 
+// ActionNewBox closes the box being packed so the order goes on in another
+// (pack station). Numbered as the proto's SCAN_ACTION_NEW_BOX.
+const ActionNewBox ScanAction = 5
+
 // ShortReason says why a line was short.
 type ShortReason int
 
@@ -94,6 +98,7 @@ type Instruction struct {
 	Done      int
 	Total     int
 	DueAt     time.Time
+	Box       int // packing: the box being filled or weighed, from 1
 }
 
 // Answer is the full reply to a scan.

@@ -91,6 +91,14 @@ const (
 	ScanAction_SCAN_ACTION_SHORT ScanAction = 2
 	// The parcel weight at the pack station.
 	ScanAction_SCAN_ACTION_WEIGHT ScanAction = 3
+	// Pack station: the box being packed is full; it is closed with the
+	// items verified into it so far, then weighed (EXPECT_WEIGHT, with
+	// Instruction.box), and the next box opens for the items still to
+	// verify. Every box gets its own label ("2/3") and is handed off on its
+	// own. Refused (VERDICT_OUT_OF_SEQUENCE) for an empty box (EMPTY_BOX),
+	// when nothing is left for another box (NOTHING_LEFT), and while a
+	// closed box waits for its weight (WEIGH_BOX_FIRST).
+	ScanAction_SCAN_ACTION_NEW_BOX ScanAction = 5
 )
 
 // Enum value maps for ScanAction.
@@ -100,12 +108,14 @@ var (
 		1: "SCAN_ACTION_QUANTITY",
 		2: "SCAN_ACTION_SHORT",
 		3: "SCAN_ACTION_WEIGHT",
+		5: "SCAN_ACTION_NEW_BOX",
 	}
 	ScanAction_value = map[string]int32{
 		"SCAN_ACTION_UNSPECIFIED": 0,
 		"SCAN_ACTION_QUANTITY":    1,
 		"SCAN_ACTION_SHORT":       2,
 		"SCAN_ACTION_WEIGHT":      3,
+		"SCAN_ACTION_NEW_BOX":     5,
 	}
 )
 
@@ -1196,9 +1206,12 @@ type Instruction struct {
 	OrderId   string `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	// Lines done and lines in all (picking) or units verified and in all
 	// (packing).
-	Done          int32                  `protobuf:"varint,6,opt,name=done,proto3" json:"done,omitempty"`
-	Total         int32                  `protobuf:"varint,7,opt,name=total,proto3" json:"total,omitempty"`
-	DueAt         *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	Done  int32                  `protobuf:"varint,6,opt,name=done,proto3" json:"done,omitempty"`
+	Total int32                  `protobuf:"varint,7,opt,name=total,proto3" json:"total,omitempty"`
+	DueAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	// Packing: the box being filled, or with EXPECT_WEIGHT the box to weigh
+	// (1 until the packer starts a second box with SCAN_ACTION_NEW_BOX).
+	Box           int32 `protobuf:"varint,10,opt,name=box,proto3" json:"box,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1289,6 +1302,13 @@ func (x *Instruction) GetDueAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Instruction) GetBox() int32 {
+	if x != nil {
+		return x.Box
+	}
+	return 0
+}
+
 var File_pickpack_v1_pick_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pick_proto_rawDesc = "" +
@@ -1358,7 +1378,7 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12,\n" +
 	"\x04next\x18\x05 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\x12\x1a\n" +
-	"\breplayed\x18\x06 \x01(\bR\breplayed\"\x90\x02\n" +
+	"\breplayed\x18\x06 \x01(\bR\breplayed\"\xa2\x02\n" +
 	"\vInstruction\x12+\n" +
 	"\x06expect\x18\x01 \x01(\x0e2\x13.pickpack.v1.ExpectR\x06expect\x12%\n" +
 	"\x04stop\x18\x02 \x01(\v2\x11.pickpack.v1.StopR\x04stop\x12\x1c\n" +
@@ -1367,18 +1387,21 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\border_id\x18\x05 \x01(\tR\aorderId\x12\x12\n" +
 	"\x04done\x18\x06 \x01(\x05R\x04done\x12\x14\n" +
 	"\x05total\x18\a \x01(\x05R\x05total\x121\n" +
-	"\x06due_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt*\x99\x01\n" +
+	"\x06due_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12\x10\n" +
+	"\x03box\x18\n" +
+	" \x01(\x05R\x03box*\x99\x01\n" +
 	"\rRouteStrategy\x12\x1e\n" +
 	"\x1aROUTE_STRATEGY_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ROUTE_STRATEGY_SHORTEST\x10\x01\x12!\n" +
 	"\x1dROUTE_STRATEGY_FAMILIAR_FIRST\x10\x02\x12(\n" +
-	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x03*r\n" +
+	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x03*\x8b\x01\n" +
 	"\n" +
 	"ScanAction\x12\x1b\n" +
 	"\x17SCAN_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SCAN_ACTION_QUANTITY\x10\x01\x12\x15\n" +
 	"\x11SCAN_ACTION_SHORT\x10\x02\x12\x16\n" +
-	"\x12SCAN_ACTION_WEIGHT\x10\x03*\x7f\n" +
+	"\x12SCAN_ACTION_WEIGHT\x10\x03\x12\x17\n" +
+	"\x13SCAN_ACTION_NEW_BOX\x10\x05*\x7f\n" +
 	"\vShortReason\x12\x1c\n" +
 	"\x18SHORT_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SHORT_REASON_EMPTY_BIN\x10\x01\x12\x18\n" +
