@@ -202,6 +202,12 @@ func TestConcurrentPicksCountsTransfers(t *testing.T) {
 				if err != nil || resp.GetTask() == nil {
 					return
 				}
+				for i := range resp.GetTask().GetOrders() {
+					if err := do(toteFor(resp.GetTask(), i)); err != nil {
+						errs <- err
+						return
+					}
+				}
 				for _, stop := range resp.GetTask().GetStops() {
 					if err := do(stop.GetBin()); err != nil {
 						errs <- err
@@ -213,6 +219,10 @@ func TestConcurrentPicksCountsTransfers(t *testing.T) {
 							return
 						}
 					}
+				}
+				if err := do("DROP-PS1"); err != nil {
+					errs <- err
+					return
 				}
 			}
 		})
