@@ -292,7 +292,7 @@ func metadataCtx(token string) context.Context {
 
 // Every verdict the domain gives has a name on the wire.
 func TestEveryVerdictIsSent(t *testing.T) {
-	for v := floor.VerdictRight; v <= floor.VerdictRecount; v++ {
+	for v := floor.VerdictRight; v <= floor.VerdictWrongTote; v++ {
 		if verdicts[v] == pb.Verdict_VERDICT_UNSPECIFIED {
 			t.Errorf("floor verdict %d has no proto verdict", v)
 		}

@@ -152,13 +152,15 @@ func (s *Store) ReleaseTask(by floor.User, taskID, reason string) (Released, err
 			note += ": " + reason
 		}
 		base := floor.Movement{At: now, User: by.Name, Ref: t.ID, Note: note}
-		if err := applyMoves(tx, out.Moves, base); err != nil {
-			return err
-		}
 		for _, m := range out.Moves {
+			if err := applyMoves(tx, []floor.StockMove{m}, base); err != nil {
+				return err
+			}
 			if m.Kind != floor.MoveRelease {
 				continue
 			}
+			// A reservation given back moves no units, so applyMoves
+			// records nothing; the history still says it was let go.
 			mv := base
 			mv.Kind, mv.Bin, mv.SKU, mv.Units = floor.MoveRelease, m.Bin, m.SKU, -m.Reserved
 			if err := recordMovement(tx, mv); err != nil {
