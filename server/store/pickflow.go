@@ -220,6 +220,10 @@ func (s *Store) ReassignTask(by floor.User, taskID, to, reason string) (floor.Ta
 		if !ok || u.Role != floor.RolePicker {
 			return &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_PICKER", Msg: fmt.Sprintf("no picker %s", floor.Quote(to))}
 		}
+		if to == t.Picker {
+			return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "SAME_PICKER",
+				Msg: fmt.Sprintf("task %s is %s's already", t.ID, to)}
+		}
 		if id := tx.Bucket(bucketPickerTasks).Get([]byte(to)); id != nil {
 			return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "PICKER_BUSY",
 				Msg: fmt.Sprintf("%s has task %s open: release or finish it first", to, id)}
