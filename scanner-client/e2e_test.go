@@ -168,6 +168,27 @@ func (s *server) orderState(id string) floor.OrderState {
 	return o.State
 }
 
+// takeTask gives the picker their task and scans its tote, as a picker
+// does at the start of a task before the scans a test is about.
+func (s *server) takeTask() {
+	s.t.Helper()
+	ctx := s.as(floor.RolePicker)
+	if _, err := pb.NewPickServiceClient(s.admin).NextTask(ctx, &pb.NextTaskRequest{}); err != nil {
+		s.t.Fatal(err)
+	}
+	st, err := pb.NewPickServiceClient(s.admin).Scan(ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer st.CloseSend()
+	if err := st.Send(&pb.ScanRequest{Scan: &pb.Scan{ScanId: "setup-tote", Code: "TOTE-1"}}); err != nil {
+		s.t.Fatal(err)
+	}
+	if r, err := st.Recv(); err != nil || r.GetAnswer().GetReason() != "TOTE_SET" {
+		s.t.Fatalf("tote: %v, %v", r, err)
+	}
+}
+
 // openTask is the picker's open task as the store has it.
 func (s *server) openTask() floor.Task {
 	s.t.Helper()
@@ -417,6 +438,8 @@ func TestOfflineScansReplayedByTheClient(t *testing.T) {
 	s.load()
 	dir := t.TempDir()
 	p := startClient(t, clientArgs(ModePick, s, floor.RolePicker, dir)...)
+	p.waitFor("next: scan an empty tote")
+	p.expectLine("TOTE-1", "[OK] TOTE-1")
 	p.waitFor("next: go to bin A-01-001-1")
 	p.expectLine("A-01-001-1", "[OK] A-01-001-1")
 
@@ -470,9 +493,7 @@ func TestOfflineScansReplayedByTheClient(t *testing.T) {
 func TestRestartReplaysQueuedScans(t *testing.T) {
 	s := newServer(t)
 	s.load()
-	if _, err := pb.NewPickServiceClient(s.admin).NextTask(s.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	s.takeTask()
 	dir := t.TempDir()
 
 	// What the crashed client left: three scans queued, the first two of
@@ -616,9 +637,7 @@ func queueScans(t *testing.T, dir string, mode Mode, scans ...*pb.Scan) {
 func TestStartOfflineThenServerAppears(t *testing.T) {
 	s := newServer(t)
 	s.load()
-	if _, err := pb.NewPickServiceClient(s.admin).NextTask(s.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	s.takeTask()
 	addr := s.addr
 	s.stop()
 	p := startClient(t, clientArgs(ModePick, s, floor.RolePicker, t.TempDir())...)
@@ -641,9 +660,7 @@ func TestStartOfflineThenServerAppears(t *testing.T) {
 func TestMalformedQueuedScanIsSetAside(t *testing.T) {
 	s := newServer(t)
 	s.load()
-	if _, err := pb.NewPickServiceClient(s.admin).NextTask(s.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	s.takeTask()
 	dir := t.TempDir()
 	queueScans(t, dir, ModePick,
 		&pb.Scan{Code: "A-01-001-1"},
