@@ -12,7 +12,8 @@ import (
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// pickWhole has picker-1 pick the order's whole task.
+// pickWhole has picker-1 pick the order's whole task: its totes, every
+// stop, the drop-off.
 func (e *env) pickWhole(t *testing.T) {
 	t.Helper()
 	task, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})
@@ -20,10 +21,12 @@ func (e *env) pickWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := picker(t, e.as(floor.RolePicker), e.conn, "hh1")
+	p.totes(task.GetTask())
 	for _, s := range task.GetTask().GetStops() {
 		p.code(s.GetBin())
 		p.do(&pb.Scan{Code: map[string]string{"S1": eanS1, "S2": eanS2}[s.GetSku()], Quantity: s.GetQuantity()})
 	}
+	p.dropOff()
 }
 
 // TestAbuseBoxes: packing in several boxes, each scan that does not fit
