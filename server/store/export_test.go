@@ -11,6 +11,10 @@ import (
 // the package that hold an import there.
 func SetImportChecked(s *Store, hook func(ctx context.Context)) { s.importChecked = hook }
 
+// SetImportStaged makes every staged order import of s call hook after
+// each chunk it commits, with how many of its new orders are staged.
+func SetImportStaged(s *Store, hook func(ctx context.Context, staged, total int)) { s.importStaged = hook }
+
 // HoldWriter takes the file's one write transaction until release is
 // called, for tests that show what needs no writer.
 func HoldWriter(s *Store) (release func(), err error) {

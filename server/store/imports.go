@@ -143,7 +143,9 @@ type orderOutcome struct {
 
 // checkOrders checks an order import in tx: every SKU named must be known.
 // It finds the ids already stored and chooses each new order's carrier.
-func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders []floor.Order) (*orderImport, error) {
+// With encode set it also encodes each new order for writeOrders; a staged
+// import encodes them a chunk at a time instead (orderImport.encode).
+func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders []floor.Order, encode bool) (*orderImport, error) {
 	imp := &orderImport{orders: orders, plans: make([]orderPlan, len(orders)), skus: map[string][]byte{}, now: s.now(), slas: s.slas}
 	skuBucket := tx.Bucket(bucketSKUs)
 	unknown := map[string]bool{}
@@ -220,11 +222,13 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 		p.carrier, p.service, p.problem = choice.Carrier, choice.Service, problem
 		p.domestic = imp.sh != nil && imp.sh.Domestic(o.Recipient.Country)
 		released := imp.release(i, orderOutcome{created: true})
-		raw, err := encodeOrder(released)
-		if err != nil {
-			return nil, err
+		if encode {
+			raw, err := encodeOrder(released)
+			if err != nil {
+				return nil, err
+			}
+			p.head = slices.Grow(raw[:len(raw)-1], trackingRoom)
 		}
-		p.head = slices.Grow(raw[:len(raw)-1], trackingRoom)
 		p.queueAt = queueKey(released)
 		imp.byID = append(imp.byID, i)
 	}
@@ -344,7 +348,7 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 		if err != nil {
 			return nil, nil, err
 		}
-		again, err := s.checkOrders(ctx, tx, op, orders)
+		again, err := s.checkOrders(ctx, tx, op, orders, true)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -377,6 +381,9 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 		if ok { // submitted by another call since the check
 			out[i] = orderOutcome{old: &old}
 			continue
+		}
+		if err := claimStaged(tx, []byte(p.id)); err != nil { // staged by a large import not shown yet: this write commits first
+			return nil, nil, err
 		}
 		r := orderOutcome{created: true}
 		var raw []byte

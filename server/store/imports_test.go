@@ -29,7 +29,7 @@ func TestSubmittedAgainRebuildsLetGoOrders(t *testing.T) {
 	orders = append(orders, orders[0]) // and O-1 comes twice
 	var imp *orderImport
 	err = s.db.View(func(tx *bolt.Tx) error {
-		imp, err = s.checkOrders(context.Background(), tx, "test", orders)
+		imp, err = s.checkOrders(context.Background(), tx, "test", orders, true)
 		return err
 	})
 	if err != nil {

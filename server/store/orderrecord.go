@@ -118,10 +118,12 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 	return o, nil
 }
 
-// getOrder reads an order record; ok is false when there is none.
+// getOrder reads an order record from b, the orders bucket; ok is false
+// when there is none, or when it belongs to an import staged and not
+// shown yet (staged.go).
 func getOrder(b *bolt.Bucket, id string) (floor.Order, bool, error) {
 	raw := b.Get([]byte(id))
-	if raw == nil {
+	if raw == nil || pendingImports(b.Tx()).hides([]byte(id)) {
 		return floor.Order{}, false, nil
 	}
 	o, err := decodeOrder(raw)

@@ -24,7 +24,7 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -62,12 +62,13 @@ var (
 	bucketSlots        = []byte("slots")         // bin \x00 sku -> floor.Slot
 	bucketSupply       = []byte("supply")        // sku -> floor.Supply
 	bucketSales        = []byte("sales")         // day (YYYY-MM-DD, UTC) \x00 sku -> units shipped that day
+	bucketImports      = []byte("imports")       // import id -> ids of the orders it staged and has not shown (staged.go)
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
-		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales}
+		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketImports}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
@@ -135,6 +136,11 @@ type Store struct {
 	// context when an order import has been checked, inside its read
 	// transaction: where an import stands while it holds up nothing.
 	importChecked func(ctx context.Context)
+	// importStaged, set by tests only, is called by a staged order import
+	// after each chunk it commits, with how many of its new orders are
+	// staged: where an import stands while its orders are written and
+	// not shown.
+	importStaged func(ctx context.Context, staged, total int)
 }
 
 // Open opens or creates the data file at path. A new file gets the schema
@@ -175,6 +181,11 @@ func Open(path string, opts Options) (*Store, error) {
 			fe.Msg = path + " " + fe.Msg
 		}
 		return nil, err
+	}
+	if err := dropLeftImports(db); err != nil {
+		db.Close()
+		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
+			Msg: fmt.Sprintf("%s: dropping what an interrupted import staged: %v", path, err)}
 	}
 	if opts.Planner == nil {
 		opts.Planner = floor.BinOrderPlanner{}
@@ -294,6 +305,8 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 	}
+	// Version 11 lists the orders of imports staged and not shown
+	// (bucketImports, created above); older files have none.
 	if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
 		return err
 	}
