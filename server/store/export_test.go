@@ -36,3 +36,23 @@ func (s *Store) freePickerForTest(id string) error {
 		return tx.Bucket(bucketPickerTasks).Delete([]byte(t.Picker))
 	})
 }
+
+// StagedImports counts the imports listed as staged and not shown, and
+// their entries for orders other writes stored first: none is left once
+// every import has ended, however it ended.
+func StagedImports(s *Store) (imports, lost int, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketImports).ForEach(func(k, v []byte) error {
+			if v == nil {
+				imports++
+			} else {
+				lost++
+			}
+			return nil
+		})
+	})
+	return imports, lost, err
+}
+
+// StageChunk is how many orders a staged import writes per transaction.
+const StageChunk = stageChunk
