@@ -13,7 +13,9 @@ func SetImportChecked(s *Store, hook func(ctx context.Context)) { s.importChecke
 
 // SetImportStaged makes every staged order import of s call hook after
 // each chunk it commits, with how many of its new orders are staged.
-func SetImportStaged(s *Store, hook func(ctx context.Context, staged, total int)) { s.importStaged = hook }
+func SetImportStaged(s *Store, hook func(ctx context.Context, staged, total int)) {
+	s.importStaged = hook
+}
 
 // HoldWriter takes the file's one write transaction until release is
 // called, for tests that show what needs no writer.
