@@ -410,14 +410,14 @@ func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int, heads [][
 	if list == nil {
 		return nil, nil, fmt.Errorf("import %x: its staging list is gone", id)
 	}
-	ob := tx.Bucket(bucketOrders)
+	known := orderLookup{c: tx.Bucket(bucketOrders).Cursor()}
 	res = make([]orderOutcome, len(chunk))
 	raws := make([][]byte, len(chunk))
 	issued := map[string]bool{}
 	var waybills []keyValue
 	for j, i := range chunk {
 		p := &imp.plans[i]
-		if raw := ob.Get([]byte(p.id)); raw != nil {
+		if raw := known.raw(p.id); raw != nil {
 			if stagedBy(tx, []byte(p.id)) != nil {
 				later = append(later, i)
 				continue
