@@ -192,6 +192,7 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 			decoded[id] = sku
 		}
 	}
+	var heads headEncoder
 	// One cursor for every lookup of a known id: bbolt's Get makes a
 	// cursor each time, some 400 bytes of garbage per order of a large
 	// import, which the collector pays for while scans wait.
@@ -226,11 +227,9 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 		p.domestic = imp.sh != nil && imp.sh.Domestic(o.Recipient.Country)
 		released := imp.release(i, orderOutcome{created: true})
 		if encode {
-			raw, err := encodeOrder(released)
-			if err != nil {
+			if p.head, err = heads.head(released); err != nil {
 				return nil, err
 			}
-			p.head = slices.Grow(raw[:len(raw)-1], trackingRoom)
 		}
 		p.queueAt = queueKey(released)
 		imp.byID = append(imp.byID, i)
@@ -469,6 +468,32 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 	return imp, out, putSorted(tx.Bucket(bucketWaybills), waybills)
 }
 
+// headEncoder encodes the records of many orders as heads (see
+// closeRecord) through one buffer: each head is one allocation of its own
+// size, with trackingRoom to spare, and no other garbage is left but the
+// stored form of the order.
+type headEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// head is o's record less its closing brace, with room for its tracking
+// number: what encodeOrder gives (json.Marshal and an Encoder write the
+// same bytes, the Encoder a newline after them).
+func (h *headEncoder) head(o floor.Order) ([]byte, error) {
+	if h.enc == nil {
+		h.enc = json.NewEncoder(&h.buf)
+	}
+	h.buf.Reset()
+	if err := h.enc.Encode(storedOrderOf(o)); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimSuffix(h.buf.Bytes(), []byte("}\n"))
+	head := make([]byte, len(b), len(b)+trackingRoom)
+	copy(head, b)
+	return head, nil
+}
+
 // trackingRoom is the spare capacity an import leaves after each encoded
 // order for its tracking number, so that the write adds it without a copy.
 const trackingRoom = 32
@@ -477,7 +502,9 @@ const trackingRoom = 32
 // and service but no tracking number, less its closing brace: with the
 // tracking number, if any, it is the record encodeOrder gives for the order
 // with it, since the tracking number is the last field but for the shipping
-// problem, which an order with a carrier has not. An import encodes its
+// problem, which an order with a carrier has not, and the customs fields
+// and parcel weights, before which encodeOrder would put it (the record
+// decodes the same). An import encodes its
 // orders before it takes the writer; only the numbers are issued there.
 // The bytes are appended in head's spare capacity (trackingRoom), past its
 // length: head itself is never changed, so a write run again starts from

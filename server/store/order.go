@@ -77,7 +77,7 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 	staged := !dry && len(orders) > stageChunk
 	err := s.view(op, func(tx *bolt.Tx) error {
 		var err error
-		imp, err = s.checkOrders(ctx, tx, op, orders, !dry && !staged)
+		imp, err = s.checkOrders(ctx, tx, op, orders, !dry)
 		if err == nil && s.importChecked != nil {
 			s.importChecked(ctx)
 		}
@@ -92,11 +92,11 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 	if err := ctxErr(ctx, op); err != nil {
 		return nil, nil, err
 	}
-	if staged {
-		return s.stageOrders(ctx, op, orders, imp)
-	}
 	if !keep {
 		imp.letGo()
+	}
+	if staged {
+		return s.stageOrders(ctx, op, imp)
 	}
 	var written *orderImport
 	var outcomes []orderOutcome

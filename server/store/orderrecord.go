@@ -70,6 +70,11 @@ var (
 var errOldOrder = errors.New("order record not in the short form of schema 8")
 
 func encodeOrder(o floor.Order) ([]byte, error) {
+	return encodeJSON(storedOrderOf(o))
+}
+
+// storedOrderOf is o as written.
+func storedOrderOf(o floor.Order) storedOrder {
 	s := storedOrder{ID: o.ID, Channel: o.Channel, State: int(o.State), ReleasedAt: unixNano(o.ReleasedAt),
 		DueAt: unixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: unixNano(o.UpdatedAt),
 		HandedOffAt: unixNano(o.HandedOffAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
@@ -87,7 +92,7 @@ func encodeOrder(o floor.Order) ([]byte, error) {
 			s.Lines[i] = storedLine{SKU: l.SKU, Quantity: l.Quantity}
 		}
 	}
-	return encodeJSON(s)
+	return s
 }
 
 func decodeOrder(raw []byte) (floor.Order, error) {

@@ -269,8 +269,12 @@ func dropLeftImports(db *bolt.DB) error {
 
 // stageOrders writes the new orders of imp staged and shows them at the
 // end; see above. If what imp was checked against changes meanwhile, it
-// drops what it staged and checks orders again, up to staleRetries times.
-func (s *Store) stageOrders(ctx context.Context, op string, orders []floor.Order, imp *orderImport) (*orderImport, []orderOutcome, error) {
+// drops what it staged and checks the orders again, up to staleRetries
+// times: the orders as submitted, or as rebuilt from their records when
+// imp let go of them (orderImport.letGo), which is what keeps a large
+// import's memory down (a record is smaller than a floor.Order, and holds
+// no pointer for the collector to follow).
+func (s *Store) stageOrders(ctx context.Context, op string, imp *orderImport) (*orderImport, []orderOutcome, error) {
 	for attempt := 1; ; attempt++ {
 		out, err := s.stageOnce(ctx, op, imp)
 		if !errors.Is(err, errStale) {
@@ -280,13 +284,21 @@ func (s *Store) stageOrders(ctx context.Context, op string, orders []floor.Order
 			return nil, nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Err: err,
 				Msg: "the SKUs or the shipping set-up kept changing during the import; nothing stored, try again"}
 		}
+		orders, err := imp.submittedAgain()
+		if err != nil {
+			return nil, nil, err
+		}
+		letGo := imp.orders == nil
 		err = s.view(op, func(tx *bolt.Tx) error {
 			var err error
-			imp, err = s.checkOrders(ctx, tx, op, orders, false)
+			imp, err = s.checkOrders(ctx, tx, op, orders, true)
 			return err
 		})
 		if err != nil {
 			return nil, nil, err
+		}
+		if letGo {
+			imp.letGo()
 		}
 	}
 }
@@ -332,18 +344,14 @@ func (s *Store) stageAndShow(ctx context.Context, op string, imp *orderImport, i
 			return nil, err
 		}
 		chunk := imp.byID[start:min(start+stageChunk, len(imp.byID))]
-		heads, err := imp.encode(chunk)
-		if err != nil {
-			return nil, err
-		}
 		var res []orderOutcome
 		var later []int
-		err = s.batchBulk(op, func(tx *bolt.Tx) error {
+		err := s.batchBulk(op, func(tx *bolt.Tx) error {
 			if !imp.current(tx) {
 				return errStale
 			}
 			var err error
-			res, later, err = writeChunk(tx, imp, id, chunk, heads)
+			res, later, err = writeChunk(tx, imp, id, chunk)
 			return err
 		})
 		if err != nil {
@@ -386,26 +394,10 @@ func (s *Store) stageAndShow(ctx context.Context, op string, imp *orderImport, i
 	return out, nil
 }
 
-// encode is the records of the new orders chunk (indexes into imp.plans)
-// as checked, without a tracking number and less their closing brace (see
-// closeRecord): encoded a chunk at a time, so that a large import never
-// holds every record at once.
-func (imp *orderImport) encode(chunk []int) ([][]byte, error) {
-	heads := make([][]byte, len(chunk))
-	for j, i := range chunk {
-		raw, err := encodeOrder(imp.release(i, orderOutcome{created: true}))
-		if err != nil {
-			return nil, err
-		}
-		heads[j] = slices.Grow(raw[:len(raw)-1], trackingRoom)
-	}
-	return heads, nil
-}
-
-// writeChunk stages the new orders chunk (in id order, with their heads)
-// of import id in tx and returns the outcome of each; later is the orders
-// another import has staged, left to showImport.
-func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int, heads [][]byte) (res []orderOutcome, later []int, err error) {
+// writeChunk stages the new orders chunk (indexes into imp.plans, in id
+// order) of import id in tx and returns the outcome of each; later is the
+// orders another import has staged, left to showImport.
+func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int) (res []orderOutcome, later []int, err error) {
 	list := tx.Bucket(bucketImports).Bucket(id)
 	if list == nil {
 		return nil, nil, fmt.Errorf("import %x: its staging list is gone", id)
@@ -429,7 +421,7 @@ func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int, heads [][
 			res[j] = orderOutcome{old: &old} // submitted by another call since the check
 			continue
 		}
-		r, raw, wb, err := imp.record(tx, i, heads[j], issued)
+		r, raw, wb, err := imp.record(tx, i, issued)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -465,8 +457,9 @@ func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int, heads [][
 // record is the record of the new order i of imp from its head, with the
 // tracking number its carrier issues in tx (wb, the waybill index entry,
 // if one is issued).
-func (imp *orderImport) record(tx *bolt.Tx, i int, head []byte, issued map[string]bool) (r orderOutcome, raw []byte, wb keyValue, err error) {
+func (imp *orderImport) record(tx *bolt.Tx, i int, issued map[string]bool) (r orderOutcome, raw []byte, wb keyValue, err error) {
 	p := &imp.plans[i]
+	head := p.head
 	r = orderOutcome{created: true}
 	if p.carrier != "" {
 		if r.tracking, r.problem, err = issueTracking(tx, imp.sh, p.carrier, p.domestic, issued); err != nil {
@@ -518,12 +511,8 @@ func showImport(tx *bolt.Tx, imp *orderImport, id []byte, deferred []int) (map[i
 		return nil, err
 	}
 	if len(deferred) > 0 {
-		heads, err := imp.encode(deferred)
-		if err != nil {
-			return nil, err
-		}
 		issued := map[string]bool{}
-		for j, i := range deferred {
+		for _, i := range deferred {
 			p := &imp.plans[i]
 			old, found, err := getOrder(ob, p.id)
 			if err != nil {
@@ -536,7 +525,7 @@ func showImport(tx *bolt.Tx, imp *orderImport, id []byte, deferred []int) (map[i
 			if err := claimStaged(tx, []byte(p.id)); err != nil { // still staged by the other import: this one commits first
 				return nil, err
 			}
-			r, raw, wb, err := imp.record(tx, i, heads[j], issued)
+			r, raw, wb, err := imp.record(tx, i, issued)
 			if err != nil {
 				return nil, err
 			}
