@@ -18,7 +18,7 @@ import (
 	"github.com/pickpack/pickpack/server/store"
 )
 
-// crashImportOrders is the size of the imports the crash test kills: eight
+// crashImportOrders is the size of the imports the crash test kills: 16
 // chunks of a staged import (store.stageChunk).
 const crashImportOrders = 16_000
 

@@ -47,9 +47,12 @@ import (
 
 // stageChunk is how many orders one transaction of a staged import writes,
 // and the size from which an import is staged at all: a chunk holds the
-// writer some 15 ms on this project's test machine, about what a commit
-// full of task assignments takes.
-const stageChunk = 2048
+// writer about 10 ms on this project's 2-core machine when it is idle
+// (docs/performance.md), about what a commit full of task assignments
+// takes. Under the load tool, 1,024 gave a lower scan p99 during a
+// 150,000-order import than 2,048 (1.49 s against 1.63 s, max 1.64 s
+// against 2.26 s, on a machine at load 16).
+const stageChunk = 1024
 
 // importIDLen is the length of an import's id in bucketImports: the
 // bucket's sequence, 8 bytes big-endian.
