@@ -403,9 +403,10 @@ func grpcFloor(t *testing.T, f *floorFixture) (conn *grpc.ClientConn, admin, pic
 }
 
 // TestAbuseImportsRPC sends large order imports through the gRPC API: a
-// handheld's scan sent while one is held gets its verdict, a dry run
-// stores nothing, a call whose deadline passes stops and stores nothing,
-// and a file over the request limit is refused before it is read.
+// handheld's scan sent while one is held (once checked, or with part of
+// its orders staged) gets its verdict, a dry run stores nothing, a call
+// whose deadline passes stops and stores nothing, and a file over the
+// request limit is refused before it is read.
 func TestAbuseImportsRPC(t *testing.T) {
 	const n = 3000
 	tests := []struct {
@@ -414,10 +415,13 @@ func TestAbuseImportsRPC(t *testing.T) {
 		deadline bool // the call has a deadline, which passes while the import is held
 		data     func(f *floorFixture) []byte
 		scan     bool // a pick scan is sent while the import is held
+		staged   bool // the import is held after its first chunk is staged, not once checked
 		wantCode codes.Code
 		wantNew  int
 	}{
 		{name: "scan during an import", scan: true, wantCode: codes.OK, wantNew: n},
+		{name: "scan while an import is staged", scan: true, staged: true, wantCode: codes.OK, wantNew: n},
+		{name: "deadline passes while an import is staged", deadline: true, staged: true, wantCode: codes.DeadlineExceeded, wantNew: 0},
 		{name: "scan during a dry run", dry: true, scan: true, wantCode: codes.OK, wantNew: 0},
 		{name: "deadline passes during an import", deadline: true, wantCode: codes.DeadlineExceeded, wantNew: 0},
 		{name: "file over the request limit", wantCode: codes.ResourceExhausted, wantNew: 0,
@@ -434,14 +438,19 @@ func TestAbuseImportsRPC(t *testing.T) {
 			}
 			reached, release := make(chan struct{}), make(chan struct{})
 			var once sync.Once
-			store.SetImportChecked(f.st, func(ctx context.Context) {
+			hold := func(ctx context.Context) {
 				once.Do(func() { close(reached) })
 				if tc.deadline {
 					<-ctx.Done() // the server's context of the call: its deadline passes here
 					return
 				}
 				<-release
-			})
+			}
+			if tc.staged {
+				store.SetImportStaged(f.st, func(ctx context.Context, _, _ int) { hold(ctx) })
+			} else {
+				store.SetImportChecked(f.st, hold)
+			}
 			ctx := admin
 			if tc.deadline {
 				var cancel context.CancelFunc
@@ -493,6 +502,9 @@ func TestAbuseImportsRPC(t *testing.T) {
 			stop() // every handler has returned: nothing is stored later
 			if got := f.stored(t) - before; got != tc.wantNew {
 				t.Errorf("stored %d new orders, want %d", got, tc.wantNew)
+			}
+			if imports, lost, err := store.StagedImports(f.st); err != nil || imports+lost != 0 {
+				t.Errorf("staging left behind: %d imports, %d lost entries, %v", imports, lost, err)
 			}
 		})
 	}
