@@ -230,9 +230,9 @@ func dropLost(imps *bolt.Bucket, imp []byte) error {
 
 // dropImport deletes everything import imp staged, a chunk per write
 // through the committer, so that undoing a large import stalls no scan
-// either. It runs to the end whatever the caller's context: a half-dropped
-// import stays hidden, but it would hold its stock of ids until the next
-// Open.
+// either. It runs to the end whatever the caller's context: what a
+// half-dropped import staged stays hidden, but takes room in the file until
+// the next Open drops the rest.
 func (s *Store) dropImport(op string, imp []byte) error {
 	for {
 		var done bool
