@@ -47,11 +47,11 @@ import (
 
 // stageChunk is how many orders one transaction of a staged import writes,
 // and the size from which an import is staged at all: a chunk holds the
-// writer about 10 ms on this project's 2-core machine when it is idle
-// (docs/performance.md), about what a commit full of task assignments
-// takes. Under the load tool, 1,024 gave a lower scan p99 during a
-// 150,000-order import than 2,048 (1.49 s against 1.63 s, max 1.64 s
-// against 2.26 s, on a machine at load 16).
+// writer about 6 ms (at most some 20 ms) on this project's shared 2-core
+// machine (BenchmarkImportOrders150k), about what a commit full of task
+// assignments takes. Under the load tool, 1,024 gave a lower scan p99
+// during a 150,000-order import than 2,048 (1.49 s against 1.63 s, max
+// 1.64 s against 2.26 s, on the machine at load 16).
 const stageChunk = 1024
 
 // importIDLen is the length of an import's id in bucketImports: the
