@@ -34,10 +34,11 @@ orders (ids BENCH-<run>-<n>) and stock top-ups with the admin token, and
 ends with one line:
   scans=... verdicts=... errors=... p50_ms=... p99_ms=... max_ms=...
 With --import-orders N it also imports a CSV file of N orders (ids
-BENCH-<run>-IMP-<n>, channel --import-channel) through ImportOrders,
+BENCH-<run>-IMP-<n>, channel --import-channel) through ImportOrders
+(--import-dry-run: as a dry run),
 --import-at into the run, and prints the scans sent before, while and
 after the import ran apart:
-  import orders=... created=... seconds=...
+  import orders=... created=... seconds=... dry_run=...
   before_import scans=... p50_ms=... p99_ms=... max_ms=...
   during_import scans=... p50_ms=... p99_ms=... max_ms=...
   after_import scans=... p50_ms=... p99_ms=... max_ms=...
@@ -67,6 +68,7 @@ type benchConfig struct {
 	importOrders  int
 	importAt      time.Duration
 	importChannel string
+	importDryRun  bool
 }
 
 func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -88,6 +90,7 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.DurationVar(&c.warmup, "warmup", 0, "leave scans sent in the run's first part out of the summary (all handhelds take their first task at once)")
 	fs.IntVar(&c.importOrders, "import-orders", 0, "also import a CSV file of this many orders during the run, and report the scans sent meanwhile apart")
 	fs.DurationVar(&c.importAt, "import-at", 5*time.Second, "when into the run the import starts")
+	fs.BoolVar(&c.importDryRun, "import-dry-run", false, "send the import as a dry run (parsed and checked, nothing stored): the scans during it show what the parse and the checks cost")
 	fs.StringVar(&c.importChannel, "import-channel", "bulk", "the channel of the imported orders (give it a long target on the server: --channel-sla bulk=72h)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile of the run to this file: server and tool share the machine's cores")
 	if err := fs.Parse(args); err != nil {
@@ -115,7 +118,7 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	fmt.Fprintf(stdout, "scans=%d verdicts=%d errors=%d %s\n", res.scans, res.verdicts, res.errors, benchPercentiles(res.latencies))
 	if imp := res.imported; imp != nil {
-		fmt.Fprintf(stdout, "import orders=%d created=%d seconds=%.2f\n", c.importOrders, imp.created, imp.took.Seconds())
+		fmt.Fprintf(stdout, "import orders=%d created=%d seconds=%.2f dry_run=%v\n", c.importOrders, imp.created, imp.took.Seconds(), c.importDryRun)
 		fmt.Fprintf(stdout, "before_import scans=%d %s\n", len(imp.before), benchPercentiles(imp.before))
 		fmt.Fprintf(stdout, "during_import scans=%d %s\n", len(imp.during), benchPercentiles(imp.during))
 		fmt.Fprintf(stdout, "after_import scans=%d %s\n", len(imp.after), benchPercentiles(imp.after))
@@ -171,9 +174,9 @@ func importCSV(prefix, channel string, skus []string, n int) []byte {
 	return b.Bytes()
 }
 
-// runImport sends data as one ImportOrders call at began+at and returns
-// what it did.
-func runImport(ctx context.Context, conn *grpc.ClientConn, token string, data []byte, began time.Time, at time.Duration) (*benchImport, error) {
+// runImport sends data as one ImportOrders call (a dry run if dry) at
+// began+at and returns what it did.
+func runImport(ctx context.Context, conn *grpc.ClientConn, token string, data []byte, dry bool, began time.Time, at time.Duration) (*benchImport, error) {
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -181,7 +184,7 @@ func runImport(ctx context.Context, conn *grpc.ClientConn, token string, data []
 	}
 	imp := &benchImport{start: time.Now()}
 	resp, err := pb.NewOrderServiceClient(conn).ImportOrders(sim.Bearer(ctx, token),
-		&pb.ImportOrdersRequest{Format: pb.ImportFormat_IMPORT_FORMAT_CSV, Data: data}, grpc.MaxCallSendMsgSize(len(data)+1<<20))
+		&pb.ImportOrdersRequest{Format: pb.ImportFormat_IMPORT_FORMAT_CSV, Data: data, DryRun: dry}, grpc.MaxCallSendMsgSize(len(data)+1<<20))
 	imp.end = time.Now()
 	imp.took = imp.end.Sub(imp.start)
 	if err != nil {
@@ -260,7 +263,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		if importData != nil {
 			// ctx, not runCtx: an import still running when the
 			// scanning ends is waited for, not cancelled.
-			res.imported, importErr = runImport(ctx, admin, c.token, importData, began, c.importAt)
+			res.imported, importErr = runImport(ctx, admin, c.token, importData, c.importDryRun, began, c.importAt)
 		}
 	}()
 	var supErr error

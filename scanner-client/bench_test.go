@@ -154,12 +154,21 @@ func TestBenchFailsOnErrors(t *testing.T) {
 
 // With --import-orders the run sends one order import while the handhelds
 // scan and reports the scans before, during and after it apart; the
-// import's orders are all stored.
+// import's orders are all stored, and none of a dry run's.
 func TestBenchImport(t *testing.T) {
 	addr, admin, st := benchServer(t)
 	var out, errOut strings.Builder
 	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "2", "--rate", "100",
 		"--duration", "1s", "--import-orders", "3000", "--import-at", "200ms"}, strings.NewReader(""), &out, &errOut)
+	// A dry run stores nothing.
+	var dryOut strings.Builder
+	if err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "2", "--rate", "100",
+		"--duration", "1s", "--import-orders", "3000", "--import-at", "200ms", "--import-dry-run"}, strings.NewReader(""), &dryOut, &errOut); err != nil {
+		t.Fatalf("bench with a dry run: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(dryOut.String(), "import orders=3000 created=3000 seconds=") || !strings.Contains(dryOut.String(), "dry_run=true") {
+		t.Errorf("output %q, want the dry run's import line", dryOut.String())
+	}
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, errOut.String())
 	}
