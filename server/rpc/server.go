@@ -85,6 +85,10 @@ type Server struct {
 	// OnPrint, if set, is called after a print job was queued, so the
 	// printer dispatcher sends it without waiting for its next look.
 	OnPrint func()
+	// watchStalled, if set, is called when a WatchFloor stream has
+	// inFlight messages waiting for its reader: the tests' way to know a
+	// watcher stalled without watching a clock.
+	watchStalled func()
 }
 
 func (s *Server) printed() {
