@@ -32,7 +32,15 @@ type Event struct {
 	Picker *floor.PickerStatus
 	Alert  *floor.Alert
 
-	memo *sync.Map // what transports made of the event, shared by its watchers
+	memo *memo // what transports made of the event, shared by its watchers
+}
+
+// memo holds what transports made of one event: one or two entries (the
+// gRPC bytes, the server-sent event), so a list beats a map.
+type memo struct {
+	mu   sync.Mutex
+	keys []any
+	vals []any
 }
 
 // Memo returns what build makes of the event, built once for all the
@@ -42,10 +50,16 @@ func (e Event) Memo(key any, build func() any) any {
 	if e.memo == nil {
 		return build()
 	}
-	if v, ok := e.memo.Load(key); ok {
-		return v
+	m := e.memo
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, k := range m.keys {
+		if k == key {
+			return m.vals[i]
+		}
 	}
-	v, _ := e.memo.LoadOrStore(key, build())
+	v := build()
+	m.keys, m.vals = append(m.keys, key), append(m.vals, v)
 	return v
 }
 
@@ -257,7 +271,7 @@ func (h *Hub) Close() {
 
 // set makes ev the latest state of key, as a new change.
 func (h *Hub) set(key string, ev Event, final bool) {
-	ev.memo = new(sync.Map)
+	ev.memo = new(memo)
 	h.seq++
 	if _, ok := h.latest[key]; ok {
 		h.stale++
@@ -273,7 +287,7 @@ func (h *Hub) set(key string, ev Event, final bool) {
 // that took it are not told again, new ones get the fresh state.
 func (h *Hub) refresh(key string, ev Event) {
 	if e, ok := h.latest[key]; ok {
-		ev.memo = new(sync.Map)
+		ev.memo = new(memo)
 		h.latest[key] = &entry{ev: ev, seq: e.seq}
 	}
 }
