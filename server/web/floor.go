@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"time"
 
@@ -234,7 +233,7 @@ func openStream(w http.ResponseWriter) (eventOut, error) {
 	if err != nil {
 		return eventOut{}, err
 	}
-	if tcp, ok := conn.(*net.TCPConn); ok {
+	if tcp, ok := conn.(interface{ SetWriteBuffer(int) error }); ok { // *net.TCPConn
 		tcp.SetWriteBuffer(streamSendBuffer)
 	}
 	// The body runs until the connection closes: no length, no chunks.
