@@ -185,6 +185,7 @@ type Watch struct {
 	ready  chan struct{}
 	start  uint64 // the last change of the picture the watcher starts from
 	cursor uint64 // the last change the watcher has taken (guarded by h.mu)
+	batch  []Event
 }
 
 // Watch starts a watcher at the full picture of now. Its context ends with
@@ -214,11 +215,15 @@ func (w *Watch) Ready() <-chan struct{} { return w.ready }
 // then the latest state of everything that changed since, each once
 // however often it changed. pictured reports whether the picture is
 // complete with this batch; batches of the picture hold nothing else.
-// An empty batch means the watcher is up to date: wait for Ready.
+// An empty batch means the watcher is up to date: wait for Ready. The
+// batch is the watch's own, reused by the next call: hundreds of watchers
+// taking events every tick make no garbage of it.
 func (w *Watch) Next(max int) (events []Event, pictured bool) {
 	h := w.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	events = w.batch[:0]
+	defer func() { w.batch = events }()
 	inPicture := w.cursor < w.start
 	i := sort.Search(len(h.changes), func(i int) bool { return h.changes[i].seq > w.cursor })
 	for ; i < len(h.changes) && len(events) < max; i++ {

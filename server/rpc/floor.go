@@ -79,12 +79,12 @@ func (s floorService) WatchFloor(_ *pb.WatchFloorRequest, stream pb.FloorService
 	}
 	w := s.floor.Watch(stream.Context())
 	defer w.Stop()
-	f := &flight{ctx: w.Context(), slots: make(chan struct{}, inFlight), stalled: s.watchStalled}
+	f := newFlight(w.Context(), s.watchStalled)
 	pictured := false
 	for {
 		events, done := w.Next(watchBatch)
 		for _, e := range events {
-			if err := f.send(stream, e.Memo(encodedKey{}, func() any { return marshal(eventToProto(e)) }).([]byte)); err != nil {
+			if err := f.send(stream, e.Memo(encodedKey{}, func() any { return marshal(eventToProto(e)) }).(mem.Buffer)); err != nil {
 				return err
 			}
 		}
@@ -116,51 +116,69 @@ const inFlight = 8
 
 // flight limits one stream's messages in gRPC's send queue to inFlight.
 type flight struct {
-	ctx   context.Context // the watch's: waiting ends with it
-	slots chan struct{}   // one per message in the queue
+	ctx context.Context // the watch's: waiting ends with it
+	// free holds the sends not in gRPC's queue; when it is empty, inFlight
+	// messages wait for the reader. They are reused, so sending makes no
+	// garbage.
+	free chan *sending
 	// stalled, if set, is called when a send must wait for the reader.
 	stalled func()
+}
+
+func newFlight(ctx context.Context, stalled func()) *flight {
+	f := &flight{ctx: ctx, free: make(chan *sending, inFlight), stalled: stalled}
+	for range inFlight {
+		b := &sending{free: f.free}
+		b.self[0] = b
+		b.msg.data = b.self[:]
+		f.free <- b
+	}
+	return f
 }
 
 // send sends a marshalled WatchFloorResponse once fewer than inFlight
 // messages of the stream wait in gRPC's queue. The bytes are sent as they
 // are (shared by every watcher) behind a buffer of this send whose last
 // release, when gRPC has written them to the connection or dropped them,
-// frees the slot.
-func (f *flight) send(stream grpc.ServerStream, data []byte) error {
+// frees the send for the next message.
+func (f *flight) send(stream grpc.ServerStream, data mem.Buffer) error {
+	var b *sending
 	select {
-	case f.slots <- struct{}{}:
+	case b = <-f.free:
 	default:
 		if f.stalled != nil {
 			f.stalled()
 		}
 		select {
-		case f.slots <- struct{}{}:
+		case b = <-f.free:
 		case <-f.ctx.Done():
 			return context.Cause(f.ctx)
 		}
 	}
-	b := &sending{Buffer: mem.SliceBuffer(data), release: func() { <-f.slots }}
+	b.Buffer = data
 	b.refs.Store(1) // the codec hands this reference to gRPC
-	return stream.SendMsg(&encoded{data: mem.BufferSlice{b}})
+	return stream.SendMsg(&b.msg)
 }
 
-// sending is one send of shared bytes. gRPC counts its references to the
-// buffers it sends (mem.Buffer) and frees them when done with them; the
-// last Free releases the send's slot.
+// sending is one message in gRPC's queue. gRPC counts its references to
+// the buffers it sends (mem.Buffer) and frees them when done with them;
+// the last Free makes the send free again.
 type sending struct {
-	mem.Buffer
-	refs    atomic.Int32
-	release func()
+	mem.Buffer // the message's bytes, shared by every watcher
+	refs       atomic.Int32
+	free       chan<- *sending
+	self       [1]mem.Buffer // the send itself, as the message's only buffer
+	msg        encoded
 }
 
 // Ref adds a reference.
 func (b *sending) Ref() { b.refs.Add(1) }
 
-// Free drops a reference; the last one releases the slot.
+// Free drops a reference; the last one makes the send free again.
 func (b *sending) Free() {
 	if b.refs.Add(-1) == 0 {
-		b.release()
+		b.Buffer = nil
+		b.free <- b
 	}
 }
 
@@ -173,7 +191,7 @@ type encoded struct{ data mem.BufferSlice }
 // marshal encodes a floor message once for every watcher. It cannot fail
 // for the feed's messages (no required fields, no invalid UTF-8 from
 // validated identifiers); if it did, the message would be sent empty.
-func marshal(m proto.Message) []byte {
+func marshal(m proto.Message) mem.Buffer {
 	b, _ := proto.Marshal(m)
-	return b
+	return mem.SliceBuffer(b)
 }

@@ -24,8 +24,9 @@ type Watcher interface {
 }
 
 // watchBatch is how many events the event stream takes from the feed at a
-// time, and writes before one flush.
-const watchBatch = 256
+// time, and writes before one flush; a stalled stream holds one batch
+// (events shared with every watcher).
+const watchBatch = 32
 
 // Data is the store as the page and the reports read it.
 type Data interface {
