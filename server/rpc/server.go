@@ -121,8 +121,8 @@ func (s *Server) ServerOptions() []grpc.ServerOption {
 		grpc.WaitForHandlers(true),
 		// A thousand handhelds hold a thousand connections of tiny messages:
 		// small per-connection buffers, write buffers shared when idle.
-		grpc.ReadBufferSize(16 << 10),
-		grpc.WriteBufferSize(16 << 10),
+		grpc.ReadBufferSize(4 << 10),
+		grpc.WriteBufferSize(4 << 10),
 		grpc.SharedWriteBuffer(true),
 		// Fixed flow-control windows turn off gRPC's bandwidth probe, which
 		// otherwise answers nearly every scan of a quiet connection with a
