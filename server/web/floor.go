@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/pickpack/pickpack/server/feed"
@@ -151,7 +152,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		defer context.AfterFunc(r.Context(), watch.Stop)() // the client went away
 		// A client that does not read blocks a write until the buffers
 		// drain; when the watch ends, an expired deadline fails that write.
-		defer context.AfterFunc(watch.Context(), func() { rc.SetWriteDeadline(time.Now()) })()
+		defer expireOnEnd(watch.Context(), rc.SetWriteDeadline)()
 		w.WriteHeader(http.StatusOK)
 		s.pump(ctx, watch, &responseOut{w: w, rc: rc})
 	case err != nil:
@@ -175,9 +176,31 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			defer release()
 			defer watch.Stop()
 			defer conn.Close()
-			defer context.AfterFunc(watch.Context(), func() { conn.SetWriteDeadline(time.Now()) })()
+			defer expireOnEnd(watch.Context(), conn.SetWriteDeadline)()
 			s.pump(ctx, watch, out)
 		}()
+	}
+}
+
+// expireOnEnd sets an expired write deadline when ctx ends, failing a
+// write blocked by a client that does not read, until the returned stop
+// is called; once stop has returned the deadline is left alone (a
+// response may not be touched after its handler returned).
+func expireOnEnd(ctx context.Context, set func(time.Time) error) (stop func()) {
+	var mu sync.Mutex
+	done := false
+	after := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			set(time.Now())
+		}
+	})
+	return func() {
+		after()
+		mu.Lock()
+		done = true
+		mu.Unlock()
 	}
 }
 
