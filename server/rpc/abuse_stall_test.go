@@ -122,6 +122,8 @@ func TestAbuseStalledWatcherIsBounded(t *testing.T) {
 	select {
 	case <-full:
 	case <-ctx.Done():
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		t.Fatalf("the server never waited for the reader with the window full: %d bytes sent", c.total)
 	}
 	// Every minute moves each queued order's predicted handoff: twenty
