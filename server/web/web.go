@@ -88,6 +88,9 @@ func (s *Server) Handler() http.Handler {
 	// The page itself holds no data: it is public, and asks for the token.
 	mux.Handle("GET /{$}", page())
 	mux.Handle("GET /assets/", page())
+	// The handheld app: public like the page; it signs in through the API.
+	mux.Handle("GET /handheld/", handheld())
+	mux.Handle("GET /handheld", http.RedirectHandler("/handheld/", http.StatusMovedPermanently))
 	supervisors := []floor.Role{floor.RoleSupervisor, floor.RoleAdmin}
 	mux.Handle("GET /api/floor/events", s.authorized(supervisors, http.HandlerFunc(s.events)))
 	mux.Handle("GET /api/floor/map", s.authorized(supervisors, http.HandlerFunc(s.floorMap)))
