@@ -166,7 +166,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
 			Streams: api.Streams}
-		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		// Browsers (the handheld app) call the same services over the
+		// Connect protocol on this port; the rest is the site.
+		handler, err := rpc.Connect(g, site.Handler())
+		if err != nil {
+			return err
+		}
+		hs2 = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			var err error
 			if *tlsCert != "" {
