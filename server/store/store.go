@@ -62,12 +62,14 @@ var (
 	bucketSlots        = []byte("slots")         // bin \x00 sku -> floor.Slot
 	bucketSupply       = []byte("supply")        // sku -> floor.Supply
 	bucketSales        = []byte("sales")         // day (YYYY-MM-DD, UTC) \x00 sku -> units shipped that day
+	bucketSignIn       = []byte("signin")        // user -> signInRecord (PIN hash, badge hash, failures)
+	bucketBadges       = []byte("badges")        // SHA-256 of a badge code -> user
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
-		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales}
+		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketSignIn, bucketBadges}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")

@@ -991,6 +991,96 @@ func (x *ScanResponse) GetAnswer() *ScanAnswer {
 	return nil
 }
 
+// ScanOneRequest carries one scan of a picker's handheld.
+type ScanOneRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Scan          *Scan                  `protobuf:"bytes,1,opt,name=scan,proto3" json:"scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScanOneRequest) Reset() {
+	*x = ScanOneRequest{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScanOneRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScanOneRequest) ProtoMessage() {}
+
+func (x *ScanOneRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScanOneRequest.ProtoReflect.Descriptor instead.
+func (*ScanOneRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ScanOneRequest) GetScan() *Scan {
+	if x != nil {
+		return x.Scan
+	}
+	return nil
+}
+
+// ScanOneResponse answers one scan of a picker's handheld.
+type ScanOneResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Answer        *ScanAnswer            `protobuf:"bytes,1,opt,name=answer,proto3" json:"answer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScanOneResponse) Reset() {
+	*x = ScanOneResponse{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScanOneResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScanOneResponse) ProtoMessage() {}
+
+func (x *ScanOneResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScanOneResponse.ProtoReflect.Descriptor instead.
+func (*ScanOneResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ScanOneResponse) GetAnswer() *ScanAnswer {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
 // Scan is one scan from a handheld or a pack station.
 type Scan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1018,7 +1108,7 @@ type Scan struct {
 
 func (x *Scan) Reset() {
 	*x = Scan{}
-	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1030,7 +1120,7 @@ func (x *Scan) String() string {
 func (*Scan) ProtoMessage() {}
 
 func (x *Scan) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1043,7 +1133,7 @@ func (x *Scan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scan.ProtoReflect.Descriptor instead.
 func (*Scan) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{9}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Scan) GetScanId() string {
@@ -1114,7 +1204,7 @@ type ScanAnswer struct {
 
 func (x *ScanAnswer) Reset() {
 	*x = ScanAnswer{}
-	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1216,7 @@ func (x *ScanAnswer) String() string {
 func (*ScanAnswer) ProtoMessage() {}
 
 func (x *ScanAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,7 +1229,7 @@ func (x *ScanAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanAnswer.ProtoReflect.Descriptor instead.
 func (*ScanAnswer) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{10}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ScanAnswer) GetScanId() string {
@@ -1205,7 +1295,7 @@ type Instruction struct {
 
 func (x *Instruction) Reset() {
 	*x = Instruction{}
-	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1217,7 +1307,7 @@ func (x *Instruction) String() string {
 func (*Instruction) ProtoMessage() {}
 
 func (x *Instruction) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1230,7 +1320,7 @@ func (x *Instruction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instruction.ProtoReflect.Descriptor instead.
 func (*Instruction) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{11}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Instruction) GetExpect() Expect {
@@ -1341,6 +1431,10 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\vScanRequest\x12%\n" +
 	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"?\n" +
 	"\fScanResponse\x12/\n" +
+	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer\"7\n" +
+	"\x0eScanOneRequest\x12%\n" +
+	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"B\n" +
+	"\x0fScanOneResponse\x12/\n" +
 	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer\"\x95\x02\n" +
 	"\x04Scan\x12\x17\n" +
 	"\ascan_id\x18\x01 \x01(\tR\x06scanId\x12;\n" +
@@ -1407,11 +1501,12 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\vEXPECT_ITEM\x10\x02\x12\x11\n" +
 	"\rEXPECT_WEIGHT\x10\x03\x12\x10\n" +
 	"\fEXPECT_ORDER\x10\x04\x12\x12\n" +
-	"\x0eEXPECT_NOTHING\x10\x052\xdd\x01\n" +
+	"\x0eEXPECT_NOTHING\x10\x052\xa3\x02\n" +
 	"\vPickService\x12G\n" +
 	"\bNextTask\x12\x1c.pickpack.v1.NextTaskRequest\x1a\x1d.pickpack.v1.NextTaskResponse\x12D\n" +
 	"\aGetTask\x12\x1b.pickpack.v1.GetTaskRequest\x1a\x1c.pickpack.v1.GetTaskResponse\x12?\n" +
-	"\x04Scan\x12\x18.pickpack.v1.ScanRequest\x1a\x19.pickpack.v1.ScanResponse(\x010\x01B;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
+	"\x04Scan\x12\x18.pickpack.v1.ScanRequest\x1a\x19.pickpack.v1.ScanResponse(\x010\x01\x12D\n" +
+	"\aScanOne\x12\x1b.pickpack.v1.ScanOneRequest\x1a\x1c.pickpack.v1.ScanOneResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
 var (
 	file_pickpack_v1_pick_proto_rawDescOnce sync.Once
@@ -1426,7 +1521,7 @@ func file_pickpack_v1_pick_proto_rawDescGZIP() []byte {
 }
 
 var file_pickpack_v1_pick_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_pickpack_v1_pick_proto_goTypes = []any{
 	(RouteStrategy)(0),            // 0: pickpack.v1.RouteStrategy
 	(ScanAction)(0),               // 1: pickpack.v1.ScanAction
@@ -1442,46 +1537,52 @@ var file_pickpack_v1_pick_proto_goTypes = []any{
 	(*Stop)(nil),                  // 11: pickpack.v1.Stop
 	(*ScanRequest)(nil),           // 12: pickpack.v1.ScanRequest
 	(*ScanResponse)(nil),          // 13: pickpack.v1.ScanResponse
-	(*Scan)(nil),                  // 14: pickpack.v1.Scan
-	(*ScanAnswer)(nil),            // 15: pickpack.v1.ScanAnswer
-	(*Instruction)(nil),           // 16: pickpack.v1.Instruction
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
+	(*ScanOneRequest)(nil),        // 14: pickpack.v1.ScanOneRequest
+	(*ScanOneResponse)(nil),       // 15: pickpack.v1.ScanOneResponse
+	(*Scan)(nil),                  // 16: pickpack.v1.Scan
+	(*ScanAnswer)(nil),            // 17: pickpack.v1.ScanAnswer
+	(*Instruction)(nil),           // 18: pickpack.v1.Instruction
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
 }
 var file_pickpack_v1_pick_proto_depIdxs = []int32{
 	9,  // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
-	16, // 1: pickpack.v1.NextTaskResponse.next:type_name -> pickpack.v1.Instruction
+	18, // 1: pickpack.v1.NextTaskResponse.next:type_name -> pickpack.v1.Instruction
 	9,  // 2: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
-	16, // 3: pickpack.v1.GetTaskResponse.next:type_name -> pickpack.v1.Instruction
+	18, // 3: pickpack.v1.GetTaskResponse.next:type_name -> pickpack.v1.Instruction
 	10, // 4: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
 	11, // 5: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
-	17, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	19, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 7: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
-	17, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
-	17, // 9: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
-	17, // 10: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	18, // 11: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
-	14, // 12: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
-	15, // 13: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	17, // 14: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
-	1,  // 15: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
-	2,  // 16: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
-	3,  // 17: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
-	16, // 18: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
-	4,  // 19: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
-	11, // 20: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
-	17, // 21: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
-	5,  // 22: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
-	7,  // 23: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
-	12, // 24: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
-	6,  // 25: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
-	8,  // 26: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
-	13, // 27: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
-	25, // [25:28] is the sub-list for method output_type
-	22, // [22:25] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	19, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
+	19, // 9: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
+	19, // 10: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	20, // 11: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
+	16, // 12: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
+	17, // 13: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	16, // 14: pickpack.v1.ScanOneRequest.scan:type_name -> pickpack.v1.Scan
+	17, // 15: pickpack.v1.ScanOneResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	19, // 16: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
+	1,  // 17: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
+	2,  // 18: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
+	3,  // 19: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
+	18, // 20: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
+	4,  // 21: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
+	11, // 22: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
+	19, // 23: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
+	5,  // 24: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
+	7,  // 25: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
+	12, // 26: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
+	14, // 27: pickpack.v1.PickService.ScanOne:input_type -> pickpack.v1.ScanOneRequest
+	6,  // 28: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
+	8,  // 29: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
+	13, // 30: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
+	15, // 31: pickpack.v1.PickService.ScanOne:output_type -> pickpack.v1.ScanOneResponse
+	28, // [28:32] is the sub-list for method output_type
+	24, // [24:28] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pick_proto_init() }
@@ -1495,7 +1596,7 @@ func file_pickpack_v1_pick_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_pick_proto_rawDesc), len(file_pickpack_v1_pick_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
