@@ -8,6 +8,7 @@ import { PackService } from "./gen/pickpack/v1/pack_pb";
 import { InventoryService } from "./gen/pickpack/v1/inventory_pb";
 import { OrderService } from "./gen/pickpack/v1/order_pb";
 import { SignInService } from "./gen/pickpack/v1/signin_pb";
+import { TaskService } from "./gen/pickpack/v1/tasks_pb";
 import { Role } from "./gen/pickpack/v1/types_pb";
 
 /** Who is signed in on this device; kept in localStorage so a reload, a
@@ -64,6 +65,7 @@ export const pack: Client<typeof PackService> = createClient(PackService, transp
 export const inventory: Client<typeof InventoryService> = createClient(InventoryService, transport);
 export const orders: Client<typeof OrderService> = createClient(OrderService, transport);
 export const signin: Client<typeof SignInService> = createClient(SignInService, transport);
+export const tasks: Client<typeof TaskService> = createClient(TaskService, transport);
 
 /** True when an error is the link's, not the request's: the request may be
  * sent again later (and, carrying its scan id, is applied once). */

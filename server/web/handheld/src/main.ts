@@ -43,6 +43,7 @@ const outbox = new Outbox(
       const el = $("link");
       el.dataset.up = String(up);
       el.textContent = up ? "" : "offline";
+      if (!up) verdict("held", `No link: ${outbox.count()} saved on this device, sent when the link returns`);
     },
     pending(n) {
       const el = $("pending");
@@ -94,7 +95,7 @@ const app: App = {
   queue(kind, schema, req, code) {
     const e = outbox.add(kind, encode(schema, req), code);
     if (lastRead) readAt.set(e.seq, lastRead.at);
-    if (!outbox.linkUp()) verdict("held", `Saved on this device: ${outbox.count()} waiting for the link`);
+    if (!outbox.linkUp()) verdict("held", `No link: ${outbox.count()} saved on this device, sent when the link returns`);
     return e;
   },
   scanId() {

@@ -113,7 +113,9 @@ function plural(n: number | bigint, what: string): string {
   return `${n} ${what}${n === 1 || n === 1n ? "" : "s"}`;
 }
 
-/** Picking: the task's stops in walking order, scanned bin then item. */
+/** Picking: a tote scanned for each order, the task's stops in walking
+ * order (bin, then item), then the drop-off code at the pack station
+ * before the next task. */
 export class PickMode implements Mode {
   name = "pick";
   title = "Pick";
@@ -145,8 +147,27 @@ export class PickMode implements Mode {
     const a = (response as ScanOneResponse).answer;
     showAnswer(a);
     if (a?.next) this.next = a.next;
-    if (a?.verdict === Verdict.TASK_DONE) this.task = undefined;
+    if (a?.next?.expect === Expect.TOTE || a?.reason === "TOTE_SET") void this.refreshTask();
+    if (a?.reason === "DROPPED_OFF") {
+      // The totes are at the pack station: the next task may be given.
+      this.task = undefined;
+      void this.start();
+      return;
+    }
+    if (a?.verdict === Verdict.TASK_DONE && a.next?.expect !== Expect.DROP_OFF) this.task = undefined;
     this.app.render();
+  }
+
+  /** Reads the task again: the totes scanned so far. */
+  private async refreshTask(): Promise<void> {
+    if (!this.task) return;
+    try {
+      const r = await api.pick.getTask({ id: this.task.id });
+      this.task = r.task;
+      this.app.render();
+    } catch {
+      // The instruction alone is enough to go on.
+    }
   }
 
   private async quantity(): Promise<void> {
@@ -165,27 +186,84 @@ export class PickMode implements Mode {
       create(ScanOneRequestSchema, { scan: scanOf(this.app, "", { action: ScanAction.SHORT, shortReason: Number(r) as ShortReason }) }), "short");
   }
 
+  private postpone(): void {
+    this.app.queue("pick", ScanOneRequestSchema,
+      create(ScanOneRequestSchema, { scan: scanOf(this.app, "", { action: ScanAction.POSTPONE }) }), "later");
+  }
+
+  /** Gives the task back (end of shift): what is picked and reserved is
+   * sorted out by the server; the screen says what goes back to a bin. */
+  private async release(): Promise<void> {
+    if (!this.task) return;
+    const ok = await choose(`Give task ${this.task.id} back? Orders not finished go back to the queue.`, [{ value: "release", label: "Give it back (end of shift)" }]);
+    if (!ok) return;
+    try {
+      const r = await api.tasks.releaseTask({ taskId: this.task.id, reason: "end of shift (handheld)" });
+      verdict("done", r.message || "Task given back");
+      this.task = undefined;
+      this.next = undefined;
+      this.loading = "Task given back.";
+      this.putBack = r.putBack.map((p) => ({ text: `${p.sku} → ${p.bin}${p.toteCode ? ` (from ${p.toteCode})` : ""}`, n: `× ${p.units}` }));
+    } catch (err) {
+      verdict("wrong", api.describe(err));
+    }
+    this.app.render();
+  }
+
+  putBack: Line[] = [];
+
   view(): View {
     const next = this.next;
     const stop = next?.stop;
     if (this.loading || !this.task || !next || next.expect === Expect.NOTHING || next.expect === Expect.UNSPECIFIED) {
       return {
+        data: { expect: this.loading ? "LOADING" : "NOTHING" },
         step: this.loading || (this.task ? "Task done" : "No task"),
-        detail: this.task ? "" : "Ask for the next task when you are at the pack station.",
-        actions: [{ id: "next-task", label: "Next task", run: () => void this.start(), wide: true, primary: true }],
+        detail: this.putBack.length ? "Put these back in their bins:" : this.task ? "" : "Ask for the next task when you are at the pack station.",
+        lines: this.putBack,
+        actions: [{ id: "next-task", label: "Next task", run: () => { this.putBack = []; void this.start(); }, wide: true, primary: true }],
       };
     }
-    const progress = `Line ${Math.min(next.done + 1, next.total)} of ${next.total} · task ${this.task.id}`;
-    const tote = stop ? `tote ${stop.tote}` : "";
+    const task = this.task;
+    const data = { expect: Expect[next.expect], bin: stop?.bin ?? "", sku: stop?.sku ?? "", remaining: String(next.remaining), task: task.id, order: next.orderId };
+    const release: Action = { id: "release", label: "End shift", run: () => void this.release() };
+    const totes = task.orders.map((o) => ({ text: o.orderId, n: o.toteCode || `tote ${o.tote}`, done: o.toteCode !== "" }));
+    if (next.expect === Expect.TOTE) {
+      return {
+        data,
+        step: `Scan an empty tote for position ${next.tote}`,
+        target: next.orderId,
+        detail: "Its barcode label: TOTE-…",
+        progress: `${task.orders.filter((o) => o.toteCode).length} of ${plural(task.orders.length, "tote")} · task ${task.id}`,
+        lines: totes,
+        actions: [release],
+        due: next.dueAt,
+      };
+    }
+    if (next.expect === Expect.DROP_OFF) {
+      return {
+        data,
+        step: "Picked. Take the totes to the pack station",
+        target: "Scan DROP-…",
+        detail: "The drop-off code at the pack station.",
+        lines: totes,
+        actions: [release],
+      };
+    }
+    const progress = `Line ${Math.min(next.done + 1, next.total)} of ${next.total} · task ${task.id}`;
+    const tote = stop ? stop.toteCode || `tote ${stop.tote}` : "";
     const actions: Action[] = [
       { id: "qty", label: "Quantity", run: () => void this.quantity() },
       { id: "short", label: "Short", run: () => void this.short() },
+      { id: "later", label: "Skip for now", run: () => this.postpone() },
+      release,
     ];
     if (next.expect === Expect.BIN && stop) {
-      return { step: "Go to bin", target: stop.bin, detail: `${stop.quantity} × ${stop.sku} ${stop.name} → ${tote}`, progress, actions, due: next.dueAt };
+      return { data, step: "Go to bin", target: stop.bin, detail: `${stop.quantity} × ${stop.sku} ${stop.name} → ${tote}`, progress, actions, due: next.dueAt };
     }
     if (next.expect === Expect.ITEM && stop) {
       return {
+        data,
         step: `Take ${next.remaining} ×`,
         target: stop.sku,
         detail: `${stop.name} · from ${stop.bin} into ${tote}`,
@@ -194,7 +272,7 @@ export class PickMode implements Mode {
         due: next.dueAt,
       };
     }
-    return { step: "Scan", detail: Expect[next.expect] ?? "", progress, actions, due: next.dueAt };
+    return { data, step: "Scan", detail: Expect[next.expect] ?? "", progress, actions, due: next.dueAt };
   }
 
   state(): string {
@@ -260,13 +338,14 @@ export class PackMode implements Mode {
       actions.push({ id: "weight", label: "Enter weight", wide: true, primary: true, run: () => void keypad("Parcel weight in grams").then((g) => g && this.weigh(g)) });
     }
     if (!n || n.expect === Expect.ORDER || n.expect === Expect.NOTHING || n.expect === Expect.UNSPECIFIED) {
-      return { step: "Scan the order", detail: "The barcode on the pick list or tote.", actions };
+      return { data: { expect: "ORDER" }, step: "Scan the order", detail: "The barcode on the pick list or tote.", actions };
     }
     const progress = `${n.done} of ${plural(n.total, "item")} checked`;
+    const data = { expect: Expect[n.expect], order: n.orderId, remaining: String(n.remaining) };
     if (n.expect === Expect.WEIGHT) {
-      return { step: "Weigh the parcel", target: n.orderId, detail: "Put it on the scale, then enter or scan the weight.", progress, lines: this.lines, actions, due: n.dueAt };
+      return { data, step: "Weigh the parcel", target: n.orderId, detail: "Put it on the scale, then enter or scan the weight.", progress, lines: this.lines, actions, due: n.dueAt };
     }
-    return { step: `Scan the items: ${n.remaining} to go`, target: n.orderId, progress, lines: this.lines, actions, due: n.dueAt };
+    return { data, step: `Scan the items: ${n.remaining} to go`, target: n.orderId, progress, lines: this.lines, actions, due: n.dueAt };
   }
 
   state(): string {

@@ -32,10 +32,16 @@ export interface View {
   actions?: Action[];
   /** The order's due time: the countdown in the bar. */
   due?: Timestamp;
+  /** What the screen asks for, machine-readable on #work (data-expect,
+   * data-bin, ...): for scripts driving the app and for styling. */
+  data?: Record<string, string>;
 }
 
 /** Shows a view on the work screen. */
 export function show(v: View): void {
+  const work = $("work");
+  for (const k of Object.keys(work.dataset)) delete work.dataset[k];
+  Object.assign(work.dataset, v.data ?? {});
   $("step").textContent = v.step;
   $("target").textContent = v.target ?? "";
   $("detail").textContent = v.detail ?? "";

@@ -382,7 +382,10 @@ export const PackService: GenService<{
   },
   /**
    * Handoff streams waybill scans as couriers take parcels: each stops its
-   * order's clock.
+   * order's clock. Only the waybill's tracking barcode (what the label
+   * encodes) is taken: an order id, typed or scanned off a pick list, is
+   * refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
+   * no parcel leaves without its label scanned.
    *
    * @generated from rpc pickpack.v1.PackService.Handoff
    */

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pickpack/v1/pick.proto.
  */
 export const file_pickpack_v1_pick: GenFile = /*@__PURE__*/
-  fileDesc("ChZwaWNrcGFjay92MS9waWNrLnByb3RvEgtwaWNrcGFjay52MSIRCg9OZXh0VGFza1JlcXVlc3QibQoQTmV4dFRhc2tSZXNwb25zZRIfCgR0YXNrGAEgASgLMhEucGlja3BhY2sudjEuVGFzaxIQCghhc3NpZ25lZBgCIAEoCBImCgRuZXh0GAMgASgLMhgucGlja3BhY2sudjEuSW5zdHJ1Y3Rpb24iHAoOR2V0VGFza1JlcXVlc3QSCgoCaWQYASABKAkiWgoPR2V0VGFza1Jlc3BvbnNlEh8KBHRhc2sYASABKAsyES5waWNrcGFjay52MS5UYXNrEiYKBG5leHQYAiABKAsyGC5waWNrcGFjay52MS5JbnN0cnVjdGlvbiLoAgoEVGFzaxIKCgJpZBgBIAEoCRIOCgZwaWNrZXIYAiABKAkSJgoGb3JkZXJzGAMgAygLMhYucGlja3BhY2sudjEuVGFza09yZGVyEiAKBXN0b3BzGAQgAygLMhEucGlja3BhY2sudjEuU3RvcBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZtZXRlcnMYBiABKAESFwoPc2hvcnRlc3RfbWV0ZXJzGAcgASgBEiwKCHN0cmF0ZWd5GAggASgOMhoucGlja3BhY2sudjEuUm91dGVTdHJhdGVneRIUCgxyb3V0ZV9yZWFzb24YCSABKAkSNwoTcHJlZGljdGVkX3BpY2tlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcm91dGVfb3B0aW1hbBgLIAEoCBINCgVwYXBlchgMIAEoCCKiAQoJVGFza09yZGVyEhAKCG9yZGVyX2lkGAEgASgJEgwKBHRvdGUYAiABKAUSKgoGZHVlX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI4ChRwcmVkaWN0ZWRfaGFuZG9mZl9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXRfcmlzaxgFIAEoCCLiAQoEU3RvcBILCgNiaW4YASABKAkSCwoDc2t1GAIgASgJEgwKBG5hbWUYAyABKAkSEAoIcXVhbnRpdHkYBCABKAMSEAoIb3JkZXJfaWQYBSABKAkSDAoEdG90ZRgGIAEoBRIQCghmYW1pbGlhchgHIAEoCBIZChFjdW11bGF0aXZlX21ldGVycxgIIAEoARI0ChFwcmVkaWN0ZWRfZWxhcHNlZBgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZwaWNrZWQYCiABKAMSDQoFc2hvcnQYCyABKAMiLgoLU2NhblJlcXVlc3QSHwoEc2NhbhgBIAEoCzIRLnBpY2twYWNrLnYxLlNjYW4iNwoMU2NhblJlc3BvbnNlEicKBmFuc3dlchgBIAEoCzIXLnBpY2twYWNrLnYxLlNjYW5BbnN3ZXIiMQoOU2Nhbk9uZVJlcXVlc3QSHwoEc2NhbhgBIAEoCzIRLnBpY2twYWNrLnYxLlNjYW4iOgoPU2Nhbk9uZVJlc3BvbnNlEicKBmFuc3dlchgBIAEoCzIXLnBpY2twYWNrLnYxLlNjYW5BbnN3ZXIi0wEKBFNjYW4SDwoHc2Nhbl9pZBgBIAEoCRIvCgtkZXZpY2VfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEY29kZRgDIAEoCRInCgZhY3Rpb24YBCABKA4yFy5waWNrcGFjay52MS5TY2FuQWN0aW9uEhAKCHF1YW50aXR5GAUgASgDEi4KDHNob3J0X3JlYXNvbhgGIAEoDjIYLnBpY2twYWNrLnYxLlNob3J0UmVhc29uEhAKCHdlaWdodF9nGAcgASgDIp8BCgpTY2FuQW5zd2VyEg8KB3NjYW5faWQYASABKAkSJQoHdmVyZGljdBgCIAEoDjIULnBpY2twYWNrLnYxLlZlcmRpY3QSDgoGcmVhc29uGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSJgoEbmV4dBgFIAEoCzIYLnBpY2twYWNrLnYxLkluc3RydWN0aW9uEhAKCHJlcGxheWVkGAYgASgIItIBCgtJbnN0cnVjdGlvbhIjCgZleHBlY3QYASABKA4yEy5waWNrcGFjay52MS5FeHBlY3QSHwoEc3RvcBgCIAEoCzIRLnBpY2twYWNrLnYxLlN0b3ASEQoJcmVtYWluaW5nGAMgASgDEg8KB3Rhc2tfaWQYBCABKAkSEAoIb3JkZXJfaWQYBSABKAkSDAoEZG9uZRgGIAEoBRINCgV0b3RhbBgHIAEoBRIqCgZkdWVfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKpkBCg1Sb3V0ZVN0cmF0ZWd5Eh4KGlJPVVRFX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASGwoXUk9VVEVfU1RSQVRFR1lfU0hPUlRFU1QQARIhCh1ST1VURV9TVFJBVEVHWV9GQU1JTElBUl9GSVJTVBACEigKJFJPVVRFX1NUUkFURUdZX1NIT1JURVNUX0ZPUl9EVUVfVElNRRADKnIKClNjYW5BY3Rpb24SGwoXU0NBTl9BQ1RJT05fVU5TUEVDSUZJRUQQABIYChRTQ0FOX0FDVElPTl9RVUFOVElUWRABEhUKEVNDQU5fQUNUSU9OX1NIT1JUEAISFgoSU0NBTl9BQ1RJT05fV0VJR0hUEAMqfwoLU2hvcnRSZWFzb24SHAoYU0hPUlRfUkVBU09OX1VOU1BFQ0lGSUVEEAASGgoWU0hPUlRfUkVBU09OX0VNUFRZX0JJThABEhgKFFNIT1JUX1JFQVNPTl9EQU1BR0VEEAISHAoYU0hPUlRfUkVBU09OX0NBTk5PVF9GSU5EEAMq5AIKB1ZlcmRpY3QSFwoTVkVSRElDVF9VTlNQRUNJRklFRBAAEhEKDVZFUkRJQ1RfUklHSFQQARIVChFWRVJESUNUX1dST05HX0JJThACEhYKElZFUkRJQ1RfV1JPTkdfSVRFTRADEhsKF1ZFUkRJQ1RfVU5LTk9XTl9CQVJDT0RFEAQSFQoRVkVSRElDVF9PVkVSX1BJQ0sQBRIVChFWRVJESUNUX0xJTkVfRE9ORRAGEhUKEVZFUkRJQ1RfVEFTS19ET05FEAcSGgoWVkVSRElDVF9TSE9SVF9SRUNPUkRFRBAIEhsKF1ZFUkRJQ1RfT1VUX09GX1NFUVVFTkNFEAkSGwoXVkVSRElDVF9XRUlHSFRfTUlTTUFUQ0gQChIYChRWRVJESUNUX05PVEhJTkdfT1BFThALEhcKE1ZFUkRJQ1RfRElTQ1JFUEFOQ1kQDBITCg9WRVJESUNUX1JFQ09VTlQQDSp6CgZFeHBlY3QSFgoSRVhQRUNUX1VOU1BFQ0lGSUVEEAASDgoKRVhQRUNUX0JJThABEg8KC0VYUEVDVF9JVEVNEAISEQoNRVhQRUNUX1dFSUdIVBADEhAKDEVYUEVDVF9PUkRFUhAEEhIKDkVYUEVDVF9OT1RISU5HEAUyowIKC1BpY2tTZXJ2aWNlEkcKCE5leHRUYXNrEhwucGlja3BhY2sudjEuTmV4dFRhc2tSZXF1ZXN0Gh0ucGlja3BhY2sudjEuTmV4dFRhc2tSZXNwb25zZRJECgdHZXRUYXNrEhsucGlja3BhY2sudjEuR2V0VGFza1JlcXVlc3QaHC5waWNrcGFjay52MS5HZXRUYXNrUmVzcG9uc2USPwoEU2NhbhIYLnBpY2twYWNrLnYxLlNjYW5SZXF1ZXN0GhkucGlja3BhY2sudjEuU2NhblJlc3BvbnNlKAEwARJECgdTY2FuT25lEhsucGlja3BhY2sudjEuU2Nhbk9uZVJlcXVlc3QaHC5waWNrcGFjay52MS5TY2FuT25lUmVzcG9uc2VCO1o5Z2l0aHViLmNvbS9waWNrcGFjay9waWNrcGFjay9wcm90by9waWNrcGFjay92MTtwaWNrcGFja3YxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChZwaWNrcGFjay92MS9waWNrLnByb3RvEgtwaWNrcGFjay52MSIRCg9OZXh0VGFza1JlcXVlc3QibQoQTmV4dFRhc2tSZXNwb25zZRIfCgR0YXNrGAEgASgLMhEucGlja3BhY2sudjEuVGFzaxIQCghhc3NpZ25lZBgCIAEoCBImCgRuZXh0GAMgASgLMhgucGlja3BhY2sudjEuSW5zdHJ1Y3Rpb24iHAoOR2V0VGFza1JlcXVlc3QSCgoCaWQYASABKAkiWgoPR2V0VGFza1Jlc3BvbnNlEh8KBHRhc2sYASABKAsyES5waWNrcGFjay52MS5UYXNrEiYKBG5leHQYAiABKAsyGC5waWNrcGFjay52MS5JbnN0cnVjdGlvbiLjAwoEVGFzaxIKCgJpZBgBIAEoCRIOCgZwaWNrZXIYAiABKAkSJgoGb3JkZXJzGAMgAygLMhYucGlja3BhY2sudjEuVGFza09yZGVyEiAKBXN0b3BzGAQgAygLMhEucGlja3BhY2sudjEuU3RvcBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZtZXRlcnMYBiABKAESFwoPc2hvcnRlc3RfbWV0ZXJzGAcgASgBEiwKCHN0cmF0ZWd5GAggASgOMhoucGlja3BhY2sudjEuUm91dGVTdHJhdGVneRIUCgxyb3V0ZV9yZWFzb24YCSABKAkSNwoTcHJlZGljdGVkX3BpY2tlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcm91dGVfb3B0aW1hbBgLIAEoCBINCgVwYXBlchgMIAEoCBIlCgVzdGF0ZRgNIAEoDjIWLnBpY2twYWNrLnYxLlRhc2tTdGF0ZRIeChZkcm9wcGVkX29mZl9hdF9zdGF0aW9uGA4gASgJEjIKDmRyb3BwZWRfb2ZmX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK1AQoJVGFza09yZGVyEhAKCG9yZGVyX2lkGAEgASgJEgwKBHRvdGUYAiABKAUSKgoGZHVlX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI4ChRwcmVkaWN0ZWRfaGFuZG9mZl9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXRfcmlzaxgFIAEoCBIRCgl0b3RlX2NvZGUYBiABKAki9QEKBFN0b3ASCwoDYmluGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgDEhAKCG9yZGVyX2lkGAUgASgJEgwKBHRvdGUYBiABKAUSEAoIZmFtaWxpYXIYByABKAgSGQoRY3VtdWxhdGl2ZV9tZXRlcnMYCCABKAESNAoRcHJlZGljdGVkX2VsYXBzZWQYCSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGcGlja2VkGAogASgDEg0KBXNob3J0GAsgASgDEhEKCXRvdGVfY29kZRgMIAEoCSIuCgtTY2FuUmVxdWVzdBIfCgRzY2FuGAEgASgLMhEucGlja3BhY2sudjEuU2NhbiI3CgxTY2FuUmVzcG9uc2USJwoGYW5zd2VyGAEgASgLMhcucGlja3BhY2sudjEuU2NhbkFuc3dlciIxCg5TY2FuT25lUmVxdWVzdBIfCgRzY2FuGAEgASgLMhEucGlja3BhY2sudjEuU2NhbiI6Cg9TY2FuT25lUmVzcG9uc2USJwoGYW5zd2VyGAEgASgLMhcucGlja3BhY2sudjEuU2NhbkFuc3dlciLTAQoEU2NhbhIPCgdzY2FuX2lkGAEgASgJEi8KC2RldmljZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRjb2RlGAMgASgJEicKBmFjdGlvbhgEIAEoDjIXLnBpY2twYWNrLnYxLlNjYW5BY3Rpb24SEAoIcXVhbnRpdHkYBSABKAMSLgoMc2hvcnRfcmVhc29uGAYgASgOMhgucGlja3BhY2sudjEuU2hvcnRSZWFzb24SEAoId2VpZ2h0X2cYByABKAMinwEKClNjYW5BbnN3ZXISDwoHc2Nhbl9pZBgBIAEoCRIlCgd2ZXJkaWN0GAIgASgOMhQucGlja3BhY2sudjEuVmVyZGljdBIOCgZyZWFzb24YAyABKAkSDwoHbWVzc2FnZRgEIAEoCRImCgRuZXh0GAUgASgLMhgucGlja3BhY2sudjEuSW5zdHJ1Y3Rpb24SEAoIcmVwbGF5ZWQYBiABKAgi4AEKC0luc3RydWN0aW9uEiMKBmV4cGVjdBgBIAEoDjITLnBpY2twYWNrLnYxLkV4cGVjdBIfCgRzdG9wGAIgASgLMhEucGlja3BhY2sudjEuU3RvcBIRCglyZW1haW5pbmcYAyABKAMSDwoHdGFza19pZBgEIAEoCRIQCghvcmRlcl9pZBgFIAEoCRIMCgRkb25lGAYgASgFEg0KBXRvdGFsGAcgASgFEioKBmR1ZV9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEdG90ZRgJIAEoBSqcAQoJVGFza1N0YXRlEhoKFlRBU0tfU1RBVEVfVU5TUEVDSUZJRUQQABIUChBUQVNLX1NUQVRFX1RPVEVTEAESFgoSVEFTS19TVEFURV9QSUNLSU5HEAISFwoTVEFTS19TVEFURV9EUk9QX09GRhADEhMKD1RBU0tfU1RBVEVfRE9ORRAEEhcKE1RBU0tfU1RBVEVfUkVMRUFTRUQQBSqZAQoNUm91dGVTdHJhdGVneRIeChpST1VURV9TVFJBVEVHWV9VTlNQRUNJRklFRBAAEhsKF1JPVVRFX1NUUkFURUdZX1NIT1JURVNUEAESIQodUk9VVEVfU1RSQVRFR1lfRkFNSUxJQVJfRklSU1QQAhIoCiRST1VURV9TVFJBVEVHWV9TSE9SVEVTVF9GT1JfRFVFX1RJTUUQAyqMAQoKU2NhbkFjdGlvbhIbChdTQ0FOX0FDVElPTl9VTlNQRUNJRklFRBAAEhgKFFNDQU5fQUNUSU9OX1FVQU5USVRZEAESFQoRU0NBTl9BQ1RJT05fU0hPUlQQAhIWChJTQ0FOX0FDVElPTl9XRUlHSFQQAxIYChRTQ0FOX0FDVElPTl9QT1NUUE9ORRAEKn8KC1Nob3J0UmVhc29uEhwKGFNIT1JUX1JFQVNPTl9VTlNQRUNJRklFRBAAEhoKFlNIT1JUX1JFQVNPTl9FTVBUWV9CSU4QARIYChRTSE9SVF9SRUFTT05fREFNQUdFRBACEhwKGFNIT1JUX1JFQVNPTl9DQU5OT1RfRklORBADKvwCCgdWZXJkaWN0EhcKE1ZFUkRJQ1RfVU5TUEVDSUZJRUQQABIRCg1WRVJESUNUX1JJR0hUEAESFQoRVkVSRElDVF9XUk9OR19CSU4QAhIWChJWRVJESUNUX1dST05HX0lURU0QAxIbChdWRVJESUNUX1VOS05PV05fQkFSQ09ERRAEEhUKEVZFUkRJQ1RfT1ZFUl9QSUNLEAUSFQoRVkVSRElDVF9MSU5FX0RPTkUQBhIVChFWRVJESUNUX1RBU0tfRE9ORRAHEhoKFlZFUkRJQ1RfU0hPUlRfUkVDT1JERUQQCBIbChdWRVJESUNUX09VVF9PRl9TRVFVRU5DRRAJEhsKF1ZFUkRJQ1RfV0VJR0hUX01JU01BVENIEAoSGAoUVkVSRElDVF9OT1RISU5HX09QRU4QCxIXChNWRVJESUNUX0RJU0NSRVBBTkNZEAwSEwoPVkVSRElDVF9SRUNPVU5UEA0SFgoSVkVSRElDVF9XUk9OR19UT1RFEA4qoAEKBkV4cGVjdBIWChJFWFBFQ1RfVU5TUEVDSUZJRUQQABIOCgpFWFBFQ1RfQklOEAESDwoLRVhQRUNUX0lURU0QAhIRCg1FWFBFQ1RfV0VJR0hUEAMSEAoMRVhQRUNUX09SREVSEAQSEgoORVhQRUNUX05PVEhJTkcQBRIPCgtFWFBFQ1RfVE9URRAGEhMKD0VYUEVDVF9EUk9QX09GRhAHMqMCCgtQaWNrU2VydmljZRJHCghOZXh0VGFzaxIcLnBpY2twYWNrLnYxLk5leHRUYXNrUmVxdWVzdBodLnBpY2twYWNrLnYxLk5leHRUYXNrUmVzcG9uc2USRAoHR2V0VGFzaxIbLnBpY2twYWNrLnYxLkdldFRhc2tSZXF1ZXN0GhwucGlja3BhY2sudjEuR2V0VGFza1Jlc3BvbnNlEj8KBFNjYW4SGC5waWNrcGFjay52MS5TY2FuUmVxdWVzdBoZLnBpY2twYWNrLnYxLlNjYW5SZXNwb25zZSgBMAESRAoHU2Nhbk9uZRIbLnBpY2twYWNrLnYxLlNjYW5PbmVSZXF1ZXN0GhwucGlja3BhY2sudjEuU2Nhbk9uZVJlc3BvbnNlQjtaOWdpdGh1Yi5jb20vcGlja3BhY2svcGlja3BhY2svcHJvdG8vcGlja3BhY2svdjE7cGlja3BhY2t2MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * NextTaskRequest asks for work.
@@ -193,6 +193,27 @@ export type Task = Message<"pickpack.v1.Task"> & {
    * @generated from field: bool paper = 12;
    */
   paper: boolean;
+
+  /**
+   * Where the task is in the pick flow.
+   *
+   * @generated from field: pickpack.v1.TaskState state = 13;
+   */
+  state: TaskState;
+
+  /**
+   * The pack station whose drop-off code ended the task (the code
+   * without its "DROP-" prefix), and when; "pack station" when a packer
+   * opened one of its orders before the picker scanned the code.
+   *
+   * @generated from field: string dropped_off_at_station = 14;
+   */
+  droppedOffAtStation: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp dropped_off_at = 15;
+   */
+  droppedOffAt?: Timestamp | undefined;
 };
 
 /**
@@ -236,6 +257,16 @@ export type TaskOrder = Message<"pickpack.v1.TaskOrder"> & {
    * @generated from field: bool at_risk = 5;
    */
   atRisk: boolean;
+
+  /**
+   * The physical tote scanned for this order at the start of the task:
+   * "TOTE-" and 1 to 10 digits, e.g. "TOTE-0042", as printed on the
+   * tote's barcode label. Empty until scanned (and on paper tasks, which
+   * use the cart positions of tote).
+   *
+   * @generated from field: string tote_code = 6;
+   */
+  toteCode: string;
 };
 
 /**
@@ -313,6 +344,14 @@ export type Stop = Message<"pickpack.v1.Stop"> & {
    * @generated from field: int64 short = 11;
    */
   short: bigint;
+
+  /**
+   * The physical tote the units go into (TaskOrder.tote_code of the
+   * stop's order); empty until the totes are scanned.
+   *
+   * @generated from field: string tote_code = 12;
+   */
+  toteCode: string;
 };
 
 /**
@@ -422,8 +461,11 @@ export type Scan = Message<"pickpack.v1.Scan"> & {
   deviceTime?: Timestamp | undefined;
 
   /**
-   * The raw scanned (or typed) text: a bin code, an item barcode, an order
-   * id or a waybill barcode. Empty for QUANTITY, SHORT and WEIGHT.
+   * The raw scanned (or typed) text: a bin code, an item barcode, a tote
+   * code ("TOTE-" and 1 to 10 digits), a pack station's drop-off code
+   * ("DROP-" and the station's name: 1 to 32 letters, digits or -), an
+   * order id or a waybill barcode. Empty for QUANTITY, SHORT, WEIGHT and
+   * POSTPONE.
    *
    * @generated from field: string code = 3;
    */
@@ -568,6 +610,14 @@ export type Instruction = Message<"pickpack.v1.Instruction"> & {
    * @generated from field: google.protobuf.Timestamp due_at = 8;
    */
   dueAt?: Timestamp | undefined;
+
+  /**
+   * With EXPECT_TOTE: the cart position (1-based) of the order that
+   * needs a tote (order_id names it).
+   *
+   * @generated from field: int32 tote = 9;
+   */
+  tote: number;
 };
 
 /**
@@ -576,6 +626,61 @@ export type Instruction = Message<"pickpack.v1.Instruction"> & {
  */
 export const InstructionSchema: GenMessage<Instruction> = /*@__PURE__*/
   messageDesc(file_pickpack_v1_pick, 13);
+
+/**
+ * TaskState says where a task is in the pick flow of a handheld.
+ *
+ * @generated from enum pickpack.v1.TaskState
+ */
+export enum TaskState {
+  /**
+   * @generated from enum value: TASK_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Before the first pick: a tote code is scanned for each order
+   * (Instruction.expect EXPECT_TOTE names the order).
+   *
+   * @generated from enum value: TASK_STATE_TOTES = 1;
+   */
+  TOTES = 1,
+
+  /**
+   * Stops left to pick.
+   *
+   * @generated from enum value: TASK_STATE_PICKING = 2;
+   */
+  PICKING = 2,
+
+  /**
+   * Every stop is picked or short; the picker takes the totes to the pack
+   * station and scans its drop-off code. No new task until then.
+   *
+   * @generated from enum value: TASK_STATE_DROP_OFF = 3;
+   */
+  DROP_OFF = 3,
+
+  /**
+   * Dropped off (or, on paper, its sheet returned at the pack station).
+   *
+   * @generated from enum value: TASK_STATE_DONE = 4;
+   */
+  DONE = 4,
+
+  /**
+   * Ended before it was done by TaskService.ReleaseTask.
+   *
+   * @generated from enum value: TASK_STATE_RELEASED = 5;
+   */
+  RELEASED = 5,
+}
+
+/**
+ * Describes the enum pickpack.v1.TaskState.
+ */
+export const TaskStateSchema: GenEnum<TaskState> = /*@__PURE__*/
+  enumDesc(file_pickpack_v1_pick, 0);
 
 /**
  * RouteStrategy says how a task's stops were ordered.
@@ -615,7 +720,7 @@ export enum RouteStrategy {
  * Describes the enum pickpack.v1.RouteStrategy.
  */
 export const RouteStrategySchema: GenEnum<RouteStrategy> = /*@__PURE__*/
-  enumDesc(file_pickpack_v1_pick, 0);
+  enumDesc(file_pickpack_v1_pick, 1);
 
 /**
  * ScanAction says what a scan means. UNSPECIFIED is a code scan.
@@ -648,13 +753,22 @@ export enum ScanAction {
    * @generated from enum value: SCAN_ACTION_WEIGHT = 3;
    */
   WEIGHT = 3,
+
+  /**
+   * Skip the current stop for now: it moves to the end of the route (a
+   * bin blocked by a pallet, a ladder in use). Nothing is taken or
+   * written off; a stop postponed when no other stop is left stays.
+   *
+   * @generated from enum value: SCAN_ACTION_POSTPONE = 4;
+   */
+  POSTPONE = 4,
 }
 
 /**
  * Describes the enum pickpack.v1.ScanAction.
  */
 export const ScanActionSchema: GenEnum<ScanAction> = /*@__PURE__*/
-  enumDesc(file_pickpack_v1_pick, 1);
+  enumDesc(file_pickpack_v1_pick, 2);
 
 /**
  * ShortReason says why a line was short.
@@ -687,7 +801,7 @@ export enum ShortReason {
  * Describes the enum pickpack.v1.ShortReason.
  */
 export const ShortReasonSchema: GenEnum<ShortReason> = /*@__PURE__*/
-  enumDesc(file_pickpack_v1_pick, 2);
+  enumDesc(file_pickpack_v1_pick, 3);
 
 /**
  * Verdict is the server's answer to one scan.
@@ -793,13 +907,22 @@ export enum Verdict {
    * @generated from enum value: VERDICT_RECOUNT = 13;
    */
   RECOUNT = 13,
+
+  /**
+   * A tote code refused: not of the scheme, scanned already for another
+   * order of this task, or holding an order of another open task. The
+   * reason says which (BAD_TOTE_CODE, TOTE_IN_TASK, TOTE_IN_USE).
+   *
+   * @generated from enum value: VERDICT_WRONG_TOTE = 14;
+   */
+  WRONG_TOTE = 14,
 }
 
 /**
  * Describes the enum pickpack.v1.Verdict.
  */
 export const VerdictSchema: GenEnum<Verdict> = /*@__PURE__*/
-  enumDesc(file_pickpack_v1_pick, 3);
+  enumDesc(file_pickpack_v1_pick, 4);
 
 /**
  * Expect says what the device should scan next.
@@ -836,13 +959,29 @@ export enum Expect {
    * @generated from enum value: EXPECT_NOTHING = 5;
    */
   NOTHING = 5,
+
+  /**
+   * A tote code for the order named by the instruction (picking, before
+   * the first pick).
+   *
+   * @generated from enum value: EXPECT_TOTE = 6;
+   */
+  TOTE = 6,
+
+  /**
+   * The pack station's drop-off code: the task is picked, its totes go
+   * to the pack station.
+   *
+   * @generated from enum value: EXPECT_DROP_OFF = 7;
+   */
+  DROP_OFF = 7,
 }
 
 /**
  * Describes the enum pickpack.v1.Expect.
  */
 export const ExpectSchema: GenEnum<Expect> = /*@__PURE__*/
-  enumDesc(file_pickpack_v1_pick, 4);
+  enumDesc(file_pickpack_v1_pick, 5);
 
 /**
  * PickService gives pickers their work. Picker role; a picker sees only
@@ -853,7 +992,11 @@ export const ExpectSchema: GenEnum<Expect> = /*@__PURE__*/
 export const PickService: GenService<{
   /**
    * NextTask returns the caller's open task, or assigns the most urgent
-   * queued order no other picker holds and reserves its stock.
+   * queued order no other picker holds and reserves its stock. A task
+   * whose stops are all picked stays the caller's, in the state
+   * TASK_STATE_DROP_OFF, until its totes are dropped off at the pack
+   * station (the drop-off code scanned): a picker carrying a cart of
+   * picked totes gets no new one.
    *
    * @generated from rpc pickpack.v1.PickService.NextTask
    */

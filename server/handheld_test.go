@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+)
+
+// The handheld app in a real headless Chromium with a phone's viewport
+// (360x640 CSS px, mobile, touch), against the whole server started by
+// Run: the app comes from /handheld/ and speaks the Connect protocol to
+// the same port. Scans are typed as a scanner types them (keystrokes 0 to
+// 20 ms apart and Enter) or as Android delivers them (Unidentified keys,
+// the text in input events).
+
+// chromiumPath finds Debian's chromium; .ci/run installs it.
+func chromiumPath(t testing.TB) string {
+	for _, name := range []string{"chromium", "/usr/bin/chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("chromium is not installed (apt-get install chromium): the handheld app is not tested in a browser")
+	return ""
+}
+
+// handheldArtefacts is where screenshots are kept: $PICKPACK_ARTIFACTS,
+// else the test's temporary directory (logged).
+func handheldArtefacts(t testing.TB) string {
+	if dir := os.Getenv("PICKPACK_ARTIFACTS"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	return t.TempDir()
+}
+
+// phone is one browser tab sized and behaving like a handheld.
+type phone struct {
+	t    testing.TB
+	tab  context.Context
+	base string
+}
+
+func newPhone(t testing.TB, s *server) *phone {
+	t.Helper()
+	bin := chromiumPath(t)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(360, 640))...)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	p := &phone{t: t, tab: tab, base: "http://" + s.httpAddr + "/handheld/"}
+	// The first action starts the browser, which lives as long as the
+	// context of that call: the tab's own, without a timeout.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(360, 640, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (p *phone) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.tab, 30*time.Second) // a guard, not a wait
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.t.Fatalf("%v\npage: %s", err, p.pageText())
+	}
+}
+
+// eval evaluates a JavaScript expression into T.
+func eval[T any](p *phone, expr string, opts ...chromedp.EvaluateOption) T {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.tab, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, opts...))
+	if err != nil {
+		p.t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+func (p *phone) pageText() string {
+	ctx, cancel := context.WithTimeout(p.tab, 2*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.verdict + " | " + document.body.innerText`))
+	return s
+}
+
+// wait waits until expr is true in the page.
+func (p *phone) wait(what, expr string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.tab, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		p.t.Fatalf("%s: %v\npage: %s", what, err, p.pageText())
+	}
+}
+
+// open loads the app and signs in with a token.
+func (p *phone) open(token string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(p.base))
+	p.wait("sign-in screen", `!document.getElementById('signin').hidden`)
+	p.do(chromedp.Click("#token-box summary"), chromedp.SendKeys("#token", token), chromedp.Click("#token-form button"))
+	p.wait("signed in", `document.getElementById('signin').hidden`)
+}
+
+// key sends one key as a scanner's keyboard wedge does.
+func (p *phone) key(typ input.DispatchKeyEventType, params input.DispatchKeyEventParams) chromedp.Action[chromedp.Void] {
+	params.Type = typ
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, params)
+		return err
+	})
+}
+
+// verdictSeq is the number of verdicts shown so far.
+func (p *phone) verdictSeq() int {
+	n, _ := strconv.Atoi(eval[string](p, `document.getElementById('verdict').dataset.seq || '0'`))
+	return n
+}
+
+// scanKeys types code as a keystroke scanner does: a character every 0 to
+// 20 ms, then Enter.
+func (p *phone) scanKeys(code string) {
+	p.t.Helper()
+	for i, r := range code {
+		ch := string(r)
+		p.do(p.key(input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventParams{Key: ch, Text: ch, UnmodifiedText: ch}),
+			p.key(input.DispatchKeyEventTypeKeyUp, input.DispatchKeyEventParams{Key: ch}))
+		time.Sleep(time.Duration(i*7%21) * time.Millisecond) // the scanner's pace, 0-20 ms
+	}
+	p.enter()
+}
+
+// scanAndroid delivers code as Android keyboards do: keydowns of
+// "Unidentified" keys (key code 229) with the text arriving as input.
+func (p *phone) scanAndroid(code string) {
+	p.t.Helper()
+	for _, r := range code {
+		p.do(p.key(input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventParams{Key: "Unidentified", WindowsVirtualKeyCode: 229}),
+			chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: string(r)})
+				return err
+			}),
+			p.key(input.DispatchKeyEventTypeKeyUp, input.DispatchKeyEventParams{Key: "Unidentified", WindowsVirtualKeyCode: 229}))
+	}
+	p.enter()
+}
+
+func (p *phone) enter() {
+	p.do(p.key(input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13}),
+		p.key(input.DispatchKeyEventTypeChar, input.DispatchKeyEventParams{Key: "Enter", Text: "\r"}),
+		p.key(input.DispatchKeyEventTypeKeyUp, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13}))
+}
+
+// verdict is the screen after a scan.
+type verdict struct{ tone, text string }
+
+// scan scans code and waits for its verdict on the screen.
+func (p *phone) scan(code string) verdict {
+	p.t.Helper()
+	before := p.verdictSeq()
+	p.scanKeys(code)
+	return p.nextVerdict(before, code)
+}
+
+func (p *phone) nextVerdict(before int, what string) verdict {
+	p.t.Helper()
+	p.wait("verdict on "+what, fmt.Sprintf(`Number(document.getElementById('verdict').dataset.seq || 0) > %d`, before))
+	return verdict{tone: eval[string](p, `document.body.dataset.verdict`), text: eval[string](p, `document.getElementById('verdict').textContent`)}
+}
+
+// work is what the work screen asks for (its data attributes).
+func (p *phone) work() map[string]string {
+	p.t.Helper()
+	var m map[string]string
+	if err := json.Unmarshal([]byte(eval[string](p, `JSON.stringify(document.getElementById('work').dataset)`)), &m); err != nil {
+		p.t.Fatal(err)
+	}
+	return m
+}
+
+// setOffline cuts the tab's link (CDP network emulation) or restores it.
+func (p *phone) setOffline(off bool) {
+	p.t.Helper()
+	conds := []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}}
+	p.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: conds}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
+		return err
+	}))
+}
+
+// shot saves a screenshot of the viewport as a test artefact.
+func (p *phone) shot(name string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.tab, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	path := filepath.Join(handheldArtefacts(p.t), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Logf("screenshot: %s", path)
+	return path
+}
+
+// barcodes finds item barcodes of SKUs through the API.
+type barcodes struct {
+	t     testing.TB
+	ws    pb.WarehouseServiceClient
+	admin string
+	of    map[string]string
+}
+
+func (b *barcodes) code(sku string) string {
+	b.t.Helper()
+	if c, ok := b.of[sku]; ok {
+		return c
+	}
+	r, err := b.ws.GetSku(bearer(b.admin), &pb.GetSkuRequest{Key: &pb.GetSkuRequest_Id{Id: sku}})
+	if err != nil || len(r.GetSku().GetBarcodes()) == 0 {
+		b.t.Fatalf("SKU %s: %v", sku, err)
+	}
+	b.of[sku] = r.GetSku().GetBarcodes()[0].GetCode()
+	return b.of[sku]
+}
+
+func startDemo(t testing.TB) *server {
+	return startServer(t, "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo", "--demo-every", "0")
+}
+
+func hasWord(v verdict, tone, word string) bool {
+	return v.tone == tone && strings.Contains(strings.ToLower(v.text), word)
+}
