@@ -131,6 +131,11 @@ func (p *phone) key(typ input.DispatchKeyEventType, params input.DispatchKeyEven
 	})
 }
 
+// keyOf is a printable key as a keyboard sends it.
+func keyOf(ch string) input.DispatchKeyEventParams {
+	return input.DispatchKeyEventParams{Key: ch, Text: ch, UnmodifiedText: ch}
+}
+
 // verdictSeq is the number of verdicts shown so far.
 func (p *phone) verdictSeq() int {
 	n, _ := strconv.Atoi(eval[string](p, `document.getElementById('verdict').dataset.seq || '0'`))
@@ -143,8 +148,7 @@ func (p *phone) scanKeys(code string) {
 	p.t.Helper()
 	for i, r := range code {
 		ch := string(r)
-		p.do(p.key(input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventParams{Key: ch, Text: ch, UnmodifiedText: ch}),
-			p.key(input.DispatchKeyEventTypeKeyUp, input.DispatchKeyEventParams{Key: ch}))
+		p.do(p.key(input.DispatchKeyEventTypeKeyDown, keyOf(ch)), p.key(input.DispatchKeyEventTypeKeyUp, keyOf(ch)))
 		time.Sleep(time.Duration(i*7%21) * time.Millisecond) // the scanner's pace, 0-20 ms
 	}
 	p.enter()

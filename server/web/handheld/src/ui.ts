@@ -100,7 +100,7 @@ function tick(): void {
   const a = Math.abs(left);
   const h = Math.floor(a / 3600), m = Math.floor((a % 3600) / 60), s = a % 60;
   const mmss = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(s).padStart(2, "0");
-  el.textContent = left < 0 ? "late " + mmss : "⏱ " + mmss;
+  el.textContent = left < 0 ? "late " + mmss : mmss + " left";
   el.classList.toggle("late", left < 0);
   el.hidden = false;
 }
