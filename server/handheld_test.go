@@ -117,8 +117,17 @@ func (p *phone) wait(what, expr string) {
 func (p *phone) open(token string) {
 	p.t.Helper()
 	p.do(chromedp.Navigate(p.base))
+	p.signIn(token)
+}
+
+// signIn signs in on the sign-in screen with a token.
+func (p *phone) signIn(token string) {
+	p.t.Helper()
 	p.wait("sign-in screen", `!document.getElementById('signin').hidden`)
-	p.do(chromedp.Click("#token-box summary"), chromedp.SendKeys("#token", token), chromedp.Click("#token-form button"))
+	if !eval[bool](p, `document.getElementById('token-box').open`) {
+		p.do(chromedp.Click("#token-box summary"))
+	}
+	p.do(chromedp.SendKeys("#token", token), chromedp.Click("#token-form button"))
 	p.wait("signed in", `document.getElementById('signin').hidden`)
 }
 

@@ -45,6 +45,10 @@ export class ScanField {
     field.addEventListener("blur", () => setTimeout(() => this.refocus(), 0));
     document.addEventListener("pointerup", () => setTimeout(() => this.refocus(), 0));
     document.addEventListener("visibilitychange", () => this.refocus());
+    // Keys that arrive while the focus is lost anyway (the page was in
+    // the background, a button was just tapped away) go to the field: the
+    // start of a scan is not dropped.
+    document.addEventListener("keydown", (ev) => this.stray(ev), true);
     addEventListener("focus", () => this.refocus());
   }
 
@@ -72,6 +76,22 @@ export class ScanField {
     // Some keyboards show only on a new focus.
     this.field.blur();
     this.field.focus({ preventScroll: true });
+  }
+
+  private stray(ev: KeyboardEvent): void {
+    const a = document.activeElement;
+    if (this.paused || a === this.field || a instanceof HTMLInputElement || a instanceof HTMLTextAreaElement || a instanceof HTMLSelectElement) return;
+    if (a instanceof HTMLElement && a.closest("dialog[open]")) return;
+    if (ev.key.length === 1 && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+      ev.preventDefault();
+      this.field.focus({ preventScroll: true });
+      this.field.value += ev.key;
+      this.input();
+    } else if (ev.key === "Enter" || ev.key === "Tab") {
+      if (this.field.value === "") return; // a tap's Enter on a button
+      ev.preventDefault();
+      this.end();
+    }
   }
 
   private input(): void {
