@@ -86,7 +86,7 @@ func (s *server) shutdown(t testing.TB) {
 	}
 }
 
-func (s *server) dial(t *testing.T) *grpc.ClientConn {
+func (s *server) dial(t testing.TB) *grpc.ClientConn {
 	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)

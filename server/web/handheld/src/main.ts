@@ -66,12 +66,14 @@ function handle(e: Entry, response: unknown): void {
   measured(e);
 }
 
-/** Marks the time from a scan's Enter to its verdict painted: the frame
- * after the DOM change, once it has been drawn. */
+/** Marks the time from a scan's Enter to its answer in hand
+ * ("scan-to-answer": the link and the server) and to its verdict drawn
+ * ("scan-to-verdict": the frame after the DOM change, once painted). */
 function measured(e: Entry): void {
   const at = readAt.get(e.seq);
   if (at === undefined) return;
   readAt.delete(e.seq);
+  performance.measure("scan-to-answer", { start: at, end: performance.now() });
   requestAnimationFrame(() => {
     const ch = new MessageChannel();
     ch.port1.onmessage = () => performance.measure("scan-to-verdict", { start: at, end: performance.now() });
