@@ -39,7 +39,10 @@ type PackServiceClient interface {
 	// once it is durable; re-sent scan ids get their first answer.
 	Pack(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[PackRequest, PackResponse], error)
 	// Handoff streams waybill scans as couriers take parcels: each stops its
-	// order's clock.
+	// order's clock. Only the waybill's tracking barcode (what the label
+	// encodes) is taken: an order id, typed or scanned off a pick list, is
+	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
+	// no parcel leaves without its label scanned.
 	Handoff(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandoffRequest, HandoffResponse], error)
 	// PackOne is one scan of Pack as a unary call, for browsers: the order
 	// barcode, an item, or the weight (which finishes the parcel). Same
@@ -142,7 +145,10 @@ type PackServiceServer interface {
 	// once it is durable; re-sent scan ids get their first answer.
 	Pack(grpc.BidiStreamingServer[PackRequest, PackResponse]) error
 	// Handoff streams waybill scans as couriers take parcels: each stops its
-	// order's clock.
+	// order's clock. Only the waybill's tracking barcode (what the label
+	// encodes) is taken: an order id, typed or scanned off a pick list, is
+	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
+	// no parcel leaves without its label scanned.
 	Handoff(grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]) error
 	// PackOne is one scan of Pack as a unary call, for browsers: the order
 	// barcode, an item, or the weight (which finishes the parcel). Same
