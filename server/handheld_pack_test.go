@@ -27,6 +27,10 @@ func pickByAPI(t testing.TB, conn *grpc.ClientConn, s *server, codes *barcodes) 
 	for n := 0; ; n++ {
 		var code string
 		switch next.GetExpect() {
+		case pb.Expect_EXPECT_TOTE:
+			code = fmt.Sprintf("TOTE-%04d", 9000+n)
+		case pb.Expect_EXPECT_DROP_OFF:
+			code = "DROP-PACK1"
 		case pb.Expect_EXPECT_BIN:
 			code = next.GetStop().GetBin()
 		case pb.Expect_EXPECT_ITEM:
