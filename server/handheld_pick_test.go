@@ -154,6 +154,20 @@ func TestHandheldPickInChromium(t *testing.T) {
 	p.do(chromedp.Reload())
 	p.wait("back at the same step", fmt.Sprintf(`document.getElementById('work').dataset.expect === %q && document.getElementById('work').dataset.remaining === %q`, w["expect"], w["remaining"]))
 
+	// Offline from the first load on: the service worker serves the app,
+	// the session and the task are kept on the device, and a scan made
+	// then waits in the outbox until the link returns.
+	p.wait("the service worker controls the page", `navigator.serviceWorker.controller !== null`)
+	w = p.work()
+	p.setOffline(true)
+	p.do(chromedp.Reload())
+	p.wait("the kept task shown offline", fmt.Sprintf(`document.getElementById('work').dataset.expect === %q && document.getElementById('work').dataset.remaining === %q`, w["expect"], w["remaining"]))
+	step(false)
+	p.wait("one waiting", `document.getElementById('pending').textContent === '1 waiting'`)
+	p.shot("handheld-pick-offline-reload.png")
+	p.setOffline(false)
+	p.wait("the outbox emptied", `document.getElementById('pending').hidden`)
+
 	// The rest of the task, then the drop-off and the next task.
 	for e := p.work()["expect"]; e == "BIN" || e == "ITEM"; e = p.work()["expect"] {
 		step(false)

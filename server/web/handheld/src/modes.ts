@@ -1,7 +1,7 @@
 // The modes of the handheld: pick, pack, handoff, and the stock modes
 // (receive, put-away, transfer, count). Each turns scans into requests,
 // queued in the outbox, and answers into the screen.
-import { create, fromBinary, toBinary, toJsonString, fromJsonString, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, fromJson, toBinary, toJson, toJsonString, fromJsonString, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import * as api from "./api";
 import type { Entry } from "./outbox";
@@ -13,6 +13,7 @@ import {
   ScanAction,
   ScanOneRequestSchema,
   ShortReason,
+  TaskSchema,
   Verdict,
   type Instruction,
   type ScanAnswer,
@@ -126,16 +127,26 @@ export class PickMode implements Mode {
   constructor(private app: App) {}
 
   async start(): Promise<void> {
-    this.loading = "Asking for work…";
-    this.app.render();
+    const kept = this.task;
+    if (!kept) {
+      this.loading = "Asking for work…";
+      this.app.render();
+    }
     try {
       const r = await api.pick.nextTask({});
       this.task = r.task;
       this.next = r.next;
       this.loading = r.task ? "" : "No work right now.";
     } catch (err) {
-      this.loading = api.describe(err);
+      if (kept && api.linkFailure(err)) {
+        // No link after a reload: go on with the task as it was kept;
+        // the scans wait in the outbox.
+        verdict("held", "No link: going on with the task kept on this device");
+      } else {
+        this.loading = api.describe(err);
+      }
     }
+    this.app.save();
     this.app.render();
   }
 
@@ -155,6 +166,7 @@ export class PickMode implements Mode {
       return;
     }
     if (a?.verdict === Verdict.TASK_DONE && a.next?.expect !== Expect.DROP_OFF) this.task = undefined;
+    this.app.save();
     this.app.render();
   }
 
@@ -227,7 +239,7 @@ export class PickMode implements Mode {
     const task = this.task;
     const data = { expect: Expect[next.expect], bin: stop?.bin ?? "", sku: stop?.sku ?? "", remaining: String(next.remaining), task: task.id, order: next.orderId };
     const release: Action = { id: "release", label: "End shift", run: () => void this.release() };
-    const totes = task.orders.map((o) => ({ text: o.orderId, n: o.toteCode || `tote ${o.tote}`, done: o.toteCode !== "" }));
+    const totes = task.orders.map((o) => ({ text: o.orderId, n: o.toteCode || `position ${o.tote}: no tote yet` }));
     if (next.expect === Expect.TOTE) {
       return {
         data,
@@ -243,9 +255,9 @@ export class PickMode implements Mode {
     if (next.expect === Expect.DROP_OFF) {
       return {
         data,
-        step: "Picked. Take the totes to the pack station",
-        target: "Scan DROP-…",
-        detail: "The drop-off code at the pack station.",
+        step: "Picked: take the totes to the pack station",
+        target: "Drop off",
+        detail: "Scan the pack station's drop-off code (DROP-…).",
         lines: totes,
         actions: [release],
       };
@@ -276,10 +288,21 @@ export class PickMode implements Mode {
   }
 
   state(): string {
-    return "";
+    if (!this.task || !this.next) return "";
+    return JSON.stringify({ task: toJson(TaskSchema, this.task), next: toJson(InstructionSchema, this.next) });
   }
 
-  restore(): void {}
+  restore(s: string): void {
+    this.task = this.next = undefined;
+    if (!s) return;
+    try {
+      const v = JSON.parse(s);
+      this.task = fromJson(TaskSchema, v.task);
+      this.next = fromJson(InstructionSchema, v.next);
+    } catch {
+      this.task = this.next = undefined;
+    }
+  }
 }
 
 /** Packing at the station: the order's barcode, every item again, then
