@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"google.golang.org/grpc"
@@ -152,12 +153,26 @@ func TestHandheldPackAndHandoffInChromium(t *testing.T) {
 		ch := string(r)
 		p.do(p.key("keyDown", keyOf(ch)), p.key("keyUp", keyOf(ch)))
 	}
-	p.enter()
+	p.enter(time.Now())
 	if v := p.nextVerdict(before, "typed order id"); !hasWord(v, "wrong", "typed") {
 		t.Errorf("typed order id at handoff: %+v", v)
 	}
-	if v := p.scan(order.GetId()); v.tone != "wrong" {
-		t.Errorf("order id scanned at handoff: %+v", v)
+	// Typed without the keyboard button, a key every 150 ms: typing all
+	// the same, told by its pace.
+	before = p.verdictSeq()
+	at := time.Now()
+	for _, r := range order.GetId() {
+		at = at.Add(150 * time.Millisecond)
+		k := keyOf(string(r))
+		k.Timestamp = stamp(at)
+		p.do(p.key("keyDown", k), p.key("keyUp", keyOf(string(r))))
+	}
+	p.enter(at.Add(200 * time.Millisecond))
+	if v := p.nextVerdict(before, "slowly typed order id"); !hasWord(v, "wrong", "typed") {
+		t.Errorf("slowly typed order id at handoff: %+v", v)
+	}
+	if v := p.scan(order.GetId()); v.tone != "wrong" || strings.Contains(v.text, "typed") {
+		t.Errorf("order id scanned at handoff: %+v, want the server's refusal", v)
 	}
 	if v := p.scan(packed.GetOrder().GetTrackingNumber()); v.tone == "wrong" {
 		t.Fatalf("waybill %s: %+v", packed.GetOrder().GetTrackingNumber(), v)

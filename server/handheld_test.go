@@ -152,34 +152,46 @@ func (p *phone) verdictSeq() int {
 }
 
 // scanKeys types code as a keystroke scanner does: a character every 0 to
-// 20 ms, then Enter.
+// 20 ms, then Enter. The pace is in the key events' own timestamps, as a
+// device's events carry them, so a slow test machine does not turn a scan
+// into typing.
 func (p *phone) scanKeys(code string) {
 	p.t.Helper()
+	at := time.Now()
 	for i, r := range code {
 		ch := string(r)
-		p.do(p.key(input.DispatchKeyEventTypeKeyDown, keyOf(ch)), p.key(input.DispatchKeyEventTypeKeyUp, keyOf(ch)))
-		time.Sleep(time.Duration(i*7%21) * time.Millisecond) // the scanner's pace, 0-20 ms
+		at = at.Add(time.Duration(i*7%21) * time.Millisecond)
+		down := keyOf(ch)
+		down.Timestamp = stamp(at)
+		p.do(p.key(input.DispatchKeyEventTypeKeyDown, down), p.key(input.DispatchKeyEventTypeKeyUp, keyOf(ch)))
 	}
-	p.enter()
+	p.enter(at.Add(5 * time.Millisecond))
 }
 
 // scanAndroid delivers code as Android keyboards do: keydowns of
 // "Unidentified" keys (key code 229) with the text arriving as input.
 func (p *phone) scanAndroid(code string) {
 	p.t.Helper()
-	for _, r := range code {
-		p.do(p.key(input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventParams{Key: "Unidentified", WindowsVirtualKeyCode: 229}),
+	at := time.Now()
+	for i, r := range code {
+		at = at.Add(time.Duration(i*3%11) * time.Millisecond)
+		p.do(p.key(input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventParams{Key: "Unidentified", WindowsVirtualKeyCode: 229, Timestamp: stamp(at)}),
 			chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 				_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: string(r)})
 				return err
 			}),
 			p.key(input.DispatchKeyEventTypeKeyUp, input.DispatchKeyEventParams{Key: "Unidentified", WindowsVirtualKeyCode: 229}))
 	}
-	p.enter()
+	p.enter(at.Add(5 * time.Millisecond))
 }
 
-func (p *phone) enter() {
-	p.do(p.key(input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13}),
+func stamp(t time.Time) input.TimeSinceEpoch {
+	return input.TimeSinceEpoch(float64(t.UnixMicro()) / 1e6)
+}
+
+// enter presses Enter; at is when (zero: now).
+func (p *phone) enter(at time.Time) {
+	p.do(p.key(input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, Timestamp: stamp(at)}),
 		p.key(input.DispatchKeyEventTypeChar, input.DispatchKeyEventParams{Key: "Enter", Text: "\r"}),
 		p.key(input.DispatchKeyEventTypeKeyUp, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13}))
 }

@@ -24,6 +24,8 @@ export interface Read {
 /** ScanField turns the scan field's events into codes. */
 export class ScanField {
   private times: number[] = [];
+  /** When the key behind the next input event was pressed. */
+  private keyAt: number | undefined;
   private keyboard = false;
   private paused = false;
 
@@ -86,23 +88,28 @@ export class ScanField {
       ev.preventDefault();
       this.field.focus({ preventScroll: true });
       this.field.value += ev.key;
+      this.keyAt = ev.timeStamp;
       this.input();
     } else if (ev.key === "Enter" || ev.key === "Tab") {
       if (this.field.value === "") return; // a tap's Enter on a button
       ev.preventDefault();
-      this.end();
+      this.end(ev.timeStamp);
     }
   }
 
   private input(): void {
-    const now = performance.now();
+    // The time of the key press, from the device's event, when there was
+    // one: a busy page handles queued keys in a burst, and typing must
+    // not pass for a scan (nor a scan for typing) because of that.
+    const now = this.keyAt ?? performance.now();
+    this.keyAt = undefined;
     const v = this.field.value;
     // Some scanners deliver the suffix as a character in the value.
     const cut = v.search(/[\r\n\t]/);
     if (cut >= 0) {
       this.field.value = v.slice(0, cut);
       this.times.push(now);
-      this.end();
+      this.end(now);
       return;
     }
     if (v === "") this.times = [];
@@ -113,12 +120,16 @@ export class ScanField {
     if (ev.key === "Enter" || ev.key === "Tab") {
       // Tab would move the focus away; Enter would submit the form.
       ev.preventDefault();
-      this.end();
+      this.end(ev.timeStamp);
+    } else {
+      this.keyAt = ev.timeStamp;
     }
   }
 
-  private end(): void {
+  /** Ends a code: suffix is when its Enter (or Tab) was pressed. */
+  private end(suffix?: number): void {
     const at = performance.now();
+    const endedAt = suffix ?? at;
     const code = this.field.value.trim();
     const times = this.times;
     this.field.value = "";
@@ -128,7 +139,7 @@ export class ScanField {
     for (let i = 1; i < times.length && !typed; i++) {
       if (times[i] - times[i - 1] > scanGapMs) typed = true;
     }
-    if (times.length > 0 && at - times[times.length - 1] > scanGapMs) typed = true;
+    if (times.length > 0 && endedAt - times[times.length - 1] > scanGapMs) typed = true;
     if (this.keyboard) this.setKeyboard(false);
     this.onRead({ code, typed, at });
   }
