@@ -129,6 +129,12 @@ func TestHandheldPackAndHandoffInChromium(t *testing.T) {
 		t.Fatalf("1 g: %+v", v)
 	}
 	p.shot("handheld-pack-weight.png")
+	// The same screen on a pack station's 1920-wide monitor.
+	p.do(chromedp.EmulateViewport(1920, 1080))
+	p.wait("relaid out", `innerWidth === 1920`)
+	p.shot("handheld-pack-station-1920.png")
+	p.do(chromedp.EmulateViewport(360, 640, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
+	p.wait("a phone again", `innerWidth === 360`)
 	if v := keypad(m[1]); v.tone != "done" || !strings.Contains(v.text, "packed") {
 		t.Fatalf("%s g: %+v", m[1], v)
 	}

@@ -99,7 +99,9 @@ func eval[T any](p *phone, expr string, opts ...chromedp.EvaluateOption) T {
 func (p *phone) pageText() string {
 	ctx, cancel := context.WithTimeout(p.tab, 2*time.Second)
 	defer cancel()
-	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.verdict + " | " + document.body.innerText`))
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`'verdict ' + document.body.dataset.verdict + ' #' + document.getElementById('verdict').dataset.seq +
+		', focus ' + (document.activeElement && document.activeElement.id) + ', field ' + JSON.stringify(document.getElementById('scan').value) +
+		', online ' + navigator.onLine + ' | ' + document.body.innerText.replace(/\s+/g, ' ')`))
 	return s
 }
 
@@ -239,9 +241,23 @@ func (p *phone) setOffline(off bool) {
 	}))
 }
 
-// shot saves a screenshot of the viewport as a test artefact.
+// shot saves a screenshot of the viewport as a test artefact, after
+// checking what a gloved hand needs of the screen: nothing wider than the
+// viewport, every visible button and field at least 48 px each way.
 func (p *phone) shot(name string) string {
 	p.t.Helper()
+	if bad := eval[string](p, `(() => {
+		const out = [];
+		if (document.documentElement.scrollWidth > innerWidth) out.push('page ' + document.documentElement.scrollWidth + ' px wide in ' + innerWidth);
+		for (const el of document.querySelectorAll('button, input, summary')) {
+			const r = el.getBoundingClientRect();
+			if (r.width === 0 || el.closest('[hidden], dialog:not([open])')) continue;
+			if (r.width < 48 || r.height < 48) out.push((el.id || el.textContent.trim()) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
+		}
+		return out.join('; ');
+	})()`); bad != "" {
+		p.t.Errorf("%s: %s", name, bad)
+	}
 	ctx, cancel := context.WithTimeout(p.tab, 10*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
