@@ -163,7 +163,7 @@ func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.Str
 		// A stream open at the end of the shift ends with it, as a
 		// revocation would end it.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadlineCause(ctx, exp, &floor.Error{Op: "authenticate", Kind: floor.KindUnauthenticated,
+		ctx, cancel = context.WithTimeoutCause(ctx, exp.Sub(s.now()), &floor.Error{Op: "authenticate", Kind: floor.KindUnauthenticated,
 			Reason: "TOKEN_EXPIRED", Msg: "the shift's sign-in ended: sign in again"})
 		defer cancel()
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,6 +42,10 @@ type env struct {
 	tokens map[floor.Role]string
 	clock  *fixedClock
 	hub    *feed.Hub
+	api    *Server
+	// web serves the same grpc.Server to browsers over the Connect
+	// protocol (Connect), on another loopback port.
+	web *httptest.Server
 }
 
 func newEnv(t *testing.T) *env {
@@ -60,8 +66,14 @@ func newEnvWith(t *testing.T, opts store.Options, onPrint func()) *env {
 	hub := feed.NewHub(st, floor.DefaultFeedConfig, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api := New(st, hub, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api.OnPrint = onPrint
+	api.Clock = clock
 	g := grpc.NewServer(api.ServerOptions()...)
 	api.Register(g)
+	browsers, err := Connect(g, http.NotFoundHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := httptest.NewServer(browsers)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +86,7 @@ func newEnvWith(t *testing.T, opts store.Options, onPrint func()) *env {
 	}
 	t.Cleanup(func() {
 		conn.Close()
+		web.Close()
 		g.Stop()
 		if err := st.Check(); err != nil {
 			t.Errorf("consistency check: %v", err)
@@ -83,7 +96,7 @@ func newEnvWith(t *testing.T, opts store.Options, onPrint func()) *env {
 		}
 		st.Close()
 	})
-	e := &env{store: st, conn: conn, tokens: map[floor.Role]string{}, clock: clock, hub: hub}
+	e := &env{store: st, conn: conn, tokens: map[floor.Role]string{}, clock: clock, hub: hub, api: api, web: web}
 	for _, r := range []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor, floor.RoleAdmin, floor.RoleReceiver, floor.RoleCounter} {
 		tok, err := st.CreateToken(r.String()+"-1", r)
 		if err != nil {
