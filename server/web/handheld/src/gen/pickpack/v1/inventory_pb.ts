@@ -1264,7 +1264,9 @@ export type Movement = Message<"pickpack.v1.Movement"> & {
 
   /**
    * receive, damaged, put-away, pick, short, return, pack, ship, count,
-   * transfer, adjust or opening.
+   * transfer, adjust, opening, release (a released task's reservation
+   * given back: units no longer reserved, no bin change) or reassign (a
+   * task handed to another picker: no units, the note says who and why).
    *
    * @generated from field: string kind = 4;
    */
