@@ -57,13 +57,14 @@ type phone struct {
 	base string
 }
 
-func newPhone(t testing.TB, s *server) *phone {
+func newPhone(t testing.TB, s *server, flags ...chromedp.ExecAllocatorOption) *phone {
 	t.Helper()
 	bin := chromiumPath(t)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.WindowSize(360, 640))...)
+		chromedp.WindowSize(360, 640))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, flags...)...)
 	tab, cancelTab := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancelTab(); cancelAlloc() })
 	p := &phone{t: t, tab: tab, base: "http://" + s.httpAddr + "/handheld/"}
