@@ -102,7 +102,8 @@ func (p *phone) pageText() string {
 	defer cancel()
 	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`'verdict ' + document.body.dataset.verdict + ' #' + document.getElementById('verdict').dataset.seq +
 		', focus ' + (document.activeElement && document.activeElement.id) + ', field ' + JSON.stringify(document.getElementById('scan').value) +
-		', online ' + navigator.onLine + ' | ' + document.body.innerText.replace(/\s+/g, ' ')`))
+		', online ' + navigator.onLine + ', pending ' + document.getElementById('pending').textContent + ' | ' + document.body.innerText.replace(/\s+/g, ' ') +
+		' | events: ' + (window.__trace || []).join(', ')`))
 	return s
 }
 
@@ -120,7 +121,17 @@ func (p *phone) wait(what, expr string) {
 func (p *phone) open(token string) {
 	p.t.Helper()
 	p.do(chromedp.Navigate(p.base))
+	p.trace()
 	p.signIn(token)
+}
+
+// trace keeps the page's last key and input events, for the message of a
+// failed wait.
+func (p *phone) trace() {
+	eval[bool](p, `window.__trace = [], ['keydown', 'input', 'focusin', 'focusout'].forEach(t => document.addEventListener(t, e => {
+		window.__trace.push(t + ' ' + (e.key || e.data || '') + ' @' + ((e.target && e.target.id) || (e.target && e.target.tagName)));
+		if (window.__trace.length > 40) window.__trace.shift();
+	}, true)), true`)
 }
 
 // signIn signs in on the sign-in screen with a token.

@@ -9,6 +9,7 @@ import { InventoryService } from "./gen/pickpack/v1/inventory_pb";
 import { OrderService } from "./gen/pickpack/v1/order_pb";
 import { SignInService } from "./gen/pickpack/v1/signin_pb";
 import { TaskService } from "./gen/pickpack/v1/tasks_pb";
+import { WarehouseService } from "./gen/pickpack/v1/warehouse_pb";
 import { Role } from "./gen/pickpack/v1/types_pb";
 
 /** Who is signed in on this device; kept in localStorage so a reload, a
@@ -66,6 +67,7 @@ export const inventory: Client<typeof InventoryService> = createClient(Inventory
 export const orders: Client<typeof OrderService> = createClient(OrderService, transport);
 export const signin: Client<typeof SignInService> = createClient(SignInService, transport);
 export const tasks: Client<typeof TaskService> = createClient(TaskService, transport);
+export const warehouse: Client<typeof WarehouseService> = createClient(WarehouseService, transport);
 
 /** True when an error is the link's, not the request's: the request may be
  * sent again later (and, carrying its scan id, is applied once). */

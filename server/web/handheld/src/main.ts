@@ -53,6 +53,9 @@ const outbox = new Outbox(
     signedOut() {
       signOut("Your sign-in has ended: sign in again. Your scans are kept.");
     },
+    storage(err) {
+      verdict("wrong", `This device could not keep a scan (${String(err)}): keep the link until it is sent`);
+    },
   },
 );
 
@@ -228,7 +231,11 @@ function read(r: Read): void {
     return;
   }
   if (!mode) return;
-  mode.scan(r.code, r.typed);
+  try {
+    mode.scan(r.code, r.typed);
+  } catch (err) {
+    verdict("wrong", `Not taken: ${String(err)}`);
+  }
   lastRead = null;
 }
 

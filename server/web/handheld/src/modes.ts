@@ -122,12 +122,16 @@ export class PickMode implements Mode {
   title = "Pick";
   task: Task | undefined;
   next: Instruction | undefined;
+  /** Why there is no task on the screen ("" when there is one). */
   loading = "";
+  /** True while asking for a task. */
+  asking = false;
 
   constructor(private app: App) {}
 
   async start(): Promise<void> {
     const kept = this.task;
+    this.asking = true;
     if (!kept) {
       this.loading = "Asking for work…";
       this.app.render();
@@ -146,6 +150,7 @@ export class PickMode implements Mode {
         this.loading = api.describe(err);
       }
     }
+    this.asking = false;
     this.app.save();
     this.app.render();
   }
@@ -229,7 +234,7 @@ export class PickMode implements Mode {
     const stop = next?.stop;
     if (this.loading || !this.task || !next || next.expect === Expect.NOTHING || next.expect === Expect.UNSPECIFIED) {
       return {
-        data: { expect: this.loading ? "LOADING" : "NOTHING" },
+        data: { expect: this.asking ? "LOADING" : "NOTHING" },
         step: this.loading || (this.task ? "Task done" : "No task"),
         detail: this.putBack.length ? "Put these back in their bins:" : this.task ? "" : "Ask for the next task when you are at the pack station.",
         lines: this.putBack,
@@ -347,7 +352,12 @@ export class PackMode implements Mode {
   private async loadLines(orderId: string): Promise<void> {
     try {
       const r = await api.orders.getOrder({ id: orderId });
-      this.lines = (r.order?.lines ?? []).map((l) => ({ text: l.sku, n: `× ${l.quantity}` }));
+      const lines = r.order?.lines ?? [];
+      // The names as on the shelf; the id alone if a name cannot be read.
+      const names = await Promise.all(
+        lines.map((l) => api.warehouse.getSku({ key: { case: "id", value: l.sku } }).then((s) => s.sku?.name ?? "", () => "")),
+      );
+      this.lines = lines.map((l, i) => ({ text: names[i] ? `${l.sku} ${names[i]}` : l.sku, n: `× ${l.quantity}` }));
     } catch {
       this.lines = [];
     }

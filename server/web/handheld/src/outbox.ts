@@ -54,11 +54,14 @@ export interface Listener {
   pending(n: number): void;
   /** The token is no longer good: sending stops until signIn. */
   signedOut(): void;
+  /** The device could not keep a request: it is sent all the same, but
+   * would be lost with a reload before its answer. */
+  storage(err: unknown): void;
 }
 
 /** Outbox sends entries one at a time, in order. */
 export class Outbox {
-  private db!: IDBDatabase;
+  private db: Promise<IDBDatabase> | null = null;
   private queue: Entry[] = [];
   private written = new Map<number, Promise<void>>();
   private sending = false;
@@ -77,8 +80,8 @@ export class Outbox {
 
   /** Opens the database and loads what was left waiting. */
   async open(): Promise<void> {
-    this.db = await open();
-    const tx = this.db.transaction(storeName, "readonly");
+    const db = await this.conn();
+    const tx = db.transaction(storeName, "readonly");
     const all = tx.objectStore(storeName).getAll();
     await done(tx);
     const entries = all.result as Entry[];
@@ -89,6 +92,37 @@ export class Outbox {
     // a number while entries of an older tab could still be in flight.
     this.nextSeq = Math.max(Date.now(), entries.length ? entries[entries.length - 1].seq + 1 : 0);
     addEventListener("online", () => this.kick(true));
+  }
+
+  /** The database, opened again when the browser closed it (it may, e.g.
+   * when storage is cleared or under memory pressure). */
+  private conn(): Promise<IDBDatabase> {
+    this.db ??= open().then((db) => {
+      db.onclose = () => (this.db = null);
+      db.onversionchange = () => {
+        db.close();
+        this.db = null;
+      };
+      return db;
+    });
+    this.db.catch(() => (this.db = null));
+    return this.db;
+  }
+
+  /** Runs one read-write transaction on the outbox. */
+  private async write(f: (s: IDBObjectStore) => void): Promise<void> {
+    let db = await this.conn();
+    let tx: IDBTransaction;
+    try {
+      tx = db.transaction(storeName, "readwrite");
+    } catch {
+      // Closed under us: once more on a new connection.
+      this.db = null;
+      db = await this.conn();
+      tx = db.transaction(storeName, "readwrite");
+    }
+    f(tx.objectStore(storeName));
+    await done(tx);
   }
 
   /** Sets whose entries are sent (the signed-in user), and sends them. */
@@ -114,11 +148,9 @@ export class Outbox {
     this.queue.push(e);
     // Written while it is sent: the answer is not waited on the disk, and
     // the entry is removed only after both.
-    const tx = this.db.transaction(storeName, "readwrite");
-    tx.objectStore(storeName).put(e);
-    const w = done(tx);
+    const w = this.write((s) => s.put(e));
     this.written.set(e.seq, w);
-    w.catch(() => {}).finally(() => this.written.delete(e.seq));
+    w.catch((err) => this.listener.storage(err)).finally(() => this.written.delete(e.seq));
     this.report();
     this.kick(false);
     return e;
@@ -199,8 +231,6 @@ export class Outbox {
 
   private async forget(e: Entry): Promise<void> {
     await this.written.get(e.seq)?.catch(() => {});
-    const tx = this.db.transaction(storeName, "readwrite");
-    tx.objectStore(storeName).delete(e.seq);
-    await done(tx);
+    await this.write((s) => s.delete(e.seq)).catch((err) => this.listener.storage(err));
   }
 }
