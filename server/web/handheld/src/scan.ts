@@ -26,6 +26,8 @@ export class ScanField {
   private times: number[] = [];
   /** When the key behind the next input event was pressed. */
   private keyAt: number | undefined;
+  /** A printable key pressed whose text has not arrived (yet). */
+  private pending: { key: string; at: number } | undefined;
   private keyboard = false;
   private paused = false;
 
@@ -103,6 +105,7 @@ export class ScanField {
     // not pass for a scan (nor a scan for typing) because of that.
     const now = this.keyAt ?? performance.now();
     this.keyAt = undefined;
+    this.pending = undefined;
     const v = this.field.value;
     // Some scanners deliver the suffix as a character in the value.
     const cut = v.search(/[\r\n\t]/);
@@ -117,13 +120,28 @@ export class ScanField {
   }
 
   private keydown(ev: KeyboardEvent): void {
+    this.settle();
     if (ev.key === "Enter" || ev.key === "Tab") {
       // Tab would move the focus away; Enter would submit the form.
       ev.preventDefault();
       this.end(ev.timeStamp);
     } else {
       this.keyAt = ev.timeStamp;
+      if (ev.key.length === 1 && !ev.ctrlKey && !ev.metaKey && !ev.altKey) this.pending = { key: ev.key, at: ev.timeStamp };
     }
+  }
+
+  /** Puts in the text of a key pressed whose text never arrived: every
+   * printable key is followed by its input event before the next key,
+   * and a field that was not editable for a moment (seen in Chromium
+   * just after a modal dialog closed) must not eat part of a scan. */
+  private settle(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    this.keyAt = undefined;
+    this.field.value += p.key;
+    this.times.push(p.at);
   }
 
   /** Ends a code: suffix is when its Enter (or Tab) was pressed. */
