@@ -9,7 +9,22 @@ declare const VERSION: string;
 const sw = self as unknown as ServiceWorkerGlobalScope;
 const cacheName = "pickpack-handheld-" + VERSION;
 
+/** Chromium's static routes (from version 123): calls to the API go
+ * straight to the network without waking this worker, which would add its
+ * dispatch to every scan's time to verdict. */
+interface RouterEvent extends ExtendableEvent {
+  addRoutes?(rules: { condition: Record<string, unknown>; source: string }[]): Promise<void>;
+}
+
 sw.addEventListener("install", (ev: ExtendableEvent) => {
+  const add = (ev as RouterEvent).addRoutes?.bind(ev);
+  // Each rule alone: a browser that knows one kind of condition and not
+  // the other still takes the one. Without either, the fetch handler
+  // below lets API calls pass.
+  add?.([{ condition: { requestMethod: "POST" }, source: "network" }]).catch(() => {});
+  if ("URLPattern" in self) {
+    add?.([{ condition: { urlPattern: new URLPattern({ pathname: "/pickpack.v1.*" }) }, source: "network" }]).catch(() => {});
+  }
   ev.waitUntil(
     caches
       .open(cacheName)
