@@ -206,3 +206,32 @@ func TestReleaseAndReassignTask(t *testing.T) {
 		t.Errorf("S1 after the own release: %+v, want nothing reserved", l)
 	}
 }
+
+// A packer who opens an order of a picked task, by its tote, has the
+// totes in front of them: the drop-off is confirmed, the picker gets their
+// next task, and their late drop-off scan is answered right.
+func TestPackerOpeningAToteConfirmsTheDropOff(t *testing.T) {
+	e := newEnv(t)
+	e.load(t)
+	e.submit(t, "O1", &pb.OrderLine{Sku: "S1", Quantity: 1})
+	e.submit(t, "O2", &pb.OrderLine{Sku: "S2", Quantity: 1})
+	task := e.nextTask(t, e.as(floor.RolePicker)).GetTask()
+	p := picker(t, e.as(floor.RolePicker), e.conn, "hh1")
+	p.totes(task)
+	p.code("A-01-001-1")
+	p.expect(p.code(eanS1), pb.Verdict_VERDICT_TASK_DONE, "TASK_DONE")
+	k := packer(t, e.as(floor.RolePacker), e.conn, "pk")
+	k.expect(k.code("TOTE-999"), pb.Verdict_VERDICT_OUT_OF_SEQUENCE, "ORDER_NOT_READY") // holds nothing
+	k.expect(k.code(toteFor(task, 0)), pb.Verdict_VERDICT_RIGHT, "ORDER_OPEN")
+	got, err := e.store.Task(task.GetId())
+	if err != nil || got.State() != floor.TaskDone || got.DropStation != "pack station" {
+		t.Fatalf("task after the packer opened its tote: %v (%q), %v; want done, dropped off at the pack station", got.State(), got.DropStation, err)
+	}
+	a := p.code("DROP-PS1")
+	if a.GetVerdict() != pb.Verdict_VERDICT_RIGHT || a.GetReason() != "DROPPED_OFF" || !strings.Contains(a.GetMessage(), "packer packer-1 opened order O1") {
+		t.Errorf("the picker's drop-off scan after the packer's: %v", a)
+	}
+	if next := e.nextTask(t, e.as(floor.RolePicker)); !next.GetAssigned() || next.GetTask().GetOrders()[0].GetOrderId() != "O2" {
+		t.Errorf("next task: %v, want O2", next)
+	}
+}

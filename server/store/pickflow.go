@@ -119,9 +119,9 @@ func confirmDropOffByPacker(tx *bolt.Tx, order, packer string, at time.Time) err
 
 // Released is what ReleaseTask did.
 type Released struct {
-	Task     floor.Task
-	Outcome  floor.ReleaseOutcome
-	OldOwner string
+	Task     floor.Task           // the task as released
+	Outcome  floor.ReleaseOutcome // the orders requeued and kept, the units to put back
+	OldOwner string               // the picker who held it
 }
 
 // ReleaseTask ends a task before it is done (floor.Task.Release): orders
@@ -143,7 +143,7 @@ func (s *Store) ReleaseTask(by floor.User, taskID, reason string) (Released, err
 			return err
 		}
 		now := s.now()
-		out, err := t.Release(now)
+		out, err := t.Release()
 		if err != nil {
 			return err
 		}
