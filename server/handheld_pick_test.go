@@ -36,6 +36,7 @@ func TestHandheldPickInChromium(t *testing.T) {
 		t.Fatalf("after the totes: %v", w)
 	}
 	taskID := w["task"]
+	p.wait("the order's clock counting down", `/^\d+:\d\d left$/.test(document.getElementById('clock').textContent)`)
 	p.shot("handheld-pick.png")
 
 	// A wrong bin, then a wrong item: each named in plain words, red.
@@ -153,6 +154,17 @@ func TestHandheldPickInChromium(t *testing.T) {
 	w = p.work()
 	p.do(chromedp.Reload())
 	p.wait("back at the same step", fmt.Sprintf(`document.getElementById('work').dataset.expect === %q && document.getElementById('work').dataset.remaining === %q`, w["expect"], w["remaining"]))
+
+	// Turned sideways: the same step, laid out for the wide screen.
+	w = p.work()
+	p.do(chromedp.EmulateViewport(640, 360, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateLandscape))
+	p.wait("landscape", `innerWidth === 640`)
+	if got := p.work(); got["expect"] != w["expect"] || got["remaining"] != w["remaining"] {
+		t.Errorf("after rotation: %v, want %v", got, w)
+	}
+	p.shot("handheld-pick-landscape.png")
+	p.do(chromedp.EmulateViewport(360, 640, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
+	p.wait("portrait", `innerWidth === 360`)
 
 	// Offline from the first load on: the service worker serves the app,
 	// the session and the task are kept on the device, and a scan made
