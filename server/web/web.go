@@ -1,7 +1,9 @@
 // Package web serves the HTTP side of the server, with the same bearer
 // tokens as the gRPC API: order documents for browsers and printers, the
 // supervisor page with its live feed (server-sent events), its JSON
-// endpoints, shift reports, and /metrics for Prometheus.
+// endpoints, shift reports, /metrics for Prometheus, and the handheld app
+// (/handheld/: its own embedded files; it calls the API over the Connect
+// protocol, served beside these routes).
 package web
 
 import (
