@@ -62,6 +62,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"most scan streams (Scan, Pack, Handoff) open at once; more are refused (ResourceExhausted); 0: no cap")
 	maxUserScans := fs.Int("max-scan-streams-per-user", session.DefaultLimits[session.KindScan].PerUser,
 		"most scan streams of one user; another one ends that user's oldest (a handheld reconnecting before its dead link was noticed); 0: no cap")
+	shift := fs.Duration("shift", rpc.DefaultShift, "how long a device token from SignIn (badge or PIN) lasts")
 	logFormat := fs.String("log-format", "text", "text or json")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
@@ -137,6 +138,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go dispatcher.Run(ctx)
 	api := rpc.New(st, hub, log)
 	api.OnPrint = dispatcher.Wake
+	api.Shift = *shift
 	// One register for both sides: a token revoked through gRPC ends the
 	// user's event streams on HTTP too.
 	api.Streams = session.New(st, map[session.Kind]session.Limit{
@@ -166,7 +168,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
 			Streams: api.Streams}
-		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		// Browsers (the handheld app) call the same services over the
+		// Connect protocol on this port; the rest is the site.
+		handler, err := rpc.Connect(g, site.Handler())
+		if err != nil {
+			return err
+		}
+		hs2 = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			var err error
 			if *tlsCert != "" {
