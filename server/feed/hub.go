@@ -102,10 +102,10 @@ func (o openOrder) order(id string) floor.Order {
 // closedOrder is an order due in the current shift that is closed, as
 // the shift's figures count it.
 type closedOrder struct {
-	Picker       string
-	HandedOff    bool
-	OnTime       bool
-	DueAt        time.Time
+	Picker    string
+	HandedOff bool
+	OnTime    bool
+	DueAt     time.Time
 }
 
 // entry is the latest event of one order, picker or alert, and the number
