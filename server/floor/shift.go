@@ -61,12 +61,14 @@ func (s Shifts) At(now time.Time) (start, end time.Time) {
 	y, m, d := local.Date()
 	// The candidates are the starts of yesterday, today and tomorrow, so
 	// that a shift over midnight is found from either side of it. Starts
-	// are built from the date each time, so a day of 23 or 25 hours
-	// keeps its shifts at their times of day.
+	// are built from the date and the time of day (not midnight plus a
+	// duration), so a day of 23 or 25 hours keeps its shifts at their
+	// times on the wall clock.
 	var all []time.Time
 	for day := -1; day <= 1; day++ {
 		for _, st := range starts {
-			all = append(all, time.Date(y, m, d+day, 0, 0, 0, 0, s.loc()).Add(st))
+			h, min := int(st/time.Hour), int(st%time.Hour/time.Minute)
+			all = append(all, time.Date(y, m, d+day, h, min, 0, 0, s.loc()))
 		}
 	}
 	for i := len(all) - 1; i >= 0; i-- {
