@@ -47,7 +47,9 @@ func TestSimulateHandChecked(t *testing.T) {
 		{ID: "A", DueAt: simNow.Add(5 * time.Minute), Lines: 1, Units: 1},
 	}
 	got := handQueue.Simulate(simNow, []SimPicker{p}, queue)
-	at := func(m, s int) time.Time { return simNow.Add(time.Duration(m)*time.Minute + time.Duration(s)*time.Second) }
+	at := func(m, s int) time.Time {
+		return simNow.Add(time.Duration(m)*time.Minute + time.Duration(s)*time.Second)
+	}
 	want := []SimResult{
 		{OrderID: "A", Picker: "ann", StartAt: at(1, 0), HandoffAt: at(3, 26), Waits: true},
 		{OrderID: "B", Picker: "ann", StartAt: at(1, 0), HandoffAt: at(3, 26), Waits: true},
