@@ -116,7 +116,7 @@ func newEnv(t *testing.T) *env {
 	e.hub = feed.NewHub(st, floor.DefaultFeedConfig, e.clock, log)
 	t.Cleanup(e.hub.Close) // ends event streams before the server closes
 	e.reg = prometheus.NewRegistry()
-	e.reg.MustRegister(NewFloorMetrics(st))
+	e.reg.MustRegister(NewFloorMetrics(st, e.hub))
 	site := &Server{Auth: st, Log: log, Floor: e.hub, Data: st, Inventory: st, HistoryPage: 2, Clock: e.clock, Metrics: e.reg, Heartbeat: time.Hour,
 		Documents: func(context.Context, string, string) (docs.Rendered, error) {
 			return docs.Rendered{}, floor.E("documents", floor.KindUnavailable, "not in this test")
