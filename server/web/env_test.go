@@ -59,8 +59,15 @@ var shiftStart = time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
 // user per role, and serves it.
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, store.Options{})
+}
+
+// newEnvWith is newEnv with store options; the clock is the env's.
+func newEnvWith(t *testing.T, opts store.Options) *env {
+	t.Helper()
 	e := &env{clock: &fixedClock{t: shiftStart}, tokens: map[floor.Role]string{}}
-	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), store.Options{Clock: e.clock})
+	opts.Clock = e.clock
+	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
