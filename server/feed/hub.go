@@ -162,6 +162,11 @@ type Hub struct {
 	familiar   map[string]float64     // share of familiar stops on each picker's recent tasks
 	tripMeters float64                // learned walk of a trip; the config's until a task is seen
 	summary    floor.FloorSummary
+	staff      struct { // the last search for the pickers a late queue needs
+		floor.Staffing
+		OnShift int // the pickers on shift then
+	}
+	staffAt time.Time // when; zero while the queue is on time
 
 	// The view as watchers read it.
 	seq      uint64            // number of the latest change
@@ -517,17 +522,40 @@ func (h *Hub) Tick() error {
 	}
 
 	alerts := h.cfg.Alerts(now, clocks, statuses)
-	staff := floor.Staffing{}
-	if slices.ContainsFunc(results, func(r floor.SimResult) bool { return r.Late }) || len(onShift) == 0 && len(queued) > 0 {
-		staff = q.Staff(now, onShift, queued)
-		if a, ok := h.cfg.QueueAlert(now, len(onShift), staff); ok {
-			alerts = append(alerts, a)
-		}
+	staff := h.staffing(now, q, onShift, queued, results)
+	if a, ok := h.cfg.QueueAlert(now, len(onShift), staff); ok {
+		alerts = append(alerts, a)
 	}
 	h.raise(now, alerts, shorts)
 	h.summarise(now, start, end, clocks, statuses, len(onShift), staff.Needed)
 	h.settle(now)
 	return nil
+}
+
+// staffing says what it would take to bring the queue back on time. The
+// search simulates the queue many times, so it runs at most every
+// StaffEvery while the queue stays late with the same pickers on shift;
+// in between the last answer stands, with the late orders counted afresh.
+func (h *Hub) staffing(now time.Time, q floor.QueueModel, onShift []floor.SimPicker, queued []floor.SimOrder, results []floor.SimResult) floor.Staffing {
+	late := 0
+	for _, r := range results {
+		if r.Late {
+			late++
+		}
+	}
+	if len(onShift) == 0 {
+		late = len(queued) // nobody to pick them: none is predicted on time
+	}
+	if late == 0 {
+		h.staffAt = time.Time{}
+		return floor.Staffing{}
+	}
+	if h.staffAt.IsZero() || now.Sub(h.staffAt) >= h.cfg.StaffEvery || h.staff.OnShift != len(onShift) {
+		h.staff.Staffing, h.staff.OnShift, h.staffAt = q.Staff(now, onShift, queued), len(onShift), now
+	}
+	st := h.staff.Staffing
+	st.Late, st.Lost = late, min(st.Lost, late)
+	return st
 }
 
 // noteClosed counts a closed order in the shift's figures if it is due in

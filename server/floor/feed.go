@@ -113,12 +113,16 @@ type FeedConfig struct {
 	// Shifts define the figures' window and the time zone of the
 	// reasons' times.
 	Shifts Shifts
+	// StaffEvery is how often the feed searches again for the pickers a
+	// late queue needs (a search simulates the queue a dozen times or
+	// more); between searches the last answer stands. 0: every look.
+	StaffEvery time.Duration
 }
 
 // DefaultFeedConfig suits a 15-minute target.
 var DefaultFeedConfig = FeedConfig{PackAndHandoff: DefaultPackAndHandoff, QueuedTask: 6 * time.Minute,
 	Idle: 3 * time.Minute, Stuck: 4 * time.Minute, OnShift: 30 * time.Minute, Queue: DefaultQueueModel,
-	Shifts: DefaultShifts}
+	Shifts: DefaultShifts, StaffEvery: 15 * time.Second}
 
 // Clock predicts an open order's handoff: the rest of its task's predicted
 // walk, or a typical trip if it waits, plus packing and handoff.
@@ -277,6 +281,9 @@ func (c FeedConfig) QueueAlert(now time.Time, onShift int, st Staffing) (Alert, 
 	case st.Late == st.Lost:
 		msg = fmt.Sprintf("%s predicted late, too late to be on time whatever the staffing (%d on shift)",
 			plural(st.Late, "queued order"), onShift)
+	case st.AtLeast:
+		msg = fmt.Sprintf("%s predicted late: it would take more than %s (%d on shift) to bring the queue back on time",
+			plural(st.Late, "queued order"), plural(st.Needed, "picker"), onShift)
 	default:
 		msg = fmt.Sprintf("%s predicted late: it would take %s (%d on shift) to bring the queue back on time",
 			plural(st.Late, "queued order"), plural(st.Needed, "picker"), onShift)
