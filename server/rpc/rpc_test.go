@@ -213,6 +213,8 @@ var malformed = map[string]struct {
 	pb.PackService_Pack_FullMethodName:                {&pb.PackRequest{Scan: &pb.Scan{ScanId: "s1", Action: pb.ScanAction_SCAN_ACTION_WEIGHT}}, "scan.weight_g"},
 	pb.PackService_Handoff_FullMethodName:             {&pb.HandoffRequest{Scan: &pb.Scan{ScanId: "s1"}}, "scan.code"},
 	pb.PackService_Reprint_FullMethodName:             {&pb.ReprintRequest{}, "order_id"},
+	pb.TaskService_ReleaseTask_FullMethodName:         {&pb.ReleaseTaskRequest{TaskId: "T1", Reason: "end\x00of shift"}, "reason"},
+	pb.TaskService_ReassignTask_FullMethodName:        {&pb.ReassignTaskRequest{TaskId: "T1"}, "picker"},
 
 	pb.InventoryService_ExpectDelivery_FullMethodName:      {&pb.ExpectDeliveryRequest{Delivery: &pb.Delivery{Id: "PO-1"}}, "delivery.kind"},
 	pb.InventoryService_GetDelivery_FullMethodName:         {&pb.GetDeliveryRequest{}, "id"},

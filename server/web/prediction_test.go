@@ -3,7 +3,9 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +22,8 @@ import (
 // time she comes back to it (30 s to the unit the first time, 20, 12,
 // then 6 s). Each order, one unit of one of three SKUs, is picked alone,
 // then packed and handed off exactly the predicted 3 minutes after she is
-// back. As
+// back. She sets the tote at the pack station as she takes the task, and
+// the walk starts there. As
 // the time model learns her pace and the planner her familiar faces, the
 // error of the handoff predicted at assignment falls: the shift report
 // shows a lower MAPE for the last orders than for the first, and /metrics
@@ -44,6 +47,7 @@ func TestPredictionErrorFallsAsPaceIsLearned(t *testing.T) {
 		if err != nil || !ok || len(task.Orders) != 1 {
 			t.Fatalf("order %s: task %+v, %v, %v", id, task, ok, err)
 		}
+		e.pick(t, "ann", scanOf(fmt.Sprintf("TOTE-%s0", strings.TrimPrefix(task.ID, "T"))), floor.VerdictRight) // the walk starts
 		at := 0.0 // metres along the route
 		for _, stop := range task.Stops {
 			e.clock.advance(time.Duration((stop.CumulativeMeters - at) / speed * float64(time.Second)))
@@ -55,6 +59,7 @@ func TestPredictionErrorFallsAsPaceIsLearned(t *testing.T) {
 			e.pick(t, "ann", scanOf(e.itemCode(t, stop.SKU)), floor.VerdictTaskDone)
 		}
 		e.clock.advance(time.Duration((task.Route.Meters - at) / speed * float64(time.Second))) // back at the pack station
+		e.pick(t, "ann", scanOf("DROP-PS1"), floor.VerdictRight)
 		e.clock.advance(floor.DefaultPackAndHandoff)
 		e.packAndHandOff(t, id, sku)
 		e.clock.advance(time.Second)
