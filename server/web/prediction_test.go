@@ -48,7 +48,7 @@ func TestPredictionErrorFallsAsPaceIsLearned(t *testing.T) {
 			t.Fatalf("order %s: task %+v, %v, %v", id, task, ok, err)
 		}
 		e.pick(t, "ann", scanOf(fmt.Sprintf("TOTE-%s0", strings.TrimPrefix(task.ID, "T"))), floor.VerdictRight) // the walk starts
-		at := 0.0 // metres along the route
+		at := 0.0                                                                                               // metres along the route
 		for _, stop := range task.Stops {
 			e.clock.advance(time.Duration((stop.CumulativeMeters - at) / speed * float64(time.Second)))
 			at = stop.CumulativeMeters
