@@ -102,7 +102,6 @@ func (a Alert) Key() string {
 // FeedConfig sets the supervisor thresholds.
 type FeedConfig struct {
 	PackAndHandoff time.Duration // after picking
-	QueuedTask     time.Duration // a typical trip, for orders not assigned yet
 	Idle           time.Duration // a picker without a task this long is idle
 	Stuck          time.Duration // a picker at one stop this long is stuck
 	// OnShift is how recently a picker without a task must have scanned
@@ -120,19 +119,19 @@ type FeedConfig struct {
 }
 
 // DefaultFeedConfig suits a 15-minute target.
-var DefaultFeedConfig = FeedConfig{PackAndHandoff: DefaultPackAndHandoff, QueuedTask: 6 * time.Minute,
+var DefaultFeedConfig = FeedConfig{PackAndHandoff: DefaultPackAndHandoff,
 	Idle: 3 * time.Minute, Stuck: 4 * time.Minute, OnShift: 30 * time.Minute, Queue: DefaultQueueModel,
 	Shifts: DefaultShifts, StaffEvery: 15 * time.Second}
 
-// Clock predicts an open order's handoff: the rest of its task's predicted
-// walk, or a typical trip if it waits, plus packing and handoff.
+// Clock predicts the handoff of an order a picker has: the rest of its
+// task's predicted walk plus packing and handoff (a closed order's clock
+// stops at its handoff). Queued orders are predicted by the simulation of
+// the queue: QueuedClock.
 func (c FeedConfig) Clock(now time.Time, o Order, t *Task) OrderClock {
 	oc := OrderClock{OrderID: o.ID, State: o.State, Picker: o.Picker, TaskID: o.TaskID,
 		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, HandedOffAt: o.HandedOffAt, PredictedAtAssignment: o.PredictedHandoffAt}
 	var rest time.Duration
 	switch o.State {
-	case StateQueued:
-		rest = c.QueuedTask + c.PackAndHandoff
 	case StateAssigned:
 		rest = c.PackAndHandoff
 		if t != nil {
