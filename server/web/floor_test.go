@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -401,8 +402,8 @@ func TestEventStream(t *testing.T) {
 			t.Errorf("snapshot order %s: want T1 on time", data)
 		}
 	}
-	if got[0] != "order" || got[len(got)-1] != "ready" {
-		t.Errorf("snapshot events %v: want the clocks first, ready last", got)
+	if got[0] != "order" || got[len(got)-1] != "ready" || !slices.Contains(got, "summary") {
+		t.Errorf("snapshot events %v: want the clocks first, the shift's summary, ready last", got)
 	}
 	// Eleven minutes on and ann has not scanned: she is still as far
 	// from done, so T1, behind her, can no longer make its due time.
