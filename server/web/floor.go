@@ -56,7 +56,7 @@ type orderJSON struct {
 	PredictedAt *time.Time `json:"predictedAt"` // null: no picker on shift to predict with
 	HandedOffAt *time.Time `json:"handedOffAt,omitempty"`
 	Risk        string     `json:"risk"`
-	SlackS      float64    `json:"slackS"`
+	SlackS      *float64   `json:"slackS"` // null with predictedAt
 	// Reason says why a queued order is predicted when it is ("no picker
 	// free before 09:07", "no picker on shift").
 	Reason string `json:"reason,omitempty"`
@@ -108,7 +108,8 @@ func sse(e feed.Event) (string, any) {
 			ReleasedAt: c.ReleasedAt, DueAt: c.DueAt, PredictedAt: optTime(c.PredictedHandoffAt), HandedOffAt: optTime(c.HandedOffAt),
 			Risk: risk, Reason: c.Reason, PredictedAtAssignment: optTime(c.PredictedAtAssignment)}
 		if !c.PredictedHandoffAt.IsZero() {
-			oj.SlackS = c.Slack().Seconds()
+			slack := c.Slack().Seconds()
+			oj.SlackS = &slack
 		}
 		return "order", oj
 	case e.Picker != nil:
