@@ -157,10 +157,10 @@ func (s *Store) planInput(tx *bolt.Tx, picker string, claimed map[string]bool) (
 	in := floor.PlanInput{Picker: picker, Now: s.now(), Names: map[string]string{},
 		Familiarity: map[string]floor.Familiarity{}, Model: floor.DefaultPickerModel}
 	alloc := &floor.Allocator{Stock: map[string][]floor.StockLevel{}}
-	c := tx.Bucket(bucketQueue).Cursor()
+	c, hidden := tx.Bucket(bucketQueue).Cursor(), pendingImports(tx)
 	for k, _ := c.First(); k != nil && len(in.Candidates) < s.candidates; k, _ = c.Next() {
-		if claimed[string(k[8:])] {
-			continue // another picker's planner holds it
+		if claimed[string(k[8:])] || hidden.hides(k[8:]) {
+			continue // another picker's planner holds it, or an import not shown yet
 		}
 		o, err := orderByID(tx, "next task", string(k[8:]))
 		if err != nil {
