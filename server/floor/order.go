@@ -67,6 +67,11 @@ type Order struct {
 	Picker      string // set once assigned
 	UpdatedAt   time.Time
 	HandedOffAt time.Time // the clock stops here
+	// AssignedAt and PredictedHandoffAt are when the order was given to a
+	// picker and the handoff predicted then: kept to the end, so that the
+	// time model is measured against what happened.
+	AssignedAt         time.Time
+	PredictedHandoffAt time.Time
 
 	// Shipping, chosen at release.
 	Carrier         string

@@ -207,8 +207,11 @@ function drawClocks() {
     el.className = "clock " + o.risk;
     el.dataset.risk = o.risk;
     el.children[0].textContent = o.id;
-    el.children[2].textContent = o.state + (o.picker ? " · " + o.picker : "") + " · slack " + fmtDur(o.slackS).replace("+", "−");
-    el.title = `${o.id}: ${o.state}, due ${fmtTime(o.dueAt)}, predicted ${fmtTime(o.predictedAt)}`;
+    // No prediction (no picker on shift): the reason instead of a slack.
+    el.children[2].textContent = o.state + (o.picker ? " · " + o.picker : "") +
+      (o.slackS == null ? " · " + o.reason : " · slack " + fmtDur(o.slackS).replace("+", "−"));
+    el.title = `${o.id}: ${o.state}, due ${fmtTime(o.dueAt)}, ` + (o.predictedAt ? `predicted ${fmtTime(o.predictedAt)}` : o.reason) +
+      (o.reason && o.predictedAt ? ` (${o.reason})` : "");
     const want = prev ? prev.nextSibling : box.firstChild;
     if (want !== el) box.insertBefore(el, want);
     prev = el;
@@ -245,7 +248,7 @@ function drawLanes() {
     }
     tr.className = cls;
     const cells = [p.picker, p.task || "–", p.lastBin || "–", String(p.picksLastHour),
-      shift.has(p.picker) ? String(shift.get(p.picker).picksPerHour) : "–", st];
+      shift.has(p.picker) ? String(shift.get(p.picker).shiftPicksPerHour) : "–", st];
     cells.forEach((t, i) => {
       const td = document.createElement("td");
       td.textContent = t;
@@ -279,7 +282,7 @@ function drawFigures() {
   $("fig-ontime").textContent = f.onTimePct == null ? "–" : Math.round(f.onTimePct) + "%";
   $("fig-mean").textContent = f.handedOff ? fmtDur(f.meanClockS) : "–";
   $("fig-p90").textContent = f.handedOff ? fmtDur(f.p90ClockS) : "–";
-  $("shift-range").textContent = "since " + fmtTime(f.from);
+  $("shift-range").textContent = f.shiftLabel || "since " + fmtTime(f.from);
 }
 
 async function refreshFigures() {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pickpack/v1/floor.proto.
  */
 export const file_pickpack_v1_floor: GenFile = /*@__PURE__*/
-  fileDesc("ChdwaWNrcGFjay92MS9mbG9vci5wcm90bxILcGlja3BhY2sudjEiEwoRV2F0Y2hGbG9vclJlcXVlc3QizQEKEldhdGNoRmxvb3JSZXNwb25zZRIoCgVvcmRlchgBIAEoCzIXLnBpY2twYWNrLnYxLk9yZGVyQ2xvY2tIABIrCgZwaWNrZXIYAiABKAsyGS5waWNrcGFjay52MS5QaWNrZXJTdGF0dXNIABIjCgVhbGVydBgDIAEoCzISLnBpY2twYWNrLnYxLkFsZXJ0SAASMgoNc25hcHNob3RfZG9uZRgEIAEoCzIZLnBpY2twYWNrLnYxLlNuYXBzaG90RG9uZUgAQgcKBWV2ZW50IjYKDFNuYXBzaG90RG9uZRImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi/AIKCk9yZGVyQ2xvY2sSEAoIb3JkZXJfaWQYASABKAkSJgoFc3RhdGUYAiABKA4yFy5waWNrcGFjay52MS5PcmRlclN0YXRlEg4KBnBpY2tlchgDIAEoCRIPCgd0YXNrX2lkGAQgASgJEi8KC3JlbGVhc2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgZkdWVfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKFHByZWRpY3RlZF9oYW5kb2ZmX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgVzbGFjaxgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIfCgRyaXNrGAkgASgOMhEucGlja3BhY2sudjEuUmlzaxIxCg1oYW5kZWRfb2ZmX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLhAQoMUGlja2VyU3RhdHVzEg4KBnBpY2tlchgBIAEoCRIPCgd0YXNrX2lkGAIgASgJEhAKCGxhc3RfYmluGAMgASgJEjAKDGxhc3Rfc2Nhbl9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGlja3NfbGFzdF9ob3VyGAUgASgFEicKBGlkbGUYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHYXRfc3RvcBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKVAQoFQWxlcnQSJAoEa2luZBgBIAEoDjIWLnBpY2twYWNrLnYxLkFsZXJ0S2luZBIQCghvcmRlcl9pZBgCIAEoCRIOCgZwaWNrZXIYAyABKAkSCwoDYmluGAQgASgJEg8KB21lc3NhZ2UYBSABKAkSJgoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKk8KBFJpc2sSFAoQUklTS19VTlNQRUNJRklFRBAAEhAKDFJJU0tfT05fVElNRRABEhAKDFJJU0tfQVRfUklTSxACEg0KCVJJU0tfTEFURRADKrkBCglBbGVydEtpbmQSGgoWQUxFUlRfS0lORF9VTlNQRUNJRklFRBAAEh0KGUFMRVJUX0tJTkRfUFJFRElDVEVEX0xBVEUQARIdChlBTEVSVF9LSU5EX05PX1BJQ0tFUl9GUkVFEAISGgoWQUxFUlRfS0lORF9QSUNLRVJfSURMRRADEhsKF0FMRVJUX0tJTkRfUElDS0VSX1NUVUNLEAQSGQoVQUxFUlRfS0lORF9TSE9SVF9QSUNLEAUyXwoMRmxvb3JTZXJ2aWNlEk8KCldhdGNoRmxvb3ISHi5waWNrcGFjay52MS5XYXRjaEZsb29yUmVxdWVzdBofLnBpY2twYWNrLnYxLldhdGNoRmxvb3JSZXNwb25zZTABQjtaOWdpdGh1Yi5jb20vcGlja3BhY2svcGlja3BhY2svcHJvdG8vcGlja3BhY2svdjE7cGlja3BhY2t2MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_pickpack_v1_types]);
+  fileDesc("ChdwaWNrcGFjay92MS9mbG9vci5wcm90bxILcGlja3BhY2sudjEiEwoRV2F0Y2hGbG9vclJlcXVlc3Qi+wEKEldhdGNoRmxvb3JSZXNwb25zZRIoCgVvcmRlchgBIAEoCzIXLnBpY2twYWNrLnYxLk9yZGVyQ2xvY2tIABIrCgZwaWNrZXIYAiABKAsyGS5waWNrcGFjay52MS5QaWNrZXJTdGF0dXNIABIjCgVhbGVydBgDIAEoCzISLnBpY2twYWNrLnYxLkFsZXJ0SAASMgoNc25hcHNob3RfZG9uZRgEIAEoCzIZLnBpY2twYWNrLnYxLlNuYXBzaG90RG9uZUgAEiwKB3N1bW1hcnkYBSABKAsyGS5waWNrcGFjay52MS5GbG9vclN1bW1hcnlIAEIHCgVldmVudCI2CgxTbmFwc2hvdERvbmUSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIskDCgpPcmRlckNsb2NrEhAKCG9yZGVyX2lkGAEgASgJEiYKBXN0YXRlGAIgASgOMhcucGlja3BhY2sudjEuT3JkZXJTdGF0ZRIOCgZwaWNrZXIYAyABKAkSDwoHdGFza19pZBgEIAEoCRIvCgtyZWxlYXNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKgoGZHVlX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI4ChRwcmVkaWN0ZWRfaGFuZG9mZl9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc2xhY2sYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SHwoEcmlzaxgJIAEoDjIRLnBpY2twYWNrLnYxLlJpc2sSMQoNaGFuZGVkX29mZl9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAsgASgJEjsKF3ByZWRpY3RlZF9hdF9hc3NpZ25tZW50GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLzAQoMUGlja2VyU3RhdHVzEg4KBnBpY2tlchgBIAEoCRIPCgd0YXNrX2lkGAIgASgJEhAKCGxhc3RfYmluGAMgASgJEjAKDGxhc3Rfc2Nhbl9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGlja3NfbGFzdF9ob3VyGAUgASgFEicKBGlkbGUYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHYXRfc3RvcBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIQCghvbl9zaGlmdBgIIAEoCCK8AQoFQWxlcnQSJAoEa2luZBgBIAEoDjIWLnBpY2twYWNrLnYxLkFsZXJ0S2luZBIQCghvcmRlcl9pZBgCIAEoCRIOCgZwaWNrZXIYAyABKAkSCwoDYmluGAQgASgJEg8KB21lc3NhZ2UYBSABKAkSJgoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnBpY2tlcnNfbmVlZGVkGAcgASgFEg0KBWNvdW50GAggASgFIoMGCgxGbG9vclN1bW1hcnkSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3NoaWZ0X3N0YXJ0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglzaGlmdF9lbmQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3NoaWZ0X2xhYmVsGAQgASgJEhYKDmhhbmRlZF9vbl90aW1lGAUgASgFEhMKC2hhbmRlZF9sYXRlGAYgASgFEhUKDW9wZW5fcGFzdF9kdWUYByABKAUSGQoRcHJlZGljdGVkX29uX3RpbWUYCCABKAUSFgoOcHJlZGljdGVkX2xhdGUYCSABKAUSHAoPb25fdGltZV9wZXJjZW50GAogASgBSACIAQESHAoPb3V0bG9va19wZXJjZW50GAsgASgBSAGIAQESFAoMb3Blbl9vbl90aW1lGAwgASgFEhQKDG9wZW5fYXRfcmlzaxgNIAEoBRIRCglvcGVuX2xhdGUYDiABKAUSDgoGcXVldWVkGA8gASgFEkkKEXF1ZXVlZF9ieV9jaGFubmVsGBAgAygLMi4ucGlja3BhY2sudjEuRmxvb3JTdW1tYXJ5LlF1ZXVlZEJ5Q2hhbm5lbEVudHJ5EhgKEHBpY2tlcnNfb25fc2hpZnQYESABKAUSFgoOcGlja2Vyc19uZWVkZWQYEiABKAUSEwoLc2hpZnRfcGlja3MYEyABKAUSHAoUc2hpZnRfcGlja3NfcGVyX2hvdXIYFCABKAESFwoPbGFzdF9ob3VyX3BpY2tzGBUgASgFEisKB3BpY2tlcnMYFiADKAsyGi5waWNrcGFjay52MS5QaWNrZXJGaWd1cmVzGjYKFFF1ZXVlZEJ5Q2hhbm5lbEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAFCEgoQX29uX3RpbWVfcGVyY2VudEISChBfb3V0bG9va19wZXJjZW50IpgBCg1QaWNrZXJGaWd1cmVzEg4KBnBpY2tlchgBIAEoCRITCgtzaGlmdF9waWNrcxgCIAEoBRIcChRzaGlmdF9waWNrc19wZXJfaG91chgDIAEoARIXCg9sYXN0X2hvdXJfcGlja3MYBCABKAUSFgoOaGFuZGVkX29uX3RpbWUYBSABKAUSEwoLaGFuZGVkX2xhdGUYBiABKAUqTwoEUmlzaxIUChBSSVNLX1VOU1BFQ0lGSUVEEAASEAoMUklTS19PTl9USU1FEAESEAoMUklTS19BVF9SSVNLEAISDQoJUklTS19MQVRFEAMq1AEKCUFsZXJ0S2luZBIaChZBTEVSVF9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZQUxFUlRfS0lORF9QUkVESUNURURfTEFURRABEh0KGUFMRVJUX0tJTkRfTk9fUElDS0VSX0ZSRUUQAhIaChZBTEVSVF9LSU5EX1BJQ0tFUl9JRExFEAMSGwoXQUxFUlRfS0lORF9QSUNLRVJfU1RVQ0sQBBIZChVBTEVSVF9LSU5EX1NIT1JUX1BJQ0sQBRIZChVBTEVSVF9LSU5EX1FVRVVFX0xBVEUQBjJfCgxGbG9vclNlcnZpY2USTwoKV2F0Y2hGbG9vchIeLnBpY2twYWNrLnYxLldhdGNoRmxvb3JSZXF1ZXN0Gh8ucGlja3BhY2sudjEuV2F0Y2hGbG9vclJlc3BvbnNlMAFCO1o5Z2l0aHViLmNvbS9waWNrcGFjay9waWNrcGFjay9wcm90by9waWNrcGFjay92MTtwaWNrcGFja3YxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_pickpack_v1_types]);
 
 /**
  * WatchFloorRequest starts watching.
@@ -64,6 +64,12 @@ export type WatchFloorResponse = Message<"pickpack.v1.WatchFloorResponse"> & {
      */
     value: SnapshotDone;
     case: "snapshotDone";
+  } | {
+    /**
+     * @generated from field: pickpack.v1.FloorSummary summary = 5;
+     */
+    value: FloorSummary;
+    case: "summary";
   } | { case: undefined; value?: undefined };
 };
 
@@ -137,6 +143,8 @@ export type OrderClock = Message<"pickpack.v1.OrderClock"> & {
 
   /**
    * due_at - predicted_handoff_at; negative when it will be late.
+   * predicted_handoff_at and slack are absent when nothing can be
+   * predicted (a queued order with no picker on shift: see reason).
    *
    * @generated from field: google.protobuf.Duration slack = 8;
    */
@@ -151,6 +159,22 @@ export type OrderClock = Message<"pickpack.v1.OrderClock"> & {
    * @generated from field: google.protobuf.Timestamp handed_off_at = 10;
    */
   handedOffAt?: Timestamp | undefined;
+
+  /**
+   * Why a queued order's handoff is predicted when it is, as "no picker
+   * free before 09:07" or "no picker on shift"; empty when a picker is
+   * free for it now or it is assigned.
+   *
+   * @generated from field: string reason = 11;
+   */
+  reason: string;
+
+  /**
+   * The handoff predicted when the order was assigned to a picker.
+   *
+   * @generated from field: google.protobuf.Timestamp predicted_at_assignment = 12;
+   */
+  predictedAtAssignment?: Timestamp | undefined;
 };
 
 /**
@@ -208,6 +232,14 @@ export type PickerStatus = Message<"pickpack.v1.PickerStatus"> & {
    * @generated from field: google.protobuf.Duration at_stop = 7;
    */
   atStop?: Duration | undefined;
+
+  /**
+   * The queue's predictions count on this picker: they hold a task or
+   * scanned recently.
+   *
+   * @generated from field: bool on_shift = 8;
+   */
+  onShift: boolean;
 };
 
 /**
@@ -252,6 +284,21 @@ export type Alert = Message<"pickpack.v1.Alert"> & {
    * @generated from field: google.protobuf.Timestamp at = 6;
    */
   at?: Timestamp | undefined;
+
+  /**
+   * For ALERT_KIND_QUEUE_LATE: the pickers (those on shift included)
+   * that would bring the queue back on time.
+   *
+   * @generated from field: int32 pickers_needed = 7;
+   */
+  pickersNeeded: number;
+
+  /**
+   * How many orders an alert about many is about.
+   *
+   * @generated from field: int32 count = 8;
+   */
+  count: number;
 };
 
 /**
@@ -260,6 +307,200 @@ export type Alert = Message<"pickpack.v1.Alert"> & {
  */
 export const AlertSchema: GenMessage<Alert> = /*@__PURE__*/
   messageDesc(file_pickpack_v1_floor, 5);
+
+/**
+ * FloorSummary is the current shift's figures, sent with the picture and
+ * again whenever a figure changes. Every order due in the shift counts
+ * once: handed off on time or late, open past due, or open and due later
+ * (predicted on time or late). Cancelled orders are not counted.
+ *
+ * @generated from message pickpack.v1.FloorSummary
+ */
+export type FloorSummary = Message<"pickpack.v1.FloorSummary"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * The shift is defined by its start (the server's --shifts).
+   *
+   * @generated from field: google.protobuf.Timestamp shift_start = 2;
+   */
+  shiftStart?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp shift_end = 3;
+   */
+  shiftEnd?: Timestamp | undefined;
+
+  /**
+   * "06:00–14:00" in the site's time zone.
+   *
+   * @generated from field: string shift_label = 4;
+   */
+  shiftLabel: string;
+
+  /**
+   * Orders due in the shift up to `at`.
+   *
+   * @generated from field: int32 handed_on_time = 5;
+   */
+  handedOnTime: number;
+
+  /**
+   * @generated from field: int32 handed_late = 6;
+   */
+  handedLate: number;
+
+  /**
+   * @generated from field: int32 open_past_due = 7;
+   */
+  openPastDue: number;
+
+  /**
+   * Open orders due later in the shift, by their prediction.
+   *
+   * @generated from field: int32 predicted_on_time = 8;
+   */
+  predictedOnTime: number;
+
+  /**
+   * @generated from field: int32 predicted_late = 9;
+   */
+  predictedLate: number;
+
+  /**
+   * handed_on_time over every order due so far (open past due counted
+   * late); absent when none was due yet.
+   *
+   * @generated from field: optional double on_time_percent = 10;
+   */
+  onTimePercent?: number | undefined;
+
+  /**
+   * On time so far or predicted on time, over every order due in the
+   * shift; absent when none is due in it.
+   *
+   * @generated from field: optional double outlook_percent = 11;
+   */
+  outlookPercent?: number | undefined;
+
+  /**
+   * Every open order by its clock's risk.
+   *
+   * @generated from field: int32 open_on_time = 12;
+   */
+  openOnTime: number;
+
+  /**
+   * @generated from field: int32 open_at_risk = 13;
+   */
+  openAtRisk: number;
+
+  /**
+   * @generated from field: int32 open_late = 14;
+   */
+  openLate: number;
+
+  /**
+   * @generated from field: int32 queued = 15;
+   */
+  queued: number;
+
+  /**
+   * @generated from field: map<string, int32> queued_by_channel = 16;
+   */
+  queuedByChannel: { [key: string]: number };
+
+  /**
+   * @generated from field: int32 pickers_on_shift = 17;
+   */
+  pickersOnShift: number;
+
+  /**
+   * Pickers that would bring the queue back on time; 0 when it is.
+   *
+   * @generated from field: int32 pickers_needed = 18;
+   */
+  pickersNeeded: number;
+
+  /**
+   * Accepted pick scans since the shift's start, per hour of the shift
+   * so far, and in the last hour.
+   *
+   * @generated from field: int32 shift_picks = 19;
+   */
+  shiftPicks: number;
+
+  /**
+   * @generated from field: double shift_picks_per_hour = 20;
+   */
+  shiftPicksPerHour: number;
+
+  /**
+   * @generated from field: int32 last_hour_picks = 21;
+   */
+  lastHourPicks: number;
+
+  /**
+   * @generated from field: repeated pickpack.v1.PickerFigures pickers = 22;
+   */
+  pickers: PickerFigures[];
+};
+
+/**
+ * Describes the message pickpack.v1.FloorSummary.
+ * Use `create(FloorSummarySchema)` to create a new message.
+ */
+export const FloorSummarySchema: GenMessage<FloorSummary> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 6);
+
+/**
+ * PickerFigures are one picker's figures of the shift.
+ *
+ * @generated from message pickpack.v1.PickerFigures
+ */
+export type PickerFigures = Message<"pickpack.v1.PickerFigures"> & {
+  /**
+   * @generated from field: string picker = 1;
+   */
+  picker: string;
+
+  /**
+   * @generated from field: int32 shift_picks = 2;
+   */
+  shiftPicks: number;
+
+  /**
+   * @generated from field: double shift_picks_per_hour = 3;
+   */
+  shiftPicksPerHour: number;
+
+  /**
+   * @generated from field: int32 last_hour_picks = 4;
+   */
+  lastHourPicks: number;
+
+  /**
+   * Orders due in the shift handed off by this picker.
+   *
+   * @generated from field: int32 handed_on_time = 5;
+   */
+  handedOnTime: number;
+
+  /**
+   * @generated from field: int32 handed_late = 6;
+   */
+  handedLate: number;
+};
+
+/**
+ * Describes the message pickpack.v1.PickerFigures.
+ * Use `create(PickerFiguresSchema)` to create a new message.
+ */
+export const PickerFiguresSchema: GenMessage<PickerFigures> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 7);
 
 /**
  * Risk is how an order's clock stands against its due time.
@@ -329,6 +570,14 @@ export enum AlertKind {
    * @generated from enum value: ALERT_KIND_SHORT_PICK = 5;
    */
   SHORT_PICK = 5,
+
+  /**
+   * Queued orders are predicted late; pickers_needed says how many
+   * pickers would bring the queue back on time.
+   *
+   * @generated from enum value: ALERT_KIND_QUEUE_LATE = 6;
+   */
+  QUEUE_LATE = 6,
 }
 
 /**
