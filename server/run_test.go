@@ -258,6 +258,7 @@ func TestServeRefusals(t *testing.T) {
 		{"half TLS", []string{"--tls-cert", "x.pem"}, "go together"},
 		{"missing cert", []string{"--tls-cert", "x.pem", "--tls-key", "y.pem"}, "TLS"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"no shift", []string{"--shift", "0s"}, "--shift"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
