@@ -1,10 +1,11 @@
 // Package labels renders the documents a pack station prints: the waybill
 // (100 x 150 mm, 4 x 6 in) and the pick list, as one PDF per order or batch,
-// and the waybill alone as ZPL for Zebra-compatible 203 dpi printers.
+// and the same documents as ZPL for stock Zebra-compatible 203 dpi printers
+// (text beyond font 0 sent as pictures).
 //
 // The package knows nothing of the server's storage or RPC types: callers
 // fill in [Document], [Waybill] and [PickList] and call [WritePDF] or
-// [WriteZPL].
+// [WriteZPL] or [WriteZPLDocument].
 //
 // Barcodes (Code 128 for tracking numbers, order ids and bin codes, QR for
 // the pick list's order) are drawn as vector rectangles whose module width

@@ -2,6 +2,8 @@ package labels
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -240,7 +242,7 @@ func customsTotals(items []CustomsItem) (value string, netG int) {
 		netG += it.NetWeightGrams
 	}
 	var parts []string
-	for _, k := range sortedKeys(totals) {
+	for _, k := range slices.Sorted(maps.Keys(totals)) {
 		parts = append(parts, formatMoney(totals[k], k))
 	}
 	return strings.Join(parts, " + "), netG

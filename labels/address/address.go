@@ -187,6 +187,16 @@ func Format(a Address, from string) []Line {
 		}
 	}
 	vals['A'] = strings.Join(street, "\n")
+	// A city that is its own province (上海市, 北京市) is written once
+	// where the format runs the two together ("%S%C%D"): 上海市, not
+	// 上海市上海市.
+	if vals['S'] != "" && strings.EqualFold(clean(vals['S']), clean(a.City)) {
+		for _, fl := range strings.Split(layout, "%n") {
+			if strings.Contains(fl, "%S%C") {
+				vals['S'] = ""
+			}
+		}
+	}
 	for k, v := range vals {
 		if k != 'A' { // the street lines are clean, one per line
 			v = clean(v)

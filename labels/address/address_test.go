@@ -51,7 +51,7 @@ func TestFormat(t *testing.T) {
 		a: Address{Name: "王小明", Lines: []string{"浦东新区世纪大道100号", "环球金融中心20楼"},
 			City: "上海市", Region: "上海市", PostalCode: "200120", Country: "CN"},
 		from: "CN",
-		want: "200120\n上海市上海市\n浦东新区世纪大道100号\n环球金融中心20楼\n*王小明\n",
+		want: "200120\n上海市\n浦东新区世纪大道100号\n环球金融中心20楼\n*王小明\n",
 	}, {
 		name: "CN in Chinese from Germany: CHINA last",
 		a: Address{Name: "李华", Lines: []string{"天河区天河路385号"},

@@ -263,6 +263,9 @@ func TestOrders(t *testing.T) {
 				if a.Name == "" || len(a.Lines) == 0 || a.City == "" || len(a.Country) != 2 {
 					t.Errorf("%s: incomplete recipient %+v", ord.ID, a)
 				}
+				if p := floor.AddressProblem(a); p != "" {
+					t.Errorf("%s: %s", ord.ID, p)
+				}
 				text := a.Name + a.City + strings.Join(a.Lines, "")
 				for _, s := range scripts {
 					if strings.ContainsFunc(text, func(r rune) bool { return unicode.Is(s.table, r) }) {

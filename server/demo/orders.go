@@ -38,7 +38,7 @@ var locales = []locale{
 		{"Köln", "Nordrhein-Westfalen", "50667", "Hohe Straße %d"}}},
 	{"ES", "+34 612", []string{"José Peña", "María Núñez", "Iñaki Gutiérrez"}, [][4]string{
 		{"Madrid", "Madrid", "28014", "Calle de Alcalá %d"},
-		{"Sevilla", "Andalucía", "41004", "Avenida de la Constitución %d"}}},
+		{"Sevilla", "Sevilla", "41004", "Avenida de la Constitución %d"}}},
 	{"PL", "+48 601", []string{"Łukasz Wróbel", "Zofia Żak", "Paweł Kowalczyk"}, [][4]string{
 		{"Warszawa", "Mazowieckie", "00-001", "ul. Świętokrzyska %d"},
 		{"Łódź", "Łódzkie", "90-001", "ul. Piotrkowska %d"}}},

@@ -57,7 +57,7 @@ func packOrder(t *testing.T, st *store.Store) floor.Order {
 	must(st.AdjustStock(store.StockAdjustment{Bin: "A-01-001-1", SKU: "S1", Delta: 5},
 		store.StockAdjustment{Bin: "A-03-009-1", SKU: "S2", Delta: 5}))(t)
 	o := floor.Order{ID: "SHOP-88", Channel: "shop", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}, {SKU: "S2", Quantity: 1}},
-		Recipient: floor.Address{Name: "王小明", Lines: []string{"浦东新区世纪大道100号"}, City: "上海", PostalCode: "200120", Country: "CN", Phone: "+86 21 5555 0100"}}
+		Recipient: floor.Address{Name: "王小明", Lines: []string{"浦东新区世纪大道100号"}, City: "上海市", Region: "上海市", PostalCode: "200120", Country: "CN", Phone: "+86 21 5555 0100"}}
 	must(st.SubmitOrders([]floor.Order{o}, false))(t)
 	if _, _, err := st.NextTask("ann"); err != nil {
 		t.Fatal(err)
@@ -66,6 +66,7 @@ func packOrder(t *testing.T, st *store.Store) floor.Order {
 		pack bool
 		sc   floor.Scan
 	}{
+		{false, floor.Scan{Code: "TOTE-1"}}, // the order's tote, before the first pick
 		{false, floor.Scan{Code: "A-01-001-1"}}, {false, floor.Scan{Code: "4006381333931", Quantity: 2}},
 		{false, floor.Scan{Code: "A-03-009-1"}}, {false, floor.Scan{Code: "5901234123457"}},
 		{true, floor.Scan{Code: "SHOP-88"}}, {true, floor.Scan{Code: "4006381333931", Quantity: 2}},

@@ -62,7 +62,7 @@ func paperFloor(t *testing.T) (*store.Store, *fixedClock) {
 	gb := floor.Address{Name: "Jane Smith", Lines: []string{"2 Mill Lane"}, City: "Ipswich", PostalCode: "IP1 1AA", Country: "GB"}
 	must(st.SubmitOrders([]floor.Order{
 		{ID: "P-1", Channel: "shop", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}, {SKU: "S2", Quantity: 1}},
-			Recipient: floor.Address{Name: "王小明", Lines: []string{"浦东新区世纪大道100号"}, City: "上海", PostalCode: "200120", Country: "CN"}},
+			Recipient: floor.Address{Name: "王小明", Lines: []string{"浦东新区世纪大道100号"}, City: "上海市", Region: "上海市", PostalCode: "200120", Country: "CN"}},
 		{ID: "P-2", Channel: "shop", Lines: []floor.OrderLine{{SKU: "S2", Quantity: 2}}, Recipient: gb},
 		{ID: "P-3", Channel: "shop", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}}, Recipient: gb},
 	}, false))(t)
@@ -134,6 +134,11 @@ func TestPaperTaskPrintsPickListAndWaybills(t *testing.T) {
 		t.Fatalf("job %+v not sent", j)
 	}
 
+	if *outDir != "" {
+		if err := os.WriteFile(filepath.Join(*outDir, "paper-batch.pdf"), must(os.ReadFile(files[0]))(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	text := run(t, "pdftotext", "-layout", files[0], "-")
 	golden(t, "paper_batch.txt", []byte(text))
 	p1, p2, p3 := must(st.Order("P-1"))(t), must(st.Order("P-2"))(t), must(st.Order("P-3"))(t)
@@ -145,6 +150,22 @@ func TestPaperTaskPrintsPickListAndWaybills(t *testing.T) {
 	}
 	if strings.Contains(text, p3.Tracking) {
 		t.Errorf("the sheet has P-3's waybill %s: a one-unit order's waybill prints at the pack station", p3.Tracking)
+	}
+	// A paper station with a label printer gets the same sheet in ZPL:
+	// one label per page, the pick list first.
+	zpl := must(RenderTask(context.Background(), st, task.ID, ZPL, clock.Now()))(t)
+	golden(t, "paper_batch.zpl", zpl)
+	labelsOf := strings.Split(string(zpl), "^XZ")
+	if n := len(labelsOf) - 1; n != strings.Count(text, "\f") {
+		t.Errorf("ZPL has %d labels, the PDF %d pages", n, strings.Count(text, "\f"))
+	}
+	for _, want := range []string{"PICK LIST · " + task.ID, p1.Tracking, p2.Tracking} {
+		if !strings.Contains(string(zpl), want) {
+			t.Errorf("the ZPL sheet lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(string(zpl), "PICK LIST"), strings.Index(string(zpl), p1.Tracking); i > j {
+		t.Errorf("the ZPL sheet prints the waybills before the pick list")
 	}
 	// Route order: the pick list's bins in the task's stop order, the
 	// pick list before the waybills.

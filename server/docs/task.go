@@ -17,14 +17,13 @@ import (
 // order, familiar stops first, with totes and the map), its QR code the
 // task id the pack station accepts, followed by the waybill of each order
 // of more than one unit (floor.Task.WaybillOnSheet; a one-unit order's
-// waybill prints when its item is scanned at the pack station). Only PDF:
-// the pick list has no ZPL form here, and the printer configuration
-// refuses paper picking on a ZPL printer. The sheet and its customs
-// declarations are dated now.
+// waybill prints when its item is scanned at the pack station). In ZPL
+// (a paper station with a label printer) every page of the PDF is one
+// label. The sheet and its customs declarations are dated now.
 func RenderTask(ctx context.Context, src Source, taskID, format string, now time.Time) ([]byte, error) {
 	const op = "render task documents"
-	if format != PDF {
-		return nil, floor.E(op, floor.KindInvalid, "a task's sheet prints as pdf, not %q", format)
+	if format != PDF && format != ZPL {
+		return nil, floor.E(op, floor.KindInvalid, "unknown document format %q: pdf or zpl", format)
 	}
 	t, err := src.Task(taskID)
 	if err != nil {
@@ -68,7 +67,11 @@ func RenderTask(ctx context.Context, src Source, taskID, format string, now time
 		pl.Note = "Waybill printed at packing (one item): " + strings.Join(later, ", ")
 	}
 	var buf bytes.Buffer
-	if err := renderError(op, labels.WritePDF(ctx, &buf, doc)); err != nil {
+	write := labels.WritePDF
+	if format == ZPL {
+		write = labels.WriteZPLDocument
+	}
+	if err := renderError(op, write(ctx, &buf, doc)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

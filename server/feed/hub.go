@@ -32,7 +32,15 @@ type Event struct {
 	Picker *floor.PickerStatus
 	Alert  *floor.Alert
 
-	memo *sync.Map // what transports made of the event, shared by its watchers
+	memo *memo // what transports made of the event, shared by its watchers
+}
+
+// memo holds what transports made of one event: one or two entries (the
+// gRPC bytes, the server-sent event), so a list beats a map.
+type memo struct {
+	mu   sync.Mutex
+	keys []any
+	vals []any
 }
 
 // Memo returns what build makes of the event, built once for all the
@@ -42,10 +50,16 @@ func (e Event) Memo(key any, build func() any) any {
 	if e.memo == nil {
 		return build()
 	}
-	if v, ok := e.memo.Load(key); ok {
-		return v
+	m := e.memo
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, k := range m.keys {
+		if k == key {
+			return m.vals[i]
+		}
 	}
-	v, _ := e.memo.LoadOrStore(key, build())
+	v := build()
+	m.keys, m.vals = append(m.keys, key), append(m.vals, v)
 	return v
 }
 
@@ -171,6 +185,7 @@ type Watch struct {
 	ready  chan struct{}
 	start  uint64 // the last change of the picture the watcher starts from
 	cursor uint64 // the last change the watcher has taken (guarded by h.mu)
+	batch  []Event
 }
 
 // Watch starts a watcher at the full picture of now. Its context ends with
@@ -200,11 +215,15 @@ func (w *Watch) Ready() <-chan struct{} { return w.ready }
 // then the latest state of everything that changed since, each once
 // however often it changed. pictured reports whether the picture is
 // complete with this batch; batches of the picture hold nothing else.
-// An empty batch means the watcher is up to date: wait for Ready.
+// An empty batch means the watcher is up to date: wait for Ready. The
+// batch is the watch's own, reused by the next call: hundreds of watchers
+// taking events every tick make no garbage of it.
 func (w *Watch) Next(max int) (events []Event, pictured bool) {
 	h := w.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	events = w.batch[:0]
+	defer func() { w.batch = events }()
 	inPicture := w.cursor < w.start
 	i := sort.Search(len(h.changes), func(i int) bool { return h.changes[i].seq > w.cursor })
 	for ; i < len(h.changes) && len(events) < max; i++ {
@@ -257,7 +276,7 @@ func (h *Hub) Close() {
 
 // set makes ev the latest state of key, as a new change.
 func (h *Hub) set(key string, ev Event, final bool) {
-	ev.memo = new(sync.Map)
+	ev.memo = new(memo)
 	h.seq++
 	if _, ok := h.latest[key]; ok {
 		h.stale++
@@ -273,7 +292,7 @@ func (h *Hub) set(key string, ev Event, final bool) {
 // that took it are not told again, new ones get the fresh state.
 func (h *Hub) refresh(key string, ev Event) {
 	if e, ok := h.latest[key]; ok {
-		ev.memo = new(sync.Map)
+		ev.memo = new(memo)
 		h.latest[key] = &entry{ev: ev, seq: e.seq}
 	}
 }

@@ -11,7 +11,12 @@ const (
 	ActionQuantity                   // further units of the item just scanned, typed
 	ActionShort                      // the current line cannot be picked in full here
 	ActionWeight                     // the parcel weight at the pack station
+	ActionPostpone                   // the current stop moves to the end of the route
 )
+
+// ActionNewBox closes the box being packed so the order goes on in another
+// (pack station). Numbered as the proto's SCAN_ACTION_NEW_BOX.
+const ActionNewBox ScanAction = 5
 
 // ShortReason says why a line was short.
 type ShortReason int
@@ -69,6 +74,7 @@ const (
 	VerdictNothingOpen
 	VerdictDiscrepancy // taken in, but not as expected (over-received, damaged, count corrected)
 	VerdictRecount     // count again: the count differs, or stock moved while counting
+	VerdictWrongTote   // a tote code refused: malformed, in this task already, or holding another task's order
 )
 
 // Expect says what the device should scan next.
@@ -82,6 +88,8 @@ const (
 	ExpectWeight
 	ExpectOrder
 	ExpectNothing
+	ExpectTote    // a tote for the instruction's order (cart position Tote)
+	ExpectDropOff // the pack station's drop-off code
 )
 
 // Instruction tells the device what comes next.
@@ -94,6 +102,8 @@ type Instruction struct {
 	Done      int
 	Total     int
 	DueAt     time.Time
+	Tote      int // with ExpectTote: the cart position of the order
+	Box       int // packing: the box being filled or weighed, from 1
 }
 
 // Answer is the full reply to a scan.

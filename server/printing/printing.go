@@ -75,9 +75,6 @@ func ParseConfig(data []byte) (Config, error) {
 		if p.Format != "" && p.Format != FormatPDF && p.Format != FormatZPL {
 			vs.Add(at+".format", "want pdf or zpl, got %q", p.Format)
 		}
-		if p.Paper && p.Format == FormatZPL {
-			vs.Add(at+".paper", "a paper picker's sheet (pick list and waybills) prints as pdf: set format pdf")
-		}
 	}
 	check("default", c.Default)
 	for name, p := range c.Stations {

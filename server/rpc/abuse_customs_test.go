@@ -54,22 +54,31 @@ func TestAbuseCustomsFields(t *testing.T) {
 // lack customs data could never get its waybill; release says so, per line
 // and field, and gives it no tracking number, instead of the pack station
 // finding out with a waybill whose declaration is empty. A domestic order
-// of the same SKU needs no declaration and gets its waybill.
+// of the same SKU needs no declaration and gets its waybill. An address
+// its country's post cannot take is found there too, per field.
 func TestAbuseCustomsDataMissingAtRelease(t *testing.T) {
 	e := newEnv(t)
 	e.load(t) // S3, a tea sample, has no weight and no customs data; the sender is in GB
 	orders := pb.NewOrderServiceClient(e.conn)
 	ctx := e.as(floor.RoleAdmin)
+	berlin := &pb.Address{Name: "Ann", Lines: []string{"Hauptstr. 1"}, City: "Berlin", PostalCode: "10117", Country: "DE"}
+	london := &pb.Address{Name: "Ann", Lines: []string{"1 Main St"}, City: "London", PostalCode: "EC1Y 8SY", Country: "GB"}
+	noCity := &pb.Address{Name: "Ann", Lines: []string{"1 Main St"}, PostalCode: "SW1A 1AA", Country: "GB"}
+	badZIP := &pb.Address{Name: "Ann", Lines: []string{"1 Main St"}, City: "Austin", Region: "Texas", PostalCode: "7870", Country: "US"}
 	tests := []struct {
-		name, country, wantProblem string
+		name, id    string
+		to          *pb.Address
+		wantProblem string
 	}{
-		{"cross-border", "DE", "customs data missing for a cross-border parcel: lines[0] (S3): customs_description_en, hs_code, declared_value, origin"},
-		{"domestic", "GB", ""},
+		{"cross-border", "TEA-DE", berlin, "customs data missing for a cross-border parcel: lines[0] (S3): customs_description_en, hs_code, declared_value, origin"},
+		{"domestic", "TEA-GB", london, ""},
+		{"no city", "TEA-GB2", noCity, "the address does not fit its country's format: recipient.city: missing: UNITED KINGDOM addresses need a city"},
+		{"ZIP not of its pattern", "TEA-US", badZIP, `the address does not fit its country's format: recipient.postal_code: "7870" is no postal code of UNITED STATES, such as 95014`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := orders.SubmitOrder(ctx, &pb.SubmitOrderRequest{Order: &pb.Order{Id: "TEA-" + tt.country,
-				Lines: []*pb.OrderLine{{Sku: "S3", Quantity: 1}}, Recipient: &pb.Address{Name: "Ann", Country: tt.country}}})
+			resp, err := orders.SubmitOrder(ctx, &pb.SubmitOrderRequest{Order: &pb.Order{Id: tt.id,
+				Lines: []*pb.OrderLine{{Sku: "S3", Quantity: 1}}, Recipient: tt.to}})
 			if err != nil {
 				t.Fatal(err)
 			}

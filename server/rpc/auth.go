@@ -30,6 +30,8 @@ var allowed = map[string][]floor.Role{
 	pb.PickService_ScanOne_FullMethodName:        {floor.RolePicker},
 	pb.PackService_PackOne_FullMethodName:        {floor.RolePacker},
 	pb.PackService_HandoffOne_FullMethodName:     {floor.RolePacker},
+	pb.TaskService_ReleaseTask_FullMethodName:    {floor.RolePicker, floor.RoleSupervisor}, // a picker only their own: the store checks
+	pb.TaskService_ReassignTask_FullMethodName:   {floor.RoleSupervisor},
 	pb.PackService_Pack_FullMethodName:           {floor.RolePacker},
 	pb.PackService_Handoff_FullMethodName:        {floor.RolePacker},
 	pb.PackService_Reprint_FullMethodName:        {floor.RolePacker},

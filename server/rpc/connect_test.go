@@ -98,11 +98,13 @@ func TestUnaryScansOverConnect(t *testing.T) {
 	e := newEnv(t)
 	e.load(t)
 	e.submit(t, "O1", &pb.OrderLine{Sku: "S1", Quantity: 2}, &pb.OrderLine{Sku: "S2", Quantity: 1})
-	if _, err := browser[pb.NextTaskRequest, pb.NextTaskResponse](e, e.tokens[floor.RolePicker], pb.PickService_NextTask_FullMethodName, &pb.NextTaskRequest{}); err != nil {
+	next, err := browser[pb.NextTaskRequest, pb.NextTaskResponse](e, e.tokens[floor.RolePicker], pb.PickService_NextTask_FullMethodName, &pb.NextTaskRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	pick := e.tokens[floor.RolePicker]
 	for _, c := range []verdictCase{
+		{&pb.Scan{ScanId: "u0", Code: toteFor(next.GetTask(), 0)}, pb.Verdict_VERDICT_RIGHT, "TOTE_SET"},
 		{&pb.Scan{ScanId: "u1", Code: eanS1}, pb.Verdict_VERDICT_OUT_OF_SEQUENCE, "SCAN_BIN_FIRST"},
 		{&pb.Scan{ScanId: "u2", Code: "NOPE-123"}, pb.Verdict_VERDICT_UNKNOWN_BARCODE, "UNKNOWN_BARCODE"},
 		{&pb.Scan{ScanId: "u3", Code: "A-02-004-1"}, pb.Verdict_VERDICT_WRONG_BIN, "WRONG_BIN"},
@@ -131,6 +133,7 @@ func TestUnaryScansOverConnect(t *testing.T) {
 		{&pb.Scan{ScanId: "u8", Code: eanS1}, pb.Verdict_VERDICT_LINE_DONE, "LINE_DONE"},
 		{&pb.Scan{ScanId: "u9", Code: "A-03-009-1"}, pb.Verdict_VERDICT_RIGHT, "AT_BIN"},
 		{&pb.Scan{ScanId: "u10", Code: eanS2}, pb.Verdict_VERDICT_TASK_DONE, "TASK_DONE"},
+		{&pb.Scan{ScanId: "u11", Code: "DROP-PS1"}, pb.Verdict_VERDICT_RIGHT, "DROPPED_OFF"},
 	} {
 		checkAnswer(t, browserScan(t, e, pick, c.sc), c)
 	}

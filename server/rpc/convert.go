@@ -93,6 +93,24 @@ func orderToProto(o floor.Order) *pb.Order {
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
 	}
+	out.Boxes = boxesToProto(o)
+	return out
+}
+
+// boxesToProto lists the boxes of an order packed in several, each with
+// its weight from the order's parcel weights.
+func boxesToProto(o floor.Order) []*pb.Box {
+	var out []*pb.Box
+	for i, b := range o.Boxes {
+		pbox := &pb.Box{Number: int32(i + 1), Code: b.Code, HandedOffAt: ts(b.HandedOffAt)}
+		if i < len(o.ParcelWeightsG) {
+			pbox.WeightG = o.ParcelWeightsG[i]
+		}
+		for _, l := range b.Lines {
+			pbox.Lines = append(pbox.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
+		}
+		out = append(out, pbox)
+	}
 	return out
 }
 
@@ -117,10 +135,11 @@ var strategies = map[floor.RouteStrategy]pb.RouteStrategy{
 func taskToProto(t floor.Task) *pb.Task {
 	out := &pb.Task{Id: t.ID, Picker: t.Picker, CreatedAt: ts(t.CreatedAt),
 		Meters: t.Route.Meters, ShortestMeters: t.Route.ShortestMeters, Strategy: strategies[t.Route.Strategy],
-		RouteReason: t.Route.Reason, RouteOptimal: t.Route.Optimal, PredictedPickedAt: ts(t.PredictedPickedAt), Paper: t.Paper}
+		RouteReason: t.Route.Reason, RouteOptimal: t.Route.Optimal, PredictedPickedAt: ts(t.PredictedPickedAt), Paper: t.Paper,
+		State: taskStates[t.State()], DroppedOffAtStation: t.DropStation, DroppedOffAt: ts(t.DroppedAt)}
 	for _, o := range t.Orders {
 		out.Orders = append(out.Orders, &pb.TaskOrder{OrderId: o.OrderID, Tote: int32(o.Tote), DueAt: ts(o.DueAt),
-			PredictedHandoffAt: ts(o.PredictedHandoffAt), AtRisk: o.AtRisk})
+			PredictedHandoffAt: ts(o.PredictedHandoffAt), AtRisk: o.AtRisk, ToteCode: o.ToteCode})
 	}
 	for _, s := range t.Stops {
 		out.Stops = append(out.Stops, stopToProto(s))
@@ -131,7 +150,15 @@ func taskToProto(t floor.Task) *pb.Task {
 func stopToProto(s floor.Stop) *pb.Stop {
 	return &pb.Stop{Bin: s.Bin, Sku: s.SKU, Name: s.Name, Quantity: s.Quantity,
 		OrderId: s.OrderID, Tote: int32(s.Tote), Familiar: s.Familiar, CumulativeMeters: s.CumulativeMeters,
-		PredictedElapsed: durationpb.New(s.PredictedElapsed), Picked: s.Picked, Short: s.Short}
+		PredictedElapsed: durationpb.New(s.PredictedElapsed), Picked: s.Picked, Short: s.Short, ToteCode: s.ToteCode}
+}
+
+var taskStates = map[floor.TaskState]pb.TaskState{
+	floor.TaskTotes:    pb.TaskState_TASK_STATE_TOTES,
+	floor.TaskPicking:  pb.TaskState_TASK_STATE_PICKING,
+	floor.TaskDropOff:  pb.TaskState_TASK_STATE_DROP_OFF,
+	floor.TaskDone:     pb.TaskState_TASK_STATE_DONE,
+	floor.TaskReleased: pb.TaskState_TASK_STATE_RELEASED,
 }
 
 var roles = map[floor.Role]pb.Role{

@@ -239,6 +239,8 @@ var malformed = map[string]struct {
 	pb.SignInService_SignIn_FullMethodName:            {&pb.SignInRequest{User: "picker-1", Pin: "12a4"}, "pin"},
 	pb.SignInService_SetPin_FullMethodName:            {&pb.SetPinRequest{User: "picker-1", Pin: "1111"}, "pin"},
 	pb.SignInService_IssueBadge_FullMethodName:        {&pb.IssueBadgeRequest{User: "Picker 1"}, "user"},
+	pb.TaskService_ReleaseTask_FullMethodName:         {&pb.ReleaseTaskRequest{TaskId: "T1", Reason: "end\x00of shift"}, "reason"},
+	pb.TaskService_ReassignTask_FullMethodName:        {&pb.ReassignTaskRequest{TaskId: "T1"}, "picker"},
 
 	pb.InventoryService_ExpectDelivery_FullMethodName:      {&pb.ExpectDeliveryRequest{Delivery: &pb.Delivery{Id: "PO-1"}}, "delivery.kind"},
 	pb.InventoryService_GetDelivery_FullMethodName:         {&pb.GetDeliveryRequest{}, "id"},

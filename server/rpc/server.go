@@ -41,6 +41,8 @@ type Store interface {
 	NextTask(picker string) (*floor.Task, bool, error)
 	Task(id string) (floor.Task, error)
 	PickScan(picker string, sc floor.Scan) (floor.Answer, error)
+	ReleaseTask(by floor.User, taskID, reason string) (store.Released, error)
+	ReassignTask(by floor.User, taskID, to, reason string) (floor.Task, string, error)
 	PackScan(packer string, sc floor.Scan) (floor.Answer, error)
 	Handoff(user string, sc floor.Scan) (floor.Answer, error)
 	Reprint(orderID, station string) (floor.PrintJob, error)
@@ -91,6 +93,10 @@ type Server struct {
 	// OnPrint, if set, is called after a print job was queued, so the
 	// printer dispatcher sends it without waiting for its next look.
 	OnPrint func()
+	// watchStalled, if set, is called when a WatchFloor stream has
+	// inFlight messages waiting for its reader: the tests' way to know a
+	// watcher stalled without watching a clock.
+	watchStalled func()
 	// Shift is how long a device token from SignIn lasts; DefaultShift if
 	// zero.
 	Shift time.Duration
@@ -139,9 +145,11 @@ func (s *Server) ServerOptions() []grpc.ServerOption {
 		// store closes under them.
 		grpc.WaitForHandlers(true),
 		// A thousand handhelds hold a thousand connections of tiny messages:
-		// small per-connection buffers, write buffers shared when idle.
-		grpc.ReadBufferSize(16 << 10),
-		grpc.WriteBufferSize(16 << 10),
+		// small per-connection buffers, taken from a pool only while data
+		// moves (write buffers shared when idle). 4 KiB rather than 16:
+		// hundreds of floor watchers receiving at once held 16 KiB each.
+		grpc.ReadBufferSize(4 << 10),
+		grpc.WriteBufferSize(4 << 10),
 		grpc.SharedWriteBuffer(true),
 		// Fixed flow-control windows turn off gRPC's bandwidth probe, which
 		// otherwise answers nearly every scan of a quiet connection with a
@@ -163,6 +171,7 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterWarehouseServiceServer(g, warehouseService{Server: s})
 	pb.RegisterOrderServiceServer(g, orderService{Server: s})
 	pb.RegisterPickServiceServer(g, pickService{Server: s})
+	pb.RegisterTaskServiceServer(g, taskService{Server: s})
 	pb.RegisterAuthServiceServer(g, authService{Server: s})
 	pb.RegisterPackServiceServer(g, packService{Server: s})
 	pb.RegisterFloorServiceServer(g, floorService{Server: s})

@@ -61,6 +61,7 @@ func TestSignInForAShift(t *testing.T) {
 	// Two devices, a stream on each; the PIN device signs out.
 	ctxPIN, ctxBadge := guard(t, metadataCtx(byPIN.GetToken())), guard(t, metadataCtx(byBadge.GetToken()))
 	onPIN, onBadge := picker(t, ctxPIN, e.conn, "pin"), picker(t, ctxBadge, e.conn, "badge")
+	onPIN.totes(next.GetTask())
 	onPIN.expect(onPIN.code("A-01-001-1"), pb.Verdict_VERDICT_RIGHT, "AT_BIN")
 	if _, err := auth.SignOut(ctxPIN, &pb.SignOutRequest{}); err != nil {
 		t.Fatal(err)

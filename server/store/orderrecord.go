@@ -32,6 +32,14 @@ type storedOrder struct {
 	ShippingProblem string         `json:"sp,omitempty"`
 	Customs         *storedCustoms `json:"cu,omitempty"`
 	ParcelWeightsG  []int64        `json:"w,omitempty"`
+	Boxes           []storedBox    `json:"b,omitempty"`
+}
+
+// storedBox is one box of an order packed in several.
+type storedBox struct {
+	Code        string       `json:"c"`
+	Lines       []storedLine `json:"l,omitempty"`
+	HandedOffAt int64        `json:"h,omitempty"`
 }
 
 // storedCustoms is an order's customs fields; most orders have none, and
@@ -70,6 +78,11 @@ var (
 var errOldOrder = errors.New("order record not in the short form of schema 8")
 
 func encodeOrder(o floor.Order) ([]byte, error) {
+	return encodeJSON(storedOrderOf(o))
+}
+
+// storedOrderOf is o as written.
+func storedOrderOf(o floor.Order) storedOrder {
 	s := storedOrder{ID: o.ID, Channel: o.Channel, State: int(o.State), ReleasedAt: unixNano(o.ReleasedAt),
 		DueAt: unixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: unixNano(o.UpdatedAt),
 		HandedOffAt: unixNano(o.HandedOffAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
@@ -78,6 +91,13 @@ func encodeOrder(o floor.Order) ([]byte, error) {
 		s.Customs = &storedCustoms{Category: c.Category, Importer: c.ImporterReference, Invoice: c.InvoiceNumber}
 	}
 	s.ParcelWeightsG = o.ParcelWeightsG
+	for _, b := range o.Boxes {
+		sb := storedBox{Code: b.Code, HandedOffAt: unixNano(b.HandedOffAt)}
+		for _, l := range b.Lines {
+			sb.Lines = append(sb.Lines, storedLine{SKU: l.SKU, Quantity: l.Quantity})
+		}
+		s.Boxes = append(s.Boxes, sb)
+	}
 	r := o.Recipient
 	s.Recipient = storedAddress{Name: r.Name, Phone: r.Phone, Lines: r.Lines, City: r.City, Region: r.Region,
 		PostalCode: r.PostalCode, Country: r.Country}
@@ -87,7 +107,7 @@ func encodeOrder(o floor.Order) ([]byte, error) {
 			s.Lines[i] = storedLine{SKU: l.SKU, Quantity: l.Quantity}
 		}
 	}
-	return encodeJSON(s)
+	return s
 }
 
 func decodeOrder(raw []byte) (floor.Order, error) {
@@ -106,6 +126,13 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 		o.Customs = floor.OrderCustoms{Category: c.Category, ImporterReference: c.Importer, InvoiceNumber: c.Invoice}
 	}
 	o.ParcelWeightsG = s.ParcelWeightsG
+	for _, sb := range s.Boxes {
+		b := floor.Box{Code: sb.Code, HandedOffAt: fromUnixNano(sb.HandedOffAt)}
+		for _, l := range sb.Lines {
+			b.Lines = append(b.Lines, floor.OrderLine{SKU: l.SKU, Quantity: l.Quantity})
+		}
+		o.Boxes = append(o.Boxes, b)
+	}
 	r := s.Recipient
 	o.Recipient = floor.Address{Name: r.Name, Phone: r.Phone, Lines: r.Lines, City: r.City, Region: r.Region,
 		PostalCode: r.PostalCode, Country: r.Country}
@@ -118,10 +145,12 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 	return o, nil
 }
 
-// getOrder reads an order record; ok is false when there is none.
+// getOrder reads an order record from b, the orders bucket; ok is false
+// when there is none, or when it belongs to an import staged and not
+// shown yet (staged.go).
 func getOrder(b *bolt.Bucket, id string) (floor.Order, bool, error) {
 	raw := b.Get([]byte(id))
-	if raw == nil {
+	if raw == nil || pendingImports(b.Tx()).hides([]byte(id)) {
 		return floor.Order{}, false, nil
 	}
 	o, err := decodeOrder(raw)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/report"
 	"github.com/pickpack/pickpack/server/rpc"
+	"github.com/pickpack/pickpack/server/session"
 )
 
 // Every supervisor endpoint: no token 401, a forged one 401, pickers and
@@ -358,6 +360,57 @@ func TestEventStream(t *testing.T) {
 				t.Errorf("change %s: want T1 at risk", data)
 			}
 			return
+		}
+	}
+}
+
+// Over HTTP/2 the connection cannot be taken over: the response carries
+// the stream, the same events, and the client's leaving ends it.
+func TestEventStreamHTTP2(t *testing.T) {
+	e := newEnv(t)
+	e.submit(t, "T1", floor.OrderLine{SKU: e.skus[0], Quantity: 1})
+	e.tick(t)
+	site := &Server{Auth: e.st, Log: e.log, Floor: e.hub, Data: e.st, Clock: e.clock, Heartbeat: time.Hour,
+		Streams: session.New(e.st, session.DefaultLimits)}
+	srv := httptest.NewUnstartedServer(site.Handler())
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a guard, not a wait
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/floor/events", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[floor.RoleSupervisor])
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("%s, content type %q: want HTTP/2 and an event stream", resp.Proto, resp.Header.Get("Content-Type"))
+	}
+	s := &eventStream{resp: resp, sc: bufio.NewScanner(resp.Body)}
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != "ready" {
+		name, err := s.next()
+		if err != nil {
+			t.Fatalf("stream ended before ready: %v (after %v)", err, got)
+		}
+		got = append(got, name)
+	}
+	if got[0] != "order" {
+		t.Errorf("picture %v: want T1's clock first", got)
+	}
+	e.clock.advance(7 * time.Minute) // T1 can no longer make its due time
+	e.tick(t)
+	if name, err := s.next(); name != "order" || err != nil {
+		t.Errorf("after a change: %q, %v; want T1's clock", name, err)
+	}
+	resp.Body.Close()
+	for site.Streams.Count(session.KindWatch) != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the stream outlived its client")
+		case <-time.After(time.Millisecond): // polls a condition that must come
 		}
 	}
 }

@@ -36,10 +36,15 @@ type PackServiceClient interface {
 	// Pack streams a pack station's scans: the order barcode from the pick
 	// list, every item again (a wrong or missing item blocks packing), then
 	// the parcel weight (a single item needs none). Each scan is answered
-	// once it is durable; re-sent scan ids get their first answer.
+	// once it is durable; re-sent scan ids get their first answer. An order
+	// too big for one box is split with SCAN_ACTION_NEW_BOX: each box's
+	// items, then its weight, then the next box.
 	Pack(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[PackRequest, PackResponse], error)
 	// Handoff streams waybill scans as couriers take parcels: each stops its
-	// order's clock.
+	// order's clock. Only the waybill's tracking barcode (what the label
+	// encodes) is taken: an order id, typed or scanned off a pick list, is
+	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
+	// no parcel leaves without its label scanned.
 	Handoff(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandoffRequest, HandoffResponse], error)
 	// PackOne is one scan of Pack as a unary call, for browsers: the order
 	// barcode, an item, or the weight (which finishes the parcel). Same
@@ -139,10 +144,15 @@ type PackServiceServer interface {
 	// Pack streams a pack station's scans: the order barcode from the pick
 	// list, every item again (a wrong or missing item blocks packing), then
 	// the parcel weight (a single item needs none). Each scan is answered
-	// once it is durable; re-sent scan ids get their first answer.
+	// once it is durable; re-sent scan ids get their first answer. An order
+	// too big for one box is split with SCAN_ACTION_NEW_BOX: each box's
+	// items, then its weight, then the next box.
 	Pack(grpc.BidiStreamingServer[PackRequest, PackResponse]) error
 	// Handoff streams waybill scans as couriers take parcels: each stops its
-	// order's clock.
+	// order's clock. Only the waybill's tracking barcode (what the label
+	// encodes) is taken: an order id, typed or scanned off a pick list, is
+	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
+	// no parcel leaves without its label scanned.
 	Handoff(grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]) error
 	// PackOne is one scan of Pack as a unary call, for browsers: the order
 	// barcode, an item, or the weight (which finishes the parcel). Same
