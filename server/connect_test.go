@@ -65,10 +65,10 @@ func TestBrowsersOnTheHTTPPort(t *testing.T) {
 	if code != http.StatusOK || task["task"] == nil {
 		t.Fatalf("NextTask: HTTP %d %v", code, task)
 	}
-	bin := task["next"].(map[string]any)["stop"].(map[string]any)["bin"].(string)
-	code, ans := post(t, s.httpAddr, pb.PickService_ScanOne_FullMethodName, token, `{"scan": {"scanId": "tc52-1", "code": "`+bin+`"}}`)
-	if a, _ := ans["answer"].(map[string]any); code != http.StatusOK || a["verdict"] != "VERDICT_RIGHT" {
-		t.Errorf("ScanOne of the first bin: HTTP %d %v", code, ans)
+	// A task starts with a tote for each of its orders.
+	code, ans := post(t, s.httpAddr, pb.PickService_ScanOne_FullMethodName, token, `{"scan": {"scanId": "tc52-1", "code": "TOTE-0001"}}`)
+	if a, _ := ans["answer"].(map[string]any); code != http.StatusOK || a["verdict"] != "VERDICT_RIGHT" || a["reason"] != "TOTE_SET" {
+		t.Errorf("ScanOne of the first tote: HTTP %d %v", code, ans)
 	}
 	resp, err := http.Get("http://" + s.httpAddr + "/")
 	if err != nil {
