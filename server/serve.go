@@ -72,6 +72,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
+	if *shift <= 0 {
+		return fmt.Errorf("--shift must be above zero, got %v", *shift)
+	}
 	log := newLogger(*logFormat, logLevel, stderr)
 	loc, err := time.LoadLocation(*tzFlag)
 	if err != nil {
