@@ -331,6 +331,14 @@ func TestHandheldPackInBoxesInChromium(t *testing.T) {
 		t.Errorf("new box on an empty box 2: %+v", v)
 	}
 	p.shot("handheld-pack-empty-box.png")
+	// A reload between the boxes keeps the box and every line's count.
+	p.do(chromedp.Reload())
+	p.wait("box 2 again after the reload", `document.getElementById('work').dataset.box === '2' && document.getElementById('work').dataset.expect === 'ITEM'`)
+	for sku, n := range left {
+		if got := lineLeft(sku); got != strconv.FormatInt(n, 10) {
+			t.Errorf("%s after the reload: %s left on the screen, want %d", sku, got, n)
+		}
+	}
 	for _, sku := range units[inBox1 : len(units)-1] {
 		scanUnit(sku)
 	}
