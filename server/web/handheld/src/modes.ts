@@ -406,10 +406,13 @@ export class PackMode implements Mode {
         progress, lines, actions, due: n.dueAt,
       };
     }
-    const actions: Action[] = [{ id: "new-box", label: `Box ${box} is full: new box`, wide: true, run: () => this.newBox() }];
+    // Another box only once something is verified and something is left
+    // (the server refuses an empty box in words all the same).
+    const split = n.done > 0 && n.remaining > 0n;
+    const actions: Action[] = split ? [{ id: "new-box", label: `Box ${box} is full: new box`, wide: true, run: () => this.newBox() }] : [];
     return {
       data, step: box > 1 ? `Box ${box} – scan its items: ${n.remaining} to go` : `Scan the items: ${n.remaining} to go`,
-      target: n.orderId, detail: box > 1 ? "" : "Box full before the end? Press New box (or scan the NEW-BOX card).",
+      target: n.orderId, detail: split && box === 1 ? "Box full before the end? Press New box (or scan the NEW-BOX card)." : "",
       progress, lines, actions, due: n.dueAt,
     };
   }
