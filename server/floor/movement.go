@@ -14,16 +14,19 @@ const (
 	MovePutAway                  // dock to bin
 	MovePick                     // bin to tote
 	MoveShort                    // units a short pick found missing, written off the bin
-	MoveReturn                   // picked units back to their bin (order cancelled)
+	MoveReturn                   // picked units back to their bin (order cancelled, task released)
 	MovePack                     // units verified into a parcel (no bin changes)
 	MoveShip                     // parcel handed to the courier (no bin changes)
 	MoveCount                    // a count's correction of a bin
 	MoveTransfer                 // one leg of a transfer between bins (out negative, in positive)
 	MoveAdjust                   // an administrator's correction
+	MoveRelease                  // a released task's reservation given back (no bin changes)
+	MoveReassign                 // a task handed to another picker (no stock changes)
 )
 
 var movementKindNames = []string{"unspecified", "opening", "receive", "damaged", "put-away", "pick", "short",
-	"return", "pack", "ship", "count", "transfer", "adjust"}
+	"return", "pack", "ship", "count", "transfer", "adjust",
+	"release", "reassign"}
 
 func (k MovementKind) String() string { return nameOf(movementKindNames, k) }
 
@@ -50,7 +53,7 @@ type Movement struct {
 // ChangesStock says whether m counts toward the on-hand stock of its Bin.
 func (m Movement) ChangesStock() bool {
 	switch m.Kind {
-	case MovePack, MoveShip, MoveDamaged:
+	case MovePack, MoveShip, MoveDamaged, MoveRelease, MoveReassign:
 		return false
 	}
 	return true

@@ -15,6 +15,10 @@ type PickEnv interface {
 	// Reroute finds another bin than not holding up to units of sku
 	// available, and reserves what it finds there.
 	Reroute(sku, not string, units int64) (bin string, got int64, err error)
+	// ToteHolder names what a tote holds when it holds an open order of
+	// another task (picked into it and not packed yet), for the picker:
+	// e.g. "order O-9 of task T000002 (bob)". "" when it is free.
+	ToteHolder(code string) string
 }
 
 // PickOutcome is what a pick scan did: the answer and the effects the store
@@ -24,7 +28,17 @@ type PickOutcome struct {
 	Moves   []StockMove
 	Short   *ShortPick
 	Learned []PickEvent
-	Done    bool // the task is complete: its orders are picked
+	// AllPicked: the last stop is done, the task's orders are picked; the
+	// task waits for its drop-off and stays the picker's.
+	AllPicked bool
+	// DroppedOff: the drop-off code was scanned; the task is done and the
+	// picker free.
+	DroppedOff bool
+	// Replanned: the stops or orders changed beyond their counts (a tote
+	// scanned, a stop postponed), so the whole plan must be written.
+	Replanned bool
+	// Tote is the tote a tote scan bound to an order.
+	Tote *ToteBinding
 }
 
 // current returns the index of the first stop with units left, -1 if none.
@@ -45,8 +59,15 @@ func (t *Task) Instruction() Instruction {
 			in.Done++
 		}
 	}
+	switch t.State() {
+	case TaskTotes:
+		return t.toteInstruction(in, t.needsTote())
+	case TaskDropOff:
+		in.Expect = ExpectDropOff
+		return in
+	}
 	i := t.current()
-	if i < 0 {
+	if i < 0 || t.Done {
 		return in
 	}
 	s := t.Stops[i]
@@ -68,16 +89,27 @@ func (t *Task) Instruction() Instruction {
 // bin scan, nor the bin from an item scan.
 func (t *Task) ApplyPickScan(sc Scan, env PickEnv) (PickOutcome, error) {
 	var out PickOutcome
-	i := t.current()
-	if i < 0 {
+	switch t.State() {
+	case TaskDone, TaskReleased:
 		out.Answer = t.answer(sc, VerdictNothingOpen, "TASK_DONE", "this task is complete: ask for the next one")
 		return out, nil
+	case TaskTotes:
+		if sc.Action == ActionCode && IsToteCode(sc.Code) {
+			return t.scanTote(sc, env), nil
+		}
+		out.Answer = t.beforeTotes(sc)
+		return out, nil
+	case TaskDropOff:
+		return t.dropOff(sc), nil
 	}
+	i := t.current()
 	cur := &t.Stops[i]
 	switch sc.Action {
 	case ActionWeight:
 		out.Answer = t.answer(sc, VerdictOutOfSequence, "NOT_PACKING", "a weight belongs at the pack station")
 		return out, nil
+	case ActionPostpone:
+		return t.postpone(sc, i), nil
 	case ActionShort:
 		return t.short(sc, env, i)
 	case ActionQuantity:
@@ -89,6 +121,16 @@ func (t *Task) ApplyPickScan(sc Scan, env PickEnv) (PickOutcome, error) {
 		return t.take(sc, cur, sc.Quantity), nil
 	}
 
+	if IsToteCode(sc.Code) {
+		out.Answer = t.answer(sc, VerdictOutOfSequence, "TOTES_SET",
+			fmt.Sprintf("the totes are set (%s): go to %s", t.toteList(), cur.Bin))
+		return out, nil
+	}
+	if _, ok := ParseDropOff(sc.Code); ok {
+		out.Answer = t.answer(sc, VerdictOutOfSequence, "NOT_PICKED",
+			fmt.Sprintf("%d of %d stops still to pick: go to %s", len(t.Stops)-t.Instruction().Done, len(t.Stops), cur.Bin))
+		return out, nil
+	}
 	if env.IsBin(sc.Code) {
 		switch {
 		case sc.Code == cur.Bin:
@@ -96,7 +138,7 @@ func (t *Task) ApplyPickScan(sc Scan, env PickEnv) (PickOutcome, error) {
 				t.AtBin, t.ItemAt, t.ArrivedAt, t.FirstUnitAt = sc.Code, "", sc.When(), sc.When()
 			}
 			out.Answer = t.answer(sc, VerdictRight, "AT_BIN",
-				fmt.Sprintf("at %s: take %d × %s %s", cur.Bin, cur.Remaining(), cur.SKU, cur.Name))
+				fmt.Sprintf("at %s: take %d × %s %s%s", cur.Bin, cur.Remaining(), cur.SKU, cur.Name, cur.into()))
 		case t.later(sc.Code, i):
 			out.Answer = t.answer(sc, VerdictWrongBin, "WRONG_BIN",
 				fmt.Sprintf("%s comes later on the route: go to %s first", sc.Code, cur.Bin))
@@ -149,22 +191,23 @@ func (t *Task) take(sc Scan, cur *Stop, units int64) PickOutcome {
 	out.Moves = append(out.Moves, StockMove{Kind: MovePick, Bin: cur.Bin, SKU: cur.SKU, OnHand: -units, Reserved: -units})
 	if cur.Remaining() > 0 {
 		out.Answer = t.answer(sc, VerdictRight, "PICKED",
-			fmt.Sprintf("%d of %d: %d more of %s", cur.Picked, cur.Quantity, cur.Remaining(), cur.SKU))
+			fmt.Sprintf("%d of %d%s: %d more of %s", cur.Picked, cur.Quantity, cur.into(), cur.Remaining(), cur.SKU))
 		return out
 	}
 	out.Learned = append(out.Learned, PickEvent{Bin: cur.Bin, SKU: cur.SKU, At: t.ArrivedAt, Familiar: cur.Familiar,
 		WalkMeters: cur.CumulativeMeters - t.LeftMeters, Walked: t.ArrivedAt.Sub(t.LeftAt),
 		AtFace: t.FirstUnitAt.Sub(t.ArrivedAt), Units: cur.Picked, UnitsTook: sc.When().Sub(t.FirstUnitAt)})
 	t.LeftAt, t.LeftMeters = sc.When(), cur.CumulativeMeters
-	return t.lineDone(sc, out, fmt.Sprintf("%s done", cur.SKU))
+	return t.lineDone(sc, out, fmt.Sprintf("%s done%s", cur.SKU, cur.into()))
 }
 
 // lineDone finishes the answer after a stop is complete.
 func (t *Task) lineDone(sc Scan, out PickOutcome, what string) PickOutcome {
 	if t.current() < 0 {
 		t.DoneAt = sc.At
-		out.Done = true
-		out.Answer = t.answer(sc, VerdictTaskDone, "TASK_DONE", what+": task complete, take the totes to the pack station")
+		out.AllPicked = true
+		out.Answer = t.answer(sc, VerdictTaskDone, "TASK_DONE",
+			fmt.Sprintf("%s: task picked (%s); take the totes to the pack station and scan its drop-off code", what, t.toteList()))
 		return out
 	}
 	next := t.Stops[t.current()]

@@ -7,7 +7,13 @@ import (
 
 // fakeEnv is a warehouse of three bins, two SKUs, and a reserve bin that a
 // short pick can be re-routed to.
-type fakeEnv struct{ reroutes int64 }
+// Totes in holders hold another open task's order.
+type fakeEnv struct {
+	reroutes int64
+	holders  map[string]string
+}
+
+func (e *fakeEnv) ToteHolder(code string) string { return e.holders[code] }
 
 func (fakeEnv) IsBin(code string) bool {
 	return code == "A-01-001-1" || code == "A-02-001-1" || code == "A-03-001-1"
@@ -44,6 +50,8 @@ func TestApplyPickScan(t *testing.T) {
 		wantDone bool
 	}{
 		{"a whole task", 0, []step{
+			{Scan{Code: "A-01-001-1"}, "SCAN_TOTE_FIRST", ""},
+			{Scan{Code: "TOTE-0007"}, "TOTE_SET", "A-01-001-1"},
 			{Scan{Code: "4006381333931"}, "SCAN_BIN_FIRST", "A-01-001-1"},
 			{Scan{Code: "A-02-001-1"}, "WRONG_BIN", "A-01-001-1"},
 			{Scan{Code: "A-01-001-1"}, "AT_BIN", "A-01-001-1"},
@@ -54,15 +62,19 @@ func TestApplyPickScan(t *testing.T) {
 			{Scan{Action: ActionQuantity, Quantity: 1}, "LINE_DONE", "A-02-001-1"},
 			{Scan{Code: "A-02-001-1"}, "AT_BIN", "A-02-001-1"},
 			{Scan{Code: "5901234123457"}, "TASK_DONE", ""},
+			{Scan{Code: "A-02-001-1"}, "DROP_OFF_FIRST", ""},
+			{Scan{Code: "DROP-PS1"}, "DROPPED_OFF", ""},
 			{Scan{Code: "A-02-001-1"}, "TASK_DONE", ""},
 		}, true},
 		{"a short pick re-routed", 2, []step{
+			{Scan{Code: "TOTE-0007"}, "TOTE_SET", "A-01-001-1"},
 			{Scan{Code: "A-01-001-1"}, "AT_BIN", "A-01-001-1"},
 			{Scan{Action: ActionShort, ShortReason: ShortEmptyBin}, "SHORT_RECORDED", "A-03-001-1"},
 			{Scan{Code: "A-03-001-1"}, "AT_BIN", "A-03-001-1"},
 			{Scan{Code: "4006381333931", Quantity: 2}, "LINE_DONE", "A-02-001-1"},
 		}, false},
 		{"a short pick with nowhere to go", 0, []step{
+			{Scan{Code: "TOTE-0007"}, "TOTE_SET", "A-01-001-1"},
 			{Scan{Code: "A-01-001-1"}, "AT_BIN", "A-01-001-1"},
 			{Scan{Action: ActionShort, ShortReason: ShortDamaged}, "SHORT_RECORDED", "A-02-001-1"},
 		}, false},
@@ -84,7 +96,7 @@ func TestApplyPickScan(t *testing.T) {
 				if out.Answer.Reason != s.wantReason || next != s.wantNext {
 					t.Errorf("step %d %+v: %s (%q), next %q; want %s, next %q", i, s.scan, out.Answer.Reason, out.Answer.Message, next, s.wantReason, s.wantNext)
 				}
-				done = done || out.Done
+				done = done || out.AllPicked
 			}
 			if done != tt.wantDone {
 				t.Errorf("done = %v, want %v", done, tt.wantDone)
@@ -98,7 +110,7 @@ func TestApplyPickScan(t *testing.T) {
 func TestPickScanMovesStock(t *testing.T) {
 	task, env := newTask(), &fakeEnv{}
 	var moves []StockMove
-	for _, sc := range []Scan{{Code: "A-01-001-1"}, {Code: "4006381333931", Quantity: 3}, {Code: "4006381333931"},
+	for _, sc := range []Scan{{Code: "TOTE-1"}, {Code: "A-01-001-1"}, {Code: "4006381333931", Quantity: 3}, {Code: "4006381333931"},
 		{Action: ActionShort, ShortReason: ShortEmptyBin}} {
 		out, err := task.ApplyPickScan(sc, env)
 		if err != nil {

@@ -11,6 +11,7 @@ const (
 	ActionQuantity                   // further units of the item just scanned, typed
 	ActionShort                      // the current line cannot be picked in full here
 	ActionWeight                     // the parcel weight at the pack station
+	ActionPostpone                   // the current stop moves to the end of the route
 )
 
 // ShortReason says why a line was short.
@@ -69,6 +70,7 @@ const (
 	VerdictNothingOpen
 	VerdictDiscrepancy // taken in, but not as expected (over-received, damaged, count corrected)
 	VerdictRecount     // count again: the count differs, or stock moved while counting
+	VerdictWrongTote   // a tote code refused: malformed, in this task already, or holding another task's order
 )
 
 // Expect says what the device should scan next.
@@ -82,6 +84,8 @@ const (
 	ExpectWeight
 	ExpectOrder
 	ExpectNothing
+	ExpectTote    // a tote for the instruction's order (cart position Tote)
+	ExpectDropOff // the pack station's drop-off code
 )
 
 // Instruction tells the device what comes next.
@@ -94,6 +98,7 @@ type Instruction struct {
 	Done      int
 	Total     int
 	DueAt     time.Time
+	Tote      int // with ExpectTote: the cart position of the order
 }
 
 // Answer is the full reply to a scan.

@@ -26,7 +26,14 @@ type Task struct {
 	FirstUnitAt time.Time // the first unit at the current stop
 	LeftAt      time.Time // the last unit at the previous stop, or the task's start
 	LeftMeters  float64   // cumulative metres of the previous stop
-	DoneAt      time.Time
+	DoneAt      time.Time // the last stop picked (or short): the cart heads back
+
+	// The end of a handheld task: its totes dropped off at a pack station
+	// (DroppedAt, DropStation), or the task released before that
+	// (Released). Either sets Done and frees the picker.
+	DroppedAt   time.Time
+	DropStation string
+	Released    bool
 }
 
 // RouteStrategy says how a task's stops were ordered.
@@ -56,6 +63,9 @@ type TaskOrder struct {
 	DueAt              time.Time
 	PredictedHandoffAt time.Time
 	AtRisk             bool // predicted handoff after the due time
+	// ToteCode is the physical tote scanned for the order at the start of
+	// a handheld task (ParseToteCode); "" until then, and on paper.
+	ToteCode string
 }
 
 // Stop is one line of a task: take Quantity of SKU from Bin into Tote.
@@ -66,6 +76,7 @@ type Stop struct {
 	Quantity int64
 	OrderID  string
 	Tote     int
+	ToteCode string // the order's physical tote, once scanned
 
 	Familiar         bool
 	CumulativeMeters float64       // from the pack station along the route

@@ -27,6 +27,8 @@ var allowed = map[string][]floor.Role{
 	pb.PickService_NextTask_FullMethodName:       {floor.RolePicker},
 	pb.PickService_GetTask_FullMethodName:        {floor.RolePicker, floor.RoleSupervisor},
 	pb.PickService_Scan_FullMethodName:           {floor.RolePicker},
+	pb.TaskService_ReleaseTask_FullMethodName:    {floor.RolePicker, floor.RoleSupervisor}, // a picker only their own: the store checks
+	pb.TaskService_ReassignTask_FullMethodName:   {floor.RoleSupervisor},
 	pb.PackService_Pack_FullMethodName:           {floor.RolePacker},
 	pb.PackService_Handoff_FullMethodName:        {floor.RolePacker},
 	pb.PackService_Reprint_FullMethodName:        {floor.RolePacker},

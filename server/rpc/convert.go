@@ -117,10 +117,11 @@ var strategies = map[floor.RouteStrategy]pb.RouteStrategy{
 func taskToProto(t floor.Task) *pb.Task {
 	out := &pb.Task{Id: t.ID, Picker: t.Picker, CreatedAt: ts(t.CreatedAt),
 		Meters: t.Route.Meters, ShortestMeters: t.Route.ShortestMeters, Strategy: strategies[t.Route.Strategy],
-		RouteReason: t.Route.Reason, RouteOptimal: t.Route.Optimal, PredictedPickedAt: ts(t.PredictedPickedAt), Paper: t.Paper}
+		RouteReason: t.Route.Reason, RouteOptimal: t.Route.Optimal, PredictedPickedAt: ts(t.PredictedPickedAt), Paper: t.Paper,
+		State: taskStates[t.State()], DroppedOffAtStation: t.DropStation, DroppedOffAt: ts(t.DroppedAt)}
 	for _, o := range t.Orders {
 		out.Orders = append(out.Orders, &pb.TaskOrder{OrderId: o.OrderID, Tote: int32(o.Tote), DueAt: ts(o.DueAt),
-			PredictedHandoffAt: ts(o.PredictedHandoffAt), AtRisk: o.AtRisk})
+			PredictedHandoffAt: ts(o.PredictedHandoffAt), AtRisk: o.AtRisk, ToteCode: o.ToteCode})
 	}
 	for _, s := range t.Stops {
 		out.Stops = append(out.Stops, stopToProto(s))
@@ -131,7 +132,15 @@ func taskToProto(t floor.Task) *pb.Task {
 func stopToProto(s floor.Stop) *pb.Stop {
 	return &pb.Stop{Bin: s.Bin, Sku: s.SKU, Name: s.Name, Quantity: s.Quantity,
 		OrderId: s.OrderID, Tote: int32(s.Tote), Familiar: s.Familiar, CumulativeMeters: s.CumulativeMeters,
-		PredictedElapsed: durationpb.New(s.PredictedElapsed), Picked: s.Picked, Short: s.Short}
+		PredictedElapsed: durationpb.New(s.PredictedElapsed), Picked: s.Picked, Short: s.Short, ToteCode: s.ToteCode}
+}
+
+var taskStates = map[floor.TaskState]pb.TaskState{
+	floor.TaskTotes:    pb.TaskState_TASK_STATE_TOTES,
+	floor.TaskPicking:  pb.TaskState_TASK_STATE_PICKING,
+	floor.TaskDropOff:  pb.TaskState_TASK_STATE_DROP_OFF,
+	floor.TaskDone:     pb.TaskState_TASK_STATE_DONE,
+	floor.TaskReleased: pb.TaskState_TASK_STATE_RELEASED,
 }
 
 var roles = map[floor.Role]pb.Role{

@@ -22,6 +22,7 @@ var actions = map[pb.ScanAction]floor.ScanAction{
 	pb.ScanAction_SCAN_ACTION_QUANTITY:    floor.ActionQuantity,
 	pb.ScanAction_SCAN_ACTION_SHORT:       floor.ActionShort,
 	pb.ScanAction_SCAN_ACTION_WEIGHT:      floor.ActionWeight,
+	pb.ScanAction_SCAN_ACTION_POSTPONE:    floor.ActionPostpone,
 }
 
 var shortReasons = map[pb.ShortReason]floor.ShortReason{
@@ -129,6 +130,7 @@ var verdicts = map[floor.Verdict]pb.Verdict{
 	floor.VerdictNothingOpen:    pb.Verdict_VERDICT_NOTHING_OPEN,
 	floor.VerdictDiscrepancy:    pb.Verdict_VERDICT_DISCREPANCY,
 	floor.VerdictRecount:        pb.Verdict_VERDICT_RECOUNT,
+	floor.VerdictWrongTote:      pb.Verdict_VERDICT_WRONG_TOTE,
 }
 
 var expects = map[floor.Expect]pb.Expect{
@@ -137,11 +139,13 @@ var expects = map[floor.Expect]pb.Expect{
 	floor.ExpectWeight:  pb.Expect_EXPECT_WEIGHT,
 	floor.ExpectOrder:   pb.Expect_EXPECT_ORDER,
 	floor.ExpectNothing: pb.Expect_EXPECT_NOTHING,
+	floor.ExpectTote:    pb.Expect_EXPECT_TOTE,
+	floor.ExpectDropOff: pb.Expect_EXPECT_DROP_OFF,
 }
 
 func instructionToProto(n floor.Instruction) *pb.Instruction {
 	next := &pb.Instruction{Expect: expects[n.Expect], Remaining: n.Remaining, TaskId: n.TaskID, OrderId: n.OrderID,
-		Done: int32(n.Done), Total: int32(n.Total), DueAt: ts(n.DueAt)}
+		Done: int32(n.Done), Total: int32(n.Total), DueAt: ts(n.DueAt), Tote: int32(n.Tote)}
 	if n.Stop != nil {
 		next.Stop = stopToProto(*n.Stop)
 	}

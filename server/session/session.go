@@ -174,6 +174,28 @@ func (r *Registry) Revoke(user string) int {
 	return n
 }
 
+// End ends every open stream of kind of user with cause (a *floor.Error
+// the stream's status is made from): e.g. their task was taken back. It
+// returns how many streams it ended.
+func (r *Registry) End(kind Kind, user string, cause error) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	open := r.byKind[kind]
+	kept := open[:0]
+	n := 0
+	for _, s := range open {
+		if s.user != user {
+			kept = append(kept, s)
+			continue
+		}
+		s.cancel(cause)
+		n++
+	}
+	clear(open[len(kept):])
+	r.byKind[kind] = kept
+	return n
+}
+
 // Count returns how many streams of kind are open.
 func (r *Registry) Count(kind Kind) int {
 	r.mu.Lock()

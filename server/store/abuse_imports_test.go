@@ -181,7 +181,7 @@ func TestAbuseImportsStore(t *testing.T) {
 			}},
 		{name: "dry run held while a scan and an import commit", orders: 3000, dry: true, wantNew: 0, alsoNew: 1,
 			during: func(t *testing.T, f *floorFixture) {
-				a, err := f.st.PickScan(f.picker, floor.Scan{ID: "s1", Code: f.bin})
+				a, err := f.st.PickScan(f.picker, floor.Scan{ID: "s1", Code: "TOTE-1"})
 				if err != nil || a.Verdict != floor.VerdictRight {
 					t.Errorf("scan during a dry run: %+v, %v", a, err)
 				}
@@ -193,7 +193,7 @@ func TestAbuseImportsStore(t *testing.T) {
 			}},
 		{name: "real import held between checks and write while a scan commits", orders: 3000, wantNew: 3000,
 			during: func(t *testing.T, f *floorFixture) {
-				a, err := f.st.PickScan(f.picker, floor.Scan{ID: "s1", Code: f.bin})
+				a, err := f.st.PickScan(f.picker, floor.Scan{ID: "s1", Code: "TOTE-1"})
 				if err != nil || a.Verdict != floor.VerdictRight {
 					t.Errorf("scan during an import: %+v, %v", a, err)
 				}
@@ -468,7 +468,7 @@ func TestAbuseImportsRPC(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := stream.Send(&pb.ScanRequest{Scan: &pb.Scan{ScanId: "s1", Code: f.bin}}); err != nil {
+				if err := stream.Send(&pb.ScanRequest{Scan: &pb.Scan{ScanId: "s1", Code: "TOTE-1"}}); err != nil {
 					t.Fatal(err)
 				}
 				resp, err := stream.Recv()

@@ -128,9 +128,11 @@ func TestCountWithPendingPicks(t *testing.T) {
 	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}}}, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.NextTask("ann"); err != nil {
+	task, _, err := s.NextTask("ann")
+	if err != nil {
 		t.Fatal(err)
 	}
+	scanTotes(t, s, "ann", task)
 	if l := onHand(t, s, "A-01-001-1", "S1"); l.Reserved != 2 {
 		t.Fatalf("reserved %d, want 2", l.Reserved)
 	}
@@ -193,9 +195,11 @@ func TestShortPickOpensCountTask(t *testing.T) {
 	s, _ := openTestStore(t, "")
 	seed(t, s)
 	s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S2", Quantity: 2}}}}, false)
-	if _, _, err := s.NextTask("ann"); err != nil {
+	task, _, err := s.NextTask("ann")
+	if err != nil {
 		t.Fatal(err)
 	}
+	scanTotes(t, s, "ann", task)
 	s.PickScan("ann", floor.Scan{ID: "p1", Code: "A-02-003-1"})
 	if _, err := s.PickScan("ann", floor.Scan{ID: "p2", Action: floor.ActionShort, ShortReason: floor.ShortEmptyBin}); err != nil {
 		t.Fatal(err)
@@ -250,18 +254,20 @@ func TestPurchaseSuggestionsByHand(t *testing.T) {
 	for day := range 28 {
 		id := "O" + time.Duration(day).String()
 		s.SubmitOrders([]floor.Order{{ID: id, Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}}}}, false)
+		giveWaybill(t, s, id, "TRK"+id)
 		task, _, err := s.NextTask("ann")
 		if err != nil {
 			t.Fatal(err)
 		}
 		st := task.Stops[0]
+		scanTotes(t, s, "ann", task)
 		s.PickScan("ann", floor.Scan{ID: id + "b", Code: st.Bin})
 		s.PickScan("ann", floor.Scan{ID: id + "i", Code: "4006381333931"})
 		if a, err := s.PackScan("pat", floor.Scan{ID: id + "o", Code: id}); err != nil || a.Verdict == floor.VerdictUnknownBarcode {
 			t.Fatal(a, err)
 		}
 		s.PackScan("pat", floor.Scan{ID: id + "p", Code: "4006381333931"})
-		if a, err := s.Handoff("pat", floor.Scan{ID: id + "h", Code: id}); err != nil || a.Reason != "HANDED_OFF" {
+		if a, err := s.Handoff("pat", floor.Scan{ID: id + "h", Code: "TRK" + id}); err != nil || a.Reason != "HANDED_OFF" {
 			t.Fatalf("handoff %s: %+v %v", id, a, err)
 		}
 		shipped++

@@ -60,6 +60,9 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			if err := returnPaperTask(tx, out.Session.OrderID, packer, sc.At); err != nil {
 				return err
 			}
+			if err := confirmDropOffByPacker(tx, out.Session.OrderID, packer, sc.At); err != nil {
+				return err
+			}
 		}
 		if out.Session == nil {
 			err = sessions.Delete([]byte(packer))
@@ -110,8 +113,16 @@ type packEnv struct {
 
 // StartOrder opens a pack session for a picked order, with the units its
 // task's stops actually took (short lines count what was found). The code
-// may name the order, or its task (the pick sheet's code: startTask).
+// may name the order, the tote it was picked into, or its task (the pick
+// sheet's code: startTask).
 func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
+	if floor.IsToteCode(code) {
+		id := orderOfTote(e.tx, code)
+		if id == "" {
+			return nil, true, fmt.Sprintf("%s holds no picked order", floor.Quote(code))
+		}
+		code = id
+	}
 	o, ok, err := getOrder(e.tx.Bucket(bucketOrders), code)
 	if err != nil {
 		return nil, false, ""
@@ -167,8 +178,9 @@ func pickedUnits(tx *bolt.Tx, o floor.Order) (map[string]int64, error) {
 }
 
 // Handoff records the courier taking a parcel: the waybill's tracking
-// number (or the order id, for parcels shipped without one) of a packed
-// order stops its clock and ships its stock.
+// number of a packed order, scanned off its label, stops its clock and
+// ships its stock. An order id is refused (NOT_A_WAYBILL): typed or read
+// off a pick list, it does not prove the labelled parcel left.
 func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 	const op = "handoff"
 	if sc.At.IsZero() {
@@ -184,14 +196,27 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 			return err
 		}
 		ans = floor.Answer{ScanID: sc.ID, Next: floor.Instruction{Expect: floor.ExpectOrder}}
-		id := sc.Code
+		var o floor.Order
+		ok := false
 		if byTracking := tx.Bucket(bucketWaybills).Get([]byte(sc.Code)); byTracking != nil {
-			id = string(byTracking)
+			if o, ok, err = getOrder(tx.Bucket(bucketOrders), string(byTracking)); err == nil && !ok {
+				return fmt.Errorf("waybill %q names order %q, which is missing", sc.Code, byTracking)
+			}
 		}
-		o, ok, err := getOrder(tx.Bucket(bucketOrders), id)
+		typed, isOrder, oerr := getOrder(tx.Bucket(bucketOrders), sc.Code)
 		switch {
 		case err != nil:
 			return err
+		case oerr != nil:
+			return oerr
+		case !ok && isOrder && typed.Tracking == "":
+			ans.Verdict, ans.Reason, ans.Message = floor.VerdictUnknownBarcode, "NO_WAYBILL",
+				fmt.Sprintf("order %s has no waybill (%s): no courier can take it", typed.ID, typed.ShippingProblem)
+		case !ok && isOrder:
+			// The label must be scanned: an order id proves nothing about
+			// which parcel the courier took.
+			ans.Verdict, ans.Reason, ans.Message = floor.VerdictUnknownBarcode, "NOT_A_WAYBILL",
+				fmt.Sprintf("%s is an order id, not a waybill: scan the barcode on the parcel's label", floor.Quote(sc.Code))
 		case !ok:
 			ans.Verdict, ans.Reason, ans.Message = floor.VerdictUnknownBarcode, "UNKNOWN_WAYBILL", fmt.Sprintf("%q is no waybill we know", sc.Code)
 		case o.State == floor.StateHandedOff:

@@ -32,6 +32,7 @@ type storedTaskOrder struct {
 	DueAt              int64  `json:"d,omitempty"`
 	PredictedHandoffAt int64  `json:"ph,omitempty"`
 	AtRisk             bool   `json:"r,omitempty"`
+	ToteCode           string `json:"tc,omitempty"`
 }
 
 type storedStop struct {
@@ -41,6 +42,7 @@ type storedStop struct {
 	Quantity         int64   `json:"q,omitempty"`
 	OrderID          string  `json:"o,omitempty"`
 	Tote             int     `json:"t,omitempty"`
+	ToteCode         string  `json:"tc,omitempty"`
 	Familiar         bool    `json:"f,omitempty"`
 	CumulativeMeters float64 `json:"m,omitempty"`
 	PredictedElapsed int64   `json:"pe,omitempty"`
@@ -74,11 +76,11 @@ func encodePlan(p taskPlan) ([]byte, error) {
 			ShortestMeters: t.Route.ShortestMeters, Optimal: t.Route.Optimal}}
 	for _, o := range t.Orders {
 		s.Orders = append(s.Orders, storedTaskOrder{OrderID: o.OrderID, Tote: o.Tote, DueAt: unixNano(o.DueAt),
-			PredictedHandoffAt: unixNano(o.PredictedHandoffAt), AtRisk: o.AtRisk})
+			PredictedHandoffAt: unixNano(o.PredictedHandoffAt), AtRisk: o.AtRisk, ToteCode: o.ToteCode})
 	}
 	for _, st := range t.Stops {
 		s.Stops = append(s.Stops, storedStop{Bin: st.Bin, SKU: st.SKU, Name: st.Name, Quantity: st.Quantity,
-			OrderID: st.OrderID, Tote: st.Tote, Familiar: st.Familiar, CumulativeMeters: st.CumulativeMeters,
+			OrderID: st.OrderID, Tote: st.Tote, ToteCode: st.ToteCode, Familiar: st.Familiar, CumulativeMeters: st.CumulativeMeters,
 			PredictedElapsed: int64(st.PredictedElapsed)})
 	}
 	return encodeJSON(s)
@@ -100,14 +102,14 @@ func decodePlan(raw []byte) (taskPlan, error) {
 		t.Orders = make([]floor.TaskOrder, len(s.Orders))
 		for i, o := range s.Orders {
 			t.Orders[i] = floor.TaskOrder{OrderID: o.OrderID, Tote: o.Tote, DueAt: fromUnixNano(o.DueAt),
-				PredictedHandoffAt: fromUnixNano(o.PredictedHandoffAt), AtRisk: o.AtRisk}
+				PredictedHandoffAt: fromUnixNano(o.PredictedHandoffAt), AtRisk: o.AtRisk, ToteCode: o.ToteCode}
 		}
 	}
 	if len(s.Stops) > 0 {
 		t.Stops = make([]floor.Stop, len(s.Stops))
 		for i, st := range s.Stops {
 			t.Stops[i] = floor.Stop{Bin: st.Bin, SKU: st.SKU, Name: st.Name, Quantity: st.Quantity, OrderID: st.OrderID,
-				Tote: st.Tote, Familiar: st.Familiar, CumulativeMeters: st.CumulativeMeters,
+				Tote: st.Tote, ToteCode: st.ToteCode, Familiar: st.Familiar, CumulativeMeters: st.CumulativeMeters,
 				PredictedElapsed: time.Duration(st.PredictedElapsed)}
 		}
 	}

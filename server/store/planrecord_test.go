@@ -13,15 +13,16 @@ import (
 
 func TestPlanRecordRoundTrip(t *testing.T) {
 	plan := taskPlan{Version: 1<<62 + 3, Task: floor.Task{ID: "T000001", Picker: "ann", CreatedAt: t0,
-		Orders: []floor.TaskOrder{{OrderID: "O1", Tote: 1, DueAt: t0.Add(time.Minute), PredictedHandoffAt: t0.Add(9 * time.Minute), AtRisk: true},
+		Orders: []floor.TaskOrder{{OrderID: "O1", Tote: 1, DueAt: t0.Add(time.Minute), PredictedHandoffAt: t0.Add(9 * time.Minute), AtRisk: true, ToteCode: "TOTE-0042"},
 			{OrderID: "O2", Tote: 2, DueAt: t0.Add(15 * time.Minute), PredictedHandoffAt: t0.Add(9 * time.Minute)}},
-		Stops: []floor.Stop{{Bin: "A-01-001-1", SKU: "S1", Name: "Kettle", Quantity: 2, OrderID: "O1", Tote: 1, Familiar: true,
+		Stops: []floor.Stop{{Bin: "A-01-001-1", SKU: "S1", Name: "Kettle", Quantity: 2, OrderID: "O1", Tote: 1, ToteCode: "TOTE-0042", Familiar: true,
 			CumulativeMeters: 12.5, PredictedElapsed: 40 * time.Second}, {Bin: "A-02-001-1", SKU: "S2", Quantity: 1, OrderID: "O2", Tote: 2}},
 		Route: floor.RouteInfo{Strategy: floor.RouteFamiliarFirst, Reason: "familiar first", Meters: 40.25, ShortestMeters: 38,
 			Optimal: true}, PredictedPickedAt: t0.Add(5 * time.Minute), Paper: true}}
 	// A plan leaves out what the progress record keeps (progress_test.go).
 	progress := []string{".Task.Stops[0].Picked", ".Task.Stops[0].Short", ".Task.Done", ".Task.AtBin", ".Task.ItemAt",
-		".Task.ArrivedAt", ".Task.FirstUnitAt", ".Task.LeftAt", ".Task.LeftMeters", ".Task.DoneAt"}
+		".Task.ArrivedAt", ".Task.FirstUnitAt", ".Task.LeftAt", ".Task.LeftMeters", ".Task.DoneAt", ".Task.DroppedAt",
+		".Task.DropStation", ".Task.Released"}
 	if zero := zeroFields(plan); !reflect.DeepEqual(zero, progress) {
 		t.Errorf("the fixture leaves %v unset, want only the progress fields %v: set the others, so that the round trip covers them", zero, progress)
 	}

@@ -14,7 +14,16 @@ import (
 // version and the number of stops come first so that a write can check
 // them without decoding the record (see progressHeader). Integers are
 // varints, times nanoseconds since 1970 (0 for none), strings
-// length-prefixed.
+// length-prefixed. Schema 11 appends how a handheld task ended (the
+// drop-off time and station, a released flag) and says so in the flags
+// byte, so that a record cut there is still caught.
+
+// The flags byte: the task is done; the record ends with how it ended
+// (schema 11; older records have no end and read as open tasks' ends).
+const (
+	progressDone byte = 1 << 0
+	progressEnd  byte = 1 << 1
+)
 
 // errCorruptProgress is returned for a progress record that does not
 // decode.
@@ -27,16 +36,22 @@ func encodeProgress(p taskProgress) []byte {
 		b = binary.AppendVarint(b, p.Picked[i])
 		b = binary.AppendVarint(b, p.Short[i])
 	}
-	var done byte
+	flags := progressEnd // every record of schema 11 carries the end
 	if p.Done {
-		done = 1
+		flags |= progressDone
 	}
-	b = append(b, done)
+	b = append(b, flags)
 	b = appendString(appendString(b, p.AtBin), p.ItemAt)
 	for _, t := range [...]int64{unixNano(p.ArrivedAt), unixNano(p.FirstUnitAt), unixNano(p.LeftAt), unixNano(p.DoneAt)} {
 		b = binary.AppendVarint(b, t)
 	}
-	return binary.BigEndian.AppendUint64(b, math.Float64bits(p.LeftMeters))
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(p.LeftMeters))
+	var released byte
+	if p.Released {
+		released = 1
+	}
+	b = binary.AppendVarint(b, unixNano(p.DroppedAt))
+	return append(appendString(b, p.DropStation), released)
 }
 
 // progressHeader reads a record's plan version and number of stops.
@@ -54,11 +69,16 @@ func decodeProgress(raw []byte) (taskProgress, error) {
 	for i := range n {
 		p.Picked[i], p.Short[i] = r.varint(), r.varint()
 	}
-	p.Done = r.byte() == 1
+	flags := r.byte()
+	p.Done = flags&progressDone != 0
 	p.AtBin, p.ItemAt = r.str(), r.str()
 	p.ArrivedAt, p.FirstUnitAt = fromUnixNano(r.varint()), fromUnixNano(r.varint())
 	p.LeftAt, p.DoneAt = fromUnixNano(r.varint()), fromUnixNano(r.varint())
 	p.LeftMeters = math.Float64frombits(r.u64())
+	if flags&progressEnd != 0 {
+		p.DroppedAt, p.DropStation = fromUnixNano(r.varint()), r.str()
+		p.Released = r.byte() == 1
+	}
 	return p, r.end()
 }
 

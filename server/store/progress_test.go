@@ -14,7 +14,7 @@ import (
 func TestProgressRoundTripAndCorruptRecords(t *testing.T) {
 	whole := taskProgress{Plan: 1<<63 + 5, Picked: []int64{3, 0, 12}, Short: []int64{2, 0, 0}, Done: true, AtBin: "A-01-001-1",
 		ItemAt: "B-02-003-4", ArrivedAt: t0, FirstUnitAt: t0.Add(time.Second), LeftAt: t0.Add(-time.Minute),
-		LeftMeters: 12.75, DoneAt: t0.Add(time.Hour)}
+		LeftMeters: 12.75, DoneAt: t0.Add(time.Hour), DroppedAt: t0.Add(2 * time.Hour), DropStation: "PS1", Released: true}
 	if zero := zeroFields(whole); len(zero) > 0 {
 		t.Errorf("the fixture leaves %v unset: set them, so that the round trip covers them", zero)
 	}

@@ -157,8 +157,7 @@ func (s *Store) PickScan(picker string, sc floor.Scan) (floor.Answer, error) {
 func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answer, error) {
 	id := tx.Bucket(bucketPickerTasks).Get([]byte(picker))
 	if id == nil {
-		return floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictNothingOpen, Reason: "NO_TASK",
-			Message: "no open task: ask for the next one", Next: floor.Instruction{Expect: floor.ExpectNothing}}, nil
+		return noTask(tx, picker, sc)
 	}
 	t, err := taskByID(tx, "pick scan", string(id))
 	if err != nil {
@@ -185,16 +184,27 @@ func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answe
 			return floor.Answer{}, err
 		}
 	}
-	if out.Done {
-		t.Done = true
-		if err := tx.Bucket(bucketPickerTasks).Delete([]byte(picker)); err != nil {
-			return floor.Answer{}, err
-		}
+	if out.AllPicked {
+		// The orders are picked and may be packed; the picker keeps the
+		// task until the totes are dropped off.
 		for _, o := range t.Orders {
 			if err := setOrderState(tx, o.OrderID, floor.StatePicked, sc.At); err != nil {
 				return floor.Answer{}, err
 			}
 		}
+	}
+	if out.DroppedOff {
+		if err := endPickerTask(tx, t, nil); err != nil {
+			return floor.Answer{}, err
+		}
+	}
+	if out.Tote != nil {
+		if err := tx.Bucket(bucketTotes).Put([]byte(out.Tote.Code), []byte(out.Tote.OrderID)); err != nil {
+			return floor.Answer{}, err
+		}
+	}
+	if out.Replanned {
+		return out.Answer, putTaskPlan(tx, &t)
 	}
 	return out.Answer, putTask(tx, &t)
 }

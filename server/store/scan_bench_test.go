@@ -75,9 +75,11 @@ func benchmarkPickScan(b *testing.B) {
 			b.Fatal(err)
 		}
 		// One order at a time, so that each picker's task is its own order.
-		if t, _, err := s.NextTask(w.picker); err != nil || t == nil {
+		t, _, err := s.NextTask(w.picker)
+		if err != nil || t == nil {
 			b.Fatalf("task for %s: %v, %v", w.picker, t, err)
 		}
+		scanTotes(b, s, w.picker, t)
 		if a, err := s.PickScan(w.picker, floor.Scan{ID: "bin", Code: w.bin}); err != nil || a.Verdict != floor.VerdictRight {
 			b.Fatalf("bin scan of %s: %+v, %v", w.picker, a, err)
 		}

@@ -24,7 +24,11 @@ import (
 
 // SchemaVersion is the layout of the buckets this build writes. Open refuses
 // files with a higher version; lower ones would be migrated.
-const SchemaVersion = 10
+//
+// Version 11 appends how a handheld task ended to its progress record and
+// keeps the totes (buckets totes, picker_notes); it needs no migration,
+// since a progress record without the end reads as an open task.
+const SchemaVersion = 11
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -67,7 +71,7 @@ var (
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
-		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales}
+		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")

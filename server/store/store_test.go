@@ -130,7 +130,7 @@ func TestOpenRefusesForeignNewerAndLockedFiles(t *testing.T) {
 	}{
 		{garbage, ErrNotOurs, "garbage.db is not a pickpack data file"},
 		{foreign, ErrNotOurs, "another program"},
-		{newer, ErrNewerSchema, "schema 99; this build reads up to 10"},
+		{newer, ErrNewerSchema, "schema 99; this build reads up to 11"},
 		{locked, ErrLocked, "in use by another running server"},
 	}
 	for _, tt := range tests {
@@ -522,6 +522,7 @@ func migratedTask(t *testing.T, v int, older func(tx *bolt.Tx, want floor.Task) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	scanTotes(t, s, "ann", task)
 	if _, err := s.PickScan("ann", floor.Scan{ID: "s1", Code: task.Stops[0].Bin}); err != nil {
 		t.Fatal(err)
 	}

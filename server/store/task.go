@@ -276,6 +276,9 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 	if err := putTask(tx, t); err != nil {
 		return err
 	}
+	if err := tx.Bucket(bucketPickerNotes).Delete([]byte(picker)); err != nil {
+		return err
+	}
 	if t.Paper {
 		// Print, then pick: the sheet is queued in the commit that hands
 		// the work out, so an assigned paper task always gets its job.
@@ -350,5 +353,12 @@ func dropFromTask(tx *bolt.Tx, taskID, orderID string, base floor.Movement) erro
 // putTask writes a task and notes the change for the supervisors' view.
 func putTask(tx *bolt.Tx, t *floor.Task) error {
 	noteTask(tx, *t)
-	return writeTask(tx, t)
+	return writeTask(tx, t, false)
+}
+
+// putTaskPlan writes a task whose plan changed beyond its number of stops
+// (totes, the order of the stops, the picker).
+func putTaskPlan(tx *bolt.Tx, t *floor.Task) error {
+	noteTask(tx, *t)
+	return writeTask(tx, t, true)
 }

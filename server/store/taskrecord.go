@@ -30,6 +30,10 @@ type taskProgress struct {
 	LeftAt      time.Time
 	LeftMeters  float64
 	DoneAt      time.Time
+	// The end of a handheld task (schema 11; absent from older records).
+	DroppedAt   time.Time
+	DropStation string
+	Released    bool
 }
 
 // taskPlan is the plan record: the task without its progress (written
@@ -85,6 +89,7 @@ func uncachePlan(id string) {
 func progressOf(t *floor.Task, plan uint64) taskProgress {
 	p := taskProgress{Plan: plan, Done: t.Done, AtBin: t.AtBin, ItemAt: t.ItemAt, ArrivedAt: t.ArrivedAt,
 		FirstUnitAt: t.FirstUnitAt, LeftAt: t.LeftAt, LeftMeters: t.LeftMeters, DoneAt: t.DoneAt,
+		DroppedAt: t.DroppedAt, DropStation: t.DropStation, Released: t.Released,
 		Picked: make([]int64, len(t.Stops)), Short: make([]int64, len(t.Stops))}
 	for i, s := range t.Stops {
 		p.Picked[i], p.Short[i] = s.Picked, s.Short
@@ -101,12 +106,14 @@ func planOf(t *floor.Task) floor.Task {
 	}
 	plan.Done, plan.AtBin, plan.ItemAt, plan.LeftMeters = false, "", "", 0
 	plan.ArrivedAt, plan.FirstUnitAt, plan.LeftAt, plan.DoneAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	plan.DroppedAt, plan.DropStation, plan.Released = time.Time{}, "", false
 	return plan
 }
 
-// writeTask stores t: its progress always, its plan when new or when the
-// stops changed (a re-route).
-func writeTask(tx *bolt.Tx, t *floor.Task) error {
+// writeTask stores t: its progress always, its plan when new, when the
+// number of stops changed (a re-route), or when replan says the plan
+// changed otherwise (a tote scanned, a stop postponed, a new picker).
+func writeTask(tx *bolt.Tx, t *floor.Task, replan bool) error {
 	progress := tx.Bucket(bucketTaskProgress)
 	var version uint64
 	stops := -1
@@ -116,7 +123,7 @@ func writeTask(tx *bolt.Tx, t *floor.Task) error {
 			return fmt.Errorf("task %q: %w", t.ID, err)
 		}
 	}
-	if stops != len(t.Stops) {
+	if replan || stops != len(t.Stops) {
 		version = planVersions.Add(1)
 		if err := putPlan(tx.Bucket(bucketTasks), taskPlan{Version: version, Task: planOf(t)}); err != nil {
 			return err
@@ -156,6 +163,7 @@ func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
 	}
 	t.Done, t.AtBin, t.ItemAt, t.ArrivedAt, t.FirstUnitAt = p.Done, p.AtBin, p.ItemAt, p.ArrivedAt, p.FirstUnitAt
 	t.LeftAt, t.LeftMeters, t.DoneAt = p.LeftAt, p.LeftMeters, p.DoneAt
+	t.DroppedAt, t.DropStation, t.Released = p.DroppedAt, p.DropStation, p.Released
 	return t, true, nil
 }
 
@@ -183,7 +191,7 @@ func migrateTasks(tx *bolt.Tx) error {
 		return err
 	}
 	for i := range all {
-		if err := writeTask(tx, &all[i]); err != nil {
+		if err := writeTask(tx, &all[i], false); err != nil {
 			return err
 		}
 	}

@@ -27,10 +27,12 @@ func TestDoneTaskPlansLeaveTheCache(t *testing.T) {
 	if _, err := s.Task(task.ID); err != nil || !cached() {
 		t.Fatalf("open task read: cached %v, %v", cached(), err)
 	}
+	scanTotes(t, s, "ann", task)
 	s.PickScan("ann", floor.Scan{ID: "p1", Code: task.Stops[0].Bin})
 	if a, err := s.PickScan("ann", floor.Scan{ID: "p2", Code: "4006381333931"}); err != nil || a.Reason != "TASK_DONE" {
 		t.Fatalf("pick: %+v %v", a, err)
 	}
+	dropOff(t, s, "ann", task.ID)
 	done, err := s.Task(task.ID)
 	if err != nil || !done.Done || len(done.Stops) != 1 || done.Stops[0].Picked != 1 {
 		t.Fatalf("done task: %+v %v", done, err)

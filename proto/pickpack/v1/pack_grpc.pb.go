@@ -37,7 +37,10 @@ type PackServiceClient interface {
 	// once it is durable; re-sent scan ids get their first answer.
 	Pack(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[PackRequest, PackResponse], error)
 	// Handoff streams waybill scans as couriers take parcels: each stops its
-	// order's clock.
+	// order's clock. Only the waybill's tracking barcode (what the label
+	// encodes) is taken: an order id, typed or scanned off a pick list, is
+	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
+	// no parcel leaves without its label scanned.
 	Handoff(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandoffRequest, HandoffResponse], error)
 	// Reprint queues a packed order's documents again at the caller's station.
 	Reprint(ctx context.Context, in *ReprintRequest, opts ...grpc.CallOption) (*ReprintResponse, error)
@@ -112,7 +115,10 @@ type PackServiceServer interface {
 	// once it is durable; re-sent scan ids get their first answer.
 	Pack(grpc.BidiStreamingServer[PackRequest, PackResponse]) error
 	// Handoff streams waybill scans as couriers take parcels: each stops its
-	// order's clock.
+	// order's clock. Only the waybill's tracking barcode (what the label
+	// encodes) is taken: an order id, typed or scanned off a pick list, is
+	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
+	// no parcel leaves without its label scanned.
 	Handoff(grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]) error
 	// Reprint queues a packed order's documents again at the caller's station.
 	Reprint(context.Context, *ReprintRequest) (*ReprintResponse, error)

@@ -23,6 +23,72 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// TaskState says where a task is in the pick flow of a handheld.
+type TaskState int32
+
+const (
+	TaskState_TASK_STATE_UNSPECIFIED TaskState = 0
+	// Before the first pick: a tote code is scanned for each order
+	// (Instruction.expect EXPECT_TOTE names the order).
+	TaskState_TASK_STATE_TOTES TaskState = 1
+	// Stops left to pick.
+	TaskState_TASK_STATE_PICKING TaskState = 2
+	// Every stop is picked or short; the picker takes the totes to the pack
+	// station and scans its drop-off code. No new task until then.
+	TaskState_TASK_STATE_DROP_OFF TaskState = 3
+	// Dropped off (or, on paper, its sheet returned at the pack station).
+	TaskState_TASK_STATE_DONE TaskState = 4
+	// Ended before it was done by TaskService.ReleaseTask.
+	TaskState_TASK_STATE_RELEASED TaskState = 5
+)
+
+// Enum value maps for TaskState.
+var (
+	TaskState_name = map[int32]string{
+		0: "TASK_STATE_UNSPECIFIED",
+		1: "TASK_STATE_TOTES",
+		2: "TASK_STATE_PICKING",
+		3: "TASK_STATE_DROP_OFF",
+		4: "TASK_STATE_DONE",
+		5: "TASK_STATE_RELEASED",
+	}
+	TaskState_value = map[string]int32{
+		"TASK_STATE_UNSPECIFIED": 0,
+		"TASK_STATE_TOTES":       1,
+		"TASK_STATE_PICKING":     2,
+		"TASK_STATE_DROP_OFF":    3,
+		"TASK_STATE_DONE":        4,
+		"TASK_STATE_RELEASED":    5,
+	}
+)
+
+func (x TaskState) Enum() *TaskState {
+	p := new(TaskState)
+	*p = x
+	return p
+}
+
+func (x TaskState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TaskState) Descriptor() protoreflect.EnumDescriptor {
+	return file_pickpack_v1_pick_proto_enumTypes[0].Descriptor()
+}
+
+func (TaskState) Type() protoreflect.EnumType {
+	return &file_pickpack_v1_pick_proto_enumTypes[0]
+}
+
+func (x TaskState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TaskState.Descriptor instead.
+func (TaskState) EnumDescriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{0}
+}
+
 // RouteStrategy says how a task's stops were ordered.
 type RouteStrategy int32
 
@@ -64,11 +130,11 @@ func (x RouteStrategy) String() string {
 }
 
 func (RouteStrategy) Descriptor() protoreflect.EnumDescriptor {
-	return file_pickpack_v1_pick_proto_enumTypes[0].Descriptor()
+	return file_pickpack_v1_pick_proto_enumTypes[1].Descriptor()
 }
 
 func (RouteStrategy) Type() protoreflect.EnumType {
-	return &file_pickpack_v1_pick_proto_enumTypes[0]
+	return &file_pickpack_v1_pick_proto_enumTypes[1]
 }
 
 func (x RouteStrategy) Number() protoreflect.EnumNumber {
@@ -77,7 +143,7 @@ func (x RouteStrategy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RouteStrategy.Descriptor instead.
 func (RouteStrategy) EnumDescriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{0}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{1}
 }
 
 // ScanAction says what a scan means. UNSPECIFIED is a code scan.
@@ -91,6 +157,10 @@ const (
 	ScanAction_SCAN_ACTION_SHORT ScanAction = 2
 	// The parcel weight at the pack station.
 	ScanAction_SCAN_ACTION_WEIGHT ScanAction = 3
+	// Skip the current stop for now: it moves to the end of the route (a
+	// bin blocked by a pallet, a ladder in use). Nothing is taken or
+	// written off; a stop postponed when no other stop is left stays.
+	ScanAction_SCAN_ACTION_POSTPONE ScanAction = 4
 )
 
 // Enum value maps for ScanAction.
@@ -100,12 +170,14 @@ var (
 		1: "SCAN_ACTION_QUANTITY",
 		2: "SCAN_ACTION_SHORT",
 		3: "SCAN_ACTION_WEIGHT",
+		4: "SCAN_ACTION_POSTPONE",
 	}
 	ScanAction_value = map[string]int32{
 		"SCAN_ACTION_UNSPECIFIED": 0,
 		"SCAN_ACTION_QUANTITY":    1,
 		"SCAN_ACTION_SHORT":       2,
 		"SCAN_ACTION_WEIGHT":      3,
+		"SCAN_ACTION_POSTPONE":    4,
 	}
 )
 
@@ -120,11 +192,11 @@ func (x ScanAction) String() string {
 }
 
 func (ScanAction) Descriptor() protoreflect.EnumDescriptor {
-	return file_pickpack_v1_pick_proto_enumTypes[1].Descriptor()
+	return file_pickpack_v1_pick_proto_enumTypes[2].Descriptor()
 }
 
 func (ScanAction) Type() protoreflect.EnumType {
-	return &file_pickpack_v1_pick_proto_enumTypes[1]
+	return &file_pickpack_v1_pick_proto_enumTypes[2]
 }
 
 func (x ScanAction) Number() protoreflect.EnumNumber {
@@ -133,7 +205,7 @@ func (x ScanAction) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ScanAction.Descriptor instead.
 func (ScanAction) EnumDescriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{1}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{2}
 }
 
 // ShortReason says why a line was short.
@@ -173,11 +245,11 @@ func (x ShortReason) String() string {
 }
 
 func (ShortReason) Descriptor() protoreflect.EnumDescriptor {
-	return file_pickpack_v1_pick_proto_enumTypes[2].Descriptor()
+	return file_pickpack_v1_pick_proto_enumTypes[3].Descriptor()
 }
 
 func (ShortReason) Type() protoreflect.EnumType {
-	return &file_pickpack_v1_pick_proto_enumTypes[2]
+	return &file_pickpack_v1_pick_proto_enumTypes[3]
 }
 
 func (x ShortReason) Number() protoreflect.EnumNumber {
@@ -186,7 +258,7 @@ func (x ShortReason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ShortReason.Descriptor instead.
 func (ShortReason) EnumDescriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{2}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{3}
 }
 
 // Verdict is the server's answer to one scan.
@@ -223,6 +295,10 @@ const (
 	Verdict_VERDICT_DISCREPANCY Verdict = 12
 	// Count the bin again: the count differs, or stock moved while counting.
 	Verdict_VERDICT_RECOUNT Verdict = 13
+	// A tote code refused: not of the scheme, scanned already for another
+	// order of this task, or holding an order of another open task. The
+	// reason says which (BAD_TOTE_CODE, TOTE_IN_TASK, TOTE_IN_USE).
+	Verdict_VERDICT_WRONG_TOTE Verdict = 14
 )
 
 // Enum value maps for Verdict.
@@ -242,6 +318,7 @@ var (
 		11: "VERDICT_NOTHING_OPEN",
 		12: "VERDICT_DISCREPANCY",
 		13: "VERDICT_RECOUNT",
+		14: "VERDICT_WRONG_TOTE",
 	}
 	Verdict_value = map[string]int32{
 		"VERDICT_UNSPECIFIED":     0,
@@ -258,6 +335,7 @@ var (
 		"VERDICT_NOTHING_OPEN":    11,
 		"VERDICT_DISCREPANCY":     12,
 		"VERDICT_RECOUNT":         13,
+		"VERDICT_WRONG_TOTE":      14,
 	}
 )
 
@@ -272,11 +350,11 @@ func (x Verdict) String() string {
 }
 
 func (Verdict) Descriptor() protoreflect.EnumDescriptor {
-	return file_pickpack_v1_pick_proto_enumTypes[3].Descriptor()
+	return file_pickpack_v1_pick_proto_enumTypes[4].Descriptor()
 }
 
 func (Verdict) Type() protoreflect.EnumType {
-	return &file_pickpack_v1_pick_proto_enumTypes[3]
+	return &file_pickpack_v1_pick_proto_enumTypes[4]
 }
 
 func (x Verdict) Number() protoreflect.EnumNumber {
@@ -285,7 +363,7 @@ func (x Verdict) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Verdict.Descriptor instead.
 func (Verdict) EnumDescriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{3}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{4}
 }
 
 // Expect says what the device should scan next.
@@ -298,6 +376,12 @@ const (
 	Expect_EXPECT_WEIGHT      Expect = 3
 	Expect_EXPECT_ORDER       Expect = 4
 	Expect_EXPECT_NOTHING     Expect = 5
+	// A tote code for the order named by the instruction (picking, before
+	// the first pick).
+	Expect_EXPECT_TOTE Expect = 6
+	// The pack station's drop-off code: the task is picked, its totes go
+	// to the pack station.
+	Expect_EXPECT_DROP_OFF Expect = 7
 )
 
 // Enum value maps for Expect.
@@ -309,6 +393,8 @@ var (
 		3: "EXPECT_WEIGHT",
 		4: "EXPECT_ORDER",
 		5: "EXPECT_NOTHING",
+		6: "EXPECT_TOTE",
+		7: "EXPECT_DROP_OFF",
 	}
 	Expect_value = map[string]int32{
 		"EXPECT_UNSPECIFIED": 0,
@@ -317,6 +403,8 @@ var (
 		"EXPECT_WEIGHT":      3,
 		"EXPECT_ORDER":       4,
 		"EXPECT_NOTHING":     5,
+		"EXPECT_TOTE":        6,
+		"EXPECT_DROP_OFF":    7,
 	}
 )
 
@@ -331,11 +419,11 @@ func (x Expect) String() string {
 }
 
 func (Expect) Descriptor() protoreflect.EnumDescriptor {
-	return file_pickpack_v1_pick_proto_enumTypes[4].Descriptor()
+	return file_pickpack_v1_pick_proto_enumTypes[5].Descriptor()
 }
 
 func (Expect) Type() protoreflect.EnumType {
-	return &file_pickpack_v1_pick_proto_enumTypes[4]
+	return &file_pickpack_v1_pick_proto_enumTypes[5]
 }
 
 func (x Expect) Number() protoreflect.EnumNumber {
@@ -344,7 +432,7 @@ func (x Expect) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Expect.Descriptor instead.
 func (Expect) EnumDescriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{4}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{5}
 }
 
 // NextTaskRequest asks for work.
@@ -574,9 +662,16 @@ type Task struct {
 	// Picked from paper: the pick list and waybills printed when the task
 	// was handed out, and the pack station's scan of the sheet's code (the
 	// task id) ends the picking. Set by the printer configuration.
-	Paper         bool `protobuf:"varint,12,opt,name=paper,proto3" json:"paper,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Paper bool `protobuf:"varint,12,opt,name=paper,proto3" json:"paper,omitempty"`
+	// Where the task is in the pick flow.
+	State TaskState `protobuf:"varint,13,opt,name=state,proto3,enum=pickpack.v1.TaskState" json:"state,omitempty"`
+	// The pack station whose drop-off code ended the task (the code
+	// without its "DROP-" prefix), and when; "pack station" when a packer
+	// opened one of its orders before the picker scanned the code.
+	DroppedOffAtStation string                 `protobuf:"bytes,14,opt,name=dropped_off_at_station,json=droppedOffAtStation,proto3" json:"dropped_off_at_station,omitempty"`
+	DroppedOffAt        *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=dropped_off_at,json=droppedOffAt,proto3" json:"dropped_off_at,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -693,6 +788,27 @@ func (x *Task) GetPaper() bool {
 	return false
 }
 
+func (x *Task) GetState() TaskState {
+	if x != nil {
+		return x.State
+	}
+	return TaskState_TASK_STATE_UNSPECIFIED
+}
+
+func (x *Task) GetDroppedOffAtStation() string {
+	if x != nil {
+		return x.DroppedOffAtStation
+	}
+	return ""
+}
+
+func (x *Task) GetDroppedOffAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DroppedOffAt
+	}
+	return nil
+}
+
 // TaskOrder is an order in a task with its tote.
 type TaskOrder struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -702,7 +818,12 @@ type TaskOrder struct {
 	// Predicted handoff: back at the pack station plus pack and handoff time.
 	PredictedHandoffAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=predicted_handoff_at,json=predictedHandoffAt,proto3" json:"predicted_handoff_at,omitempty"`
 	// The predicted handoff is after the due time even on this route.
-	AtRisk        bool `protobuf:"varint,5,opt,name=at_risk,json=atRisk,proto3" json:"at_risk,omitempty"`
+	AtRisk bool `protobuf:"varint,5,opt,name=at_risk,json=atRisk,proto3" json:"at_risk,omitempty"`
+	// The physical tote scanned for this order at the start of the task:
+	// "TOTE-" and 1 to 10 digits, e.g. "TOTE-0042", as printed on the
+	// tote's barcode label. Empty until scanned (and on paper tasks, which
+	// use the cart positions of tote).
+	ToteCode      string `protobuf:"bytes,6,opt,name=tote_code,json=toteCode,proto3" json:"tote_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -772,6 +893,13 @@ func (x *TaskOrder) GetAtRisk() bool {
 	return false
 }
 
+func (x *TaskOrder) GetToteCode() string {
+	if x != nil {
+		return x.ToteCode
+	}
+	return ""
+}
+
 // Stop is one line of a task: take quantity of sku from bin into tote.
 type Stop struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -788,8 +916,11 @@ type Stop struct {
 	// Predicted time from the task's start until this stop is picked.
 	PredictedElapsed *durationpb.Duration `protobuf:"bytes,9,opt,name=predicted_elapsed,json=predictedElapsed,proto3" json:"predicted_elapsed,omitempty"`
 	// Units taken so far, and units that could not be taken here.
-	Picked        int64 `protobuf:"varint,10,opt,name=picked,proto3" json:"picked,omitempty"`
-	Short         int64 `protobuf:"varint,11,opt,name=short,proto3" json:"short,omitempty"`
+	Picked int64 `protobuf:"varint,10,opt,name=picked,proto3" json:"picked,omitempty"`
+	Short  int64 `protobuf:"varint,11,opt,name=short,proto3" json:"short,omitempty"`
+	// The physical tote the units go into (TaskOrder.tote_code of the
+	// stop's order); empty until the totes are scanned.
+	ToteCode      string `protobuf:"bytes,12,opt,name=tote_code,json=toteCode,proto3" json:"tote_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -901,6 +1032,13 @@ func (x *Stop) GetShort() int64 {
 	return 0
 }
 
+func (x *Stop) GetToteCode() string {
+	if x != nil {
+		return x.ToteCode
+	}
+	return ""
+}
+
 // ScanRequest carries one scan of a picker's handheld.
 type ScanRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1001,8 +1139,11 @@ type Scan struct {
 	ScanId string `protobuf:"bytes,1,opt,name=scan_id,json=scanId,proto3" json:"scan_id,omitempty"`
 	// When the device made the scan (it may be replayed much later).
 	DeviceTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=device_time,json=deviceTime,proto3" json:"device_time,omitempty"`
-	// The raw scanned (or typed) text: a bin code, an item barcode, an order
-	// id or a waybill barcode. Empty for QUANTITY, SHORT and WEIGHT.
+	// The raw scanned (or typed) text: a bin code, an item barcode, a tote
+	// code ("TOTE-" and 1 to 10 digits), a pack station's drop-off code
+	// ("DROP-" and the station's name: 1 to 32 letters, digits or -), an
+	// order id or a waybill barcode. Empty for QUANTITY, SHORT, WEIGHT and
+	// POSTPONE.
 	Code   string     `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
 	Action ScanAction `protobuf:"varint,4,opt,name=action,proto3,enum=pickpack.v1.ScanAction" json:"action,omitempty"`
 	// Units: with ITEM scans, units taken with this one scan (default 1);
@@ -1196,9 +1337,12 @@ type Instruction struct {
 	OrderId   string `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	// Lines done and lines in all (picking) or units verified and in all
 	// (packing).
-	Done          int32                  `protobuf:"varint,6,opt,name=done,proto3" json:"done,omitempty"`
-	Total         int32                  `protobuf:"varint,7,opt,name=total,proto3" json:"total,omitempty"`
-	DueAt         *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	Done  int32                  `protobuf:"varint,6,opt,name=done,proto3" json:"done,omitempty"`
+	Total int32                  `protobuf:"varint,7,opt,name=total,proto3" json:"total,omitempty"`
+	DueAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	// With EXPECT_TOTE: the cart position (1-based) of the order that
+	// needs a tote (order_id names it).
+	Tote          int32 `protobuf:"varint,9,opt,name=tote,proto3" json:"tote,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1289,6 +1433,13 @@ func (x *Instruction) GetDueAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Instruction) GetTote() int32 {
+	if x != nil {
+		return x.Tote
+	}
+	return 0
+}
+
 var File_pickpack_v1_pick_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pick_proto_rawDesc = "" +
@@ -1303,7 +1454,7 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"f\n" +
 	"\x0fGetTaskResponse\x12%\n" +
 	"\x04task\x18\x01 \x01(\v2\x11.pickpack.v1.TaskR\x04task\x12,\n" +
-	"\x04next\x18\x02 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\"\xe5\x03\n" +
+	"\x04next\x18\x02 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\"\x8a\x05\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06picker\x18\x02 \x01(\tR\x06picker\x12.\n" +
@@ -1318,13 +1469,17 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x13predicted_picked_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x11predictedPickedAt\x12#\n" +
 	"\rroute_optimal\x18\v \x01(\bR\frouteOptimal\x12\x14\n" +
-	"\x05paper\x18\f \x01(\bR\x05paper\"\xd4\x01\n" +
+	"\x05paper\x18\f \x01(\bR\x05paper\x12,\n" +
+	"\x05state\x18\r \x01(\x0e2\x16.pickpack.v1.TaskStateR\x05state\x123\n" +
+	"\x16dropped_off_at_station\x18\x0e \x01(\tR\x13droppedOffAtStation\x12@\n" +
+	"\x0edropped_off_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\fdroppedOffAt\"\xf1\x01\n" +
 	"\tTaskOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x12\n" +
 	"\x04tote\x18\x02 \x01(\x05R\x04tote\x121\n" +
 	"\x06due_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12L\n" +
 	"\x14predicted_handoff_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x12predictedHandoffAt\x12\x17\n" +
-	"\aat_risk\x18\x05 \x01(\bR\x06atRisk\"\xc8\x02\n" +
+	"\aat_risk\x18\x05 \x01(\bR\x06atRisk\x12\x1b\n" +
+	"\ttote_code\x18\x06 \x01(\tR\btoteCode\"\xe5\x02\n" +
 	"\x04Stop\x12\x10\n" +
 	"\x03bin\x18\x01 \x01(\tR\x03bin\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x12\n" +
@@ -1337,7 +1492,8 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x11predicted_elapsed\x18\t \x01(\v2\x19.google.protobuf.DurationR\x10predictedElapsed\x12\x16\n" +
 	"\x06picked\x18\n" +
 	" \x01(\x03R\x06picked\x12\x14\n" +
-	"\x05short\x18\v \x01(\x03R\x05short\"4\n" +
+	"\x05short\x18\v \x01(\x03R\x05short\x12\x1b\n" +
+	"\ttote_code\x18\f \x01(\tR\btoteCode\"4\n" +
 	"\vScanRequest\x12%\n" +
 	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"?\n" +
 	"\fScanResponse\x12/\n" +
@@ -1358,7 +1514,7 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12,\n" +
 	"\x04next\x18\x05 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\x12\x1a\n" +
-	"\breplayed\x18\x06 \x01(\bR\breplayed\"\x90\x02\n" +
+	"\breplayed\x18\x06 \x01(\bR\breplayed\"\xa4\x02\n" +
 	"\vInstruction\x12+\n" +
 	"\x06expect\x18\x01 \x01(\x0e2\x13.pickpack.v1.ExpectR\x06expect\x12%\n" +
 	"\x04stop\x18\x02 \x01(\v2\x11.pickpack.v1.StopR\x04stop\x12\x1c\n" +
@@ -1367,23 +1523,32 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\border_id\x18\x05 \x01(\tR\aorderId\x12\x12\n" +
 	"\x04done\x18\x06 \x01(\x05R\x04done\x12\x14\n" +
 	"\x05total\x18\a \x01(\x05R\x05total\x121\n" +
-	"\x06due_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt*\x99\x01\n" +
+	"\x06due_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12\x12\n" +
+	"\x04tote\x18\t \x01(\x05R\x04tote*\x9c\x01\n" +
+	"\tTaskState\x12\x1a\n" +
+	"\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10TASK_STATE_TOTES\x10\x01\x12\x16\n" +
+	"\x12TASK_STATE_PICKING\x10\x02\x12\x17\n" +
+	"\x13TASK_STATE_DROP_OFF\x10\x03\x12\x13\n" +
+	"\x0fTASK_STATE_DONE\x10\x04\x12\x17\n" +
+	"\x13TASK_STATE_RELEASED\x10\x05*\x99\x01\n" +
 	"\rRouteStrategy\x12\x1e\n" +
 	"\x1aROUTE_STRATEGY_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ROUTE_STRATEGY_SHORTEST\x10\x01\x12!\n" +
 	"\x1dROUTE_STRATEGY_FAMILIAR_FIRST\x10\x02\x12(\n" +
-	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x03*r\n" +
+	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x03*\x8c\x01\n" +
 	"\n" +
 	"ScanAction\x12\x1b\n" +
 	"\x17SCAN_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SCAN_ACTION_QUANTITY\x10\x01\x12\x15\n" +
 	"\x11SCAN_ACTION_SHORT\x10\x02\x12\x16\n" +
-	"\x12SCAN_ACTION_WEIGHT\x10\x03*\x7f\n" +
+	"\x12SCAN_ACTION_WEIGHT\x10\x03\x12\x18\n" +
+	"\x14SCAN_ACTION_POSTPONE\x10\x04*\x7f\n" +
 	"\vShortReason\x12\x1c\n" +
 	"\x18SHORT_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SHORT_REASON_EMPTY_BIN\x10\x01\x12\x18\n" +
 	"\x14SHORT_REASON_DAMAGED\x10\x02\x12\x1c\n" +
-	"\x18SHORT_REASON_CANNOT_FIND\x10\x03*\xe4\x02\n" +
+	"\x18SHORT_REASON_CANNOT_FIND\x10\x03*\xfc\x02\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rVERDICT_RIGHT\x10\x01\x12\x15\n" +
@@ -1399,7 +1564,8 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x12\x18\n" +
 	"\x14VERDICT_NOTHING_OPEN\x10\v\x12\x17\n" +
 	"\x13VERDICT_DISCREPANCY\x10\f\x12\x13\n" +
-	"\x0fVERDICT_RECOUNT\x10\r*z\n" +
+	"\x0fVERDICT_RECOUNT\x10\r\x12\x16\n" +
+	"\x12VERDICT_WRONG_TOTE\x10\x0e*\xa0\x01\n" +
 	"\x06Expect\x12\x16\n" +
 	"\x12EXPECT_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -1407,7 +1573,9 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\vEXPECT_ITEM\x10\x02\x12\x11\n" +
 	"\rEXPECT_WEIGHT\x10\x03\x12\x10\n" +
 	"\fEXPECT_ORDER\x10\x04\x12\x12\n" +
-	"\x0eEXPECT_NOTHING\x10\x052\xdd\x01\n" +
+	"\x0eEXPECT_NOTHING\x10\x05\x12\x0f\n" +
+	"\vEXPECT_TOTE\x10\x06\x12\x13\n" +
+	"\x0fEXPECT_DROP_OFF\x10\a2\xdd\x01\n" +
 	"\vPickService\x12G\n" +
 	"\bNextTask\x12\x1c.pickpack.v1.NextTaskRequest\x1a\x1d.pickpack.v1.NextTaskResponse\x12D\n" +
 	"\aGetTask\x12\x1b.pickpack.v1.GetTaskRequest\x1a\x1c.pickpack.v1.GetTaskResponse\x12?\n" +
@@ -1425,63 +1593,66 @@ func file_pickpack_v1_pick_proto_rawDescGZIP() []byte {
 	return file_pickpack_v1_pick_proto_rawDescData
 }
 
-var file_pickpack_v1_pick_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_pickpack_v1_pick_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_pickpack_v1_pick_proto_goTypes = []any{
-	(RouteStrategy)(0),            // 0: pickpack.v1.RouteStrategy
-	(ScanAction)(0),               // 1: pickpack.v1.ScanAction
-	(ShortReason)(0),              // 2: pickpack.v1.ShortReason
-	(Verdict)(0),                  // 3: pickpack.v1.Verdict
-	(Expect)(0),                   // 4: pickpack.v1.Expect
-	(*NextTaskRequest)(nil),       // 5: pickpack.v1.NextTaskRequest
-	(*NextTaskResponse)(nil),      // 6: pickpack.v1.NextTaskResponse
-	(*GetTaskRequest)(nil),        // 7: pickpack.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),       // 8: pickpack.v1.GetTaskResponse
-	(*Task)(nil),                  // 9: pickpack.v1.Task
-	(*TaskOrder)(nil),             // 10: pickpack.v1.TaskOrder
-	(*Stop)(nil),                  // 11: pickpack.v1.Stop
-	(*ScanRequest)(nil),           // 12: pickpack.v1.ScanRequest
-	(*ScanResponse)(nil),          // 13: pickpack.v1.ScanResponse
-	(*Scan)(nil),                  // 14: pickpack.v1.Scan
-	(*ScanAnswer)(nil),            // 15: pickpack.v1.ScanAnswer
-	(*Instruction)(nil),           // 16: pickpack.v1.Instruction
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
+	(TaskState)(0),                // 0: pickpack.v1.TaskState
+	(RouteStrategy)(0),            // 1: pickpack.v1.RouteStrategy
+	(ScanAction)(0),               // 2: pickpack.v1.ScanAction
+	(ShortReason)(0),              // 3: pickpack.v1.ShortReason
+	(Verdict)(0),                  // 4: pickpack.v1.Verdict
+	(Expect)(0),                   // 5: pickpack.v1.Expect
+	(*NextTaskRequest)(nil),       // 6: pickpack.v1.NextTaskRequest
+	(*NextTaskResponse)(nil),      // 7: pickpack.v1.NextTaskResponse
+	(*GetTaskRequest)(nil),        // 8: pickpack.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),       // 9: pickpack.v1.GetTaskResponse
+	(*Task)(nil),                  // 10: pickpack.v1.Task
+	(*TaskOrder)(nil),             // 11: pickpack.v1.TaskOrder
+	(*Stop)(nil),                  // 12: pickpack.v1.Stop
+	(*ScanRequest)(nil),           // 13: pickpack.v1.ScanRequest
+	(*ScanResponse)(nil),          // 14: pickpack.v1.ScanResponse
+	(*Scan)(nil),                  // 15: pickpack.v1.Scan
+	(*ScanAnswer)(nil),            // 16: pickpack.v1.ScanAnswer
+	(*Instruction)(nil),           // 17: pickpack.v1.Instruction
+	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 19: google.protobuf.Duration
 }
 var file_pickpack_v1_pick_proto_depIdxs = []int32{
-	9,  // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
-	16, // 1: pickpack.v1.NextTaskResponse.next:type_name -> pickpack.v1.Instruction
-	9,  // 2: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
-	16, // 3: pickpack.v1.GetTaskResponse.next:type_name -> pickpack.v1.Instruction
-	10, // 4: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
-	11, // 5: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
-	17, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 7: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
-	17, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
-	17, // 9: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
-	17, // 10: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	18, // 11: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
-	14, // 12: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
-	15, // 13: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	17, // 14: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
-	1,  // 15: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
-	2,  // 16: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
-	3,  // 17: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
-	16, // 18: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
-	4,  // 19: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
-	11, // 20: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
-	17, // 21: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
-	5,  // 22: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
-	7,  // 23: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
-	12, // 24: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
-	6,  // 25: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
-	8,  // 26: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
-	13, // 27: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
-	25, // [25:28] is the sub-list for method output_type
-	22, // [22:25] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	10, // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
+	17, // 1: pickpack.v1.NextTaskResponse.next:type_name -> pickpack.v1.Instruction
+	10, // 2: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
+	17, // 3: pickpack.v1.GetTaskResponse.next:type_name -> pickpack.v1.Instruction
+	11, // 4: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
+	12, // 5: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
+	18, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	1,  // 7: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
+	18, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
+	0,  // 9: pickpack.v1.Task.state:type_name -> pickpack.v1.TaskState
+	18, // 10: pickpack.v1.Task.dropped_off_at:type_name -> google.protobuf.Timestamp
+	18, // 11: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
+	18, // 12: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	19, // 13: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
+	15, // 14: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
+	16, // 15: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	18, // 16: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
+	2,  // 17: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
+	3,  // 18: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
+	4,  // 19: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
+	17, // 20: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
+	5,  // 21: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
+	12, // 22: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
+	18, // 23: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
+	6,  // 24: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
+	8,  // 25: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
+	13, // 26: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
+	7,  // 27: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
+	9,  // 28: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
+	14, // 29: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
+	27, // [27:30] is the sub-list for method output_type
+	24, // [24:27] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pick_proto_init() }
@@ -1494,7 +1665,7 @@ func file_pickpack_v1_pick_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_pick_proto_rawDesc), len(file_pickpack_v1_pick_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      6,
 			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,

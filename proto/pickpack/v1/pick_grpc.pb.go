@@ -32,7 +32,11 @@ const (
 // their own tasks.
 type PickServiceClient interface {
 	// NextTask returns the caller's open task, or assigns the most urgent
-	// queued order no other picker holds and reserves its stock.
+	// queued order no other picker holds and reserves its stock. A task
+	// whose stops are all picked stays the caller's, in the state
+	// TASK_STATE_DROP_OFF, until its totes are dropped off at the pack
+	// station (the drop-off code scanned): a picker carrying a cart of
+	// picked totes gets no new one.
 	NextTask(ctx context.Context, in *NextTaskRequest, opts ...grpc.CallOption) (*NextTaskResponse, error)
 	// GetTask returns one of the caller's tasks.
 	GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*GetTaskResponse, error)
@@ -91,7 +95,11 @@ type PickService_ScanClient = grpc.BidiStreamingClient[ScanRequest, ScanResponse
 // their own tasks.
 type PickServiceServer interface {
 	// NextTask returns the caller's open task, or assigns the most urgent
-	// queued order no other picker holds and reserves its stock.
+	// queued order no other picker holds and reserves its stock. A task
+	// whose stops are all picked stays the caller's, in the state
+	// TASK_STATE_DROP_OFF, until its totes are dropped off at the pack
+	// station (the drop-off code scanned): a picker carrying a cart of
+	// picked totes gets no new one.
 	NextTask(context.Context, *NextTaskRequest) (*NextTaskResponse, error)
 	// GetTask returns one of the caller's tasks.
 	GetTask(context.Context, *GetTaskRequest) (*GetTaskResponse, error)
