@@ -165,7 +165,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
-			Streams: api.Streams}
+			Streams: api.Streams, Actions: st, OnPrint: dispatcher.Wake}
 		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			var err error

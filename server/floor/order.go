@@ -64,6 +64,10 @@ type Order struct {
 	Picker      string // set once assigned
 	UpdatedAt   time.Time
 	HandedOffAt time.Time // the clock stops here
+	// RaisedAt is when a supervisor raised the order's priority; zero for
+	// the usual order. A raised order is picked before every other queued
+	// order, the earliest raised first; its due time stays what it was.
+	RaisedAt time.Time
 
 	// Shipping, chosen at release.
 	Carrier         string

@@ -24,6 +24,7 @@ var allowed = map[string][]floor.Role{
 	pb.WarehouseService_ListStock_FullMethodName: {floor.RoleSupervisor},
 	pb.OrderService_GetOrder_FullMethodName:      {floor.RoleSupervisor, floor.RolePacker},
 	pb.OrderService_ListOrders_FullMethodName:    {floor.RoleSupervisor},
+	pb.OrderService_CancelOrder_FullMethodName:   {floor.RoleSupervisor},
 	pb.PickService_NextTask_FullMethodName:       {floor.RolePicker},
 	pb.PickService_GetTask_FullMethodName:        {floor.RolePicker, floor.RoleSupervisor},
 	pb.PickService_Scan_FullMethodName:           {floor.RolePicker},
@@ -31,9 +32,12 @@ var allowed = map[string][]floor.Role{
 	pb.TaskService_ReassignTask_FullMethodName:   {floor.RoleSupervisor},
 	pb.PackService_Pack_FullMethodName:           {floor.RolePacker},
 	pb.PackService_Handoff_FullMethodName:        {floor.RolePacker},
-	pb.PackService_Reprint_FullMethodName:        {floor.RolePacker},
+	pb.PackService_Reprint_FullMethodName:        {floor.RolePacker, floor.RoleSupervisor}, // a packer only at their own station: the handler checks
 	pb.PackService_ListPrintJobs_FullMethodName:  {floor.RolePacker, floor.RoleSupervisor},
 	pb.FloorService_WatchFloor_FullMethodName:    {floor.RoleSupervisor},
+	pb.FloorService_RaisePriority_FullMethodName: {floor.RoleSupervisor},
+	pb.FloorService_TakeOffShift_FullMethodName:  {floor.RoleSupervisor},
+	pb.FloorService_PutOnShift_FullMethodName:    {floor.RoleSupervisor},
 
 	pb.InventoryService_GetDelivery_FullMethodName:         {floor.RoleReceiver, floor.RoleSupervisor},
 	pb.InventoryService_Receive_FullMethodName:             {floor.RoleReceiver},

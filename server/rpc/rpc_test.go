@@ -207,6 +207,9 @@ var malformed = map[string]struct {
 	pb.PackService_Pack_FullMethodName:                {&pb.PackRequest{Scan: &pb.Scan{ScanId: "s1", Action: pb.ScanAction_SCAN_ACTION_WEIGHT}}, "scan.weight_g"},
 	pb.PackService_Handoff_FullMethodName:             {&pb.HandoffRequest{Scan: &pb.Scan{ScanId: "s1"}}, "scan.code"},
 	pb.PackService_Reprint_FullMethodName:             {&pb.ReprintRequest{}, "order_id"},
+	pb.FloorService_RaisePriority_FullMethodName:      {&pb.RaisePriorityRequest{OrderId: "O1"}, "reason"},
+	pb.FloorService_TakeOffShift_FullMethodName:       {&pb.TakeOffShiftRequest{Picker: "Ann Smith", Reason: "break"}, "picker"},
+	pb.FloorService_PutOnShift_FullMethodName:         {&pb.PutOnShiftRequest{Picker: "ann", Reason: "back\x00"}, "reason"},
 
 	pb.InventoryService_ExpectDelivery_FullMethodName:      {&pb.ExpectDeliveryRequest{Delivery: &pb.Delivery{Id: "PO-1"}}, "delivery.kind"},
 	pb.InventoryService_GetDelivery_FullMethodName:         {&pb.GetDeliveryRequest{}, "id"},

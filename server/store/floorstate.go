@@ -13,6 +13,9 @@ type FloorState struct {
 	Open    []floor.Order         // orders not yet handed off or cancelled
 	Tasks   map[string]floor.Task // the open orders' tasks, by id
 	Pickers []string              // users with the picker role
+	// OffShift are the pickers a supervisor took off shift, by name: not
+	// a pair of hands until they are back.
+	OffShift []floor.OffShift
 }
 
 // Floor reads the floor's state in one consistent view.
@@ -35,7 +38,10 @@ func (s *Store) Floor() (FloorState, error) {
 		if err != nil {
 			return err
 		}
-		st.Pickers, err = pickers(tx)
+		if st.Pickers, err = pickers(tx); err != nil {
+			return err
+		}
+		st.OffShift, err = offShift(tx)
 		return err
 	})
 	return st, err

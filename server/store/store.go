@@ -66,12 +66,15 @@ var (
 	bucketSlots        = []byte("slots")         // bin \x00 sku -> floor.Slot
 	bucketSupply       = []byte("supply")        // sku -> floor.Supply
 	bucketSales        = []byte("sales")         // day (YYYY-MM-DD, UTC) \x00 sku -> units shipped that day
+	bucketRush         = []byte("rush")          // raised at (unix ns) + order id -> nothing: queued orders a supervisor raised, picked first
+	bucketOffShift     = []byte("off_shift")     // picker -> floor.OffShift
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
-		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes}
+		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes,
+		bucketRush, bucketOffShift}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")

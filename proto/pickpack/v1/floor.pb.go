@@ -135,6 +135,369 @@ func (AlertKind) EnumDescriptor() ([]byte, []int) {
 	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{1}
 }
 
+// RaisePriorityRequest names the order and says why.
+type RaisePriorityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
+	OrderId string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Why, for the history: 1 to 200 characters of UTF-8 text.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaisePriorityRequest) Reset() {
+	*x = RaisePriorityRequest{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaisePriorityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaisePriorityRequest) ProtoMessage() {}
+
+func (x *RaisePriorityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaisePriorityRequest.ProtoReflect.Descriptor instead.
+func (*RaisePriorityRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *RaisePriorityRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *RaisePriorityRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// RaisePriorityResponse carries the order as stored.
+type RaisePriorityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaisePriorityResponse) Reset() {
+	*x = RaisePriorityResponse{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaisePriorityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaisePriorityResponse) ProtoMessage() {}
+
+func (x *RaisePriorityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaisePriorityResponse.ProtoReflect.Descriptor instead.
+func (*RaisePriorityResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RaisePriorityResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+// TakeOffShiftRequest names the picker and says why.
+type TakeOffShiftRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A user with the picker role.
+	Picker string `protobuf:"bytes,1,opt,name=picker,proto3" json:"picker,omitempty"`
+	// Why, for the history: 1 to 200 characters of UTF-8 text.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TakeOffShiftRequest) Reset() {
+	*x = TakeOffShiftRequest{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TakeOffShiftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TakeOffShiftRequest) ProtoMessage() {}
+
+func (x *TakeOffShiftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TakeOffShiftRequest.ProtoReflect.Descriptor instead.
+func (*TakeOffShiftRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TakeOffShiftRequest) GetPicker() string {
+	if x != nil {
+		return x.Picker
+	}
+	return ""
+}
+
+func (x *TakeOffShiftRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// TakeOffShiftResponse says since when and by whom.
+type TakeOffShiftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OffShift      *OffShift              `protobuf:"bytes,1,opt,name=off_shift,json=offShift,proto3" json:"off_shift,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TakeOffShiftResponse) Reset() {
+	*x = TakeOffShiftResponse{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TakeOffShiftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TakeOffShiftResponse) ProtoMessage() {}
+
+func (x *TakeOffShiftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TakeOffShiftResponse.ProtoReflect.Descriptor instead.
+func (*TakeOffShiftResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TakeOffShiftResponse) GetOffShift() *OffShift {
+	if x != nil {
+		return x.OffShift
+	}
+	return nil
+}
+
+// OffShift is a picker a supervisor took off shift.
+type OffShift struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Picker string                 `protobuf:"bytes,1,opt,name=picker,proto3" json:"picker,omitempty"`
+	At     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	// The supervisor.
+	By            string `protobuf:"bytes,3,opt,name=by,proto3" json:"by,omitempty"`
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OffShift) Reset() {
+	*x = OffShift{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OffShift) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OffShift) ProtoMessage() {}
+
+func (x *OffShift) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OffShift.ProtoReflect.Descriptor instead.
+func (*OffShift) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *OffShift) GetPicker() string {
+	if x != nil {
+		return x.Picker
+	}
+	return ""
+}
+
+func (x *OffShift) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *OffShift) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *OffShift) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// PutOnShiftRequest names the picker and says why.
+type PutOnShiftRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A user with the picker role, off shift.
+	Picker string `protobuf:"bytes,1,opt,name=picker,proto3" json:"picker,omitempty"`
+	// Why, for the history: 1 to 200 characters of UTF-8 text.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutOnShiftRequest) Reset() {
+	*x = PutOnShiftRequest{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutOnShiftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutOnShiftRequest) ProtoMessage() {}
+
+func (x *PutOnShiftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutOnShiftRequest.ProtoReflect.Descriptor instead.
+func (*PutOnShiftRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PutOnShiftRequest) GetPicker() string {
+	if x != nil {
+		return x.Picker
+	}
+	return ""
+}
+
+func (x *PutOnShiftRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// PutOnShiftResponse is empty: the picker is on shift.
+type PutOnShiftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutOnShiftResponse) Reset() {
+	*x = PutOnShiftResponse{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutOnShiftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutOnShiftResponse) ProtoMessage() {}
+
+func (x *PutOnShiftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutOnShiftResponse.ProtoReflect.Descriptor instead.
+func (*PutOnShiftResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{6}
+}
+
 // WatchFloorRequest starts watching.
 type WatchFloorRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -144,7 +507,7 @@ type WatchFloorRequest struct {
 
 func (x *WatchFloorRequest) Reset() {
 	*x = WatchFloorRequest{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[0]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -156,7 +519,7 @@ func (x *WatchFloorRequest) String() string {
 func (*WatchFloorRequest) ProtoMessage() {}
 
 func (x *WatchFloorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[0]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -169,7 +532,7 @@ func (x *WatchFloorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFloorRequest.ProtoReflect.Descriptor instead.
 func (*WatchFloorRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{0}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{7}
 }
 
 // WatchFloorResponse is one event of the floor.
@@ -188,7 +551,7 @@ type WatchFloorResponse struct {
 
 func (x *WatchFloorResponse) Reset() {
 	*x = WatchFloorResponse{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[1]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -200,7 +563,7 @@ func (x *WatchFloorResponse) String() string {
 func (*WatchFloorResponse) ProtoMessage() {}
 
 func (x *WatchFloorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[1]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -213,7 +576,7 @@ func (x *WatchFloorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFloorResponse.ProtoReflect.Descriptor instead.
 func (*WatchFloorResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{1}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *WatchFloorResponse) GetEvent() isWatchFloorResponse_Event {
@@ -297,7 +660,7 @@ type SnapshotDone struct {
 
 func (x *SnapshotDone) Reset() {
 	*x = SnapshotDone{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[2]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -309,7 +672,7 @@ func (x *SnapshotDone) String() string {
 func (*SnapshotDone) ProtoMessage() {}
 
 func (x *SnapshotDone) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[2]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -322,7 +685,7 @@ func (x *SnapshotDone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotDone.ProtoReflect.Descriptor instead.
 func (*SnapshotDone) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{2}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SnapshotDone) GetAt() *timestamppb.Timestamp {
@@ -353,7 +716,7 @@ type OrderClock struct {
 
 func (x *OrderClock) Reset() {
 	*x = OrderClock{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[3]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -365,7 +728,7 @@ func (x *OrderClock) String() string {
 func (*OrderClock) ProtoMessage() {}
 
 func (x *OrderClock) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[3]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -378,7 +741,7 @@ func (x *OrderClock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderClock.ProtoReflect.Descriptor instead.
 func (*OrderClock) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{3}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OrderClock) GetOrderId() string {
@@ -471,7 +834,7 @@ type PickerStatus struct {
 
 func (x *PickerStatus) Reset() {
 	*x = PickerStatus{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[4]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -483,7 +846,7 @@ func (x *PickerStatus) String() string {
 func (*PickerStatus) ProtoMessage() {}
 
 func (x *PickerStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[4]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -496,7 +859,7 @@ func (x *PickerStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickerStatus.ProtoReflect.Descriptor instead.
 func (*PickerStatus) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{4}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PickerStatus) GetPicker() string {
@@ -563,7 +926,7 @@ type Alert struct {
 
 func (x *Alert) Reset() {
 	*x = Alert{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[5]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -575,7 +938,7 @@ func (x *Alert) String() string {
 func (*Alert) ProtoMessage() {}
 
 func (x *Alert) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[5]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,7 +951,7 @@ func (x *Alert) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alert.ProtoReflect.Descriptor instead.
 func (*Alert) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{5}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Alert) GetKind() AlertKind {
@@ -637,7 +1000,26 @@ var File_pickpack_v1_floor_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_floor_proto_rawDesc = "" +
 	"\n" +
-	"\x17pickpack/v1/floor.proto\x12\vpickpack.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17pickpack/v1/types.proto\"\x13\n" +
+	"\x17pickpack/v1/floor.proto\x12\vpickpack.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17pickpack/v1/types.proto\"I\n" +
+	"\x14RaisePriorityRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"A\n" +
+	"\x15RaisePriorityResponse\x12(\n" +
+	"\x05order\x18\x01 \x01(\v2\x12.pickpack.v1.OrderR\x05order\"E\n" +
+	"\x13TakeOffShiftRequest\x12\x16\n" +
+	"\x06picker\x18\x01 \x01(\tR\x06picker\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"J\n" +
+	"\x14TakeOffShiftResponse\x122\n" +
+	"\toff_shift\x18\x01 \x01(\v2\x15.pickpack.v1.OffShiftR\boffShift\"v\n" +
+	"\bOffShift\x12\x16\n" +
+	"\x06picker\x18\x01 \x01(\tR\x06picker\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x0e\n" +
+	"\x02by\x18\x03 \x01(\tR\x02by\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"C\n" +
+	"\x11PutOnShiftRequest\x12\x16\n" +
+	"\x06picker\x18\x01 \x01(\tR\x06picker\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x14\n" +
+	"\x12PutOnShiftResponse\"\x13\n" +
 	"\x11WatchFloorRequest\"\xf1\x01\n" +
 	"\x12WatchFloorResponse\x12/\n" +
 	"\x05order\x18\x01 \x01(\v2\x17.pickpack.v1.OrderClockH\x00R\x05order\x123\n" +
@@ -688,10 +1070,14 @@ const file_pickpack_v1_floor_proto_rawDesc = "" +
 	"\x19ALERT_KIND_NO_PICKER_FREE\x10\x02\x12\x1a\n" +
 	"\x16ALERT_KIND_PICKER_IDLE\x10\x03\x12\x1b\n" +
 	"\x17ALERT_KIND_PICKER_STUCK\x10\x04\x12\x19\n" +
-	"\x15ALERT_KIND_SHORT_PICK\x10\x052_\n" +
+	"\x15ALERT_KIND_SHORT_PICK\x10\x052\xdb\x02\n" +
 	"\fFloorService\x12O\n" +
 	"\n" +
-	"WatchFloor\x12\x1e.pickpack.v1.WatchFloorRequest\x1a\x1f.pickpack.v1.WatchFloorResponse0\x01B;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
+	"WatchFloor\x12\x1e.pickpack.v1.WatchFloorRequest\x1a\x1f.pickpack.v1.WatchFloorResponse0\x01\x12V\n" +
+	"\rRaisePriority\x12!.pickpack.v1.RaisePriorityRequest\x1a\".pickpack.v1.RaisePriorityResponse\x12S\n" +
+	"\fTakeOffShift\x12 .pickpack.v1.TakeOffShiftRequest\x1a!.pickpack.v1.TakeOffShiftResponse\x12M\n" +
+	"\n" +
+	"PutOnShift\x12\x1e.pickpack.v1.PutOnShiftRequest\x1a\x1f.pickpack.v1.PutOnShiftResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
 var (
 	file_pickpack_v1_floor_proto_rawDescOnce sync.Once
@@ -706,45 +1092,62 @@ func file_pickpack_v1_floor_proto_rawDescGZIP() []byte {
 }
 
 var file_pickpack_v1_floor_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_pickpack_v1_floor_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_pickpack_v1_floor_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_pickpack_v1_floor_proto_goTypes = []any{
 	(Risk)(0),                     // 0: pickpack.v1.Risk
 	(AlertKind)(0),                // 1: pickpack.v1.AlertKind
-	(*WatchFloorRequest)(nil),     // 2: pickpack.v1.WatchFloorRequest
-	(*WatchFloorResponse)(nil),    // 3: pickpack.v1.WatchFloorResponse
-	(*SnapshotDone)(nil),          // 4: pickpack.v1.SnapshotDone
-	(*OrderClock)(nil),            // 5: pickpack.v1.OrderClock
-	(*PickerStatus)(nil),          // 6: pickpack.v1.PickerStatus
-	(*Alert)(nil),                 // 7: pickpack.v1.Alert
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(OrderState)(0),               // 9: pickpack.v1.OrderState
-	(*durationpb.Duration)(nil),   // 10: google.protobuf.Duration
+	(*RaisePriorityRequest)(nil),  // 2: pickpack.v1.RaisePriorityRequest
+	(*RaisePriorityResponse)(nil), // 3: pickpack.v1.RaisePriorityResponse
+	(*TakeOffShiftRequest)(nil),   // 4: pickpack.v1.TakeOffShiftRequest
+	(*TakeOffShiftResponse)(nil),  // 5: pickpack.v1.TakeOffShiftResponse
+	(*OffShift)(nil),              // 6: pickpack.v1.OffShift
+	(*PutOnShiftRequest)(nil),     // 7: pickpack.v1.PutOnShiftRequest
+	(*PutOnShiftResponse)(nil),    // 8: pickpack.v1.PutOnShiftResponse
+	(*WatchFloorRequest)(nil),     // 9: pickpack.v1.WatchFloorRequest
+	(*WatchFloorResponse)(nil),    // 10: pickpack.v1.WatchFloorResponse
+	(*SnapshotDone)(nil),          // 11: pickpack.v1.SnapshotDone
+	(*OrderClock)(nil),            // 12: pickpack.v1.OrderClock
+	(*PickerStatus)(nil),          // 13: pickpack.v1.PickerStatus
+	(*Alert)(nil),                 // 14: pickpack.v1.Alert
+	(*Order)(nil),                 // 15: pickpack.v1.Order
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(OrderState)(0),               // 17: pickpack.v1.OrderState
+	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
 }
 var file_pickpack_v1_floor_proto_depIdxs = []int32{
-	5,  // 0: pickpack.v1.WatchFloorResponse.order:type_name -> pickpack.v1.OrderClock
-	6,  // 1: pickpack.v1.WatchFloorResponse.picker:type_name -> pickpack.v1.PickerStatus
-	7,  // 2: pickpack.v1.WatchFloorResponse.alert:type_name -> pickpack.v1.Alert
-	4,  // 3: pickpack.v1.WatchFloorResponse.snapshot_done:type_name -> pickpack.v1.SnapshotDone
-	8,  // 4: pickpack.v1.SnapshotDone.at:type_name -> google.protobuf.Timestamp
-	9,  // 5: pickpack.v1.OrderClock.state:type_name -> pickpack.v1.OrderState
-	8,  // 6: pickpack.v1.OrderClock.released_at:type_name -> google.protobuf.Timestamp
-	8,  // 7: pickpack.v1.OrderClock.due_at:type_name -> google.protobuf.Timestamp
-	8,  // 8: pickpack.v1.OrderClock.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	10, // 9: pickpack.v1.OrderClock.slack:type_name -> google.protobuf.Duration
-	0,  // 10: pickpack.v1.OrderClock.risk:type_name -> pickpack.v1.Risk
-	8,  // 11: pickpack.v1.OrderClock.handed_off_at:type_name -> google.protobuf.Timestamp
-	8,  // 12: pickpack.v1.PickerStatus.last_scan_at:type_name -> google.protobuf.Timestamp
-	10, // 13: pickpack.v1.PickerStatus.idle:type_name -> google.protobuf.Duration
-	10, // 14: pickpack.v1.PickerStatus.at_stop:type_name -> google.protobuf.Duration
-	1,  // 15: pickpack.v1.Alert.kind:type_name -> pickpack.v1.AlertKind
-	8,  // 16: pickpack.v1.Alert.at:type_name -> google.protobuf.Timestamp
-	2,  // 17: pickpack.v1.FloorService.WatchFloor:input_type -> pickpack.v1.WatchFloorRequest
-	3,  // 18: pickpack.v1.FloorService.WatchFloor:output_type -> pickpack.v1.WatchFloorResponse
-	18, // [18:19] is the sub-list for method output_type
-	17, // [17:18] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	15, // 0: pickpack.v1.RaisePriorityResponse.order:type_name -> pickpack.v1.Order
+	6,  // 1: pickpack.v1.TakeOffShiftResponse.off_shift:type_name -> pickpack.v1.OffShift
+	16, // 2: pickpack.v1.OffShift.at:type_name -> google.protobuf.Timestamp
+	12, // 3: pickpack.v1.WatchFloorResponse.order:type_name -> pickpack.v1.OrderClock
+	13, // 4: pickpack.v1.WatchFloorResponse.picker:type_name -> pickpack.v1.PickerStatus
+	14, // 5: pickpack.v1.WatchFloorResponse.alert:type_name -> pickpack.v1.Alert
+	11, // 6: pickpack.v1.WatchFloorResponse.snapshot_done:type_name -> pickpack.v1.SnapshotDone
+	16, // 7: pickpack.v1.SnapshotDone.at:type_name -> google.protobuf.Timestamp
+	17, // 8: pickpack.v1.OrderClock.state:type_name -> pickpack.v1.OrderState
+	16, // 9: pickpack.v1.OrderClock.released_at:type_name -> google.protobuf.Timestamp
+	16, // 10: pickpack.v1.OrderClock.due_at:type_name -> google.protobuf.Timestamp
+	16, // 11: pickpack.v1.OrderClock.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	18, // 12: pickpack.v1.OrderClock.slack:type_name -> google.protobuf.Duration
+	0,  // 13: pickpack.v1.OrderClock.risk:type_name -> pickpack.v1.Risk
+	16, // 14: pickpack.v1.OrderClock.handed_off_at:type_name -> google.protobuf.Timestamp
+	16, // 15: pickpack.v1.PickerStatus.last_scan_at:type_name -> google.protobuf.Timestamp
+	18, // 16: pickpack.v1.PickerStatus.idle:type_name -> google.protobuf.Duration
+	18, // 17: pickpack.v1.PickerStatus.at_stop:type_name -> google.protobuf.Duration
+	1,  // 18: pickpack.v1.Alert.kind:type_name -> pickpack.v1.AlertKind
+	16, // 19: pickpack.v1.Alert.at:type_name -> google.protobuf.Timestamp
+	9,  // 20: pickpack.v1.FloorService.WatchFloor:input_type -> pickpack.v1.WatchFloorRequest
+	2,  // 21: pickpack.v1.FloorService.RaisePriority:input_type -> pickpack.v1.RaisePriorityRequest
+	4,  // 22: pickpack.v1.FloorService.TakeOffShift:input_type -> pickpack.v1.TakeOffShiftRequest
+	7,  // 23: pickpack.v1.FloorService.PutOnShift:input_type -> pickpack.v1.PutOnShiftRequest
+	10, // 24: pickpack.v1.FloorService.WatchFloor:output_type -> pickpack.v1.WatchFloorResponse
+	3,  // 25: pickpack.v1.FloorService.RaisePriority:output_type -> pickpack.v1.RaisePriorityResponse
+	5,  // 26: pickpack.v1.FloorService.TakeOffShift:output_type -> pickpack.v1.TakeOffShiftResponse
+	8,  // 27: pickpack.v1.FloorService.PutOnShift:output_type -> pickpack.v1.PutOnShiftResponse
+	24, // [24:28] is the sub-list for method output_type
+	20, // [20:24] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_floor_proto_init() }
@@ -753,7 +1156,7 @@ func file_pickpack_v1_floor_proto_init() {
 		return
 	}
 	file_pickpack_v1_types_proto_init()
-	file_pickpack_v1_floor_proto_msgTypes[1].OneofWrappers = []any{
+	file_pickpack_v1_floor_proto_msgTypes[8].OneofWrappers = []any{
 		(*WatchFloorResponse_Order)(nil),
 		(*WatchFloorResponse_Picker)(nil),
 		(*WatchFloorResponse_Alert)(nil),
@@ -765,7 +1168,7 @@ func file_pickpack_v1_floor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_floor_proto_rawDesc), len(file_pickpack_v1_floor_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   6,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

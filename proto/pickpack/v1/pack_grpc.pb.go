@@ -42,7 +42,10 @@ type PackServiceClient interface {
 	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
 	// no parcel leaves without its label scanned.
 	Handoff(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandoffRequest, HandoffResponse], error)
-	// Reprint queues a packed order's documents again at the caller's station.
+	// Reprint queues a packed order's documents again: a packer's at their
+	// own station; a supervisor's at the station named, or at the one that
+	// printed them last. Recorded in the stock history (kind "reprint") with
+	// who and why.
 	Reprint(ctx context.Context, in *ReprintRequest, opts ...grpc.CallOption) (*ReprintResponse, error)
 	// ListPrintJobs shows the print queue: what is waiting, what failed and
 	// why, what may not have printed.
@@ -120,7 +123,10 @@ type PackServiceServer interface {
 	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
 	// no parcel leaves without its label scanned.
 	Handoff(grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]) error
-	// Reprint queues a packed order's documents again at the caller's station.
+	// Reprint queues a packed order's documents again: a packer's at their
+	// own station; a supervisor's at the station named, or at the one that
+	// printed them last. Recorded in the stock history (kind "reprint") with
+	// who and why.
 	Reprint(context.Context, *ReprintRequest) (*ReprintResponse, error)
 	// ListPrintJobs shows the print queue: what is waiting, what failed and
 	// why, what may not have printed.

@@ -1097,8 +1097,12 @@ type Order struct {
 	// one entry per parcel (one today); empty until weighed, and for a
 	// one-item parcel, which is packed on its scan without weighing.
 	ParcelWeightsG []int64 `protobuf:"varint,19,rep,packed,name=parcel_weights_g,json=parcelWeightsG,proto3" json:"parcel_weights_g,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Output only: when a supervisor raised the order's priority
+	// (FloorService.RaisePriority); unset for the usual order. A raised
+	// queued order is picked before the others, the earliest raised first.
+	PriorityRaisedAt *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=priority_raised_at,json=priorityRaisedAt,proto3" json:"priority_raised_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -1264,6 +1268,13 @@ func (x *Order) GetParcelWeightsG() []int64 {
 	return nil
 }
 
+func (x *Order) GetPriorityRaisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PriorityRaisedAt
+	}
+	return nil
+}
+
 // ImportProblem is one rejected entry of an import, named by its place in
 // the file (e.g. "row 7 (SKU-0001).weight_g").
 type ImportProblem struct {
@@ -1384,7 +1395,7 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\tavailable\x18\x05 \x01(\x03R\tavailable\"9\n" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x91\x06\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\xdb\x06\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12,\n" +
@@ -1407,7 +1418,8 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\x10customs_category\x18\x10 \x01(\tR\x0fcustomsCategory\x12-\n" +
 	"\x12importer_reference\x18\x11 \x01(\tR\x11importerReference\x12%\n" +
 	"\x0einvoice_number\x18\x12 \x01(\tR\rinvoiceNumber\x12(\n" +
-	"\x10parcel_weights_g\x18\x13 \x03(\x03R\x0eparcelWeightsG\"G\n" +
+	"\x10parcel_weights_g\x18\x13 \x03(\x03R\x0eparcelWeightsG\x12H\n" +
+	"\x12priority_raised_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\x10priorityRaisedAt\"G\n" +
 	"\rImportProblem\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription*\\\n" +
@@ -1489,11 +1501,12 @@ var file_pickpack_v1_types_proto_depIdxs = []int32{
 	17, // 11: pickpack.v1.Order.due_at:type_name -> google.protobuf.Timestamp
 	17, // 12: pickpack.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
 	17, // 13: pickpack.v1.Order.handed_off_at:type_name -> google.protobuf.Timestamp
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	17, // 14: pickpack.v1.Order.priority_raised_at:type_name -> google.protobuf.Timestamp
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_types_proto_init() }
