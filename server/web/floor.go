@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pickpack/pickpack/server/feed"
@@ -226,6 +227,7 @@ type mapJSON struct {
 
 type aisleJSON struct {
 	ID   string  `json:"id"`
+	Zone string  `json:"zone,omitempty"` // from its bins' codes (zoneOf); "" if none or mixed
 	X    float64 `json:"x"`
 	MinY float64 `json:"minY"` // the shelving's extent, where bins are
 	MaxY float64 `json:"maxY"`
@@ -273,6 +275,7 @@ func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus
 	out := mapJSON{Warehouse: m.Warehouse, Depot: [2]float64{m.Depot.X, m.Depot.Y}, CrossAisles: m.CrossAisles,
 		Pickers: []positionJSON{}, Routes: []routeJSON{}}
 	ext := map[string][2]float64{}
+	zones := map[string]string{} // aisle -> zone of its bins, "\x00" when they differ
 	faces := map[string]floor.Point{}
 	xs := map[string]float64{}
 	for _, a := range m.Aisles {
@@ -285,6 +288,11 @@ func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus
 			e = [2]float64{b.Y, b.Y}
 		}
 		ext[b.Aisle] = [2]float64{math.Min(e[0], b.Y), math.Max(e[1], b.Y)}
+		z := zoneOf(m.CodeScheme, b.Code)
+		if prev, seen := zones[b.Aisle]; seen && prev != z {
+			z = "\x00"
+		}
+		zones[b.Aisle] = z
 	}
 	minX, minY, maxX, maxY := m.Depot.X, m.Depot.Y, m.Depot.X, m.Depot.Y
 	grow := func(x, y float64) {
@@ -292,7 +300,11 @@ func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus
 	}
 	for _, a := range m.Aisles {
 		e := ext[a.ID]
-		out.Aisles = append(out.Aisles, aisleJSON{ID: a.ID, X: a.X, MinY: e[0], MaxY: e[1]})
+		z := zones[a.ID]
+		if z == "\x00" {
+			z = ""
+		}
+		out.Aisles = append(out.Aisles, aisleJSON{ID: a.ID, Zone: z, X: a.X, MinY: e[0], MaxY: e[1]})
 		grow(a.X, e[0])
 		grow(a.X, e[1])
 	}
@@ -329,6 +341,24 @@ func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus
 		out.Pickers = append(out.Pickers, pos)
 	}
 	return out
+}
+
+// zoneOf reads the zone from a bin code when the warehouse's code scheme
+// starts with it: letter placeholders up to the first literal character
+// ("A-99-999-9", ZONE-AISLE-BAY-LEVEL: "A-03-012-2" is in zone A). Other
+// schemes name no zone, and the map shows none.
+func zoneOf(scheme, code string) string {
+	if scheme == "" {
+		scheme = floor.DefaultCodeScheme
+	}
+	n := 0
+	for n < len(scheme) && scheme[n] == 'A' {
+		n++
+	}
+	if n == 0 || n == len(scheme) || n > len(code) || strings.ContainsRune("9X", rune(scheme[n])) {
+		return ""
+	}
+	return code[:n]
 }
 
 // walk draws a path through points that keeps to the aisles: between two
