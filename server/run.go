@@ -126,3 +126,15 @@ func (p *plannerFlags) register(fs *flag.FlagSet) {
 func (p *plannerFlags) config() route.PlannerConfig {
 	return route.PlannerConfig{FamiliarThreshold: p.familiarThreshold, PackAndHandoff: p.packAndHandoff, MaxBatch: p.maxBatch}
 }
+
+// feedConfig is the supervisors' view with the planner's rules, so that
+// the simulation of the queue batches and packs as the planner does.
+func (p *plannerFlags) feedConfig(shifts floor.Shifts) floor.FeedConfig {
+	cfg := floor.DefaultFeedConfig
+	cfg.PackAndHandoff, cfg.Shifts = p.packAndHandoff, shifts
+	cfg.Queue.PackAndHandoff = p.packAndHandoff
+	if p.maxBatch > 0 { // 0: the planner's default, which the queue model has too
+		cfg.Queue.MaxBatch = p.maxBatch
+	}
+	return cfg
+}

@@ -258,6 +258,9 @@ func TestServeRefusals(t *testing.T) {
 		{"half TLS", []string{"--tls-cert", "x.pem"}, "go together"},
 		{"missing cert", []string{"--tls-cert", "x.pem", "--tls-key", "y.pem"}, "TLS"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"shift start not a time", []string{"--shifts", "06:00,2pm"}, `shifts[1]: "2pm" is not a time of day as HH:MM`},
+		{"shift start twice", []string{"--shifts", "06:00,06:00"}, "shifts[1]: 06:00 is given twice"},
+		{"unknown time zone", []string{"--tz", "Mars/Olympus_Mons"}, "--tz"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

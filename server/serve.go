@@ -62,6 +62,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"most scan streams (Scan, Pack, Handoff) open at once; more are refused (ResourceExhausted); 0: no cap")
 	maxUserScans := fs.Int("max-scan-streams-per-user", session.DefaultLimits[session.KindScan].PerUser,
 		"most scan streams of one user; another one ends that user's oldest (a handheld reconnecting before its dead link was noticed); 0: no cap")
+	shiftsFlag := fs.String("shifts", "06:00,14:00,22:00",
+		"start of each shift as HH:MM in the site's time zone, comma-separated; a shift ends where the next starts (the figures' window)")
+	tzFlag := fs.String("tz", "Local", "the site's time zone (IANA name, e.g. Europe/Berlin): of --shifts, the figures and the report PDFs")
 	logFormat := fs.String("log-format", "text", "text or json")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
@@ -69,6 +72,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(*logFormat, logLevel, stderr)
+	loc, err := time.LoadLocation(*tzFlag)
+	if err != nil {
+		return fmt.Errorf("--tz: %w", err)
+	}
+	shifts, err := floor.ParseShifts(*shiftsFlag, loc)
+	if err != nil {
+		return fmt.Errorf("--shifts: %w", err)
+	}
 	if *memLimit > 0 {
 		// Garbage from a thousand streams comes in bursts; a soft limit makes
 		// the collector work harder instead of letting the heap balloon.
@@ -120,7 +131,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hub := feed.NewHub(st, floor.DefaultFeedConfig, floor.SystemClock{}, log)
+	hub := feed.NewHub(st, pf.feedConfig(shifts), floor.SystemClock{}, log)
 	go hub.Run(ctx, *feedEvery)
 	// Documents are dated when they are made.
 	documents := func(ctx context.Context, orderID, format string) (docs.Rendered, error) {
@@ -165,7 +176,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
-			Streams: api.Streams, Actions: st, OnPrint: dispatcher.Wake}
+			Streams: api.Streams, Location: loc, Actions: st, OnPrint: dispatcher.Wake}
 		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			var err error

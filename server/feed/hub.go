@@ -23,14 +23,19 @@ type Source interface {
 	FloorDelta() (store.FloorDelta, error)
 	ScanLog(after uint64, limit int) ([]store.ScanEntry, error)
 	Order(id string) (floor.Order, error)
+	// PickerModels returns every picker's learned pace, by name.
+	PickerModels() (map[string]floor.PickerModel, error)
+	// OrdersDue returns the orders due in [from, to), in any state.
+	OrdersDue(from, to time.Time) ([]floor.Order, error)
 }
 
 // Event is one change: exactly one field is set. Events handed to
 // watchers are shared between them and must not be modified.
 type Event struct {
-	Order  *floor.OrderClock
-	Picker *floor.PickerStatus
-	Alert  *floor.Alert
+	Order   *floor.OrderClock
+	Picker  *floor.PickerStatus
+	Alert   *floor.Alert
+	Summary *floor.FloorSummary
 
 	memo *sync.Map // what transports made of the event, shared by its watchers
 }
@@ -71,13 +76,36 @@ var (
 // openOrder is what an open order's clock needs: a busy floor has tens of
 // thousands open, so the feed keeps no more of each.
 type openOrder struct {
-	State             floor.OrderState
-	Picker, TaskID    string
-	ReleasedAt, DueAt time.Time
+	State                 floor.OrderState
+	Picker, TaskID        string
+	Channel               string
+	ReleasedAt, DueAt     time.Time
+	PredictedAtAssignment time.Time
+	Lines                 int
+	Units                 int64
+}
+
+func newOpenOrder(o floor.Order) openOrder {
+	oo := openOrder{State: o.State, Picker: o.Picker, TaskID: o.TaskID, Channel: o.Channel, ReleasedAt: o.ReleasedAt,
+		DueAt: o.DueAt, PredictedAtAssignment: o.PredictedHandoffAt, Lines: len(o.Lines)}
+	for _, l := range o.Lines {
+		oo.Units += l.Quantity
+	}
+	return oo
 }
 
 func (o openOrder) order(id string) floor.Order {
-	return floor.Order{ID: id, State: o.State, Picker: o.Picker, TaskID: o.TaskID, ReleasedAt: o.ReleasedAt, DueAt: o.DueAt}
+	return floor.Order{ID: id, State: o.State, Picker: o.Picker, TaskID: o.TaskID, Channel: o.Channel,
+		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, PredictedHandoffAt: o.PredictedAtAssignment}
+}
+
+// closedOrder is an order due in the current shift that is closed, as
+// the shift's figures count it.
+type closedOrder struct {
+	Picker    string
+	HandedOff bool
+	OnTime    bool
+	DueAt     time.Time
 }
 
 // entry is the latest event of one order, picker or alert, and the number
@@ -127,6 +155,14 @@ type Hub struct {
 	standing map[string]bool // alert keys whose condition still holds
 	recent   []floor.Alert   // the alerts still standing and short picks of the last hour
 
+	// The shift's figures.
+	shiftStart time.Time
+	closedDue  map[string]closedOrder // orders due in the shift and closed, by id
+	shiftPicks map[string]int         // accepted picks since the shift's start, by picker
+	familiar   map[string]float64     // share of familiar stops on each picker's recent tasks
+	tripMeters float64                // learned walk of a trip; the config's until a task is seen
+	summary    floor.FloorSummary
+
 	// The view as watchers read it.
 	seq      uint64            // number of the latest change
 	latest   map[string]*entry // by key: "o/" order id, "p/" picker, "a/" alert
@@ -143,7 +179,9 @@ func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logge
 	return &Hub{src: src, cfg: cfg, clock: clock, log: log, clocks: map[string]floor.OrderClock{},
 		orders: map[string]openOrder{}, tasks: map[string]floor.Task{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
-		standing: map[string]bool{}, latest: map[string]*entry{}, watchers: map[*Watch]struct{}{}}
+		standing: map[string]bool{}, latest: map[string]*entry{}, watchers: map[*Watch]struct{}{},
+		closedDue: map[string]closedOrder{}, shiftPicks: map[string]int{}, familiar: map[string]float64{},
+		tripMeters: cfg.Queue.TripMeters}
 }
 
 // Run updates the view every `every` until ctx ends.
@@ -331,15 +369,35 @@ func (h *Hub) settle(now time.Time) {
 }
 
 // Tick reads what changed on the floor, publishes what watchers need and
-// raises alerts.
+// raises alerts. Queued orders are predicted by simulating the queue with
+// the pickers on shift, so a queue that outgrows them shows late at once.
 func (h *Hub) Tick() error {
 	d, err := h.src.FloorDelta()
+	if err != nil {
+		return err
+	}
+	models, err := h.src.PickerModels()
 	if err != nil {
 		return err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.clock.Now()
+	start, end := h.cfg.Shifts.At(now)
+	if !start.Equal(h.shiftStart) || d.Full {
+		due, err := h.src.OrdersDue(start, end)
+		if err != nil {
+			return err
+		}
+		if !start.Equal(h.shiftStart) {
+			clear(h.shiftPicks) // picks read from now on count for the new shift
+		}
+		h.shiftStart = start
+		clear(h.closedDue)
+		for _, o := range due {
+			h.noteClosed(o)
+		}
+	}
 	shorts, err := h.readScans()
 	if err != nil {
 		return err
@@ -350,22 +408,38 @@ func (h *Hub) Tick() error {
 	}
 	for _, o := range d.Orders {
 		if o.State.Open() {
-			h.orders[o.ID] = openOrder{State: o.State, Picker: o.Picker, TaskID: o.TaskID, ReleasedAt: o.ReleasedAt, DueAt: o.DueAt}
+			h.orders[o.ID] = newOpenOrder(o)
 		} else {
 			delete(h.orders, o.ID)
+			h.noteClosed(o)
 		}
 	}
 	for id, t := range d.Tasks {
+		if _, known := h.tasks[id]; !known && !t.Done {
+			h.learnTask(t)
+		}
 		h.tasks[id] = t
 	}
 	used := map[string]bool{}
 
 	clocks := make([]floor.OrderClock, 0, len(h.orders))
+	var queued []floor.SimOrder
+	publish := func(oc floor.OrderClock) {
+		clocks = append(clocks, oc)
+		if old, ok := h.clocks[oc.OrderID]; !ok || changed(old, oc) {
+			h.clocks[oc.OrderID] = oc
+			h.set("o/"+oc.OrderID, Event{Order: &oc}, false)
+		}
+	}
 	for id, oo := range h.orders {
 		if len(clocks)%256 == 255 {
 			// Thousands of open clocks take tens of milliseconds; the
 			// handhelds' scans queued behind this goroutine go first.
 			runtime.Gosched()
+		}
+		if oo.State == floor.StateQueued {
+			queued = append(queued, floor.SimOrder{ID: id, DueAt: oo.DueAt, Lines: oo.Lines, Units: oo.Units})
+			continue
 		}
 		o := oo.order(id)
 		var t *floor.Task
@@ -373,12 +447,7 @@ func (h *Hub) Tick() error {
 			t = &task
 			used[o.TaskID] = true // picked orders need their task no more
 		}
-		oc := h.cfg.Clock(now, o, t)
-		clocks = append(clocks, oc)
-		if old, ok := h.clocks[o.ID]; !ok || changed(old, oc) {
-			h.clocks[o.ID] = oc
-			h.set("o/"+o.ID, Event{Order: &oc}, false)
-		}
+		publish(h.cfg.Clock(now, o, t))
 	}
 	for id := range h.clocks {
 		if _, open := h.orders[id]; open {
@@ -406,6 +475,11 @@ func (h *Hub) Tick() error {
 		}
 	}
 	var statuses []floor.PickerStatus
+	var onShift []floor.SimPicker
+	sentOff := map[string]bool{} // taken off shift by a supervisor: not counted, whatever their scans
+	for _, o := range d.OffShift {
+		sentOff[o.Picker] = true
+	}
 	for _, name := range d.Pickers {
 		a := h.activityOf(name)
 		if id, ok := busy[name]; ok {
@@ -413,16 +487,171 @@ func (h *Hub) Tick() error {
 			a.StopSince = latest(t.CreatedAt, t.LeftAt, t.ArrivedAt)
 		}
 		ps := h.cfg.Status(now, *a, busy[name])
+		ps.OnShift = busy[name] != "" || !sentOff[name] && !a.LastScanAt.IsZero() && now.Sub(a.LastScanAt) <= h.cfg.OnShift
+		if ps.OnShift {
+			sp := floor.SimPicker{Name: name, FreeAt: now, Model: floor.DefaultPickerModel, Familiar: h.familiar[name]}
+			if m, ok := models[name]; ok {
+				sp.Model = m
+			}
+			if id, ok := busy[name]; ok {
+				sp.FreeAt = now.Add(h.tasks[id].Remaining())
+			}
+			onShift = append(onShift, sp)
+		}
 		statuses = append(statuses, ps)
-		if old, ok := h.pickers[name]; !ok || pickerChanged(old, ps) {
-			h.pickers[name] = ps
-			h.set("p/"+name, Event{Picker: &ps}, false)
+	}
+
+	q := h.cfg.Queue
+	q.TripMeters = h.tripMeters
+	results := q.Simulate(now, onShift, queued)
+	byID := make(map[string]*floor.SimResult, len(results))
+	for i := range results {
+		byID[results[i].OrderID] = &results[i]
+	}
+	for _, so := range queued {
+		publish(h.cfg.QueuedClock(now, h.orders[so.ID].order(so.ID), byID[so.ID]))
+	}
+	// Pickers after the clocks: a new watcher's picture starts with the
+	// orders, as it did before the queue was simulated.
+	for _, ps := range statuses {
+		if old, ok := h.pickers[ps.Picker]; !ok || pickerChanged(old, ps) {
+			h.pickers[ps.Picker] = ps
+			h.set("p/"+ps.Picker, Event{Picker: &ps}, false)
 		}
 	}
 
-	h.raise(now, h.cfg.Alerts(now, clocks, statuses), shorts)
+	alerts := h.cfg.Alerts(now, clocks, statuses)
+	staff := floor.Staffing{}
+	if slices.ContainsFunc(results, func(r floor.SimResult) bool { return r.Late }) || len(onShift) == 0 && len(queued) > 0 {
+		staff = q.Staff(now, onShift, queued)
+		if a, ok := h.cfg.QueueAlert(now, len(onShift), staff); ok {
+			alerts = append(alerts, a)
+		}
+	}
+	h.raise(now, alerts, shorts)
+	h.summarise(now, start, end, clocks, statuses, len(onShift), staff.Needed)
 	h.settle(now)
 	return nil
+}
+
+// noteClosed counts a closed order in the shift's figures if it is due in
+// the shift; a cancelled one is not counted.
+func (h *Hub) noteClosed(o floor.Order) {
+	_, end := h.cfg.Shifts.At(h.shiftStart)
+	if o.DueAt.Before(h.shiftStart) || !o.DueAt.Before(end) || o.State.Open() {
+		return
+	}
+	if o.State != floor.StateHandedOff {
+		delete(h.closedDue, o.ID)
+		return
+	}
+	h.closedDue[o.ID] = closedOrder{Picker: o.Picker, HandedOff: true, OnTime: !o.HandedOffAt.After(o.DueAt), DueAt: o.DueAt}
+}
+
+// learnTask follows the walk of new trips and each picker's share of
+// familiar stops, which the simulation of the queue predicts with.
+func (h *Hub) learnTask(t floor.Task) {
+	const rate = 0.2 // weight of a new task: the last few trips count most
+	if t.Route.Meters > 0 {
+		h.tripMeters += rate * (t.Route.Meters - h.tripMeters)
+	}
+	if len(t.Stops) == 0 || t.Picker == "" {
+		return
+	}
+	fam := 0
+	for _, s := range t.Stops {
+		if s.Familiar {
+			fam++
+		}
+	}
+	share := float64(fam) / float64(len(t.Stops))
+	old, ok := h.familiar[t.Picker]
+	if !ok {
+		h.familiar[t.Picker] = share
+		return
+	}
+	h.familiar[t.Picker] = old + rate*(share-old)
+}
+
+// summarise computes the shift's figures and publishes them when one
+// changed.
+func (h *Hub) summarise(now, start, end time.Time, clocks []floor.OrderClock, statuses []floor.PickerStatus, onShift, needed int) {
+	s := floor.FloorSummary{At: now, ShiftStart: start, ShiftEnd: end, ShiftLabel: h.cfg.Shifts.Label(start, end),
+		QueuedByChannel: map[string]int{}, PickersOnShift: onShift, PickersNeeded: needed}
+	figs := map[string]*floor.PickerFigures{}
+	fig := func(name string) *floor.PickerFigures {
+		f, ok := figs[name]
+		if !ok {
+			f = &floor.PickerFigures{Picker: name}
+			figs[name] = f
+		}
+		return f
+	}
+	for _, c := range h.closedDue {
+		if c.OnTime {
+			s.HandedOnTime++
+		} else {
+			s.HandedLate++
+		}
+		if c.Picker != "" {
+			if c.OnTime {
+				fig(c.Picker).HandedOnTime++
+			} else {
+				fig(c.Picker).HandedLate++
+			}
+		}
+	}
+	for _, c := range clocks {
+		switch c.Risk {
+		case floor.RiskOnTime:
+			s.OpenOnTime++
+		case floor.RiskAtRisk:
+			s.OpenAtRisk++
+		case floor.RiskLate:
+			s.OpenLate++
+		}
+		if c.State == floor.StateQueued {
+			s.Queued++
+			s.QueuedByChannel[h.orders[c.OrderID].Channel]++
+		}
+		if c.DueAt.Before(start) || !c.DueAt.Before(end) {
+			continue
+		}
+		switch {
+		case !c.DueAt.After(now):
+			s.OpenPastDue++
+		case c.Risk == floor.RiskOnTime:
+			s.PredictedOnTime++
+		default:
+			s.PredictedLate++
+		}
+	}
+	for _, p := range statuses {
+		f := fig(p.Picker)
+		f.ShiftPicks, f.LastHourPicks = h.shiftPicks[p.Picker], p.PicksLastHour
+	}
+	for name, n := range h.shiftPicks {
+		fig(name).ShiftPicks = n
+	}
+	for _, name := range slices.Sorted(maps.Keys(figs)) {
+		f := figs[name]
+		s.ShiftPicks += f.ShiftPicks
+		s.LastHourPicks += f.LastHourPicks
+		s.Pickers = append(s.Pickers, *f)
+	}
+	if !s.Same(h.summary) {
+		h.set("s/floor", Event{Summary: &s}, false)
+	} else {
+		h.refresh("s/floor", Event{Summary: &s})
+	}
+	h.summary = s
+}
+
+// Summary returns the current shift's figures as of the last look.
+func (h *Hub) Summary() floor.FloorSummary {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.summary
 }
 
 // readScans folds new scans into the pickers' activity and returns the
@@ -451,6 +680,9 @@ func (h *Hub) readScans() ([]floor.Alert, error) {
 					At: e.Scan.At, Message: e.User + ": " + e.Answer.Message})
 			case accepted:
 				a.Picks = append(a.Picks, e.Scan.At)
+				if !e.Scan.At.Before(h.shiftStart) {
+					h.shiftPicks[e.User]++
+				}
 			}
 			// Keep an hour of picks: the figure is picks per hour.
 			cut := 0
@@ -522,11 +754,11 @@ func alertKey(a floor.Alert) string {
 func changed(a, b floor.OrderClock) bool {
 	d := a.PredictedHandoffAt.Sub(b.PredictedHandoffAt)
 	return a.State != b.State || a.Risk != b.Risk || a.Picker != b.Picker || a.TaskID != b.TaskID ||
-		d >= predictionStep || d <= -predictionStep
+		a.Reason != b.Reason || d >= predictionStep || d <= -predictionStep
 }
 
 func pickerChanged(a, b floor.PickerStatus) bool {
-	return a.TaskID != b.TaskID || a.LastBin != b.LastBin || a.PicksLastHour != b.PicksLastHour ||
+	return a.TaskID != b.TaskID || a.LastBin != b.LastBin || a.PicksLastHour != b.PicksLastHour || a.OnShift != b.OnShift ||
 		a.Idle/time.Minute != b.Idle/time.Minute || a.AtStop/time.Minute != b.AtStop/time.Minute
 }
 

@@ -26,6 +26,13 @@ type OrderClock struct {
 	PredictedHandoffAt time.Time
 	HandedOffAt        time.Time // set when the order closed by handoff
 	Risk               Risk
+	// Reason says why a queued order's handoff is predicted when it is,
+	// as "no picker free before 09:07" or "no picker on shift"; empty when
+	// a picker is free for it now or it is assigned.
+	Reason string
+	// PredictedAtAssignment is the handoff predicted when the order was
+	// assigned, kept to measure the time model against the actual.
+	PredictedAtAssignment time.Time
 }
 
 // Slack is the time between the predicted handoff and the due time;
@@ -50,6 +57,9 @@ type PickerStatus struct {
 	PicksLastHour int
 	Idle          time.Duration // without a task since
 	AtStop        time.Duration // at the current stop since (with a task)
+	// OnShift says the queue simulation counts on the picker: they hold a
+	// task or scanned within FeedConfig.OnShift.
+	OnShift bool
 }
 
 // AlertKind says what an alert is about.
@@ -63,6 +73,7 @@ const (
 	AlertPickerIdle              // a picker has had no task for a while
 	AlertPickerStuck             // a picker has been at one stop for a while
 	AlertShortPick               // a line could not be picked in full
+	AlertQueueLate               // queued orders are predicted late: more pickers are needed
 )
 
 // Alert is something a supervisor should look at now.
@@ -73,11 +84,20 @@ type Alert struct {
 	Bin     string
 	Message string
 	At      time.Time
+	// PickersNeeded is, for AlertQueueLate, how many pickers (those on
+	// shift included) would bring the queue back on time.
+	PickersNeeded int
+	// Count is how many orders the alert is about when it is about many
+	// (AlertQueueLate, AlertNoPickerFree).
+	Count int
 }
 
 // Key identifies the condition an alert reports, so a standing condition
-// alerts once, not on every look.
-func (a Alert) Key() string { return fmt.Sprintf("%d/%s/%s/%s", a.Kind, a.OrderID, a.Picker, a.Bin) }
+// alerts once, not on every look; a queue alert whose staffing figure
+// changed is a new alert.
+func (a Alert) Key() string {
+	return fmt.Sprintf("%d/%s/%s/%s/%d", a.Kind, a.OrderID, a.Picker, a.Bin, a.PickersNeeded)
+}
 
 // FeedConfig sets the supervisor thresholds.
 type FeedConfig struct {
@@ -85,17 +105,26 @@ type FeedConfig struct {
 	QueuedTask     time.Duration // a typical trip, for orders not assigned yet
 	Idle           time.Duration // a picker without a task this long is idle
 	Stuck          time.Duration // a picker at one stop this long is stuck
+	// OnShift is how recently a picker without a task must have scanned
+	// to count as on shift for the queue simulation.
+	OnShift time.Duration
+	// Queue is how the simulation of the queue hands out work.
+	Queue QueueModel
+	// Shifts define the figures' window and the time zone of the
+	// reasons' times.
+	Shifts Shifts
 }
 
 // DefaultFeedConfig suits a 15-minute target.
 var DefaultFeedConfig = FeedConfig{PackAndHandoff: DefaultPackAndHandoff, QueuedTask: 6 * time.Minute,
-	Idle: 3 * time.Minute, Stuck: 4 * time.Minute}
+	Idle: 3 * time.Minute, Stuck: 4 * time.Minute, OnShift: 30 * time.Minute, Queue: DefaultQueueModel,
+	Shifts: DefaultShifts}
 
 // Clock predicts an open order's handoff: the rest of its task's predicted
 // walk, or a typical trip if it waits, plus packing and handoff.
 func (c FeedConfig) Clock(now time.Time, o Order, t *Task) OrderClock {
 	oc := OrderClock{OrderID: o.ID, State: o.State, Picker: o.Picker, TaskID: o.TaskID,
-		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, HandedOffAt: o.HandedOffAt}
+		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, HandedOffAt: o.HandedOffAt, PredictedAtAssignment: o.PredictedHandoffAt}
 	var rest time.Duration
 	switch o.State {
 	case StateQueued:
@@ -103,7 +132,7 @@ func (c FeedConfig) Clock(now time.Time, o Order, t *Task) OrderClock {
 	case StateAssigned:
 		rest = c.PackAndHandoff
 		if t != nil {
-			rest += t.remaining()
+			rest += t.Remaining()
 		}
 	case StatePicked:
 		rest = c.PackAndHandoff
@@ -111,22 +140,49 @@ func (c FeedConfig) Clock(now time.Time, o Order, t *Task) OrderClock {
 		rest = c.PackAndHandoff / 3 // the label is on; the courier is next
 	}
 	oc.PredictedHandoffAt = now.Add(rest)
-	switch {
-	case !o.State.Open():
-		oc.PredictedHandoffAt = o.HandedOffAt
-	case now.After(o.DueAt):
-		oc.Risk = RiskLate
-	case oc.PredictedHandoffAt.After(o.DueAt):
-		oc.Risk = RiskAtRisk
-	default:
-		oc.Risk = RiskOnTime
-	}
-	return oc
+	return oc.withRisk(now)
 }
 
-// remaining is the predicted time left on a task: the whole predicted trip
-// less what the stops done so far were predicted to take.
-func (t *Task) remaining() time.Duration {
+// QueuedClock is a queued order's clock from the simulation of the queue:
+// r is its result, or nil when no picker is on shift and nothing can be
+// predicted. loc is the time zone of the reason's time.
+func (c FeedConfig) QueuedClock(now time.Time, o Order, r *SimResult) OrderClock {
+	oc := OrderClock{OrderID: o.ID, State: o.State, ReleasedAt: o.ReleasedAt, DueAt: o.DueAt}
+	if r == nil {
+		oc.Reason = "no picker on shift"
+		oc.Risk = RiskAtRisk
+		if now.After(o.DueAt) {
+			oc.Risk = RiskLate
+		}
+		return oc
+	}
+	oc.PredictedHandoffAt = r.HandoffAt
+	if r.Waits {
+		oc.Reason = "no picker free before " + r.StartAt.In(c.Shifts.loc()).Format("15:04")
+	}
+	return oc.withRisk(now)
+}
+
+// withRisk sets the risk of a clock whose prediction is set.
+func (oc OrderClock) withRisk(now time.Time) OrderClock {
+	o := oc
+	switch {
+	case !o.State.Open():
+		o.PredictedHandoffAt = o.HandedOffAt
+	case now.After(o.DueAt):
+		o.Risk = RiskLate
+	case o.PredictedHandoffAt.After(o.DueAt):
+		o.Risk = RiskAtRisk
+	default:
+		o.Risk = RiskOnTime
+	}
+	return o
+}
+
+// Remaining is the predicted time left on a task until the picker is back
+// at the pack station: the whole predicted trip less what the stops done
+// so far were predicted to take.
+func (t Task) Remaining() time.Duration {
 	total := t.PredictedPickedAt.Sub(t.CreatedAt)
 	var done time.Duration
 	for _, s := range t.Stops {
@@ -156,12 +212,12 @@ func (c FeedConfig) Status(now time.Time, a PickerActivity, taskID string) Picke
 // pickers (short picks are alerted as they happen, elsewhere).
 func (c FeedConfig) Alerts(now time.Time, clocks []OrderClock, pickers []PickerStatus) []Alert {
 	var out []Alert
-	free := slices.ContainsFunc(pickers, func(p PickerStatus) bool { return p.TaskID == "" })
+	free := slices.ContainsFunc(pickers, func(p PickerStatus) bool { return p.TaskID == "" && p.OnShift })
 	waiting, first := 0, OrderClock{}
 	for _, oc := range clocks {
 		if oc.Risk == RiskAtRisk || oc.Risk == RiskLate {
 			out = append(out, Alert{Kind: AlertPredictedLate, OrderID: oc.OrderID, Picker: oc.Picker, At: now,
-				Message: fmt.Sprintf("%s is predicted at %s, due %s", oc.OrderID, oc.PredictedHandoffAt.Format(time.TimeOnly), oc.DueAt.Format(time.TimeOnly))})
+				Message: c.lateMessage(oc)})
 		}
 		if oc.State == StateQueued {
 			if waiting == 0 || oc.DueAt.Before(first.DueAt) {
@@ -173,8 +229,8 @@ func (c FeedConfig) Alerts(now time.Time, clocks []OrderClock, pickers []PickerS
 	// One alert for the queue, named by its most urgent order: a line per
 	// waiting order would bury the board when the floor is busy.
 	if waiting > 0 && !free {
-		out = append(out, Alert{Kind: AlertNoPickerFree, OrderID: first.OrderID, At: now,
-			Message: fmt.Sprintf("%d orders wait and no picker is free; the most urgent is %s, due %s", waiting, first.OrderID, first.DueAt.Format(time.TimeOnly))})
+		out = append(out, Alert{Kind: AlertNoPickerFree, OrderID: first.OrderID, At: now, Count: waiting,
+			Message: fmt.Sprintf("%s wait and no picker is free; the most urgent is %s, due %s", plural(waiting, "order"), first.OrderID, c.hhmmss(first.DueAt))})
 	}
 	for _, p := range pickers {
 		switch {
@@ -191,4 +247,50 @@ func (c FeedConfig) Alerts(now time.Time, clocks []OrderClock, pickers []PickerS
 		}
 	}
 	return out
+}
+
+// hhmmss writes a time of day in the site's time zone.
+func (c FeedConfig) hhmmss(t time.Time) string { return t.In(c.Shifts.loc()).Format(time.TimeOnly) }
+
+// lateMessage says when a late or at-risk order is predicted, and why.
+func (c FeedConfig) lateMessage(oc OrderClock) string {
+	var msg string
+	if oc.PredictedHandoffAt.IsZero() {
+		msg = fmt.Sprintf("%s cannot be predicted, due %s", oc.OrderID, c.hhmmss(oc.DueAt))
+	} else {
+		msg = fmt.Sprintf("%s is predicted at %s, due %s", oc.OrderID, c.hhmmss(oc.PredictedHandoffAt), c.hhmmss(oc.DueAt))
+	}
+	if oc.Reason != "" {
+		msg += ": " + oc.Reason
+	}
+	return msg
+}
+
+// QueueAlert says how many pickers would bring the queue back on time;
+// ok is false when no queued order is predicted late.
+func (c FeedConfig) QueueAlert(now time.Time, onShift int, st Staffing) (Alert, bool) {
+	if st.Late == 0 {
+		return Alert{}, false
+	}
+	var msg string
+	switch {
+	case st.Late == st.Lost:
+		msg = fmt.Sprintf("%s predicted late, too late to be on time whatever the staffing (%d on shift)",
+			plural(st.Late, "queued order"), onShift)
+	default:
+		msg = fmt.Sprintf("%s predicted late: it would take %s (%d on shift) to bring the queue back on time",
+			plural(st.Late, "queued order"), plural(st.Needed, "picker"), onShift)
+		if st.Lost > 0 {
+			msg += fmt.Sprintf("; %d cannot be on time whatever the staffing", st.Lost)
+		}
+	}
+	return Alert{Kind: AlertQueueLate, At: now, PickersNeeded: st.Needed, Count: st.Late, Message: msg}, true
+}
+
+// plural writes n things, as "1 order" or "3 orders".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -68,6 +68,11 @@ type Order struct {
 	// the usual order. A raised order is picked before every other queued
 	// order, the earliest raised first; its due time stays what it was.
 	RaisedAt time.Time
+	// AssignedAt and PredictedHandoffAt are when the order was given to a
+	// picker and the handoff predicted then: kept to the end, so that the
+	// time model is measured against what happened.
+	AssignedAt         time.Time
+	PredictedHandoffAt time.Time
 
 	// Shipping, chosen at release.
 	Carrier         string

@@ -34,9 +34,9 @@ func (r Report) WritePDF(w io.Writer, loc *time.Location) error {
 		width float64
 		cell  func(Row) string
 	}{
-		{"Picker", 46, func(x Row) string { return x.Picker }},
+		{"Picker", 36, func(x Row) string { return x.Picker }},
 		{"Orders", 17, func(x Row) string { return itoa(x.Orders) }},
-		{"Handed off", 21, func(x Row) string { return itoa(x.HandedOff) }},
+		{"Handed off", 19, func(x Row) string { return itoa(x.HandedOff) }},
 		{"On time", 18, func(x Row) string {
 			if p, ok := x.OnTimePercent(); ok {
 				return fmt.Sprintf("%.0f %%", p)
@@ -47,11 +47,24 @@ func (r Report) WritePDF(w io.Writer, loc *time.Location) error {
 		{"Units", 15, func(x Row) string { return fmt.Sprint(x.Units) }},
 		{"Picks/h", 18, func(x Row) string { return fmt.Sprintf("%.0f", x.PicksPerHour()) }},
 		{"Short", 15, func(x Row) string { return itoa(x.ShortPicks) }},
-		{"Wrong scans", 22, func(x Row) string { return itoa(x.WrongScans) }},
+		{"Wrong scans", 18, func(x Row) string { return itoa(x.WrongScans) }},
 		{"Tasks", 15, func(x Row) string { return itoa(x.Tasks) }},
-		{"Mean clock", 22, func(x Row) string { return minutes(x.MeanClock) }},
-		{"p90 clock", 22, func(x Row) string { return minutes(x.P90Clock) }},
-		{"Mean pick", 22, func(x Row) string { return minutes(x.MeanPick) }},
+		{"Mean clock", 18, func(x Row) string { return minutes(x.MeanClock) }},
+		{"p90 clock", 18, func(x Row) string { return minutes(x.P90Clock) }},
+		{"Mean pick", 18, func(x Row) string { return minutes(x.MeanPick) }},
+		// The time model against the actual handoffs.
+		{"Time err.", 17, func(x Row) string {
+			if x.Prediction.Orders == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.0f %%", x.Prediction.MAPE)
+		}},
+		{"Bias", 15, func(x Row) string {
+			if x.Prediction.Orders == 0 {
+				return "-"
+			}
+			return signedMinutes(x.Prediction.Bias)
+		}},
 	}
 	pdf.SetFont("Helvetica", "B", 9)
 	pdf.SetFillColor(225, 230, 238)
@@ -79,7 +92,10 @@ func (r Report) WritePDF(w io.Writer, loc *time.Location) error {
 		}
 		pdf.Ln(-1)
 	}
-	pdf.Ln(6)
+	pdf.SetFont("Helvetica", "", 8)
+	pdf.MultiCell(0, 4, "Time err.: mean absolute percentage error of the handoff predicted at assignment against the actual, "+
+		"over the time from assignment to handoff. Bias: mean of actual less predicted (+ later than predicted).", "", "L", false)
+	pdf.Ln(4)
 	if len(r.Pickers) > 0 {
 		chart(pdf, r.Pickers)
 	}
@@ -91,6 +107,16 @@ func minutes(d time.Duration) string {
 		return "-"
 	}
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// signedMinutes writes d as +m:ss or -m:ss.
+func signedMinutes(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%s%d:%02d", sign, int(d.Minutes()), int(d.Seconds())%60)
 }
 
 // chart draws, per picker, a bar of picks per hour (left axis) and a bar

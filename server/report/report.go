@@ -47,6 +47,62 @@ type Row struct {
 	P90Clock   time.Duration // release to handoff, 90th percentile
 	MeanPick   time.Duration // task start to back at the pack station
 	Busy       time.Duration // time on tasks, for picks per hour
+	// Prediction is how the handoffs predicted at assignment compared
+	// with the actual ones, over the handed-off orders.
+	Prediction PredictionError
+}
+
+// PredictionError measures the time model: for each handed-off order that
+// kept its prediction, the error is the actual time from assignment to
+// handoff less the predicted one.
+type PredictionError struct {
+	Orders int // handed-off orders with a prediction
+	// MAPE is the mean of |actual - predicted| / actual, in percent: how
+	// far off the predictions are, whichever way.
+	MAPE float64
+	// Bias is the mean of actual - predicted: positive when handoffs come
+	// later than predicted (the model is optimistic), negative when
+	// earlier.
+	Bias time.Duration
+	// BiasPercent is the mean of (actual - predicted) / actual, in percent.
+	BiasPercent float64
+}
+
+// PredictionSample is one order's predicted and actual durations from
+// assignment to handoff; ok is false when the order has none to compare
+// (not handed off, or assigned before predictions were kept).
+func PredictionSample(o floor.Order) (predicted, actual time.Duration, ok bool) {
+	if o.State != floor.StateHandedOff || o.AssignedAt.IsZero() || o.PredictedHandoffAt.IsZero() || o.HandedOffAt.IsZero() {
+		return 0, 0, false
+	}
+	predicted, actual = o.PredictedHandoffAt.Sub(o.AssignedAt), o.HandedOffAt.Sub(o.AssignedAt)
+	if actual <= 0 {
+		return 0, 0, false // a clock jump: no percentage to speak of
+	}
+	return predicted, actual, true
+}
+
+// predictionAcc sums prediction errors.
+type predictionAcc struct {
+	n                   int
+	absPct, pct, errSum float64 // errSum in seconds
+}
+
+func (p *predictionAcc) add(predicted, actual time.Duration) {
+	e := (actual - predicted).Seconds()
+	p.n++
+	p.errSum += e
+	p.pct += e / actual.Seconds()
+	p.absPct += math.Abs(e) / actual.Seconds()
+}
+
+func (p predictionAcc) result() PredictionError {
+	if p.n == 0 {
+		return PredictionError{}
+	}
+	n := float64(p.n)
+	return PredictionError{Orders: p.n, MAPE: 100 * p.absPct / n, BiasPercent: 100 * p.pct / n,
+		Bias: time.Duration(p.errSum / n * float64(time.Second))}
 }
 
 // Total names the row of all pickers together.
@@ -89,6 +145,7 @@ type acc struct {
 	row    Row
 	clocks []time.Duration
 	picks  []time.Duration
+	pred   predictionAcc
 }
 
 // Build computes the report. Orders never assigned count only in the
@@ -120,6 +177,9 @@ func Build(in Input) Report {
 					a.row.OnTime++
 				}
 				a.clocks = append(a.clocks, o.HandedOffAt.Sub(o.ReleasedAt))
+			}
+			if predicted, actual, ok := PredictionSample(o); ok {
+				a.pred.add(predicted, actual)
 			}
 		})
 	}
@@ -165,6 +225,7 @@ func (a *acc) finish() Row {
 	a.row.MeanClock = mean(a.clocks)
 	a.row.P90Clock = Percentile(a.clocks, 0.9)
 	a.row.MeanPick = mean(a.picks)
+	a.row.Prediction = a.pred.result()
 	return a.row
 }
 

@@ -166,14 +166,15 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"picker", "orders", "handed_off", "on_time", "on_time_pct", "lines", "units_picked",
-		"picks_per_hour", "short_picks", "wrong_scans", "tasks", "mean_clock_s", "p90_clock_s", "mean_pick_s"}
+		"picks_per_hour", "short_picks", "wrong_scans", "tasks", "mean_clock_s", "p90_clock_s", "mean_pick_s",
+		"predicted_orders", "prediction_mape_pct", "prediction_bias_s"}
 	if !slices.Equal(recs[0], want) {
 		t.Fatalf("header %v, want %v", recs[0], want)
 	}
 	wantRows := [][]string{
-		{"ann", "3", "2", "1", "50.0", "6", "4", "6.9", "1", "1", "2", "900", "1200", "360"},
-		{"bob", "1", "1", "1", "100.0", "1", "4", "40.0", "0", "2", "1", "720", "720", "360"},
-		{"ALL", "5", "3", "2", "66.7", "11", "8", "11.7", "1", "3", "3", "840", "1200", "360"},
+		{"ann", "3", "2", "1", "50.0", "6", "4", "6.9", "1", "1", "2", "900", "1200", "360", "0", "", ""},
+		{"bob", "1", "1", "1", "100.0", "1", "4", "40.0", "0", "2", "1", "720", "720", "360", "0", "", ""},
+		{"ALL", "5", "3", "2", "66.7", "11", "8", "11.7", "1", "3", "3", "840", "1200", "360", "0", "", ""},
 	}
 	if !slices.EqualFunc(recs[1:], wantRows, slices.Equal[[]string]) {
 		t.Errorf("rows\n%v\nwant\n%v", recs[1:], wantRows)

@@ -41,26 +41,61 @@ var alertKinds = map[floor.AlertKind]pb.AlertKind{
 	floor.AlertPickerIdle:    pb.AlertKind_ALERT_KIND_PICKER_IDLE,
 	floor.AlertPickerStuck:   pb.AlertKind_ALERT_KIND_PICKER_STUCK,
 	floor.AlertShortPick:     pb.AlertKind_ALERT_KIND_SHORT_PICK,
+	floor.AlertQueueLate:     pb.AlertKind_ALERT_KIND_QUEUE_LATE,
 }
 
 func eventToProto(e feed.Event) *pb.WatchFloorResponse {
 	switch {
 	case e.Order != nil:
 		c := e.Order
-		return &pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_Order{Order: &pb.OrderClock{OrderId: c.OrderID,
+		oc := &pb.OrderClock{OrderId: c.OrderID,
 			State: orderStates[c.State], Picker: c.Picker, TaskId: c.TaskID, ReleasedAt: ts(c.ReleasedAt), DueAt: ts(c.DueAt),
-			PredictedHandoffAt: ts(c.PredictedHandoffAt), Slack: durationpb.New(c.Slack()), Risk: risks[c.Risk],
-			HandedOffAt: ts(c.HandedOffAt)}}}
+			PredictedHandoffAt: ts(c.PredictedHandoffAt), Risk: risks[c.Risk],
+			HandedOffAt: ts(c.HandedOffAt), Reason: c.Reason, PredictedAtAssignment: ts(c.PredictedAtAssignment)}
+		if !c.PredictedHandoffAt.IsZero() { // no prediction (no picker on shift): no slack either
+			oc.Slack = durationpb.New(c.Slack())
+		}
+		return &pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_Order{Order: oc}}
 	case e.Picker != nil:
 		p := e.Picker
 		return &pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_Picker{Picker: &pb.PickerStatus{Picker: p.Picker,
 			TaskId: p.TaskID, LastBin: p.LastBin, LastScanAt: ts(p.LastScanAt), PicksLastHour: int32(p.PicksLastHour),
-			Idle: durationpb.New(p.Idle), AtStop: durationpb.New(p.AtStop)}}}
+			Idle: durationpb.New(p.Idle), AtStop: durationpb.New(p.AtStop), OnShift: p.OnShift}}}
+	case e.Summary != nil:
+		return &pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_Summary{Summary: summaryToProto(*e.Summary)}}
 	default:
 		a := e.Alert
 		return &pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_Alert{Alert: &pb.Alert{Kind: alertKinds[a.Kind],
-			OrderId: a.OrderID, Picker: a.Picker, Bin: a.Bin, Message: a.Message, At: ts(a.At)}}}
+			OrderId: a.OrderID, Picker: a.Picker, Bin: a.Bin, Message: a.Message, At: ts(a.At),
+			PickersNeeded: int32(a.PickersNeeded), Count: int32(a.Count)}}}
 	}
+}
+
+// summaryToProto is the shift's figures on the wire; the percentages are
+// absent when nothing they count exists yet (no figure, not 0 %).
+func summaryToProto(s floor.FloorSummary) *pb.FloorSummary {
+	out := &pb.FloorSummary{At: ts(s.At), ShiftStart: ts(s.ShiftStart), ShiftEnd: ts(s.ShiftEnd), ShiftLabel: s.ShiftLabel,
+		HandedOnTime: int32(s.HandedOnTime), HandedLate: int32(s.HandedLate), OpenPastDue: int32(s.OpenPastDue),
+		PredictedOnTime: int32(s.PredictedOnTime), PredictedLate: int32(s.PredictedLate),
+		OpenOnTime: int32(s.OpenOnTime), OpenAtRisk: int32(s.OpenAtRisk), OpenLate: int32(s.OpenLate),
+		Queued: int32(s.Queued), QueuedByChannel: map[string]int32{}, PickersOnShift: int32(s.PickersOnShift),
+		PickersNeeded: int32(s.PickersNeeded), ShiftPicks: int32(s.ShiftPicks), ShiftPicksPerHour: s.PerHour(s.ShiftPicks),
+		LastHourPicks: int32(s.LastHourPicks)}
+	if p, ok := s.OnTimePercent(); ok {
+		out.OnTimePercent = &p
+	}
+	if p, ok := s.OutlookPercent(); ok {
+		out.OutlookPercent = &p
+	}
+	for ch, n := range s.QueuedByChannel {
+		out.QueuedByChannel[ch] = int32(n)
+	}
+	for _, p := range s.Pickers {
+		out.Pickers = append(out.Pickers, &pb.PickerFigures{Picker: p.Picker, ShiftPicks: int32(p.ShiftPicks),
+			ShiftPicksPerHour: s.PerHour(p.ShiftPicks), LastHourPicks: int32(p.LastHourPicks),
+			HandedOnTime: int32(p.HandedOnTime), HandedLate: int32(p.HandedLate)})
+	}
+	return out
 }
 
 // WatchFloor streams the floor to a supervisor. A watcher that reads

@@ -66,17 +66,23 @@ func TestFloorFeedAlerts(t *testing.T) {
 
 	w := e.watch(t)
 	snapshot := w.until(func(ev *pb.WatchFloorResponse) bool { return ev.GetSnapshotDone() != nil })
-	var sawO1, sawPicker bool
+	// Nobody has scanned or taken a task: no picker is on shift, so O1
+	// has no prediction, and the queue needs one picker.
+	var sawO1, sawPicker, sawQueue bool
 	for _, ev := range snapshot {
 		if o := ev.GetOrder(); o.GetOrderId() == "O1" {
-			sawO1 = o.GetState() == pb.OrderState_ORDER_STATE_QUEUED && o.GetRisk() == pb.Risk_RISK_ON_TIME && o.GetSlack().AsDuration() == 6*time.Minute
+			sawO1 = o.GetState() == pb.OrderState_ORDER_STATE_QUEUED && o.GetRisk() == pb.Risk_RISK_AT_RISK &&
+				o.GetReason() == "no picker on shift" && o.GetPredictedHandoffAt() == nil && o.GetSlack() == nil
 		}
-		if ev.GetPicker().GetPicker() == "picker-1" {
-			sawPicker = true
+		if p := ev.GetPicker(); p.GetPicker() == "picker-1" {
+			sawPicker = !p.GetOnShift()
+		}
+		if a := ev.GetAlert(); a.GetKind() == pb.AlertKind_ALERT_KIND_QUEUE_LATE {
+			sawQueue = a.GetPickersNeeded() == 1 && a.GetCount() == 1
 		}
 	}
-	if !sawO1 || !sawPicker {
-		t.Fatalf("snapshot %v: want O1 queued on time with 6 min slack, and picker-1", snapshot)
+	if !sawO1 || !sawPicker || !sawQueue {
+		t.Fatalf("snapshot %v: want O1 queued with no picker on shift, picker-1 off shift, and a queue alert for 1 picker", snapshot)
 	}
 
 	// picker-1 takes O1; O2 then waits with no picker free.
@@ -88,16 +94,18 @@ func TestFloorFeedAlerts(t *testing.T) {
 	w.until(clockOf("O1", pb.OrderState_ORDER_STATE_ASSIGNED))
 	for _, ev := range w.until(alertOf(pb.AlertKind_ALERT_KIND_NO_PICKER_FREE, "O2")) {
 		if alertOf(pb.AlertKind_ALERT_KIND_PREDICTED_LATE, "O2")(ev) {
-			t.Error("O2 alerted late with 9 minutes of slack")
+			t.Error("O2 alerted late with 10 minutes of slack")
 		}
 	}
 
-	// Seven minutes on: O2 can no longer make its due time, and picker-1
-	// has been at the first stop too long.
-	e.clock.t = e.clock.t.Add(7 * time.Minute)
+	// Eleven minutes on without a scan: picker-1 is as far from done as
+	// before, so O2, queued behind her, can no longer make its due time;
+	// and picker-1 has been at the first stop too long.
+	e.clock.t = e.clock.t.Add(11 * time.Minute)
 	e.hub.Tick()
 	w.until(alertOf(pb.AlertKind_ALERT_KIND_PREDICTED_LATE, "O2"))
 	w.until(alertOf(pb.AlertKind_ALERT_KIND_PICKER_STUCK, ""))
+	w.until(alertOf(pb.AlertKind_ALERT_KIND_QUEUE_LATE, ""))
 
 	// A standing condition does not alert again: the next event after a
 	// quiet look is the next real change.

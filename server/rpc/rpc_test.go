@@ -51,13 +51,19 @@ func newEnv(t *testing.T) *env {
 // hook called when a print job was queued.
 func newEnvWith(t *testing.T, opts store.Options, onPrint func()) *env {
 	t.Helper()
+	return newEnvFeed(t, opts, onPrint, floor.DefaultFeedConfig)
+}
+
+// newEnvFeed is newEnvWith with the floor feed's configuration.
+func newEnvFeed(t *testing.T, opts store.Options, onPrint func(), cfg floor.FeedConfig) *env {
+	t.Helper()
 	clock := &fixedClock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
 	opts.Clock = clock
 	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := feed.NewHub(st, floor.DefaultFeedConfig, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub := feed.NewHub(st, cfg, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api := New(st, hub, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api.OnPrint = onPrint
 	g := grpc.NewServer(api.ServerOptions()...)

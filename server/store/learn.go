@@ -65,3 +65,17 @@ func (s *Store) Picker(picker string) (PickerState, error) {
 	})
 	return st, err
 }
+
+// PickerModels returns every picker's learned pace, by name; pickers with
+// nothing learned are absent.
+func (s *Store) PickerModels() (map[string]floor.PickerModel, error) {
+	out := map[string]floor.PickerModel{}
+	err := s.view("read picker models", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketModels).ForEach(func(k, v []byte) error {
+			m, err := decodeJSON[floor.PickerModel](v)
+			out[string(k)] = m
+			return err
+		})
+	})
+	return out, err
+}

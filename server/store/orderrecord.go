@@ -33,6 +33,8 @@ type storedOrder struct {
 	ShippingProblem string         `json:"sp,omitempty"`
 	Customs         *storedCustoms `json:"cu,omitempty"`
 	ParcelWeightsG  []int64        `json:"w,omitempty"`
+	AssignedAt      int64          `json:"aa,omitempty"`
+	PredictedAt     int64          `json:"pa,omitempty"` // handoff predicted at assignment
 }
 
 // storedCustoms is an order's customs fields; most orders have none, and
@@ -74,7 +76,7 @@ func encodeOrder(o floor.Order) ([]byte, error) {
 	s := storedOrder{ID: o.ID, Channel: o.Channel, State: int(o.State), ReleasedAt: unixNano(o.ReleasedAt),
 		DueAt: unixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: unixNano(o.UpdatedAt),
 		HandedOffAt: unixNano(o.HandedOffAt), RaisedAt: unixNano(o.RaisedAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
-		ShippingProblem: o.ShippingProblem}
+		ShippingProblem: o.ShippingProblem, AssignedAt: unixNano(o.AssignedAt), PredictedAt: unixNano(o.PredictedHandoffAt)}
 	if c := o.Customs; c != (floor.OrderCustoms{}) {
 		s.Customs = &storedCustoms{Category: c.Category, Importer: c.ImporterReference, Invoice: c.InvoiceNumber}
 	}
@@ -102,7 +104,7 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 	o := floor.Order{ID: s.ID, Channel: s.Channel, State: floor.OrderState(s.State), ReleasedAt: fromUnixNano(s.ReleasedAt),
 		DueAt: fromUnixNano(s.DueAt), TaskID: s.TaskID, Picker: s.Picker, UpdatedAt: fromUnixNano(s.UpdatedAt),
 		HandedOffAt: fromUnixNano(s.HandedOffAt), RaisedAt: fromUnixNano(s.RaisedAt), Carrier: s.Carrier, Service: s.Service, Tracking: s.Tracking,
-		ShippingProblem: s.ShippingProblem}
+		ShippingProblem: s.ShippingProblem, AssignedAt: fromUnixNano(s.AssignedAt), PredictedHandoffAt: fromUnixNano(s.PredictedAt)}
 	if c := s.Customs; c != nil {
 		o.Customs = floor.OrderCustoms{Category: c.Category, ImporterReference: c.Importer, InvoiceNumber: c.Invoice}
 	}

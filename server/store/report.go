@@ -68,3 +68,21 @@ func (s *Store) QueueDepth() (int, error) {
 	})
 	return n, err
 }
+
+// OrdersDue returns the orders due in [from, to), in any state: the
+// supervisors' view counts a shift's orders by their due time. Like
+// ReportData it reads every order; the view asks once a shift and when it
+// reads the floor afresh.
+func (s *Store) OrdersDue(from, to time.Time) ([]floor.Order, error) {
+	var out []floor.Order
+	err := s.view("read orders due", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
+			o, err := decodeOrder(v)
+			if err == nil && !o.DueAt.Before(from) && o.DueAt.Before(to) {
+				out = append(out, o)
+			}
+			return err
+		})
+	})
+	return out, err
+}

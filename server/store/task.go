@@ -294,6 +294,9 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 			return err
 		}
 		o.State, o.TaskID, o.Picker, o.UpdatedAt = floor.StateAssigned, t.ID, picker, now
+		// The prediction the picker starts with is kept to the end, to
+		// measure the time model by (a re-route does not change it).
+		o.AssignedAt, o.PredictedHandoffAt = now, to.PredictedHandoffAt
 		if err := putOrder(tx, o); err != nil {
 			return err
 		}

@@ -20,6 +20,8 @@ import (
 type Watcher interface {
 	Watch(ctx context.Context) *feed.Watch
 	Pickers() []floor.PickerStatus
+	// Summary is the current shift's figures as of the feed's last look.
+	Summary() floor.FloorSummary
 }
 
 // watchBatch is how many events the event stream takes from the feed at a
@@ -39,7 +41,8 @@ var unavailable = floor.E("floor view", floor.KindUnavailable, "the floor feed i
 var riskNames = map[floor.Risk]string{floor.RiskOnTime: "on-time", floor.RiskAtRisk: "at-risk", floor.RiskLate: "late"}
 
 var alertNames = map[floor.AlertKind]string{floor.AlertPredictedLate: "predicted-late", floor.AlertNoPickerFree: "no-picker-free",
-	floor.AlertPickerIdle: "picker-idle", floor.AlertPickerStuck: "picker-stuck", floor.AlertShortPick: "short-pick"}
+	floor.AlertPickerIdle: "picker-idle", floor.AlertPickerStuck: "picker-stuck", floor.AlertShortPick: "short-pick",
+	floor.AlertQueueLate: "queue-late"}
 
 // orderJSON is an order clock on the page. Times are absolute so the page
 // counts down on its own between events.
@@ -51,10 +54,15 @@ type orderJSON struct {
 	Task        string     `json:"task,omitempty"`
 	ReleasedAt  time.Time  `json:"releasedAt"`
 	DueAt       time.Time  `json:"dueAt"`
-	PredictedAt time.Time  `json:"predictedAt"`
+	PredictedAt *time.Time `json:"predictedAt"` // null: no picker on shift to predict with
 	HandedOffAt *time.Time `json:"handedOffAt,omitempty"`
 	Risk        string     `json:"risk"`
 	SlackS      float64    `json:"slackS"`
+	// Reason says why a queued order is predicted when it is ("no picker
+	// free before 09:07", "no picker on shift").
+	Reason string `json:"reason,omitempty"`
+	// PredictedAtAssignment is the handoff predicted when it was assigned.
+	PredictedAtAssignment *time.Time `json:"predictedAtAssignment,omitempty"`
 }
 
 type pickerJSON struct {
@@ -65,6 +73,7 @@ type pickerJSON struct {
 	PicksLastHour int        `json:"picksLastHour"`
 	IdleS         float64    `json:"idleS"`
 	AtStopS       float64    `json:"atStopS"`
+	OnShift       bool       `json:"onShift"`
 }
 
 type alertJSON struct {
@@ -74,6 +83,10 @@ type alertJSON struct {
 	Bin     string    `json:"bin,omitempty"`
 	Message string    `json:"message"`
 	At      time.Time `json:"at"`
+	// PickersNeeded (queue-late) is how many pickers would bring the
+	// queue back on time; Count is how many orders an alert is about.
+	PickersNeeded int `json:"pickersNeeded,omitempty"`
+	Count         int `json:"count,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -92,17 +105,97 @@ func sse(e feed.Event) (string, any) {
 		if !c.State.Open() {
 			risk = "closed"
 		}
-		return "order", orderJSON{ID: c.OrderID, State: c.State.String(), Open: c.State.Open(), Picker: c.Picker, Task: c.TaskID,
-			ReleasedAt: c.ReleasedAt, DueAt: c.DueAt, PredictedAt: c.PredictedHandoffAt, HandedOffAt: optTime(c.HandedOffAt),
-			Risk: risk, SlackS: c.Slack().Seconds()}
+		oj := orderJSON{ID: c.OrderID, State: c.State.String(), Open: c.State.Open(), Picker: c.Picker, Task: c.TaskID,
+			ReleasedAt: c.ReleasedAt, DueAt: c.DueAt, PredictedAt: optTime(c.PredictedHandoffAt), HandedOffAt: optTime(c.HandedOffAt),
+			Risk: risk, Reason: c.Reason, PredictedAtAssignment: optTime(c.PredictedAtAssignment)}
+		if !c.PredictedHandoffAt.IsZero() {
+			oj.SlackS = c.Slack().Seconds()
+		}
+		return "order", oj
 	case e.Picker != nil:
 		p := e.Picker
 		return "picker", pickerJSON{Picker: p.Picker, Task: p.TaskID, LastBin: p.LastBin, LastScanAt: optTime(p.LastScanAt),
-			PicksLastHour: p.PicksLastHour, IdleS: p.Idle.Seconds(), AtStopS: p.AtStop.Seconds()}
+			PicksLastHour: p.PicksLastHour, IdleS: p.Idle.Seconds(), AtStopS: p.AtStop.Seconds(), OnShift: p.OnShift}
+	case e.Summary != nil:
+		return "summary", summaryOf(*e.Summary)
 	default:
 		a := e.Alert
-		return "alert", alertJSON{Kind: alertNames[a.Kind], Order: a.OrderID, Picker: a.Picker, Bin: a.Bin, Message: a.Message, At: a.At}
+		return "alert", alertJSON{Kind: alertNames[a.Kind], Order: a.OrderID, Picker: a.Picker, Bin: a.Bin, Message: a.Message, At: a.At,
+			PickersNeeded: a.PickersNeeded, Count: a.Count}
 	}
+}
+
+// summaryJSON is the shift's figures, as the "summary" event and in
+// /api/floor/figures. Every order due in the shift counts once: handed
+// off on time or late, open past due, or open and due later (predicted
+// on time or late); cancelled orders are not counted.
+type summaryJSON struct {
+	At         time.Time `json:"at"`
+	ShiftStart time.Time `json:"shiftStart"` // the shift is defined by its start (--shifts)
+	ShiftEnd   time.Time `json:"shiftEnd"`
+	ShiftLabel string    `json:"shiftLabel"` // "06:00–14:00" in the site's time zone
+	// Orders due in the shift so far, and the on-time share of them:
+	// open past due counts as late. Null: none due yet.
+	HandedOnTime int      `json:"handedOnTime"`
+	HandedLate   int      `json:"handedLate"`
+	OpenPastDue  int      `json:"openPastDue"`
+	OnTimePct    *float64 `json:"onTimePct"`
+	// Open orders due later in the shift by their prediction, and the
+	// share on time so far or predicted on time of the whole shift.
+	PredictedOnTime int      `json:"predictedOnTime"`
+	PredictedLate   int      `json:"predictedLate"`
+	OutlookPct      *float64 `json:"outlookPct"`
+	// Every open order by its clock's risk, and the queue.
+	OpenOnTime      int            `json:"openOnTime"`
+	OpenAtRisk      int            `json:"openAtRisk"`
+	OpenLate        int            `json:"openLate"`
+	Queued          int            `json:"queued"`
+	QueuedByChannel map[string]int `json:"queuedByChannel"`
+	PickersOnShift  int            `json:"pickersOnShift"`
+	PickersNeeded   int            `json:"pickersNeeded"` // 0: the queue is on time
+	// Accepted pick scans: since the shift's start, per hour of the shift
+	// so far, and in the last hour.
+	ShiftPicks        int                 `json:"shiftPicks"`
+	ShiftPicksPerHour float64             `json:"shiftPicksPerHour"`
+	LastHourPicks     int                 `json:"lastHourPicks"`
+	Pickers           []summaryPickerJSON `json:"pickers"`
+}
+
+type summaryPickerJSON struct {
+	Picker            string  `json:"picker"`
+	ShiftPicks        int     `json:"shiftPicks"`
+	ShiftPicksPerHour float64 `json:"shiftPicksPerHour"`
+	LastHourPicks     int     `json:"lastHourPicks"`
+	HandedOnTime      int     `json:"handedOnTime"`
+	HandedLate        int     `json:"handedLate"`
+}
+
+func optPct(p float64, ok bool) *float64 {
+	if !ok {
+		return nil
+	}
+	p = math.Round(p*10) / 10
+	return &p
+}
+
+func summaryOf(s floor.FloorSummary) summaryJSON {
+	perHour := func(n int) float64 { return math.Round(s.PerHour(n)*10) / 10 }
+	out := summaryJSON{At: s.At, ShiftStart: s.ShiftStart, ShiftEnd: s.ShiftEnd, ShiftLabel: s.ShiftLabel,
+		HandedOnTime: s.HandedOnTime, HandedLate: s.HandedLate, OpenPastDue: s.OpenPastDue, OnTimePct: optPct(s.OnTimePercent()),
+		PredictedOnTime: s.PredictedOnTime, PredictedLate: s.PredictedLate, OutlookPct: optPct(s.OutlookPercent()),
+		OpenOnTime: s.OpenOnTime, OpenAtRisk: s.OpenAtRisk, OpenLate: s.OpenLate, Queued: s.Queued,
+		QueuedByChannel: map[string]int{}, PickersOnShift: s.PickersOnShift, PickersNeeded: s.PickersNeeded,
+		ShiftPicks: s.ShiftPicks, ShiftPicksPerHour: perHour(s.ShiftPicks), LastHourPicks: s.LastHourPicks,
+		Pickers: []summaryPickerJSON{}}
+	for ch, n := range s.QueuedByChannel {
+		out.QueuedByChannel[ch] = n
+	}
+	for _, p := range s.Pickers {
+		out.Pickers = append(out.Pickers, summaryPickerJSON{Picker: p.Picker, ShiftPicks: p.ShiftPicks,
+			ShiftPicksPerHour: perHour(p.ShiftPicks), LastHourPicks: p.LastHourPicks,
+			HandedOnTime: p.HandedOnTime, HandedLate: p.HandedLate})
+	}
+	return out
 }
 
 // events streams the floor as server-sent events: the full picture, then
@@ -391,25 +484,54 @@ func walk(cross []float64, points []floor.Point) [][2]float64 {
 	return out
 }
 
-// figuresJSON are the shift's figures on the page.
+// figuresJSON are the shift's figures on the page: the current shift's
+// summary (orders by due time, the queue, picks; see summaryJSON) and,
+// over [from, to), the orders released with their clocks and the time
+// model's error.
 type figuresJSON struct {
-	From       time.Time    `json:"from"`
-	To         time.Time    `json:"to"`
-	Orders     int          `json:"orders"`
-	HandedOff  int          `json:"handedOff"`
-	OnTimePct  *float64     `json:"onTimePct"` // null: nothing handed off yet
-	MeanClockS float64      `json:"meanClockS"`
-	P90ClockS  float64      `json:"p90ClockS"`
-	Pickers    []pickerFigs `json:"pickers"`
+	summaryJSON
+	From       time.Time `json:"from"` // the shift's start unless asked otherwise
+	To         time.Time `json:"to"`
+	Orders     int       `json:"orders"`    // released in [from, to)
+	HandedOff  int       `json:"handedOff"` // of those
+	MeanClockS float64   `json:"meanClockS"`
+	P90ClockS  float64   `json:"p90ClockS"`
+	// Prediction compares the handoff predicted at assignment with the
+	// actual one over the handed-off orders released in [from, to).
+	Prediction predictionJSON `json:"prediction"`
+	Released   []pickerFigs   `json:"released"` // per picker, over [from, to)
+}
+
+// predictionJSON is the time model's error; the figures are null with no
+// prediction to compare.
+type predictionJSON struct {
+	Orders  int      `json:"orders"`
+	MAPEPct *float64 `json:"mapePct"` // mean absolute percentage error
+	BiasS   *float64 `json:"biasS"`   // mean actual - predicted: + later than predicted
+	BiasPct *float64 `json:"biasPct"` // the same in percent of the actual
+}
+
+func predictionOf(p report.PredictionError) predictionJSON {
+	out := predictionJSON{Orders: p.Orders}
+	if p.Orders > 0 {
+		out.MAPEPct = optPct(p.MAPE, true)
+		out.BiasPct = optPct(p.BiasPercent, true)
+		b := math.Round(p.Bias.Seconds())
+		out.BiasS = &b
+	}
+	return out
 }
 
 type pickerFigs struct {
-	Picker       string   `json:"picker"`
-	Orders       int      `json:"orders"`
-	HandedOff    int      `json:"handedOff"`
-	OnTimePct    *float64 `json:"onTimePct"`
-	Units        int64    `json:"units"`
-	PicksPerHour float64  `json:"picksPerHour"`
+	Picker    string   `json:"picker"`
+	Orders    int      `json:"orders"`
+	HandedOff int      `json:"handedOff"`
+	OnTimePct *float64 `json:"onTimePct"` // of its handed-off orders
+	Units     int64    `json:"units"`
+	// UnitsPerBusyHour is units over the hours spent on tasks: the pace
+	// while picking, unlike shiftPicksPerHour of the summary.
+	UnitsPerBusyHour float64        `json:"unitsPerBusyHour"`
+	Prediction       predictionJSON `json:"prediction"`
 }
 
 func pct(r report.Row) *float64 {
@@ -419,11 +541,19 @@ func pct(r report.Row) *float64 {
 	return nil
 }
 
-// figures answers the shift's figures: the last Shift up to now, or from
-// the optional parameter "from".
+// figures answers the current shift's figures, and the released orders'
+// figures from the shift's start (or from the optional parameter "from")
+// up to now.
 func (s *Server) figures(w http.ResponseWriter, r *http.Request) {
 	to := s.now()
 	from := to.Add(-s.shift())
+	var sum floor.FloorSummary
+	if s.Floor != nil {
+		sum = s.Floor.Summary()
+		if !sum.ShiftStart.IsZero() {
+			from = sum.ShiftStart
+		}
+	}
 	if v := r.URL.Query().Get("from"); v != "" {
 		t, err := parseTimeParam("shift figures", "from", v)
 		if err == nil {
@@ -440,11 +570,13 @@ func (s *Server) figures(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := figuresJSON{From: from, To: to, Orders: rep.Total.Orders, HandedOff: rep.Total.HandedOff, OnTimePct: pct(rep.Total),
-		MeanClockS: rep.Total.MeanClock.Seconds(), P90ClockS: rep.Total.P90Clock.Seconds(), Pickers: []pickerFigs{}}
+	out := figuresJSON{summaryJSON: summaryOf(sum), From: from, To: to, Orders: rep.Total.Orders, HandedOff: rep.Total.HandedOff,
+		MeanClockS: rep.Total.MeanClock.Seconds(), P90ClockS: rep.Total.P90Clock.Seconds(),
+		Prediction: predictionOf(rep.Total.Prediction), Released: []pickerFigs{}}
 	for _, p := range rep.Pickers {
-		out.Pickers = append(out.Pickers, pickerFigs{Picker: p.Picker, Orders: p.Orders, HandedOff: p.HandedOff,
-			OnTimePct: pct(p), Units: p.Units, PicksPerHour: math.Round(p.PicksPerHour()*10) / 10})
+		out.Released = append(out.Released, pickerFigs{Picker: p.Picker, Orders: p.Orders, HandedOff: p.HandedOff,
+			OnTimePct: pct(p), Units: p.Units, UnitsPerBusyHour: math.Round(p.PicksPerHour()*10) / 10,
+			Prediction: predictionOf(p.Prediction)})
 	}
 	s.writeJSON(w, out)
 }

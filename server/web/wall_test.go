@@ -76,6 +76,10 @@ const fitsScreen = `(() => {
     const r = el.getBoundingClientRect();
     if (r.bottom > box.bottom + 0.5 || r.right > box.right + 0.5) return false;
   }
+  const lanes = document.querySelector('.lanes').getBoundingClientRect();
+  for (const el of document.querySelectorAll('#lanes button')) {
+    if (el.getBoundingClientRect().right > lanes.right + 0.5) return false;
+  }
   return true;
 })()`
 

@@ -86,6 +86,9 @@ const (
 	AlertKind_ALERT_KIND_PICKER_IDLE    AlertKind = 3
 	AlertKind_ALERT_KIND_PICKER_STUCK   AlertKind = 4
 	AlertKind_ALERT_KIND_SHORT_PICK     AlertKind = 5
+	// Queued orders are predicted late; pickers_needed says how many
+	// pickers would bring the queue back on time.
+	AlertKind_ALERT_KIND_QUEUE_LATE AlertKind = 6
 )
 
 // Enum value maps for AlertKind.
@@ -97,6 +100,7 @@ var (
 		3: "ALERT_KIND_PICKER_IDLE",
 		4: "ALERT_KIND_PICKER_STUCK",
 		5: "ALERT_KIND_SHORT_PICK",
+		6: "ALERT_KIND_QUEUE_LATE",
 	}
 	AlertKind_value = map[string]int32{
 		"ALERT_KIND_UNSPECIFIED":    0,
@@ -105,6 +109,7 @@ var (
 		"ALERT_KIND_PICKER_IDLE":    3,
 		"ALERT_KIND_PICKER_STUCK":   4,
 		"ALERT_KIND_SHORT_PICK":     5,
+		"ALERT_KIND_QUEUE_LATE":     6,
 	}
 )
 
@@ -544,6 +549,7 @@ type WatchFloorResponse struct {
 	//	*WatchFloorResponse_Picker
 	//	*WatchFloorResponse_Alert
 	//	*WatchFloorResponse_SnapshotDone
+	//	*WatchFloorResponse_Summary
 	Event         isWatchFloorResponse_Event `protobuf_oneof:"event"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -622,6 +628,15 @@ func (x *WatchFloorResponse) GetSnapshotDone() *SnapshotDone {
 	return nil
 }
 
+func (x *WatchFloorResponse) GetSummary() *FloorSummary {
+	if x != nil {
+		if x, ok := x.Event.(*WatchFloorResponse_Summary); ok {
+			return x.Summary
+		}
+	}
+	return nil
+}
+
 type isWatchFloorResponse_Event interface {
 	isWatchFloorResponse_Event()
 }
@@ -642,6 +657,10 @@ type WatchFloorResponse_SnapshotDone struct {
 	SnapshotDone *SnapshotDone `protobuf:"bytes,4,opt,name=snapshot_done,json=snapshotDone,proto3,oneof"`
 }
 
+type WatchFloorResponse_Summary struct {
+	Summary *FloorSummary `protobuf:"bytes,5,opt,name=summary,proto3,oneof"`
+}
+
 func (*WatchFloorResponse_Order) isWatchFloorResponse_Event() {}
 
 func (*WatchFloorResponse_Picker) isWatchFloorResponse_Event() {}
@@ -649,6 +668,8 @@ func (*WatchFloorResponse_Picker) isWatchFloorResponse_Event() {}
 func (*WatchFloorResponse_Alert) isWatchFloorResponse_Event() {}
 
 func (*WatchFloorResponse_SnapshotDone) isWatchFloorResponse_Event() {}
+
+func (*WatchFloorResponse_Summary) isWatchFloorResponse_Event() {}
 
 // SnapshotDone ends the full picture; changes follow.
 type SnapshotDone struct {
@@ -707,11 +728,19 @@ type OrderClock struct {
 	DueAt              *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
 	PredictedHandoffAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=predicted_handoff_at,json=predictedHandoffAt,proto3" json:"predicted_handoff_at,omitempty"`
 	// due_at - predicted_handoff_at; negative when it will be late.
-	Slack         *durationpb.Duration   `protobuf:"bytes,8,opt,name=slack,proto3" json:"slack,omitempty"`
-	Risk          Risk                   `protobuf:"varint,9,opt,name=risk,proto3,enum=pickpack.v1.Risk" json:"risk,omitempty"`
-	HandedOffAt   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=handed_off_at,json=handedOffAt,proto3" json:"handed_off_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// predicted_handoff_at and slack are absent when nothing can be
+	// predicted (a queued order with no picker on shift: see reason).
+	Slack       *durationpb.Duration   `protobuf:"bytes,8,opt,name=slack,proto3" json:"slack,omitempty"`
+	Risk        Risk                   `protobuf:"varint,9,opt,name=risk,proto3,enum=pickpack.v1.Risk" json:"risk,omitempty"`
+	HandedOffAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=handed_off_at,json=handedOffAt,proto3" json:"handed_off_at,omitempty"`
+	// Why a queued order's handoff is predicted when it is, as "no picker
+	// free before 09:07" or "no picker on shift"; empty when a picker is
+	// free for it now or it is assigned.
+	Reason string `protobuf:"bytes,11,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The handoff predicted when the order was assigned to a picker.
+	PredictedAtAssignment *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=predicted_at_assignment,json=predictedAtAssignment,proto3" json:"predicted_at_assignment,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *OrderClock) Reset() {
@@ -814,6 +843,20 @@ func (x *OrderClock) GetHandedOffAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *OrderClock) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *OrderClock) GetPredictedAtAssignment() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PredictedAtAssignment
+	}
+	return nil
+}
+
 // PickerStatus is one picker now.
 type PickerStatus struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -827,7 +870,10 @@ type PickerStatus struct {
 	// Without a task for this long.
 	Idle *durationpb.Duration `protobuf:"bytes,6,opt,name=idle,proto3" json:"idle,omitempty"`
 	// At the current stop for this long.
-	AtStop        *durationpb.Duration `protobuf:"bytes,7,opt,name=at_stop,json=atStop,proto3" json:"at_stop,omitempty"`
+	AtStop *durationpb.Duration `protobuf:"bytes,7,opt,name=at_stop,json=atStop,proto3" json:"at_stop,omitempty"`
+	// The queue's predictions count on this picker: they hold a task or
+	// scanned recently.
+	OnShift       bool `protobuf:"varint,8,opt,name=on_shift,json=onShift,proto3" json:"on_shift,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -911,15 +957,27 @@ func (x *PickerStatus) GetAtStop() *durationpb.Duration {
 	return nil
 }
 
+func (x *PickerStatus) GetOnShift() bool {
+	if x != nil {
+		return x.OnShift
+	}
+	return false
+}
+
 // Alert is something to look at now.
 type Alert struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          AlertKind              `protobuf:"varint,1,opt,name=kind,proto3,enum=pickpack.v1.AlertKind" json:"kind,omitempty"`
-	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Picker        string                 `protobuf:"bytes,3,opt,name=picker,proto3" json:"picker,omitempty"`
-	Bin           string                 `protobuf:"bytes,4,opt,name=bin,proto3" json:"bin,omitempty"`
-	Message       string                 `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
-	At            *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=at,proto3" json:"at,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Kind    AlertKind              `protobuf:"varint,1,opt,name=kind,proto3,enum=pickpack.v1.AlertKind" json:"kind,omitempty"`
+	OrderId string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Picker  string                 `protobuf:"bytes,3,opt,name=picker,proto3" json:"picker,omitempty"`
+	Bin     string                 `protobuf:"bytes,4,opt,name=bin,proto3" json:"bin,omitempty"`
+	Message string                 `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	At      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=at,proto3" json:"at,omitempty"`
+	// For ALERT_KIND_QUEUE_LATE: the pickers (those on shift included)
+	// that would bring the queue back on time.
+	PickersNeeded int32 `protobuf:"varint,7,opt,name=pickers_needed,json=pickersNeeded,proto3" json:"pickers_needed,omitempty"`
+	// How many orders an alert about many is about.
+	Count         int32 `protobuf:"varint,8,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -996,6 +1054,334 @@ func (x *Alert) GetAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Alert) GetPickersNeeded() int32 {
+	if x != nil {
+		return x.PickersNeeded
+	}
+	return 0
+}
+
+func (x *Alert) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// FloorSummary is the current shift's figures, sent with the picture and
+// again whenever a figure changes. Every order due in the shift counts
+// once: handed off on time or late, open past due, or open and due later
+// (predicted on time or late). Cancelled orders are not counted.
+type FloorSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	At    *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
+	// The shift is defined by its start (the server's --shifts).
+	ShiftStart *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=shift_start,json=shiftStart,proto3" json:"shift_start,omitempty"`
+	ShiftEnd   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=shift_end,json=shiftEnd,proto3" json:"shift_end,omitempty"`
+	// "06:00–14:00" in the site's time zone.
+	ShiftLabel string `protobuf:"bytes,4,opt,name=shift_label,json=shiftLabel,proto3" json:"shift_label,omitempty"`
+	// Orders due in the shift up to `at`.
+	HandedOnTime int32 `protobuf:"varint,5,opt,name=handed_on_time,json=handedOnTime,proto3" json:"handed_on_time,omitempty"`
+	HandedLate   int32 `protobuf:"varint,6,opt,name=handed_late,json=handedLate,proto3" json:"handed_late,omitempty"`
+	OpenPastDue  int32 `protobuf:"varint,7,opt,name=open_past_due,json=openPastDue,proto3" json:"open_past_due,omitempty"`
+	// Open orders due later in the shift, by their prediction.
+	PredictedOnTime int32 `protobuf:"varint,8,opt,name=predicted_on_time,json=predictedOnTime,proto3" json:"predicted_on_time,omitempty"`
+	PredictedLate   int32 `protobuf:"varint,9,opt,name=predicted_late,json=predictedLate,proto3" json:"predicted_late,omitempty"`
+	// handed_on_time over every order due so far (open past due counted
+	// late); absent when none was due yet.
+	OnTimePercent *float64 `protobuf:"fixed64,10,opt,name=on_time_percent,json=onTimePercent,proto3,oneof" json:"on_time_percent,omitempty"`
+	// On time so far or predicted on time, over every order due in the
+	// shift; absent when none is due in it.
+	OutlookPercent *float64 `protobuf:"fixed64,11,opt,name=outlook_percent,json=outlookPercent,proto3,oneof" json:"outlook_percent,omitempty"`
+	// Every open order by its clock's risk.
+	OpenOnTime      int32            `protobuf:"varint,12,opt,name=open_on_time,json=openOnTime,proto3" json:"open_on_time,omitempty"`
+	OpenAtRisk      int32            `protobuf:"varint,13,opt,name=open_at_risk,json=openAtRisk,proto3" json:"open_at_risk,omitempty"`
+	OpenLate        int32            `protobuf:"varint,14,opt,name=open_late,json=openLate,proto3" json:"open_late,omitempty"`
+	Queued          int32            `protobuf:"varint,15,opt,name=queued,proto3" json:"queued,omitempty"`
+	QueuedByChannel map[string]int32 `protobuf:"bytes,16,rep,name=queued_by_channel,json=queuedByChannel,proto3" json:"queued_by_channel,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	PickersOnShift  int32            `protobuf:"varint,17,opt,name=pickers_on_shift,json=pickersOnShift,proto3" json:"pickers_on_shift,omitempty"`
+	// Pickers that would bring the queue back on time; 0 when it is.
+	PickersNeeded int32 `protobuf:"varint,18,opt,name=pickers_needed,json=pickersNeeded,proto3" json:"pickers_needed,omitempty"`
+	// Accepted pick scans since the shift's start, per hour of the shift
+	// so far, and in the last hour.
+	ShiftPicks        int32            `protobuf:"varint,19,opt,name=shift_picks,json=shiftPicks,proto3" json:"shift_picks,omitempty"`
+	ShiftPicksPerHour float64          `protobuf:"fixed64,20,opt,name=shift_picks_per_hour,json=shiftPicksPerHour,proto3" json:"shift_picks_per_hour,omitempty"`
+	LastHourPicks     int32            `protobuf:"varint,21,opt,name=last_hour_picks,json=lastHourPicks,proto3" json:"last_hour_picks,omitempty"`
+	Pickers           []*PickerFigures `protobuf:"bytes,22,rep,name=pickers,proto3" json:"pickers,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *FloorSummary) Reset() {
+	*x = FloorSummary{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FloorSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FloorSummary) ProtoMessage() {}
+
+func (x *FloorSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FloorSummary.ProtoReflect.Descriptor instead.
+func (*FloorSummary) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *FloorSummary) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *FloorSummary) GetShiftStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ShiftStart
+	}
+	return nil
+}
+
+func (x *FloorSummary) GetShiftEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ShiftEnd
+	}
+	return nil
+}
+
+func (x *FloorSummary) GetShiftLabel() string {
+	if x != nil {
+		return x.ShiftLabel
+	}
+	return ""
+}
+
+func (x *FloorSummary) GetHandedOnTime() int32 {
+	if x != nil {
+		return x.HandedOnTime
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetHandedLate() int32 {
+	if x != nil {
+		return x.HandedLate
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetOpenPastDue() int32 {
+	if x != nil {
+		return x.OpenPastDue
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetPredictedOnTime() int32 {
+	if x != nil {
+		return x.PredictedOnTime
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetPredictedLate() int32 {
+	if x != nil {
+		return x.PredictedLate
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetOnTimePercent() float64 {
+	if x != nil && x.OnTimePercent != nil {
+		return *x.OnTimePercent
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetOutlookPercent() float64 {
+	if x != nil && x.OutlookPercent != nil {
+		return *x.OutlookPercent
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetOpenOnTime() int32 {
+	if x != nil {
+		return x.OpenOnTime
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetOpenAtRisk() int32 {
+	if x != nil {
+		return x.OpenAtRisk
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetOpenLate() int32 {
+	if x != nil {
+		return x.OpenLate
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetQueued() int32 {
+	if x != nil {
+		return x.Queued
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetQueuedByChannel() map[string]int32 {
+	if x != nil {
+		return x.QueuedByChannel
+	}
+	return nil
+}
+
+func (x *FloorSummary) GetPickersOnShift() int32 {
+	if x != nil {
+		return x.PickersOnShift
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetPickersNeeded() int32 {
+	if x != nil {
+		return x.PickersNeeded
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetShiftPicks() int32 {
+	if x != nil {
+		return x.ShiftPicks
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetShiftPicksPerHour() float64 {
+	if x != nil {
+		return x.ShiftPicksPerHour
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetLastHourPicks() int32 {
+	if x != nil {
+		return x.LastHourPicks
+	}
+	return 0
+}
+
+func (x *FloorSummary) GetPickers() []*PickerFigures {
+	if x != nil {
+		return x.Pickers
+	}
+	return nil
+}
+
+// PickerFigures are one picker's figures of the shift.
+type PickerFigures struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Picker            string                 `protobuf:"bytes,1,opt,name=picker,proto3" json:"picker,omitempty"`
+	ShiftPicks        int32                  `protobuf:"varint,2,opt,name=shift_picks,json=shiftPicks,proto3" json:"shift_picks,omitempty"`
+	ShiftPicksPerHour float64                `protobuf:"fixed64,3,opt,name=shift_picks_per_hour,json=shiftPicksPerHour,proto3" json:"shift_picks_per_hour,omitempty"`
+	LastHourPicks     int32                  `protobuf:"varint,4,opt,name=last_hour_picks,json=lastHourPicks,proto3" json:"last_hour_picks,omitempty"`
+	// Orders due in the shift handed off by this picker.
+	HandedOnTime  int32 `protobuf:"varint,5,opt,name=handed_on_time,json=handedOnTime,proto3" json:"handed_on_time,omitempty"`
+	HandedLate    int32 `protobuf:"varint,6,opt,name=handed_late,json=handedLate,proto3" json:"handed_late,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PickerFigures) Reset() {
+	*x = PickerFigures{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PickerFigures) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PickerFigures) ProtoMessage() {}
+
+func (x *PickerFigures) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PickerFigures.ProtoReflect.Descriptor instead.
+func (*PickerFigures) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PickerFigures) GetPicker() string {
+	if x != nil {
+		return x.Picker
+	}
+	return ""
+}
+
+func (x *PickerFigures) GetShiftPicks() int32 {
+	if x != nil {
+		return x.ShiftPicks
+	}
+	return 0
+}
+
+func (x *PickerFigures) GetShiftPicksPerHour() float64 {
+	if x != nil {
+		return x.ShiftPicksPerHour
+	}
+	return 0
+}
+
+func (x *PickerFigures) GetLastHourPicks() int32 {
+	if x != nil {
+		return x.LastHourPicks
+	}
+	return 0
+}
+
+func (x *PickerFigures) GetHandedOnTime() int32 {
+	if x != nil {
+		return x.HandedOnTime
+	}
+	return 0
+}
+
+func (x *PickerFigures) GetHandedLate() int32 {
+	if x != nil {
+		return x.HandedLate
+	}
+	return 0
+}
+
 var File_pickpack_v1_floor_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_floor_proto_rawDesc = "" +
@@ -1020,15 +1406,16 @@ const file_pickpack_v1_floor_proto_rawDesc = "" +
 	"\x06picker\x18\x01 \x01(\tR\x06picker\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x14\n" +
 	"\x12PutOnShiftResponse\"\x13\n" +
-	"\x11WatchFloorRequest\"\xf1\x01\n" +
+	"\x11WatchFloorRequest\"\xa8\x02\n" +
 	"\x12WatchFloorResponse\x12/\n" +
 	"\x05order\x18\x01 \x01(\v2\x17.pickpack.v1.OrderClockH\x00R\x05order\x123\n" +
 	"\x06picker\x18\x02 \x01(\v2\x19.pickpack.v1.PickerStatusH\x00R\x06picker\x12*\n" +
 	"\x05alert\x18\x03 \x01(\v2\x12.pickpack.v1.AlertH\x00R\x05alert\x12@\n" +
-	"\rsnapshot_done\x18\x04 \x01(\v2\x19.pickpack.v1.SnapshotDoneH\x00R\fsnapshotDoneB\a\n" +
+	"\rsnapshot_done\x18\x04 \x01(\v2\x19.pickpack.v1.SnapshotDoneH\x00R\fsnapshotDone\x125\n" +
+	"\asummary\x18\x05 \x01(\v2\x19.pickpack.v1.FloorSummaryH\x00R\asummaryB\a\n" +
 	"\x05event\":\n" +
 	"\fSnapshotDone\x12*\n" +
-	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xdd\x03\n" +
+	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xc9\x04\n" +
 	"\n" +
 	"OrderClock\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12-\n" +
@@ -1042,7 +1429,9 @@ const file_pickpack_v1_floor_proto_rawDesc = "" +
 	"\x05slack\x18\b \x01(\v2\x19.google.protobuf.DurationR\x05slack\x12%\n" +
 	"\x04risk\x18\t \x01(\x0e2\x11.pickpack.v1.RiskR\x04risk\x12>\n" +
 	"\rhanded_off_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\vhandedOffAt\"\xa3\x02\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\vhandedOffAt\x12\x16\n" +
+	"\x06reason\x18\v \x01(\tR\x06reason\x12R\n" +
+	"\x17predicted_at_assignment\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x15predictedAtAssignment\"\xbe\x02\n" +
 	"\fPickerStatus\x12\x16\n" +
 	"\x06picker\x18\x01 \x01(\tR\x06picker\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x19\n" +
@@ -1051,26 +1440,74 @@ const file_pickpack_v1_floor_proto_rawDesc = "" +
 	"lastScanAt\x12&\n" +
 	"\x0fpicks_last_hour\x18\x05 \x01(\x05R\rpicksLastHour\x12-\n" +
 	"\x04idle\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x04idle\x122\n" +
-	"\aat_stop\x18\a \x01(\v2\x19.google.protobuf.DurationR\x06atStop\"\xbe\x01\n" +
+	"\aat_stop\x18\a \x01(\v2\x19.google.protobuf.DurationR\x06atStop\x12\x19\n" +
+	"\bon_shift\x18\b \x01(\bR\aonShift\"\xfb\x01\n" +
 	"\x05Alert\x12*\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x16.pickpack.v1.AlertKindR\x04kind\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x16\n" +
 	"\x06picker\x18\x03 \x01(\tR\x06picker\x12\x10\n" +
 	"\x03bin\x18\x04 \x01(\tR\x03bin\x12\x18\n" +
 	"\amessage\x18\x05 \x01(\tR\amessage\x12*\n" +
-	"\x02at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x02at*O\n" +
+	"\x02at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12%\n" +
+	"\x0epickers_needed\x18\a \x01(\x05R\rpickersNeeded\x12\x14\n" +
+	"\x05count\x18\b \x01(\x05R\x05count\"\xac\b\n" +
+	"\fFloorSummary\x12*\n" +
+	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12;\n" +
+	"\vshift_start\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"shiftStart\x127\n" +
+	"\tshift_end\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bshiftEnd\x12\x1f\n" +
+	"\vshift_label\x18\x04 \x01(\tR\n" +
+	"shiftLabel\x12$\n" +
+	"\x0ehanded_on_time\x18\x05 \x01(\x05R\fhandedOnTime\x12\x1f\n" +
+	"\vhanded_late\x18\x06 \x01(\x05R\n" +
+	"handedLate\x12\"\n" +
+	"\ropen_past_due\x18\a \x01(\x05R\vopenPastDue\x12*\n" +
+	"\x11predicted_on_time\x18\b \x01(\x05R\x0fpredictedOnTime\x12%\n" +
+	"\x0epredicted_late\x18\t \x01(\x05R\rpredictedLate\x12+\n" +
+	"\x0fon_time_percent\x18\n" +
+	" \x01(\x01H\x00R\ronTimePercent\x88\x01\x01\x12,\n" +
+	"\x0foutlook_percent\x18\v \x01(\x01H\x01R\x0eoutlookPercent\x88\x01\x01\x12 \n" +
+	"\fopen_on_time\x18\f \x01(\x05R\n" +
+	"openOnTime\x12 \n" +
+	"\fopen_at_risk\x18\r \x01(\x05R\n" +
+	"openAtRisk\x12\x1b\n" +
+	"\topen_late\x18\x0e \x01(\x05R\bopenLate\x12\x16\n" +
+	"\x06queued\x18\x0f \x01(\x05R\x06queued\x12Z\n" +
+	"\x11queued_by_channel\x18\x10 \x03(\v2..pickpack.v1.FloorSummary.QueuedByChannelEntryR\x0fqueuedByChannel\x12(\n" +
+	"\x10pickers_on_shift\x18\x11 \x01(\x05R\x0epickersOnShift\x12%\n" +
+	"\x0epickers_needed\x18\x12 \x01(\x05R\rpickersNeeded\x12\x1f\n" +
+	"\vshift_picks\x18\x13 \x01(\x05R\n" +
+	"shiftPicks\x12/\n" +
+	"\x14shift_picks_per_hour\x18\x14 \x01(\x01R\x11shiftPicksPerHour\x12&\n" +
+	"\x0flast_hour_picks\x18\x15 \x01(\x05R\rlastHourPicks\x124\n" +
+	"\apickers\x18\x16 \x03(\v2\x1a.pickpack.v1.PickerFiguresR\apickers\x1aB\n" +
+	"\x14QueuedByChannelEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01B\x12\n" +
+	"\x10_on_time_percentB\x12\n" +
+	"\x10_outlook_percent\"\xe8\x01\n" +
+	"\rPickerFigures\x12\x16\n" +
+	"\x06picker\x18\x01 \x01(\tR\x06picker\x12\x1f\n" +
+	"\vshift_picks\x18\x02 \x01(\x05R\n" +
+	"shiftPicks\x12/\n" +
+	"\x14shift_picks_per_hour\x18\x03 \x01(\x01R\x11shiftPicksPerHour\x12&\n" +
+	"\x0flast_hour_picks\x18\x04 \x01(\x05R\rlastHourPicks\x12$\n" +
+	"\x0ehanded_on_time\x18\x05 \x01(\x05R\fhandedOnTime\x12\x1f\n" +
+	"\vhanded_late\x18\x06 \x01(\x05R\n" +
+	"handedLate*O\n" +
 	"\x04Risk\x12\x14\n" +
 	"\x10RISK_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fRISK_ON_TIME\x10\x01\x12\x10\n" +
 	"\fRISK_AT_RISK\x10\x02\x12\r\n" +
-	"\tRISK_LATE\x10\x03*\xb9\x01\n" +
+	"\tRISK_LATE\x10\x03*\xd4\x01\n" +
 	"\tAlertKind\x12\x1a\n" +
 	"\x16ALERT_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19ALERT_KIND_PREDICTED_LATE\x10\x01\x12\x1d\n" +
 	"\x19ALERT_KIND_NO_PICKER_FREE\x10\x02\x12\x1a\n" +
 	"\x16ALERT_KIND_PICKER_IDLE\x10\x03\x12\x1b\n" +
 	"\x17ALERT_KIND_PICKER_STUCK\x10\x04\x12\x19\n" +
-	"\x15ALERT_KIND_SHORT_PICK\x10\x052\xdb\x02\n" +
+	"\x15ALERT_KIND_SHORT_PICK\x10\x05\x12\x19\n" +
+	"\x15ALERT_KIND_QUEUE_LATE\x10\x062\xdb\x02\n" +
 	"\fFloorService\x12O\n" +
 	"\n" +
 	"WatchFloor\x12\x1e.pickpack.v1.WatchFloorRequest\x1a\x1f.pickpack.v1.WatchFloorResponse0\x01\x12V\n" +
@@ -1092,7 +1529,7 @@ func file_pickpack_v1_floor_proto_rawDescGZIP() []byte {
 }
 
 var file_pickpack_v1_floor_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_pickpack_v1_floor_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_pickpack_v1_floor_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_pickpack_v1_floor_proto_goTypes = []any{
 	(Risk)(0),                     // 0: pickpack.v1.Risk
 	(AlertKind)(0),                // 1: pickpack.v1.AlertKind
@@ -1109,45 +1546,55 @@ var file_pickpack_v1_floor_proto_goTypes = []any{
 	(*OrderClock)(nil),            // 12: pickpack.v1.OrderClock
 	(*PickerStatus)(nil),          // 13: pickpack.v1.PickerStatus
 	(*Alert)(nil),                 // 14: pickpack.v1.Alert
-	(*Order)(nil),                 // 15: pickpack.v1.Order
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
-	(OrderState)(0),               // 17: pickpack.v1.OrderState
-	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
+	(*FloorSummary)(nil),          // 15: pickpack.v1.FloorSummary
+	(*PickerFigures)(nil),         // 16: pickpack.v1.PickerFigures
+	nil,                           // 17: pickpack.v1.FloorSummary.QueuedByChannelEntry
+	(*Order)(nil),                 // 18: pickpack.v1.Order
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(OrderState)(0),               // 20: pickpack.v1.OrderState
+	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
 }
 var file_pickpack_v1_floor_proto_depIdxs = []int32{
-	15, // 0: pickpack.v1.RaisePriorityResponse.order:type_name -> pickpack.v1.Order
+	18, // 0: pickpack.v1.RaisePriorityResponse.order:type_name -> pickpack.v1.Order
 	6,  // 1: pickpack.v1.TakeOffShiftResponse.off_shift:type_name -> pickpack.v1.OffShift
-	16, // 2: pickpack.v1.OffShift.at:type_name -> google.protobuf.Timestamp
+	19, // 2: pickpack.v1.OffShift.at:type_name -> google.protobuf.Timestamp
 	12, // 3: pickpack.v1.WatchFloorResponse.order:type_name -> pickpack.v1.OrderClock
 	13, // 4: pickpack.v1.WatchFloorResponse.picker:type_name -> pickpack.v1.PickerStatus
 	14, // 5: pickpack.v1.WatchFloorResponse.alert:type_name -> pickpack.v1.Alert
 	11, // 6: pickpack.v1.WatchFloorResponse.snapshot_done:type_name -> pickpack.v1.SnapshotDone
-	16, // 7: pickpack.v1.SnapshotDone.at:type_name -> google.protobuf.Timestamp
-	17, // 8: pickpack.v1.OrderClock.state:type_name -> pickpack.v1.OrderState
-	16, // 9: pickpack.v1.OrderClock.released_at:type_name -> google.protobuf.Timestamp
-	16, // 10: pickpack.v1.OrderClock.due_at:type_name -> google.protobuf.Timestamp
-	16, // 11: pickpack.v1.OrderClock.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	18, // 12: pickpack.v1.OrderClock.slack:type_name -> google.protobuf.Duration
-	0,  // 13: pickpack.v1.OrderClock.risk:type_name -> pickpack.v1.Risk
-	16, // 14: pickpack.v1.OrderClock.handed_off_at:type_name -> google.protobuf.Timestamp
-	16, // 15: pickpack.v1.PickerStatus.last_scan_at:type_name -> google.protobuf.Timestamp
-	18, // 16: pickpack.v1.PickerStatus.idle:type_name -> google.protobuf.Duration
-	18, // 17: pickpack.v1.PickerStatus.at_stop:type_name -> google.protobuf.Duration
-	1,  // 18: pickpack.v1.Alert.kind:type_name -> pickpack.v1.AlertKind
-	16, // 19: pickpack.v1.Alert.at:type_name -> google.protobuf.Timestamp
-	9,  // 20: pickpack.v1.FloorService.WatchFloor:input_type -> pickpack.v1.WatchFloorRequest
-	2,  // 21: pickpack.v1.FloorService.RaisePriority:input_type -> pickpack.v1.RaisePriorityRequest
-	4,  // 22: pickpack.v1.FloorService.TakeOffShift:input_type -> pickpack.v1.TakeOffShiftRequest
-	7,  // 23: pickpack.v1.FloorService.PutOnShift:input_type -> pickpack.v1.PutOnShiftRequest
-	10, // 24: pickpack.v1.FloorService.WatchFloor:output_type -> pickpack.v1.WatchFloorResponse
-	3,  // 25: pickpack.v1.FloorService.RaisePriority:output_type -> pickpack.v1.RaisePriorityResponse
-	5,  // 26: pickpack.v1.FloorService.TakeOffShift:output_type -> pickpack.v1.TakeOffShiftResponse
-	8,  // 27: pickpack.v1.FloorService.PutOnShift:output_type -> pickpack.v1.PutOnShiftResponse
-	24, // [24:28] is the sub-list for method output_type
-	20, // [20:24] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	15, // 7: pickpack.v1.WatchFloorResponse.summary:type_name -> pickpack.v1.FloorSummary
+	19, // 8: pickpack.v1.SnapshotDone.at:type_name -> google.protobuf.Timestamp
+	20, // 9: pickpack.v1.OrderClock.state:type_name -> pickpack.v1.OrderState
+	19, // 10: pickpack.v1.OrderClock.released_at:type_name -> google.protobuf.Timestamp
+	19, // 11: pickpack.v1.OrderClock.due_at:type_name -> google.protobuf.Timestamp
+	19, // 12: pickpack.v1.OrderClock.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	21, // 13: pickpack.v1.OrderClock.slack:type_name -> google.protobuf.Duration
+	0,  // 14: pickpack.v1.OrderClock.risk:type_name -> pickpack.v1.Risk
+	19, // 15: pickpack.v1.OrderClock.handed_off_at:type_name -> google.protobuf.Timestamp
+	19, // 16: pickpack.v1.OrderClock.predicted_at_assignment:type_name -> google.protobuf.Timestamp
+	19, // 17: pickpack.v1.PickerStatus.last_scan_at:type_name -> google.protobuf.Timestamp
+	21, // 18: pickpack.v1.PickerStatus.idle:type_name -> google.protobuf.Duration
+	21, // 19: pickpack.v1.PickerStatus.at_stop:type_name -> google.protobuf.Duration
+	1,  // 20: pickpack.v1.Alert.kind:type_name -> pickpack.v1.AlertKind
+	19, // 21: pickpack.v1.Alert.at:type_name -> google.protobuf.Timestamp
+	19, // 22: pickpack.v1.FloorSummary.at:type_name -> google.protobuf.Timestamp
+	19, // 23: pickpack.v1.FloorSummary.shift_start:type_name -> google.protobuf.Timestamp
+	19, // 24: pickpack.v1.FloorSummary.shift_end:type_name -> google.protobuf.Timestamp
+	17, // 25: pickpack.v1.FloorSummary.queued_by_channel:type_name -> pickpack.v1.FloorSummary.QueuedByChannelEntry
+	16, // 26: pickpack.v1.FloorSummary.pickers:type_name -> pickpack.v1.PickerFigures
+	9,  // 27: pickpack.v1.FloorService.WatchFloor:input_type -> pickpack.v1.WatchFloorRequest
+	2,  // 28: pickpack.v1.FloorService.RaisePriority:input_type -> pickpack.v1.RaisePriorityRequest
+	4,  // 29: pickpack.v1.FloorService.TakeOffShift:input_type -> pickpack.v1.TakeOffShiftRequest
+	7,  // 30: pickpack.v1.FloorService.PutOnShift:input_type -> pickpack.v1.PutOnShiftRequest
+	10, // 31: pickpack.v1.FloorService.WatchFloor:output_type -> pickpack.v1.WatchFloorResponse
+	3,  // 32: pickpack.v1.FloorService.RaisePriority:output_type -> pickpack.v1.RaisePriorityResponse
+	5,  // 33: pickpack.v1.FloorService.TakeOffShift:output_type -> pickpack.v1.TakeOffShiftResponse
+	8,  // 34: pickpack.v1.FloorService.PutOnShift:output_type -> pickpack.v1.PutOnShiftResponse
+	31, // [31:35] is the sub-list for method output_type
+	27, // [27:31] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_floor_proto_init() }
@@ -1161,14 +1608,16 @@ func file_pickpack_v1_floor_proto_init() {
 		(*WatchFloorResponse_Picker)(nil),
 		(*WatchFloorResponse_Alert)(nil),
 		(*WatchFloorResponse_SnapshotDone)(nil),
+		(*WatchFloorResponse_Summary)(nil),
 	}
+	file_pickpack_v1_floor_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_floor_proto_rawDesc), len(file_pickpack_v1_floor_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   13,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
