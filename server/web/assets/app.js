@@ -18,7 +18,8 @@ const state = {
   pickers: new Map(),  // name -> picker status
   alerts: new Map(),   // kind|order|picker|bin -> the latest alert of that key
   offShift: new Map(), // picker -> {picker, at, by, reason}
-  figures: null,
+  figures: null,        // /api/floor/figures: the released orders' clocks and the time model's error
+  summary: null,        // the shift's figures, live ("summary" events)
   offset: 0,           // server clock minus this browser's: countdowns use the server's time
   abort: null,
   retry: 1000,
@@ -173,6 +174,9 @@ function apply(name, d) {
       if (state.alerts.size > MAX_ALERTS) state.alerts.delete(state.alerts.keys().next().value);
       break;
     }
+    case "summary":
+      state.summary = d;
+      break;
     case "ready":
     case "tick":
       state.offset = Date.parse(d.now) - Date.now();
@@ -199,6 +203,8 @@ function fmtDur(secs) {
   const t = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
   return neg ? "+" + t : t;
 }
+
+function predicted(o) { return o.predictedAt ? "predicted " + fmtTime(o.predictedAt) : "no prediction"; }
 
 function fmtTime(iso) {
   const d = new Date(iso);
@@ -248,10 +254,10 @@ function clockEl(o, chip) {
   c.tabIndex = 0;
   c.append(el("div", "id", o.id), el("div", "t"));
   if (!chip) {
-    const why = o.reason ? " · " + o.reason : "";
-    c.append(el("div", "m", o.state + (o.picker ? " · " + o.picker : "") + " · slack " + fmtDur(o.slackS).replace("+", "−") + why));
+    const slack = o.predictedAt ? " · slack " + fmtDur(o.slackS).replace("+", "−") : "";
+    c.append(el("div", "m", o.state + (o.picker ? " · " + o.picker : "") + (o.reason ? " · " + o.reason : slack)));
   }
-  c.title = `${o.id}: ${o.state}${o.picker ? " by " + o.picker : ""}, due ${fmtTime(o.dueAt)}, predicted ${fmtTime(o.predictedAt)}` +
+  c.title = `${o.id}: ${o.state}${o.picker ? " by " + o.picker : ""}, due ${fmtTime(o.dueAt)}, ${predicted(o)}` +
     (o.reason ? " (" + o.reason + ")" : "") + ". Click for actions.";
   return c;
 }
@@ -345,7 +351,7 @@ function button(text, onClick, cls = "small") {
 function drawLanes() {
   const body = $("lanes");
   body.replaceChildren();
-  const shift = new Map((state.figures?.pickers || []).map((p) => [p.picker, p]));
+  const shift = new Map((state.summary?.pickers || state.figures?.pickers || []).map((p) => [p.picker, p]));
   const names = new Set([...state.pickers.keys(), ...state.offShift.keys()]);
   for (const name of [...names].sort()) {
     const p = state.pickers.get(name) || { picker: name, picksLastHour: 0, idleS: 0, atStopS: 0 };
@@ -358,14 +364,17 @@ function drawLanes() {
       st = (p.atStopS >= 240 ? "at one stop " : "picking, at stop ") + fmtDur(p.atStopS);
     } else if (off) {
       cls = "lane-off";
-      st = "off shift since " + fmtTime(off.at);
+      st = "off shift since " + fmtTime(off.at) + " (" + off.by + ")";
+    } else if (p.onShift === false) {
+      cls = "lane-off";
+      st = p.lastScanAt ? "not seen for " + fmtDur(p.idleS) : "not on shift";
     } else {
       cls = "lane-idle";
       st = p.lastScanAt ? "idle " + fmtDur(p.idleS) : "no scans yet";
     }
     tr.className = cls;
     const cells = [name, p.task || "–", p.lastBin || "–", String(p.picksLastHour),
-      shift.has(name) ? String(shift.get(name).picksPerHour) : "–", st];
+      shift.has(name) ? String(shift.get(name).shiftPicksPerHour) : "–", st];
     cells.forEach((t, i) => {
       const td = el("td", i === 3 || i === 4 ? "n" : i === 5 ? "st" : "", t);
       tr.appendChild(td);
@@ -393,6 +402,7 @@ const alertGroups = {
   "picker-stuck": { sev: "sev-late", one: "stuck", many: (n) => n + " pickers stuck" },
   "picker-idle": { sev: "sev-risk", one: "idle", many: (n) => n + " pickers idle" },
   "short-pick": { sev: "sev-risk", one: "short pick", many: (n) => n + " short picks" },
+  "queue-late": { sev: "sev-late", one: "queue late", many: (n) => n + " × queue late" },
 };
 const openGroups = new Set();
 
@@ -435,16 +445,29 @@ function drawAlerts() {
   $("alerts-n").textContent = state.alerts.size ? state.alerts.size + " open" : "";
 }
 
+// drawFigures shows the shift's figures: on time over every order due in
+// the shift so far (handed off late and open past due count as late), the
+// outlook with the open orders' predictions, picks per hour of the shift
+// beside the last hour's, and the clocks of the orders handed off.
 function drawFigures() {
-  const f = state.figures;
-  if (!f) return;
-  $("fig-handed").textContent = f.handedOff;
-  $("fig-ontime").textContent = f.onTimePct == null ? "–" : Math.round(f.onTimePct) + "%";
-  $("fig-ontime-d").textContent = f.onTimePct == null ? "" : "of " + f.handedOff + " handed off";
-  $("fig-mean").textContent = f.handedOff ? fmtDur(f.meanClockS) : "–";
-  $("fig-p90").textContent = f.handedOff ? fmtDur(f.p90ClockS) : "–";
-  const hours = Math.round((Date.parse(f.to) - Date.parse(f.from)) / 360000) / 10;
-  $("shift-range").textContent = "the last " + hours + " h, from " + fmtTime(f.from);
+  const s = state.summary || state.figures, f = state.figures;
+  if (s && s.shiftLabel != null) {
+    const due = s.handedOnTime + s.handedLate + s.openPastDue;
+    $("fig-ontime").textContent = s.onTimePct == null ? "–" : Math.round(s.onTimePct) + "%";
+    $("fig-ontime-d").textContent = due ? `of ${due} due: ${s.handedLate} handed late, ${s.openPastDue} open past due` : "nothing due yet";
+    $("fig-outlook").textContent = s.outlookPct == null ? "–" : Math.round(s.outlookPct) + "%";
+    $("fig-outlook-d").textContent = `${s.predictedLate} open predicted late`;
+    $("fig-picks").textContent = s.shiftPicksPerHour;
+    $("fig-picks-d").textContent = `last hour ${s.lastHourPicks} · ${s.pickersOnShift} on shift` + (s.pickersNeeded ? `, ${s.pickersNeeded} needed` : "");
+    $("shift-range").textContent = s.shiftLabel;
+  }
+  if (f) {
+    $("fig-handed").textContent = f.handedOff;
+    $("fig-mean-d").textContent = f.handedOff ? "mean " + fmtDur(f.meanClockS) + " · p90 " + fmtDur(f.p90ClockS) : "";
+    const p = f.prediction;
+    $("fig-error").textContent = p && p.mapePct != null ? Math.round(p.mapePct) + "%" : "–";
+    $("fig-error-d").textContent = p && p.mapePct != null ? `bias ${p.biasS >= 0 ? "+" : "−"}${fmtDur(Math.abs(p.biasS))} over ${p.orders}` : "no handoff to compare";
+  }
 }
 
 async function refreshFigures() {
@@ -523,7 +546,7 @@ function openOrder(id) {
   resetDialog();
   pending = null;
   $("confirm-h").textContent = "Order " + o.id;
-  $("confirm-text").textContent = `${o.state}${o.picker ? " by " + o.picker : ""}; due ${fmtTime(o.dueAt)}, predicted ${fmtTime(o.predictedAt)}` +
+  $("confirm-text").textContent = `${o.state}${o.picker ? " by " + o.picker : ""}; due ${fmtTime(o.dueAt)}, ${predicted(o)}` +
     (o.reason ? " (" + o.reason + ")" : "") + ".";
   const choices = [];
   if (o.state === "queued") choices.push(["Raise priority", "priority", { order: o.id }]);
