@@ -116,6 +116,13 @@ func (s *server) load() {
 	if _, err := wh.ImportBinMap(ctx, &pb.ImportBinMapRequest{Data: data}); err != nil {
 		t.Fatal(err)
 	}
+	// Carriers, so that each order has a waybill for the handoff to scan.
+	if data, err = os.ReadFile("../server/rpc/testdata/shipping.json"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wh.ImportShipping(ctx, &pb.ImportShippingRequest{Data: data}); err != nil {
+		t.Fatal(err)
+	}
 	if data, err = os.ReadFile("../server/rpc/testdata/skus.csv"); err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +166,27 @@ func (s *server) orderState(id string) floor.OrderState {
 		s.t.Fatal(err)
 	}
 	return o.State
+}
+
+// takeTask gives the picker their task and scans its tote, as a picker
+// does at the start of a task before the scans a test is about.
+func (s *server) takeTask() {
+	s.t.Helper()
+	ctx := s.as(floor.RolePicker)
+	if _, err := pb.NewPickServiceClient(s.admin).NextTask(ctx, &pb.NextTaskRequest{}); err != nil {
+		s.t.Fatal(err)
+	}
+	st, err := pb.NewPickServiceClient(s.admin).Scan(ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer st.CloseSend()
+	if err := st.Send(&pb.ScanRequest{Scan: &pb.Scan{ScanId: "setup-tote", Code: "TOTE-1"}}); err != nil {
+		s.t.Fatal(err)
+	}
+	if r, err := st.Recv(); err != nil || r.GetAnswer().GetReason() != "TOTE_SET" {
+		s.t.Fatalf("tote: %v, %v", r, err)
+	}
 }
 
 // openTask is the picker's open task as the store has it.
@@ -314,8 +342,11 @@ func TestPickPackHandoffThroughTheClient(t *testing.T) {
 			t.Errorf("route lacks %q:\n%s", want, route)
 		}
 	}
-	p.waitFor("next: go to bin A-01-001-1 and scan its label: 3 × S1 Thermos 500 ml into tote 1")
-	p.waitFor("0/2 lines done · order O1 tote 1 · ")
+	p.waitFor("next: scan an empty tote (TOTE-…) for order O1, cart position 1")
+	p.expectLine("A-01-001-1", "\a[NOT NOW] A-01-001-1: scan an empty tote (TOTE-NNNN) for order O1")
+	p.expectLine("TOTE-1", "[OK] TOTE-1: TOTE-1 for order O1 (cart position 1); totes ready: go to A-01-001-1")
+	p.waitFor("next: go to bin A-01-001-1 and scan its label: 3 × S1 Thermos 500 ml into TOTE-1")
+	p.waitFor("0/2 lines done · order O1 TOTE-1 · ")
 
 	for _, tc := range []struct{ scan, answer string }{
 		{"A-02-004-1", "\a[WRONG BIN] A-02-004-1: wrong bin A-02-004-1: go to A-01-001-1"},
@@ -323,21 +354,26 @@ func TestPickPackHandoffThroughTheClient(t *testing.T) {
 		{eanS1, "\a[NOT NOW] " + eanS1 + ": scan the bin label of A-01-001-1 first"},
 		{"A-01-001-1", "[OK] A-01-001-1: at A-01-001-1: take 3 × S1 Thermos 500 ml"},
 		{eanS2, "\a[WRONG ITEM] " + eanS2 + ": wrong item"},
-		{eanS1, "[OK] " + eanS1 + ": 1 of 3: 2 more of S1"},
+		{eanS1, "[OK] " + eanS1 + ": 1 of 3 into TOTE-1: 2 more of S1"},
 		{"*5", "\a[TOO MANY] quantity 5: too many: only 2 more of S1 here; put 3 back"},
-		{"*2", "[LINE DONE] quantity 2: S1 done: next A-03-009-1, 1 × S2"},
-		{"A-03-009-1", "[OK] A-03-009-1"},
-		{eanS2, "[TASK DONE] " + eanS2},
+		{"!p", "[OK] postpone: S1 at A-01-001-1 moved to the end of the route: go to A-03-009-1"},
+		{"A-03-009-1", "[OK] A-03-009-1: at A-03-009-1: take 1 × S2 USB-C cable into TOTE-1"},
+		{eanS2, "[LINE DONE] " + eanS2 + ": S2 done into TOTE-1: next A-01-001-1, 2 × S1"},
+		{"A-01-001-1", "[OK] A-01-001-1: at A-01-001-1: take 2 × S1"},
+		{eanS1, "[OK] " + eanS1 + ": 2 of 3 into TOTE-1: 1 more of S1"},
+		{"*1", "[TASK DONE] quantity 1: S1 done into TOTE-1: task picked (O1 in TOTE-1)"},
+		{"A-03-009-1", "\a[NOT NOW] A-03-009-1: task T000001 is picked: take the totes to the pack station"},
 	} {
 		if got := p.expectLine(tc.scan, tc.answer); !strings.HasPrefix(got, tc.answer) {
 			t.Errorf("%s: answer line %q, want it to start %q (bell first when wrong)", tc.scan, got, tc.answer)
 		}
 		if tc.scan == "A-01-001-1" {
-			if status := p.line(" left"); !strings.Contains(status, "0/2 lines done · order O1 tote 1 · ") {
+			if status := p.line(" left"); !strings.Contains(status, "lines done · order O1 TOTE-1 · ") {
 				t.Errorf("status after the bin: %q, want progress and the clock", status)
 			}
 		}
 	}
+	p.expectLine("DROP-PS1", "[OK] DROP-PS1: totes of task T000001 dropped off at PS1: O1 in TOTE-1")
 	p.waitFor("no work right now")
 	p.typeLine("?")
 	p.waitFor("!f              short pick: cannot find the item")
@@ -380,7 +416,12 @@ func TestPickPackHandoffThroughTheClient(t *testing.T) {
 
 	h := startClient(t, clientArgs(ModeHandoff, s, floor.RolePacker, dir)...)
 	h.expectLine("NOT-A-WAYBILL", "\a[UNKNOWN BARCODE] NOT-A-WAYBILL")
-	h.expectLine("O1", "[HANDED OFF] O1")
+	h.expectLine("O1", "\a[UNKNOWN BARCODE] O1: \"O1\" is an order id, not a waybill")
+	waybill, err := s.st.Order("O1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.expectLine(waybill.Tracking, "[HANDED OFF] "+waybill.Tracking)
 	h.in.Close() // end of input quits like q
 	if err := h.end(); err != nil {
 		t.Fatal(err)
@@ -397,6 +438,8 @@ func TestOfflineScansReplayedByTheClient(t *testing.T) {
 	s.load()
 	dir := t.TempDir()
 	p := startClient(t, clientArgs(ModePick, s, floor.RolePicker, dir)...)
+	p.waitFor("next: scan an empty tote")
+	p.expectLine("TOTE-1", "[OK] TOTE-1")
 	p.waitFor("next: go to bin A-01-001-1")
 	p.expectLine("A-01-001-1", "[OK] A-01-001-1")
 
@@ -450,9 +493,7 @@ func TestOfflineScansReplayedByTheClient(t *testing.T) {
 func TestRestartReplaysQueuedScans(t *testing.T) {
 	s := newServer(t)
 	s.load()
-	if _, err := pb.NewPickServiceClient(s.admin).NextTask(s.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	s.takeTask()
 	dir := t.TempDir()
 
 	// What the crashed client left: three scans queued, the first two of
@@ -596,9 +637,7 @@ func queueScans(t *testing.T, dir string, mode Mode, scans ...*pb.Scan) {
 func TestStartOfflineThenServerAppears(t *testing.T) {
 	s := newServer(t)
 	s.load()
-	if _, err := pb.NewPickServiceClient(s.admin).NextTask(s.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	s.takeTask()
 	addr := s.addr
 	s.stop()
 	p := startClient(t, clientArgs(ModePick, s, floor.RolePicker, t.TempDir())...)
@@ -621,9 +660,7 @@ func TestStartOfflineThenServerAppears(t *testing.T) {
 func TestMalformedQueuedScanIsSetAside(t *testing.T) {
 	s := newServer(t)
 	s.load()
-	if _, err := pb.NewPickServiceClient(s.admin).NextTask(s.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	s.takeTask()
 	dir := t.TempDir()
 	queueScans(t, dir, ModePick,
 		&pb.Scan{Code: "A-01-001-1"},

@@ -81,10 +81,15 @@ func parseInput(mode Mode, line string) (input, error) {
 			return input{}, fmt.Errorf("no quantities at handoff: scan each waybill")
 		}
 		return input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_QUANTITY, Quantity: n}}, nil
+	case strings.EqualFold(s, "!p"):
+		if mode != ModePick {
+			return input{}, fmt.Errorf("stops are postponed while picking")
+		}
+		return input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_POSTPONE}}, nil
 	case strings.HasPrefix(s, "!"):
 		r, ok := shortKeys[strings.ToLower(s)]
 		if !ok {
-			return input{}, fmt.Errorf("%q: a short pick is !e (empty bin), !d (damaged) or !f (cannot find)", s)
+			return input{}, fmt.Errorf("%q: a short pick is !e (empty bin), !d (damaged) or !f (cannot find); !p postpones the stop", s)
 		}
 		if mode != ModePick {
 			return input{}, fmt.Errorf("short picks are reported while picking")

@@ -20,7 +20,7 @@ func wrong(v pb.Verdict) bool {
 	switch v {
 	case pb.Verdict_VERDICT_WRONG_BIN, pb.Verdict_VERDICT_WRONG_ITEM, pb.Verdict_VERDICT_UNKNOWN_BARCODE,
 		pb.Verdict_VERDICT_OVER_PICK, pb.Verdict_VERDICT_OUT_OF_SEQUENCE, pb.Verdict_VERDICT_WEIGHT_MISMATCH,
-		pb.Verdict_VERDICT_RECOUNT:
+		pb.Verdict_VERDICT_RECOUNT, pb.Verdict_VERDICT_WRONG_TOTE:
 		return true
 	}
 	return false
@@ -54,6 +54,8 @@ func verdictWords(mode Mode, v pb.Verdict) string {
 		return "TASK DONE"
 	case pb.Verdict_VERDICT_SHORT_RECORDED:
 		return "SHORT RECORDED"
+	case pb.Verdict_VERDICT_WRONG_TOTE:
+		return "WRONG TOTE"
 	case pb.Verdict_VERDICT_OUT_OF_SEQUENCE:
 		return "NOT NOW"
 	case pb.Verdict_VERDICT_WEIGHT_MISMATCH:
@@ -108,6 +110,8 @@ func describeScan(s *pb.Scan) string {
 		return "short pick: " + shortWords(s.GetShortReason())
 	case pb.ScanAction_SCAN_ACTION_WEIGHT:
 		return fmt.Sprintf("weight %d g", s.GetWeightG())
+	case pb.ScanAction_SCAN_ACTION_POSTPONE:
+		return "postpone"
 	}
 	if s.GetQuantity() > 1 {
 		return fmt.Sprintf("%s × %d", s.GetCode(), s.GetQuantity())
@@ -162,8 +166,12 @@ func renderInstruction(mode Mode, n *pb.Instruction, due, now time.Time) string 
 	st := n.GetStop()
 	switch n.GetExpect() {
 	case pb.Expect_EXPECT_BIN:
-		fmt.Fprintf(&b, "  next: go to bin %s and scan its label: %d × %s %s into tote %d\n",
-			st.GetBin(), n.GetRemaining(), st.GetSku(), st.GetName(), st.GetTote())
+		fmt.Fprintf(&b, "  next: go to bin %s and scan its label: %d × %s %s into %s\n",
+			st.GetBin(), n.GetRemaining(), st.GetSku(), st.GetName(), toteName(st))
+	case pb.Expect_EXPECT_TOTE:
+		fmt.Fprintf(&b, "  next: scan an empty tote (TOTE-…) for order %s, cart position %d\n", n.GetOrderId(), n.GetTote())
+	case pb.Expect_EXPECT_DROP_OFF:
+		b.WriteString("  next: take the totes to the pack station and scan its drop-off code (DROP-…)\n")
 	case pb.Expect_EXPECT_ITEM:
 		if mode == ModePick {
 			fmt.Fprintf(&b, "  next: scan %s %s at %s: %d to take (each unit, or one then *N)\n",
@@ -182,7 +190,7 @@ func renderInstruction(mode Mode, n *pb.Instruction, due, now time.Time) string 
 		}
 	case pb.Expect_EXPECT_NOTHING:
 		if mode == ModePick {
-			b.WriteString("  next: take the totes to the pack station\n")
+			b.WriteString("  next: the next task comes (press Enter to ask again)\n")
 		} else {
 			b.WriteString("  next: nothing to do\n")
 		}
@@ -198,7 +206,7 @@ func renderInstruction(mode Mode, n *pb.Instruction, due, now time.Time) string 
 	if n.GetOrderId() != "" {
 		o := "order " + n.GetOrderId()
 		if st.GetTote() > 0 {
-			o += fmt.Sprintf(" tote %d", st.GetTote())
+			o += " " + toteName(st)
 		}
 		status = append(status, o)
 	}
@@ -232,8 +240,17 @@ func renderTask(t *pb.Task, now time.Time) string {
 	if t.GetPaper() {
 		b.WriteString("  PAPER: the pick list and waybills are printing; pick from the sheet, then scan its code at the pack station\n")
 	}
+	switch t.GetState() {
+	case pb.TaskState_TASK_STATE_TOTES:
+		b.WriteString("  first scan an empty tote for each order, in cart order\n")
+	case pb.TaskState_TASK_STATE_DROP_OFF:
+		b.WriteString("  PICKED: take the totes to the pack station and scan its drop-off code\n")
+	}
 	for _, o := range t.GetOrders() {
 		fmt.Fprintf(&b, "  order %s → tote %d", o.GetOrderId(), o.GetTote())
+		if c := o.GetToteCode(); c != "" {
+			fmt.Fprintf(&b, " (%s)", c)
+		}
 		if o.GetDueAt() != nil {
 			due := o.GetDueAt().AsTime()
 			fmt.Fprintf(&b, ", due %s, %s", due.Local().Format("15:04"), fmtClock(due, now))
@@ -261,11 +278,33 @@ func renderTask(t *pb.Task, now time.Time) string {
 	return b.String()
 }
 
-// taskInstruction is what to do first on a task just received: the first
-// stop with units left. The server tells whether the picker already stands
-// at its bin only in a scan's answer, so a fresh view asks for the bin.
+// toteName is the tote a stop's units go into: its code once scanned, else
+// its cart position.
+func toteName(st *pb.Stop) string {
+	if c := st.GetToteCode(); c != "" {
+		return c
+	}
+	return fmt.Sprintf("tote %d", st.GetTote())
+}
+
+// taskInstruction is what to do first on a task just received when the
+// server sent no instruction with it: a tote for the first order without
+// one, the drop-off of a picked task, or the first stop with units left
+// (asking for its bin: only the server knows where the picker stands).
 func taskInstruction(t *pb.Task) *pb.Instruction {
 	n := &pb.Instruction{TaskId: t.GetId(), Total: int32(len(t.GetStops())), Expect: pb.Expect_EXPECT_NOTHING}
+	switch t.GetState() {
+	case pb.TaskState_TASK_STATE_TOTES:
+		for _, o := range t.GetOrders() {
+			if o.GetToteCode() == "" {
+				n.Expect, n.OrderId, n.Tote, n.DueAt = pb.Expect_EXPECT_TOTE, o.GetOrderId(), o.GetTote(), o.GetDueAt()
+				return n
+			}
+		}
+	case pb.TaskState_TASK_STATE_DROP_OFF:
+		n.Expect, n.Done = pb.Expect_EXPECT_DROP_OFF, n.Total
+		return n
+	}
 	for _, s := range t.GetStops() {
 		left := s.GetQuantity() - s.GetPicked() - s.GetShort()
 		if left <= 0 {
@@ -297,8 +336,11 @@ func renderHelp(mode Mode) string {
 	fmt.Fprintf(&b, "scanner-client %s: scan a code (the scanner presses Enter), or type:\n", mode)
 	switch mode {
 	case ModePick:
+		b.WriteString("  TOTE-N          an empty tote for each order, before the first pick\n")
 		b.WriteString("  BIN or BARCODE  scan the bin label, then the item (one scan per unit)\n")
 		b.WriteString("  *N              N more units of the item just scanned (e.g. *3)\n")
+		b.WriteString("  !p              postpone this stop: it moves to the end of the route\n")
+		b.WriteString("  DROP-STATION    the pack station's drop-off code, once the task is picked\n")
 		b.WriteString("  !e              short pick: the bin is empty\n")
 		b.WriteString("  !d              short pick: the goods are damaged\n")
 		b.WriteString("  !f              short pick: cannot find the item\n")

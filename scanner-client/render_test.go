@@ -122,10 +122,25 @@ func TestRenderAnswer(t *testing.T) {
 			"[LINE DONE] quantity 2: S1 done: next A-03-009-1, 1 × S2 (sent again after a lost answer; applied once)\n" +
 				"  next: go to bin A-03-009-1 and scan its label: 1 × S2 USB-C cable into tote 1\n" +
 				"  1/2 lines done · order O1 tote 1\n"},
-		{"task done", ModePick, "5901234123457", &pb.ScanAnswer{Verdict: pb.Verdict_VERDICT_TASK_DONE, Message: "S2 done: task complete, take the totes to the pack station",
+		{"task done", ModePick, "5901234123457", &pb.ScanAnswer{Verdict: pb.Verdict_VERDICT_TASK_DONE, Message: "S2 done into TOTE-7: task picked (O1 in TOTE-7)",
+			Next: &pb.Instruction{Expect: pb.Expect_EXPECT_DROP_OFF, Done: 2, Total: 2}}, time.Time{},
+			"[TASK DONE] 5901234123457: S2 done into TOTE-7: task picked (O1 in TOTE-7)\n" +
+				"  next: take the totes to the pack station and scan its drop-off code (DROP-…)\n" +
+				"  2/2 lines done\n"},
+		{"tote wanted", ModePick, "A-01-001-1", &pb.ScanAnswer{Verdict: pb.Verdict_VERDICT_OUT_OF_SEQUENCE, Message: "scan an empty tote",
+			Next: &pb.Instruction{Expect: pb.Expect_EXPECT_TOTE, OrderId: "O2", Tote: 2, Total: 3}}, time.Time{},
+			"\a[NOT NOW] A-01-001-1: scan an empty tote\n" +
+				"  next: scan an empty tote (TOTE-…) for order O2, cart position 2\n" +
+				"  0/3 lines done · order O2\n"},
+		{"tote in use rings", ModePick, "TOTE-9", &pb.ScanAnswer{Verdict: pb.Verdict_VERDICT_WRONG_TOTE, Message: "TOTE-9 is in use",
+			Next: &pb.Instruction{Expect: pb.Expect_EXPECT_TOTE, OrderId: "O2", Tote: 2, Total: 3}}, time.Time{},
+			"\a[WRONG TOTE] TOTE-9: TOTE-9 is in use\n" +
+				"  next: scan an empty tote (TOTE-…) for order O2, cart position 2\n" +
+				"  0/3 lines done · order O2\n"},
+		{"dropped off", ModePick, "DROP-PS1", &pb.ScanAnswer{Verdict: pb.Verdict_VERDICT_RIGHT, Message: "totes dropped off",
 			Next: &pb.Instruction{Expect: pb.Expect_EXPECT_NOTHING, Done: 2, Total: 2}}, time.Time{},
-			"[TASK DONE] 5901234123457: S2 done: task complete, take the totes to the pack station\n" +
-				"  next: take the totes to the pack station\n" +
+			"[OK] DROP-PS1: totes dropped off\n" +
+				"  next: the next task comes (press Enter to ask again)\n" +
 				"  2/2 lines done\n"},
 		{"no task", ModePick, "A-01-001-1", &pb.ScanAnswer{Verdict: pb.Verdict_VERDICT_NOTHING_OPEN, Reason: "NO_TASK", Message: "no open task: ask for the next one", Next: &pb.Instruction{}}, time.Time{},
 			"[NOTHING OPEN] A-01-001-1: no open task: ask for the next one\n"},
@@ -166,7 +181,7 @@ func TestEveryWrongVerdictRings(t *testing.T) {
 		switch verdict {
 		case pb.Verdict_VERDICT_WRONG_BIN, pb.Verdict_VERDICT_WRONG_ITEM, pb.Verdict_VERDICT_UNKNOWN_BARCODE,
 			pb.Verdict_VERDICT_OVER_PICK, pb.Verdict_VERDICT_OUT_OF_SEQUENCE, pb.Verdict_VERDICT_WEIGHT_MISMATCH,
-			pb.Verdict_VERDICT_RECOUNT:
+			pb.Verdict_VERDICT_RECOUNT, pb.Verdict_VERDICT_WRONG_TOTE:
 			want = true
 		}
 		if rang := strings.HasPrefix(got, bell); rang != want {

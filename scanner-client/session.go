@@ -425,7 +425,9 @@ func (s *session) onScanAnswer(e Entry, a *pb.ScanAnswer) {
 	s.printf("%s", renderAnswer(mode, describeScan(e.Scan()), a, due, now()))
 	s.morePending()
 	switch {
-	case mode == ModePick && (a.GetVerdict() == pb.Verdict_VERDICT_TASK_DONE || a.GetVerdict() == pb.Verdict_VERDICT_NOTHING_OPEN):
+	case mode == ModePick && (a.GetVerdict() == pb.Verdict_VERDICT_NOTHING_OPEN || next.GetExpect() == pb.Expect_EXPECT_NOTHING):
+		// The totes are dropped off (or the task was taken back): the
+		// next task may come. A picked task waits for its drop-off.
 		s.task, s.needTask = nil, true
 	case mode == ModePack && next.GetOrderId() != "":
 		s.fetchDue(next.GetOrderId())
@@ -559,7 +561,10 @@ func (s *session) onTask(ev taskEvent) {
 		return
 	}
 	s.task, s.needTask = t, false
-	s.next = taskInstruction(t)
+	s.next = ev.resp.GetNext()
+	if s.next == nil {
+		s.next = taskInstruction(t)
+	}
 	s.printf("%s", renderTask(t, now()))
 	s.printf("%s", renderInstruction(ModePick, s.next, time.Time{}, now()))
 }

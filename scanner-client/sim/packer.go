@@ -101,7 +101,20 @@ func (p *Packer) Run(ctx context.Context, conn grpc.ClientConnInterface, tasks <
 			if err != nil {
 				return err
 			}
-			a, err := send(&pb.Scan{Code: order.id}, hands)
+			// The courier's scan is of the label: the waybill's number.
+			o, err := pb.NewOrderServiceClient(conn).GetOrder(Bearer(ctx, p.AdminToken), &pb.GetOrderRequest{Id: order.id})
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("order %s: %w", order.id, err)
+			}
+			waybill := o.GetOrder().GetTrackingNumber()
+			if waybill == "" { // no carrier took it: no label, no courier
+				p.Unusual.Add(1)
+				continue
+			}
+			a, err := send(&pb.Scan{Code: waybill}, hands)
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return nil
 			}

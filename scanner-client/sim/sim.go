@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -259,6 +260,10 @@ func (d *Device) nextTask(ctx context.Context, pick pb.PickServiceClient) (bool,
 		d.bins = append(d.bins, st.GetBin())
 	}
 	d.cfg.Catalog.noteBins(d.bins)
+	if n := resp.GetNext(); n.GetExpect() == pb.Expect_EXPECT_TOTE || n.GetExpect() == pb.Expect_EXPECT_DROP_OFF {
+		d.next = n // totes to scan first, or a picked cart to drop off
+		return true, nil
+	}
 	// Start at the first stop with units left. Expecting its bin is right
 	// even for a task taken over after a restart: scanning the bin one
 	// stands at again is answered RIGHT.
@@ -275,6 +280,16 @@ func (d *Device) nextTask(ctx context.Context, pick pb.PickServiceClient) (bool,
 func (d *Device) plan(ctx context.Context, conn grpc.ClientConnInterface) (Sent, error) {
 	d.seq++
 	sc := &pb.Scan{ScanId: fmt.Sprintf("%s-%d", d.cfg.Name, d.seq), DeviceTime: timestamppb.Now()}
+	switch d.next.GetExpect() {
+	case pb.Expect_EXPECT_TOTE:
+		// An empty tote off the stack: a number no other tote of this
+		// run has (one refused as in use is followed by the next).
+		sc.Code = fmt.Sprintf("%s%d", "TOTE-", toteSeq.Add(1))
+		return Sent{Scan: sc}, nil
+	case pb.Expect_EXPECT_DROP_OFF:
+		sc.Code = "DROP-SIM"
+		return Sent{Scan: sc}, nil
+	}
 	stop, rem := d.next.GetStop(), d.next.GetRemaining()
 	code, err := d.cfg.Catalog.Barcode(ctx, conn, stop.GetSku())
 	if err != nil {
@@ -371,18 +386,28 @@ func (d *Device) exchange(stream pb.PickService_ScanClient, s Sent) error {
 	if stopKey(d.next.GetStop()) != prev {
 		d.itemAt = "" // a new stop starts with its item scan
 	}
-	if a.GetVerdict() == pb.Verdict_VERDICT_TASK_DONE || d.next.GetExpect() == pb.Expect_EXPECT_NOTHING {
-		taskID := d.next.GetTaskId()
-		d.next = nil
-		if a.GetVerdict() == pb.Verdict_VERDICT_TASK_DONE {
-			d.count(func(s *Stats) { s.Tasks++ })
-			if d.cfg.OnTaskDone != nil {
-				d.cfg.OnTaskDone(taskID, d.orders)
-			}
+	if a.GetVerdict() == pb.Verdict_VERDICT_TASK_DONE {
+		// Picked: the orders may be packed while the cart goes to the
+		// pack station, whose drop-off code the next scan is.
+		d.count(func(s *Stats) { s.Tasks++ })
+		if d.cfg.OnTaskDone != nil {
+			d.cfg.OnTaskDone(d.next.GetTaskId(), d.orders)
 		}
+	}
+	if d.next.GetExpect() == pb.Expect_EXPECT_NOTHING {
+		d.next = nil
 	}
 	return nil
 }
+
+// toteSeq numbers the totes the devices of this process take, from a
+// start of its own so that a second run against the same server does not
+// take the totes the first left at the pack station.
+var toteSeq = func() *atomic.Uint64 {
+	var n atomic.Uint64
+	n.Store(uint64(time.Now().Unix()%100_000) * 100_000)
+	return &n
+}()
 
 func stopKey(s *pb.Stop) string {
 	if s == nil {

@@ -66,6 +66,7 @@ func packOrder(t *testing.T, st *store.Store) floor.Order {
 		pack bool
 		sc   floor.Scan
 	}{
+		{false, floor.Scan{Code: "TOTE-1"}}, // the order's tote, before the first pick
 		{false, floor.Scan{Code: "A-01-001-1"}}, {false, floor.Scan{Code: "4006381333931", Quantity: 2}},
 		{false, floor.Scan{Code: "A-03-009-1"}}, {false, floor.Scan{Code: "5901234123457"}},
 		{true, floor.Scan{Code: "SHOP-88"}}, {true, floor.Scan{Code: "4006381333931", Quantity: 2}},

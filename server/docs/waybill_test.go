@@ -112,6 +112,7 @@ func shipThrough(t *testing.T, st *store.Store, codes map[string]string, o floor
 		}
 		return must(st.PickScan("ann", sc))(t)
 	}
+	scan(false, floor.Scan{Code: "TOTE-" + strings.TrimPrefix(task.ID, "T")}) // the order's tote first
 	units := int64(0)
 	for _, s := range task.Stops {
 		scan(false, floor.Scan{Code: s.Bin})

@@ -258,7 +258,7 @@ type ReleaseOutcome struct {
 // so it is picked again whole by whoever gets it (an order split over two
 // carts would be packed from two totes, which a pack station cannot
 // tell). The put-back list says what to take out of the totes.
-func (t *Task) Release(at time.Time) (ReleaseOutcome, error) {
+func (t *Task) Release() (ReleaseOutcome, error) {
 	var out ReleaseOutcome
 	if t.Done {
 		return out, &Error{Op: "release task", Kind: KindConflict, Reason: "TASK_ENDED",

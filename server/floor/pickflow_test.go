@@ -157,7 +157,6 @@ func TestToteInstructionNamesTheOrder(t *testing.T) {
 }
 
 func TestReleaseTask(t *testing.T) {
-	at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name               string
 		picked             []int64 // per stop of twoOrders
@@ -189,7 +188,7 @@ func TestReleaseTask(t *testing.T) {
 				task.Stops[i].Picked, task.Stops[i].Short = tt.picked[i], tt.short[i]
 				task.Stops[i].ToteCode = "TOTE-" + string(rune('0'+task.Stops[i].Tote))
 			}
-			out, err := task.Release(at)
+			out, err := task.Release()
 			if tt.wantConflict {
 				if KindOf(err) != KindConflict {
 					t.Fatalf("err = %v, want a conflict", err)

@@ -99,9 +99,9 @@ func packedOrder(t *testing.T, st *store.Store, id string) {
 	_, err := st.SubmitOrders([]floor.Order{{ID: id, Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}},
 		Recipient: floor.Address{Name: "Ann", Lines: []string{"1 Main St"}, City: "London", PostalCode: "EC1Y 8SY", Country: "GB"}}}, false)
 	must(err)
-	_, _, err = st.NextTask("ann")
+	task, _, err := st.NextTask("ann")
 	must(err)
-	for i, code := range []string{"A-01-001-1", "4006381333931"} {
+	for i, code := range []string{"TOTE-" + strings.TrimPrefix(task.ID, "T"), "A-01-001-1", "4006381333931"} {
 		_, err := st.PickScan("ann", floor.Scan{ID: fmt.Sprintf("%s-p%d", id, i), Code: code})
 		must(err)
 	}

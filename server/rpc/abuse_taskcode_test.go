@@ -35,6 +35,7 @@ func TestAbusePackTaskCodes(t *testing.T) {
 		{"no such task", nil, "T999999", pb.Verdict_VERDICT_UNKNOWN_BARCODE, "UNKNOWN_BARCODE", "no order and no item"},
 		{"task still being picked", nil, taskID, pb.Verdict_VERDICT_OUT_OF_SEQUENCE, "ORDER_NOT_READY", "picker-1 is still picking"},
 		{"picked task", func() {
+			pick.totes(next.GetTask())
 			pick.code("A-01-001-1")
 			pick.code("4006381333931")
 		}, taskID, pb.Verdict_VERDICT_RIGHT, "ORDER_OPEN", "task " + taskID + ", 1 order: HH-1 tote 1; order HH-1"},

@@ -92,6 +92,7 @@ func TestSimulatedDay(t *testing.T) {
 			t.Fatalf("next task for %s: %v %v", id, task, err)
 		}
 		var units, grams int64
+		pd.totes(task.GetTask())
 		for _, st := range task.GetTask().GetStops() {
 			pd.expect(pd.code(st.GetBin()), pb.Verdict_VERDICT_RIGHT, "AT_BIN")
 			pd.do(&pb.Scan{Code: eans[st.GetSku()], Quantity: st.GetQuantity()})
@@ -100,6 +101,7 @@ func TestSimulatedDay(t *testing.T) {
 			grams += st.GetQuantity() * map[string]int64{"S1": 350, "S2": 40}[st.GetSku()]
 			tick(30 * time.Second)
 		}
+		pd.dropOff()
 		pk.expect(pk.code(id), pb.Verdict_VERDICT_RIGHT, "ORDER_OPEN")
 		for _, l := range lines {
 			pk.do(&pb.Scan{Code: eans[l.GetSku()], Quantity: l.GetQuantity()})
@@ -107,7 +109,7 @@ func TestSimulatedDay(t *testing.T) {
 		if units > 1 {
 			pk.expect(pk.do(&pb.Scan{Action: pb.ScanAction_SCAN_ACTION_WEIGHT, WeightG: grams + 60}), pb.Verdict_VERDICT_TASK_DONE, "PACKED")
 		}
-		ho.expect(ho.code(id), pb.Verdict_VERDICT_TASK_DONE, "HANDED_OFF")
+		ho.expect(ho.code(e.waybill(t, id)), pb.Verdict_VERDICT_TASK_DONE, "HANDED_OFF")
 		shipped += units
 		tick(20 * time.Minute)
 

@@ -86,7 +86,8 @@ func TestFloorFeedAlerts(t *testing.T) {
 	}
 
 	// picker-1 takes O1; O2 then waits with no picker free.
-	if _, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
+	task, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	e.submit(t, "O2", &pb.OrderLine{Sku: "S1", Quantity: 1})
@@ -120,6 +121,7 @@ func TestFloorFeedAlerts(t *testing.T) {
 
 	// A short pick alerts at once.
 	p := picker(t, e.as(floor.RolePicker), e.conn, "hh1")
+	p.totes(task.GetTask())
 	p.code("A-03-009-1")
 	p.expect(p.do(&pb.Scan{Action: pb.ScanAction_SCAN_ACTION_SHORT, ShortReason: pb.ShortReason_SHORT_REASON_DAMAGED}),
 		pb.Verdict_VERDICT_TASK_DONE, "TASK_DONE")

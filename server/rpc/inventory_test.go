@@ -202,6 +202,12 @@ func TestConcurrentPicksCountsTransfers(t *testing.T) {
 				if err != nil || resp.GetTask() == nil {
 					return
 				}
+				for i := range resp.GetTask().GetOrders() {
+					if err := do(toteFor(resp.GetTask(), i)); err != nil {
+						errs <- err
+						return
+					}
+				}
 				for _, stop := range resp.GetTask().GetStops() {
 					if err := do(stop.GetBin()); err != nil {
 						errs <- err
@@ -213,6 +219,10 @@ func TestConcurrentPicksCountsTransfers(t *testing.T) {
 							return
 						}
 					}
+				}
+				if err := do("DROP-PS1"); err != nil {
+					errs <- err
+					return
 				}
 			}
 		})
@@ -282,7 +292,7 @@ func metadataCtx(token string) context.Context {
 
 // Every verdict the domain gives has a name on the wire.
 func TestEveryVerdictIsSent(t *testing.T) {
-	for v := floor.VerdictRight; v <= floor.VerdictRecount; v++ {
+	for v := floor.VerdictRight; v <= floor.VerdictWrongTote; v++ {
 		if verdicts[v] == pb.Verdict_VERDICT_UNSPECIFIED {
 			t.Errorf("floor verdict %d has no proto verdict", v)
 		}

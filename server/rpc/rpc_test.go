@@ -216,6 +216,8 @@ var malformed = map[string]struct {
 	pb.FloorService_RaisePriority_FullMethodName:      {&pb.RaisePriorityRequest{OrderId: "O1"}, "reason"},
 	pb.FloorService_TakeOffShift_FullMethodName:       {&pb.TakeOffShiftRequest{Picker: "Ann Smith", Reason: "break"}, "picker"},
 	pb.FloorService_PutOnShift_FullMethodName:         {&pb.PutOnShiftRequest{Picker: "ann", Reason: "back\x00"}, "reason"},
+	pb.TaskService_ReleaseTask_FullMethodName:         {&pb.ReleaseTaskRequest{TaskId: "T1", Reason: "end\x00of shift"}, "reason"},
+	pb.TaskService_ReassignTask_FullMethodName:        {&pb.ReassignTaskRequest{TaskId: "T1"}, "picker"},
 
 	pb.InventoryService_ExpectDelivery_FullMethodName:      {&pb.ExpectDeliveryRequest{Delivery: &pb.Delivery{Id: "PO-1"}}, "delivery.kind"},
 	pb.InventoryService_GetDelivery_FullMethodName:         {&pb.GetDeliveryRequest{}, "id"},

@@ -129,7 +129,8 @@ func TestPickPackHandoffEndToEnd(t *testing.T) {
 	e := newEnv(t)
 	e.load(t)
 	e.submit(t, "O1", &pb.OrderLine{Sku: "S1", Quantity: 3}, &pb.OrderLine{Sku: "S2", Quantity: 1})
-	if _, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
+	task, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if l := e.level(t, "A-01-001-1", "S1"); l.OnHand != 4 || l.Reserved != 3 {
@@ -137,6 +138,8 @@ func TestPickPackHandoffEndToEnd(t *testing.T) {
 	}
 
 	p := picker(t, e.as(floor.RolePicker), e.conn, "hh1")
+	p.expect(p.code("A-01-001-1"), pb.Verdict_VERDICT_OUT_OF_SEQUENCE, "SCAN_TOTE_FIRST")
+	p.totes(task.GetTask())
 	p.expect(p.code(eanS1), pb.Verdict_VERDICT_OUT_OF_SEQUENCE, "SCAN_BIN_FIRST")
 	p.expect(p.code("NOPE-123"), pb.Verdict_VERDICT_UNKNOWN_BARCODE, "UNKNOWN_BARCODE")
 	wrong := p.code("A-02-004-1")
@@ -165,6 +168,8 @@ func TestPickPackHandoffEndToEnd(t *testing.T) {
 	}
 	p.expect(p.code("A-03-009-1"), pb.Verdict_VERDICT_RIGHT, "AT_BIN")
 	p.expect(p.code(eanS2), pb.Verdict_VERDICT_TASK_DONE, "TASK_DONE")
+	p.expect(p.code("A-03-009-1"), pb.Verdict_VERDICT_OUT_OF_SEQUENCE, "DROP_OFF_FIRST")
+	p.dropOff()
 	p.expect(p.code("A-03-009-1"), pb.Verdict_VERDICT_NOTHING_OPEN, "NO_TASK")
 	if got := e.state(t, "O1"); got != pb.OrderState_ORDER_STATE_PICKED {
 		t.Errorf("O1 after picking: %v", got)
@@ -210,6 +215,7 @@ func TestPickPackHandoffEndToEnd(t *testing.T) {
 	}
 	h := handoff(t, e.as(floor.RolePacker), e.conn, "ho1")
 	h.expect(h.code("NOT-A-WAYBILL"), pb.Verdict_VERDICT_UNKNOWN_BARCODE, "UNKNOWN_WAYBILL")
+	h.expect(h.code("O1"), pb.Verdict_VERDICT_UNKNOWN_BARCODE, "NOT_A_WAYBILL") // typed off the pick list
 	h.expect(h.code(o.Tracking), pb.Verdict_VERDICT_TASK_DONE, "HANDED_OFF")
 	h.expect(h.code(o.Tracking), pb.Verdict_VERDICT_NOTHING_OPEN, "ALREADY_HANDED_OFF")
 	o, _ = e.store.Order("O1")
@@ -231,10 +237,12 @@ func TestShortPickReroutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.submit(t, "O2", &pb.OrderLine{Sku: "S2", Quantity: 5})
-	if _, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
+	task, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	p := picker(t, e.as(floor.RolePicker), e.conn, "hh1")
+	p.totes(task.GetTask())
 	p.expect(p.do(&pb.Scan{Action: pb.ScanAction_SCAN_ACTION_SHORT, ShortReason: pb.ShortReason_SHORT_REASON_EMPTY_BIN}),
 		pb.Verdict_VERDICT_OUT_OF_SEQUENCE, "SCAN_BIN_FIRST")
 	p.expect(p.code("A-03-009-1"), pb.Verdict_VERDICT_RIGHT, "AT_BIN")
@@ -269,11 +277,13 @@ func TestReconnectResendsAppliedScans(t *testing.T) {
 	e := newEnv(t)
 	e.load(t)
 	e.submit(t, "O3", &pb.OrderLine{Sku: "S1", Quantity: 2})
-	if _, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
+	task, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(e.as(floor.RolePicker))
 	p := picker(t, ctx, e.conn, "hh1")
+	p.totes(task.GetTask())
 	sent := []*pb.Scan{{ScanId: "a", Code: "A-01-001-1"}, {ScanId: "b", Code: eanS1}}
 	var first []*pb.ScanAnswer
 	for _, sc := range sent {
@@ -281,7 +291,7 @@ func TestReconnectResendsAppliedScans(t *testing.T) {
 	}
 	cancel() // the link drops
 
-	p2 := picker(t, e.as(floor.RolePicker), e.conn, "hh1")
+	p2 := picker(t, e.as(floor.RolePicker), e.conn, "hh1-again")
 	for i, sc := range sent {
 		got := p2.do(&pb.Scan{ScanId: sc.ScanId, Code: sc.Code})
 		if !got.GetReplayed() || got.GetVerdict() != first[i].GetVerdict() || got.GetMessage() != first[i].GetMessage() {
@@ -300,10 +310,12 @@ func TestCancelWhilePicking(t *testing.T) {
 	e := newEnv(t)
 	e.load(t)
 	e.submit(t, "O4", &pb.OrderLine{Sku: "S1", Quantity: 3})
-	if _, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil {
+	task, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	p := picker(t, e.as(floor.RolePicker), e.conn, "hh1")
+	p.totes(task.GetTask())
 	p.code("A-01-001-1")
 	p.expect(p.code(eanS1), pb.Verdict_VERDICT_RIGHT, "PICKED")
 	if l := e.level(t, "A-01-001-1", "S1"); l.OnHand != 3 || l.Reserved != 2 {

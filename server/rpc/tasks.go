@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"fmt"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
@@ -29,7 +30,7 @@ func (s taskService) ReleaseTask(ctx context.Context, req *pb.ReleaseTaskRequest
 		return nil, err
 	}
 	if res.OldOwner != by.Name {
-		s.endScans(res.OldOwner, "TASK_RELEASED", res.Outcome.Message+" by "+by.Name)
+		s.endScans(res.OldOwner, "TASK_RELEASED", fmt.Sprintf("task %s was released by %s: ask for the next task", res.Task.ID, by.Name))
 	}
 	out := res.Outcome
 	resp := &pb.ReleaseTaskResponse{Task: taskToProto(res.Task), RequeuedOrderIds: out.Requeued, KeptOrderIds: out.Kept, Message: out.Message}

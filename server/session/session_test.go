@@ -103,3 +103,33 @@ func TestAbuseRevokeEndsOnlyThatUser(t *testing.T) {
 		t.Errorf("%d streams registered, want bob's 1", n)
 	}
 }
+
+// End ends one user's streams of one kind with the cause given, and no
+// other stream.
+func TestEndEndsOnlyThatUsersKind(t *testing.T) {
+	r := New(tokens{"pp_a": "ann", "pp_b": "bob"}, DefaultLimits)
+	open := func(kind Kind, user, token string) context.Context {
+		ctx, _, err := r.Open(context.Background(), kind, user, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ctx
+	}
+	annScans := []context.Context{open(KindScan, "ann", "pp_a"), open(KindScan, "ann", "pp_a")}
+	annWatch, bob := open(KindWatch, "ann", "pp_a"), open(KindScan, "bob", "pp_b")
+	cause := &floor.Error{Kind: floor.KindConflict, Reason: "TASK_RELEASED", Msg: "task T1 was released"}
+	if n := r.End(KindScan, "ann", cause); n != 2 {
+		t.Errorf("End ended %d streams, want ann's 2 scan streams", n)
+	}
+	for _, ctx := range annScans {
+		if err := context.Cause(ctx); err != cause {
+			t.Errorf("ann's scan stream ended with %v, want the cause given", err)
+		}
+	}
+	if annWatch.Err() != nil || bob.Err() != nil {
+		t.Errorf("other streams ended: ann's watch %v, bob's scan %v", context.Cause(annWatch), context.Cause(bob))
+	}
+	if got := [2]int{r.Count(KindScan), r.Count(KindWatch)}; got != [2]int{1, 1} {
+		t.Errorf("streams registered (scan, watch) = %v, want bob's and ann's watch", got)
+	}
+}

@@ -86,6 +86,11 @@ func noTask(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answer, error) {
 	n, ok, err := get[pickerNote](tx.Bucket(bucketPickerNotes), picker)
 	if ok {
 		a.Reason, a.Message, a.Next.TaskID = n.Reason, n.Msg, n.Task
+		if _, drop := floor.ParseDropOff(sc.Code); drop && n.Reason == "DROPPED_OFF" {
+			// The picker at the pack station scans what a packer's scan
+			// already confirmed: right, not an error.
+			a.Verdict = floor.VerdictRight
+		}
 	}
 	return a, err
 }
@@ -114,9 +119,9 @@ func confirmDropOffByPacker(tx *bolt.Tx, order, packer string, at time.Time) err
 
 // Released is what ReleaseTask did.
 type Released struct {
-	Task     floor.Task
-	Outcome  floor.ReleaseOutcome
-	OldOwner string
+	Task     floor.Task           // the task as released
+	Outcome  floor.ReleaseOutcome // the orders requeued and kept, the units to put back
+	OldOwner string               // the picker who held it
 }
 
 // ReleaseTask ends a task before it is done (floor.Task.Release): orders
@@ -138,7 +143,7 @@ func (s *Store) ReleaseTask(by floor.User, taskID, reason string) (Released, err
 			return err
 		}
 		now := s.now()
-		out, err := t.Release(now)
+		out, err := t.Release()
 		if err != nil {
 			return err
 		}
@@ -147,13 +152,15 @@ func (s *Store) ReleaseTask(by floor.User, taskID, reason string) (Released, err
 			note += ": " + reason
 		}
 		base := floor.Movement{At: now, User: by.Name, Ref: t.ID, Note: note}
-		if err := applyMoves(tx, out.Moves, base); err != nil {
-			return err
-		}
 		for _, m := range out.Moves {
+			if err := applyMoves(tx, []floor.StockMove{m}, base); err != nil {
+				return err
+			}
 			if m.Kind != floor.MoveRelease {
 				continue
 			}
+			// A reservation given back moves no units, so applyMoves
+			// records nothing; the history still says it was let go.
 			mv := base
 			mv.Kind, mv.Bin, mv.SKU, mv.Units = floor.MoveRelease, m.Bin, m.SKU, -m.Reserved
 			if err := recordMovement(tx, mv); err != nil {
@@ -212,6 +219,10 @@ func (s *Store) ReassignTask(by floor.User, taskID, to, reason string) (floor.Ta
 		}
 		if !ok || u.Role != floor.RolePicker {
 			return &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_PICKER", Msg: fmt.Sprintf("no picker %s", floor.Quote(to))}
+		}
+		if to == t.Picker {
+			return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "SAME_PICKER",
+				Msg: fmt.Sprintf("task %s is %s's already", t.ID, to)}
 		}
 		if id := tx.Bucket(bucketPickerTasks).Get([]byte(to)); id != nil {
 			return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "PICKER_BUSY",

@@ -60,3 +60,18 @@ func TestMigrateSchema6Progress(t *testing.T) {
 		t.Errorf("the bin scan's progress is lost: %+v", got)
 	}
 }
+
+// A record of schema 10 has no end of the task and no flag saying so: it
+// reads as the open task it was.
+func TestProgressOfSchema10Reads(t *testing.T) {
+	p := taskProgress{Plan: 7, Picked: []int64{}, Short: []int64{}, Done: true, AtBin: "A-01-001-1", LeftMeters: 3}
+	raw := encodeProgress(p)
+	// Schema 10 wrote the same up to the time fields, with the flags
+	// byte (after the 8-byte plan and the stop count) only 0 or 1.
+	old := append([]byte(nil), raw[:len(raw)-3]...) // no end: time 0, station "", released 0
+	old[9] &^= progressEnd
+	got, err := decodeProgress(old)
+	if err != nil || !reflect.DeepEqual(got, p) {
+		t.Errorf("schema 10 record:\n got %+v, %v\nwant %+v", got, err, p)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,6 +167,9 @@ func (e *env) pickTask(t *testing.T, picker string, step time.Duration) *floor.T
 	if err != nil || !ok {
 		t.Fatalf("next task: %v %v", ok, err)
 	}
+	for i := range task.Orders { // a tote for each order first, as on the floor
+		e.pick(t, picker, scanOf(fmt.Sprintf("TOTE-%s%d", strings.TrimPrefix(task.ID, "T"), i)), floor.VerdictRight)
+	}
 	wrongDone := false
 	for _, stop := range task.Stops {
 		if !wrongDone {
@@ -183,6 +187,7 @@ func (e *env) pickTask(t *testing.T, picker string, step time.Duration) *floor.T
 			e.pick(t, picker, scanOf(e.itemCode(t, stop.SKU)), 0)
 		}
 	}
+	e.pick(t, picker, scanOf("DROP-PS1"), floor.VerdictRight) // the cart back at the pack station
 	return task
 }
 
@@ -211,7 +216,11 @@ func (e *env) packAndHandOff(t *testing.T, orderID, sku string) {
 			t.Fatalf("pack scan %s: %s %s", code, a.Reason, a.Message)
 		}
 	}
-	a, err := e.st.Handoff("pk1", scanOf(orderID))
+	o, err := e.st.Order(orderID)
+	if err != nil || o.Tracking == "" {
+		t.Fatalf("waybill of %s: %q %v", orderID, o.Tracking, err)
+	}
+	a, err := e.st.Handoff("pk1", scanOf(o.Tracking)) // the label's barcode
 	if err != nil || a.Reason != "HANDED_OFF" {
 		t.Fatalf("handoff %s: %v %s %s", orderID, err, a.Reason, a.Message)
 	}

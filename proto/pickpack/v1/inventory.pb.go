@@ -2540,7 +2540,9 @@ type Movement struct {
 	At    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
 	User  string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
 	// receive, damaged, put-away, pick, short, return, pack, ship, count,
-	// transfer, adjust or opening.
+	// transfer, adjust, opening, release (a released task's reservation
+	// given back: units no longer reserved, no bin change) or reassign (a
+	// task handed to another picker: no units, the note says who and why).
 	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
 	Bin  string `protobuf:"bytes,5,opt,name=bin,proto3" json:"bin,omitempty"`
 	Sku  string `protobuf:"bytes,6,opt,name=sku,proto3" json:"sku,omitempty"`
