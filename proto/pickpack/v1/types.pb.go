@@ -1100,7 +1100,7 @@ type Order struct {
 	// Output only: when a supervisor raised the order's priority
 	// (FloorService.RaisePriority); unset for the usual order. A raised
 	// queued order is picked before the others, the earliest raised first.
-	PriorityRaisedAt *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=priority_raised_at,json=priorityRaisedAt,proto3" json:"priority_raised_at,omitempty"`
+	PriorityRaisedAt *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=priority_raised_at,json=priorityRaisedAt,proto3" json:"priority_raised_at,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -1419,7 +1419,7 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\x12importer_reference\x18\x11 \x01(\tR\x11importerReference\x12%\n" +
 	"\x0einvoice_number\x18\x12 \x01(\tR\rinvoiceNumber\x12(\n" +
 	"\x10parcel_weights_g\x18\x13 \x03(\x03R\x0eparcelWeightsG\x12H\n" +
-	"\x12priority_raised_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\x10priorityRaisedAt\"G\n" +
+	"\x12priority_raised_at\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x10priorityRaisedAt\"G\n" +
 	"\rImportProblem\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription*\\\n" +
