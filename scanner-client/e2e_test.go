@@ -139,7 +139,7 @@ func (s *server) load() {
 	}
 	_, err = pb.NewOrderServiceClient(s.admin).SubmitOrder(ctx, &pb.SubmitOrderRequest{Order: &pb.Order{
 		Id: "O1", Lines: []*pb.OrderLine{{Sku: "S1", Quantity: 3}, {Sku: "S2", Quantity: 1}},
-		Recipient: &pb.Address{Name: "Ann", Lines: []string{"1 Main St"}, Country: "GB"}}})
+		Recipient: &pb.Address{Name: "Ann", Lines: []string{"1 Main St"}, City: "London", PostalCode: "EC1Y 8SY", Country: "GB"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

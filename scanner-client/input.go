@@ -86,6 +86,8 @@ func parseInput(mode Mode, line string) (input, error) {
 			return input{}, fmt.Errorf("stops are postponed while picking")
 		}
 		return input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_POSTPONE}}, nil
+	case strings.EqualFold(s, "!b") && mode == ModePack:
+		return input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_NEW_BOX}}, nil
 	case strings.HasPrefix(s, "!"):
 		r, ok := shortKeys[strings.ToLower(s)]
 		if !ok {

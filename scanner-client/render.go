@@ -112,6 +112,8 @@ func describeScan(s *pb.Scan) string {
 		return fmt.Sprintf("weight %d g", s.GetWeightG())
 	case pb.ScanAction_SCAN_ACTION_POSTPONE:
 		return "postpone"
+	case pb.ScanAction_SCAN_ACTION_NEW_BOX:
+		return "new box"
 	}
 	if s.GetQuantity() > 1 {
 		return fmt.Sprintf("%s × %d", s.GetCode(), s.GetQuantity())
@@ -160,6 +162,14 @@ func answerHead(words string, ring bool, scanned, message string, replayed bool)
 	return b.String()
 }
 
+// intoBox names the box being filled once the order is in several.
+func intoBox(n *pb.Instruction) string {
+	if n.GetBox() > 1 {
+		return fmt.Sprintf(" into box %d", n.GetBox())
+	}
+	return ""
+}
+
 // renderInstruction says what to do next, then the progress and the clock.
 func renderInstruction(mode Mode, n *pb.Instruction, due, now time.Time) string {
 	var b strings.Builder
@@ -177,11 +187,15 @@ func renderInstruction(mode Mode, n *pb.Instruction, due, now time.Time) string 
 			fmt.Fprintf(&b, "  next: scan %s %s at %s: %d to take (each unit, or one then *N)\n",
 				st.GetSku(), st.GetName(), st.GetBin(), n.GetRemaining())
 		} else {
-			fmt.Fprintf(&b, "  next: scan the items of order %s: %d to verify (each unit, or one then *N)\n",
-				n.GetOrderId(), n.GetRemaining())
+			fmt.Fprintf(&b, "  next: scan the items of order %s%s: %d to verify (each unit, or one then *N)\n",
+				n.GetOrderId(), intoBox(n), n.GetRemaining())
 		}
 	case pb.Expect_EXPECT_WEIGHT:
-		fmt.Fprintf(&b, "  next: weigh the parcel of order %s and type =GRAMS (or let the scale send it)\n", n.GetOrderId())
+		if n.GetBox() > 1 || n.GetRemaining() > 0 { // a box of several: the order goes on after it
+			fmt.Fprintf(&b, "  next: weigh box %d of order %s and type =GRAMS (or let the scale send it)\n", n.GetBox(), n.GetOrderId())
+		} else {
+			fmt.Fprintf(&b, "  next: weigh the parcel of order %s and type =GRAMS (or let the scale send it)\n", n.GetOrderId())
+		}
 	case pb.Expect_EXPECT_ORDER:
 		if mode == ModeHandoff {
 			b.WriteString("  next: scan the waybill of the parcel the courier takes\n")
@@ -348,6 +362,7 @@ func renderHelp(mode Mode) string {
 		b.WriteString("  ORDER or ITEM   scan the order barcode on the pick list, then every item\n")
 		b.WriteString("  *N              N more units of the item just scanned (e.g. *3)\n")
 		b.WriteString("  =G              parcel weight in grams (e.g. =1170); a scale may type it\n")
+		b.WriteString("  !b              this box is full: close it, weigh it (=G), go on in a new box\n")
 	case ModeHandoff:
 		b.WriteString("  WAYBILL         scan the waybill barcode as the courier takes the parcel\n")
 	default:

@@ -56,6 +56,9 @@ func TestParseInput(t *testing.T) {
 		{ModePack, "=1170", input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_WEIGHT, WeightG: 1170}}, ""},
 		{ModePack, "= 1170 g", input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_WEIGHT, WeightG: 1170}}, ""},
 		{ModePack, "=0", input{}, "whole grams"},
+		{ModePack, "!B", input{kind: inputScan, scan: &pb.Scan{Action: pb.ScanAction_SCAN_ACTION_NEW_BOX}}, ""},
+		{ModePick, "!b", input{}, "!e (empty bin)"},
+		{ModeHandoff, "!b", input{}, "!e (empty bin)"},
 		{ModePick, "=500", input{}, "pack station"},
 		{ModePick, strings.Repeat("x", 129), input{}, "too long"},
 		{ModePick, "AB\x01C", input{}, "control character"},
@@ -234,6 +237,11 @@ func TestRenderPendingAndHelp(t *testing.T) {
 		{renderPending("A-01-001-1", 2), "… A-01-001-1: PENDING, offline: kept on this device, sent when the link returns (2 pending)\n"},
 		{describeScan(&pb.Scan{Action: pb.ScanAction_SCAN_ACTION_SHORT, ShortReason: pb.ShortReason_SHORT_REASON_DAMAGED}), "short pick: damaged"},
 		{describeScan(&pb.Scan{Action: pb.ScanAction_SCAN_ACTION_WEIGHT, WeightG: 900}), "weight 900 g"},
+		{describeScan(&pb.Scan{Action: pb.ScanAction_SCAN_ACTION_NEW_BOX}), "new box"},
+		{renderInstruction(ModePack, &pb.Instruction{Expect: pb.Expect_EXPECT_WEIGHT, OrderId: "O1", Box: 1, Remaining: 2}, time.Time{}, time.Time{}),
+			"  next: weigh box 1 of order O1 and type =GRAMS (or let the scale send it)\n  order O1\n"},
+		{renderInstruction(ModePack, &pb.Instruction{Expect: pb.Expect_EXPECT_ITEM, OrderId: "O1", Box: 2, Remaining: 2}, time.Time{}, time.Time{}),
+			"  next: scan the items of order O1 into box 2: 2 to verify (each unit, or one then *N)\n  order O1\n"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)

@@ -38,7 +38,9 @@ type Rendered struct {
 
 // Render makes the documents of an order at the time now (the PDF's
 // creation date and the customs declaration's date): a PDF with the
-// waybill and the pick list, or the waybill alone in ZPL. The rendering
+// waybill and the pick list, or the waybill alone in ZPL. An order packed
+// in several boxes has a waybill per box, each with its own n/N, code,
+// weight and customs declaration. The rendering
 // stops when ctx ends: give it a deadline (the HTTP route and the print
 // queue do). A render that ctx stopped is KindUnavailable, reason
 // RENDER_STOPPED.
@@ -61,16 +63,16 @@ func render(ctx context.Context, src Source, orderID, format string, now time.Ti
 	if err != nil {
 		return nil, o.State, err
 	}
-	wb, err := waybill(src, sh, o, now)
+	wbs, err := waybills(src, sh, o, now)
 	if err != nil {
 		return nil, o.State, err
 	}
 	var buf bytes.Buffer
 	switch format {
 	case ZPL:
-		err = labels.WriteZPL(ctx, &buf, wb)
+		err = labels.WriteZPLDocument(ctx, &buf, labels.Document{Waybills: wbs})
 	case PDF:
-		doc := labels.Document{Waybills: []labels.Waybill{wb}, Created: now}
+		doc := labels.Document{Waybills: wbs, Created: now}
 		if o.TaskID != "" {
 			if doc.PickList, err = pickList(src, o); err != nil {
 				return nil, o.State, err
@@ -107,12 +109,43 @@ func address(a floor.Address) labels.Address {
 		Region: a.Region, Country: a.Country, Phone: a.Phone}
 }
 
+// waybills are the labels of an order's parcels: one, or one per box of
+// an order packed in several.
+func waybills(src Source, sh *floor.Shipping, o floor.Order, now time.Time) ([]labels.Waybill, error) {
+	if len(o.Boxes) == 0 {
+		wb, err := waybill(src, sh, o, now)
+		return []labels.Waybill{wb}, err
+	}
+	wbs := make([]labels.Waybill, len(o.Boxes))
+	for i, b := range o.Boxes {
+		var err error
+		if wbs[i], err = parcelWaybill(src, sh, o, b.Lines, now); err != nil {
+			return nil, err
+		}
+		wbs[i].TrackingNumber, wbs[i].Parcel, wbs[i].Parcels = b.Code, i+1, len(o.Boxes)
+		if i < len(o.ParcelWeightsG) {
+			wbs[i].WeightGrams = int(o.ParcelWeightsG[i])
+		}
+	}
+	return wbs, nil
+}
+
 // waybill fills the label of an order's single parcel. Its weight is the
-// scale's when the parcel was weighed, else the SKUs' sum. A parcel leaving
-// the sender's country carries a customs declaration: a CN22, or a CN23
-// above the set-up's value threshold. Lithium batteries in it print their
-// mark.
+// scale's when the parcel was weighed, else the SKUs' sum.
 func waybill(src Source, sh *floor.Shipping, o floor.Order, now time.Time) (labels.Waybill, error) {
+	wb, err := parcelWaybill(src, sh, o, o.Lines, now)
+	if len(o.ParcelWeightsG) > 0 {
+		wb.WeightGrams = int(o.ParcelWeightsG[0])
+	}
+	return wb, err
+}
+
+// parcelWaybill fills the label of a parcel of o holding lines, 1/1,
+// weighing the SKUs' sum. A parcel leaving the sender's country carries a
+// customs declaration of what it holds (the posts want one per parcel,
+// with that parcel's contents): a CN22, or a CN23 above the set-up's value
+// threshold. Lithium batteries in it print their mark.
+func parcelWaybill(src Source, sh *floor.Shipping, o floor.Order, lines []floor.OrderLine, now time.Time) (labels.Waybill, error) {
 	wb := labels.Waybill{Carrier: o.Carrier, Service: o.Service, TrackingNumber: o.Tracking, OrderID: o.ID,
 		Sender: address(sh.Sender), Recipient: address(o.Recipient), Parcel: 1, Parcels: 1}
 	crossBorder := !sh.Domestic(o.Recipient.Country)
@@ -122,7 +155,7 @@ func waybill(src Source, sh *floor.Shipping, o floor.Order, now time.Time) (labe
 	}
 	var goods []string
 	value := map[string]int64{}
-	for _, l := range o.Lines {
+	for _, l := range lines {
 		sku, err := src.SKU(l.SKU)
 		if err != nil {
 			return wb, err
@@ -138,9 +171,6 @@ func waybill(src Source, sh *floor.Shipping, o floor.Order, now time.Time) (labe
 				Value: v, Currency: c.DeclaredValue.Currency, Origin: c.Origin,
 				NetWeightGrams: int(sku.WeightG * l.Quantity)})
 		}
-	}
-	if len(o.ParcelWeightsG) > 0 {
-		wb.WeightGrams = int(o.ParcelWeightsG[0])
 	}
 	if crossBorder {
 		wb.Customs.Form = sh.Customs.Form(value, labels.MinorDigits)

@@ -27,7 +27,8 @@ var testNow = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
 
 // shanghaiShipping ships from Shanghai: China Post with S10 numbers abroad
 // and its domestic scheme at home, refusing lithium batteries packed
-// alone; an express courier that takes them.
+// alone; an express courier that takes them, numbering the boxes of an
+// order in several as pieces under one master number.
 const shanghaiShipping = `{
   "sender": {"name": "上海云仓 Shanghai Cloud Warehouse", "phone": "+86 21 5080 0000", "lines": ["浦东新区张江路88号"],
              "city": "上海", "region": "上海", "postal_code": "201203", "country": "CN"},
@@ -37,7 +38,7 @@ const shanghaiShipping = `{
      "max_weight_g": 2000, "refuses": ["lithium_ion_alone", "lithium_metal_alone", "powder"],
      "price": "4.10", "price_per_kg": "6.50", "currency": "USD"},
     {"name": "Global Express", "services": ["express"], "tracking": {"kind": "gs1", "prefix": "880", "digits": 14},
-     "refuses": ["lithium_metal_alone"], "price": "19.00", "price_per_kg": "2.20", "currency": "USD"}
+     "pieces": "master", "refuses": ["lithium_metal_alone"], "price": "19.00", "price_per_kg": "2.20", "currency": "USD"}
   ],
   "rules": [{"name": "batteries alone by express", "goods": ["lithium_ion_alone"], "carrier": "Global Express"}],
   "customs": {"cn23_above_sdr": 300, "sdr_per_unit": {"USD": "0.74", "CNY": "0.10", "EUR": "0.86"},
@@ -69,8 +70,14 @@ func sampleSKUs() ([]floor.SKU, map[string]string) {
 // open the file again), then loads the bins, SKUs and stock.
 func openWarehouse(t *testing.T) (*store.Store, map[string]string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "pickpack.db")
-	opts := store.Options{Clock: &fixedClock{testNow}}
+	return openWarehouseAt(t, filepath.Join(t.TempDir(), "pickpack.db"), &fixedClock{testNow})
+}
+
+// openWarehouseAt is openWarehouse with the data file at path and the
+// store's clock, for tests that restart the store themselves.
+func openWarehouseAt(t *testing.T, path string, clock *fixedClock) (*store.Store, map[string]string) {
+	t.Helper()
+	opts := store.Options{Clock: clock}
 	st := must(store.Open(path, opts))(t)
 	sh := must(floor.ParseShipping([]byte(shanghaiShipping)))(t)
 	if err := st.SetShipping(sh); err != nil {

@@ -25,6 +25,9 @@ type Carrier struct {
 	PriceText        string          `json:"price"`        // e.g. "3.50"
 	PerKgText        string          `json:"price_per_kg"` // e.g. "0.80"
 	Currency         string          `json:"currency"`
+	// Pieces says how the boxes of an order packed in several are
+	// numbered: PiecesTracking (also "") or PiecesMaster.
+	Pieces string `json:"pieces,omitempty"`
 }
 
 // Rule chooses a carrier for the parcels it matches. Empty conditions
@@ -126,6 +129,9 @@ func ParseShipping(data []byte) (*Shipping, error) {
 		}
 		if err := c.Tracking.Validate(); err != nil {
 			vs.Add(at+".tracking", "%v", err)
+		}
+		if c.Pieces != "" && c.Pieces != PiecesTracking && c.Pieces != PiecesMaster {
+			vs.Add(at+".pieces", "want %s or %s, got %s", PiecesTracking, PiecesMaster, Quote(c.Pieces))
 		}
 		if d := c.DomesticTracking; d != nil {
 			if err := d.Validate(); err != nil {

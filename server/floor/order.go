@@ -1,6 +1,9 @@
 package floor
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // DefaultSLA is the pick-pack-handoff target from release to handoff.
 const DefaultSLA = 15 * time.Minute
@@ -83,9 +86,45 @@ type Order struct {
 	// Customs is what the order says for its declaration (all optional).
 	Customs OrderCustoms
 	// ParcelWeightsG is what the pack station's scale measured, in grams,
-	// one entry per parcel (one today); empty until weighed, and for a
-	// one-item parcel, which is packed on its scan without weighing.
+	// one entry per parcel (box) in box order; empty until weighed, and for
+	// a one-item parcel, which is packed on its scan without weighing.
 	ParcelWeightsG []int64
+	// Boxes are the parcels of an order packed in several, in packing
+	// order (box n's weight is ParcelWeightsG[n-1]); empty for an order in
+	// one box, whose label carries Tracking.
+	Boxes []Box
+}
+
+// Box is one parcel of an order packed in several boxes.
+type Box struct {
+	// Code is what its label's barcode carries and the handoff scans: its
+	// own tracking number, or its piece number under the order's master
+	// number (Carrier.Pieces).
+	Code        string
+	Lines       []OrderLine // what was verified into it, by SKU
+	HandedOffAt time.Time   // zero until the courier took it
+}
+
+// BoxOf returns the number (from 1) of the box whose label carries code,
+// 0 if none does.
+func (o *Order) BoxOf(code string) int {
+	for i, b := range o.Boxes {
+		if b.Code == code {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// BoxesLeft lists the boxes not handed off yet, as "2/3 (code)".
+func (o *Order) BoxesLeft() []string {
+	var left []string
+	for i, b := range o.Boxes {
+		if b.HandedOffAt.IsZero() {
+			left = append(left, fmt.Sprintf("%d/%d (%s)", i+1, len(o.Boxes), b.Code))
+		}
+	}
+	return left
 }
 
 // SLAs gives the pick-pack-handoff target per channel.

@@ -41,8 +41,77 @@ type PackSession struct {
 	TaskID     string          `json:",omitempty"`
 	TaskOrders []PackTaskOrder `json:",omitempty"`
 	// Printed says the order's waybill printed with its paper task's pick
-	// list, so packing it prints nothing more.
+	// list, so packing it prints nothing more (unless it went in several
+	// boxes: that waybill says 1/1).
 	Printed bool `json:",omitempty"`
+
+	// Boxes are the boxes closed so far (ActionNewBox) of an order packed
+	// in several; the open box holds what was verified beyond them. When
+	// the order is packed the last box joins them, so a packed session of
+	// several boxes lists every one; an order in one box has none.
+	Boxes []PackBox `json:",omitempty"`
+}
+
+// PackBox is one closed box of an order packed in several: the units
+// verified into it, and its weight (0 until weighed).
+type PackBox struct {
+	Units   map[string]int64
+	WeightG int64 `json:",omitempty"`
+}
+
+// weighing reports whether the last closed box waits for its weight: no
+// box is open then.
+func (p *PackSession) weighing() bool {
+	return !p.Packed && len(p.Boxes) > 0 && p.Boxes[len(p.Boxes)-1].WeightG == 0
+}
+
+// box is the number of the box being filled, or weighed.
+func (p *PackSession) box() int {
+	if p.weighing() || p.Packed && len(p.Boxes) > 0 {
+		return len(p.Boxes)
+	}
+	return len(p.Boxes) + 1
+}
+
+// openUnits is what was verified into the open box: everything verified
+// beyond the closed boxes.
+func (p *PackSession) openUnits() map[string]int64 {
+	open := map[string]int64{}
+	for sku, n := range p.Verified {
+		open[sku] = n
+	}
+	for _, b := range p.Boxes {
+		for sku, n := range b.Units {
+			open[sku] -= n
+		}
+	}
+	for sku, n := range open {
+		if n == 0 {
+			delete(open, sku)
+		}
+	}
+	return open
+}
+
+// expectedG is what a box holding units should weigh with its packaging,
+// 0 when a SKU's weight is unknown.
+func (p *PackSession) expectedG(units map[string]int64, cfg PackConfig) int64 {
+	g := cfg.PackagingG
+	for sku, n := range units {
+		w, ok := p.WeightsG[sku]
+		if !ok {
+			return 0
+		}
+		g += w * n
+	}
+	return g
+}
+
+// PrintsAtPacking reports whether packing the order queues its documents:
+// not when its waybill came with the paper task's sheet, unless the order
+// went in several boxes, each of which needs its own label.
+func (p *PackSession) PrintsAtPacking() bool {
+	return !p.Printed || len(p.Boxes) > 1
 }
 
 // PackTaskOrder is one order of a task as the pack station lists it.
@@ -73,7 +142,12 @@ func (p *PackSession) taskIntro() string {
 
 // printNote says what happens with the documents once packed.
 func (p *PackSession) printNote() string {
-	if p.Printed {
+	switch {
+	case len(p.Boxes) > 1 && p.Printed:
+		return fmt.Sprintf("%d labels are printing, one per box: throw away the waybill printed with the pick list (it says 1/1)", len(p.Boxes))
+	case len(p.Boxes) > 1:
+		return fmt.Sprintf("documents are printing: %d labels, one per box", len(p.Boxes))
+	case p.Printed:
 		return "put on its waybill printed with the pick list"
 	}
 	return "documents are printing"
@@ -103,8 +177,8 @@ func (p *PackSession) Instruction() Instruction {
 		return Instruction{Expect: ExpectOrder}
 	}
 	want, got := p.units()
-	in := Instruction{OrderID: p.OrderID, TaskID: p.TaskID, DueAt: p.DueAt, Done: int(got), Total: int(want), Remaining: want - got, Expect: ExpectItem}
-	if got == want {
+	in := Instruction{OrderID: p.OrderID, TaskID: p.TaskID, DueAt: p.DueAt, Done: int(got), Total: int(want), Remaining: want - got, Expect: ExpectItem, Box: p.box()}
+	if got == want || p.weighing() {
 		in.Expect = ExpectWeight
 	}
 	return in
@@ -119,7 +193,10 @@ type PackOutcome struct {
 
 // ApplyPackScan judges one pack-station scan. sess is the station's open
 // session, nil if none. Nothing is packed until every picked unit was
-// scanned again and, for more than one unit, the weight matched.
+// scanned again and, for more than one unit, the weight matched. An order
+// may go in several boxes: ActionNewBox closes the box being filled, which
+// is weighed on its own before the next opens; the last box is weighed as
+// a one-box order is. A refused scan leaves the session as it was.
 func ApplyPackScan(sess *PackSession, sc Scan, env PackEnv, cfg PackConfig) PackOutcome {
 	out := PackOutcome{Session: sess}
 	answer := func(v Verdict, reason, format string, args ...any) PackOutcome {
@@ -151,10 +228,19 @@ func ApplyPackScan(sess *PackSession, sc Scan, env PackEnv, cfg PackConfig) Pack
 	switch sc.Action {
 	case ActionShort:
 		return answer(VerdictOutOfSequence, "NOT_PICKING", "short picks are reported while picking")
+	case ActionNewBox:
+		return sess.newBox(cfg, answer)
 	case ActionWeight:
+		if sess.weighing() {
+			return sess.weighBox(sc.WeightG, cfg, answer)
+		}
 		want, got := sess.units()
 		if got < want {
-			return answer(VerdictOutOfSequence, "VERIFY_ITEMS_FIRST", "%d items still to scan before weighing: %s", want-got, sess.missing())
+			return answer(VerdictOutOfSequence, "VERIFY_ITEMS_FIRST", "%d items still to scan before weighing: %s (a full box is closed with NEW BOX, then weighed)",
+				want-got, sess.missing())
+		}
+		if len(sess.Boxes) > 0 {
+			return sess.weighLastBox(sc.WeightG, cfg, answer, &out)
 		}
 		sess.WeightG = sc.WeightG
 		if sess.ExpectedG == 0 {
@@ -168,10 +254,13 @@ func ApplyPackScan(sess *PackSession, sc Scan, env PackEnv, cfg PackConfig) Pack
 		sess.Packed, out.Packed = true, true
 		return answer(VerdictTaskDone, "PACKED", "packed: %d g as expected; %s", sc.WeightG, sess.printNote())
 	case ActionQuantity:
+		if sess.weighing() {
+			return sess.noOpenBox(answer)
+		}
 		if sess.LastSKU == "" {
 			return answer(VerdictOutOfSequence, "SCAN_ITEM_FIRST", "scan one item before typing a quantity")
 		}
-		return sess.verify(sc, sess.LastSKU, sc.Quantity, answer, &out)
+		return sess.verify(sess.LastSKU, sc.Quantity, cfg, answer, &out)
 	}
 	if sc.Code == sess.OrderID {
 		return answer(VerdictRight, "ORDER_OPEN", "order %s is open: scan its items", sess.OrderID)
@@ -185,11 +274,88 @@ func ApplyPackScan(sess *PackSession, sc Scan, env PackEnv, cfg PackConfig) Pack
 		return answer(VerdictUnknownBarcode, "UNKNOWN_BARCODE", "%s is no item we know", Quote(sc.Code))
 	case sess.Expected[sku] == 0:
 		return answer(VerdictWrongItem, "WRONG_ITEM", "%s is not in order %s: put it aside", sku, sess.OrderID)
+	case sess.weighing():
+		return sess.noOpenBox(answer)
 	}
-	return sess.verify(sc, sku, max(sc.Quantity, 1), answer, &out)
+	return sess.verify(sku, max(sc.Quantity, 1), cfg, answer, &out)
 }
 
-func (p *PackSession) verify(sc Scan, sku string, n int64, answer func(Verdict, string, string, ...any) PackOutcome, out *PackOutcome) PackOutcome {
+type answerFunc = func(Verdict, string, string, ...any) PackOutcome
+
+// newBox closes the box being filled: it must hold something, and
+// something must be left for the next.
+func (p *PackSession) newBox(cfg PackConfig, answer answerFunc) PackOutcome {
+	if p.weighing() {
+		return answer(VerdictOutOfSequence, "WEIGH_BOX_FIRST", "box %d is closed: weigh it before starting box %d", p.box(), p.box()+1)
+	}
+	open := p.openUnits()
+	if len(open) == 0 {
+		return answer(VerdictOutOfSequence, "EMPTY_BOX", "box %d is empty: scan the items that go in it before starting another box", p.box())
+	}
+	if want, got := p.units(); got == want {
+		return answer(VerdictOutOfSequence, "NOTHING_LEFT", "every item is verified, nothing is left for another box: weigh box %d, the last", p.box())
+	}
+	p.Boxes = append(p.Boxes, PackBox{Units: open})
+	p.LastSKU = "" // a typed quantity goes with an item scanned into the same box
+	n := int64(0)
+	for _, u := range open {
+		n += u
+	}
+	items := fmt.Sprintf("%d items", n)
+	if n == 1 {
+		items = "1 item"
+	}
+	if g := p.expectedG(open, cfg); g > 0 {
+		return answer(VerdictRight, "BOX_CLOSED", "box %d closed with %s: weigh it (expected %d g)", len(p.Boxes), items, g)
+	}
+	return answer(VerdictRight, "BOX_CLOSED", "box %d closed with %s: weigh it (not checked: %s)", len(p.Boxes), items, p.noWeight())
+}
+
+// noOpenBox refuses an item while the closed box waits for its weight:
+// it would go in no box.
+func (p *PackSession) noOpenBox(answer answerFunc) PackOutcome {
+	return answer(VerdictOutOfSequence, "NO_OPEN_BOX", "no box is open: weigh box %d, then scan the items of box %d", p.box(), p.box()+1)
+}
+
+// checkBox judges the weight of a box holding units: "" when it is right
+// (or cannot be checked, said in note), else why not.
+func (p *PackSession) checkBox(units map[string]int64, g int64, cfg PackConfig) (note, wrong string) {
+	want := p.expectedG(units, cfg)
+	if want == 0 {
+		return fmt.Sprintf("%d g, not checked (%s)", g, p.noWeight()), ""
+	}
+	if tol := cfg.Tolerance(want); abs(g-want) > tol {
+		return "", fmt.Sprintf("box %d weighs %d g, expected %d g ± %d g: check its contents and weigh again", p.box(), g, want, tol)
+	}
+	return fmt.Sprintf("%d g as expected", g), ""
+}
+
+// weighBox weighs the closed box; the next box opens.
+func (p *PackSession) weighBox(g int64, cfg PackConfig, answer answerFunc) PackOutcome {
+	b := &p.Boxes[len(p.Boxes)-1]
+	note, wrong := p.checkBox(b.Units, g, cfg)
+	if wrong != "" {
+		return answer(VerdictWeightMismatch, "WEIGHT_MISMATCH", "%s", wrong)
+	}
+	b.WeightG = g
+	want, got := p.units()
+	return answer(VerdictRight, "BOX_WEIGHED", "box %d: %s; box %d is open: scan its items (%d left to verify)", len(p.Boxes), note, len(p.Boxes)+1, want-got)
+}
+
+// weighLastBox weighs the box holding the last items: the order is packed.
+func (p *PackSession) weighLastBox(g int64, cfg PackConfig, answer answerFunc, out *PackOutcome) PackOutcome {
+	open := p.openUnits()
+	note, wrong := p.checkBox(open, g, cfg)
+	if wrong != "" {
+		return answer(VerdictWeightMismatch, "WEIGHT_MISMATCH", "%s", wrong)
+	}
+	p.Boxes = append(p.Boxes, PackBox{Units: open, WeightG: g})
+	p.WeightG = g
+	p.Packed, out.Packed = true, true
+	return answer(VerdictTaskDone, "PACKED", "packed in %d boxes: box %d %s; %s", len(p.Boxes), len(p.Boxes), note, p.printNote())
+}
+
+func (p *PackSession) verify(sku string, n int64, cfg PackConfig, answer answerFunc, out *PackOutcome) PackOutcome {
 	if left := p.Expected[sku] - p.Verified[sku]; n > left {
 		return answer(VerdictOverPick, "OVER_PICK", "too many %s: order %s has %d more", sku, p.OrderID, left)
 	}
@@ -202,6 +368,8 @@ func (p *PackSession) verify(sc Scan, sku string, n int64, answer func(Verdict, 
 	case want == 1: // a single item needs no weighing: it prints on its scan
 		p.Packed, out.Packed = true, true
 		return answer(VerdictTaskDone, "PACKED", "packed: %s", p.printNote())
+	case len(p.Boxes) > 0:
+		return answer(VerdictLineDone, "ITEMS_VERIFIED", "all %d items verified: weigh box %d, the last (expected %d g)", want, p.box(), p.expectedG(p.openUnits(), cfg))
 	}
 	return answer(VerdictLineDone, "ITEMS_VERIFIED", "all %d items verified: weigh the parcel (expected %d g)", want, p.ExpectedG)
 }

@@ -14,6 +14,10 @@ const (
 	ActionPostpone                   // the current stop moves to the end of the route
 )
 
+// ActionNewBox closes the box being packed so the order goes on in another
+// (pack station). Numbered as the proto's SCAN_ACTION_NEW_BOX.
+const ActionNewBox ScanAction = 5
+
 // ShortReason says why a line was short.
 type ShortReason int
 
@@ -99,6 +103,7 @@ type Instruction struct {
 	Total     int
 	DueAt     time.Time
 	Tote      int // with ExpectTote: the cart position of the order
+	Box       int // packing: the box being filled or weighed, from 1
 }
 
 // Answer is the full reply to a scan.

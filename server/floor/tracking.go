@@ -107,3 +107,24 @@ func (s TrackingScheme) Check(code string) bool {
 	}
 	return false
 }
+
+// How the boxes of an order packed in several are numbered (Carrier.Pieces).
+const (
+	// PiecesTracking gives every box a tracking number of its own from the
+	// carrier's scheme, as posts number items: each S10 item travels, is
+	// tracked and is declared (CN22/CN23) on its own. Box 1 keeps the
+	// number issued at release; the others are issued at packing.
+	PiecesTracking = "tracking"
+	// PiecesMaster keeps the order's number as the master waybill of all
+	// its boxes and labels box n of N with the piece number PieceNumber
+	// makes (as JD Logistics' package codes and the 子母单 of Chinese
+	// express carriers do): one shipment and one number to track, a piece
+	// number per box for the scans.
+	PiecesMaster = "master"
+)
+
+// PieceNumber is the piece number of box n of count under master:
+// "<master>-<n>-<count>", e.g. 8800000000013-2-3.
+func PieceNumber(master string, n, count int) string {
+	return fmt.Sprintf("%s-%d-%d", master, n, count)
+}

@@ -93,6 +93,24 @@ func orderToProto(o floor.Order) *pb.Order {
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
 	}
+	out.Boxes = boxesToProto(o)
+	return out
+}
+
+// boxesToProto lists the boxes of an order packed in several, each with
+// its weight from the order's parcel weights.
+func boxesToProto(o floor.Order) []*pb.Box {
+	var out []*pb.Box
+	for i, b := range o.Boxes {
+		pbox := &pb.Box{Number: int32(i + 1), Code: b.Code, HandedOffAt: ts(b.HandedOffAt)}
+		if i < len(o.ParcelWeightsG) {
+			pbox.WeightG = o.ParcelWeightsG[i]
+		}
+		for _, l := range b.Lines {
+			pbox.Lines = append(pbox.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
+		}
+		out = append(out, pbox)
+	}
 	return out
 }
 

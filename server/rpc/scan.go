@@ -23,6 +23,7 @@ var actions = map[pb.ScanAction]floor.ScanAction{
 	pb.ScanAction_SCAN_ACTION_SHORT:       floor.ActionShort,
 	pb.ScanAction_SCAN_ACTION_WEIGHT:      floor.ActionWeight,
 	pb.ScanAction_SCAN_ACTION_POSTPONE:    floor.ActionPostpone,
+	pb.ScanAction_SCAN_ACTION_NEW_BOX:     floor.ActionNewBox,
 }
 
 var shortReasons = map[pb.ShortReason]floor.ShortReason{
@@ -145,7 +146,7 @@ var expects = map[floor.Expect]pb.Expect{
 
 func instructionToProto(n floor.Instruction) *pb.Instruction {
 	next := &pb.Instruction{Expect: expects[n.Expect], Remaining: n.Remaining, TaskId: n.TaskID, OrderId: n.OrderID,
-		Done: int32(n.Done), Total: int32(n.Total), DueAt: ts(n.DueAt), Tote: int32(n.Tote)}
+		Done: int32(n.Done), Total: int32(n.Total), DueAt: ts(n.DueAt), Box: int32(n.Box), Tote: int32(n.Tote)}
 	if n.Stop != nil {
 		next.Stop = stopToProto(*n.Stop)
 	}

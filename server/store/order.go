@@ -160,7 +160,8 @@ func (s *Store) ListOrders(states []floor.OrderState, after string, limit int) (
 	return all, "", nil
 }
 
-// CancelOrder cancels an order in any state before handoff. A queued order
+// CancelOrder cancels an order in any state before handoff (of its first
+// box, for an order packed in several). A queued order
 // leaves the queue; an assigned one leaves its task and its reserved stock
 // is released, in the same transaction.
 func (s *Store) CancelOrder(user, id, reason string) (floor.Order, error) {
@@ -174,6 +175,12 @@ func (s *Store) CancelOrder(user, id, reason string) (floor.Order, error) {
 		if !o.State.Open() {
 			return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "ORDER_CLOSED",
 				Msg: fmt.Sprintf("order %s is %s and can no longer be cancelled", id, o.State)}
+		}
+		for i, b := range o.Boxes {
+			if !b.HandedOffAt.IsZero() { // some of it is on its way: the stock cannot come back
+				return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "ORDER_CLOSED",
+					Msg: fmt.Sprintf("order %s can no longer be cancelled: the courier took its box %d/%d", id, i+1, len(o.Boxes))}
+			}
 		}
 		if err := dequeue(tx, o); err != nil {
 			return err

@@ -35,6 +35,14 @@ type storedOrder struct {
 	ParcelWeightsG  []int64        `json:"w,omitempty"`
 	AssignedAt      int64          `json:"aa,omitempty"`
 	PredictedAt     int64          `json:"pa,omitempty"` // handoff predicted at assignment
+	Boxes           []storedBox    `json:"b,omitempty"`
+}
+
+// storedBox is one box of an order packed in several.
+type storedBox struct {
+	Code        string       `json:"c"`
+	Lines       []storedLine `json:"l,omitempty"`
+	HandedOffAt int64        `json:"h,omitempty"`
 }
 
 // storedCustoms is an order's customs fields; most orders have none, and
@@ -81,6 +89,13 @@ func encodeOrder(o floor.Order) ([]byte, error) {
 		s.Customs = &storedCustoms{Category: c.Category, Importer: c.ImporterReference, Invoice: c.InvoiceNumber}
 	}
 	s.ParcelWeightsG = o.ParcelWeightsG
+	for _, b := range o.Boxes {
+		sb := storedBox{Code: b.Code, HandedOffAt: unixNano(b.HandedOffAt)}
+		for _, l := range b.Lines {
+			sb.Lines = append(sb.Lines, storedLine{SKU: l.SKU, Quantity: l.Quantity})
+		}
+		s.Boxes = append(s.Boxes, sb)
+	}
 	r := o.Recipient
 	s.Recipient = storedAddress{Name: r.Name, Phone: r.Phone, Lines: r.Lines, City: r.City, Region: r.Region,
 		PostalCode: r.PostalCode, Country: r.Country}
@@ -109,6 +124,13 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 		o.Customs = floor.OrderCustoms{Category: c.Category, ImporterReference: c.Importer, InvoiceNumber: c.Invoice}
 	}
 	o.ParcelWeightsG = s.ParcelWeightsG
+	for _, sb := range s.Boxes {
+		b := floor.Box{Code: sb.Code, HandedOffAt: fromUnixNano(sb.HandedOffAt)}
+		for _, l := range sb.Lines {
+			b.Lines = append(b.Lines, floor.OrderLine{SKU: l.SKU, Quantity: l.Quantity})
+		}
+		o.Boxes = append(o.Boxes, b)
+	}
 	r := s.Recipient
 	o.Recipient = floor.Address{Name: r.Name, Phone: r.Phone, Lines: r.Lines, City: r.City, Region: r.Region,
 		PostalCode: r.PostalCode, Country: r.Country}

@@ -21,7 +21,9 @@ func TestOrderRecordRoundTrip(t *testing.T) {
 			Region: "BJ", PostalCode: "100000", Country: "CN"},
 		State: floor.StateHandedOff, ReleasedAt: t0, DueAt: t0.Add(15 * 60e9), TaskID: "T000001", Picker: "ann",
 		UpdatedAt: t0.Add(60e9), HandedOffAt: t0.Add(120e9), RaisedAt: t0.Add(40e9), AssignedAt: t0.Add(30e9), PredictedHandoffAt: t0.Add(110e9), Carrier: "post", Service: "registered",
-		Tracking: "RR473124829CN", ShippingProblem: "none", ParcelWeightsG: []int64{530},
+		Tracking: "RR473124829CN", ShippingProblem: "none", ParcelWeightsG: []int64{530, 410},
+		Boxes: []floor.Box{{Code: "RR473124829CN", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}, HandedOffAt: t0.Add(90e9)},
+			{Code: "RR473124832CN", Lines: []floor.OrderLine{{SKU: "S2", Quantity: 1}}, HandedOffAt: t0.Add(120e9)}},
 		Customs: floor.OrderCustoms{Category: floor.CategoryGift, ImporterReference: "DE123456789", InvoiceNumber: "INV-1"}}
 	if zero := zeroFields(whole); len(zero) > 0 {
 		t.Errorf("the fixture leaves %v unset: set them, so that the round trip covers them", zero)

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -56,6 +59,20 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			return err
 		}
 		out := floor.ApplyPackScan(sess, sc, packEnv{pickEnv: env, pack: s.pack}, s.pack)
+		var boxes []floor.Box
+		if out.Packed && len(out.Session.Boxes) > 1 {
+			// Numbered before anything is written: an order whose boxes
+			// cannot be numbered stays as it was, its last box unweighed.
+			var problem string
+			if boxes, problem, err = numberBoxes(tx, out.Session); err != nil {
+				return err
+			}
+			if problem != "" {
+				ans = floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictOutOfSequence, Reason: "NO_BOX_NUMBERS",
+					Message: problem + ": once a supervisor has it back in the set-up, weigh again", Next: next()}
+				return record(tx, key, packer, sc, ans)
+			}
+		}
 		if sess == nil && out.Session != nil {
 			if err := returnPaperTask(tx, out.Session.OrderID, packer, sc.At); err != nil {
 				return err
@@ -79,8 +96,21 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			}
 			// The scale's weight goes on the waybill and to the API; a
 			// one-item parcel, packed on its scan, is not weighed.
-			o.ParcelWeightsG = nil
-			if out.Session.WeightG > 0 {
+			// Each box of several weighs what its own weighing said, and
+			// its label's code finds the order at the handoff.
+			o.ParcelWeightsG, o.Boxes = nil, boxes
+			switch {
+			case len(boxes) > 0:
+				for i, b := range boxes {
+					o.ParcelWeightsG = append(o.ParcelWeightsG, out.Session.Boxes[i].WeightG)
+					if b.Code == o.Tracking {
+						continue // indexed at release
+					}
+					if err := tx.Bucket(bucketWaybills).Put([]byte(b.Code), []byte(o.ID)); err != nil {
+						return err
+					}
+				}
+			case out.Session.WeightG > 0:
 				o.ParcelWeightsG = []int64{out.Session.WeightG}
 			}
 			if err := putOrderState(tx, o, floor.StatePacked, sc.At); err != nil {
@@ -94,7 +124,7 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 			// commit as the verdict: a packed order always gets its job.
 			// A waybill that came with a paper task's sheet is not printed
 			// twice: two labels with one tracking number confuse couriers.
-			if !out.Session.Printed {
+			if out.Session.PrintsAtPacking() {
 				if _, err := enqueuePrint(tx, out.Session.OrderID, packer, false, sc.At); err != nil {
 					return err
 				}
@@ -104,6 +134,51 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 		return record(tx, key, packer, sc, ans)
 	})
 	return ans, err
+}
+
+// numberBoxes gives each box of a session packed in several its label's
+// code, as the order's carrier numbers pieces (floor.Carrier.Pieces): a
+// tracking number of its own (box 1 keeps the one issued at release), or
+// a piece number under the order's number as master. problem says why the
+// boxes cannot be numbered.
+func numberBoxes(tx *bolt.Tx, sess *floor.PackSession) (boxes []floor.Box, problem string, err error) {
+	o, err := orderByID(tx, "number boxes", sess.OrderID)
+	if err != nil {
+		return nil, "", err
+	}
+	sh, err := shipping(tx)
+	if err != nil {
+		return nil, "", err
+	}
+	var c floor.Carrier
+	ok := sh != nil
+	if ok {
+		c, ok = sh.Carrier(o.Carrier)
+	}
+	if o.Tracking == "" || !ok {
+		return nil, fmt.Sprintf("order %s has no carrier to number its boxes (%s)", o.ID, cmp.Or(o.ShippingProblem, "carrier "+floor.Quote(o.Carrier)+" is not in the shipping set-up")), nil
+	}
+	n := len(sess.Boxes)
+	boxes = make([]floor.Box, n)
+	issued := map[string]bool{}
+	for i, packed := range sess.Boxes {
+		b := &boxes[i]
+		for sku, units := range packed.Units {
+			b.Lines = append(b.Lines, floor.OrderLine{SKU: sku, Quantity: units})
+		}
+		slices.SortFunc(b.Lines, func(x, y floor.OrderLine) int { return cmp.Compare(x.SKU, y.SKU) })
+		switch {
+		case c.Pieces == floor.PiecesMaster:
+			b.Code = floor.PieceNumber(o.Tracking, i+1, n)
+		case i == 0:
+			b.Code = o.Tracking
+		default:
+			if b.Code, problem, err = issueTracking(tx, sh, o.Carrier, sh.Domestic(o.Recipient.Country), issued); err != nil || problem != "" {
+				return nil, problem, err
+			}
+		}
+	}
+	return boxes, "", nil
 }
 
 type packEnv struct {
@@ -225,33 +300,77 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 		case o.State != floor.StatePacked:
 			ans.Verdict, ans.Reason, ans.Message = floor.VerdictOutOfSequence, "NOT_PACKED",
 				fmt.Sprintf("order %s is %s: only packed parcels can be handed off", o.ID, o.State)
+		case len(o.Boxes) > 0:
+			if err := handOffBox(tx, user, sc, o, &ans); err != nil {
+				return err
+			}
 		default:
-			if err := putOrderState(tx, o, floor.StateHandedOff, sc.At); err != nil {
+			if err := handOff(tx, user, sc, o, &ans); err != nil {
 				return err
 			}
-			picked, err := pickedUnits(tx, o)
-			if err != nil {
-				return err
-			}
-			mv := floor.Movement{At: sc.At, User: user, Ref: o.ID, Note: o.Tracking}
-			if err := recordOrderMovements(tx, floor.MoveShip, picked, mv); err != nil {
-				return err
-			}
-			for sku, n := range picked {
-				if err := addSale(tx, sc.At, sku, n); err != nil {
-					return err
-				}
-			}
-			took := sc.At.Sub(o.ReleasedAt).Round(time.Second)
-			verdict := "on time"
-			if sc.At.After(o.DueAt) {
-				verdict = fmt.Sprintf("late by %s", sc.At.Sub(o.DueAt).Round(time.Second))
-			}
-			ans.Verdict, ans.Reason, ans.Message = floor.VerdictTaskDone, "HANDED_OFF",
-				fmt.Sprintf("order %s handed off after %s, %s", o.ID, took, verdict)
-			ans.Next.OrderID, ans.Next.DueAt = o.ID, o.DueAt
 		}
 		return record(tx, key, user, sc, ans)
 	})
 	return ans, err
+}
+
+// handOff ships a packed order: its clock stops, its stock leaves.
+func handOff(tx *bolt.Tx, user string, sc floor.Scan, o floor.Order, ans *floor.Answer) error {
+	if err := putOrderState(tx, o, floor.StateHandedOff, sc.At); err != nil {
+		return err
+	}
+	picked, err := pickedUnits(tx, o)
+	if err != nil {
+		return err
+	}
+	mv := floor.Movement{At: sc.At, User: user, Ref: o.ID, Note: o.Tracking}
+	if err := recordOrderMovements(tx, floor.MoveShip, picked, mv); err != nil {
+		return err
+	}
+	for sku, n := range picked {
+		if err := addSale(tx, sc.At, sku, n); err != nil {
+			return err
+		}
+	}
+	took := sc.At.Sub(o.ReleasedAt).Round(time.Second)
+	verdict := "on time"
+	if sc.At.After(o.DueAt) {
+		verdict = fmt.Sprintf("late by %s", sc.At.Sub(o.DueAt).Round(time.Second))
+	}
+	ans.Verdict, ans.Reason, ans.Message = floor.VerdictTaskDone, "HANDED_OFF",
+		fmt.Sprintf("order %s handed off after %s, %s", o.ID, took, verdict)
+	if len(o.Boxes) > 0 {
+		ans.Message = fmt.Sprintf("order %s handed off with box %d/%d, its last, after %s, %s", o.ID, o.BoxOf(sc.Code), len(o.Boxes), took, verdict)
+	}
+	ans.Next.OrderID, ans.Next.DueAt = o.ID, o.DueAt
+	return nil
+}
+
+// handOffBox records the courier taking one box of an order packed in
+// several, scanned by its label's code. The order stays packed, its clock
+// running, until the last box is taken; the answer names those missing.
+func handOffBox(tx *bolt.Tx, user string, sc floor.Scan, o floor.Order, ans *floor.Answer) error {
+	n := o.BoxOf(sc.Code)
+	ans.Next.OrderID, ans.Next.DueAt = o.ID, o.DueAt
+	switch {
+	case n == 0: // a master number: it names no box (an order id never gets here)
+		ans.Verdict, ans.Reason, ans.Message = floor.VerdictOutOfSequence, "SCAN_EACH_BOX",
+			fmt.Sprintf("order %s went in %d boxes: scan the label of each, still here: %s", o.ID, len(o.Boxes), strings.Join(o.BoxesLeft(), ", "))
+		return nil
+	case !o.Boxes[n-1].HandedOffAt.IsZero():
+		ans.Verdict, ans.Reason, ans.Message = floor.VerdictNothingOpen, "BOX_ALREADY_HANDED_OFF",
+			fmt.Sprintf("box %d/%d of order %s was handed off at %s; still here: %s", n, len(o.Boxes), o.ID,
+				o.Boxes[n-1].HandedOffAt.Format(time.TimeOnly), strings.Join(o.BoxesLeft(), ", "))
+		return nil
+	}
+	o.Boxes = slices.Clone(o.Boxes)
+	o.Boxes[n-1].HandedOffAt = sc.At
+	left := o.BoxesLeft()
+	if len(left) == 0 {
+		return handOff(tx, user, sc, o, ans)
+	}
+	o.UpdatedAt = sc.At
+	ans.Verdict, ans.Reason, ans.Message = floor.VerdictRight, "BOX_HANDED_OFF",
+		fmt.Sprintf("box %d/%d of order %s handed off; the order stays open until the courier has the rest: %s", n, len(o.Boxes), o.ID, strings.Join(left, ", "))
+	return putOrder(tx, o)
 }

@@ -34,7 +34,9 @@ type PackServiceClient interface {
 	// Pack streams a pack station's scans: the order barcode from the pick
 	// list, every item again (a wrong or missing item blocks packing), then
 	// the parcel weight (a single item needs none). Each scan is answered
-	// once it is durable; re-sent scan ids get their first answer.
+	// once it is durable; re-sent scan ids get their first answer. An order
+	// too big for one box is split with SCAN_ACTION_NEW_BOX: each box's
+	// items, then its weight, then the next box.
 	Pack(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[PackRequest, PackResponse], error)
 	// Handoff streams waybill scans as couriers take parcels: each stops its
 	// order's clock. Only the waybill's tracking barcode (what the label
@@ -115,7 +117,9 @@ type PackServiceServer interface {
 	// Pack streams a pack station's scans: the order barcode from the pick
 	// list, every item again (a wrong or missing item blocks packing), then
 	// the parcel weight (a single item needs none). Each scan is answered
-	// once it is durable; re-sent scan ids get their first answer.
+	// once it is durable; re-sent scan ids get their first answer. An order
+	// too big for one box is split with SCAN_ACTION_NEW_BOX: each box's
+	// items, then its weight, then the next box.
 	Pack(grpc.BidiStreamingServer[PackRequest, PackResponse]) error
 	// Handoff streams waybill scans as couriers take parcels: each stops its
 	// order's clock. Only the waybill's tracking barcode (what the label

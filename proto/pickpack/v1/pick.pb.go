@@ -161,6 +161,14 @@ const (
 	// bin blocked by a pallet, a ladder in use). Nothing is taken or
 	// written off; a stop postponed when no other stop is left stays.
 	ScanAction_SCAN_ACTION_POSTPONE ScanAction = 4
+	// Pack station: the box being packed is full; it is closed with the
+	// items verified into it so far, then weighed (EXPECT_WEIGHT, with
+	// Instruction.box), and the next box opens for the items still to
+	// verify. Every box gets its own label ("2/3") and is handed off on its
+	// own. Refused (VERDICT_OUT_OF_SEQUENCE) for an empty box (EMPTY_BOX),
+	// when nothing is left for another box (NOTHING_LEFT), and while a
+	// closed box waits for its weight (WEIGH_BOX_FIRST).
+	ScanAction_SCAN_ACTION_NEW_BOX ScanAction = 5
 )
 
 // Enum value maps for ScanAction.
@@ -171,6 +179,7 @@ var (
 		2: "SCAN_ACTION_SHORT",
 		3: "SCAN_ACTION_WEIGHT",
 		4: "SCAN_ACTION_POSTPONE",
+		5: "SCAN_ACTION_NEW_BOX",
 	}
 	ScanAction_value = map[string]int32{
 		"SCAN_ACTION_UNSPECIFIED": 0,
@@ -178,6 +187,7 @@ var (
 		"SCAN_ACTION_SHORT":       2,
 		"SCAN_ACTION_WEIGHT":      3,
 		"SCAN_ACTION_POSTPONE":    4,
+		"SCAN_ACTION_NEW_BOX":     5,
 	}
 )
 
@@ -1342,7 +1352,10 @@ type Instruction struct {
 	DueAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
 	// With EXPECT_TOTE: the cart position (1-based) of the order that
 	// needs a tote (order_id names it).
-	Tote          int32 `protobuf:"varint,9,opt,name=tote,proto3" json:"tote,omitempty"`
+	Tote int32 `protobuf:"varint,9,opt,name=tote,proto3" json:"tote,omitempty"`
+	// Packing: the box being filled, or with EXPECT_WEIGHT the box to weigh
+	// (1 until the packer starts a second box with SCAN_ACTION_NEW_BOX).
+	Box           int32 `protobuf:"varint,10,opt,name=box,proto3" json:"box,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1440,6 +1453,13 @@ func (x *Instruction) GetTote() int32 {
 	return 0
 }
 
+func (x *Instruction) GetBox() int32 {
+	if x != nil {
+		return x.Box
+	}
+	return 0
+}
+
 var File_pickpack_v1_pick_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pick_proto_rawDesc = "" +
@@ -1514,7 +1534,7 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12,\n" +
 	"\x04next\x18\x05 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\x12\x1a\n" +
-	"\breplayed\x18\x06 \x01(\bR\breplayed\"\xa4\x02\n" +
+	"\breplayed\x18\x06 \x01(\bR\breplayed\"\xb6\x02\n" +
 	"\vInstruction\x12+\n" +
 	"\x06expect\x18\x01 \x01(\x0e2\x13.pickpack.v1.ExpectR\x06expect\x12%\n" +
 	"\x04stop\x18\x02 \x01(\v2\x11.pickpack.v1.StopR\x04stop\x12\x1c\n" +
@@ -1524,7 +1544,9 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x04done\x18\x06 \x01(\x05R\x04done\x12\x14\n" +
 	"\x05total\x18\a \x01(\x05R\x05total\x121\n" +
 	"\x06due_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12\x12\n" +
-	"\x04tote\x18\t \x01(\x05R\x04tote*\x9c\x01\n" +
+	"\x04tote\x18\t \x01(\x05R\x04tote\x12\x10\n" +
+	"\x03box\x18\n" +
+	" \x01(\x05R\x03box*\x9c\x01\n" +
 	"\tTaskState\x12\x1a\n" +
 	"\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10TASK_STATE_TOTES\x10\x01\x12\x16\n" +
@@ -1536,14 +1558,15 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x1aROUTE_STRATEGY_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ROUTE_STRATEGY_SHORTEST\x10\x01\x12!\n" +
 	"\x1dROUTE_STRATEGY_FAMILIAR_FIRST\x10\x02\x12(\n" +
-	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x03*\x8c\x01\n" +
+	"$ROUTE_STRATEGY_SHORTEST_FOR_DUE_TIME\x10\x03*\xa5\x01\n" +
 	"\n" +
 	"ScanAction\x12\x1b\n" +
 	"\x17SCAN_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SCAN_ACTION_QUANTITY\x10\x01\x12\x15\n" +
 	"\x11SCAN_ACTION_SHORT\x10\x02\x12\x16\n" +
 	"\x12SCAN_ACTION_WEIGHT\x10\x03\x12\x18\n" +
-	"\x14SCAN_ACTION_POSTPONE\x10\x04*\x7f\n" +
+	"\x14SCAN_ACTION_POSTPONE\x10\x04\x12\x17\n" +
+	"\x13SCAN_ACTION_NEW_BOX\x10\x05*\x7f\n" +
 	"\vShortReason\x12\x1c\n" +
 	"\x18SHORT_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SHORT_REASON_EMPTY_BIN\x10\x01\x12\x18\n" +

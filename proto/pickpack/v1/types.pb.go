@@ -1094,9 +1094,13 @@ type Order struct {
 	ImporterReference string `protobuf:"bytes,17,opt,name=importer_reference,json=importerReference,proto3" json:"importer_reference,omitempty"`
 	InvoiceNumber     string `protobuf:"bytes,18,opt,name=invoice_number,json=invoiceNumber,proto3" json:"invoice_number,omitempty"`
 	// Output only: the weight the pack station's scale measured, in grams,
-	// one entry per parcel (one today); empty until weighed, and for a
-	// one-item parcel, which is packed on its scan without weighing.
+	// one entry per parcel (box), in box order; empty until weighed, and for
+	// a one-item parcel, which is packed on its scan without weighing.
 	ParcelWeightsG []int64 `protobuf:"varint,19,rep,packed,name=parcel_weights_g,json=parcelWeightsG,proto3" json:"parcel_weights_g,omitempty"`
+	// Output only: the boxes of an order the packer split into several
+	// (SCAN_ACTION_NEW_BOX), in packing order; empty for an order in one
+	// box, whose label carries tracking_number.
+	Boxes []*Box `protobuf:"bytes,20,rep,name=boxes,proto3" json:"boxes,omitempty"`
 	// Output only: when a supervisor raised the order's priority
 	// (FloorService.RaisePriority); unset for the usual order. A raised
 	// queued order is picked before the others, the earliest raised first.
@@ -1268,9 +1272,103 @@ func (x *Order) GetParcelWeightsG() []int64 {
 	return nil
 }
 
+func (x *Order) GetBoxes() []*Box {
+	if x != nil {
+		return x.Boxes
+	}
+	return nil
+}
+
 func (x *Order) GetPriorityRaisedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.PriorityRaisedAt
+	}
+	return nil
+}
+
+// Box is one parcel of an order packed in several: its own label
+// ("2/3"), verified and weighed on its own, handed off on its own.
+type Box struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to the number of boxes, as its label prints it ("2/3").
+	Number int32 `protobuf:"varint,1,opt,name=number,proto3" json:"number,omitempty"`
+	// What its label's barcode carries and the handoff scans: its own
+	// tracking number, or a piece number under the order's master number
+	// (tracking_number), as the carrier's "pieces" set-up says. Handoff
+	// needs every box's code scanned: the order stays packed, the answer
+	// naming the boxes still missing, and its clock stops with the last.
+	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	// What the packer verified into it.
+	Lines []*OrderLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	// What the scale said, in grams.
+	WeightG int64 `protobuf:"varint,4,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	// When the courier took it; unset while it is still at the warehouse.
+	HandedOffAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=handed_off_at,json=handedOffAt,proto3" json:"handed_off_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Box) Reset() {
+	*x = Box{}
+	mi := &file_pickpack_v1_types_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Box) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Box) ProtoMessage() {}
+
+func (x *Box) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_types_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Box.ProtoReflect.Descriptor instead.
+func (*Box) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_types_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Box) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *Box) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Box) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *Box) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *Box) GetHandedOffAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HandedOffAt
 	}
 	return nil
 }
@@ -1287,7 +1385,7 @@ type ImportProblem struct {
 
 func (x *ImportProblem) Reset() {
 	*x = ImportProblem{}
-	mi := &file_pickpack_v1_types_proto_msgTypes[12]
+	mi := &file_pickpack_v1_types_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1397,7 @@ func (x *ImportProblem) String() string {
 func (*ImportProblem) ProtoMessage() {}
 
 func (x *ImportProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_types_proto_msgTypes[12]
+	mi := &file_pickpack_v1_types_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1410,7 @@ func (x *ImportProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportProblem.ProtoReflect.Descriptor instead.
 func (*ImportProblem) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_types_proto_rawDescGZIP(), []int{12}
+	return file_pickpack_v1_types_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ImportProblem) GetField() string {
@@ -1395,7 +1493,7 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\tavailable\x18\x05 \x01(\x03R\tavailable\"9\n" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\xdb\x06\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x83\a\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12,\n" +
@@ -1418,8 +1516,15 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\x10customs_category\x18\x10 \x01(\tR\x0fcustomsCategory\x12-\n" +
 	"\x12importer_reference\x18\x11 \x01(\tR\x11importerReference\x12%\n" +
 	"\x0einvoice_number\x18\x12 \x01(\tR\rinvoiceNumber\x12(\n" +
-	"\x10parcel_weights_g\x18\x13 \x03(\x03R\x0eparcelWeightsG\x12H\n" +
-	"\x12priority_raised_at\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x10priorityRaisedAt\"G\n" +
+	"\x10parcel_weights_g\x18\x13 \x03(\x03R\x0eparcelWeightsG\x12&\n" +
+	"\x05boxes\x18\x14 \x03(\v2\x10.pickpack.v1.BoxR\x05boxes\x12H\n" +
+	"\x12priority_raised_at\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x10priorityRaisedAt\"\xba\x01\n" +
+	"\x03Box\x12\x16\n" +
+	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12,\n" +
+	"\x05lines\x18\x03 \x03(\v2\x16.pickpack.v1.OrderLineR\x05lines\x12\x19\n" +
+	"\bweight_g\x18\x04 \x01(\x03R\aweightG\x12>\n" +
+	"\rhanded_off_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vhandedOffAt\"G\n" +
 	"\rImportProblem\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription*\\\n" +
@@ -1465,7 +1570,7 @@ func file_pickpack_v1_types_proto_rawDescGZIP() []byte {
 }
 
 var file_pickpack_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_pickpack_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_pickpack_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_pickpack_v1_types_proto_goTypes = []any{
 	(ImportFormat)(0),             // 0: pickpack.v1.ImportFormat
 	(BarcodeKind)(0),              // 1: pickpack.v1.BarcodeKind
@@ -1483,8 +1588,9 @@ var file_pickpack_v1_types_proto_goTypes = []any{
 	(*StockLevel)(nil),            // 13: pickpack.v1.StockLevel
 	(*OrderLine)(nil),             // 14: pickpack.v1.OrderLine
 	(*Order)(nil),                 // 15: pickpack.v1.Order
-	(*ImportProblem)(nil),         // 16: pickpack.v1.ImportProblem
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*Box)(nil),                   // 16: pickpack.v1.Box
+	(*ImportProblem)(nil),         // 17: pickpack.v1.ImportProblem
+	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
 }
 var file_pickpack_v1_types_proto_depIdxs = []int32{
 	6,  // 0: pickpack.v1.BinMap.depot:type_name -> pickpack.v1.Point
@@ -1497,16 +1603,19 @@ var file_pickpack_v1_types_proto_depIdxs = []int32{
 	14, // 7: pickpack.v1.Order.lines:type_name -> pickpack.v1.OrderLine
 	5,  // 8: pickpack.v1.Order.recipient:type_name -> pickpack.v1.Address
 	2,  // 9: pickpack.v1.Order.state:type_name -> pickpack.v1.OrderState
-	17, // 10: pickpack.v1.Order.released_at:type_name -> google.protobuf.Timestamp
-	17, // 11: pickpack.v1.Order.due_at:type_name -> google.protobuf.Timestamp
-	17, // 12: pickpack.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	17, // 13: pickpack.v1.Order.handed_off_at:type_name -> google.protobuf.Timestamp
-	17, // 14: pickpack.v1.Order.priority_raised_at:type_name -> google.protobuf.Timestamp
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	18, // 10: pickpack.v1.Order.released_at:type_name -> google.protobuf.Timestamp
+	18, // 11: pickpack.v1.Order.due_at:type_name -> google.protobuf.Timestamp
+	18, // 12: pickpack.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 13: pickpack.v1.Order.handed_off_at:type_name -> google.protobuf.Timestamp
+	16, // 14: pickpack.v1.Order.boxes:type_name -> pickpack.v1.Box
+	18, // 15: pickpack.v1.Order.priority_raised_at:type_name -> google.protobuf.Timestamp
+	14, // 16: pickpack.v1.Box.lines:type_name -> pickpack.v1.OrderLine
+	18, // 17: pickpack.v1.Box.handed_off_at:type_name -> google.protobuf.Timestamp
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_types_proto_init() }
@@ -1520,7 +1629,7 @@ func file_pickpack_v1_types_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_types_proto_rawDesc), len(file_pickpack_v1_types_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
