@@ -196,14 +196,16 @@ func TestOnTimeFigureCountsOpenLateOrders(t *testing.T) {
 // through picking, packing and handoff, a minute a step.
 func handOffThrough(t *testing.T, e *env, id string) {
 	t.Helper()
-	if r, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{}); err != nil ||
-		len(r.GetTask().GetOrders()) != 1 || r.GetTask().GetOrders()[0].GetOrderId() != id {
+	r, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})
+	if err != nil || len(r.GetTask().GetOrders()) != 1 || r.GetTask().GetOrders()[0].GetOrderId() != id {
 		t.Fatalf("NextTask: %v, %v; want %s", r, err, id)
 	}
 	e.clock.t = e.clock.t.Add(time.Minute)
 	p := picker(t, e.as(floor.RolePicker), e.conn, "hh-"+id)
+	p.totes(r.GetTask())
 	p.expect(p.code("A-03-009-1"), pb.Verdict_VERDICT_RIGHT, "AT_BIN")
 	p.expect(p.code(eanS2), pb.Verdict_VERDICT_TASK_DONE, "TASK_DONE")
+	p.dropOff()
 	e.clock.t = e.clock.t.Add(time.Minute)
 	k := packer(t, e.as(floor.RolePacker), e.conn, "pk-"+id)
 	k.expect(k.code(id), pb.Verdict_VERDICT_RIGHT, "ORDER_OPEN")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,13 +72,12 @@ func (s *Server) act(a action) http.Handler {
 		var vs floor.Violations
 		a.rule.Check(&vs, "id", id)
 		floor.CheckReason(&vs, "reason", b.Reason)
-		uses := func(f string) bool { return strings.Contains(strings.Join(a.fields, ","), f) }
-		if uses("picker") {
+		if slices.Contains(a.fields, "picker") {
 			floor.IDUser.Check(&vs, "picker", b.Picker)
 		} else if b.Picker != "" {
 			vs.Add("picker", "not used by %s", a.op)
 		}
-		if uses("station") {
+		if slices.Contains(a.fields, "station") {
 			if b.Station != "" {
 				floor.IDUser.Check(&vs, "station", b.Station)
 			}

@@ -93,6 +93,14 @@ const overlapsDepotLabel = `(() => {
   });
 })()`
 
+// labelsOnTop is true when every text of the map follows every shape in
+// document order: SVG paints in that order, so no shape covers a label.
+const labelsOnTop = `(() => {
+  const texts = [...document.querySelectorAll('#map text')];
+  const shapes = [...document.querySelectorAll('#map circle, #map rect, #map line, #map polyline')];
+  return texts.length > 0 && texts.every((t) => shapes.every((s) => s.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING));
+})()`
+
 // The wall screen with 200 open orders and one picker stuck on a task:
 // it fits 1920x1080 (and 3840x2160) without scrolling, with the clocks
 // grouped most urgent first, the alerts grouped in time order, the map
@@ -174,6 +182,10 @@ func TestWallScreenInChromium(t *testing.T) {
 	}
 	if eval[bool](t, tab, overlapsDepotLabel) {
 		t.Error("a picker's dot covers the pack station's label")
+	}
+	// Every label is painted after every shape, so none can be covered.
+	if !eval[bool](t, tab, labelsOnTop) {
+		t.Error("a map label comes before a shape that can cover it")
 	}
 	// The figures say what they count.
 	heads := eval[string](t, tab, `document.querySelector('.lanes thead').textContent`)
