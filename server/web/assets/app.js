@@ -429,7 +429,6 @@ function drawAlerts() {
     const det = el("details", info.sev);
     det.dataset.kind = g.kind;
     det.open = openGroups.has(g.kind);
-    det.addEventListener("toggle", () => { if (det.open) openGroups.add(g.kind); else openGroups.delete(g.kind); });
     const sum = el("summary");
     sum.append(el("time", "", fmtTime(latest.at)), info.many(g.list.length));
     const ul = el("ul");
@@ -441,9 +440,22 @@ function drawAlerts() {
     det.append(sum, ul);
     out.push(det);
   }
+  const scrolled = box.scrollTop; // a redraw keeps the reader's place
   box.replaceChildren(...out);
+  box.scrollTop = scrolled;
   $("alerts-n").textContent = state.alerts.size ? state.alerts.size + " open" : "";
 }
+
+// A group opens and closes on the click itself, not on the toggle event
+// that follows it: a redraw in between would otherwise lose the click.
+$("alerts").addEventListener("click", (ev) => {
+  const sum = ev.target.closest("summary");
+  if (!sum) return;
+  ev.preventDefault();
+  const det = sum.parentElement, kind = det.dataset.kind;
+  if (openGroups.has(kind)) openGroups.delete(kind); else openGroups.add(kind);
+  det.open = openGroups.has(kind);
+});
 
 // drawFigures shows the shift's figures: on time over every order due in
 // the shift so far (handed off late and open past due count as late), the
