@@ -81,13 +81,14 @@ type openOrder struct {
 	Channel               string
 	ReleasedAt, DueAt     time.Time
 	PredictedAtAssignment time.Time
+	RaisedAt              time.Time
 	Lines                 int
 	Units                 int64
 }
 
 func newOpenOrder(o floor.Order) openOrder {
 	oo := openOrder{State: o.State, Picker: o.Picker, TaskID: o.TaskID, Channel: o.Channel, ReleasedAt: o.ReleasedAt,
-		DueAt: o.DueAt, PredictedAtAssignment: o.PredictedHandoffAt, Lines: len(o.Lines)}
+		DueAt: o.DueAt, PredictedAtAssignment: o.PredictedHandoffAt, RaisedAt: o.RaisedAt, Lines: len(o.Lines)}
 	for _, l := range o.Lines {
 		oo.Units += l.Quantity
 	}
@@ -96,7 +97,7 @@ func newOpenOrder(o floor.Order) openOrder {
 
 func (o openOrder) order(id string) floor.Order {
 	return floor.Order{ID: id, State: o.State, Picker: o.Picker, TaskID: o.TaskID, Channel: o.Channel,
-		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, PredictedHandoffAt: o.PredictedAtAssignment}
+		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, PredictedHandoffAt: o.PredictedAtAssignment, RaisedAt: o.RaisedAt}
 }
 
 // closedOrder is an order due in the current shift that is closed, as
@@ -438,7 +439,7 @@ func (h *Hub) Tick() error {
 			runtime.Gosched()
 		}
 		if oo.State == floor.StateQueued {
-			queued = append(queued, floor.SimOrder{ID: id, DueAt: oo.DueAt, Lines: oo.Lines, Units: oo.Units})
+			queued = append(queued, floor.SimOrder{ID: id, DueAt: oo.DueAt, RaisedAt: oo.RaisedAt, Lines: oo.Lines, Units: oo.Units})
 			continue
 		}
 		o := oo.order(id)
@@ -754,7 +755,7 @@ func alertKey(a floor.Alert) string {
 func changed(a, b floor.OrderClock) bool {
 	d := a.PredictedHandoffAt.Sub(b.PredictedHandoffAt)
 	return a.State != b.State || a.Risk != b.Risk || a.Picker != b.Picker || a.TaskID != b.TaskID ||
-		a.Reason != b.Reason || d >= predictionStep || d <= -predictionStep
+		a.Reason != b.Reason || !a.RaisedAt.Equal(b.RaisedAt) || d >= predictionStep || d <= -predictionStep
 }
 
 func pickerChanged(a, b floor.PickerStatus) bool {

@@ -63,6 +63,8 @@ type orderJSON struct {
 	Reason string `json:"reason,omitempty"`
 	// PredictedAtAssignment is the handoff predicted when it was assigned.
 	PredictedAtAssignment *time.Time `json:"predictedAtAssignment,omitempty"`
+	// RaisedAt is when a supervisor raised its priority (queued orders).
+	RaisedAt *time.Time `json:"raisedAt,omitempty"`
 }
 
 type pickerJSON struct {
@@ -107,7 +109,7 @@ func sse(e feed.Event) (string, any) {
 		}
 		oj := orderJSON{ID: c.OrderID, State: c.State.String(), Open: c.State.Open(), Picker: c.Picker, Task: c.TaskID,
 			ReleasedAt: c.ReleasedAt, DueAt: c.DueAt, PredictedAt: optTime(c.PredictedHandoffAt), HandedOffAt: optTime(c.HandedOffAt),
-			Risk: risk, Reason: c.Reason, PredictedAtAssignment: optTime(c.PredictedAtAssignment)}
+			Risk: risk, Reason: c.Reason, PredictedAtAssignment: optTime(c.PredictedAtAssignment), RaisedAt: optTime(c.RaisedAt)}
 		if !c.PredictedHandoffAt.IsZero() {
 			oj.SlackS = c.Slack().Seconds()
 		}

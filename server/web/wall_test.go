@@ -288,6 +288,31 @@ func TestWallScreenInChromium(t *testing.T) {
 	e.tick(t)
 	poll(t, tab, "ann free", `document.querySelector('#lanes tr[data-picker="ann"] button').textContent === 'Off shift'`)
 	poll(t, tab, "still fits", fitsScreen)
+
+	// Raise a queued order's priority from its clock: the order's dialog
+	// offers it, the confirmation asks why, the clock shows it raised.
+	target := eval[string](t, tab, `[...document.querySelectorAll('#clocks .clock')].find((c) => c.querySelector('.m')?.textContent.startsWith('queued') ?? c.title.includes(': queued')).dataset.order`)
+	if err := chromedp.Do(tab,
+		chromedp.Click(`#clocks [data-order="`+target+`"]`),
+		chromedp.WaitVisible(`#confirm-actions button`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "the order's actions", `[...document.querySelectorAll('#confirm-actions button')].map((b) => b.textContent).join('|') === 'Raise priority|Cancel order'`)
+	if err := chromedp.Do(tab,
+		chromedp.Click(`#confirm-actions button`),
+		chromedp.WaitVisible(`#confirm-reason`),
+		chromedp.SendKeys(`#confirm-reason`, "VIP customer"),
+		chromedp.Click(`#confirm-ok`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, tab, "raised", `!document.querySelector('#confirm').open && document.querySelector('#toast').textContent.includes('next picker')`)
+	if o, err := e.st.Order(target); err != nil || o.RaisedAt.IsZero() {
+		t.Errorf("%s after raising: %+v %v", target, o.RaisedAt, err)
+	}
+	e.tick(t)
+	poll(t, tab, "the clock shows it raised", `document.querySelector('#clocks [data-order="`+target+`"]').classList.contains('raised')`)
 }
 
 func inOrder(got, want []string) bool {

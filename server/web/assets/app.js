@@ -248,7 +248,7 @@ function sizes() {
 function fits(space, size, gap) { return Math.max(0, Math.floor((space + gap) / (size + gap))); }
 
 function clockEl(o, chip) {
-  const c = el("div", "clock " + o.risk);
+  const c = el("div", "clock " + o.risk + (o.raisedAt ? " raised" : ""));
   c.dataset.order = o.id;
   c.dataset.risk = o.risk;
   c.tabIndex = 0;
@@ -561,7 +561,7 @@ function openOrder(id) {
   $("confirm-text").textContent = `${o.state}${o.picker ? " by " + o.picker : ""}; due ${fmtTime(o.dueAt)}, ${predicted(o)}` +
     (o.reason ? " (" + o.reason + ")" : "") + ".";
   const choices = [];
-  if (o.state === "queued") choices.push(["Raise priority", "priority", { order: o.id }]);
+  if (o.state === "queued" && !o.raisedAt) choices.push(["Raise priority", "priority", { order: o.id }]);
   if (o.task && (o.state === "assigned" || o.state === "picking")) {
     choices.push(["Release task " + o.task, "release", { task: o.task, picker: o.picker }]);
     choices.push(["Reassign task " + o.task, "reassign", { task: o.task, picker: o.picker }]);
