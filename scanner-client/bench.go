@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -25,13 +26,24 @@ import (
 
 func init() { commands["bench"] = benchCmd }
 
-const benchUsage = `usage: scanner-client bench --addr HOST:PORT --token ADMIN_TOKEN [--pickers N] [--rate R] [--duration D] [--baseline]
+const benchUsage = `usage: scanner-client bench --addr HOST:PORT --token ADMIN_TOKEN [--pickers N] [--rate R] [--duration D] [--import-orders N] [--baseline]
 
 Drives N simulated handhelds, each on its own Scan stream at R scans/s,
 through real pick tasks for D. It creates the pickers' users and tokens,
 orders (ids BENCH-<run>-<n>) and stock top-ups with the admin token, and
 ends with one line:
   scans=... verdicts=... errors=... p50_ms=... p99_ms=... max_ms=...
+With --import-orders N it also imports a CSV file of N orders (ids
+BENCH-<run>-IMP-<n>, channel --import-channel) through ImportOrders
+(--import-dry-run: as a dry run),
+--import-at into the run, and prints the scans sent before, while and
+after the import ran apart:
+  import orders=... created=... seconds=... dry_run=...
+  before_import scans=... p50_ms=... p99_ms=... max_ms=...
+  during_import scans=... p50_ms=... p99_ms=... max_ms=...
+  after_import scans=... p50_ms=... p99_ms=... max_ms=...
+Give that channel a long target on the server (serve --channel-sla
+bulk=72h) so that the imported orders queue behind the handhelds' own.
 With --baseline it then runs a bare bbolt group-commit loop with the same
 concurrency, rate and duration in a temporary directory and prints
   baseline scans=... p50_ms=... p99_ms=... max_ms=...
@@ -52,6 +64,11 @@ type benchConfig struct {
 	warmup      time.Duration
 	packers     int
 	cpuProfile  string
+
+	importOrders  int
+	importAt      time.Duration
+	importChannel string
+	importDryRun  bool
 }
 
 func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -71,6 +88,10 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the orders and the handhelds' choices")
 	fs.IntVar(&c.packers, "packers", 0, "pack stations packing (documents print to the server's printers) and handing off finished tasks at the same scan rate")
 	fs.DurationVar(&c.warmup, "warmup", 0, "leave scans sent in the run's first part out of the summary (all handhelds take their first task at once)")
+	fs.IntVar(&c.importOrders, "import-orders", 0, "also import a CSV file of this many orders during the run, and report the scans sent meanwhile apart")
+	fs.DurationVar(&c.importAt, "import-at", 5*time.Second, "when into the run the import starts")
+	fs.BoolVar(&c.importDryRun, "import-dry-run", false, "send the import as a dry run (parsed and checked, nothing stored): the scans during it show what the parse and the checks cost")
+	fs.StringVar(&c.importChannel, "import-channel", "bulk", "the channel of the imported orders (give it a long target on the server: --channel-sla bulk=72h)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile of the run to this file: server and tool share the machine's cores")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -85,6 +106,8 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return errors.New("bench: --pickers, --rate and --duration must be above zero")
 	case c.warmup < 0 || c.warmup >= c.duration:
 		return errors.New("bench: --warmup must be at least zero and shorter than --duration")
+	case c.importOrders < 0 || c.importOrders > 0 && (c.importAt < 0 || c.importAt >= c.duration):
+		return errors.New("bench: --import-orders must be at least zero, and --import-at within --duration")
 	}
 	if c.conns <= 0 || c.conns > c.pickers {
 		c.conns = c.pickers
@@ -94,6 +117,12 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	fmt.Fprintf(stdout, "scans=%d verdicts=%d errors=%d %s\n", res.scans, res.verdicts, res.errors, benchPercentiles(res.latencies))
+	if imp := res.imported; imp != nil {
+		fmt.Fprintf(stdout, "import orders=%d created=%d seconds=%.2f dry_run=%v\n", c.importOrders, imp.created, imp.took.Seconds(), c.importDryRun)
+		fmt.Fprintf(stdout, "before_import scans=%d %s\n", len(imp.before), benchPercentiles(imp.before))
+		fmt.Fprintf(stdout, "during_import scans=%d %s\n", len(imp.during), benchPercentiles(imp.during))
+		fmt.Fprintf(stdout, "after_import scans=%d %s\n", len(imp.after), benchPercentiles(imp.after))
+	}
 	// A run with errors measured something else than the scan path: its
 	// figures must not pass for a result in a script or CI.
 	var failed error
@@ -121,6 +150,48 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 type benchResult struct {
 	scans, verdicts, errors int
 	latencies               []time.Duration
+	imported                *benchImport // with --import-orders
+}
+
+// benchImport is the import of a run and the scans sent before it, while
+// it ran and after it (those of the warm-up left out). After an import the
+// floor holds its orders open, which costs the server more than before.
+type benchImport struct {
+	created               int
+	start, end            time.Time
+	took                  time.Duration
+	before, during, after []time.Duration
+}
+
+// importCSV is an order file of n one-line orders of the given SKUs, ids
+// prefix1 to prefixN, about 70 bytes a row.
+func importCSV(prefix, channel string, skus []string, n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("order_id,channel,sku,quantity,recipient_name,phone,address1,address2,city,region,postal_code,country\n")
+	for i := range n {
+		fmt.Fprintf(&b, "%s%d,%s,%s,1,Load Test,,%d Bench Street,,London,,,GB\n", prefix, i+1, channel, skus[i%len(skus)], i%200+1)
+	}
+	return b.Bytes()
+}
+
+// runImport sends data as one ImportOrders call (a dry run if dry) at
+// began+at and returns what it did.
+func runImport(ctx context.Context, conn *grpc.ClientConn, token string, data []byte, dry bool, began time.Time, at time.Duration) (*benchImport, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(time.Until(began.Add(at))):
+	}
+	imp := &benchImport{start: time.Now()}
+	resp, err := pb.NewOrderServiceClient(conn).ImportOrders(sim.Bearer(ctx, token),
+		&pb.ImportOrdersRequest{Format: pb.ImportFormat_IMPORT_FORMAT_CSV, Data: data, DryRun: dry}, grpc.MaxCallSendMsgSize(len(data)+1<<20))
+	imp.end = time.Now()
+	imp.took = imp.end.Sub(imp.start)
+	if err != nil {
+		return nil, fmt.Errorf("import of %d bytes: %w", len(data), err)
+	}
+	imp.created = int(resp.GetCreated())
+	return imp, nil
 }
 
 // runBench sets the warehouse up, runs the handhelds for the duration and
@@ -178,9 +249,23 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		}
 		defer pprof.StopCPUProfile()
 	}
+	var importData []byte
+	if c.importOrders > 0 {
+		importData = importCSV("BENCH-"+run+"-IMP-", c.importChannel, sup.SKUs(), c.importOrders)
+	}
 	began := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
+	var importErr error
+	importDone := make(chan struct{})
+	go func() {
+		defer close(importDone)
+		if importData != nil {
+			// ctx, not runCtx: an import still running when the
+			// scanning ends is waited for, not cancelled.
+			res.imported, importErr = runImport(ctx, admin, c.token, importData, c.importDryRun, began, c.importAt)
+		}
+	}()
 	var supErr error
 	supDone := make(chan struct{})
 	go func() {
@@ -249,6 +334,14 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	wg.Wait()
 	cancel()
 	<-supDone
+	<-importDone
+	if importErr != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", importErr)
+		res.errors++
+	} else if imp := res.imported; imp != nil {
+		fmt.Fprintf(stderr, "bench: import of %d orders (%d bytes) from %.2fs to %.2fs into the run\n", c.importOrders, len(importData),
+			imp.start.Sub(began).Seconds(), imp.end.Sub(began).Seconds())
+	}
 	packWG.Wait()
 	var packed, shipped, unusual int64
 	for _, p := range packers {
@@ -280,6 +373,16 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 				continue
 			}
 			res.latencies = append(res.latencies, r.Latency)
+			if imp := res.imported; imp != nil {
+				switch {
+				case r.SentAt.Before(imp.start):
+					imp.before = append(imp.before, r.Latency)
+				case r.SentAt.Before(imp.end):
+					imp.during = append(imp.during, r.Latency)
+				default:
+					imp.after = append(imp.after, r.Latency)
+				}
+			}
 			verdicts[r.Verdict]++
 			if r.Wrong {
 				wrong++

@@ -152,11 +152,57 @@ func TestBenchFailsOnErrors(t *testing.T) {
 	}
 }
 
+// With --import-orders the run sends one order import while the handhelds
+// scan and reports the scans before, during and after it apart; the
+// import's orders are all stored, and none of a dry run's.
+func TestBenchImport(t *testing.T) {
+	addr, admin, st := benchServer(t)
+	var out, errOut strings.Builder
+	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "2", "--rate", "100",
+		"--duration", "1s", "--import-orders", "3000", "--import-at", "200ms"}, strings.NewReader(""), &out, &errOut)
+	// A dry run stores nothing.
+	var dryOut strings.Builder
+	if err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "2", "--rate", "100",
+		"--duration", "1s", "--import-orders", "3000", "--import-at", "200ms", "--import-dry-run"}, strings.NewReader(""), &dryOut, &errOut); err != nil {
+		t.Fatalf("bench with a dry run: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(dryOut.String(), "import orders=3000 created=3000 seconds=") || !strings.Contains(dryOut.String(), "dry_run=true") {
+		t.Errorf("output %q, want the dry run's import line", dryOut.String())
+	}
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 5 || benchLine.FindString(lines[0]) == "" || !strings.HasPrefix(lines[1], "import orders=3000 created=3000 seconds=") {
+		t.Fatalf("output %q, want the summary, the import and three lines of scans", out.String())
+	}
+	for i, part := range []string{"before_import", "during_import", "after_import"} {
+		if !regexp.MustCompile(`^` + part + ` scans=\d+ p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+$`).MatchString(lines[2+i]) {
+			t.Errorf("line %q, want the scans %s", lines[2+i], part)
+		}
+	}
+	orders, _, err := st.ListOrders(nil, "", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported := 0
+	for _, o := range orders {
+		if strings.Contains(o.ID, "-IMP-") && o.Channel == "bulk" {
+			imported++
+		}
+	}
+	if imported != 3000 {
+		t.Errorf("%d imported orders stored, want 3000", imported)
+	}
+}
+
 func TestBenchRefusesBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench", "--pickers", "2"},
 		{"bench", "--token", "pp_x", "--rate", "0"},
 		{"bench", "--token", "pp_x", "--duration", "-1s"},
+		{"bench", "--token", "pp_x", "--duration", "2s", "--import-orders", "10", "--import-at", "3s"},
+		{"bench", "--token", "pp_x", "--import-orders", "-1"},
 	} {
 		err := Run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard)
 		if err == nil {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
@@ -15,22 +19,47 @@ import (
 // check found a problem; the report says which.
 var errAuditFailed = errors.New("audit: the data file has problems (see the report above)")
 
+// errAuditCrashed is returned by auditCmd when reading the data file
+// crashed the process that read it: a damaged page.
+var errAuditCrashed = errors.New("audit: the data file is damaged (see the report above)")
+
+// auditChild is the command that runs `server audit ARGS --in-process`:
+// this program again, in a process of its own. Tests run their own binary
+// instead.
+var auditChild = func(args []string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return exec.Command(exe, args...), nil
+}
+
 // auditCmd runs, for an operator after an incident, the checks the tests
 // run after every test: bbolt's own consistency check of every page, and
 // the stock audit (reserved units match the open tasks, nothing negative,
 // every bin's movements add up to its stock). It prints a report and
 // fails when either check finds a problem. The server must be stopped: it
 // holds the file.
+//
+// The checks run in a process of their own: bbolt trusts the pages it
+// reads, and a damaged one makes it panic in a goroutine of its own while
+// it opens the file (the free page list is rebuilt from every page), or
+// read past its memory map, which no recover catches. The audit then says
+// that the file is damaged instead of dying with a stack trace.
 func auditCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	var d dataFlags
 	d.register(fs)
+	inProcess := fs.Bool("in-process", false, "run the checks in this process (a damaged file may then crash it instead of being reported)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	path := filepath.Join(d.dir, "pickpack.db")
 	if !store.Exists(path) {
 		return fmt.Errorf("audit: no data file at %s", path)
+	}
+	if !*inProcess {
+		return auditApart(path, args, stdout, stderr)
 	}
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
@@ -58,4 +87,54 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 		return errAuditFailed
 	}
 	return nil
+}
+
+// auditApart runs the audit of args in a child process and reports what
+// became of it: its report and its error, or, if it crashed, that the
+// file at path is damaged, with the first line of the crash.
+func auditApart(path string, args []string, stdout, stderr io.Writer) error {
+	cmd, err := auditChild(append([]string{"audit", "--in-process"}, args...))
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	var report, problems bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &report, &problems
+	err = cmd.Run()
+	stdout.Write(report.Bytes())
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &exit):
+		return fmt.Errorf("audit: %w", err) // the child did not start
+	case exit.ExitCode() == 1: // the child reported the problem itself, as main does
+		msg := strings.TrimSpace(problems.String())
+		msg = strings.TrimPrefix(msg[strings.LastIndex(msg, "\n")+1:], "pickpack: ")
+		if msg == errAuditFailed.Error() {
+			return errAuditFailed
+		}
+		return errors.New(msg)
+	}
+	if report.Len() == 0 {
+		fmt.Fprintf(stdout, "audit of %s\n", path)
+	}
+	fmt.Fprintf(stdout, "file structure: FAILED: the file is damaged: reading it crashed the database library (%v): %s\n",
+		exit, crashLine(problems.String()))
+	return errAuditCrashed
+}
+
+// crashLine is the lines of a Go crash report that say what went wrong
+// ("panic: ...", "fatal error: ...", "[signal ...]"), or its first line.
+func crashLine(report string) string {
+	lines := strings.Split(strings.TrimSpace(report), "\n")
+	var what []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") || strings.HasPrefix(l, "[signal ") {
+			what = append(what, l)
+		}
+	}
+	if len(what) == 0 {
+		return lines[0]
+	}
+	return strings.Join(what, " ")
 }

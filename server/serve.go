@@ -158,7 +158,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// interceptors go first so that refused calls are counted too.
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		web.NewFloorMetrics(st))
+		web.NewFloorMetrics(st, hub))
 	opts := append(rpc.NewMetrics(metrics).ServerOptions(), api.ServerOptions()...)
 	opts = append(opts, grpc.Creds(creds))
 	g := grpc.NewServer(opts...)

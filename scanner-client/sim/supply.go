@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -217,6 +218,13 @@ func (s *Supplier) make(k int) ([]orderJSON, []*pb.AdjustStockRequest) {
 		orders = append(orders, o)
 	}
 	return orders, adds
+}
+
+// SKUs is the SKUs the supplier orders, those with stock, sorted.
+func (s *Supplier) SKUs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.skus)
 }
 
 // Done records that pickers finished orders, freeing room in the backlog.

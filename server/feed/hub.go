@@ -37,7 +37,15 @@ type Event struct {
 	Alert   *floor.Alert
 	Summary *floor.FloorSummary
 
-	memo *sync.Map // what transports made of the event, shared by its watchers
+	memo *memo // what transports made of the event, shared by its watchers
+}
+
+// memo holds what transports made of one event: one or two entries (the
+// gRPC bytes, the server-sent event), so a list beats a map.
+type memo struct {
+	mu   sync.Mutex
+	keys []any
+	vals []any
 }
 
 // Memo returns what build makes of the event, built once for all the
@@ -47,10 +55,16 @@ func (e Event) Memo(key any, build func() any) any {
 	if e.memo == nil {
 		return build()
 	}
-	if v, ok := e.memo.Load(key); ok {
-		return v
+	m := e.memo
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, k := range m.keys {
+		if k == key {
+			return m.vals[i]
+		}
 	}
-	v, _ := e.memo.LoadOrStore(key, build())
+	v := build()
+	m.keys, m.vals = append(m.keys, key), append(m.vals, v)
 	return v
 }
 
@@ -163,6 +177,11 @@ type Hub struct {
 	familiar   map[string]float64     // share of familiar stops on each picker's recent tasks
 	tripMeters float64                // learned walk of a trip; the config's until a task is seen
 	summary    floor.FloorSummary
+	staff      struct { // the last search for the pickers a late queue needs
+		floor.Staffing
+		OnShift int // the pickers on shift then
+	}
+	staffAt time.Time // when; zero while the queue is on time
 
 	// The view as watchers read it.
 	seq      uint64            // number of the latest change
@@ -210,6 +229,7 @@ type Watch struct {
 	ready  chan struct{}
 	start  uint64 // the last change of the picture the watcher starts from
 	cursor uint64 // the last change the watcher has taken (guarded by h.mu)
+	batch  []Event
 }
 
 // Watch starts a watcher at the full picture of now. Its context ends with
@@ -239,11 +259,15 @@ func (w *Watch) Ready() <-chan struct{} { return w.ready }
 // then the latest state of everything that changed since, each once
 // however often it changed. pictured reports whether the picture is
 // complete with this batch; batches of the picture hold nothing else.
-// An empty batch means the watcher is up to date: wait for Ready.
+// An empty batch means the watcher is up to date: wait for Ready. The
+// batch is the watch's own, reused by the next call: hundreds of watchers
+// taking events every tick make no garbage of it.
 func (w *Watch) Next(max int) (events []Event, pictured bool) {
 	h := w.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	events = w.batch[:0]
+	defer func() { w.batch = events }()
 	inPicture := w.cursor < w.start
 	i := sort.Search(len(h.changes), func(i int) bool { return h.changes[i].seq > w.cursor })
 	for ; i < len(h.changes) && len(events) < max; i++ {
@@ -296,7 +320,7 @@ func (h *Hub) Close() {
 
 // set makes ev the latest state of key, as a new change.
 func (h *Hub) set(key string, ev Event, final bool) {
-	ev.memo = new(sync.Map)
+	ev.memo = new(memo)
 	h.seq++
 	if _, ok := h.latest[key]; ok {
 		h.stale++
@@ -312,7 +336,7 @@ func (h *Hub) set(key string, ev Event, final bool) {
 // that took it are not told again, new ones get the fresh state.
 func (h *Hub) refresh(key string, ev Event) {
 	if e, ok := h.latest[key]; ok {
-		ev.memo = new(sync.Map)
+		ev.memo = new(memo)
 		h.latest[key] = &entry{ev: ev, seq: e.seq}
 	}
 }
@@ -522,17 +546,40 @@ func (h *Hub) Tick() error {
 	}
 
 	alerts := h.cfg.Alerts(now, clocks, statuses)
-	staff := floor.Staffing{}
-	if slices.ContainsFunc(results, func(r floor.SimResult) bool { return r.Late }) || len(onShift) == 0 && len(queued) > 0 {
-		staff = q.Staff(now, onShift, queued)
-		if a, ok := h.cfg.QueueAlert(now, len(onShift), staff); ok {
-			alerts = append(alerts, a)
-		}
+	staff := h.staffing(now, q, onShift, queued, results)
+	if a, ok := h.cfg.QueueAlert(now, len(onShift), staff); ok {
+		alerts = append(alerts, a)
 	}
 	h.raise(now, alerts, shorts)
 	h.summarise(now, start, end, clocks, statuses, len(onShift), staff.Needed)
 	h.settle(now)
 	return nil
+}
+
+// staffing says what it would take to bring the queue back on time. The
+// search simulates the queue many times, so it runs at most every
+// StaffEvery while the queue stays late with the same pickers on shift;
+// in between the last answer stands, with the late orders counted afresh.
+func (h *Hub) staffing(now time.Time, q floor.QueueModel, onShift []floor.SimPicker, queued []floor.SimOrder, results []floor.SimResult) floor.Staffing {
+	late := 0
+	for _, r := range results {
+		if r.Late {
+			late++
+		}
+	}
+	if len(onShift) == 0 {
+		late = len(queued) // nobody to pick them: none is predicted on time
+	}
+	if late == 0 {
+		h.staffAt = time.Time{}
+		return floor.Staffing{}
+	}
+	if h.staffAt.IsZero() || now.Sub(h.staffAt) >= h.cfg.StaffEvery || h.staff.OnShift != len(onShift) {
+		h.staff.Staffing, h.staff.OnShift, h.staffAt = q.Staff(now, onShift, queued), len(onShift), now
+	}
+	st := h.staff.Staffing
+	st.Late, st.Lost = late, min(st.Lost, late)
+	return st
 }
 
 // noteClosed counts a closed order in the shift's figures if it is due in

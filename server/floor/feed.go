@@ -104,7 +104,6 @@ func (a Alert) Key() string {
 // FeedConfig sets the supervisor thresholds.
 type FeedConfig struct {
 	PackAndHandoff time.Duration // after picking
-	QueuedTask     time.Duration // a typical trip, for orders not assigned yet
 	Idle           time.Duration // a picker without a task this long is idle
 	Stuck          time.Duration // a picker at one stop this long is stuck
 	// OnShift is how recently a picker without a task must have scanned
@@ -115,22 +114,26 @@ type FeedConfig struct {
 	// Shifts define the figures' window and the time zone of the
 	// reasons' times.
 	Shifts Shifts
+	// StaffEvery is how often the feed searches again for the pickers a
+	// late queue needs (a search simulates the queue a dozen times or
+	// more); between searches the last answer stands. 0: every look.
+	StaffEvery time.Duration
 }
 
 // DefaultFeedConfig suits a 15-minute target.
-var DefaultFeedConfig = FeedConfig{PackAndHandoff: DefaultPackAndHandoff, QueuedTask: 6 * time.Minute,
+var DefaultFeedConfig = FeedConfig{PackAndHandoff: DefaultPackAndHandoff,
 	Idle: 3 * time.Minute, Stuck: 4 * time.Minute, OnShift: 30 * time.Minute, Queue: DefaultQueueModel,
-	Shifts: DefaultShifts}
+	Shifts: DefaultShifts, StaffEvery: 15 * time.Second}
 
-// Clock predicts an open order's handoff: the rest of its task's predicted
-// walk, or a typical trip if it waits, plus packing and handoff.
+// Clock predicts the handoff of an order a picker has: the rest of its
+// task's predicted walk plus packing and handoff (a closed order's clock
+// stops at its handoff). Queued orders are predicted by the simulation of
+// the queue: QueuedClock.
 func (c FeedConfig) Clock(now time.Time, o Order, t *Task) OrderClock {
 	oc := OrderClock{OrderID: o.ID, State: o.State, Picker: o.Picker, TaskID: o.TaskID,
 		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, HandedOffAt: o.HandedOffAt, PredictedAtAssignment: o.PredictedHandoffAt}
 	var rest time.Duration
 	switch o.State {
-	case StateQueued:
-		rest = c.QueuedTask + c.PackAndHandoff
 	case StateAssigned:
 		rest = c.PackAndHandoff
 		if t != nil {
@@ -279,6 +282,9 @@ func (c FeedConfig) QueueAlert(now time.Time, onShift int, st Staffing) (Alert, 
 	case st.Late == st.Lost:
 		msg = fmt.Sprintf("%s predicted late, too late to be on time whatever the staffing (%d on shift)",
 			plural(st.Late, "queued order"), onShift)
+	case st.AtLeast:
+		msg = fmt.Sprintf("%s predicted late: it would take more than %s (%d on shift) to bring the queue back on time",
+			plural(st.Late, "queued order"), plural(st.Needed, "picker"), onShift)
 	default:
 		msg = fmt.Sprintf("%s predicted late: it would take %s (%d on shift) to bring the queue back on time",
 			plural(st.Late, "queued order"), plural(st.Needed, "picker"), onShift)

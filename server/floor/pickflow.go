@@ -152,6 +152,9 @@ func (t *Task) scanTote(sc Scan, env PickEnv) PickOutcome {
 			fmt.Sprintf("%s; next: a tote for order %s (cart position %d)", what, t.Orders[j].OrderID, t.Orders[j].Tote))
 		return out
 	}
+	// The totes are ready at the pack station: the walk to the first stop
+	// starts now, and is learned from here.
+	t.LeftAt = sc.When()
 	msg := what + "; totes ready"
 	if c := t.current(); c >= 0 {
 		s := t.Stops[c]

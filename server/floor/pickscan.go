@@ -194,8 +194,16 @@ func (t *Task) take(sc Scan, cur *Stop, units int64) PickOutcome {
 			fmt.Sprintf("%d of %d%s: %d more of %s", cur.Picked, cur.Quantity, cur.into(), cur.Remaining(), cur.SKU))
 		return out
 	}
+	left := t.LeftAt
+	if left.IsZero() {
+		// The first stop of a task that set no totes since LeftAt was
+		// kept (a record of an older schema): the walk began when the
+		// task was handed out. Measured from year 1, the first leg (the
+		// only one of a one-stop task) was never learned.
+		left = t.CreatedAt
+	}
 	out.Learned = append(out.Learned, PickEvent{Bin: cur.Bin, SKU: cur.SKU, At: t.ArrivedAt, Familiar: cur.Familiar,
-		WalkMeters: cur.CumulativeMeters - t.LeftMeters, Walked: t.ArrivedAt.Sub(t.LeftAt),
+		WalkMeters: cur.CumulativeMeters - t.LeftMeters, Walked: t.ArrivedAt.Sub(left),
 		AtFace: t.FirstUnitAt.Sub(t.ArrivedAt), Units: cur.Picked, UnitsTook: sc.When().Sub(t.FirstUnitAt)})
 	t.LeftAt, t.LeftMeters = sc.When(), cur.CumulativeMeters
 	return t.lineDone(sc, out, fmt.Sprintf("%s done%s", cur.SKU, cur.into()))

@@ -163,3 +163,38 @@ func (e packEnv) StartOrder(code string) (*PackSession, bool, string) {
 	}
 	return nil, false, ""
 }
+
+// The walk to the first stop, from the pack station where the totes were
+// set, is learned like every other leg: a one-stop task teaches the
+// picker's walking pace too.
+func TestFirstLegIsLearned(t *testing.T) {
+	start := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	task := newTask()
+	task.CreatedAt = start.Add(-time.Minute) // handed out a minute before the tote was set
+	task.Stops[0].CumulativeMeters, task.Stops[1].CumulativeMeters = 42, 60
+	env := &fakeEnv{}
+	if out, err := task.ApplyPickScan(Scan{Code: "TOTE-0001", At: start}, env); err != nil || out.Answer.Reason != "TOTE_SET" {
+		t.Fatalf("tote: %+v, %v", out.Answer, err)
+	}
+	var learned []PickEvent
+	for i, sc := range []Scan{{Code: "A-01-001-1"}, {Code: "4006381333931", Quantity: 2}, {Code: "A-02-001-1"}, {Code: "5901234123457"}} {
+		sc.At = start.Add(time.Duration(60+10*i) * time.Second)
+		out, err := task.ApplyPickScan(sc, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		learned = append(learned, out.Learned...)
+	}
+	want := []struct {
+		meters float64
+		walked time.Duration
+	}{{42, 60 * time.Second}, {18, 10 * time.Second}}
+	if len(learned) != len(want) {
+		t.Fatalf("learned %+v, want %d events", learned, len(want))
+	}
+	for i, w := range want {
+		if learned[i].WalkMeters != w.meters || learned[i].Walked != w.walked {
+			t.Errorf("leg %d: %.0f m in %v, want %.0f m in %v", i, learned[i].WalkMeters, learned[i].Walked, w.meters, w.walked)
+		}
+	}
+}

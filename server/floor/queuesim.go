@@ -2,7 +2,6 @@ package floor
 
 import (
 	"cmp"
-	"container/heap"
 	"fmt"
 	"slices"
 	"time"
@@ -69,32 +68,52 @@ func (q QueueModel) Trip(p SimPicker, lines int, units int64) time.Duration {
 	return p.Model.Walk(q.TripMeters) + time.Duration(lines)*stop + time.Duration(units)*p.Model.PerUnit
 }
 
-// pickerHeap orders pickers by when they are free, then by name, so the
-// simulation is the same on every run.
+// pickerHeap holds pickers by when they are free, then by name, so the
+// simulation is the same on every run. It is a binary heap written out
+// rather than container/heap, which would box a picker on every trip.
 type pickerHeap []SimPicker
 
-func (h pickerHeap) Len() int { return len(h) }
-func (h pickerHeap) Less(i, j int) bool {
+func (h pickerHeap) less(i, j int) bool {
 	return cmp.Or(h[i].FreeAt.Compare(h[j].FreeAt), cmp.Compare(h[i].Name, h[j].Name)) < 0
 }
-func (h pickerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *pickerHeap) Push(x any)   { *h = append(*h, x.(SimPicker)) }
-func (h *pickerHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h pickerHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+func (h pickerHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
 }
 
 // Simulate plays the queue out from now: pickers take trips in the order
 // they come free, each trip as NextTask would make it. Results are in
-// queue order (raised orders first, then the earliest due). Without pickers there is no
-// prediction: the results are nil.
+// queue order (raised orders first, then the earliest due). Without
+// pickers there is no prediction: the results are nil.
 func (q QueueModel) Simulate(now time.Time, pickers []SimPicker, queue []SimOrder) []SimResult {
-	if len(pickers) == 0 || len(queue) == 0 {
-		return nil
-	}
-	orders := slices.Clone(queue)
+	return q.simulate(now, pickers, inQueueOrder(queue))
+}
+
+// inQueueOrder is a copy of orders sorted as the pick queue is: the
+// orders a supervisor raised first, the earliest raised first, then the
+// earliest due, then by id.
+func inQueueOrder(orders []SimOrder) []SimOrder {
+	orders = slices.Clone(orders)
 	usual := func(o SimOrder) int { // 0: raised, 1: not
 		if o.RaisedAt.IsZero() {
 			return 1
@@ -104,6 +123,14 @@ func (q QueueModel) Simulate(now time.Time, pickers []SimPicker, queue []SimOrde
 	slices.SortFunc(orders, func(a, b SimOrder) int {
 		return cmp.Or(cmp.Compare(usual(a), usual(b)), a.RaisedAt.Compare(b.RaisedAt), a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID))
 	})
+	return orders
+}
+
+// simulate is Simulate over orders already in queue order.
+func (q QueueModel) simulate(now time.Time, pickers []SimPicker, orders []SimOrder) []SimResult {
+	if len(pickers) == 0 || len(orders) == 0 {
+		return nil
+	}
 	h := make(pickerHeap, len(pickers))
 	for i, p := range pickers {
 		if p.FreeAt.Before(now) {
@@ -111,7 +138,7 @@ func (q QueueModel) Simulate(now time.Time, pickers []SimPicker, queue []SimOrde
 		}
 		h[i] = p
 	}
-	heap.Init(&h)
+	h.init()
 	out := make([]SimResult, len(orders))
 	taken := make([]bool, len(orders))
 	maxBatch, candidates := max(q.MaxBatch, 1), max(q.Candidates, 1)
@@ -120,7 +147,7 @@ func (q QueueModel) Simulate(now time.Time, pickers []SimPicker, queue []SimOrde
 		if taken[i] {
 			continue
 		}
-		p := heap.Pop(&h).(SimPicker)
+		p := h[0] // the first free: it goes back with its new time when the trip is planned
 		start := p.FreeAt
 		batch := []int{i}
 		lines, units := first.Lines, first.Units
@@ -152,8 +179,8 @@ func (q QueueModel) Simulate(now time.Time, pickers []SimPicker, queue []SimOrde
 			out[k] = SimResult{OrderID: orders[k].ID, Picker: p.Name, StartAt: start, HandoffAt: handoff,
 				Late: handoff.After(orders[k].DueAt), Waits: start.After(now)}
 		}
-		p.FreeAt = handoff.Add(-q.PackAndHandoff)
-		heap.Push(&h, p)
+		h[0].FreeAt = handoff.Add(-q.PackAndHandoff)
+		h.down(0)
 	}
 	return out
 }
@@ -169,54 +196,70 @@ type Staffing struct {
 	// Lost are the queued orders late even with a picker free for each:
 	// no staffing saves them.
 	Lost int
+	// AtLeast says the search stopped at MaxExtraPickers more: Needed
+	// pickers are too few still.
+	AtLeast bool
 }
 
+// MaxExtraPickers bounds the staffing search: a queue that needs more
+// than this many pickers more is reported as needing at least as many.
+const MaxExtraPickers = 128
+
 // Staff finds how many pickers the queue needs, by simulating it with
-// more pickers until only the lost orders are late.
+// more pickers until only the lost orders are late: doubling the extra
+// pickers until enough, then halving the gap, so a queue that needs k
+// more pickers costs about 2·log2(k) simulations.
 func (q QueueModel) Staff(now time.Time, pickers []SimPicker, queue []SimOrder) Staffing {
 	var st Staffing
-	for _, r := range q.Simulate(now, pickers, queue) {
-		if r.Late {
-			st.Late++
-		}
-	}
-	if len(pickers) > 0 && st.Late == 0 {
-		return st
-	}
-	extra := q.meanPicker(pickers, now)
-	late := func(n int) int {
-		ps := slices.Clone(pickers)
-		for i := range n {
-			p := extra
-			p.Name = fmt.Sprintf("\xffextra%06d", i) // after every real name
-			ps = append(ps, p)
-		}
+	orders := inQueueOrder(queue)
+	count := func(rs []SimResult) int {
 		k := 0
-		for _, r := range q.Simulate(now, ps, queue) {
+		for _, r := range rs {
 			if r.Late {
 				k++
 			}
 		}
 		return k
 	}
-	// A picker per order starts every trip now: what is late then is lost.
-	st.Lost = late(len(queue))
-	lo, hi := 0, len(queue) // hi extra pickers leave only the lost late
+	st.Late = count(q.simulate(now, pickers, orders))
 	if len(pickers) == 0 {
-		lo = 1
+		st.Late = len(orders) // nobody to pick them: none is predicted on time
 	}
-	for lo < hi {
+	if st.Late == 0 {
+		return st
+	}
+	ps := slices.Clone(pickers)
+	mean := q.meanPicker(pickers, now)
+	for i := range len(orders) {
+		p := mean
+		p.Name = fmt.Sprintf("\xffextra%06d", i) // after every real name
+		ps = append(ps, p)
+	}
+	late := func(n int) int { return count(q.simulate(now, ps[:len(pickers)+n], orders)) }
+	// A picker per order starts every trip now: what is late then is lost.
+	st.Lost = late(len(orders))
+	// lo extra pickers are too few (none are, when nobody is on shift);
+	// hi grows until enough.
+	lo, hi := 0, 1
+	for hi < len(orders) && late(hi) > st.Lost {
+		if hi >= MaxExtraPickers {
+			st.Needed, st.AtLeast = len(pickers)+hi, true
+			return st
+		}
+		lo, hi = hi, min(2*hi, len(orders))
+	}
+	for lo+1 < hi {
 		mid := (lo + hi) / 2
 		if late(mid) <= st.Lost {
 			hi = mid
 		} else {
-			lo = mid + 1
+			lo = mid
 		}
 	}
-	st.Needed = len(pickers) + lo
-	if len(pickers) == 0 && st.Late == 0 {
-		st.Late = len(queue) // nobody to pick them: none is predicted on time
+	if len(pickers) > 0 && st.Late <= st.Lost {
+		hi = 0 // nothing more pickers would save
 	}
+	st.Needed = len(pickers) + hi
 	return st
 }
 

@@ -2,6 +2,7 @@ package floor
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -110,6 +111,7 @@ func TestStaff(t *testing.T) {
 		// trip (60+20+15), so two trips each (250 s) make it: five.
 		{"nobody on shift", nil, queue, Staffing{Late: 10, Needed: 5}},
 		{"on time", one, queue[:3], Staffing{}},
+		{"more than the search goes", one, many(300, simNow.Add(150*time.Second)), Staffing{Late: 299, Needed: 1 + MaxExtraPickers, AtLeast: true}},
 		{"too late for anyone", one, []SimOrder{{ID: "X", DueAt: simNow.Add(time.Minute), Lines: 1, Units: 1}},
 			Staffing{Late: 1, Needed: 1, Lost: 1}},
 	}
@@ -214,4 +216,13 @@ func TestSummaryPercentages(t *testing.T) {
 	if got := s.PerHour(40); got != 80 {
 		t.Errorf("40 picks in half an hour = %v/h, want 80", got)
 	}
+}
+
+// many is n one-line orders of 5 units due at due.
+func many(n int, due time.Time) []SimOrder {
+	out := make([]SimOrder, n)
+	for i := range out {
+		out[i] = SimOrder{ID: fmt.Sprintf("M%04d", i), DueAt: due, Lines: 1, Units: 5}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,9 +203,43 @@ func TestPDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{Title, "ann", "bob", "ALL", "2026-03-02 06:00 UTC", "Picks per hour"} {
+	for _, want := range []string{Title, "ann", "bob", "ALL", "2026-03-02 06:00 UTC", "Picks per hour", "Time err.", "mean absolute percentage error"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("PDF text lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// The time model's error, by hand: ann's two orders took 10 min (predicted
+// 8: +2 min, 20 %) and 5 min (predicted 6: -1 min, 20 %); bob's one took
+// 4 min as predicted. An order assigned before predictions were kept, or
+// still open, has nothing to compare.
+func TestPredictionError(t *testing.T) {
+	at := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
+	order := func(picker string, predicted, actual time.Duration) floor.Order {
+		return floor.Order{Picker: picker, State: floor.StateHandedOff, ReleasedAt: at, DueAt: at.Add(time.Hour),
+			AssignedAt: at, PredictedHandoffAt: at.Add(predicted), HandedOffAt: at.Add(actual)}
+	}
+	old := order("bob", 0, 3*time.Minute)
+	old.AssignedAt, old.PredictedHandoffAt = time.Time{}, time.Time{}
+	open := order("bob", time.Minute, 0)
+	open.State, open.HandedOffAt = floor.StateAssigned, time.Time{}
+	r := Build(Input{From: at, To: at.Add(time.Hour), Orders: []floor.Order{
+		order("ann", 8*time.Minute, 10*time.Minute), order("ann", 6*time.Minute, 5*time.Minute),
+		order("bob", 4*time.Minute, 4*time.Minute), old, open}})
+	tests := []struct {
+		row  Row
+		want PredictionError
+	}{
+		{r.Pickers[0], PredictionError{Orders: 2, MAPE: 20, Bias: 30 * time.Second, BiasPercent: 0}},
+		{r.Pickers[1], PredictionError{Orders: 1}},
+		{r.Total, PredictionError{Orders: 3, MAPE: 40.0 / 3, Bias: 20 * time.Second, BiasPercent: 0}},
+	}
+	for _, tt := range tests {
+		got := tt.row.Prediction
+		if got.Orders != tt.want.Orders || math.Abs(got.MAPE-tt.want.MAPE) > 1e-9 || got.Bias != tt.want.Bias ||
+			math.Abs(got.BiasPercent-tt.want.BiasPercent) > 1e-9 {
+			t.Errorf("%s: %+v, want %+v", tt.row.Picker, got, tt.want)
 		}
 	}
 }

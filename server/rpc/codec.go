@@ -32,8 +32,8 @@ var undecodable sync.Map // proto.Message -> undecoded
 // beforehand (floor events, shared by every watcher) sent as they are.
 type requestCodec struct{ encoding.CodecV2 }
 
-// Marshal encodes v, or sends an encoded message's bytes as they are: a
-// SliceBuffer is never pooled or recycled, so sharing one is safe.
+// Marshal encodes v, or sends an encoded message's bytes as they are
+// (floor events, shared by every watcher: never pooled or recycled).
 func (c requestCodec) Marshal(v any) (mem.BufferSlice, error) {
 	if e, ok := v.(*encoded); ok {
 		return e.data, nil

@@ -2,6 +2,9 @@ package rpc
 
 import (
 	"context"
+	"sync/atomic"
+
+	"google.golang.org/grpc"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/mem"
@@ -21,7 +24,7 @@ type Watcher interface {
 }
 
 // watchBatch is how many events a watcher takes from the feed at a time:
-// a stalled watcher holds one batch while its Send waits.
+// a stalled watcher holds one batch (shared events) while it waits to send.
 const watchBatch = 32
 
 type floorService struct {
@@ -100,43 +103,30 @@ func summaryToProto(s floor.FloorSummary) *pb.FloorSummary {
 
 // WatchFloor streams the floor to a supervisor. A watcher that reads
 // slowly gets the latest state of what changed, not every state in
-// between, so it costs no more memory than a fast one. The stream ends
-// with the watch's cause: the token was revoked (Unauthenticated), a newer
-// stream of the user took its place or it fell behind (ResourceExhausted),
-// the server is stopping (Unavailable).
+// between, and holds at most inFlight messages in the server however
+// long it stalls. The stream ends with the watch's cause: the token was
+// revoked (Unauthenticated), a newer stream of the user took its place or
+// it fell behind (ResourceExhausted), the server is stopping
+// (Unavailable).
 func (s floorService) WatchFloor(_ *pb.WatchFloorRequest, stream pb.FloorService_WatchFloorServer) error {
 	if s.floor == nil {
 		return status.Error(codes.Unavailable, "the floor feed is not running")
 	}
 	w := s.floor.Watch(stream.Context())
 	defer w.Stop()
-	// Send blocks while the client does not read; the sending runs on its
-	// own so that the end of the watch ends the stream all the same (gRPC
-	// then ends the blocked Send).
-	sent := make(chan error, 1)
-	go func() { sent <- sendFloor(w, stream) }()
-	select {
-	case <-w.Context().Done():
-		return context.Cause(w.Context())
-	case err := <-sent:
-		return err
-	}
-}
-
-// sendFloor sends the picture, SnapshotDone, then changes as the feed has
-// them, until the watch ends or a send fails.
-func sendFloor(w *feed.Watch, stream pb.FloorService_WatchFloorServer) error {
+	f := newFlight(w.Context(), s.watchStalled)
 	pictured := false
 	for {
 		events, done := w.Next(watchBatch)
 		for _, e := range events {
-			if err := stream.SendMsg(e.Memo(encodedKey{}, func() any { return encode(eventToProto(e)) })); err != nil {
+			if err := f.send(stream, e.Memo(encodedKey{}, func() any { return marshal(eventToProto(e)) }).(mem.Buffer)); err != nil {
 				return err
 			}
 		}
 		if done && !pictured {
 			pictured = true
-			if err := stream.Send(&pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_SnapshotDone{SnapshotDone: &pb.SnapshotDone{At: timestamppb.Now()}}}); err != nil {
+			snap := marshal(&pb.WatchFloorResponse{Event: &pb.WatchFloorResponse_SnapshotDone{SnapshotDone: &pb.SnapshotDone{At: timestamppb.Now()}}})
+			if err := f.send(stream, snap); err != nil {
 				return err
 			}
 		}
@@ -151,21 +141,94 @@ func sendFloor(w *feed.Watch, stream pb.FloorService_WatchFloorServer) error {
 	}
 }
 
+// inFlight is how many messages of one watcher may wait in gRPC's send
+// queue. Without a limit grpc-go takes messages until 64 KiB of them wait
+// for a stalled reader, some 500 floor events with a frame each per
+// stream; with it, the watcher leaves the next events in the feed until
+// a message has gone out, and a reader that resumes gets their latest
+// state. A few in flight keep a reading watcher's picture streaming.
+const inFlight = 8
+
+// flight limits one stream's messages in gRPC's send queue to inFlight.
+type flight struct {
+	ctx context.Context // the watch's: waiting ends with it
+	// free holds the sends not in gRPC's queue; when it is empty, inFlight
+	// messages wait for the reader. They are reused, so sending makes no
+	// garbage.
+	free chan *sending
+	// stalled, if set, is called when a send must wait for the reader.
+	stalled func()
+}
+
+func newFlight(ctx context.Context, stalled func()) *flight {
+	f := &flight{ctx: ctx, free: make(chan *sending, inFlight), stalled: stalled}
+	for range inFlight {
+		b := &sending{free: f.free}
+		b.self[0] = b
+		b.msg.data = b.self[:]
+		f.free <- b
+	}
+	return f
+}
+
+// send sends a marshalled WatchFloorResponse once fewer than inFlight
+// messages of the stream wait in gRPC's queue. The bytes are sent as they
+// are (shared by every watcher) behind a buffer of this send whose last
+// release, when gRPC has written them to the connection or dropped them,
+// frees the send for the next message.
+func (f *flight) send(stream grpc.ServerStream, data mem.Buffer) error {
+	var b *sending
+	select {
+	case b = <-f.free:
+	default:
+		if f.stalled != nil {
+			f.stalled()
+		}
+		select {
+		case b = <-f.free:
+		case <-f.ctx.Done():
+			return context.Cause(f.ctx)
+		}
+	}
+	b.Buffer = data
+	b.refs.Store(1) // the codec hands this reference to gRPC
+	return stream.SendMsg(&b.msg)
+}
+
+// sending is one message in gRPC's queue. gRPC counts its references to
+// the buffers it sends (mem.Buffer) and frees them when done with them;
+// the last Free makes the send free again.
+type sending struct {
+	mem.Buffer // the message's bytes, shared by every watcher
+	refs       atomic.Int32
+	free       chan<- *sending
+	self       [1]mem.Buffer // the send itself, as the message's only buffer
+	msg        encoded
+}
+
+// Ref adds a reference.
+func (b *sending) Ref() { b.refs.Add(1) }
+
+// Free drops a reference; the last one makes the send free again.
+func (b *sending) Free() {
+	if b.refs.Add(-1) == 0 {
+		b.Buffer = nil
+		b.free <- b
+	}
+}
+
 type encodedKey struct{}
 
-// encoded is a message marshalled once, sent as is on every stream: a
-// stalled watcher's queue in gRPC (up to 64 KiB of messages) then holds
-// the bytes every watcher shares, not a copy of its own.
+// encoded is a message marshalled beforehand, which the codec sends as it
+// is.
 type encoded struct{ data mem.BufferSlice }
 
-// encode marshals m for sharing; it cannot fail for the feed's messages,
-// and if it did the codec would marshal m on each send instead.
-func encode(m proto.Message) any {
-	b, err := proto.Marshal(m)
-	if err != nil {
-		return m
-	}
-	return &encoded{data: mem.BufferSlice{mem.SliceBuffer(b)}}
+// marshal encodes a floor message once for every watcher. It cannot fail
+// for the feed's messages (no required fields, no invalid UTF-8 from
+// validated identifiers); if it did, the message would be sent empty.
+func marshal(m proto.Message) mem.Buffer {
+	b, _ := proto.Marshal(m)
+	return mem.SliceBuffer(b)
 }
 
 // RaisePriority puts a queued order first in the queue.

@@ -187,13 +187,27 @@ func TestOnTimeFigureCountsOpenLateOrders(t *testing.T) {
 		}
 	}
 	if summary.GetHandedOnTime() != 1 || summary.GetHandedLate() != 0 || summary.GetOpenPastDue() != 2 ||
-		summary.OnTimePercent == nil || int(summary.GetOnTimePercent()) != 33 || summary.GetShiftLabel() != "06:00–14:00" {
-		t.Errorf("summary %v: want 1 on time, 2 open past due, 33 %% on time in the 06:00–14:00 shift", summary)
+		summary.OnTimePercent == nil || int(summary.GetOnTimePercent()) != 33 || summary.GetShiftLabel() != "06:00–14:00" ||
+		summary.GetShiftPicks() != 1 || len(summary.GetPickers()) != 1 || summary.GetPickers()[0].GetHandedOnTime() != 1 {
+		t.Errorf("summary %v: want 1 on time (picker-1's, 1 pick), 2 open past due, 33 %% on time in the 06:00–14:00 shift", summary)
+	}
+
+	// The next shift starts at 14:00 with its own figures: L1 and L2 were
+	// due in the last one, and the picks were made in it.
+	e.clock.t = time.Date(2026, 11, 24, 14, 30, 0, 0, time.UTC)
+	if err := e.hub.Tick(); err != nil {
+		t.Fatal(err)
+	}
+	w.until(func(ev *pb.WatchFloorResponse) bool { return ev.GetSummary().GetShiftLabel() == "14:00–22:00" })
+	s := e.hub.Summary()
+	if s.DueSoFar() != 0 || s.ShiftPicks != 0 || s.OpenLate != 2 || !s.ShiftStart.Equal(time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC)) {
+		t.Errorf("next shift %+v: want nothing due or picked yet, the two late orders still open", s)
 	}
 }
 
 // handOffThrough takes a one-unit order of S2, the most urgent queued,
-// through picking, packing and handoff, a minute a step.
+// through picking (a tote first, the drop-off last), packing and handoff,
+// a minute a step.
 func handOffThrough(t *testing.T, e *env, id string) {
 	t.Helper()
 	r, err := pb.NewPickServiceClient(e.conn).NextTask(e.as(floor.RolePicker), &pb.NextTaskRequest{})

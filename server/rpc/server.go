@@ -90,6 +90,10 @@ type Server struct {
 	// OnPrint, if set, is called after a print job was queued, so the
 	// printer dispatcher sends it without waiting for its next look.
 	OnPrint func()
+	// watchStalled, if set, is called when a WatchFloor stream has
+	// inFlight messages waiting for its reader: the tests' way to know a
+	// watcher stalled without watching a clock.
+	watchStalled func()
 }
 
 func (s *Server) printed() {
@@ -121,9 +125,11 @@ func (s *Server) ServerOptions() []grpc.ServerOption {
 		// store closes under them.
 		grpc.WaitForHandlers(true),
 		// A thousand handhelds hold a thousand connections of tiny messages:
-		// small per-connection buffers, write buffers shared when idle.
-		grpc.ReadBufferSize(16 << 10),
-		grpc.WriteBufferSize(16 << 10),
+		// small per-connection buffers, taken from a pool only while data
+		// moves (write buffers shared when idle). 4 KiB rather than 16:
+		// hundreds of floor watchers receiving at once held 16 KiB each.
+		grpc.ReadBufferSize(4 << 10),
+		grpc.WriteBufferSize(4 << 10),
 		grpc.SharedWriteBuffer(true),
 		// Fixed flow-control windows turn off gRPC's bandwidth probe, which
 		// otherwise answers nearly every scan of a quiet connection with a

@@ -403,9 +403,10 @@ func grpcFloor(t *testing.T, f *floorFixture) (conn *grpc.ClientConn, admin, pic
 }
 
 // TestAbuseImportsRPC sends large order imports through the gRPC API: a
-// handheld's scan sent while one is held gets its verdict, a dry run
-// stores nothing, a call whose deadline passes stops and stores nothing,
-// and a file over the request limit is refused before it is read.
+// handheld's scan sent while one is held (once checked, or with part of
+// its orders staged) gets its verdict, a dry run stores nothing, a call
+// whose deadline passes stops and stores nothing, and a file over the
+// request limit is refused before it is read.
 func TestAbuseImportsRPC(t *testing.T) {
 	const n = 3000
 	tests := []struct {
@@ -414,10 +415,13 @@ func TestAbuseImportsRPC(t *testing.T) {
 		deadline bool // the call has a deadline, which passes while the import is held
 		data     func(f *floorFixture) []byte
 		scan     bool // a pick scan is sent while the import is held
+		staged   bool // the import is held after its first chunk is staged, not once checked
 		wantCode codes.Code
 		wantNew  int
 	}{
 		{name: "scan during an import", scan: true, wantCode: codes.OK, wantNew: n},
+		{name: "scan while an import is staged", scan: true, staged: true, wantCode: codes.OK, wantNew: n},
+		{name: "deadline passes while an import is staged", deadline: true, staged: true, wantCode: codes.DeadlineExceeded, wantNew: 0},
 		{name: "scan during a dry run", dry: true, scan: true, wantCode: codes.OK, wantNew: 0},
 		{name: "deadline passes during an import", deadline: true, wantCode: codes.DeadlineExceeded, wantNew: 0},
 		{name: "file over the request limit", wantCode: codes.ResourceExhausted, wantNew: 0,
@@ -434,14 +438,19 @@ func TestAbuseImportsRPC(t *testing.T) {
 			}
 			reached, release := make(chan struct{}), make(chan struct{})
 			var once sync.Once
-			store.SetImportChecked(f.st, func(ctx context.Context) {
+			hold := func(ctx context.Context) {
 				once.Do(func() { close(reached) })
 				if tc.deadline {
 					<-ctx.Done() // the server's context of the call: its deadline passes here
 					return
 				}
 				<-release
-			})
+			}
+			if tc.staged {
+				store.SetImportStaged(f.st, func(ctx context.Context, _, _ int) { hold(ctx) })
+			} else {
+				store.SetImportChecked(f.st, hold)
+			}
 			ctx := admin
 			if tc.deadline {
 				var cancel context.CancelFunc
@@ -493,6 +502,9 @@ func TestAbuseImportsRPC(t *testing.T) {
 			stop() // every handler has returned: nothing is stored later
 			if got := f.stored(t) - before; got != tc.wantNew {
 				t.Errorf("stored %d new orders, want %d", got, tc.wantNew)
+			}
+			if imports, lost, err := store.StagedImports(f.st); err != nil || imports+lost != 0 {
+				t.Errorf("staging left behind: %d imports, %d lost entries, %v", imports, lost, err)
 			}
 		})
 	}
@@ -553,4 +565,178 @@ func TestImportHonoursWritesBetweenChecksAndWrite(t *testing.T) {
 	if before := res[0].Order.Carrier; before == "" || got.Tracking == "" {
 		t.Errorf("O-1: carrier %q, tracking %q", before, got.Tracking)
 	}
+}
+
+// TestAbuseImportsStaged holds an import too large for one transaction
+// after its first chunk is written (store.SetImportStaged): its orders are
+// in the file and not shown. No reader sees them, a scan gets its verdict,
+// an order submitted meanwhile under a staged id wins, a cancelled import
+// leaves nothing, and one whose SKUs change is checked again; every way it
+// ends, no staging is left behind.
+func TestAbuseImportsStaged(t *testing.T) {
+	n := 3*store.StageChunk + 100
+	meanwhile := "Submitted meanwhile"
+	tests := []struct {
+		name    string
+		cancel  bool // the import's context is cancelled while it is held
+		during  func(t *testing.T, f *floorFixture, before, depth int)
+		after   func(t *testing.T, f *floorFixture, res []store.Submitted)
+		wantErr error
+		wantNew int
+	}{
+		{name: "held after a chunk: its orders are hidden, a scan gets its verdict", wantNew: n,
+			during: func(t *testing.T, f *floorFixture, before, depth int) {
+				if _, err := f.st.Order("O-1"); !isKind(err, floor.KindNotFound) {
+					t.Errorf("GetOrder of a staged order: %v, want not found", err)
+				}
+				if _, err := f.st.CancelOrder("admin-1", "O-10", "test"); !isKind(err, floor.KindNotFound) {
+					t.Errorf("CancelOrder of a staged order: %v, want not found", err)
+				}
+				if got := f.stored(t); got != before {
+					t.Errorf("ListOrders: %d orders, want %d (none staged)", got, before)
+				}
+				if got, err := f.st.QueueDepth(); err != nil || got != depth {
+					t.Errorf("QueueDepth: %d, %v; want %d", got, err, depth)
+				}
+				if task, _, err := f.st.NextTask("picker-2"); err != nil || task != nil {
+					t.Errorf("NextTask while the only queued orders are staged: %+v, %v; want none", task, err)
+				}
+				// The picker's first scan of the task (its tote) is written
+				// and answered while the import holds its staged chunks.
+				a, err := f.st.PickScan(f.picker, floor.Scan{ID: "s1", Code: "TOTE-1"})
+				if err != nil || a.Verdict != floor.VerdictRight || a.Reason != "TOTE_SET" {
+					t.Errorf("scan during a staged import: %+v, %v", a, err)
+				}
+			},
+			after: func(t *testing.T, f *floorFixture, res []store.Submitted) {
+				if task, _, err := f.st.NextTask("picker-2"); err != nil || task == nil {
+					t.Errorf("NextTask once the import is shown: %+v, %v; want a task", task, err)
+				}
+			}},
+		{name: "a staged id submitted meanwhile: the submit wins", wantNew: n,
+			during: func(t *testing.T, f *floorFixture, before, depth int) {
+				o := floor.Order{ID: "O-1", Channel: "shop", Lines: []floor.OrderLine{{SKU: f.skus[1], Quantity: 1}},
+					Recipient: floor.Address{Name: meanwhile, Lines: []string{"2 Main St"}, Country: "DE"}}
+				res, err := f.st.SubmitOrders([]floor.Order{o}, false)
+				if err != nil || !res[0].Created {
+					t.Fatalf("submit of a staged id: %+v, %v; want created", res, err)
+				}
+				if got, err := f.st.Order("O-1"); err != nil || got.Recipient.Name != meanwhile {
+					t.Errorf("O-1 after the submit: %q, %v", got.Recipient.Name, err)
+				}
+			},
+			after: func(t *testing.T, f *floorFixture, res []store.Submitted) {
+				if res[0].Created || res[0].Order.Recipient.Name != meanwhile {
+					t.Errorf("the import's O-1: created %v, recipient %q; want known, %q", res[0].Created, res[0].Order.Recipient.Name, meanwhile)
+				}
+				if got, err := f.st.Order("O-1"); err != nil || got.Recipient.Name != meanwhile {
+					t.Errorf("O-1 stored: %q, %v; want %q", got.Recipient.Name, err, meanwhile)
+				}
+			}},
+		{name: "cancelled after a chunk: nothing stored", cancel: true, wantErr: context.Canceled, wantNew: 0,
+			during: func(t *testing.T, f *floorFixture, before, depth int) {}},
+		{name: "a SKU changes after a chunk: checked again, stored whole", wantNew: n,
+			during: func(t *testing.T, f *floorFixture, before, depth int) {
+				w, err := demo.Load(1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				heavy := w.SKUs[0] // the SKU of O-1
+				heavy.WeightG = 25_000
+				if err := f.st.PutSKUs([]floor.SKU{heavy}, false); err != nil {
+					t.Fatal(err)
+				}
+			},
+			after: func(t *testing.T, f *floorFixture, res []store.Submitted) {
+				again := res[0].Order
+				again.ID = "O-1-AGAIN"
+				want, err := f.st.SubmitOrders([]floor.Order{again}, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := f.st.Order("O-1")
+				if err != nil || got.Carrier != want[0].Order.Carrier || got.ShippingProblem != want[0].Order.ShippingProblem {
+					t.Errorf("O-1 ships by %q (%q), %v; want %q (%q) as its SKU weighs now", got.Carrier, got.ShippingProblem, err,
+						want[0].Order.Carrier, want[0].Order.ShippingProblem)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFloor(t)
+			before := f.stored(t)
+			depth, err := f.st.QueueDepth()
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders, err := floor.ParseOrders(f.ordersCSV(n), floor.ImportCSV)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			reached, release := make(chan struct{}), make(chan struct{})
+			var first atomic.Bool
+			store.SetImportStaged(f.st, func(_ context.Context, staged, total int) {
+				if first.CompareAndSwap(false, true) {
+					if staged != store.StageChunk || total != n {
+						t.Errorf("first chunk: %d of %d staged, want %d of %d", staged, total, store.StageChunk, n)
+					}
+					close(reached)
+					<-release
+				}
+			})
+			type result struct {
+				res []store.Submitted
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				res, err := f.st.SubmitOrdersContext(ctx, orders, false)
+				done <- result{res, err}
+			}()
+			select {
+			case <-reached:
+			case r := <-done:
+				t.Fatalf("the import ended before its first chunk: %v", r.err)
+			}
+			tc.during(t, f, before, depth)
+			select {
+			case r := <-done:
+				t.Fatalf("the import ended while held: %v", r.err)
+			default: // every look above was answered while the import was running
+			}
+			if tc.cancel {
+				cancel()
+			}
+			close(release)
+			r := <-done
+			if tc.wantErr != nil {
+				var fe *floor.Error
+				if !errors.Is(r.err, tc.wantErr) || !errors.As(r.err, &fe) || fe.Op != "submit orders" {
+					t.Fatalf("error %v, want %v from submit orders", r.err, tc.wantErr)
+				}
+				if got, err := f.st.QueueDepth(); err != nil || got != depth {
+					t.Errorf("QueueDepth after the import stopped: %d, %v; want %d", got, err, depth)
+				}
+			} else if r.err != nil || len(r.res) != n {
+				t.Fatalf("import: %d results, %v; want %d", len(r.res), r.err, n)
+			}
+			if got := f.stored(t) - before; got != tc.wantNew {
+				t.Errorf("stored %d new orders, want %d", got, tc.wantNew)
+			}
+			if imports, lost, err := store.StagedImports(f.st); err != nil || imports+lost != 0 {
+				t.Errorf("staging left behind: %d imports, %d lost entries, %v", imports, lost, err)
+			}
+			if tc.after != nil {
+				tc.after(t, f, r.res)
+			}
+		})
+	}
+}
+
+// isKind reports whether err is a *floor.Error of kind k.
+func isKind(err error, k floor.Kind) bool {
+	var fe *floor.Error
+	return errors.As(err, &fe) && fe.Kind == k
 }

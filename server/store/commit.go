@@ -33,7 +33,9 @@ type commitReq struct {
 // a busy floor fills each commit with everything that queued meanwhile.
 // (bbolt's own Batch closes a batch after a fixed delay even when the
 // writer is busy, which under load queues many small commits.) Scans go
-// first: a commit takes every waiting scan but only maxBulk bulk writes.
+// first: a commit takes every waiting scan but only maxBulk bulk writes,
+// and the scans that queue during a commit with bulk writes commit on
+// their own next.
 type committer struct {
 	db     *bolt.DB
 	scans  chan commitReq
@@ -87,30 +89,47 @@ func (c *committer) run() {
 			return group, false
 		}
 	}
+	afterBulk := false // the last commit carried bulk writes
 	for scans != nil || bulk != nil {
 		var group []commitReq
 		bulkN := 0
-		select {
-		case r, ok := <-scans:
-			if !ok {
-				scans = nil
-				continue
+		// The scans that queued during a commit with bulk writes commit
+		// next, on their own: a large import sends its chunks back to
+		// back, and a scan taken with the next chunk would wait for two.
+		scansOnly := false
+		if afterBulk {
+			for more := true; more && len(group) < maxGroup; {
+				group, more = take(&scans, group)
 			}
-			group = append(group, r)
-		case r, ok := <-bulk:
-			if !ok {
-				bulk = nil
-				continue
+			scansOnly = len(group) > 0
+		}
+		if len(group) == 0 {
+			select {
+			case r, ok := <-scans:
+				if !ok {
+					scans = nil
+					continue
+				}
+				group = append(group, r)
+			case r, ok := <-bulk:
+				if !ok {
+					bulk = nil
+					continue
+				}
+				group, bulkN = append(group, r), 1
 			}
-			group, bulkN = append(group, r), 1
 		}
 		for more := true; more && len(group) < maxGroup; {
 			group, more = take(&scans, group)
 		}
-		for more := true; more && bulkN < maxBulk && len(group) < maxGroup; bulkN++ {
-			group, more = take(&bulk, group)
+		for more := !scansOnly; more && bulkN < maxBulk && len(group) < maxGroup; {
+			n := len(group)
+			if group, more = take(&bulk, group); len(group) > n {
+				bulkN++
+			}
 		}
 		c.commit(group)
+		afterBulk = bulkN > 0
 		// The writers just answered are queued on this goroutine's
 		// processor, and the next group is usually waiting: without a
 		// yield they wait for the whole next commit before they can send

@@ -80,6 +80,48 @@ func TestCommitterScansFirst(t *testing.T) {
 	}
 }
 
+// TestCommitterScansAfterBulkGoAlone: the scans that queue while a commit
+// with a bulk write runs commit on their own next, not with the next bulk
+// write (a large import's next chunk), which commits after them.
+func TestCommitterScansAfterBulkGoAlone(t *testing.T) {
+	_, c := openCommitter(t)
+	var mu sync.Mutex
+	txOf := map[string]int{}
+	write := func(name string) func(*bolt.Tx) error {
+		return func(tx *bolt.Tx) error {
+			mu.Lock()
+			defer mu.Unlock()
+			txOf[name] = tx.ID()
+			return nil
+		}
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := c.doBulk(func(tx *bolt.Tx) error { close(started); <-release; return write("chunk1")(tx) }); err != nil {
+			t.Error(err)
+		}
+	})
+	<-started
+	for _, w := range []struct {
+		name string
+		do   func(func(*bolt.Tx) error) error
+	}{{"chunk2", c.doBulk}, {"scan", c.do}} {
+		wg.Go(func() {
+			if err := w.do(write(w.name)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	waitFor(t, func() bool { return len(c.bulk) == 1 && len(c.scans) == 1 })
+	close(release)
+	wg.Wait()
+	if txOf["scan"] != txOf["chunk1"]+1 || txOf["chunk2"] != txOf["scan"]+1 {
+		t.Errorf("transactions: first chunk %d, scan %d, second chunk %d; want the scan alone between the chunks",
+			txOf["chunk1"], txOf["scan"], txOf["chunk2"])
+	}
+}
+
 // openCommitter opens a bare bbolt file in a temporary directory with a
 // committer on it; both close when the test ends.
 func openCommitter(t *testing.T) (*bolt.DB, *committer) {

@@ -143,7 +143,9 @@ type orderOutcome struct {
 
 // checkOrders checks an order import in tx: every SKU named must be known.
 // It finds the ids already stored and chooses each new order's carrier.
-func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders []floor.Order) (*orderImport, error) {
+// With encode set it also encodes each new order for writeOrders; a staged
+// import encodes them a chunk at a time instead (orderImport.encode).
+func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders []floor.Order, encode bool) (*orderImport, error) {
 	imp := &orderImport{orders: orders, plans: make([]orderPlan, len(orders)), skus: map[string][]byte{}, now: s.now(), slas: s.slas}
 	skuBucket := tx.Bucket(bucketSKUs)
 	unknown := map[string]bool{}
@@ -151,10 +153,6 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 	for i, o := range orders {
 		if err := checkpoint(ctx, op, i); err != nil {
 			return nil, err
-		}
-		prefix := "order"
-		if len(orders) > 1 {
-			prefix = fmt.Sprintf("orders[%d] (%s)", i, o.ID)
 		}
 		for j, l := range o.Lines {
 			if _, ok := imp.skus[l.SKU]; !ok && !unknown[l.SKU] {
@@ -164,7 +162,11 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 					unknown[l.SKU] = true
 				}
 			}
-			if unknown[l.SKU] {
+			if unknown[l.SKU] { // the field's name is made only then: most imports have no violation
+				prefix := "order"
+				if len(orders) > 1 {
+					prefix = fmt.Sprintf("orders[%d] (%s)", i, o.ID)
+				}
 				vs.Add(fmt.Sprintf("%s.lines[%d].sku", prefix, j), "unknown SKU %q", l.SKU)
 			}
 		}
@@ -190,7 +192,11 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 			decoded[id] = sku
 		}
 	}
-	ob := tx.Bucket(bucketOrders)
+	var heads headEncoder
+	// One cursor for every lookup of a known id: bbolt's Get makes a
+	// cursor each time, some 400 bytes of garbage per order of a large
+	// import, which the collector pays for while scans wait.
+	known := orderLookup{c: tx.Bucket(bucketOrders).Cursor(), hidden: pendingImports(tx)}
 	first := make(map[string]int, len(orders))
 	for i, o := range orders {
 		if err := checkpoint(ctx, op, i); err != nil {
@@ -203,7 +209,7 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 			continue
 		}
 		first[o.ID] = i
-		old, ok, err := getOrder(ob, o.ID)
+		old, ok, err := known.get(o.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -223,11 +229,11 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 		p.carrier, p.service, p.problem = choice.Carrier, choice.Service, problem
 		p.domestic = imp.sh != nil && imp.sh.Domestic(o.Recipient.Country)
 		released := imp.release(i, orderOutcome{created: true})
-		raw, err := encodeOrder(released)
-		if err != nil {
-			return nil, err
+		if encode {
+			if p.head, err = heads.head(released); err != nil {
+				return nil, err
+			}
 		}
-		p.head = slices.Grow(raw[:len(raw)-1], trackingRoom)
 		p.queueAt = queueKey(released)
 		imp.byID = append(imp.byID, i)
 	}
@@ -235,6 +241,34 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 	slices.SortFunc(imp.byID, func(a, b int) int { return strings.Compare(orders[a].ID, orders[b].ID) })
 	slices.SortFunc(imp.byQueue, func(a, b int) int { return bytes.Compare(imp.plans[a].queueAt, imp.plans[b].queueAt) })
 	return imp, nil
+}
+
+// orderLookup reads orders by id through one cursor.
+type orderLookup struct {
+	c      *bolt.Cursor
+	hidden hider
+}
+
+// get is getOrder through l's cursor.
+func (l orderLookup) get(id string) (floor.Order, bool, error) {
+	raw := l.raw(id)
+	if raw == nil || l.hidden.hides([]byte(id)) {
+		return floor.Order{}, false, nil
+	}
+	o, err := decodeOrder(raw)
+	if err != nil {
+		return o, false, fmt.Errorf("decode order %q: %w", id, err)
+	}
+	return o, true, nil
+}
+
+// raw is the record stored under id, staged or not, or nil.
+func (l orderLookup) raw(id string) []byte {
+	k, v := l.c.Seek([]byte(id))
+	if k == nil || string(k) != id || v == nil {
+		return nil
+	}
+	return v
 }
 
 // letGo drops the orders as submitted when there are too many for the
@@ -347,7 +381,7 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 		if err != nil {
 			return nil, nil, err
 		}
-		again, err := s.checkOrders(ctx, tx, op, orders)
+		again, err := s.checkOrders(ctx, tx, op, orders, true)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -380,6 +414,9 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 		if ok { // submitted by another call since the check
 			out[i] = orderOutcome{old: &old}
 			continue
+		}
+		if err := claimStaged(tx, []byte(p.id)); err != nil { // staged by a large import not shown yet: this write commits first
+			return nil, nil, err
 		}
 		r := orderOutcome{created: true}
 		var raw []byte
@@ -434,6 +471,32 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 	return imp, out, putSorted(tx.Bucket(bucketWaybills), waybills)
 }
 
+// headEncoder encodes the records of many orders as heads (see
+// closeRecord) through one buffer: each head is one allocation of its own
+// size, with trackingRoom to spare, and no other garbage is left but the
+// stored form of the order.
+type headEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// head is o's record less its closing brace, with room for its tracking
+// number: what encodeOrder gives (json.Marshal and an Encoder write the
+// same bytes, the Encoder a newline after them).
+func (h *headEncoder) head(o floor.Order) ([]byte, error) {
+	if h.enc == nil {
+		h.enc = json.NewEncoder(&h.buf)
+	}
+	h.buf.Reset()
+	if err := h.enc.Encode(storedOrderOf(o)); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimSuffix(h.buf.Bytes(), []byte("}\n"))
+	head := make([]byte, len(b), len(b)+trackingRoom)
+	copy(head, b)
+	return head, nil
+}
+
 // trackingRoom is the spare capacity an import leaves after each encoded
 // order for its tracking number, so that the write adds it without a copy.
 const trackingRoom = 32
@@ -442,7 +505,9 @@ const trackingRoom = 32
 // and service but no tracking number, less its closing brace: with the
 // tracking number, if any, it is the record encodeOrder gives for the order
 // with it, since the tracking number is the last field but for the shipping
-// problem, which an order with a carrier has not. An import encodes its
+// problem, which an order with a carrier has not, and the customs fields
+// and parcel weights, before which encodeOrder would put it (the record
+// decodes the same). An import encodes its
 // orders before it takes the writer; only the numbers are issued there.
 // The bytes are appended in head's spare capacity (trackingRoom), past its
 // length: head itself is never changed, so a write run again starts from

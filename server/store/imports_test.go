@@ -29,7 +29,7 @@ func TestSubmittedAgainRebuildsLetGoOrders(t *testing.T) {
 	orders = append(orders, orders[0]) // and O-1 comes twice
 	var imp *orderImport
 	err = s.db.View(func(tx *bolt.Tx) error {
-		imp, err = s.checkOrders(context.Background(), tx, "test", orders)
+		imp, err = s.checkOrders(context.Background(), tx, "test", orders, true)
 		return err
 	})
 	if err != nil {
@@ -70,5 +70,44 @@ func TestWithProblemDropsTheCarrier(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("got %s\nwant %s", got, want)
+	}
+}
+
+// TestHeadsAreTheRecords: a head from headEncoder, closed with or without
+// a tracking number, is the record encodeOrder writes for the order with
+// it, characters JSON escapes included: byte for byte, but for where the
+// tracking number stands when fields follow it (customs), which decodes
+// the same.
+func TestHeadsAreTheRecords(t *testing.T) {
+	base := floor.Order{ID: "O-1", Channel: "shop", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}, {SKU: "S2", Quantity: 1}},
+		Recipient: floor.Address{Name: "Ann", Lines: []string{"1 Main St"}, Country: "DE"}, State: floor.StateQueued,
+		ReleasedAt: t0, DueAt: t0, UpdatedAt: t0, Carrier: "China Post", Service: "registered"}
+	escaped := base
+	escaped.ID, escaped.Recipient.Name = "O-<2>", "Zoë & \"Bo\" <b>\u2028"
+	customs := base
+	customs.Customs = floor.OrderCustoms{Category: "gift", InvoiceNumber: "INV-1"}
+	var h headEncoder
+	for _, o := range []floor.Order{base, escaped, customs} {
+		for _, tracking := range []string{"", "RR000000028CN"} {
+			head, err := h.head(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cap(head)-len(head) < trackingRoom {
+				t.Errorf("%s: %d bytes to spare, want %d", o.ID, cap(head)-len(head), trackingRoom)
+			}
+			got := closeRecord(head, tracking)
+			o.Tracking = tracking
+			want, err := encodeOrder(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Customs == (floor.OrderCustoms{}) && string(got) != string(want) {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+			if g, err := decodeOrder(got); err != nil || !reflect.DeepEqual(g, o) {
+				t.Errorf("decoded %+v, %v\nwant %+v", g, err, o)
+			}
+		}
 	}
 }

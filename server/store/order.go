@@ -41,9 +41,11 @@ func (s *Store) SubmitOrders(orders []floor.Order, dry bool) ([]Submitted, error
 //
 // The checks (known SKUs, known ids, the carrier of each parcel) run in a
 // read transaction, which holds up no scan; only the writes, in key order,
-// take the writer (see orderImport). With dry set nothing is written and no
-// tracking number is issued. A ctx that ends before the commit stores
-// nothing and returns ctx's error.
+// take the writer (see orderImport): in one transaction for up to
+// stageChunk orders, staged in chunks and shown at once for more (see
+// staged.go). With dry set nothing is written and no tracking number is
+// issued. A ctx that ends before the import is shown stores nothing and
+// returns ctx's error.
 func (s *Store) SubmitOrdersContext(ctx context.Context, orders []floor.Order, dry bool) ([]Submitted, error) {
 	imp, outcomes, err := s.submitOrders(ctx, orders, dry, true)
 	if err != nil {
@@ -72,9 +74,10 @@ func (s *Store) ImportOrdersContext(ctx context.Context, orders []floor.Order, d
 func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, keep bool) (*orderImport, []orderOutcome, error) {
 	const op = "submit orders"
 	var imp *orderImport
+	staged := !dry && len(orders) > stageChunk
 	err := s.view(op, func(tx *bolt.Tx) error {
 		var err error
-		imp, err = s.checkOrders(ctx, tx, op, orders)
+		imp, err = s.checkOrders(ctx, tx, op, orders, !dry)
 		if err == nil && s.importChecked != nil {
 			s.importChecked(ctx)
 		}
@@ -86,11 +89,14 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 	if dry {
 		return imp, imp.dryRun(), nil
 	}
+	if err := ctxErr(ctx, op); err != nil {
+		return nil, nil, err
+	}
 	if !keep {
 		imp.letGo()
 	}
-	if err := ctxErr(ctx, op); err != nil {
-		return nil, nil, err
+	if staged {
+		return s.stageOrders(ctx, op, imp)
 	}
 	var written *orderImport
 	var outcomes []orderOutcome
@@ -224,11 +230,15 @@ func putOrder(tx *bolt.Tx, o floor.Order) error {
 	return tx.Bucket(bucketOpenOrders).Delete([]byte(o.ID))
 }
 
-// forEachOrder calls fn with every order, or only the open ones.
+// forEachOrder calls fn with every order, or only the open ones; the
+// orders of an import staged and not shown are not there yet.
 func forEachOrder(tx *bolt.Tx, open bool, fn func(o floor.Order) error) error {
-	orders := tx.Bucket(bucketOrders)
+	orders, hidden := tx.Bucket(bucketOrders), pendingImports(tx)
 	if open {
 		return tx.Bucket(bucketOpenOrders).ForEach(func(k, _ []byte) error {
+			if hidden.hides(k) {
+				return nil
+			}
 			o, err := orderByID(tx, "read orders", string(k))
 			if err != nil {
 				return err
@@ -236,7 +246,10 @@ func forEachOrder(tx *bolt.Tx, open bool, fn func(o floor.Order) error) error {
 			return fn(o)
 		})
 	}
-	return orders.ForEach(func(_, v []byte) error {
+	return orders.ForEach(func(k, v []byte) error {
+		if hidden.hides(k) {
+			return nil
+		}
 		o, err := decodeOrder(v)
 		if err != nil {
 			return err

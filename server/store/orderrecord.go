@@ -81,6 +81,11 @@ var (
 var errOldOrder = errors.New("order record not in the short form of schema 8")
 
 func encodeOrder(o floor.Order) ([]byte, error) {
+	return encodeJSON(storedOrderOf(o))
+}
+
+// storedOrderOf is o as written.
+func storedOrderOf(o floor.Order) storedOrder {
 	s := storedOrder{ID: o.ID, Channel: o.Channel, State: int(o.State), ReleasedAt: unixNano(o.ReleasedAt),
 		DueAt: unixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: unixNano(o.UpdatedAt),
 		HandedOffAt: unixNano(o.HandedOffAt), RaisedAt: unixNano(o.RaisedAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
@@ -105,7 +110,7 @@ func encodeOrder(o floor.Order) ([]byte, error) {
 			s.Lines[i] = storedLine{SKU: l.SKU, Quantity: l.Quantity}
 		}
 	}
-	return encodeJSON(s)
+	return s
 }
 
 func decodeOrder(raw []byte) (floor.Order, error) {
@@ -143,10 +148,12 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 	return o, nil
 }
 
-// getOrder reads an order record; ok is false when there is none.
+// getOrder reads an order record from b, the orders bucket; ok is false
+// when there is none, or when it belongs to an import staged and not
+// shown yet (staged.go).
 func getOrder(b *bolt.Bucket, id string) (floor.Order, bool, error) {
 	raw := b.Get([]byte(id))
-	if raw == nil {
+	if raw == nil || pendingImports(b.Tx()).hides([]byte(id)) {
 		return floor.Order{}, false, nil
 	}
 	o, err := decodeOrder(raw)

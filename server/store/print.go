@@ -201,3 +201,43 @@ func putJob(tx *bolt.Tx, j floor.PrintJob) error {
 	}
 	return tx.Bucket(bucketPrintOpen).Put(u64(j.ID), nil)
 }
+
+// PrintJobsAfter lists up to limit jobs, open or sent, with ids above
+// after, in id order: /metrics follows new jobs with it.
+func (s *Store) PrintJobsAfter(after uint64, limit int) ([]floor.PrintJob, error) {
+	var out []floor.PrintJob
+	err := s.view("list print jobs", func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketPrintJobs).Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			j, err := decodeJSON[floor.PrintJob](v)
+			if err != nil {
+				return err
+			}
+			out = append(out, j)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PrintJobsByID reads the jobs with the given ids; unknown ids are left
+// out.
+func (s *Store) PrintJobsByID(ids ...uint64) ([]floor.PrintJob, error) {
+	var out []floor.PrintJob
+	err := s.view("list print jobs", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPrintJobs)
+		for _, id := range ids {
+			raw := b.Get(u64(id))
+			if raw == nil {
+				continue
+			}
+			j, err := decodeJSON[floor.PrintJob](raw)
+			if err != nil {
+				return err
+			}
+			out = append(out, j)
+		}
+		return nil
+	})
+	return out, err
+}

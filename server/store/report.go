@@ -28,7 +28,11 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 	var d ReportData
 	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	err := s.view("read report data", func(tx *bolt.Tx) error {
-		err := tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
+		hidden := pendingImports(tx)
+		err := tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
+			if hidden.hides(k) {
+				return nil // staged by an import not shown yet
+			}
 			o, err := decodeOrder(v)
 			if err == nil && in(o.ReleasedAt) {
 				d.Orders = append(d.Orders, o)
@@ -59,11 +63,12 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 }
 
 // QueueDepth returns how many orders wait in the pick queue, without
-// decoding them: /metrics asks on every scrape.
+// decoding them: /metrics asks on every scrape. The orders of an import
+// staged and not shown yet are not waiting yet.
 func (s *Store) QueueDepth() (int, error) {
 	var n int
 	err := s.view("read queue depth", func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketQueue).Stats().KeyN
+		n = tx.Bucket(bucketQueue).Stats().KeyN - stagedOrders(tx)
 		return nil
 	})
 	return n, err

@@ -28,7 +28,11 @@ import (
 // Version 11 appends how a handheld task ended to its progress record and
 // keeps the totes (buckets totes, picker_notes); it needs no migration,
 // since a progress record without the end reads as an open task.
-const SchemaVersion = 11
+//
+// Version 12 adds the imports bucket: the ids of a large import being
+// staged, hidden from every reader until its last transaction (staged.go).
+// It needs no migration: an empty bucket means nothing is staged.
+const SchemaVersion = 12
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -66,6 +70,7 @@ var (
 	bucketSlots        = []byte("slots")         // bin \x00 sku -> floor.Slot
 	bucketSupply       = []byte("supply")        // sku -> floor.Supply
 	bucketSales        = []byte("sales")         // day (YYYY-MM-DD, UTC) \x00 sku -> units shipped that day
+	bucketImports      = []byte("imports")       // import id -> ids of the orders it staged and has not shown (staged.go)
 	bucketRush         = []byte("rush")          // raised at (unix ns) + order id -> nothing: queued orders a supervisor raised, picked first
 	bucketOffShift     = []byte("off_shift")     // picker -> floor.OffShift
 
@@ -74,7 +79,7 @@ var (
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
 		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes,
-		bucketRush, bucketOffShift}
+		bucketRush, bucketOffShift, bucketImports}
 
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
@@ -142,6 +147,11 @@ type Store struct {
 	// context when an order import has been checked, inside its read
 	// transaction: where an import stands while it holds up nothing.
 	importChecked func(ctx context.Context)
+	// importStaged, set by tests only, is called by a staged order import
+	// after each chunk it commits, with how many of its new orders are
+	// staged: where an import stands while its orders are written and
+	// not shown.
+	importStaged func(ctx context.Context, staged, total int)
 }
 
 // Open opens or creates the data file at path. A new file gets the schema
@@ -182,6 +192,11 @@ func Open(path string, opts Options) (*Store, error) {
 			fe.Msg = path + " " + fe.Msg
 		}
 		return nil, err
+	}
+	if err := dropLeftImports(db); err != nil {
+		db.Close()
+		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
+			Msg: fmt.Sprintf("%s: dropping what an interrupted import staged: %v", path, err)}
 	}
 	if opts.Planner == nil {
 		opts.Planner = floor.BinOrderPlanner{}
@@ -301,6 +316,8 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 	}
+	// Version 11 lists the orders of imports staged and not shown
+	// (bucketImports, created above); older files have none.
 	if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
 		return err
 	}

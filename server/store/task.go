@@ -167,7 +167,7 @@ func (s *Store) planInput(tx *bolt.Tx, picker string, claimed map[string]bool) (
 		ids = append(ids, string(k[8:]))
 		raised[string(k[8:])] = true
 	}
-	c := tx.Bucket(bucketQueue).Cursor()
+	c, hidden := tx.Bucket(bucketQueue).Cursor(), pendingImports(tx)
 	k, _ := c.First()
 	next := func() (string, bool) {
 		if len(ids) > 0 {
@@ -184,8 +184,8 @@ func (s *Store) planInput(tx *bolt.Tx, picker string, claimed map[string]bool) (
 		return "", false
 	}
 	for id, ok := next(); ok && len(in.Candidates) < s.candidates; id, ok = next() {
-		if claimed[id] {
-			continue // another picker's planner holds it
+		if claimed[id] || hidden.hides([]byte(id)) {
+			continue // another picker's planner holds it, or an import not shown yet
 		}
 		o, err := orderByID(tx, "next task", id)
 		if err != nil {

@@ -60,8 +60,15 @@ var shiftStart = time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
 // user per role, and serves it.
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, store.Options{})
+}
+
+// newEnvWith is newEnv with store options; the clock is the env's.
+func newEnvWith(t *testing.T, opts store.Options) *env {
+	t.Helper()
 	e := &env{clock: &fixedClock{t: shiftStart}, tokens: map[floor.Role]string{}}
-	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), store.Options{Clock: e.clock})
+	opts.Clock = e.clock
+	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +124,7 @@ func newEnv(t *testing.T) *env {
 	e.hub = feed.NewHub(st, floor.DefaultFeedConfig, e.clock, log)
 	t.Cleanup(e.hub.Close) // ends event streams before the server closes
 	e.reg = prometheus.NewRegistry()
-	e.reg.MustRegister(NewFloorMetrics(st))
+	e.reg.MustRegister(NewFloorMetrics(st, e.hub))
 	site := &Server{Auth: st, Log: log, Floor: e.hub, Data: st, Inventory: st, Actions: st, HistoryPage: 2, Clock: e.clock, Metrics: e.reg, Heartbeat: time.Hour,
 		Documents: func(context.Context, string, string) (docs.Rendered, error) {
 			return docs.Rendered{}, floor.E("documents", floor.KindUnavailable, "not in this test")

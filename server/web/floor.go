@@ -1,12 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pickpack/pickpack/server/feed"
@@ -25,8 +29,9 @@ type Watcher interface {
 }
 
 // watchBatch is how many events the event stream takes from the feed at a
-// time, and writes before one flush.
-const watchBatch = 256
+// time, and writes before one flush; a stalled stream holds one batch
+// (events shared with every watcher).
+const watchBatch = 32
 
 // Data is the store as the page and the reports read it.
 type Data interface {
@@ -57,7 +62,7 @@ type orderJSON struct {
 	PredictedAt *time.Time `json:"predictedAt"` // null: no picker on shift to predict with
 	HandedOffAt *time.Time `json:"handedOffAt,omitempty"`
 	Risk        string     `json:"risk"`
-	SlackS      float64    `json:"slackS"`
+	SlackS      *float64   `json:"slackS"` // null with predictedAt
 	// Reason says why a queued order is predicted when it is ("no picker
 	// free before 09:07", "no picker on shift").
 	Reason string `json:"reason,omitempty"`
@@ -111,7 +116,8 @@ func sse(e feed.Event) (string, any) {
 			ReleasedAt: c.ReleasedAt, DueAt: c.DueAt, PredictedAt: optTime(c.PredictedHandoffAt), HandedOffAt: optTime(c.HandedOffAt),
 			Risk: risk, Reason: c.Reason, PredictedAtAssignment: optTime(c.PredictedAtAssignment), RaisedAt: optTime(c.RaisedAt)}
 		if !c.PredictedHandoffAt.IsZero() {
-			oj.SlackS = c.Slack().Seconds()
+			slack := c.Slack().Seconds()
+			oj.SlackS = &slack
 		}
 		return "order", oj
 	case e.Picker != nil:
@@ -210,41 +216,102 @@ func summaryOf(s floor.FloorSummary) summaryJSON {
 // token was revoked, a newer stream of the user took its place, it fell
 // behind or the server is stopping; the page reconnects for a fresh
 // picture. Too many open streams are refused with 429.
+//
+// On HTTP/1.1 the stream takes the connection over from the HTTP server
+// and runs on a goroutine of its own: the server's goroutine for the
+// connection, the one reading it and their buffers are gone, and the
+// events (shared by every stream) are written with one writev per batch
+// from no buffer of the stream's own. A stream then costs a few KiB
+// however slowly its client reads. On HTTP/2 the response carries it.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if s.Floor == nil {
 		s.fail(w, r, unavailable)
 		return
 	}
 	who, _ := r.Context().Value(callerKey{}).(callerOf)
-	ctx, release, err := s.Streams.Open(r.Context(), session.KindWatch, who.user.Name, who.token)
+	// On HTTP/1.1 the stream outlives this handler: the end of the
+	// request must not end it.
+	ctx, release, err := s.Streams.Open(context.WithoutCancel(r.Context()), session.KindWatch, who.user.Name, who.token)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	defer release()
 	watch := s.Floor.Watch(ctx)
-	defer watch.Stop()
-	rc := http.NewResponseController(w)
-	// A client that does not read blocks a write until the kernel's buffers
-	// drain; when the watch ends, an expired deadline fails that write so
-	// the stream ends at once all the same.
-	defer context.AfterFunc(watch.Context(), func() { rc.SetWriteDeadline(time.Now()) })()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not hold events back
-	send := func(name string, v any) bool {
-		data, err := json.Marshal(v)
+	rc := http.NewResponseController(w)
+	conn, _, err := rc.Hijack()
+	switch {
+	case errors.Is(err, http.ErrNotSupported):
+		defer release()
+		defer watch.Stop()
+		defer context.AfterFunc(r.Context(), watch.Stop)() // the client went away
+		// A client that does not read blocks a write until the buffers
+		// drain; when the watch ends, an expired deadline fails that write.
+		defer expireOnEnd(watch.Context(), rc.SetWriteDeadline)()
+		w.WriteHeader(http.StatusOK)
+		s.pump(ctx, watch, &responseOut{w: w, rc: rc})
+	case err != nil:
+		watch.Stop()
+		release()
+		s.Log.ErrorContext(r.Context(), "floor events", "err", err)
+	default:
+		if tcp, ok := conn.(interface{ SetWriteBuffer(int) error }); ok { // *net.TCPConn
+			tcp.SetWriteBuffer(streamSendBuffer)
+		}
+		// The body runs until the connection closes: no length, no chunks.
+		h := w.Header().Clone()
+		h.Set("Connection", "close")
+		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		head := bytes.NewBufferString("HTTP/1.1 200 OK\r\n")
+		h.Write(head)
+		head.WriteString("\r\n")
+		out := &connOut{conn: conn}
+		out.add(head.Bytes())
+		go func() {
+			defer release()
+			defer watch.Stop()
+			defer conn.Close()
+			defer expireOnEnd(watch.Context(), conn.SetWriteDeadline)()
+			s.pump(ctx, watch, out)
+		}()
+	}
+}
+
+// expireOnEnd sets an expired write deadline when ctx ends, failing a
+// write blocked by a client that does not read, until the returned stop
+// is called; once stop has returned the deadline is left alone (a
+// response may not be touched after its handler returned).
+func expireOnEnd(ctx context.Context, set func(time.Time) error) (stop func()) {
+	var mu sync.Mutex
+	done := false
+	after := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			set(time.Now())
+		}
+	})
+	return func() {
+		after()
+		mu.Lock()
+		done = true
+		mu.Unlock()
+	}
+}
+
+// pump writes the watch's events to out until the watch ends or a write
+// fails.
+func (s *Server) pump(ctx context.Context, watch *feed.Watch, out eventOut) {
+	clock := func(name string) bool {
+		data, err := json.Marshal(map[string]time.Time{"now": s.now()})
 		if err != nil {
-			s.Log.ErrorContext(r.Context(), "floor event", "err", err)
+			s.Log.ErrorContext(ctx, "floor event", "err", err)
 			return true
 		}
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data); err != nil {
-			return false
-		}
-		return true
-	}
-	clock := func(name string) bool {
-		return send(name, map[string]time.Time{"now": s.now()}) && rc.Flush() == nil
+		out.add(fmt.Appendf(nil, "event: %s\ndata: %s\n\n", name, data))
+		return out.flush() == nil
 	}
 	every := s.Heartbeat
 	if every <= 0 {
@@ -257,23 +324,22 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		events, done := watch.Next(watchBatch)
 		for _, e := range events {
 			// Each event is written out once for all the streams.
-			text := e.Memo(sseKey{}, func() any { return sseText(e) }).([]byte)
-			if _, err := w.Write(text); err != nil {
-				return
-			}
+			out.add(e.Memo(sseKey{}, func() any { return sseText(e) }).([]byte))
 		}
+		ok := true
 		switch {
 		case done && !pictured:
 			pictured = true
-			if !clock("ready") {
-				return
-			}
+			ok = clock("ready")
 		case len(events) > 0 && pictured:
 			// The time with every batch keeps the page's countdowns on
 			// the server's clock, whatever the browser's clock says.
-			if !clock("tick") {
-				return
-			}
+			ok = clock("tick")
+		case len(events) > 0:
+			ok = out.flush() == nil
+		}
+		if !ok {
+			return
 		}
 		if len(events) == watchBatch || !done {
 			continue
@@ -290,7 +356,60 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// eventOut is where an event stream writes.
+type eventOut interface {
+	// add queues bytes to write; they are not modified or kept after
+	// the next flush.
+	add(b []byte)
+	// flush writes what was queued.
+	flush() error
+}
+
+// connOut writes to a connection taken over from the HTTP server: a
+// batch's events, shared by every stream, go out in one writev.
+type connOut struct {
+	conn net.Conn
+	bufs net.Buffers
+}
+
+func (o *connOut) add(b []byte) { o.bufs = append(o.bufs, b) }
+
+func (o *connOut) flush() error {
+	b := o.bufs // WriteTo consumes its receiver
+	_, err := b.WriteTo(o.conn)
+	clear(o.bufs)
+	o.bufs = o.bufs[:0]
+	return err
+}
+
+// responseOut writes to a response (HTTP/2).
+type responseOut struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	err error
+}
+
+func (o *responseOut) add(b []byte) {
+	if o.err == nil {
+		_, o.err = o.w.Write(b)
+	}
+}
+
+func (o *responseOut) flush() error {
+	if o.err != nil {
+		return o.err
+	}
+	return o.rc.Flush()
+}
+
 type sseKey struct{}
+
+// streamSendBuffer is the kernel's send buffer of an event stream's
+// connection. Linux grows a socket's buffer up to 4 MiB while the peer
+// does not read: 500 stalled clients held 800 MB of the machine's memory.
+// 64 KiB (128 KiB as the kernel counts) still carries a busy floor's
+// picture at a few MB/s across a WAN.
+const streamSendBuffer = 64 << 10
 
 // sseText is one feed event as a server-sent event.
 func sseText(e feed.Event) []byte {

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/report"
 	"github.com/pickpack/pickpack/server/rpc"
+	"github.com/pickpack/pickpack/server/session"
 )
 
 // Every supervisor endpoint: no token 401, a forged one 401, pickers and
@@ -129,6 +132,7 @@ func TestMetrics(t *testing.T) {
 	}
 	orders.GetOrder(context.Background(), &pb.GetOrderRequest{Id: "T1"}) // no token: Unauthenticated
 
+	e.tick(t) // the floor's figures: open orders, the queue by channel, the shift
 	resp, body := e.get(t, "/metrics", floor.RoleSupervisor)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/metrics: %d %s", resp.StatusCode, body)
@@ -173,12 +177,26 @@ func TestMetrics(t *testing.T) {
 	}{
 		{"pickpack_scans_total", map[string]string{"kind": "pick", "verdict": "wrong_bin"}, 1},
 		{"pickpack_scans_total", map[string]string{"kind": "pick", "verdict": "task_done"}, 1},
-		{"pickpack_scans_total", map[string]string{"kind": "handoff", "verdict": "task_done"}, 1},
+		// A handoff is named as one, and so is the pack scan that closes the parcel.
+		{"pickpack_scans_total", map[string]string{"kind": "handoff", "verdict": "handed_off"}, 1},
+		{"pickpack_scans_total", map[string]string{"kind": "pack", "verdict": "packed"}, 1},
 		{"pickpack_order_clock_seconds", nil, 1},
 		{"pickpack_orders_handed_off_total", map[string]string{"on_time": "true"}, 1},
 		{"pickpack_orders_handed_off_total", map[string]string{"on_time": "false"}, 0},
 		{"pickpack_orders_on_time_ratio", nil, 1},
-		{"pickpack_queue_depth", nil, 1},
+		{"pickpack_queue_depth", map[string]string{"channel": "shop"}, 1},
+		{"pickpack_orders_open", map[string]string{"risk": "on_time"}, 1},
+		{"pickpack_orders_open", map[string]string{"risk": "at_risk"}, 0},
+		{"pickpack_orders_open", map[string]string{"risk": "late"}, 0},
+		{"pickpack_shift_orders_due", map[string]string{"outcome": "handed_on_time"}, 1},
+		{"pickpack_shift_orders_due", map[string]string{"outcome": "open_past_due"}, 0},
+		{"pickpack_shift_orders_due", map[string]string{"outcome": "predicted_on_time"}, 1},
+		{"pickpack_pickers_on_shift", nil, 1},
+		{"pickpack_pickers_needed", nil, 0},
+		// T1's waybill was queued at the pack station; no printer sent it yet.
+		{"pickpack_print_jobs", map[string]string{"state": "queued"}, 1},
+		{"pickpack_print_jobs", map[string]string{"state": "unknown"}, 0},
+		{"pickpack_print_jobs_sent_total", nil, 0},
 		{"pickpack_rpc_calls_total", map[string]string{"method": method, "code": "OK"}, 1},
 		{"pickpack_rpc_calls_total", map[string]string{"method": method, "code": "Unauthenticated"}, 1},
 		{"pickpack_rpc_duration_seconds", map[string]string{"method": method, "code": "OK"}, 1},
@@ -188,11 +206,29 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s%v = %v (present %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
 	}
+	if _, ok := value("pickpack_scans_total", map[string]string{"kind": "handoff", "verdict": "task_done"}); ok {
+		t.Error("a handoff counted as task_done")
+	}
 	// The clock histogram puts T1 (6 minutes) in the 8-minute bucket.
 	for _, b := range fams["pickpack_order_clock_seconds"].GetMetric()[0].GetHistogram().GetBucket() {
 		if want := map[bool]uint64{true: 1, false: 0}[b.GetUpperBound() >= 480]; b.GetCumulativeCount() != want {
 			t.Errorf("clock bucket le=%v: %d, want %d", b.GetUpperBound(), b.GetCumulativeCount(), want)
 		}
+	}
+
+	// A printer takes the waybill, queued at the pack scan, 2 s from now:
+	// the job is sent, and its latency observed, between two scrapes.
+	jobs, err := e.st.PrintJobs(true)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("open print jobs %v, %v", jobs, err)
+	}
+	queuedFor := e.clock.Now().Add(2 * time.Second).Sub(jobs[0].CreatedAt).Seconds()
+	if _, err := e.st.StartPrint(jobs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.advance(2 * time.Second)
+	if _, err := e.st.FinishPrint(jobs[0].ID, nil, 0); err != nil {
+		t.Fatal(err)
 	}
 
 	// A second scrape counts only what happened since: no double counting.
@@ -202,6 +238,22 @@ func TestMetrics(t *testing.T) {
 	}
 	if got, _ := value("pickpack_scans_total", map[string]string{"kind": "pick", "verdict": "wrong_bin"}); got != 1 {
 		t.Errorf("second scrape: wrong_bin scans %v, want 1", got)
+	}
+	for _, tt := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"pickpack_print_jobs", map[string]string{"state": "queued"}, 0},
+		{"pickpack_print_jobs_sent_total", nil, 1},
+		{"pickpack_print_job_latency_seconds", nil, 1},
+	} {
+		if got, ok := value(tt.name, tt.labels); !ok || got != tt.want {
+			t.Errorf("second scrape: %s%v = %v (present %v), want %v", tt.name, tt.labels, got, ok, tt.want)
+		}
+	}
+	if got := fams["pickpack_print_job_latency_seconds"].GetMetric()[0].GetHistogram().GetSampleSum(); got != queuedFor {
+		t.Errorf("print latency %v s, want %v", got, queuedFor)
 	}
 }
 
@@ -352,8 +404,8 @@ func TestEventStream(t *testing.T) {
 			t.Errorf("snapshot order %s: want T1 on time", data)
 		}
 	}
-	if got[0] != "order" || got[len(got)-1] != "ready" {
-		t.Errorf("snapshot events %v: want the clocks first, ready last", got)
+	if got[0] != "order" || got[len(got)-1] != "ready" || !slices.Contains(got, "summary") {
+		t.Errorf("snapshot events %v: want the clocks first, the shift's summary, ready last", got)
 	}
 	// Eleven minutes on and ann has not scanned: she is still as far
 	// from done, so T1, behind her, can no longer make its due time.
@@ -366,6 +418,59 @@ func TestEventStream(t *testing.T) {
 				t.Errorf("change %s: want T1 at risk", data)
 			}
 			return
+		}
+	}
+}
+
+// Over HTTP/2 the connection cannot be taken over: the response carries
+// the stream, the same events, and the client's leaving ends it.
+func TestEventStreamHTTP2(t *testing.T) {
+	e := newEnv(t)
+	e.submit(t, "T1", floor.OrderLine{SKU: e.skus[0], Quantity: 1})
+	e.tick(t)
+	site := &Server{Auth: e.st, Log: e.log, Floor: e.hub, Data: e.st, Clock: e.clock, Heartbeat: time.Hour,
+		Streams: session.New(e.st, session.DefaultLimits)}
+	srv := httptest.NewUnstartedServer(site.Handler())
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a guard, not a wait
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/floor/events", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[floor.RoleSupervisor])
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("%s, content type %q: want HTTP/2 and an event stream", resp.Proto, resp.Header.Get("Content-Type"))
+	}
+	s := &eventStream{resp: resp, sc: bufio.NewScanner(resp.Body)}
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != "ready" {
+		name, err := s.next()
+		if err != nil {
+			t.Fatalf("stream ended before ready: %v (after %v)", err, got)
+		}
+		got = append(got, name)
+	}
+	if got[0] != "order" {
+		t.Errorf("picture %v: want T1's clock first", got)
+	}
+	// No picker is on shift: T1 is at risk from the start, and late once
+	// its due time passes.
+	e.clock.advance(16 * time.Minute)
+	e.tick(t)
+	if name, err := s.next(); name != "order" || err != nil {
+		t.Errorf("after a change: %q, %v; want T1's clock", name, err)
+	}
+	resp.Body.Close()
+	for site.Streams.Count(session.KindWatch) != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the stream outlived its client")
+		case <-time.After(time.Millisecond): // polls a condition that must come
 		}
 	}
 }

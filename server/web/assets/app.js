@@ -233,7 +233,8 @@ function draw() {
 // and within each the least slack (the predicted handoff furthest past,
 // or nearest to, the due time), then the earliest due.
 function urgent(a, b) {
-  return (riskOrder[a.risk] - riskOrder[b.risk]) || (a.slackS - b.slackS) ||
+  const slack = (o) => o.slackS ?? -1e12; // null: no prediction at all, first of its risk
+  return (riskOrder[a.risk] - riskOrder[b.risk]) || (slack(a) - slack(b)) ||
     (Date.parse(a.dueAt) - Date.parse(b.dueAt)) || a.id.localeCompare(b.id);
 }
 
