@@ -27,6 +27,7 @@ import (
 func init() { commands["bench"] = benchCmd }
 
 const benchUsage = `usage: scanner-client bench --addr HOST:PORT --token ADMIN_TOKEN [--pickers N] [--rate R] [--duration D] [--import-orders N] [--baseline]
+       [--browsers B --http HOST:PORT]
 
 Drives N simulated handhelds, each on its own Scan stream at R scans/s,
 through real pick tasks for D. It creates the pickers' users and tokens,
@@ -44,10 +45,16 @@ after the import ran apart:
   after_import scans=... p50_ms=... p99_ms=... max_ms=...
 Give that channel a long target on the server (serve --channel-sla
 bulk=72h) so that the imported orders queue behind the handhelds' own.
+With --browsers B, B of the N handhelds scan as the app in a browser does
+instead (one PickService.ScanOne call per scan, Connect protocol with JSON
+over HTTP/1.1 to --http, a connection each), in the same run; the line
+above is then the stream handhelds' and a second one is theirs:
+  browser scans=... verdicts=... errors=... p50_ms=... p99_ms=... max_ms=... p99_ratio=...
+(p99_ratio: the browsers' p99 over the streams'.)
 With --baseline it then runs a bare bbolt group-commit loop with the same
 concurrency, rate and duration in a temporary directory and prints
   baseline scans=... p50_ms=... p99_ms=... max_ms=...
-The link is plaintext: run it beside the server (loopback).
+The links are plaintext: run it beside the server (loopback).
 `
 
 // benchConfig is the bench command's flags.
@@ -69,6 +76,8 @@ type benchConfig struct {
 	importAt      time.Duration
 	importChannel string
 	importDryRun  bool
+	browsers      int
+	http          string
 }
 
 func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -92,6 +101,8 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.DurationVar(&c.importAt, "import-at", 5*time.Second, "when into the run the import starts")
 	fs.BoolVar(&c.importDryRun, "import-dry-run", false, "send the import as a dry run (parsed and checked, nothing stored): the scans during it show what the parse and the checks cost")
 	fs.StringVar(&c.importChannel, "import-channel", "bulk", "the channel of the imported orders (give it a long target on the server: --channel-sla bulk=72h)")
+	fs.IntVar(&c.browsers, "browsers", 0, "how many of the --pickers handhelds scan as the browser app does: unary ScanOne calls over the Connect protocol to --http")
+	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "the server's HTTP address, for --browsers")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile of the run to this file: server and tool share the machine's cores")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,6 +119,8 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return errors.New("bench: --warmup must be at least zero and shorter than --duration")
 	case c.importOrders < 0 || c.importOrders > 0 && (c.importAt < 0 || c.importAt >= c.duration):
 		return errors.New("bench: --import-orders must be at least zero, and --import-at within --duration")
+	case c.browsers < 0 || c.browsers > c.pickers:
+		return errors.New("bench: --browsers must be between 0 and --pickers")
 	}
 	if c.conns <= 0 || c.conns > c.pickers {
 		c.conns = c.pickers
@@ -123,11 +136,16 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		fmt.Fprintf(stdout, "during_import scans=%d %s\n", len(imp.during), benchPercentiles(imp.during))
 		fmt.Fprintf(stdout, "after_import scans=%d %s\n", len(imp.after), benchPercentiles(imp.after))
 	}
+	if c.browsers > 0 {
+		b := res.browser
+		fmt.Fprintf(stdout, "browser scans=%d verdicts=%d errors=%d %s p99_ratio=%.2f\n", b.scans, b.verdicts, b.errors,
+			benchPercentiles(b.latencies), benchRatio(b.latencies, res.latencies))
+	}
 	// A run with errors measured something else than the scan path: its
 	// figures must not pass for a result in a script or CI.
 	var failed error
-	if res.errors > 0 {
-		failed = fmt.Errorf("bench: %d errors in %d scans (the first is on stderr)", res.errors, res.scans)
+	if errs, scans := res.errors+res.browser.errors, res.scans+res.browser.scans; errs > 0 {
+		failed = fmt.Errorf("bench: %d errors in %d scans (the first is on stderr)", errs, scans)
 	}
 	if !c.baseline {
 		return failed
@@ -146,11 +164,18 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	return failed
 }
 
-// benchResult is what a run measured.
+// benchResult is what a run measured: on the stream handhelds, and on
+// the browser handhelds in browser.
 type benchResult struct {
+	pathResult
+	browser  pathResult
+	imported *benchImport // with --import-orders
+}
+
+// pathResult is what the handhelds of one path measured.
+type pathResult struct {
 	scans, verdicts, errors int
 	latencies               []time.Duration
-	imported                *benchImport // with --import-orders
 }
 
 // benchImport is the import of a run and the scans sent before it, while
@@ -169,7 +194,7 @@ func importCSV(prefix, channel string, skus []string, n int) []byte {
 	var b bytes.Buffer
 	b.WriteString("order_id,channel,sku,quantity,recipient_name,phone,address1,address2,city,region,postal_code,country\n")
 	for i := range n {
-		fmt.Fprintf(&b, "%s%d,%s,%s,1,Load Test,,%d Bench Street,,London,,,GB\n", prefix, i+1, channel, skus[i%len(skus)], i%200+1)
+		fmt.Fprintf(&b, "%s%d,%s,%s,1,Load Test,,%d Bench Street,,London,,EC1Y 8SY,GB\n", prefix, i+1, channel, skus[i%len(skus)], i%200+1)
 	}
 	return b.Bytes()
 }
@@ -237,6 +262,9 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	}
 	fmt.Fprintf(stderr, "bench: run %s: %d pickers, %d orders ready in %v; scanning for %v at %g scans/s each over %d connections\n",
 		run, c.pickers, sup.Submitted(), time.Since(start).Round(time.Millisecond), c.duration, c.rate, c.conns)
+	if c.browsers > 0 {
+		fmt.Fprintf(stderr, "bench: %d of them scan as browsers: ScanOne over Connect to http://%s, a connection each\n", c.browsers, c.http)
+	}
 
 	if c.cpuProfile != "" {
 		f, err := os.Create(c.cpuProfile)
@@ -297,7 +325,9 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		}
 	}
 	devices := make([]*sim.Device, c.pickers)
-	var runErrs atomic.Int64
+	// The first c.browsers handhelds are browsers.
+	browser := func(i int) bool { return i < c.browsers }
+	var runErrs, browserErrs atomic.Int64
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -305,19 +335,25 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	)
 	for i := range devices {
 		d := sim.New(sim.Config{Name: fmt.Sprintf("hh%d", i), Token: tokens[i], Rate: c.rate, WrongRate: c.wrongRate,
-			ShortRate: c.shortRate, Seed: c.seed*1_000_003 + uint64(i), Catalog: cat, OnTaskDone: taskDone})
+			ShortRate: c.shortRate, Seed: c.seed*1_000_003 + uint64(i), Catalog: cat, OnTaskDone: taskDone, Unary: browser(i)})
 		devices[i] = d
-		conn := conns[i%len(conns)]
+		var conn grpc.ClientConnInterface = conns[i%len(conns)]
+		errs := &runErrs
+		if browser(i) {
+			hc := sim.NewConnectConn("http://" + c.http)
+			defer hc.Close()
+			conn, errs = hc, &browserErrs
+		}
 		wg.Go(func() {
 			for {
 				err := d.Run(runCtx, conn)
 				if err == nil {
 					return
 				}
-				// A failed stream is an error of the run; the handheld
-				// reconnects and re-sends its unanswered scan, as a
-				// real one does.
-				runErrs.Add(1)
+				// A failed stream or call is an error of the run; the
+				// handheld reconnects and re-sends its unanswered scan,
+				// as a real one does.
+				errs.Add(1)
 				mu.Lock()
 				if firstErr == nil {
 					firstErr = err
@@ -357,14 +393,18 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	// the percentiles of the whole run would hide.
 	const window = 5 * time.Second
 	windows := make([][]time.Duration, int((c.duration+window-1)/window))
-	for _, d := range devices {
+	for i, d := range devices {
+		path := &res.pathResult
+		if browser(i) {
+			path = &res.browser
+		}
 		st := d.Stats()
-		res.scans += st.Scans
-		res.verdicts += st.Verdicts
+		path.scans += st.Scans
+		path.verdicts += st.Verdicts
 		tasks += st.Tasks
 		starved += st.Starved
 		if _, ok := d.Pending(); ok {
-			res.errors++ // a scan that never got its answer
+			path.errors++ // a scan that never got its answer
 		}
 		for _, r := range d.Results() {
 			w := min(max(int(r.SentAt.Sub(began)/window), 0), len(windows)-1)
@@ -372,7 +412,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 			if r.SentAt.Sub(began) < c.warmup {
 				continue
 			}
-			res.latencies = append(res.latencies, r.Latency)
+			path.latencies = append(path.latencies, r.Latency)
 			if imp := res.imported; imp != nil {
 				switch {
 				case r.SentAt.Before(imp.start):
@@ -393,6 +433,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		}
 	}
 	res.errors += int(runErrs.Load())
+	res.browser.errors += int(browserErrs.Load())
 	if firstErr != nil {
 		fmt.Fprintf(stderr, "bench: first error: %v\n", firstErr)
 	}
@@ -410,7 +451,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		fmt.Fprintf(stderr, "bench: the summary leaves out scans sent in the first %v\n", c.warmup)
 	}
 	fmt.Fprintf(stderr, "bench: %.0f scans/s, %d tasks done, %d wrong on purpose, %d replayed, %d ticks without a task; verdicts %s\n",
-		float64(res.scans)/c.duration.Seconds(), tasks, wrong, replayed, starved, benchVerdicts(verdicts))
+		float64(res.scans+res.browser.scans)/c.duration.Seconds(), tasks, wrong, replayed, starved, benchVerdicts(verdicts))
 	return res, nil
 }
 
@@ -420,6 +461,17 @@ func benchPercentiles(lat []time.Duration) string {
 	slices.Sort(s)
 	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) }
 	return fmt.Sprintf("p50_ms=%s p99_ms=%s max_ms=%s", ms(benchQuantile(s, 0.50)), ms(benchQuantile(s, 0.99)), ms(benchQuantile(s, 1)))
+}
+
+// benchRatio is the p99 of a over the p99 of b (0 if b has none).
+func benchRatio(a, b []time.Duration) float64 {
+	pa, pb := slices.Clone(a), slices.Clone(b)
+	slices.Sort(pa)
+	slices.Sort(pb)
+	if q := benchQuantile(pb, 0.99); q > 0 {
+		return float64(benchQuantile(pa, 0.99)) / float64(q)
+	}
+	return 0
 }
 
 // benchQuantile is the nearest-rank quantile q of sorted (0 if empty).

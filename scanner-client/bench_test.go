@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,8 +27,9 @@ import (
 )
 
 // benchServer serves the demo warehouse (no orders) from a real data file
-// and returns its address, an admin token and the store.
-func benchServer(t *testing.T, opts ...grpc.ServerOption) (string, string, *store.Store) {
+// and returns its gRPC address, an admin token, the store and its HTTP
+// address (the Connect protocol for browsers).
+func benchServer(t *testing.T, opts ...grpc.ServerOption) (string, string, *store.Store, string) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "pickpack.db"), store.Options{})
 	if err != nil {
@@ -61,27 +64,71 @@ func benchServer(t *testing.T, opts ...grpc.ServerOption) (string, string, *stor
 		t.Fatal(err)
 	}
 	go g.Serve(lis)
+	browsers, err := rpc.Connect(g, http.NotFoundHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := httptest.NewServer(browsers)
 	t.Cleanup(func() {
+		web.Close()
 		g.Stop()
 		if err := st.Check(); err != nil {
 			t.Errorf("consistency check: %v", err)
 		}
 		st.Close()
 	})
-	return lis.Addr().String(), admin, st
+	return lis.Addr().String(), admin, st, strings.TrimPrefix(web.URL, "http://")
 }
 
 var (
 	benchLine    = regexp.MustCompile(`^scans=(\d+) verdicts=(\d+) errors=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+$`)
 	baselineLine = regexp.MustCompile(`^baseline scans=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+$`)
+	browserLine  = regexp.MustCompile(`^browser scans=(\d+) verdicts=(\d+) errors=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+ p99_ratio=[0-9.]+$`)
 )
+
+// Handhelds as browsers beside handhelds on streams, in one run: each
+// path gets its summary line, every scan its verdict, and the store holds
+// every scan of both paths once.
+func TestBenchBrowsers(t *testing.T) {
+	addr, admin, st, web := benchServer(t)
+	var out, errOut strings.Builder
+	err := Run(context.Background(), []string{"bench", "--addr", addr, "--http", web, "--token", admin, "--pickers", "4",
+		"--browsers", "2", "--rate", "100", "--duration", "1s", "--wrong-rate", "0.2"}, strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("output %q, want the streams' and the browsers' lines", out.String())
+	}
+	total := 0
+	for i, re := range []*regexp.Regexp{benchLine, browserLine} {
+		m := re.FindStringSubmatch(lines[i])
+		if m == nil {
+			t.Fatalf("line %q", lines[i])
+		}
+		scans, _ := strconv.Atoi(m[1])
+		verdicts, _ := strconv.Atoi(m[2])
+		if scans == 0 || scans != verdicts || m[3] != "0" {
+			t.Errorf("%q: want every scan answered and no errors\n%s", lines[i], errOut.String())
+		}
+		total += scans
+	}
+	tot, err := st.Audit()
+	if err != nil {
+		t.Fatalf("stock audit after the bench: %v", err)
+	}
+	if tot.Scans != total {
+		t.Errorf("the store holds %d scans, the handhelds had %d answered", tot.Scans, total)
+	}
+}
 
 // The bench command against a real server: it sets up pickers, orders and
 // stock, every scan gets its verdict, the summary is one line (two with the
 // baseline), and the warehouse is consistent afterwards. No timing is
 // asserted: that is the command's output, not its correctness.
 func TestBenchCommand(t *testing.T) {
-	addr, admin, st := benchServer(t)
+	addr, admin, st, _ := benchServer(t)
 	var out, errOut strings.Builder
 	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "4", "--rate", "200",
 		"--duration", "1s", "--wrong-rate", "0.2", "--short-rate", "0.02", "--conns", "2", "--baseline"}, strings.NewReader(""), &out, &errOut)
@@ -136,7 +183,7 @@ func TestBenchFailsOnErrors(t *testing.T) {
 		}
 		return h(srv, ss)
 	})
-	addr, admin, _ := benchServer(t, refuseScans)
+	addr, admin, _, _ := benchServer(t, refuseScans)
 	var out, errOut strings.Builder
 	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "2", "--rate", "50",
 		"--duration", "1s"}, strings.NewReader(""), &out, &errOut)
@@ -156,7 +203,7 @@ func TestBenchFailsOnErrors(t *testing.T) {
 // scan and reports the scans before, during and after it apart; the
 // import's orders are all stored, and none of a dry run's.
 func TestBenchImport(t *testing.T) {
-	addr, admin, st := benchServer(t)
+	addr, admin, st, _ := benchServer(t)
 	var out, errOut strings.Builder
 	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "2", "--rate", "100",
 		"--duration", "1s", "--import-orders", "3000", "--import-at", "200ms"}, strings.NewReader(""), &out, &errOut)
@@ -203,6 +250,7 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{"bench", "--token", "pp_x", "--duration", "-1s"},
 		{"bench", "--token", "pp_x", "--duration", "2s", "--import-orders", "10", "--import-at", "3s"},
 		{"bench", "--token", "pp_x", "--import-orders", "-1"},
+		{"bench", "--token", "pp_x", "--pickers", "2", "--browsers", "3"},
 	} {
 		err := Run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard)
 		if err == nil {

@@ -33,7 +33,7 @@ type server struct {
 }
 
 // startServer runs Run(args) until the test ends and waits until it serves.
-func startServer(t *testing.T, args ...string) *server {
+func startServer(t testing.TB, args ...string) *server {
 	t.Helper()
 	if !slices.Contains(args, "--http-addr") && (len(args) == 0 || args[0] != "token") {
 		args = append(args, "--http-addr", "127.0.0.1:0")
@@ -75,7 +75,7 @@ func startServer(t *testing.T, args ...string) *server {
 	return s
 }
 
-func (s *server) shutdown(t *testing.T) {
+func (s *server) shutdown(t testing.TB) {
 	if s.stop == nil {
 		return
 	}
@@ -86,7 +86,7 @@ func (s *server) shutdown(t *testing.T) {
 	}
 }
 
-func (s *server) dial(t *testing.T) *grpc.ClientConn {
+func (s *server) dial(t testing.TB) *grpc.ClientConn {
 	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)

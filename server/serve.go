@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shiftsFlag := fs.String("shifts", "06:00,14:00,22:00",
 		"start of each shift as HH:MM in the site's time zone, comma-separated; a shift ends where the next starts (the figures' window)")
 	tzFlag := fs.String("tz", "Local", "the site's time zone (IANA name, e.g. Europe/Berlin): of --shifts, the figures and the report PDFs")
+	shift := fs.Duration("shift", rpc.DefaultShift, "how long a device token from SignIn (badge or PIN) lasts")
 	logFormat := fs.String("log-format", "text", "text or json")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
@@ -148,6 +149,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go dispatcher.Run(ctx)
 	api := rpc.New(st, hub, log)
 	api.OnPrint = dispatcher.Wake
+	api.Shift = *shift
 	// One register for both sides: a token revoked through gRPC ends the
 	// user's event streams on HTTP too.
 	api.Streams = session.New(st, map[session.Kind]session.Limit{
@@ -177,7 +179,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
 			Streams: api.Streams, Location: loc, Actions: st, OnPrint: dispatcher.Wake}
-		hs2 = &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		// Browsers (the handheld app) call the same services over the
+		// Connect protocol on this port; the rest is the site.
+		handler, err := rpc.Connect(g, site.Handler())
+		if err != nil {
+			return err
+		}
+		hs2 = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			var err error
 			if *tlsCert != "" {

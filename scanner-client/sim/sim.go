@@ -1,8 +1,9 @@
 // Package sim simulates pickers' handhelds against a running pickpack
 // server, for the load tool and for tests that need real traffic: each
 // device asks for its next task, works through it over one PickService.Scan
-// stream at a fixed scan rate, now and then scans something wrong on
-// purpose, and records every answer with its latency.
+// stream (or, as a browser does, one ScanOne call per scan over the
+// Connect protocol) at a fixed scan rate, now and then scans something
+// wrong on purpose, and records every answer with its latency.
 package sim
 
 import (
@@ -49,6 +50,10 @@ type Config struct {
 	// each task the device finishes (the load tool refills the queue by it
 	// and hands the task to its packers).
 	OnTaskDone func(taskID string, orders int)
+	// Unary sends each scan as its own PickService.ScanOne call, as the
+	// handheld app in a browser does (Run's conn is then a ConnectConn),
+	// instead of on a Scan stream.
+	Unary bool
 }
 
 // Result is one scan and the server's answer to it.
@@ -170,24 +175,25 @@ func Bearer(ctx context.Context, token string) context.Context {
 	return metadata.NewOutgoingContext(ctx, md)
 }
 
-// Run works tasks over one Scan stream on conn until ctx ends, or until
-// the stream or a call fails, which it returns. A scan in flight when ctx
-// ends is still answered first: stopping the device never leaves an
-// unanswered scan behind, so a clean stop loses no verdict.
+// Run works tasks over one Scan stream on conn (or, with Config.Unary,
+// one ScanOne call per scan) until ctx ends, or until the stream or a
+// call fails, which it returns. A scan in flight when ctx ends is still
+// answered first: stopping the device never leaves an unanswered scan
+// behind, so a clean stop loses no verdict.
 func (d *Device) Run(ctx context.Context, conn grpc.ClientConnInterface) error {
 	// The calls outlive ctx so that the last scan is answered; they end
 	// when Run returns.
 	callCtx, cancel := context.WithCancel(Bearer(context.WithoutCancel(ctx), d.cfg.Token))
 	defer cancel()
 	pick := pb.NewPickServiceClient(conn)
-	stream, err := pick.Scan(callCtx)
+	scan, done, err := d.link(callCtx, pick)
 	if err != nil {
-		return fmt.Errorf("%s: open scan stream: %w", d.cfg.Name, err)
+		return err
 	}
 	if p, ok := d.Pending(); ok {
 		// The link dropped with this scan unanswered: re-send it as it
 		// was; the server answers a seen id with its first answer.
-		if err := d.exchange(stream, p); err != nil {
+		if err := d.exchange(scan, p); err != nil {
 			return err
 		}
 	}
@@ -197,7 +203,7 @@ func (d *Device) Run(ctx context.Context, conn grpc.ClientConnInterface) error {
 		d.phased = true
 		select {
 		case <-ctx.Done():
-			return stream.CloseSend()
+			return done()
 		case <-time.After(time.Duration(d.rng.Int64N(int64(d.period)))):
 		}
 	}
@@ -205,7 +211,7 @@ func (d *Device) Run(ctx context.Context, conn grpc.ClientConnInterface) error {
 	defer tick.Stop()
 	for {
 		if ctx.Err() != nil {
-			return stream.CloseSend()
+			return done()
 		}
 		if d.next == nil || d.next.GetExpect() == pb.Expect_EXPECT_NOTHING {
 			ok, err := d.nextTask(callCtx, pick)
@@ -221,19 +227,42 @@ func (d *Device) Run(ctx context.Context, conn grpc.ClientConnInterface) error {
 			if err != nil {
 				return err
 			}
-			if err := d.exchange(stream, s); err != nil {
+			if err := d.exchange(scan, s); err != nil {
 				return err
 			}
 			if d.cfg.MaxScans > 0 && d.Stats().Scans >= d.cfg.MaxScans {
-				return stream.CloseSend()
+				return done()
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return stream.CloseSend()
+			return done()
 		case <-tick.C:
 		}
 	}
+}
+
+// link returns how the device sends one scan and has its answer, and
+// what ends the link: a Scan stream, or ScanOne calls.
+func (d *Device) link(ctx context.Context, pick pb.PickServiceClient) (func(*pb.Scan) (*pb.ScanAnswer, error), func() error, error) {
+	if d.cfg.Unary {
+		return func(sc *pb.Scan) (*pb.ScanAnswer, error) {
+			resp, err := pick.ScanOne(ctx, &pb.ScanOneRequest{Scan: sc})
+			return resp.GetAnswer(), err
+		}, func() error { return nil }, nil
+	}
+	stream, err := pick.Scan(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: open scan stream: %w", d.cfg.Name, err)
+	}
+	return func(sc *pb.Scan) (*pb.ScanAnswer, error) {
+		if err := stream.Send(&pb.ScanRequest{Scan: sc}); err != nil {
+			_, err = stream.Recv() // Send hides the stream's real error
+			return nil, err
+		}
+		resp, err := stream.Recv()
+		return resp.GetAnswer(), err
+	}, stream.CloseSend, nil
 }
 
 func (d *Device) count(f func(*Stats)) {
@@ -351,22 +380,17 @@ func (d *Device) wrong(out *Sent, stop *pb.Stop, rem int64, code string) {
 
 // exchange sends one scan and waits for its answer. The scan stays pending
 // until the answer arrives, so a failure leaves it to be re-sent.
-func (d *Device) exchange(stream pb.PickService_ScanClient, s Sent) error {
+func (d *Device) exchange(scan func(*pb.Scan) (*pb.ScanAnswer, error), s Sent) error {
 	d.mu.Lock()
 	d.pending = &s
 	d.stats.Scans++
 	d.mu.Unlock()
 	start := time.Now()
-	if err := stream.Send(&pb.ScanRequest{Scan: s.Scan}); err != nil {
-		_, err = stream.Recv() // Send hides the stream's real error
-		return fmt.Errorf("%s: send %s: %w", d.cfg.Name, s.Scan.GetScanId(), err)
-	}
-	resp, err := stream.Recv()
+	a, err := scan(s.Scan)
 	lat := time.Since(start)
 	if err != nil {
-		return fmt.Errorf("%s: answer to %s: %w", d.cfg.Name, s.Scan.GetScanId(), err)
+		return fmt.Errorf("%s: scan %s: %w", d.cfg.Name, s.Scan.GetScanId(), err)
 	}
-	a := resp.GetAnswer()
 	if a.GetScanId() != s.Scan.GetScanId() {
 		return fmt.Errorf("%s: answer for %q to scan %q", d.cfg.Name, a.GetScanId(), s.Scan.GetScanId())
 	}

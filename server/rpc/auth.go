@@ -28,6 +28,9 @@ var allowed = map[string][]floor.Role{
 	pb.PickService_NextTask_FullMethodName:       {floor.RolePicker},
 	pb.PickService_GetTask_FullMethodName:        {floor.RolePicker, floor.RoleSupervisor},
 	pb.PickService_Scan_FullMethodName:           {floor.RolePicker},
+	pb.PickService_ScanOne_FullMethodName:        {floor.RolePicker},
+	pb.PackService_PackOne_FullMethodName:        {floor.RolePacker},
+	pb.PackService_HandoffOne_FullMethodName:     {floor.RolePacker},
 	pb.TaskService_ReleaseTask_FullMethodName:    {floor.RolePicker, floor.RoleSupervisor}, // a picker only their own: the store checks
 	pb.TaskService_ReassignTask_FullMethodName:   {floor.RoleSupervisor},
 	pb.PackService_Pack_FullMethodName:           {floor.RolePacker},
@@ -38,6 +41,10 @@ var allowed = map[string][]floor.Role{
 	pb.FloorService_RaisePriority_FullMethodName: {floor.RoleSupervisor},
 	pb.FloorService_TakeOffShift_FullMethodName:  {floor.RoleSupervisor},
 	pb.FloorService_PutOnShift_FullMethodName:    {floor.RoleSupervisor},
+	pb.SignInService_SignOut_FullMethodName:      everyone,
+	pb.SignInService_WhoAmI_FullMethodName:       everyone,
+	pb.SignInService_SetPin_FullMethodName:       {floor.RoleSupervisor},
+	pb.SignInService_IssueBadge_FullMethodName:   {floor.RoleSupervisor},
 
 	pb.InventoryService_GetDelivery_FullMethodName:         {floor.RoleReceiver, floor.RoleSupervisor},
 	pb.InventoryService_Receive_FullMethodName:             {floor.RoleReceiver},
@@ -54,13 +61,27 @@ var allowed = map[string][]floor.Role{
 	pb.InventoryService_History_FullMethodName:             {floor.RoleSupervisor},
 }
 
-// public RPCs need no token: load balancers and grpcurl must reach them.
+// everyone is every role: RPCs about the caller's own token.
+var everyone = []floor.Role{floor.RolePicker, floor.RolePacker, floor.RoleSupervisor, floor.RoleReceiver, floor.RoleCounter}
+
+// public RPCs need no token: load balancers and grpcurl must reach
+// health and reflection, and SignIn is how a device gets its token.
 func public(method string) bool {
 	return strings.HasPrefix(method, "/grpc.health.v1.Health/") ||
-		strings.HasPrefix(method, "/grpc.reflection.")
+		strings.HasPrefix(method, "/grpc.reflection.") ||
+		method == pb.SignInService_SignIn_FullMethodName
 }
 
-type userKey struct{}
+type (
+	userKey  struct{}
+	tokenKey struct{}
+)
+
+// callerToken returns the bearer token a request was authenticated with.
+func callerToken(ctx context.Context) string {
+	t, _ := ctx.Value(tokenKey{}).(string)
+	return t
+}
 
 // caller returns the authenticated user of a request.
 func caller(ctx context.Context) floor.User {
@@ -74,28 +95,29 @@ type Authenticator interface {
 }
 
 // authorize checks the bearer token and the caller's role for method and
-// returns a context carrying the user, and the token.
-func (s *Server) authorize(ctx context.Context, method string) (context.Context, string, error) {
+// returns a context carrying the user and the token, the token, and when
+// it expires (zero: never).
+func (s *Server) authorize(ctx context.Context, method string) (context.Context, string, time.Time, error) {
 	if public(method) {
-		return ctx, "", nil
+		return ctx, "", time.Time{}, nil
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	auth := md.Get("authorization")
 	if len(auth) == 0 {
-		return nil, "", status.Error(codes.Unauthenticated, "missing bearer token: send metadata \"authorization: Bearer <token>\"")
+		return nil, "", time.Time{}, status.Error(codes.Unauthenticated, "missing bearer token: send metadata \"authorization: Bearer <token>\"")
 	}
 	token, ok := session.Bearer(auth[0])
 	if !ok {
-		return nil, "", status.Error(codes.Unauthenticated, "authorization metadata must be \"Bearer <token>\"")
+		return nil, "", time.Time{}, status.Error(codes.Unauthenticated, "authorization metadata must be \"Bearer <token>\"")
 	}
-	u, err := s.store.Authenticate(token)
+	u, exp, err := s.store.TokenInfo(token)
 	if err != nil {
-		return nil, "", toStatus(ctx, s.log, method, err)
+		return nil, "", time.Time{}, toStatus(ctx, s.log, method, err)
 	}
 	if u.Role != floor.RoleAdmin && !roleAllowed(method, u.Role) {
-		return nil, "", status.Errorf(codes.PermissionDenied, "%s: role %s may not call this", method, u.Role)
+		return nil, "", time.Time{}, status.Errorf(codes.PermissionDenied, "%s: role %s may not call this", method, u.Role)
 	}
-	return context.WithValue(ctx, userKey{}, u), token, nil
+	return context.WithValue(context.WithValue(ctx, userKey{}, u), tokenKey{}, token), token, exp, nil
 }
 
 func roleAllowed(method string, r floor.Role) bool {
@@ -108,7 +130,7 @@ func roleAllowed(method string, r floor.Role) bool {
 }
 
 func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	ctx, _, err := s.authorize(ctx, info.FullMethod)
+	ctx, _, _, err := s.authorize(ctx, info.FullMethod)
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +159,17 @@ var streamKinds = map[string]session.Kind{
 }
 
 func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	ctx, token, err := s.authorize(ss.Context(), info.FullMethod)
+	ctx, token, exp, err := s.authorize(ss.Context(), info.FullMethod)
 	if err != nil {
 		return err
+	}
+	if !exp.IsZero() {
+		// A stream open at the end of the shift ends with it, as a
+		// revocation would end it.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, exp.Sub(s.now()), &floor.Error{Op: "authenticate", Kind: floor.KindUnauthenticated,
+			Reason: "TOKEN_EXPIRED", Msg: "the shift's sign-in ended: sign in again"})
+		defer cancel()
 	}
 	if kind, ok := streamKinds[info.FullMethod]; ok {
 		// The stream runs under the register's context: a revoked token

@@ -133,7 +133,7 @@ func invalidUTF8Field(md protoreflect.MessageDescriptor, b []byte, prefix string
 // (so an anonymous caller learns nothing more than Unauthenticated).
 func (s *Server) decodeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if derr := decodeError(req); derr != nil {
-		if _, _, err := s.authorize(ctx, info.FullMethod); err != nil {
+		if _, _, _, err := s.authorize(ctx, info.FullMethod); err != nil {
 			return nil, err
 		}
 		return nil, toStatus(ctx, s.log, info.FullMethod, derr)

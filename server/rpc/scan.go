@@ -201,26 +201,51 @@ func scanLoop[Req interface{ GetScan() *pb.Scan }](ctx context.Context, recv fun
 		if r.err != nil {
 			return r.err
 		}
-		sc, err := scanFromProto(r.req.GetScan())
+		ans, err := answerScan(r.req.GetScan(), apply)
 		if err != nil {
 			return err
 		}
-		ans, err := apply(sc)
-		if err != nil {
-			return err
-		}
-		if err := send(answerToProto(ans)); err != nil {
+		if err := send(ans); err != nil {
 			return err
 		}
 	}
 }
 
+// answerScan is one step of every scan path, stream or unary: it checks
+// the scan, has apply make it durable (apply answers a scan id seen before
+// with its first answer) and converts the answer. The stream and unary
+// forms of a service differ only in how the scan arrives.
+func answerScan(p *pb.Scan, apply func(floor.Scan) (floor.Answer, error)) (*pb.ScanAnswer, error) {
+	sc, err := scanFromProto(p)
+	if err != nil {
+		return nil, err
+	}
+	ans, err := apply(sc)
+	if err != nil {
+		return nil, err
+	}
+	return answerToProto(ans), nil
+}
+
 // Scan serves a picker's handheld.
 func (s pickService) Scan(stream pb.PickService_ScanServer) error {
-	picker := caller(stream.Context()).Name
 	return scanLoop(stream.Context(), stream.Recv,
 		func(a *pb.ScanAnswer) error { return stream.Send(&pb.ScanResponse{Answer: a}) },
-		func(sc floor.Scan) (floor.Answer, error) { return s.store.PickScan(picker, sc) })
+		s.applyPick(caller(stream.Context()).Name))
+}
+
+// ScanOne serves one scan of a browser handheld the way Scan serves a
+// stream's.
+func (s pickService) ScanOne(ctx context.Context, req *pb.ScanOneRequest) (*pb.ScanOneResponse, error) {
+	ans, err := answerScan(req.GetScan(), s.applyPick(caller(ctx).Name))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ScanOneResponse{Answer: ans}, nil
+}
+
+func (s pickService) applyPick(picker string) func(floor.Scan) (floor.Answer, error) {
+	return func(sc floor.Scan) (floor.Answer, error) { return s.store.PickScan(picker, sc) }
 }
 
 type packService struct {
@@ -230,24 +255,52 @@ type packService struct {
 
 // Pack serves a pack station.
 func (s packService) Pack(stream pb.PackService_PackServer) error {
-	packer := caller(stream.Context()).Name
 	return scanLoop(stream.Context(), stream.Recv,
 		func(a *pb.ScanAnswer) error { return stream.Send(&pb.PackResponse{Answer: a}) },
-		func(sc floor.Scan) (floor.Answer, error) {
-			ans, err := s.store.PackScan(packer, sc)
-			if err == nil && ans.Reason == "PACKED" && !ans.Replayed {
-				s.printed()
-			}
-			return ans, err
-		})
+		s.applyPack(caller(stream.Context()).Name))
+}
+
+// PackOne serves one scan of a browser pack station the way Pack serves a
+// stream's.
+func (s packService) PackOne(ctx context.Context, req *pb.PackOneRequest) (*pb.PackOneResponse, error) {
+	ans, err := answerScan(req.GetScan(), s.applyPack(caller(ctx).Name))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.PackOneResponse{Answer: ans}, nil
+}
+
+// applyPack applies a packer's scan; a parcel packed by it (not by a
+// replay) has queued its documents, so the printer is woken.
+func (s packService) applyPack(packer string) func(floor.Scan) (floor.Answer, error) {
+	return func(sc floor.Scan) (floor.Answer, error) {
+		ans, err := s.store.PackScan(packer, sc)
+		if err == nil && ans.Reason == "PACKED" && !ans.Replayed {
+			s.printed()
+		}
+		return ans, err
+	}
 }
 
 // Handoff serves the handoff scanner.
 func (s packService) Handoff(stream pb.PackService_HandoffServer) error {
-	user := caller(stream.Context()).Name
 	return scanLoop(stream.Context(), stream.Recv,
 		func(a *pb.ScanAnswer) error { return stream.Send(&pb.HandoffResponse{Answer: a}) },
-		func(sc floor.Scan) (floor.Answer, error) { return s.store.Handoff(user, sc) })
+		s.applyHandoff(caller(stream.Context()).Name))
+}
+
+// HandoffOne serves one waybill scan of a browser the way Handoff serves
+// a stream's.
+func (s packService) HandoffOne(ctx context.Context, req *pb.HandoffOneRequest) (*pb.HandoffOneResponse, error) {
+	ans, err := answerScan(req.GetScan(), s.applyHandoff(caller(ctx).Name))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.HandoffOneResponse{Answer: ans}, nil
+}
+
+func (s packService) applyHandoff(user string) func(floor.Scan) (floor.Answer, error) {
+	return func(sc floor.Scan) (floor.Answer, error) { return s.store.Handoff(user, sc) }
 }
 
 var printStates = map[floor.PrintState]pb.PrintJobState{

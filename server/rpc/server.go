@@ -52,6 +52,12 @@ type Store interface {
 	PrintJobs(open bool) ([]floor.PrintJob, error)
 	CreateToken(user string, role floor.Role) (string, error)
 	RevokeTokens(user string) (int, error)
+	TokenInfo(token string) (floor.User, time.Time, error)
+	RevokeToken(token string) (string, error)
+	SignInPIN(user, pin string, ttl time.Duration, device string, pol floor.SignInPolicy) (store.SignedIn, error)
+	SignInBadge(code string, ttl time.Duration, device string) (store.SignedIn, error)
+	SetPIN(user string, role floor.Role, pin string, may func(floor.Role) bool) error
+	IssueBadge(user string, role floor.Role, may func(floor.Role) bool) (string, error)
 	Users() ([]store.UserInfo, error)
 	InventoryStore
 }
@@ -94,6 +100,23 @@ type Server struct {
 	// inFlight messages waiting for its reader: the tests' way to know a
 	// watcher stalled without watching a clock.
 	watchStalled func()
+	// Shift is how long a device token from SignIn lasts; DefaultShift if
+	// zero.
+	Shift time.Duration
+	// SignInPolicy bounds failed sign-ins; floor.DefaultSignInPolicy if
+	// zero.
+	SignInPolicy floor.SignInPolicy
+	// Clock times the sign-in limits; the system clock if nil.
+	Clock floor.Clock
+
+	signIns addressLimiter
+}
+
+func (s *Server) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock.Now()
+	}
+	return time.Now()
 }
 
 func (s *Server) printed() {
@@ -156,4 +179,5 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterPackServiceServer(g, packService{Server: s})
 	pb.RegisterFloorServiceServer(g, floorService{Server: s})
 	pb.RegisterInventoryServiceServer(g, inventoryService{Server: s})
+	pb.RegisterSignInServiceServer(g, signInService{Server: s})
 }

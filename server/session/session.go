@@ -61,8 +61,8 @@ type Registry struct {
 }
 
 type stream struct {
-	user   string
-	cancel context.CancelCauseFunc
+	user, token string
+	cancel      context.CancelCauseFunc
 }
 
 // New returns a registry that checks tokens with auth and caps streams by
@@ -88,7 +88,7 @@ const (
 // while the stream was being set up.
 func (r *Registry) Open(ctx context.Context, kind Kind, user, token string) (context.Context, func(), error) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	s := &stream{user: user, cancel: cancel}
+	s := &stream{user: user, token: token, cancel: cancel}
 	if err := r.add(kind, s); err != nil {
 		cancel(err)
 		return nil, nil, err
@@ -154,18 +154,28 @@ func (r *Registry) remove(kind Kind, s *stream) {
 // it after the revocation is stored, before answering whoever revoked.
 // It returns how many streams it ended.
 func (r *Registry) Revoke(user string) int {
+	return r.end(func(s *stream) bool { return s.user == user }, "the token of user "+user+" was revoked")
+}
+
+// RevokeToken ends the open streams opened with token: that one token was
+// revoked (a device signed out), the user's others were not. Call it after
+// the revocation is stored. It returns how many streams it ended.
+func (r *Registry) RevokeToken(token string) int {
+	return r.end(func(s *stream) bool { return s.token == token }, "this device signed out")
+}
+
+func (r *Registry) end(match func(*stream) bool, msg string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
 	for kind, open := range r.byKind {
 		kept := open[:0]
 		for _, s := range open {
-			if s.user != user {
+			if !match(s) {
 				kept = append(kept, s)
 				continue
 			}
-			s.cancel(&floor.Error{Op: string(kind), Kind: floor.KindUnauthenticated, Reason: ReasonRevoked,
-				Msg: "the token of user " + user + " was revoked"})
+			s.cancel(&floor.Error{Op: string(kind), Kind: floor.KindUnauthenticated, Reason: ReasonRevoked, Msg: msg})
 			n++
 		}
 		clear(open[len(kept):])

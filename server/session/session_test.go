@@ -104,6 +104,33 @@ func TestAbuseRevokeEndsOnlyThatUser(t *testing.T) {
 	}
 }
 
+// RevokeToken ends the streams opened with that token (one device signing
+// out) and leaves the same user's other devices alone.
+func TestAbuseRevokeTokenEndsOnlyThatDevice(t *testing.T) {
+	r := New(tokens{"pp_a1": "ann", "pp_a2": "ann"}, DefaultLimits)
+	open := func(token string) context.Context {
+		ctx, _, err := r.Open(context.Background(), KindScan, "ann", token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ctx
+	}
+	first, second := open("pp_a1"), open("pp_a2")
+	if n := r.RevokeToken("pp_a1"); n != 1 {
+		t.Errorf("RevokeToken ended %d streams, want 1", n)
+	}
+	var fe *floor.Error
+	if err := context.Cause(first); !errors.As(err, &fe) || fe.Kind != floor.KindUnauthenticated || fe.Reason != ReasonRevoked {
+		t.Errorf("the signed-out device's stream ended with %v, want %s", err, ReasonRevoked)
+	}
+	if second.Err() != nil {
+		t.Errorf("the other device's stream ended: %v", context.Cause(second))
+	}
+	if n := r.Count(KindScan); n != 1 {
+		t.Errorf("%d streams registered, want 1", n)
+	}
+}
+
 // End ends one user's streams of one kind with the cause given, and no
 // other stream.
 func TestEndEndsOnlyThatUsersKind(t *testing.T) {

@@ -31,7 +31,9 @@ import (
 //
 // Version 12 adds the imports bucket: the ids of a large import being
 // staged, hidden from every reader until its last transaction (staged.go).
-// It needs no migration: an empty bucket means nothing is staged.
+// It needs no migration: an empty bucket means nothing is staged. It also
+// adds the buckets signin and badges (a user's PIN and badge hashes for
+// the handhelds' shift sign-in), empty in an older file.
 const SchemaVersion = 12
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
@@ -73,14 +75,16 @@ var (
 	bucketImports      = []byte("imports")       // import id -> ids of the orders it staged and has not shown (staged.go)
 	bucketRush         = []byte("rush")          // raised at (unix ns) + order id -> nothing: queued orders a supervisor raised, picked first
 	bucketOffShift     = []byte("off_shift")     // picker -> floor.OffShift
+	bucketSignIn       = []byte("signin")        // user -> signInRecord (PIN hash, badge hash, failures)
+	bucketBadges       = []byte("badges")        // SHA-256 of a badge code -> user
+
 
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
 		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes,
-		bucketRush, bucketOffShift, bucketImports}
-
+		bucketRush, bucketOffShift, bucketImports, bucketSignIn, bucketBadges}
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
 )

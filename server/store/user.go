@@ -17,9 +17,14 @@ import (
 const tokenPrefix = "pp_"
 
 // tokenRecord is what is kept of a token: never the token itself.
+// Expires is set on device tokens from SignIn (the end of the shift);
+// tokens from CreateToken never expire. Device names the handheld it was
+// given to, for the log.
 type tokenRecord struct {
 	User    string
 	Created time.Time
+	Expires time.Time `json:",omitzero"`
+	Device  string    `json:",omitempty"`
 }
 
 // hashToken keys tokens by SHA-256. Tokens carry 256 random bits, so a
@@ -29,17 +34,33 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
+// newToken makes a token: 256 random bits, prefixed.
+func newToken(op string) (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", floor.Wrap(op, floor.KindInternal, err)
+	}
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+func putToken(tx *bolt.Tx, token string, rec tokenRecord) error {
+	raw, err := encodeJSON(rec)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketTokens).Put(hashToken(token), raw)
+}
+
 // CreateToken creates user with role if new and returns a new token for
 // them. The token is returned once; only its hash is stored. A user that
 // exists with another role is a conflict: roles are not changed silently.
 func (s *Store) CreateToken(user string, role floor.Role) (string, error) {
 	const op = "create token"
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", floor.Wrap(op, floor.KindInternal, err)
+	token, err := newToken(op)
+	if err != nil {
+		return "", err
 	}
-	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err = s.update(op, func(tx *bolt.Tx) error {
 		users := tx.Bucket(bucketUsers)
 		u, ok, err := get[floor.User](users, user)
 		if err != nil {
@@ -54,11 +75,7 @@ func (s *Store) CreateToken(user string, role floor.Role) (string, error) {
 				return err
 			}
 		}
-		rec, err := encodeJSON(tokenRecord{User: user, Created: s.now()})
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketTokens).Put(hashToken(token), rec)
+		return putToken(tx, token, tokenRecord{User: user, Created: s.now()})
 	})
 	if err != nil {
 		return "", err
@@ -69,29 +86,50 @@ func (s *Store) CreateToken(user string, role floor.Role) (string, error) {
 // Authenticate returns the user holding token, or a KindUnauthenticated
 // error that does not say whether the user exists.
 func (s *Store) Authenticate(token string) (floor.User, error) {
+	u, _, err := s.TokenInfo(token)
+	return u, err
+}
+
+// TokenInfo returns the user holding token and when it expires (zero: a
+// token without end), or a KindUnauthenticated error for a token unknown,
+// revoked or expired.
+func (s *Store) TokenInfo(token string) (floor.User, time.Time, error) {
 	const op = "authenticate"
 	var u floor.User
+	var rec tokenRecord
 	err := s.view(op, func(tx *bolt.Tx) error {
-		bad := &floor.Error{Op: op, Kind: floor.KindUnauthenticated, Msg: "unknown or revoked token"}
-		if !strings.HasPrefix(token, tokenPrefix) {
-			return bad
-		}
-		v := tx.Bucket(bucketTokens).Get(hashToken(token))
-		if v == nil {
-			return bad
-		}
-		rec, err := decodeJSON[tokenRecord](v)
-		if err != nil {
-			return err
-		}
-		var ok bool
-		u, ok, err = get[floor.User](tx.Bucket(bucketUsers), rec.User)
-		if err == nil && !ok {
-			return bad
-		}
+		var err error
+		u, rec, err = s.tokenUser(tx, op, token)
 		return err
 	})
-	return u, err
+	return u, rec.Expires, err
+}
+
+func (s *Store) tokenUser(tx *bolt.Tx, op, token string) (floor.User, tokenRecord, error) {
+	bad := &floor.Error{Op: op, Kind: floor.KindUnauthenticated, Msg: "unknown, revoked or expired token"}
+	if !strings.HasPrefix(token, tokenPrefix) {
+		return floor.User{}, tokenRecord{}, bad
+	}
+	v := tx.Bucket(bucketTokens).Get(hashToken(token))
+	if v == nil {
+		return floor.User{}, tokenRecord{}, bad
+	}
+	rec, err := decodeJSON[tokenRecord](v)
+	if err != nil {
+		return floor.User{}, rec, err
+	}
+	if rec.expired(s.now()) {
+		return floor.User{}, rec, bad
+	}
+	u, ok, err := get[floor.User](tx.Bucket(bucketUsers), rec.User)
+	if err == nil && !ok {
+		return u, rec, bad
+	}
+	return u, rec, err
+}
+
+func (r tokenRecord) expired(now time.Time) bool {
+	return !r.Expires.IsZero() && !now.Before(r.Expires)
 }
 
 // RevokeTokens revokes every token of user and returns how many there were.
@@ -136,9 +174,12 @@ func (s *Store) Users() ([]UserInfo, error) {
 	var out []UserInfo
 	err := s.view(op, func(tx *bolt.Tx) error {
 		count := map[string]int{}
+		now := s.now()
 		err := tx.Bucket(bucketTokens).ForEach(func(_, v []byte) error {
 			rec, err := decodeJSON[tokenRecord](v)
-			count[rec.User]++
+			if !rec.expired(now) {
+				count[rec.User]++
+			}
 			return err
 		})
 		if err != nil {

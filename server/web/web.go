@@ -1,7 +1,9 @@
 // Package web serves the HTTP side of the server, with the same bearer
 // tokens as the gRPC API: order documents for browsers and printers, the
 // supervisor page with its live feed (server-sent events), its JSON
-// endpoints, shift reports, and /metrics for Prometheus.
+// endpoints, shift reports, /metrics for Prometheus, and the handheld app
+// (/handheld/: its own embedded files; it calls the API over the Connect
+// protocol, served beside these routes).
 package web
 
 import (
@@ -94,6 +96,9 @@ func (s *Server) Handler() http.Handler {
 	// The page itself holds no data: it is public, and asks for the token.
 	mux.Handle("GET /{$}", page())
 	mux.Handle("GET /assets/", page())
+	// The handheld app: public like the page; it signs in through the API.
+	mux.Handle("GET /handheld/", handheld())
+	mux.Handle("GET /handheld", http.RedirectHandler("/handheld/", http.StatusMovedPermanently))
 	supervisors := []floor.Role{floor.RoleSupervisor, floor.RoleAdmin}
 	mux.Handle("GET /api/floor/events", s.authorized(supervisors, http.HandlerFunc(s.events)))
 	mux.Handle("GET /api/floor/map", s.authorized(supervisors, http.HandlerFunc(s.floorMap)))

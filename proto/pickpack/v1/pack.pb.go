@@ -584,6 +584,186 @@ func (x *HandoffResponse) GetAnswer() *ScanAnswer {
 	return nil
 }
 
+// PackOneRequest carries one pack-station scan.
+type PackOneRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Scan          *Scan                  `protobuf:"bytes,1,opt,name=scan,proto3" json:"scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackOneRequest) Reset() {
+	*x = PackOneRequest{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackOneRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackOneRequest) ProtoMessage() {}
+
+func (x *PackOneRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackOneRequest.ProtoReflect.Descriptor instead.
+func (*PackOneRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PackOneRequest) GetScan() *Scan {
+	if x != nil {
+		return x.Scan
+	}
+	return nil
+}
+
+// PackOneResponse answers one pack-station scan.
+type PackOneResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Answer        *ScanAnswer            `protobuf:"bytes,1,opt,name=answer,proto3" json:"answer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackOneResponse) Reset() {
+	*x = PackOneResponse{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackOneResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackOneResponse) ProtoMessage() {}
+
+func (x *PackOneResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackOneResponse.ProtoReflect.Descriptor instead.
+func (*PackOneResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PackOneResponse) GetAnswer() *ScanAnswer {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
+// HandoffOneRequest carries one waybill scan.
+type HandoffOneRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Scan          *Scan                  `protobuf:"bytes,1,opt,name=scan,proto3" json:"scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandoffOneRequest) Reset() {
+	*x = HandoffOneRequest{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandoffOneRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandoffOneRequest) ProtoMessage() {}
+
+func (x *HandoffOneRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandoffOneRequest.ProtoReflect.Descriptor instead.
+func (*HandoffOneRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *HandoffOneRequest) GetScan() *Scan {
+	if x != nil {
+		return x.Scan
+	}
+	return nil
+}
+
+// HandoffOneResponse answers one waybill scan.
+type HandoffOneResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Answer        *ScanAnswer            `protobuf:"bytes,1,opt,name=answer,proto3" json:"answer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandoffOneResponse) Reset() {
+	*x = HandoffOneResponse{}
+	mi := &file_pickpack_v1_pack_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandoffOneResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandoffOneResponse) ProtoMessage() {}
+
+func (x *HandoffOneResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pack_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandoffOneResponse.ProtoReflect.Descriptor instead.
+func (*HandoffOneResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pack_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *HandoffOneResponse) GetAnswer() *ScanAnswer {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
 var File_pickpack_v1_pack_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pack_proto_rawDesc = "" +
@@ -620,16 +800,27 @@ const file_pickpack_v1_pack_proto_rawDesc = "" +
 	"\x0eHandoffRequest\x12%\n" +
 	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"B\n" +
 	"\x0fHandoffResponse\x12/\n" +
+	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer\"7\n" +
+	"\x0ePackOneRequest\x12%\n" +
+	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"B\n" +
+	"\x0fPackOneResponse\x12/\n" +
+	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer\":\n" +
+	"\x11HandoffOneRequest\x12%\n" +
+	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"E\n" +
+	"\x12HandoffOneResponse\x12/\n" +
 	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer*\xa0\x01\n" +
 	"\rPrintJobState\x12\x1f\n" +
 	"\x1bPRINT_JOB_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PRINT_JOB_STATE_QUEUED\x10\x01\x12\x1b\n" +
 	"\x17PRINT_JOB_STATE_SENDING\x10\x02\x12\x18\n" +
 	"\x14PRINT_JOB_STATE_SENT\x10\x03\x12\x1b\n" +
-	"\x17PRINT_JOB_STATE_UNKNOWN\x10\x042\xb6\x02\n" +
+	"\x17PRINT_JOB_STATE_UNKNOWN\x10\x042\xcb\x03\n" +
 	"\vPackService\x12?\n" +
 	"\x04Pack\x12\x18.pickpack.v1.PackRequest\x1a\x19.pickpack.v1.PackResponse(\x010\x01\x12H\n" +
 	"\aHandoff\x12\x1b.pickpack.v1.HandoffRequest\x1a\x1c.pickpack.v1.HandoffResponse(\x010\x01\x12D\n" +
+	"\aPackOne\x12\x1b.pickpack.v1.PackOneRequest\x1a\x1c.pickpack.v1.PackOneResponse\x12M\n" +
+	"\n" +
+	"HandoffOne\x12\x1e.pickpack.v1.HandoffOneRequest\x1a\x1f.pickpack.v1.HandoffOneResponse\x12D\n" +
 	"\aReprint\x12\x1b.pickpack.v1.ReprintRequest\x1a\x1c.pickpack.v1.ReprintResponse\x12V\n" +
 	"\rListPrintJobs\x12!.pickpack.v1.ListPrintJobsRequest\x1a\".pickpack.v1.ListPrintJobsResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
@@ -646,7 +837,7 @@ func file_pickpack_v1_pack_proto_rawDescGZIP() []byte {
 }
 
 var file_pickpack_v1_pack_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_pickpack_v1_pack_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_pickpack_v1_pack_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_pickpack_v1_pack_proto_goTypes = []any{
 	(PrintJobState)(0),            // 0: pickpack.v1.PrintJobState
 	(*ReprintRequest)(nil),        // 1: pickpack.v1.ReprintRequest
@@ -658,33 +849,45 @@ var file_pickpack_v1_pack_proto_goTypes = []any{
 	(*PackResponse)(nil),          // 7: pickpack.v1.PackResponse
 	(*HandoffRequest)(nil),        // 8: pickpack.v1.HandoffRequest
 	(*HandoffResponse)(nil),       // 9: pickpack.v1.HandoffResponse
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*Scan)(nil),                  // 11: pickpack.v1.Scan
-	(*ScanAnswer)(nil),            // 12: pickpack.v1.ScanAnswer
+	(*PackOneRequest)(nil),        // 10: pickpack.v1.PackOneRequest
+	(*PackOneResponse)(nil),       // 11: pickpack.v1.PackOneResponse
+	(*HandoffOneRequest)(nil),     // 12: pickpack.v1.HandoffOneRequest
+	(*HandoffOneResponse)(nil),    // 13: pickpack.v1.HandoffOneResponse
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*Scan)(nil),                  // 15: pickpack.v1.Scan
+	(*ScanAnswer)(nil),            // 16: pickpack.v1.ScanAnswer
 }
 var file_pickpack_v1_pack_proto_depIdxs = []int32{
 	5,  // 0: pickpack.v1.ReprintResponse.job:type_name -> pickpack.v1.PrintJob
 	5,  // 1: pickpack.v1.ListPrintJobsResponse.jobs:type_name -> pickpack.v1.PrintJob
 	0,  // 2: pickpack.v1.PrintJob.state:type_name -> pickpack.v1.PrintJobState
-	10, // 3: pickpack.v1.PrintJob.created_at:type_name -> google.protobuf.Timestamp
-	10, // 4: pickpack.v1.PrintJob.sent_at:type_name -> google.protobuf.Timestamp
-	11, // 5: pickpack.v1.PackRequest.scan:type_name -> pickpack.v1.Scan
-	12, // 6: pickpack.v1.PackResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	11, // 7: pickpack.v1.HandoffRequest.scan:type_name -> pickpack.v1.Scan
-	12, // 8: pickpack.v1.HandoffResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	6,  // 9: pickpack.v1.PackService.Pack:input_type -> pickpack.v1.PackRequest
-	8,  // 10: pickpack.v1.PackService.Handoff:input_type -> pickpack.v1.HandoffRequest
-	1,  // 11: pickpack.v1.PackService.Reprint:input_type -> pickpack.v1.ReprintRequest
-	3,  // 12: pickpack.v1.PackService.ListPrintJobs:input_type -> pickpack.v1.ListPrintJobsRequest
-	7,  // 13: pickpack.v1.PackService.Pack:output_type -> pickpack.v1.PackResponse
-	9,  // 14: pickpack.v1.PackService.Handoff:output_type -> pickpack.v1.HandoffResponse
-	2,  // 15: pickpack.v1.PackService.Reprint:output_type -> pickpack.v1.ReprintResponse
-	4,  // 16: pickpack.v1.PackService.ListPrintJobs:output_type -> pickpack.v1.ListPrintJobsResponse
-	13, // [13:17] is the sub-list for method output_type
-	9,  // [9:13] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	14, // 3: pickpack.v1.PrintJob.created_at:type_name -> google.protobuf.Timestamp
+	14, // 4: pickpack.v1.PrintJob.sent_at:type_name -> google.protobuf.Timestamp
+	15, // 5: pickpack.v1.PackRequest.scan:type_name -> pickpack.v1.Scan
+	16, // 6: pickpack.v1.PackResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	15, // 7: pickpack.v1.HandoffRequest.scan:type_name -> pickpack.v1.Scan
+	16, // 8: pickpack.v1.HandoffResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	15, // 9: pickpack.v1.PackOneRequest.scan:type_name -> pickpack.v1.Scan
+	16, // 10: pickpack.v1.PackOneResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	15, // 11: pickpack.v1.HandoffOneRequest.scan:type_name -> pickpack.v1.Scan
+	16, // 12: pickpack.v1.HandoffOneResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	6,  // 13: pickpack.v1.PackService.Pack:input_type -> pickpack.v1.PackRequest
+	8,  // 14: pickpack.v1.PackService.Handoff:input_type -> pickpack.v1.HandoffRequest
+	10, // 15: pickpack.v1.PackService.PackOne:input_type -> pickpack.v1.PackOneRequest
+	12, // 16: pickpack.v1.PackService.HandoffOne:input_type -> pickpack.v1.HandoffOneRequest
+	1,  // 17: pickpack.v1.PackService.Reprint:input_type -> pickpack.v1.ReprintRequest
+	3,  // 18: pickpack.v1.PackService.ListPrintJobs:input_type -> pickpack.v1.ListPrintJobsRequest
+	7,  // 19: pickpack.v1.PackService.Pack:output_type -> pickpack.v1.PackResponse
+	9,  // 20: pickpack.v1.PackService.Handoff:output_type -> pickpack.v1.HandoffResponse
+	11, // 21: pickpack.v1.PackService.PackOne:output_type -> pickpack.v1.PackOneResponse
+	13, // 22: pickpack.v1.PackService.HandoffOne:output_type -> pickpack.v1.HandoffOneResponse
+	2,  // 23: pickpack.v1.PackService.Reprint:output_type -> pickpack.v1.ReprintResponse
+	4,  // 24: pickpack.v1.PackService.ListPrintJobs:output_type -> pickpack.v1.ListPrintJobsResponse
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pack_proto_init() }
@@ -699,7 +902,7 @@ func file_pickpack_v1_pack_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_pack_proto_rawDesc), len(file_pickpack_v1_pack_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	PackService_Pack_FullMethodName          = "/pickpack.v1.PackService/Pack"
 	PackService_Handoff_FullMethodName       = "/pickpack.v1.PackService/Handoff"
+	PackService_PackOne_FullMethodName       = "/pickpack.v1.PackService/PackOne"
+	PackService_HandoffOne_FullMethodName    = "/pickpack.v1.PackService/HandoffOne"
 	PackService_Reprint_FullMethodName       = "/pickpack.v1.PackService/Reprint"
 	PackService_ListPrintJobs_FullMethodName = "/pickpack.v1.PackService/ListPrintJobs"
 )
@@ -44,6 +46,14 @@ type PackServiceClient interface {
 	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
 	// no parcel leaves without its label scanned.
 	Handoff(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HandoffRequest, HandoffResponse], error)
+	// PackOne is one scan of Pack as a unary call, for browsers: the order
+	// barcode, an item, or the weight (which finishes the parcel). Same
+	// rules, answers and idempotency by scan id as Pack; answered once
+	// durable.
+	PackOne(ctx context.Context, in *PackOneRequest, opts ...grpc.CallOption) (*PackOneResponse, error)
+	// HandoffOne is one scan of Handoff as a unary call, for browsers. Same
+	// rules, answers and idempotency by scan id as Handoff.
+	HandoffOne(ctx context.Context, in *HandoffOneRequest, opts ...grpc.CallOption) (*HandoffOneResponse, error)
 	// Reprint queues a packed order's documents again: a packer's at their
 	// own station; a supervisor's at the station named, or at the one that
 	// printed them last. Recorded in the stock history (kind "reprint") with
@@ -88,6 +98,26 @@ func (c *packServiceClient) Handoff(ctx context.Context, opts ...grpc.CallOption
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PackService_HandoffClient = grpc.BidiStreamingClient[HandoffRequest, HandoffResponse]
 
+func (c *packServiceClient) PackOne(ctx context.Context, in *PackOneRequest, opts ...grpc.CallOption) (*PackOneResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PackOneResponse)
+	err := c.cc.Invoke(ctx, PackService_PackOne_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *packServiceClient) HandoffOne(ctx context.Context, in *HandoffOneRequest, opts ...grpc.CallOption) (*HandoffOneResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HandoffOneResponse)
+	err := c.cc.Invoke(ctx, PackService_HandoffOne_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *packServiceClient) Reprint(ctx context.Context, in *ReprintRequest, opts ...grpc.CallOption) (*ReprintResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ReprintResponse)
@@ -127,6 +157,14 @@ type PackServiceServer interface {
 	// refused with VERDICT_UNKNOWN_BARCODE and the reason NOT_A_WAYBILL, so
 	// no parcel leaves without its label scanned.
 	Handoff(grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]) error
+	// PackOne is one scan of Pack as a unary call, for browsers: the order
+	// barcode, an item, or the weight (which finishes the parcel). Same
+	// rules, answers and idempotency by scan id as Pack; answered once
+	// durable.
+	PackOne(context.Context, *PackOneRequest) (*PackOneResponse, error)
+	// HandoffOne is one scan of Handoff as a unary call, for browsers. Same
+	// rules, answers and idempotency by scan id as Handoff.
+	HandoffOne(context.Context, *HandoffOneRequest) (*HandoffOneResponse, error)
 	// Reprint queues a packed order's documents again: a packer's at their
 	// own station; a supervisor's at the station named, or at the one that
 	// printed them last. Recorded in the stock history (kind "reprint") with
@@ -150,6 +188,12 @@ func (UnimplementedPackServiceServer) Pack(grpc.BidiStreamingServer[PackRequest,
 }
 func (UnimplementedPackServiceServer) Handoff(grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]) error {
 	return status.Error(codes.Unimplemented, "method Handoff not implemented")
+}
+func (UnimplementedPackServiceServer) PackOne(context.Context, *PackOneRequest) (*PackOneResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PackOne not implemented")
+}
+func (UnimplementedPackServiceServer) HandoffOne(context.Context, *HandoffOneRequest) (*HandoffOneResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HandoffOne not implemented")
 }
 func (UnimplementedPackServiceServer) Reprint(context.Context, *ReprintRequest) (*ReprintResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Reprint not implemented")
@@ -191,6 +235,42 @@ func _PackService_Handoff_Handler(srv interface{}, stream grpc.ServerStream) err
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PackService_HandoffServer = grpc.BidiStreamingServer[HandoffRequest, HandoffResponse]
+
+func _PackService_PackOne_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PackOneRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PackServiceServer).PackOne(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PackService_PackOne_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PackServiceServer).PackOne(ctx, req.(*PackOneRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PackService_HandoffOne_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HandoffOneRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PackServiceServer).HandoffOne(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PackService_HandoffOne_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PackServiceServer).HandoffOne(ctx, req.(*HandoffOneRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
 
 func _PackService_Reprint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ReprintRequest)
@@ -235,6 +315,14 @@ var PackService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "pickpack.v1.PackService",
 	HandlerType: (*PackServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "PackOne",
+			Handler:    _PackService_PackOne_Handler,
+		},
+		{
+			MethodName: "HandoffOne",
+			Handler:    _PackService_HandoffOne_Handler,
+		},
 		{
 			MethodName: "Reprint",
 			Handler:    _PackService_Reprint_Handler,

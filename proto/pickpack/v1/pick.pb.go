@@ -1139,6 +1139,96 @@ func (x *ScanResponse) GetAnswer() *ScanAnswer {
 	return nil
 }
 
+// ScanOneRequest carries one scan of a picker's handheld.
+type ScanOneRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Scan          *Scan                  `protobuf:"bytes,1,opt,name=scan,proto3" json:"scan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScanOneRequest) Reset() {
+	*x = ScanOneRequest{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScanOneRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScanOneRequest) ProtoMessage() {}
+
+func (x *ScanOneRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScanOneRequest.ProtoReflect.Descriptor instead.
+func (*ScanOneRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ScanOneRequest) GetScan() *Scan {
+	if x != nil {
+		return x.Scan
+	}
+	return nil
+}
+
+// ScanOneResponse answers one scan of a picker's handheld.
+type ScanOneResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Answer        *ScanAnswer            `protobuf:"bytes,1,opt,name=answer,proto3" json:"answer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScanOneResponse) Reset() {
+	*x = ScanOneResponse{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScanOneResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScanOneResponse) ProtoMessage() {}
+
+func (x *ScanOneResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScanOneResponse.ProtoReflect.Descriptor instead.
+func (*ScanOneResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ScanOneResponse) GetAnswer() *ScanAnswer {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
 // Scan is one scan from a handheld or a pack station.
 type Scan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1169,7 +1259,7 @@ type Scan struct {
 
 func (x *Scan) Reset() {
 	*x = Scan{}
-	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1181,7 +1271,7 @@ func (x *Scan) String() string {
 func (*Scan) ProtoMessage() {}
 
 func (x *Scan) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pick_proto_msgTypes[9]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1194,7 +1284,7 @@ func (x *Scan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scan.ProtoReflect.Descriptor instead.
 func (*Scan) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{9}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Scan) GetScanId() string {
@@ -1265,7 +1355,7 @@ type ScanAnswer struct {
 
 func (x *ScanAnswer) Reset() {
 	*x = ScanAnswer{}
-	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1367,7 @@ func (x *ScanAnswer) String() string {
 func (*ScanAnswer) ProtoMessage() {}
 
 func (x *ScanAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pick_proto_msgTypes[10]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1380,7 @@ func (x *ScanAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanAnswer.ProtoReflect.Descriptor instead.
 func (*ScanAnswer) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{10}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ScanAnswer) GetScanId() string {
@@ -1362,7 +1452,7 @@ type Instruction struct {
 
 func (x *Instruction) Reset() {
 	*x = Instruction{}
-	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1374,7 +1464,7 @@ func (x *Instruction) String() string {
 func (*Instruction) ProtoMessage() {}
 
 func (x *Instruction) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_pick_proto_msgTypes[11]
+	mi := &file_pickpack_v1_pick_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1387,7 +1477,7 @@ func (x *Instruction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instruction.ProtoReflect.Descriptor instead.
 func (*Instruction) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{11}
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Instruction) GetExpect() Expect {
@@ -1517,6 +1607,10 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\vScanRequest\x12%\n" +
 	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"?\n" +
 	"\fScanResponse\x12/\n" +
+	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer\"7\n" +
+	"\x0eScanOneRequest\x12%\n" +
+	"\x04scan\x18\x01 \x01(\v2\x11.pickpack.v1.ScanR\x04scan\"B\n" +
+	"\x0fScanOneResponse\x12/\n" +
 	"\x06answer\x18\x01 \x01(\v2\x17.pickpack.v1.ScanAnswerR\x06answer\"\x95\x02\n" +
 	"\x04Scan\x12\x17\n" +
 	"\ascan_id\x18\x01 \x01(\tR\x06scanId\x12;\n" +
@@ -1598,11 +1692,12 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\fEXPECT_ORDER\x10\x04\x12\x12\n" +
 	"\x0eEXPECT_NOTHING\x10\x05\x12\x0f\n" +
 	"\vEXPECT_TOTE\x10\x06\x12\x13\n" +
-	"\x0fEXPECT_DROP_OFF\x10\a2\xdd\x01\n" +
+	"\x0fEXPECT_DROP_OFF\x10\a2\xa3\x02\n" +
 	"\vPickService\x12G\n" +
 	"\bNextTask\x12\x1c.pickpack.v1.NextTaskRequest\x1a\x1d.pickpack.v1.NextTaskResponse\x12D\n" +
 	"\aGetTask\x12\x1b.pickpack.v1.GetTaskRequest\x1a\x1c.pickpack.v1.GetTaskResponse\x12?\n" +
-	"\x04Scan\x12\x18.pickpack.v1.ScanRequest\x1a\x19.pickpack.v1.ScanResponse(\x010\x01B;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
+	"\x04Scan\x12\x18.pickpack.v1.ScanRequest\x1a\x19.pickpack.v1.ScanResponse(\x010\x01\x12D\n" +
+	"\aScanOne\x12\x1b.pickpack.v1.ScanOneRequest\x1a\x1c.pickpack.v1.ScanOneResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
 var (
 	file_pickpack_v1_pick_proto_rawDescOnce sync.Once
@@ -1617,7 +1712,7 @@ func file_pickpack_v1_pick_proto_rawDescGZIP() []byte {
 }
 
 var file_pickpack_v1_pick_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_pickpack_v1_pick_proto_goTypes = []any{
 	(TaskState)(0),                // 0: pickpack.v1.TaskState
 	(RouteStrategy)(0),            // 1: pickpack.v1.RouteStrategy
@@ -1634,48 +1729,54 @@ var file_pickpack_v1_pick_proto_goTypes = []any{
 	(*Stop)(nil),                  // 12: pickpack.v1.Stop
 	(*ScanRequest)(nil),           // 13: pickpack.v1.ScanRequest
 	(*ScanResponse)(nil),          // 14: pickpack.v1.ScanResponse
-	(*Scan)(nil),                  // 15: pickpack.v1.Scan
-	(*ScanAnswer)(nil),            // 16: pickpack.v1.ScanAnswer
-	(*Instruction)(nil),           // 17: pickpack.v1.Instruction
-	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 19: google.protobuf.Duration
+	(*ScanOneRequest)(nil),        // 15: pickpack.v1.ScanOneRequest
+	(*ScanOneResponse)(nil),       // 16: pickpack.v1.ScanOneResponse
+	(*Scan)(nil),                  // 17: pickpack.v1.Scan
+	(*ScanAnswer)(nil),            // 18: pickpack.v1.ScanAnswer
+	(*Instruction)(nil),           // 19: pickpack.v1.Instruction
+	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
 }
 var file_pickpack_v1_pick_proto_depIdxs = []int32{
 	10, // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
-	17, // 1: pickpack.v1.NextTaskResponse.next:type_name -> pickpack.v1.Instruction
+	19, // 1: pickpack.v1.NextTaskResponse.next:type_name -> pickpack.v1.Instruction
 	10, // 2: pickpack.v1.GetTaskResponse.task:type_name -> pickpack.v1.Task
-	17, // 3: pickpack.v1.GetTaskResponse.next:type_name -> pickpack.v1.Instruction
+	19, // 3: pickpack.v1.GetTaskResponse.next:type_name -> pickpack.v1.Instruction
 	11, // 4: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
 	12, // 5: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
-	18, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	20, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
 	1,  // 7: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
-	18, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
+	20, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
 	0,  // 9: pickpack.v1.Task.state:type_name -> pickpack.v1.TaskState
-	18, // 10: pickpack.v1.Task.dropped_off_at:type_name -> google.protobuf.Timestamp
-	18, // 11: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
-	18, // 12: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	19, // 13: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
-	15, // 14: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
-	16, // 15: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	18, // 16: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
-	2,  // 17: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
-	3,  // 18: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
-	4,  // 19: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
-	17, // 20: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
-	5,  // 21: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
-	12, // 22: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
-	18, // 23: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
-	6,  // 24: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
-	8,  // 25: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
-	13, // 26: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
-	7,  // 27: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
-	9,  // 28: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
-	14, // 29: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
-	27, // [27:30] is the sub-list for method output_type
-	24, // [24:27] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	20, // 10: pickpack.v1.Task.dropped_off_at:type_name -> google.protobuf.Timestamp
+	20, // 11: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
+	20, // 12: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	21, // 13: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
+	17, // 14: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
+	18, // 15: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	17, // 16: pickpack.v1.ScanOneRequest.scan:type_name -> pickpack.v1.Scan
+	18, // 17: pickpack.v1.ScanOneResponse.answer:type_name -> pickpack.v1.ScanAnswer
+	20, // 18: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
+	2,  // 19: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
+	3,  // 20: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
+	4,  // 21: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
+	19, // 22: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
+	5,  // 23: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
+	12, // 24: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
+	20, // 25: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
+	6,  // 26: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
+	8,  // 27: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
+	13, // 28: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
+	15, // 29: pickpack.v1.PickService.ScanOne:input_type -> pickpack.v1.ScanOneRequest
+	7,  // 30: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
+	9,  // 31: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
+	14, // 32: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
+	16, // 33: pickpack.v1.PickService.ScanOne:output_type -> pickpack.v1.ScanOneResponse
+	30, // [30:34] is the sub-list for method output_type
+	26, // [26:30] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pick_proto_init() }
@@ -1689,7 +1790,7 @@ func file_pickpack_v1_pick_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_pick_proto_rawDesc), len(file_pickpack_v1_pick_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ const (
 	PickService_NextTask_FullMethodName = "/pickpack.v1.PickService/NextTask"
 	PickService_GetTask_FullMethodName  = "/pickpack.v1.PickService/GetTask"
 	PickService_Scan_FullMethodName     = "/pickpack.v1.PickService/Scan"
+	PickService_ScanOne_FullMethodName  = "/pickpack.v1.PickService/ScanOne"
 )
 
 // PickServiceClient is the client API for PickService service.
@@ -44,6 +45,12 @@ type PickServiceClient interface {
 	// quantity, short picks. Every scan gets one ScanResponse, sent only once
 	// the scan and its effects are durable.
 	Scan(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ScanRequest, ScanResponse], error)
+	// ScanOne is one scan of Scan as a unary call, for browsers, which
+	// cannot send a client stream: the same rules, verdicts, ErrorInfo
+	// reasons and idempotency by scan id (a scan id already seen on either
+	// path is answered with its first answer, marked replayed, and not
+	// applied again). The answer comes only once the scan is durable.
+	ScanOne(ctx context.Context, in *ScanOneRequest, opts ...grpc.CallOption) (*ScanOneResponse, error)
 }
 
 type pickServiceClient struct {
@@ -87,6 +94,16 @@ func (c *pickServiceClient) Scan(ctx context.Context, opts ...grpc.CallOption) (
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PickService_ScanClient = grpc.BidiStreamingClient[ScanRequest, ScanResponse]
 
+func (c *pickServiceClient) ScanOne(ctx context.Context, in *ScanOneRequest, opts ...grpc.CallOption) (*ScanOneResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ScanOneResponse)
+	err := c.cc.Invoke(ctx, PickService_ScanOne_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PickServiceServer is the server API for PickService service.
 // All implementations must embed UnimplementedPickServiceServer
 // for forward compatibility.
@@ -107,6 +124,12 @@ type PickServiceServer interface {
 	// quantity, short picks. Every scan gets one ScanResponse, sent only once
 	// the scan and its effects are durable.
 	Scan(grpc.BidiStreamingServer[ScanRequest, ScanResponse]) error
+	// ScanOne is one scan of Scan as a unary call, for browsers, which
+	// cannot send a client stream: the same rules, verdicts, ErrorInfo
+	// reasons and idempotency by scan id (a scan id already seen on either
+	// path is answered with its first answer, marked replayed, and not
+	// applied again). The answer comes only once the scan is durable.
+	ScanOne(context.Context, *ScanOneRequest) (*ScanOneResponse, error)
 	mustEmbedUnimplementedPickServiceServer()
 }
 
@@ -125,6 +148,9 @@ func (UnimplementedPickServiceServer) GetTask(context.Context, *GetTaskRequest) 
 }
 func (UnimplementedPickServiceServer) Scan(grpc.BidiStreamingServer[ScanRequest, ScanResponse]) error {
 	return status.Error(codes.Unimplemented, "method Scan not implemented")
+}
+func (UnimplementedPickServiceServer) ScanOne(context.Context, *ScanOneRequest) (*ScanOneResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ScanOne not implemented")
 }
 func (UnimplementedPickServiceServer) mustEmbedUnimplementedPickServiceServer() {}
 func (UnimplementedPickServiceServer) testEmbeddedByValue()                     {}
@@ -190,6 +216,24 @@ func _PickService_Scan_Handler(srv interface{}, stream grpc.ServerStream) error 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PickService_ScanServer = grpc.BidiStreamingServer[ScanRequest, ScanResponse]
 
+func _PickService_ScanOne_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ScanOneRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PickServiceServer).ScanOne(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PickService_ScanOne_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PickServiceServer).ScanOne(ctx, req.(*ScanOneRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PickService_ServiceDesc is the grpc.ServiceDesc for PickService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -204,6 +248,10 @@ var PickService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetTask",
 			Handler:    _PickService_GetTask_Handler,
+		},
+		{
+			MethodName: "ScanOne",
+			Handler:    _PickService_ScanOne_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
