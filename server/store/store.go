@@ -78,7 +78,6 @@ var (
 	bucketSignIn       = []byte("signin")        // user -> signInRecord (PIN hash, badge hash, failures)
 	bucketBadges       = []byte("badges")        // SHA-256 of a badge code -> user
 
-
 	allBuckets = [][]byte{bucketMeta, bucketBinMap, bucketSKUs, bucketBarcodes, bucketStock, bucketStockBySKU,
 		bucketOrders, bucketQueue, bucketTasks, bucketPickerTasks, bucketUsers, bucketTokens,
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
