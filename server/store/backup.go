@@ -154,6 +154,9 @@ func restoreBeside(src io.Reader, tmp string, opts RestoreOptions) (Restored, er
 	if err != nil {
 		return r, floor.Wrap(op, floor.KindUnavailable, err)
 	}
+	if err := wholeFile(tmp, r.Size); err != nil {
+		return r, err
+	}
 	st, err := Open(tmp, Options{LockTimeout: opts.LockTimeout})
 	if err != nil {
 		return r, &floor.Error{Op: op, Kind: floor.KindInvalid, Err: err, Msg: "the backup does not open: " + err.Error()}
@@ -173,6 +176,25 @@ func restoreBeside(src io.Reader, tmp string, opts RestoreOptions) (Restored, er
 		return r, &floor.Error{Op: op, Kind: floor.KindInvalid, Err: err, Msg: "the backup fails the stock audit: " + err.Error()}
 	}
 	return r, nil
+}
+
+// wholeFile refuses a bbolt file shorter than its own meta page says (a
+// copy cut short): opening it for writing reads every page to rebuild the
+// free list, and a page past the end of the file kills the process
+// (SIGBUS) instead of failing. A read-only open reads the meta pages only.
+func wholeFile(path string, size int64) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return &floor.Error{Op: "restore", Kind: floor.KindInvalid, Err: ErrNotOurs,
+			Msg: fmt.Sprintf("the backup is %v (%v)", ErrNotOurs, err)}
+	}
+	defer db.Close()
+	var want int64
+	db.View(func(tx *bolt.Tx) error { want = tx.Size(); return nil })
+	if want > size {
+		return floor.E("restore", floor.KindInvalid, "the backup is cut short: %d bytes of %d", size, want)
+	}
+	return nil
 }
 
 // syncDir makes a rename in dir durable.
