@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -127,18 +129,31 @@ func writeFileAtomic(path string, src io.Reader, want int64) (int64, error) {
 	return n, d.Sync()
 }
 
+// errRestoreCrashed is returned by restoreCmd when checking the backup
+// crashed the process that read it: a damaged page.
+var errRestoreCrashed = errors.New("restore: the backup is damaged (see the report above); the data file in place is as it was")
+
 // restoreCmd puts a backup in place as the data file of a stopped server,
-// after checking it (store.Restore).
+// after checking it (store.Restore). As the audit does, it runs in a
+// process of its own: a damaged page in the backup makes bbolt panic or
+// fault while it checks, and the restore then says so instead of dying
+// with a stack trace. The rename comes after the checks, so the data file
+// in place is untouched either way.
 func restoreCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	dir := fs.String("data", "data", "directory of the data file (pickpack.db) to restore into")
 	from := fs.String("from", "", "the backup file (required)")
 	force := fs.Bool("force", false, "replace a data file already in --data (never one a running server holds)")
+	inProcess := fs.Bool("in-process", false, "restore in this process (a damaged backup may then crash it instead of being reported)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if *from == "" {
 		return errors.New("restore: --from FILE is required")
+	}
+	path := filepath.Join(*dir, "pickpack.db")
+	if !*inProcess {
+		return restoreApart(path, args, stdout)
 	}
 	f, err := os.Open(*from)
 	if err != nil {
@@ -148,7 +163,6 @@ func restoreCmd(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	path := filepath.Join(*dir, "pickpack.db")
 	r, err := store.Restore(f, path, store.RestoreOptions{Force: *force})
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
@@ -163,4 +177,31 @@ func restoreCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "totals: on hand %d, reserved %d, picked %d, short %d, scans %d\n",
 		r.Totals.OnHand, r.Totals.Reserved, r.Totals.Picked, r.Totals.Short, r.Totals.Scans)
 	return nil
+}
+
+// restoreApart runs the restore of args in a child process and reports
+// what became of it: its report and its error, or, if it crashed, that
+// the backup is damaged, and then drops what it wrote beside path.
+func restoreApart(path string, args []string, stdout io.Writer) error {
+	cmd, err := auditChild(append([]string{"restore", "--in-process"}, args...))
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	var report, problems bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &report, &problems
+	err = cmd.Run()
+	stdout.Write(report.Bytes())
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &exit):
+		return fmt.Errorf("restore: %w", err) // the child did not start
+	case exit.ExitCode() == 1: // the child reported the problem itself, as main does
+		msg := strings.TrimSpace(problems.String())
+		return errors.New(strings.TrimPrefix(msg[strings.LastIndex(msg, "\n")+1:], "pickpack: "))
+	}
+	os.Remove(path + ".restoring")
+	fmt.Fprintf(stdout, "checking the backup crashed the database library (%v): %s\n", exit, crashLine(problems.String()))
+	return errRestoreCrashed
 }
