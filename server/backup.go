@@ -165,7 +165,7 @@ func restoreCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	r, err := store.Restore(f, path, store.RestoreOptions{Force: *force})
 	if err != nil {
-		return fmt.Errorf("restore: %w", err)
+		return err // it says "restore: "
 	}
 	taken := ""
 	if fi, err := f.Stat(); err == nil {
