@@ -202,3 +202,32 @@ func TestRestoreReportsDamagedBackup(t *testing.T) {
 		t.Errorf("%d files beside the data file after a failed restore, want none", len(entries)-1)
 	}
 }
+
+// TestBackupOverTLS: a server serving HTTPS is backed up with its CA
+// certificate, and not without it.
+func TestBackupOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := selfSigned(t, dir)
+	s := startServer(t, "--addr", "127.0.0.1:0", "--data", dir, "--tls-cert", certFile, "--tls-key", keyFile, "--demo", "--demo-every", "0")
+	backup := filepath.Join(t.TempDir(), "b.db")
+	args := []string{"backup", "--http", "https://" + s.httpAddr, "--token", s.tokens["admin"], "--to", backup}
+	if err := Run(context.Background(), args, &strings.Builder{}, &strings.Builder{}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("backup over TLS without the CA: %v, want a certificate error", err)
+	}
+	if err := Run(context.Background(), append(args, "--ca-cert", certFile), &strings.Builder{}, &strings.Builder{}); err != nil {
+		t.Fatalf("backup over TLS: %v", err)
+	}
+	if _, err := store.Restore(mustOpen(t, backup), filepath.Join(t.TempDir(), "pickpack.db"), store.RestoreOptions{}); err != nil {
+		t.Errorf("restore of the TLS backup: %v", err)
+	}
+}
+
+func mustOpen(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
