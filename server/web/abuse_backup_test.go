@@ -2,11 +2,14 @@ package web
 
 import (
 	"bytes"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pickpack/pickpack/server/floor"
@@ -79,5 +82,58 @@ func TestAbuseBackup(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("the restore left %d files in its directory, want the data file only", len(entries))
+	}
+}
+
+// heldBackup is a store's backup whose first copy waits, once begun,
+// until the test lets it go on.
+type heldBackup struct {
+	st              *store.Store
+	calls           atomic.Int32
+	begun, released chan struct{}
+}
+
+func (h *heldBackup) Backup(start func(store.BackupInfo) (io.Writer, error)) (store.BackupInfo, error) {
+	return h.st.Backup(func(info store.BackupInfo) (io.Writer, error) {
+		if h.calls.Add(1) == 1 {
+			close(h.begun)
+			<-h.released
+		}
+		return start(info)
+	})
+}
+
+// TestAbuseBackupOneAtATime: a second backup while one runs is refused
+// with 429 (each reads the whole file and keeps its pages from being
+// reused); once the first has ended, the next one runs.
+func TestAbuseBackupOneAtATime(t *testing.T) {
+	e := newEnv(t)
+	held := &heldBackup{st: e.st, begun: make(chan struct{}), released: make(chan struct{})}
+	srv := httptest.NewServer((&Server{Auth: e.st, Log: e.log, Backup: held}).Handler())
+	defer srv.Close()
+	get := func() (int, []byte) {
+		req, _ := http.NewRequest("GET", srv.URL+"/admin/backup", nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens[floor.RoleAdmin])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	first := make(chan int)
+	go func() { code, _ := get(); first <- code }()
+	<-held.begun
+	if code, body := get(); code != http.StatusTooManyRequests {
+		t.Errorf("a second backup while one runs: %d %.100s, want 429", code, body)
+	}
+	close(held.released)
+	if code := <-first; code != http.StatusOK {
+		t.Errorf("the first backup: %d", code)
+	}
+	if code, body := get(); code != http.StatusOK || len(body) == 0 {
+		t.Errorf("a backup after the first ended: %d, %d bytes", code, len(body))
 	}
 }

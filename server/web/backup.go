@@ -31,14 +31,19 @@ const (
 // open the data file cannot reuse its pages and grows.
 const DefaultBackupStall = 30 * time.Second
 
-// backup streams a consistent copy of the data file to an admin. Nothing
-// in the request names a file: the bytes go to the caller, who decides
-// where they land.
+// backup streams a consistent copy of the data file to an admin, one
+// backup at a time (another is refused with 429). Nothing in the request
+// names a file: the bytes go to the caller, who decides where they land.
 func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
 	if s.Backup == nil {
 		http.Error(w, "backups are not served here", http.StatusServiceUnavailable)
 		return
 	}
+	if !s.backingUp.CompareAndSwap(false, true) {
+		http.Error(w, "a backup is already running; try again when it has ended", http.StatusTooManyRequests)
+		return
+	}
+	defer s.backingUp.Store(false)
 	stall := s.BackupStall
 	if stall == 0 {
 		stall = DefaultBackupStall

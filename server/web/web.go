@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,6 +81,10 @@ type Server struct {
 	// BackupStall is how long one write of a backup may wait for the
 	// client; DefaultBackupStall if zero.
 	BackupStall time.Duration
+
+	// backingUp is set while a backup runs: one at a time, since each
+	// reads the whole file and keeps its pages from being reused.
+	backingUp atomic.Bool
 }
 
 func (s *Server) now() time.Time {
