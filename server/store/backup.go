@@ -100,8 +100,9 @@ func Restore(src io.Reader, path string, opts RestoreOptions) (Restored, error) 
 	}
 	if Exists(path) {
 		// A read-only open takes the shared lock, which a running server's
-		// exclusive lock refuses; held until the rename, it also keeps a
-		// server from starting on the old file meanwhile.
+		// exclusive lock refuses. It is held until the rename; a server
+		// started meanwhile would wait for it and then open the file
+		// replaced, so the server stays stopped until the restore ends.
 		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: opts.LockTimeout})
 		switch {
 		case errors.Is(err, bolterr.ErrTimeout):
