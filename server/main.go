@@ -3,6 +3,8 @@
 //	server [serve] [flags]         serve gRPC (default 127.0.0.1:7070)
 //	server token create ...        create a user's bearer token
 //	server import KIND FILE ...    import a bin map, SKUs or orders
+//	server backup --to FILE ...    copy a running server's data file
+//	server restore --from FILE ... put a backup in place for a stopped server
 //
 // main only wires packages together; everything runs through Run, which
 // the tests call too.

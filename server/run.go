@@ -36,6 +36,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return planCmd(args, stdout, stderr)
 	case "audit":
 		return auditCmd(args, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, stdout, stderr)
+	case "restore":
+		return restoreCmd(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -48,6 +52,8 @@ const usage = `usage:
   server token create --user NAME --role picker|packer|supervisor|admin [--data DIR]
   server import binmap|skus|orders|shipping FILE [--format json|csv] [--dry-run] [--data DIR]
   server audit [--data DIR]            check a stopped server's data file; exit 1 on a problem
+  server backup --to FILE [--http URL] [--token ADMIN]   copy a running server's data file
+  server restore --from FILE [--data DIR] [--force]       put a backup in place for a stopped server
   server plan --binmap FILE --bins CODE,CODE,... [--picker NAME --data DIR] [--explain]
 Run "server COMMAND -h" for a command's flags.
 `

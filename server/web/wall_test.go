@@ -292,12 +292,14 @@ func TestWallScreenInChromium(t *testing.T) {
 	// Raise a queued order's priority from its clock: the order's dialog
 	// offers it, the confirmation asks why, the clock shows it raised.
 	target := eval[string](t, tab, `[...document.querySelectorAll('#clocks .clock')].find((c) => c.querySelector('.m')?.textContent.startsWith('queued') ?? c.title.includes(': queued')).dataset.order`)
-	if err := chromedp.Do(tab,
-		chromedp.Click(`#clocks [data-order="`+target+`"]`),
-		chromedp.WaitVisible(`#confirm-actions button`),
-	); err != nil {
-		t.Fatal(err)
-	}
+	// Click until its dialog is open: a feed event may redraw the board
+	// between finding the clock and clicking it, and a click on the clock
+	// it replaced opens nothing.
+	poll(t, tab, "the order's dialog", `(() => {
+		if (document.querySelector('#confirm').open) return true;
+		document.querySelector('#clocks [data-order="`+target+`"]')?.click();
+		return false;
+	})()`)
 	poll(t, tab, "the order's actions", `[...document.querySelectorAll('#confirm-actions button')].map((b) => b.textContent).join('|') === 'Raise priority|Cancel order'`)
 	if err := chromedp.Do(tab,
 		chromedp.Click(`#confirm-actions button`),

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,6 +75,16 @@ type Server struct {
 	// register of this server's own with session.DefaultLimits, set by
 	// Handler.
 	Streams *session.Registry
+	// Backup is what GET /admin/backup copies, for admins only; nil: the
+	// route answers 503.
+	Backup Backuper
+	// BackupStall is how long one write of a backup may wait for the
+	// client; DefaultBackupStall if zero.
+	BackupStall time.Duration
+
+	// backingUp is set while a backup runs: one at a time, since each
+	// reads the whole file and keeps its pages from being reused.
+	backingUp atomic.Bool
 }
 
 func (s *Server) now() time.Time {
@@ -121,6 +132,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /reports/shift.pdf", s.authorized(supervisors, s.shiftReport("pdf")))
 	mux.Handle("GET /reports/history.csv", s.authorized(supervisors, s.withInventory(s.history)))
 	mux.Handle("GET /reports/purchase.csv", s.authorized(supervisors, s.withInventory(s.purchases)))
+	mux.Handle("GET /admin/backup", s.authorized([]floor.Role{floor.RoleAdmin}, http.HandlerFunc(s.backup)))
 	if s.Metrics != nil {
 		// Scrapers send a supervisor or admin token like everyone else:
 		// queue depth and throughput are the business's own figures.
