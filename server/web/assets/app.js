@@ -354,6 +354,47 @@ async function refreshMap() {
   }
 }
 
+// ---- sign-in badges ----
+
+// Issuing a badge answers with its PDF: the sign-in code exists only in it
+// (the server keeps a hash), so it is offered for download from memory and
+// never sent anywhere else. A 403 here is the user's role, not the token:
+// it is said in the panel, without logging out.
+let badgeURL = null;
+
+$("badge-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const user = $("badge-user").value.trim();
+  const role = $("badge-role").value;
+  const out = $("badge-result");
+  out.replaceChildren();
+  out.className = "";
+  let resp;
+  try {
+    resp = await fetch("/api/users/" + encodeURIComponent(user) + "/badge" + (role ? "?role=" + encodeURIComponent(role) : ""),
+      { method: "POST", headers: { Authorization: "Bearer " + state.token }, cache: "no-store" });
+  } catch (err) {
+    out.className = "error";
+    out.textContent = "Cannot reach the server: " + err.message;
+    return;
+  }
+  if (resp.status === 401) { showLogin("The token is no longer valid."); return; }
+  if (!resp.ok) {
+    out.className = "error";
+    out.textContent = (await resp.text()).trim();
+    return;
+  }
+  if (badgeURL) URL.revokeObjectURL(badgeURL);
+  badgeURL = URL.createObjectURL(await resp.blob());
+  const a = document.createElement("a");
+  a.href = badgeURL;
+  a.download = "badge-" + user + ".pdf";
+  a.textContent = a.download;
+  out.append("Badge issued for " + user + ": ", a);
+  a.click();
+  $("badge-user").value = "";
+});
+
 // ---- clocks ----
 
 setInterval(() => { tickClocks(); $("now").textContent = new Date(serverNow()).toLocaleTimeString(); }, 1000);
