@@ -2,6 +2,7 @@
 //
 //	server [serve] [flags]         serve gRPC (default 127.0.0.1:7070)
 //	server token create ...        create a user's bearer token
+//	server badge ...               issue a sign-in badge as a PDF
 //	server import KIND FILE ...    import a bin map, SKUs or orders
 //
 // main only wires packages together; everything runs through Run, which
