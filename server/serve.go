@@ -62,10 +62,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"most scan streams (Scan, Pack, Handoff) open at once; more are refused (ResourceExhausted); 0: no cap")
 	maxUserScans := fs.Int("max-scan-streams-per-user", session.DefaultLimits[session.KindScan].PerUser,
 		"most scan streams of one user; another one ends that user's oldest (a handheld reconnecting before its dead link was noticed); 0: no cap")
-	shift := fs.Duration("shift", rpc.DefaultShift, "how long a device token from SignIn (badge or PIN) lasts")
 	shiftsFlag := fs.String("shifts", "06:00,14:00,22:00",
 		"start of each shift as HH:MM in the site's time zone, comma-separated; a shift ends where the next starts (the figures' window)")
 	tzFlag := fs.String("tz", "Local", "the site's time zone (IANA name, e.g. Europe/Berlin): of --shifts, the figures and the report PDFs")
+	shift := fs.Duration("shift", rpc.DefaultShift, "how long a device token from SignIn (badge or PIN) lasts")
 	logFormat := fs.String("log-format", "text", "text or json")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
-			Badges: st, Streams: api.Streams, Location: loc}
+			Badges: st, Streams: api.Streams, Location: loc, Actions: st, OnPrint: dispatcher.Wake}
 		// Browsers (the handheld app) call the same services over the
 		// Connect protocol on this port; the rest is the site.
 		handler, err := rpc.Connect(g, site.Handler())

@@ -95,13 +95,14 @@ type openOrder struct {
 	Channel               string
 	ReleasedAt, DueAt     time.Time
 	PredictedAtAssignment time.Time
+	RaisedAt              time.Time
 	Lines                 int
 	Units                 int64
 }
 
 func newOpenOrder(o floor.Order) openOrder {
 	oo := openOrder{State: o.State, Picker: o.Picker, TaskID: o.TaskID, Channel: o.Channel, ReleasedAt: o.ReleasedAt,
-		DueAt: o.DueAt, PredictedAtAssignment: o.PredictedHandoffAt, Lines: len(o.Lines)}
+		DueAt: o.DueAt, PredictedAtAssignment: o.PredictedHandoffAt, RaisedAt: o.RaisedAt, Lines: len(o.Lines)}
 	for _, l := range o.Lines {
 		oo.Units += l.Quantity
 	}
@@ -110,7 +111,7 @@ func newOpenOrder(o floor.Order) openOrder {
 
 func (o openOrder) order(id string) floor.Order {
 	return floor.Order{ID: id, State: o.State, Picker: o.Picker, TaskID: o.TaskID, Channel: o.Channel,
-		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, PredictedHandoffAt: o.PredictedAtAssignment}
+		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, PredictedHandoffAt: o.PredictedAtAssignment, RaisedAt: o.RaisedAt}
 }
 
 // closedOrder is an order due in the current shift that is closed, as
@@ -462,7 +463,7 @@ func (h *Hub) Tick() error {
 			runtime.Gosched()
 		}
 		if oo.State == floor.StateQueued {
-			queued = append(queued, floor.SimOrder{ID: id, DueAt: oo.DueAt, Lines: oo.Lines, Units: oo.Units})
+			queued = append(queued, floor.SimOrder{ID: id, DueAt: oo.DueAt, RaisedAt: oo.RaisedAt, Lines: oo.Lines, Units: oo.Units})
 			continue
 		}
 		o := oo.order(id)
@@ -500,6 +501,10 @@ func (h *Hub) Tick() error {
 	}
 	var statuses []floor.PickerStatus
 	var onShift []floor.SimPicker
+	sentOff := map[string]bool{} // taken off shift by a supervisor: not counted, whatever their scans
+	for _, o := range d.OffShift {
+		sentOff[o.Picker] = true
+	}
 	for _, name := range d.Pickers {
 		a := h.activityOf(name)
 		if id, ok := busy[name]; ok {
@@ -507,7 +512,7 @@ func (h *Hub) Tick() error {
 			a.StopSince = latest(t.CreatedAt, t.LeftAt, t.ArrivedAt)
 		}
 		ps := h.cfg.Status(now, *a, busy[name])
-		ps.OnShift = busy[name] != "" || !a.LastScanAt.IsZero() && now.Sub(a.LastScanAt) <= h.cfg.OnShift
+		ps.OnShift = busy[name] != "" || !sentOff[name] && !a.LastScanAt.IsZero() && now.Sub(a.LastScanAt) <= h.cfg.OnShift
 		if ps.OnShift {
 			sp := floor.SimPicker{Name: name, FreeAt: now, Model: floor.DefaultPickerModel, Familiar: h.familiar[name]}
 			if m, ok := models[name]; ok {
@@ -797,7 +802,7 @@ func alertKey(a floor.Alert) string {
 func changed(a, b floor.OrderClock) bool {
 	d := a.PredictedHandoffAt.Sub(b.PredictedHandoffAt)
 	return a.State != b.State || a.Risk != b.Risk || a.Picker != b.Picker || a.TaskID != b.TaskID ||
-		a.Reason != b.Reason || d >= predictionStep || d <= -predictionStep
+		a.Reason != b.Reason || !a.RaisedAt.Equal(b.RaisedAt) || d >= predictionStep || d <= -predictionStep
 }
 
 func pickerChanged(a, b floor.PickerStatus) bool {

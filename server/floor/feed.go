@@ -33,6 +33,8 @@ type OrderClock struct {
 	// PredictedAtAssignment is the handoff predicted when the order was
 	// assigned, kept to measure the time model against the actual.
 	PredictedAtAssignment time.Time
+	// RaisedAt is when a supervisor raised a queued order's priority.
+	RaisedAt time.Time
 }
 
 // Slack is the time between the predicted handoff and the due time;
@@ -150,7 +152,7 @@ func (c FeedConfig) Clock(now time.Time, o Order, t *Task) OrderClock {
 // r is its result, or nil when no picker is on shift and nothing can be
 // predicted. loc is the time zone of the reason's time.
 func (c FeedConfig) QueuedClock(now time.Time, o Order, r *SimResult) OrderClock {
-	oc := OrderClock{OrderID: o.ID, State: o.State, ReleasedAt: o.ReleasedAt, DueAt: o.DueAt}
+	oc := OrderClock{OrderID: o.ID, State: o.State, ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, RaisedAt: o.RaisedAt}
 	if r == nil {
 		oc.Reason = "no picker on shift"
 		oc.Risk = RiskAtRisk

@@ -22,11 +22,16 @@ const (
 	MoveAdjust                   // an administrator's correction
 	MoveRelease                  // a released task's reservation given back (no bin changes)
 	MoveReassign                 // a task handed to another picker (no stock changes)
+	MoveCancel                   // an order cancelled by a person (no stock changes; returns are recorded apart)
+	MoveOffShift                 // a picker taken off shift by a supervisor (no stock changes)
+	MoveOnShift                  // a picker back on shift (no stock changes)
+	MovePriority                 // an order's priority raised by a supervisor (no stock changes)
+	MoveReprint                  // an order's documents queued again (no stock changes)
 )
 
 var movementKindNames = []string{"unspecified", "opening", "receive", "damaged", "put-away", "pick", "short",
 	"return", "pack", "ship", "count", "transfer", "adjust",
-	"release", "reassign"}
+	"release", "reassign", "cancel", "off-shift", "on-shift", "priority", "reprint"}
 
 func (k MovementKind) String() string { return nameOf(movementKindNames, k) }
 
@@ -53,7 +58,7 @@ type Movement struct {
 // ChangesStock says whether m counts toward the on-hand stock of its Bin.
 func (m Movement) ChangesStock() bool {
 	switch m.Kind {
-	case MovePack, MoveShip, MoveDamaged, MoveRelease, MoveReassign:
+	case MovePack, MoveShip, MoveDamaged, MoveRelease, MoveReassign, MoveCancel, MoveOffShift, MoveOnShift, MovePriority, MoveReprint:
 		return false
 	}
 	return true

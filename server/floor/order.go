@@ -67,6 +67,10 @@ type Order struct {
 	Picker      string // set once assigned
 	UpdatedAt   time.Time
 	HandedOffAt time.Time // the clock stops here
+	// RaisedAt is when a supervisor raised the order's priority; zero for
+	// the usual order. A raised order is picked before every other queued
+	// order, the earliest raised first; its due time stays what it was.
+	RaisedAt time.Time
 	// AssignedAt and PredictedHandoffAt are when the order was given to a
 	// picker and the handoff predicted then: kept to the end, so that the
 	// time model is measured against what happened.

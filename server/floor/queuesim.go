@@ -39,8 +39,12 @@ type SimPicker struct {
 type SimOrder struct {
 	ID    string
 	DueAt time.Time
-	Lines int   // stops it adds to a trip
-	Units int64 // units it adds
+	// RaisedAt is when a supervisor raised its priority (zero: never):
+	// raised orders go first, the earliest raised first, as NextTask
+	// offers them.
+	RaisedAt time.Time
+	Lines    int   // stops it adds to a trip
+	Units    int64 // units it adds
 }
 
 // SimResult is one queued order's predicted course.
@@ -99,17 +103,26 @@ func (h pickerHeap) init() {
 
 // Simulate plays the queue out from now: pickers take trips in the order
 // they come free, each trip as NextTask would make it. Results are in
-// queue order (earliest due first). Without pickers there is no
-// prediction: the results are nil.
+// queue order (raised orders first, then the earliest due). Without
+// pickers there is no prediction: the results are nil.
 func (q QueueModel) Simulate(now time.Time, pickers []SimPicker, queue []SimOrder) []SimResult {
 	return q.simulate(now, pickers, inQueueOrder(queue))
 }
 
-// inQueueOrder is a copy of orders sorted as the pick queue is: earliest
-// due first, then by id.
+// inQueueOrder is a copy of orders sorted as the pick queue is: the
+// orders a supervisor raised first, the earliest raised first, then the
+// earliest due, then by id.
 func inQueueOrder(orders []SimOrder) []SimOrder {
 	orders = slices.Clone(orders)
-	slices.SortFunc(orders, func(a, b SimOrder) int { return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID)) })
+	usual := func(o SimOrder) int { // 0: raised, 1: not
+		if o.RaisedAt.IsZero() {
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(orders, func(a, b SimOrder) int {
+		return cmp.Or(cmp.Compare(usual(a), usual(b)), a.RaisedAt.Compare(b.RaisedAt), a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID))
+	})
 	return orders
 }
 

@@ -176,7 +176,7 @@ func TestJobsPrintOnceAcrossRestartsAndFailures(t *testing.T) {
 	}
 
 	// Reprint on demand prints again, once.
-	if _, err := st.Reprint("O1", "pk1"); err != nil {
+	if _, err := st.Reprint(floor.User{Name: "pk1", Role: floor.RolePacker}, "O1", "pk1", ""); err != nil {
 		t.Fatal(err)
 	}
 	d.Drain(ctx)

@@ -89,7 +89,7 @@ func orderToProto(o floor.Order) *pb.Order {
 		TaskId: o.TaskID, Picker: o.Picker, UpdatedAt: ts(o.UpdatedAt), HandedOffAt: ts(o.HandedOffAt),
 		Carrier: o.Carrier, Service: o.Service, TrackingNumber: o.Tracking, ShippingProblem: o.ShippingProblem,
 		CustomsCategory: o.Customs.Category, ImporterReference: o.Customs.ImporterReference,
-		InvoiceNumber: o.Customs.InvoiceNumber, ParcelWeightsG: o.ParcelWeightsG}
+		InvoiceNumber: o.Customs.InvoiceNumber, ParcelWeightsG: o.ParcelWeightsG, PriorityRaisedAt: ts(o.RaisedAt)}
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, &pb.OrderLine{Sku: l.SKU, Quantity: l.Quantity})
 	}

@@ -230,3 +230,47 @@ func marshal(m proto.Message) mem.Buffer {
 	b, _ := proto.Marshal(m)
 	return mem.SliceBuffer(b)
 }
+
+// RaisePriority puts a queued order first in the queue.
+func (s floorService) RaisePriority(ctx context.Context, req *pb.RaisePriorityRequest) (*pb.RaisePriorityResponse, error) {
+	var vs floor.Violations
+	floor.IDOrder.Check(&vs, "order_id", req.GetOrderId())
+	floor.CheckReason(&vs, "reason", req.GetReason())
+	if err := vs.Err("raise priority"); err != nil {
+		return nil, err
+	}
+	o, err := s.store.RaisePriority(caller(ctx), req.GetOrderId(), req.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RaisePriorityResponse{Order: orderToProto(o)}, nil
+}
+
+// TakeOffShift stops counting a picker on the floor.
+func (s floorService) TakeOffShift(ctx context.Context, req *pb.TakeOffShiftRequest) (*pb.TakeOffShiftResponse, error) {
+	var vs floor.Violations
+	floor.IDUser.Check(&vs, "picker", req.GetPicker())
+	floor.CheckReason(&vs, "reason", req.GetReason())
+	if err := vs.Err("take off shift"); err != nil {
+		return nil, err
+	}
+	off, err := s.store.TakeOffShift(caller(ctx), req.GetPicker(), req.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.TakeOffShiftResponse{OffShift: &pb.OffShift{Picker: off.Picker, At: ts(off.At), By: off.By, Reason: off.Reason}}, nil
+}
+
+// PutOnShift counts a picker taken off shift again.
+func (s floorService) PutOnShift(ctx context.Context, req *pb.PutOnShiftRequest) (*pb.PutOnShiftResponse, error) {
+	var vs floor.Violations
+	floor.IDUser.Check(&vs, "picker", req.GetPicker())
+	floor.CheckReason(&vs, "reason", req.GetReason())
+	if err := vs.Err("put on shift"); err != nil {
+		return nil, err
+	}
+	if err := s.store.PutOnShift(caller(ctx), req.GetPicker(), req.GetReason()); err != nil {
+		return nil, err
+	}
+	return &pb.PutOnShiftResponse{}, nil
+}

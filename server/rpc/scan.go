@@ -315,14 +315,29 @@ func printJobToProto(j floor.PrintJob) *pb.PrintJob {
 		Attempts: int32(j.Attempts), LastError: j.LastError, Reprint: j.Reprint, CreatedAt: ts(j.CreatedAt), SentAt: ts(j.SentAt)}
 }
 
-// Reprint queues an order's documents again at the caller's station.
+// Reprint queues an order's documents again: a packer's at their own
+// station, a supervisor's where they say or where they printed last.
 func (s packService) Reprint(ctx context.Context, req *pb.ReprintRequest) (*pb.ReprintResponse, error) {
+	const op = "reprint"
+	by := caller(ctx)
 	var vs floor.Violations
 	floor.IDOrder.Check(&vs, "order_id", req.GetOrderId())
-	if err := vs.Err("reprint"); err != nil {
+	station := req.GetStation()
+	if station != "" {
+		floor.IDUser.Check(&vs, "station", station)
+	}
+	floor.CheckText(&vs, "reason", req.GetReason(), floor.MaxReasonLen)
+	if err := vs.Err(op); err != nil {
 		return nil, err
 	}
-	j, err := s.store.Reprint(req.GetOrderId(), caller(ctx).Name)
+	if by.Role == floor.RolePacker {
+		if station != "" && station != by.Name {
+			return nil, &floor.Error{Op: op, Kind: floor.KindPermission, Reason: "NOT_YOUR_STATION",
+				Msg: "a packer reprints at their own station: leave station empty"}
+		}
+		station = by.Name
+	}
+	j, err := s.store.Reprint(by, req.GetOrderId(), station, req.GetReason())
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,10 @@ type Store interface {
 	ReassignTask(by floor.User, taskID, to, reason string) (floor.Task, string, error)
 	PackScan(packer string, sc floor.Scan) (floor.Answer, error)
 	Handoff(user string, sc floor.Scan) (floor.Answer, error)
-	Reprint(orderID, station string) (floor.PrintJob, error)
+	Reprint(by floor.User, orderID, station, reason string) (floor.PrintJob, error)
+	RaisePriority(by floor.User, orderID, reason string) (floor.Order, error)
+	TakeOffShift(by floor.User, picker, reason string) (floor.OffShift, error)
+	PutOnShift(by floor.User, picker, reason string) error
 	PrintJobs(open bool) ([]floor.PrintJob, error)
 	CreateToken(user string, role floor.Role) (string, error)
 	RevokeTokens(user string) (int, error)

@@ -13,6 +13,9 @@ type FloorState struct {
 	Open    []floor.Order         // orders not yet handed off or cancelled
 	Tasks   map[string]floor.Task // the open orders' tasks, by id
 	Pickers []string              // users with the picker role
+	// OffShift are the pickers a supervisor took off shift, by name: not
+	// a pair of hands until they are back.
+	OffShift []floor.OffShift
 }
 
 // Floor reads the floor's state in one consistent view.
@@ -35,7 +38,10 @@ func (s *Store) Floor() (FloorState, error) {
 		if err != nil {
 			return err
 		}
-		st.Pickers, err = pickers(tx)
+		if st.Pickers, err = pickers(tx); err != nil {
+			return err
+		}
+		st.OffShift, err = offShift(tx)
 		return err
 	})
 	return st, err
@@ -85,6 +91,8 @@ type FloorDelta struct {
 	Orders  []floor.Order
 	Tasks   map[string]floor.Task
 	Pickers []string
+	// OffShift are the pickers a supervisor took off shift (every time).
+	OffShift []floor.OffShift
 }
 
 // FloorDelta returns only what committed writes changed since the last
@@ -100,12 +108,15 @@ func (s *Store) FloorDelta() (FloorDelta, error) {
 			s.changes.all = true // read everything next time
 			s.changes.mu.Unlock()
 		}
-		return FloorDelta{Full: true, Orders: st.Open, Tasks: st.Tasks, Pickers: st.Pickers}, err
+		return FloorDelta{Full: true, Orders: st.Open, Tasks: st.Tasks, Pickers: st.Pickers, OffShift: st.OffShift}, err
 	}
 	d := FloorDelta{Orders: orders, Tasks: tasks}
 	err := s.view("read floor changes", func(tx *bolt.Tx) error {
 		var err error
-		d.Pickers, err = pickers(tx)
+		if d.Pickers, err = pickers(tx); err != nil {
+			return err
+		}
+		d.OffShift, err = offShift(tx)
 		return err
 	})
 	return d, err

@@ -188,17 +188,23 @@ func (s *Store) CancelOrder(user, id, reason string) (floor.Order, error) {
 					Msg: fmt.Sprintf("order %s can no longer be cancelled: the courier took its box %d/%d", id, i+1, len(o.Boxes))}
 			}
 		}
-		if err := tx.Bucket(bucketQueue).Delete(queueKey(o)); err != nil {
+		if err := dequeue(tx, o); err != nil {
 			return err
 		}
+		note := "order " + o.ID + " cancelled: " + reason
 		if o.TaskID != "" {
-			back := floor.Movement{At: s.now(), User: user, Note: "order " + o.ID + " cancelled: " + reason}
+			back := floor.Movement{At: s.now(), User: user, Note: note}
 			if err := dropFromTask(tx, o.TaskID, o.ID, back); err != nil {
 				return err
 			}
 		}
 		o.State, o.UpdatedAt = floor.StateCancelled, s.clock.Now().UTC()
-		return putOrder(tx, o)
+		if err := putOrder(tx, o); err != nil {
+			return err
+		}
+		// The cancellation itself, with who and why, whether or not stock
+		// went back to the bins.
+		return recordMovement(tx, floor.Movement{At: o.UpdatedAt, User: user, Kind: floor.MoveCancel, Ref: o.ID, Note: note})
 	})
 	return o, err
 }

@@ -26,6 +26,7 @@ type storedOrder struct {
 	Picker          string         `json:"p,omitempty"`
 	UpdatedAt       int64          `json:"ua,omitempty"`
 	HandedOffAt     int64          `json:"ha,omitempty"`
+	RaisedAt        int64          `json:"pr,omitempty"`
 	Carrier         string         `json:"c,omitempty"`
 	Service         string         `json:"sv,omitempty"`
 	Tracking        string         `json:"tr,omitempty"`
@@ -87,7 +88,7 @@ func encodeOrder(o floor.Order) ([]byte, error) {
 func storedOrderOf(o floor.Order) storedOrder {
 	s := storedOrder{ID: o.ID, Channel: o.Channel, State: int(o.State), ReleasedAt: unixNano(o.ReleasedAt),
 		DueAt: unixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: unixNano(o.UpdatedAt),
-		HandedOffAt: unixNano(o.HandedOffAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
+		HandedOffAt: unixNano(o.HandedOffAt), RaisedAt: unixNano(o.RaisedAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
 		ShippingProblem: o.ShippingProblem, AssignedAt: unixNano(o.AssignedAt), PredictedAt: unixNano(o.PredictedHandoffAt)}
 	if c := o.Customs; c != (floor.OrderCustoms{}) {
 		s.Customs = &storedCustoms{Category: c.Category, Importer: c.ImporterReference, Invoice: c.InvoiceNumber}
@@ -122,7 +123,7 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 	}
 	o := floor.Order{ID: s.ID, Channel: s.Channel, State: floor.OrderState(s.State), ReleasedAt: fromUnixNano(s.ReleasedAt),
 		DueAt: fromUnixNano(s.DueAt), TaskID: s.TaskID, Picker: s.Picker, UpdatedAt: fromUnixNano(s.UpdatedAt),
-		HandedOffAt: fromUnixNano(s.HandedOffAt), Carrier: s.Carrier, Service: s.Service, Tracking: s.Tracking,
+		HandedOffAt: fromUnixNano(s.HandedOffAt), RaisedAt: fromUnixNano(s.RaisedAt), Carrier: s.Carrier, Service: s.Service, Tracking: s.Tracking,
 		ShippingProblem: s.ShippingProblem, AssignedAt: fromUnixNano(s.AssignedAt), PredictedHandoffAt: fromUnixNano(s.PredictedAt)}
 	if c := s.Customs; c != nil {
 		o.Customs = floor.OrderCustoms{Category: c.Category, ImporterReference: c.Importer, InvoiceNumber: c.Invoice}

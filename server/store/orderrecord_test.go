@@ -20,7 +20,7 @@ func TestOrderRecordRoundTrip(t *testing.T) {
 		Recipient: floor.Address{Name: "Zhang Wei", Phone: "+86 10 1234", Lines: []string{"1 Road", "Flat 2"}, City: "北京",
 			Region: "BJ", PostalCode: "100000", Country: "CN"},
 		State: floor.StateHandedOff, ReleasedAt: t0, DueAt: t0.Add(15 * 60e9), TaskID: "T000001", Picker: "ann",
-		UpdatedAt: t0.Add(60e9), HandedOffAt: t0.Add(120e9), AssignedAt: t0.Add(30e9), PredictedHandoffAt: t0.Add(110e9), Carrier: "post", Service: "registered",
+		UpdatedAt: t0.Add(60e9), HandedOffAt: t0.Add(120e9), RaisedAt: t0.Add(40e9), AssignedAt: t0.Add(30e9), PredictedHandoffAt: t0.Add(110e9), Carrier: "post", Service: "registered",
 		Tracking: "RR473124829CN", ShippingProblem: "none", ParcelWeightsG: []int64{530, 410},
 		Boxes: []floor.Box{{Code: "RR473124829CN", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 2}}, HandedOffAt: t0.Add(90e9)},
 			{Code: "RR473124832CN", Lines: []floor.OrderLine{{SKU: "S2", Quantity: 1}}, HandedOffAt: t0.Add(120e9)}},

@@ -176,7 +176,7 @@ func (s *Store) ReleaseTask(by floor.User, taskID, reason string) (Released, err
 			if err := putOrder(tx, o); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketQueue).Put(queueKey(o), nil); err != nil {
+			if err := enqueue(tx, o); err != nil { // a raised order keeps its place
 				return err
 			}
 		}

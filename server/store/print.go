@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -32,8 +34,11 @@ func enqueueTaskPrint(tx *bolt.Tx, taskID, station string, at time.Time) (floor.
 	return j, putJob(tx, j)
 }
 
-// Reprint queues the documents of an order again at station.
-func (s *Store) Reprint(orderID, station string) (floor.PrintJob, error) {
+// Reprint queues the documents of an order again at station, or, when
+// station is empty, at the station that printed them last (a supervisor
+// reprinting from the floor view). The reprint is recorded in the history
+// with who asked and why.
+func (s *Store) Reprint(by floor.User, orderID, station, reason string) (floor.PrintJob, error) {
 	const op = "reprint"
 	var j floor.PrintJob
 	err := s.update(op, func(tx *bolt.Tx) error {
@@ -45,10 +50,48 @@ func (s *Store) Reprint(orderID, station string) (floor.PrintJob, error) {
 			return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "NOT_PACKED",
 				Msg: fmt.Sprintf("order %s is %s: documents print once it is packed", o.ID, o.State)}
 		}
-		j, err = enqueuePrint(tx, orderID, station, true, s.now())
-		return err
+		if station == "" {
+			if station, err = lastStation(tx, o.ID); err != nil {
+				return err
+			}
+		}
+		now := s.now()
+		if j, err = enqueuePrint(tx, orderID, station, true, now); err != nil {
+			return err
+		}
+		note := fmt.Sprintf("documents of order %s reprinted at %s by %s", o.ID, station, by.Name)
+		if reason != "" {
+			note += ": " + reason
+		}
+		return recordMovement(tx, floor.Movement{At: now, User: by.Name, Kind: floor.MoveReprint, Ref: o.ID, Note: note})
 	})
 	return j, err
+}
+
+// lastStation finds the station of an order's latest print job, looking
+// back from the newest job (an order asked about is usually recent).
+func lastStation(tx *bolt.Tx, orderID string) (string, error) {
+	const op = "reprint"
+	// A cheap test on the raw record before decoding it: the job's JSON
+	// holds the id as a JSON string.
+	quoted, err := json.Marshal(orderID)
+	if err != nil {
+		return "", err
+	}
+	c := tx.Bucket(bucketPrintJobs).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		if !bytes.Contains(v, quoted) {
+			continue
+		}
+		j, err := decodeJSON[floor.PrintJob](v)
+		if err != nil {
+			return "", err
+		}
+		if j.OrderID == orderID && j.Station != "" {
+			return j.Station, nil
+		}
+	}
+	return "", floor.Invalid(op, []floor.Violation{{Field: "station", Description: fmt.Sprintf("order %s was never printed at a station: name one", orderID)}})
 }
 
 // PrintJobs lists jobs by id; with open set, only those not yet sent.

@@ -73,6 +73,8 @@ var (
 	bucketSupply       = []byte("supply")        // sku -> floor.Supply
 	bucketSales        = []byte("sales")         // day (YYYY-MM-DD, UTC) \x00 sku -> units shipped that day
 	bucketImports      = []byte("imports")       // import id -> ids of the orders it staged and has not shown (staged.go)
+	bucketRush         = []byte("rush")          // raised at (unix ns) + order id -> nothing: queued orders a supervisor raised, picked first
+	bucketOffShift     = []byte("off_shift")     // picker -> floor.OffShift
 	bucketSignIn       = []byte("signin")        // user -> signInRecord (PIN hash, badge hash, failures)
 	bucketBadges       = []byte("badges")        // SHA-256 of a badge code -> user
 
@@ -81,8 +83,7 @@ var (
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
 		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes,
-		bucketImports, bucketSignIn, bucketBadges}
-
+		bucketRush, bucketOffShift, bucketImports, bucketSignIn, bucketBadges}
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
 )

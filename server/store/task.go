@@ -157,12 +157,37 @@ func (s *Store) planInput(tx *bolt.Tx, picker string, claimed map[string]bool) (
 	in := floor.PlanInput{Picker: picker, Now: s.now(), Names: map[string]string{},
 		Familiarity: map[string]floor.Familiarity{}, Model: floor.DefaultPickerModel}
 	alloc := &floor.Allocator{Stock: map[string][]floor.StockLevel{}}
+	// The orders a supervisor raised come first, the earliest raised
+	// first, then the queue by due time (where the raised ones are passed
+	// over: they were offered already).
+	var ids []string
+	raised := map[string]bool{}
+	rush := tx.Bucket(bucketRush).Cursor()
+	for k, _ := rush.First(); k != nil; k, _ = rush.Next() {
+		ids = append(ids, string(k[8:]))
+		raised[string(k[8:])] = true
+	}
 	c, hidden := tx.Bucket(bucketQueue).Cursor(), pendingImports(tx)
-	for k, _ := c.First(); k != nil && len(in.Candidates) < s.candidates; k, _ = c.Next() {
-		if claimed[string(k[8:])] || hidden.hides(k[8:]) {
+	k, _ := c.First()
+	next := func() (string, bool) {
+		if len(ids) > 0 {
+			id := ids[0]
+			ids = ids[1:]
+			return id, true
+		}
+		for ; k != nil; k, _ = c.Next() {
+			if id := string(k[8:]); !raised[id] {
+				k, _ = c.Next()
+				return id, true
+			}
+		}
+		return "", false
+	}
+	for id, ok := next(); ok && len(in.Candidates) < s.candidates; id, ok = next() {
+		if claimed[id] || hidden.hides([]byte(id)) {
 			continue // another picker's planner holds it, or an import not shown yet
 		}
-		o, err := orderByID(tx, "next task", string(k[8:]))
+		o, err := orderByID(tx, "next task", id)
 		if err != nil {
 			return in, err
 		}
@@ -265,7 +290,7 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketQueue).Delete(queueKey(o)); err != nil {
+		if err := dequeue(tx, o); err != nil {
 			return err
 		}
 		o.State, o.TaskID, o.Picker, o.UpdatedAt = floor.StateAssigned, t.ID, picker, now
@@ -280,6 +305,10 @@ func (s *Store) assign(tx *bolt.Tx, picker string, t *floor.Task, candidates []f
 		return err
 	}
 	if err := tx.Bucket(bucketPickerNotes).Delete([]byte(picker)); err != nil {
+		return err
+	}
+	// A picker taken off shift who asks for work and gets it is back.
+	if err := backOnShift(tx, picker, now, picker, picker+" back on shift: took task "+t.ID); err != nil {
 		return err
 	}
 	if t.Paper {

@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// A supervisor issues a badge from the page: the PDF it offers decodes to
+// A supervisor issues a badge from the page's badge dialog: the PDF it offers decodes to
 // a code that signs in; a badge for an admin is refused in the panel
 // without logging the supervisor out.
 func TestBadgePanelInChromium(t *testing.T) {
@@ -42,8 +42,8 @@ func TestBadgePanelInChromium(t *testing.T) {
 	if err := chromedp.Do(tab,
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			on := true
-			_, err := cdp.Call(ctx, tg, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-				Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads, EventsEnabled: &on})
+			_, err := cdp.Call(ctx, tg, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+				Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads, EventsEnabled: &on})
 			return err
 		}),
 		chromedp.EmulateViewport(1920, 1080),
@@ -51,12 +51,14 @@ func TestBadgePanelInChromium(t *testing.T) {
 		chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", e.tokens[floor.RoleSupervisor]),
 		chromedp.Click(`#login-form button[type="submit"]`),
+		chromedp.WaitVisible("#badge-open"),
+		chromedp.Click("#badge-open"),
 		chromedp.WaitVisible("#badge-user"),
 	); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Listen(tab, func(ev any) {
-		if p, ok := ev.(*browser.EventDownloadProgress); ok && p.State == browser.DownloadProgressStateCompleted {
+		if p, ok := ev.(*cdpbrowser.EventDownloadProgress); ok && p.State == cdpbrowser.DownloadProgressStateCompleted {
 			done <- p.FilePath
 		}
 	}); err != nil {
@@ -90,11 +92,11 @@ func TestBadgePanelInChromium(t *testing.T) {
 	if in, err := e.st.SignInBadge(codes[0], time.Hour, "TC52-01"); err != nil || in.User.Name != "kim" {
 		t.Fatalf("sign-in with the badge from the page: %+v, %v", in.User, err)
 	}
-	png, err := chromedp.Run(tab, chromedp.Screenshot("section.badges"))
+	png, err := chromedp.Run(tab, chromedp.Screenshot("#badge-dialog"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(artefacts(t), "supervisor-badge-panel.png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(artefacts(t), "supervisor-badge-dialog.png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -109,6 +111,10 @@ func TestBadgePanelInChromium(t *testing.T) {
 	}
 	poll("refusal shown", `document.querySelector('#badge-result.error') && document.querySelector('#badge-result').textContent.includes('may not manage')`)
 	text, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById('app').hidden + ' ' + sessionStorage.getItem('pickpack-token')`))
+	if err := chromedp.Do(tab, chromedp.Click("#badge-close")); err != nil {
+		t.Fatal(err)
+	}
+	poll("dialog closed", `!document.getElementById('badge-dialog').open`)
 	if err != nil || !strings.HasPrefix(text, "false ") || !strings.HasSuffix(text, e.tokens[floor.RoleSupervisor]) {
 		t.Errorf("after the refusal: %q, %v (want the page still signed in)", text, err)
 	}

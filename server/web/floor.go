@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,6 +68,8 @@ type orderJSON struct {
 	Reason string `json:"reason,omitempty"`
 	// PredictedAtAssignment is the handoff predicted when it was assigned.
 	PredictedAtAssignment *time.Time `json:"predictedAtAssignment,omitempty"`
+	// RaisedAt is when a supervisor raised its priority (queued orders).
+	RaisedAt *time.Time `json:"raisedAt,omitempty"`
 }
 
 type pickerJSON struct {
@@ -111,7 +114,7 @@ func sse(e feed.Event) (string, any) {
 		}
 		oj := orderJSON{ID: c.OrderID, State: c.State.String(), Open: c.State.Open(), Picker: c.Picker, Task: c.TaskID,
 			ReleasedAt: c.ReleasedAt, DueAt: c.DueAt, PredictedAt: optTime(c.PredictedHandoffAt), HandedOffAt: optTime(c.HandedOffAt),
-			Risk: risk, Reason: c.Reason, PredictedAtAssignment: optTime(c.PredictedAtAssignment)}
+			Risk: risk, Reason: c.Reason, PredictedAtAssignment: optTime(c.PredictedAtAssignment), RaisedAt: optTime(c.RaisedAt)}
 		if !c.PredictedHandoffAt.IsZero() {
 			slack := c.Slack().Seconds()
 			oj.SlackS = &slack
@@ -438,6 +441,7 @@ type mapJSON struct {
 
 type aisleJSON struct {
 	ID   string  `json:"id"`
+	Zone string  `json:"zone,omitempty"` // from its bins' codes (zoneOf); "" if none or mixed
 	X    float64 `json:"x"`
 	MinY float64 `json:"minY"` // the shelving's extent, where bins are
 	MaxY float64 `json:"maxY"`
@@ -485,6 +489,7 @@ func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus
 	out := mapJSON{Warehouse: m.Warehouse, Depot: [2]float64{m.Depot.X, m.Depot.Y}, CrossAisles: m.CrossAisles,
 		Pickers: []positionJSON{}, Routes: []routeJSON{}}
 	ext := map[string][2]float64{}
+	zones := map[string]string{} // aisle -> zone of its bins, "\x00" when they differ
 	faces := map[string]floor.Point{}
 	xs := map[string]float64{}
 	for _, a := range m.Aisles {
@@ -497,6 +502,11 @@ func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus
 			e = [2]float64{b.Y, b.Y}
 		}
 		ext[b.Aisle] = [2]float64{math.Min(e[0], b.Y), math.Max(e[1], b.Y)}
+		z := zoneOf(m.CodeScheme, b.Code)
+		if prev, seen := zones[b.Aisle]; seen && prev != z {
+			z = "\x00"
+		}
+		zones[b.Aisle] = z
 	}
 	minX, minY, maxX, maxY := m.Depot.X, m.Depot.Y, m.Depot.X, m.Depot.Y
 	grow := func(x, y float64) {
@@ -504,7 +514,11 @@ func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus
 	}
 	for _, a := range m.Aisles {
 		e := ext[a.ID]
-		out.Aisles = append(out.Aisles, aisleJSON{ID: a.ID, X: a.X, MinY: e[0], MaxY: e[1]})
+		z := zones[a.ID]
+		if z == "\x00" {
+			z = ""
+		}
+		out.Aisles = append(out.Aisles, aisleJSON{ID: a.ID, Zone: z, X: a.X, MinY: e[0], MaxY: e[1]})
 		grow(a.X, e[0])
 		grow(a.X, e[1])
 	}
@@ -541,6 +555,24 @@ func buildMap(m *floor.BinMap, st store.FloorState, pickers []floor.PickerStatus
 		out.Pickers = append(out.Pickers, pos)
 	}
 	return out
+}
+
+// zoneOf reads the zone from a bin code when the warehouse's code scheme
+// starts with it: letter placeholders up to the first literal character
+// ("A-99-999-9", ZONE-AISLE-BAY-LEVEL: "A-03-012-2" is in zone A). Other
+// schemes name no zone, and the map shows none.
+func zoneOf(scheme, code string) string {
+	if scheme == "" {
+		scheme = floor.DefaultCodeScheme
+	}
+	n := 0
+	for n < len(scheme) && scheme[n] == 'A' {
+		n++
+	}
+	if n == 0 || n == len(scheme) || n > len(code) || strings.ContainsRune("9X", rune(scheme[n])) {
+		return ""
+	}
+	return code[:n]
 }
 
 // walk draws a path through points that keeps to the aisles: between two

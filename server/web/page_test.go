@@ -117,7 +117,7 @@ func TestSupervisorPageInChromium(t *testing.T) {
 	// The countdown follows the server's clock, not the browser's: 4
 	// minutes left, less the moments since the event arrived.
 	poll("countdown from the server's time", `/^(4:00|3:5\d)$/.test(`+clock+`.querySelector('.t').textContent)`)
-	poll("at-risk alert listed", `document.querySelector('#alerts li.predicted-late')`)
+	poll("at-risk alert listed", `document.querySelector('#alerts [data-kind="predicted-late"]')`)
 
 	dir := artefacts(t)
 	for _, shot := range []struct {

@@ -52,6 +52,12 @@ type Server struct {
 	// Clock gives "now" for the figures and the page's countdowns; the
 	// system clock if nil. Tests inject a fixed one.
 	Clock floor.Clock
+	// Actions are what supervisors may do from the page; nil: the action
+	// routes answer 503.
+	Actions Actions
+	// OnPrint, if set, is called after a reprint was queued, so the
+	// printer dispatcher sends it without waiting for its next look.
+	OnPrint func()
 	// Badges issues the sign-in badges POST /api/users/{user}/badge
 	// prints; nil: that route answers 503.
 	Badges Badges
@@ -101,6 +107,20 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/floor/map", s.authorized(supervisors, http.HandlerFunc(s.floorMap)))
 	mux.Handle("GET /api/floor/figures", s.authorized(supervisors, http.HandlerFunc(s.figures)))
 	mux.Handle("POST /api/users/{user}/badge", s.authorized(supervisors, http.HandlerFunc(s.badge)))
+	mux.Handle("GET /api/floor/off-shift", s.authorized(supervisors, http.HandlerFunc(s.offShiftList)))
+	// The supervisors' actions, each a POST of {"reason": ...} (and the
+	// picker or station it takes) recorded in the history.
+	for path, a := range map[string]action{
+		"/api/tasks/{id}/release":     releaseTask,
+		"/api/tasks/{id}/reassign":    reassignTask,
+		"/api/orders/{id}/cancel":     cancelOrder,
+		"/api/orders/{id}/reprint":    reprint,
+		"/api/orders/{id}/priority":   raisePriority,
+		"/api/pickers/{id}/off-shift": offShift,
+		"/api/pickers/{id}/on-shift":  onShift,
+	} {
+		mux.Handle("POST "+path, s.authorized(supervisors, s.act(a)))
+	}
 	mux.Handle("GET /reports/shift.csv", s.authorized(supervisors, s.shiftReport("csv")))
 	mux.Handle("GET /reports/shift.pdf", s.authorized(supervisors, s.shiftReport("pdf")))
 	mux.Handle("GET /reports/history.csv", s.authorized(supervisors, s.withInventory(s.history)))

@@ -140,6 +140,369 @@ func (AlertKind) EnumDescriptor() ([]byte, []int) {
 	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{1}
 }
 
+// RaisePriorityRequest names the order and says why.
+type RaisePriorityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+	// #, not "." or ".." alone.
+	OrderId string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Why, for the history: 1 to 200 characters of UTF-8 text.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaisePriorityRequest) Reset() {
+	*x = RaisePriorityRequest{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaisePriorityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaisePriorityRequest) ProtoMessage() {}
+
+func (x *RaisePriorityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaisePriorityRequest.ProtoReflect.Descriptor instead.
+func (*RaisePriorityRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *RaisePriorityRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *RaisePriorityRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// RaisePriorityResponse carries the order as stored.
+type RaisePriorityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaisePriorityResponse) Reset() {
+	*x = RaisePriorityResponse{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaisePriorityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaisePriorityResponse) ProtoMessage() {}
+
+func (x *RaisePriorityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaisePriorityResponse.ProtoReflect.Descriptor instead.
+func (*RaisePriorityResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RaisePriorityResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+// TakeOffShiftRequest names the picker and says why.
+type TakeOffShiftRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A user with the picker role.
+	Picker string `protobuf:"bytes,1,opt,name=picker,proto3" json:"picker,omitempty"`
+	// Why, for the history: 1 to 200 characters of UTF-8 text.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TakeOffShiftRequest) Reset() {
+	*x = TakeOffShiftRequest{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TakeOffShiftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TakeOffShiftRequest) ProtoMessage() {}
+
+func (x *TakeOffShiftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TakeOffShiftRequest.ProtoReflect.Descriptor instead.
+func (*TakeOffShiftRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TakeOffShiftRequest) GetPicker() string {
+	if x != nil {
+		return x.Picker
+	}
+	return ""
+}
+
+func (x *TakeOffShiftRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// TakeOffShiftResponse says since when and by whom.
+type TakeOffShiftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OffShift      *OffShift              `protobuf:"bytes,1,opt,name=off_shift,json=offShift,proto3" json:"off_shift,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TakeOffShiftResponse) Reset() {
+	*x = TakeOffShiftResponse{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TakeOffShiftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TakeOffShiftResponse) ProtoMessage() {}
+
+func (x *TakeOffShiftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TakeOffShiftResponse.ProtoReflect.Descriptor instead.
+func (*TakeOffShiftResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TakeOffShiftResponse) GetOffShift() *OffShift {
+	if x != nil {
+		return x.OffShift
+	}
+	return nil
+}
+
+// OffShift is a picker a supervisor took off shift.
+type OffShift struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Picker string                 `protobuf:"bytes,1,opt,name=picker,proto3" json:"picker,omitempty"`
+	At     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	// The supervisor.
+	By            string `protobuf:"bytes,3,opt,name=by,proto3" json:"by,omitempty"`
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OffShift) Reset() {
+	*x = OffShift{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OffShift) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OffShift) ProtoMessage() {}
+
+func (x *OffShift) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OffShift.ProtoReflect.Descriptor instead.
+func (*OffShift) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *OffShift) GetPicker() string {
+	if x != nil {
+		return x.Picker
+	}
+	return ""
+}
+
+func (x *OffShift) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *OffShift) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *OffShift) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// PutOnShiftRequest names the picker and says why.
+type PutOnShiftRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A user with the picker role, off shift.
+	Picker string `protobuf:"bytes,1,opt,name=picker,proto3" json:"picker,omitempty"`
+	// Why, for the history: 1 to 200 characters of UTF-8 text.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutOnShiftRequest) Reset() {
+	*x = PutOnShiftRequest{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutOnShiftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutOnShiftRequest) ProtoMessage() {}
+
+func (x *PutOnShiftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutOnShiftRequest.ProtoReflect.Descriptor instead.
+func (*PutOnShiftRequest) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PutOnShiftRequest) GetPicker() string {
+	if x != nil {
+		return x.Picker
+	}
+	return ""
+}
+
+func (x *PutOnShiftRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// PutOnShiftResponse is empty: the picker is on shift.
+type PutOnShiftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutOnShiftResponse) Reset() {
+	*x = PutOnShiftResponse{}
+	mi := &file_pickpack_v1_floor_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutOnShiftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutOnShiftResponse) ProtoMessage() {}
+
+func (x *PutOnShiftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_floor_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutOnShiftResponse.ProtoReflect.Descriptor instead.
+func (*PutOnShiftResponse) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{6}
+}
+
 // WatchFloorRequest starts watching.
 type WatchFloorRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -149,7 +512,7 @@ type WatchFloorRequest struct {
 
 func (x *WatchFloorRequest) Reset() {
 	*x = WatchFloorRequest{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[0]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -161,7 +524,7 @@ func (x *WatchFloorRequest) String() string {
 func (*WatchFloorRequest) ProtoMessage() {}
 
 func (x *WatchFloorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[0]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -174,7 +537,7 @@ func (x *WatchFloorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFloorRequest.ProtoReflect.Descriptor instead.
 func (*WatchFloorRequest) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{0}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{7}
 }
 
 // WatchFloorResponse is one event of the floor.
@@ -194,7 +557,7 @@ type WatchFloorResponse struct {
 
 func (x *WatchFloorResponse) Reset() {
 	*x = WatchFloorResponse{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[1]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -206,7 +569,7 @@ func (x *WatchFloorResponse) String() string {
 func (*WatchFloorResponse) ProtoMessage() {}
 
 func (x *WatchFloorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[1]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -219,7 +582,7 @@ func (x *WatchFloorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFloorResponse.ProtoReflect.Descriptor instead.
 func (*WatchFloorResponse) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{1}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *WatchFloorResponse) GetEvent() isWatchFloorResponse_Event {
@@ -318,7 +681,7 @@ type SnapshotDone struct {
 
 func (x *SnapshotDone) Reset() {
 	*x = SnapshotDone{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[2]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -330,7 +693,7 @@ func (x *SnapshotDone) String() string {
 func (*SnapshotDone) ProtoMessage() {}
 
 func (x *SnapshotDone) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[2]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -343,7 +706,7 @@ func (x *SnapshotDone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotDone.ProtoReflect.Descriptor instead.
 func (*SnapshotDone) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{2}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SnapshotDone) GetAt() *timestamppb.Timestamp {
@@ -382,7 +745,7 @@ type OrderClock struct {
 
 func (x *OrderClock) Reset() {
 	*x = OrderClock{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[3]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +757,7 @@ func (x *OrderClock) String() string {
 func (*OrderClock) ProtoMessage() {}
 
 func (x *OrderClock) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[3]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +770,7 @@ func (x *OrderClock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderClock.ProtoReflect.Descriptor instead.
 func (*OrderClock) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{3}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OrderClock) GetOrderId() string {
@@ -517,7 +880,7 @@ type PickerStatus struct {
 
 func (x *PickerStatus) Reset() {
 	*x = PickerStatus{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[4]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +892,7 @@ func (x *PickerStatus) String() string {
 func (*PickerStatus) ProtoMessage() {}
 
 func (x *PickerStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[4]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +905,7 @@ func (x *PickerStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickerStatus.ProtoReflect.Descriptor instead.
 func (*PickerStatus) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{4}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PickerStatus) GetPicker() string {
@@ -621,7 +984,7 @@ type Alert struct {
 
 func (x *Alert) Reset() {
 	*x = Alert{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[5]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -633,7 +996,7 @@ func (x *Alert) String() string {
 func (*Alert) ProtoMessage() {}
 
 func (x *Alert) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[5]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -646,7 +1009,7 @@ func (x *Alert) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alert.ProtoReflect.Descriptor instead.
 func (*Alert) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{5}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Alert) GetKind() AlertKind {
@@ -751,7 +1114,7 @@ type FloorSummary struct {
 
 func (x *FloorSummary) Reset() {
 	*x = FloorSummary{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[6]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -763,7 +1126,7 @@ func (x *FloorSummary) String() string {
 func (*FloorSummary) ProtoMessage() {}
 
 func (x *FloorSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[6]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -776,7 +1139,7 @@ func (x *FloorSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FloorSummary.ProtoReflect.Descriptor instead.
 func (*FloorSummary) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{6}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *FloorSummary) GetAt() *timestamppb.Timestamp {
@@ -949,7 +1312,7 @@ type PickerFigures struct {
 
 func (x *PickerFigures) Reset() {
 	*x = PickerFigures{}
-	mi := &file_pickpack_v1_floor_proto_msgTypes[7]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -961,7 +1324,7 @@ func (x *PickerFigures) String() string {
 func (*PickerFigures) ProtoMessage() {}
 
 func (x *PickerFigures) ProtoReflect() protoreflect.Message {
-	mi := &file_pickpack_v1_floor_proto_msgTypes[7]
+	mi := &file_pickpack_v1_floor_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -974,7 +1337,7 @@ func (x *PickerFigures) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickerFigures.ProtoReflect.Descriptor instead.
 func (*PickerFigures) Descriptor() ([]byte, []int) {
-	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{7}
+	return file_pickpack_v1_floor_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PickerFigures) GetPicker() string {
@@ -1023,7 +1386,26 @@ var File_pickpack_v1_floor_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_floor_proto_rawDesc = "" +
 	"\n" +
-	"\x17pickpack/v1/floor.proto\x12\vpickpack.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17pickpack/v1/types.proto\"\x13\n" +
+	"\x17pickpack/v1/floor.proto\x12\vpickpack.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17pickpack/v1/types.proto\"I\n" +
+	"\x14RaisePriorityRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"A\n" +
+	"\x15RaisePriorityResponse\x12(\n" +
+	"\x05order\x18\x01 \x01(\v2\x12.pickpack.v1.OrderR\x05order\"E\n" +
+	"\x13TakeOffShiftRequest\x12\x16\n" +
+	"\x06picker\x18\x01 \x01(\tR\x06picker\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"J\n" +
+	"\x14TakeOffShiftResponse\x122\n" +
+	"\toff_shift\x18\x01 \x01(\v2\x15.pickpack.v1.OffShiftR\boffShift\"v\n" +
+	"\bOffShift\x12\x16\n" +
+	"\x06picker\x18\x01 \x01(\tR\x06picker\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x0e\n" +
+	"\x02by\x18\x03 \x01(\tR\x02by\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"C\n" +
+	"\x11PutOnShiftRequest\x12\x16\n" +
+	"\x06picker\x18\x01 \x01(\tR\x06picker\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x14\n" +
+	"\x12PutOnShiftResponse\"\x13\n" +
 	"\x11WatchFloorRequest\"\xa8\x02\n" +
 	"\x12WatchFloorResponse\x12/\n" +
 	"\x05order\x18\x01 \x01(\v2\x17.pickpack.v1.OrderClockH\x00R\x05order\x123\n" +
@@ -1125,10 +1507,14 @@ const file_pickpack_v1_floor_proto_rawDesc = "" +
 	"\x16ALERT_KIND_PICKER_IDLE\x10\x03\x12\x1b\n" +
 	"\x17ALERT_KIND_PICKER_STUCK\x10\x04\x12\x19\n" +
 	"\x15ALERT_KIND_SHORT_PICK\x10\x05\x12\x19\n" +
-	"\x15ALERT_KIND_QUEUE_LATE\x10\x062_\n" +
+	"\x15ALERT_KIND_QUEUE_LATE\x10\x062\xdb\x02\n" +
 	"\fFloorService\x12O\n" +
 	"\n" +
-	"WatchFloor\x12\x1e.pickpack.v1.WatchFloorRequest\x1a\x1f.pickpack.v1.WatchFloorResponse0\x01B;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
+	"WatchFloor\x12\x1e.pickpack.v1.WatchFloorRequest\x1a\x1f.pickpack.v1.WatchFloorResponse0\x01\x12V\n" +
+	"\rRaisePriority\x12!.pickpack.v1.RaisePriorityRequest\x1a\".pickpack.v1.RaisePriorityResponse\x12S\n" +
+	"\fTakeOffShift\x12 .pickpack.v1.TakeOffShiftRequest\x1a!.pickpack.v1.TakeOffShiftResponse\x12M\n" +
+	"\n" +
+	"PutOnShift\x12\x1e.pickpack.v1.PutOnShiftRequest\x1a\x1f.pickpack.v1.PutOnShiftResponseB;Z9github.com/pickpack/pickpack/proto/pickpack/v1;pickpackv1b\x06proto3"
 
 var (
 	file_pickpack_v1_floor_proto_rawDescOnce sync.Once
@@ -1143,55 +1529,72 @@ func file_pickpack_v1_floor_proto_rawDescGZIP() []byte {
 }
 
 var file_pickpack_v1_floor_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_pickpack_v1_floor_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_pickpack_v1_floor_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_pickpack_v1_floor_proto_goTypes = []any{
 	(Risk)(0),                     // 0: pickpack.v1.Risk
 	(AlertKind)(0),                // 1: pickpack.v1.AlertKind
-	(*WatchFloorRequest)(nil),     // 2: pickpack.v1.WatchFloorRequest
-	(*WatchFloorResponse)(nil),    // 3: pickpack.v1.WatchFloorResponse
-	(*SnapshotDone)(nil),          // 4: pickpack.v1.SnapshotDone
-	(*OrderClock)(nil),            // 5: pickpack.v1.OrderClock
-	(*PickerStatus)(nil),          // 6: pickpack.v1.PickerStatus
-	(*Alert)(nil),                 // 7: pickpack.v1.Alert
-	(*FloorSummary)(nil),          // 8: pickpack.v1.FloorSummary
-	(*PickerFigures)(nil),         // 9: pickpack.v1.PickerFigures
-	nil,                           // 10: pickpack.v1.FloorSummary.QueuedByChannelEntry
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(OrderState)(0),               // 12: pickpack.v1.OrderState
-	(*durationpb.Duration)(nil),   // 13: google.protobuf.Duration
+	(*RaisePriorityRequest)(nil),  // 2: pickpack.v1.RaisePriorityRequest
+	(*RaisePriorityResponse)(nil), // 3: pickpack.v1.RaisePriorityResponse
+	(*TakeOffShiftRequest)(nil),   // 4: pickpack.v1.TakeOffShiftRequest
+	(*TakeOffShiftResponse)(nil),  // 5: pickpack.v1.TakeOffShiftResponse
+	(*OffShift)(nil),              // 6: pickpack.v1.OffShift
+	(*PutOnShiftRequest)(nil),     // 7: pickpack.v1.PutOnShiftRequest
+	(*PutOnShiftResponse)(nil),    // 8: pickpack.v1.PutOnShiftResponse
+	(*WatchFloorRequest)(nil),     // 9: pickpack.v1.WatchFloorRequest
+	(*WatchFloorResponse)(nil),    // 10: pickpack.v1.WatchFloorResponse
+	(*SnapshotDone)(nil),          // 11: pickpack.v1.SnapshotDone
+	(*OrderClock)(nil),            // 12: pickpack.v1.OrderClock
+	(*PickerStatus)(nil),          // 13: pickpack.v1.PickerStatus
+	(*Alert)(nil),                 // 14: pickpack.v1.Alert
+	(*FloorSummary)(nil),          // 15: pickpack.v1.FloorSummary
+	(*PickerFigures)(nil),         // 16: pickpack.v1.PickerFigures
+	nil,                           // 17: pickpack.v1.FloorSummary.QueuedByChannelEntry
+	(*Order)(nil),                 // 18: pickpack.v1.Order
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(OrderState)(0),               // 20: pickpack.v1.OrderState
+	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
 }
 var file_pickpack_v1_floor_proto_depIdxs = []int32{
-	5,  // 0: pickpack.v1.WatchFloorResponse.order:type_name -> pickpack.v1.OrderClock
-	6,  // 1: pickpack.v1.WatchFloorResponse.picker:type_name -> pickpack.v1.PickerStatus
-	7,  // 2: pickpack.v1.WatchFloorResponse.alert:type_name -> pickpack.v1.Alert
-	4,  // 3: pickpack.v1.WatchFloorResponse.snapshot_done:type_name -> pickpack.v1.SnapshotDone
-	8,  // 4: pickpack.v1.WatchFloorResponse.summary:type_name -> pickpack.v1.FloorSummary
-	11, // 5: pickpack.v1.SnapshotDone.at:type_name -> google.protobuf.Timestamp
-	12, // 6: pickpack.v1.OrderClock.state:type_name -> pickpack.v1.OrderState
-	11, // 7: pickpack.v1.OrderClock.released_at:type_name -> google.protobuf.Timestamp
-	11, // 8: pickpack.v1.OrderClock.due_at:type_name -> google.protobuf.Timestamp
-	11, // 9: pickpack.v1.OrderClock.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	13, // 10: pickpack.v1.OrderClock.slack:type_name -> google.protobuf.Duration
-	0,  // 11: pickpack.v1.OrderClock.risk:type_name -> pickpack.v1.Risk
-	11, // 12: pickpack.v1.OrderClock.handed_off_at:type_name -> google.protobuf.Timestamp
-	11, // 13: pickpack.v1.OrderClock.predicted_at_assignment:type_name -> google.protobuf.Timestamp
-	11, // 14: pickpack.v1.PickerStatus.last_scan_at:type_name -> google.protobuf.Timestamp
-	13, // 15: pickpack.v1.PickerStatus.idle:type_name -> google.protobuf.Duration
-	13, // 16: pickpack.v1.PickerStatus.at_stop:type_name -> google.protobuf.Duration
-	1,  // 17: pickpack.v1.Alert.kind:type_name -> pickpack.v1.AlertKind
-	11, // 18: pickpack.v1.Alert.at:type_name -> google.protobuf.Timestamp
-	11, // 19: pickpack.v1.FloorSummary.at:type_name -> google.protobuf.Timestamp
-	11, // 20: pickpack.v1.FloorSummary.shift_start:type_name -> google.protobuf.Timestamp
-	11, // 21: pickpack.v1.FloorSummary.shift_end:type_name -> google.protobuf.Timestamp
-	10, // 22: pickpack.v1.FloorSummary.queued_by_channel:type_name -> pickpack.v1.FloorSummary.QueuedByChannelEntry
-	9,  // 23: pickpack.v1.FloorSummary.pickers:type_name -> pickpack.v1.PickerFigures
-	2,  // 24: pickpack.v1.FloorService.WatchFloor:input_type -> pickpack.v1.WatchFloorRequest
-	3,  // 25: pickpack.v1.FloorService.WatchFloor:output_type -> pickpack.v1.WatchFloorResponse
-	25, // [25:26] is the sub-list for method output_type
-	24, // [24:25] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	18, // 0: pickpack.v1.RaisePriorityResponse.order:type_name -> pickpack.v1.Order
+	6,  // 1: pickpack.v1.TakeOffShiftResponse.off_shift:type_name -> pickpack.v1.OffShift
+	19, // 2: pickpack.v1.OffShift.at:type_name -> google.protobuf.Timestamp
+	12, // 3: pickpack.v1.WatchFloorResponse.order:type_name -> pickpack.v1.OrderClock
+	13, // 4: pickpack.v1.WatchFloorResponse.picker:type_name -> pickpack.v1.PickerStatus
+	14, // 5: pickpack.v1.WatchFloorResponse.alert:type_name -> pickpack.v1.Alert
+	11, // 6: pickpack.v1.WatchFloorResponse.snapshot_done:type_name -> pickpack.v1.SnapshotDone
+	15, // 7: pickpack.v1.WatchFloorResponse.summary:type_name -> pickpack.v1.FloorSummary
+	19, // 8: pickpack.v1.SnapshotDone.at:type_name -> google.protobuf.Timestamp
+	20, // 9: pickpack.v1.OrderClock.state:type_name -> pickpack.v1.OrderState
+	19, // 10: pickpack.v1.OrderClock.released_at:type_name -> google.protobuf.Timestamp
+	19, // 11: pickpack.v1.OrderClock.due_at:type_name -> google.protobuf.Timestamp
+	19, // 12: pickpack.v1.OrderClock.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	21, // 13: pickpack.v1.OrderClock.slack:type_name -> google.protobuf.Duration
+	0,  // 14: pickpack.v1.OrderClock.risk:type_name -> pickpack.v1.Risk
+	19, // 15: pickpack.v1.OrderClock.handed_off_at:type_name -> google.protobuf.Timestamp
+	19, // 16: pickpack.v1.OrderClock.predicted_at_assignment:type_name -> google.protobuf.Timestamp
+	19, // 17: pickpack.v1.PickerStatus.last_scan_at:type_name -> google.protobuf.Timestamp
+	21, // 18: pickpack.v1.PickerStatus.idle:type_name -> google.protobuf.Duration
+	21, // 19: pickpack.v1.PickerStatus.at_stop:type_name -> google.protobuf.Duration
+	1,  // 20: pickpack.v1.Alert.kind:type_name -> pickpack.v1.AlertKind
+	19, // 21: pickpack.v1.Alert.at:type_name -> google.protobuf.Timestamp
+	19, // 22: pickpack.v1.FloorSummary.at:type_name -> google.protobuf.Timestamp
+	19, // 23: pickpack.v1.FloorSummary.shift_start:type_name -> google.protobuf.Timestamp
+	19, // 24: pickpack.v1.FloorSummary.shift_end:type_name -> google.protobuf.Timestamp
+	17, // 25: pickpack.v1.FloorSummary.queued_by_channel:type_name -> pickpack.v1.FloorSummary.QueuedByChannelEntry
+	16, // 26: pickpack.v1.FloorSummary.pickers:type_name -> pickpack.v1.PickerFigures
+	9,  // 27: pickpack.v1.FloorService.WatchFloor:input_type -> pickpack.v1.WatchFloorRequest
+	2,  // 28: pickpack.v1.FloorService.RaisePriority:input_type -> pickpack.v1.RaisePriorityRequest
+	4,  // 29: pickpack.v1.FloorService.TakeOffShift:input_type -> pickpack.v1.TakeOffShiftRequest
+	7,  // 30: pickpack.v1.FloorService.PutOnShift:input_type -> pickpack.v1.PutOnShiftRequest
+	10, // 31: pickpack.v1.FloorService.WatchFloor:output_type -> pickpack.v1.WatchFloorResponse
+	3,  // 32: pickpack.v1.FloorService.RaisePriority:output_type -> pickpack.v1.RaisePriorityResponse
+	5,  // 33: pickpack.v1.FloorService.TakeOffShift:output_type -> pickpack.v1.TakeOffShiftResponse
+	8,  // 34: pickpack.v1.FloorService.PutOnShift:output_type -> pickpack.v1.PutOnShiftResponse
+	31, // [31:35] is the sub-list for method output_type
+	27, // [27:31] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_floor_proto_init() }
@@ -1200,21 +1603,21 @@ func file_pickpack_v1_floor_proto_init() {
 		return
 	}
 	file_pickpack_v1_types_proto_init()
-	file_pickpack_v1_floor_proto_msgTypes[1].OneofWrappers = []any{
+	file_pickpack_v1_floor_proto_msgTypes[8].OneofWrappers = []any{
 		(*WatchFloorResponse_Order)(nil),
 		(*WatchFloorResponse_Picker)(nil),
 		(*WatchFloorResponse_Alert)(nil),
 		(*WatchFloorResponse_SnapshotDone)(nil),
 		(*WatchFloorResponse_Summary)(nil),
 	}
-	file_pickpack_v1_floor_proto_msgTypes[6].OneofWrappers = []any{}
+	file_pickpack_v1_floor_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_floor_proto_rawDesc), len(file_pickpack_v1_floor_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   9,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

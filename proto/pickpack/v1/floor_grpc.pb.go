@@ -19,7 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FloorService_WatchFloor_FullMethodName = "/pickpack.v1.FloorService/WatchFloor"
+	FloorService_WatchFloor_FullMethodName    = "/pickpack.v1.FloorService/WatchFloor"
+	FloorService_RaisePriority_FullMethodName = "/pickpack.v1.FloorService/RaisePriority"
+	FloorService_TakeOffShift_FullMethodName  = "/pickpack.v1.FloorService/TakeOffShift"
+	FloorService_PutOnShift_FullMethodName    = "/pickpack.v1.FloorService/PutOnShift"
 )
 
 // FloorServiceClient is the client API for FloorService service.
@@ -34,6 +37,21 @@ type FloorServiceClient interface {
 	// that missed events is right again after the next one. A watcher that
 	// falls far behind is disconnected and should watch again.
 	WatchFloor(ctx context.Context, in *WatchFloorRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchFloorResponse], error)
+	// RaisePriority puts a queued order before every other queued order not
+	// raised earlier: the next picker asking for work gets it. Its due time
+	// (its clock) stays. FAILED_PRECONDITION with NOT_QUEUED for an order no
+	// longer queued, ALREADY_RAISED for one raised before. Recorded in the
+	// stock history (kind "priority") with who and why.
+	RaisePriority(ctx context.Context, in *RaisePriorityRequest, opts ...grpc.CallOption) (*RaisePriorityResponse, error)
+	// TakeOffShift stops counting a picker as a pair of hands on the floor
+	// (the predictions and the floor view). A picker holding a task must give
+	// it back first (TaskService): FAILED_PRECONDITION with PICKER_BUSY. The
+	// picker is back on shift with PutOnShift or when next given a task.
+	// Recorded in the stock history (kind "off-shift").
+	TakeOffShift(ctx context.Context, in *TakeOffShiftRequest, opts ...grpc.CallOption) (*TakeOffShiftResponse, error)
+	// PutOnShift counts a picker taken off shift again. Recorded in the
+	// stock history (kind "on-shift").
+	PutOnShift(ctx context.Context, in *PutOnShiftRequest, opts ...grpc.CallOption) (*PutOnShiftResponse, error)
 }
 
 type floorServiceClient struct {
@@ -63,6 +81,36 @@ func (c *floorServiceClient) WatchFloor(ctx context.Context, in *WatchFloorReque
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type FloorService_WatchFloorClient = grpc.ServerStreamingClient[WatchFloorResponse]
 
+func (c *floorServiceClient) RaisePriority(ctx context.Context, in *RaisePriorityRequest, opts ...grpc.CallOption) (*RaisePriorityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RaisePriorityResponse)
+	err := c.cc.Invoke(ctx, FloorService_RaisePriority_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *floorServiceClient) TakeOffShift(ctx context.Context, in *TakeOffShiftRequest, opts ...grpc.CallOption) (*TakeOffShiftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TakeOffShiftResponse)
+	err := c.cc.Invoke(ctx, FloorService_TakeOffShift_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *floorServiceClient) PutOnShift(ctx context.Context, in *PutOnShiftRequest, opts ...grpc.CallOption) (*PutOnShiftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PutOnShiftResponse)
+	err := c.cc.Invoke(ctx, FloorService_PutOnShift_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FloorServiceServer is the server API for FloorService service.
 // All implementations must embed UnimplementedFloorServiceServer
 // for forward compatibility.
@@ -75,6 +123,21 @@ type FloorServiceServer interface {
 	// that missed events is right again after the next one. A watcher that
 	// falls far behind is disconnected and should watch again.
 	WatchFloor(*WatchFloorRequest, grpc.ServerStreamingServer[WatchFloorResponse]) error
+	// RaisePriority puts a queued order before every other queued order not
+	// raised earlier: the next picker asking for work gets it. Its due time
+	// (its clock) stays. FAILED_PRECONDITION with NOT_QUEUED for an order no
+	// longer queued, ALREADY_RAISED for one raised before. Recorded in the
+	// stock history (kind "priority") with who and why.
+	RaisePriority(context.Context, *RaisePriorityRequest) (*RaisePriorityResponse, error)
+	// TakeOffShift stops counting a picker as a pair of hands on the floor
+	// (the predictions and the floor view). A picker holding a task must give
+	// it back first (TaskService): FAILED_PRECONDITION with PICKER_BUSY. The
+	// picker is back on shift with PutOnShift or when next given a task.
+	// Recorded in the stock history (kind "off-shift").
+	TakeOffShift(context.Context, *TakeOffShiftRequest) (*TakeOffShiftResponse, error)
+	// PutOnShift counts a picker taken off shift again. Recorded in the
+	// stock history (kind "on-shift").
+	PutOnShift(context.Context, *PutOnShiftRequest) (*PutOnShiftResponse, error)
 	mustEmbedUnimplementedFloorServiceServer()
 }
 
@@ -87,6 +150,15 @@ type UnimplementedFloorServiceServer struct{}
 
 func (UnimplementedFloorServiceServer) WatchFloor(*WatchFloorRequest, grpc.ServerStreamingServer[WatchFloorResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchFloor not implemented")
+}
+func (UnimplementedFloorServiceServer) RaisePriority(context.Context, *RaisePriorityRequest) (*RaisePriorityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RaisePriority not implemented")
+}
+func (UnimplementedFloorServiceServer) TakeOffShift(context.Context, *TakeOffShiftRequest) (*TakeOffShiftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TakeOffShift not implemented")
+}
+func (UnimplementedFloorServiceServer) PutOnShift(context.Context, *PutOnShiftRequest) (*PutOnShiftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PutOnShift not implemented")
 }
 func (UnimplementedFloorServiceServer) mustEmbedUnimplementedFloorServiceServer() {}
 func (UnimplementedFloorServiceServer) testEmbeddedByValue()                      {}
@@ -120,13 +192,80 @@ func _FloorService_WatchFloor_Handler(srv interface{}, stream grpc.ServerStream)
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type FloorService_WatchFloorServer = grpc.ServerStreamingServer[WatchFloorResponse]
 
+func _FloorService_RaisePriority_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RaisePriorityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FloorServiceServer).RaisePriority(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FloorService_RaisePriority_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FloorServiceServer).RaisePriority(ctx, req.(*RaisePriorityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FloorService_TakeOffShift_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TakeOffShiftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FloorServiceServer).TakeOffShift(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FloorService_TakeOffShift_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FloorServiceServer).TakeOffShift(ctx, req.(*TakeOffShiftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FloorService_PutOnShift_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PutOnShiftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FloorServiceServer).PutOnShift(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FloorService_PutOnShift_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FloorServiceServer).PutOnShift(ctx, req.(*PutOnShiftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FloorService_ServiceDesc is the grpc.ServiceDesc for FloorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var FloorService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "pickpack.v1.FloorService",
 	HandlerType: (*FloorServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "RaisePriority",
+			Handler:    _FloorService_RaisePriority_Handler,
+		},
+		{
+			MethodName: "TakeOffShift",
+			Handler:    _FloorService_TakeOffShift_Handler,
+		},
+		{
+			MethodName: "PutOnShift",
+			Handler:    _FloorService_PutOnShift_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "WatchFloor",

@@ -2541,8 +2541,12 @@ type Movement struct {
 	User  string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
 	// receive, damaged, put-away, pick, short, return, pack, ship, count,
 	// transfer, adjust, opening, release (a released task's reservation
-	// given back: units no longer reserved, no bin change) or reassign (a
-	// task handed to another picker: no units, the note says who and why).
+	// given back: units no longer reserved, no bin change), reassign (a
+	// task handed to another picker: no units, the note says who and why),
+	// or a supervisor's action with no units, the note saying who and why:
+	// cancel (an order cancelled; its returns are entries of their own),
+	// off-shift and on-shift (ref: the picker), priority (an order's
+	// priority raised) or reprint (an order's documents queued again).
 	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
 	Bin  string `protobuf:"bytes,5,opt,name=bin,proto3" json:"bin,omitempty"`
 	Sku  string `protobuf:"bytes,6,opt,name=sku,proto3" json:"sku,omitempty"`

@@ -84,7 +84,13 @@ type ReprintRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The order id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
 	// #, not "." or ".." alone.
-	OrderId       string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	OrderId string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// The station (a packer's user name) to print at. A packer may leave it
+	// empty or name their own; a supervisor may name any, or leave it empty
+	// for the station that printed the order last.
+	Station string `protobuf:"bytes,2,opt,name=station,proto3" json:"station,omitempty"`
+	// Why, for the history: 0 to 200 characters of UTF-8 text.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -122,6 +128,20 @@ func (*ReprintRequest) Descriptor() ([]byte, []int) {
 func (x *ReprintRequest) GetOrderId() string {
 	if x != nil {
 		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ReprintRequest) GetStation() string {
+	if x != nil {
+		return x.Station
+	}
+	return ""
+}
+
+func (x *ReprintRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
 	}
 	return ""
 }
@@ -748,9 +768,11 @@ var File_pickpack_v1_pack_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pack_proto_rawDesc = "" +
 	"\n" +
-	"\x16pickpack/v1/pack.proto\x12\vpickpack.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16pickpack/v1/pick.proto\"+\n" +
+	"\x16pickpack/v1/pack.proto\x12\vpickpack.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16pickpack/v1/pick.proto\"]\n" +
 	"\x0eReprintRequest\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\tR\aorderId\":\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x18\n" +
+	"\astation\x18\x02 \x01(\tR\astation\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\":\n" +
 	"\x0fReprintResponse\x12'\n" +
 	"\x03job\x18\x01 \x01(\v2\x15.pickpack.v1.PrintJobR\x03job\"9\n" +
 	"\x14ListPrintJobsRequest\x12!\n" +

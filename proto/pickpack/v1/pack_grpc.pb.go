@@ -54,7 +54,10 @@ type PackServiceClient interface {
 	// HandoffOne is one scan of Handoff as a unary call, for browsers. Same
 	// rules, answers and idempotency by scan id as Handoff.
 	HandoffOne(ctx context.Context, in *HandoffOneRequest, opts ...grpc.CallOption) (*HandoffOneResponse, error)
-	// Reprint queues a packed order's documents again at the caller's station.
+	// Reprint queues a packed order's documents again: a packer's at their
+	// own station; a supervisor's at the station named, or at the one that
+	// printed them last. Recorded in the stock history (kind "reprint") with
+	// who and why.
 	Reprint(ctx context.Context, in *ReprintRequest, opts ...grpc.CallOption) (*ReprintResponse, error)
 	// ListPrintJobs shows the print queue: what is waiting, what failed and
 	// why, what may not have printed.
@@ -162,7 +165,10 @@ type PackServiceServer interface {
 	// HandoffOne is one scan of Handoff as a unary call, for browsers. Same
 	// rules, answers and idempotency by scan id as Handoff.
 	HandoffOne(context.Context, *HandoffOneRequest) (*HandoffOneResponse, error)
-	// Reprint queues a packed order's documents again at the caller's station.
+	// Reprint queues a packed order's documents again: a packer's at their
+	// own station; a supervisor's at the station named, or at the one that
+	// printed them last. Recorded in the stock history (kind "reprint") with
+	// who and why.
 	Reprint(context.Context, *ReprintRequest) (*ReprintResponse, error)
 	// ListPrintJobs shows the print queue: what is waiting, what failed and
 	// why, what may not have printed.

@@ -1100,9 +1100,13 @@ type Order struct {
 	// Output only: the boxes of an order the packer split into several
 	// (SCAN_ACTION_NEW_BOX), in packing order; empty for an order in one
 	// box, whose label carries tracking_number.
-	Boxes         []*Box `protobuf:"bytes,20,rep,name=boxes,proto3" json:"boxes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Boxes []*Box `protobuf:"bytes,20,rep,name=boxes,proto3" json:"boxes,omitempty"`
+	// Output only: when a supervisor raised the order's priority
+	// (FloorService.RaisePriority); unset for the usual order. A raised
+	// queued order is picked before the others, the earliest raised first.
+	PriorityRaisedAt *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=priority_raised_at,json=priorityRaisedAt,proto3" json:"priority_raised_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -1271,6 +1275,13 @@ func (x *Order) GetParcelWeightsG() []int64 {
 func (x *Order) GetBoxes() []*Box {
 	if x != nil {
 		return x.Boxes
+	}
+	return nil
+}
+
+func (x *Order) GetPriorityRaisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PriorityRaisedAt
 	}
 	return nil
 }
@@ -1482,7 +1493,7 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\tavailable\x18\x05 \x01(\x03R\tavailable\"9\n" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\xb9\x06\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x83\a\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\achannel\x18\x02 \x01(\tR\achannel\x12,\n" +
@@ -1506,7 +1517,8 @@ const file_pickpack_v1_types_proto_rawDesc = "" +
 	"\x12importer_reference\x18\x11 \x01(\tR\x11importerReference\x12%\n" +
 	"\x0einvoice_number\x18\x12 \x01(\tR\rinvoiceNumber\x12(\n" +
 	"\x10parcel_weights_g\x18\x13 \x03(\x03R\x0eparcelWeightsG\x12&\n" +
-	"\x05boxes\x18\x14 \x03(\v2\x10.pickpack.v1.BoxR\x05boxes\"\xba\x01\n" +
+	"\x05boxes\x18\x14 \x03(\v2\x10.pickpack.v1.BoxR\x05boxes\x12H\n" +
+	"\x12priority_raised_at\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x10priorityRaisedAt\"\xba\x01\n" +
 	"\x03Box\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12,\n" +
@@ -1596,13 +1608,14 @@ var file_pickpack_v1_types_proto_depIdxs = []int32{
 	18, // 12: pickpack.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
 	18, // 13: pickpack.v1.Order.handed_off_at:type_name -> google.protobuf.Timestamp
 	16, // 14: pickpack.v1.Order.boxes:type_name -> pickpack.v1.Box
-	14, // 15: pickpack.v1.Box.lines:type_name -> pickpack.v1.OrderLine
-	18, // 16: pickpack.v1.Box.handed_off_at:type_name -> google.protobuf.Timestamp
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	18, // 15: pickpack.v1.Order.priority_raised_at:type_name -> google.protobuf.Timestamp
+	14, // 16: pickpack.v1.Box.lines:type_name -> pickpack.v1.OrderLine
+	18, // 17: pickpack.v1.Box.handed_off_at:type_name -> google.protobuf.Timestamp
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_types_proto_init() }

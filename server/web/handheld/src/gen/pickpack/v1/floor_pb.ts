@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { OrderState } from "./types_pb";
+import type { Order, OrderState } from "./types_pb";
 import { file_pickpack_v1_types } from "./types_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,181 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pickpack/v1/floor.proto.
  */
 export const file_pickpack_v1_floor: GenFile = /*@__PURE__*/
-  fileDesc("ChdwaWNrcGFjay92MS9mbG9vci5wcm90bxILcGlja3BhY2sudjEiEwoRV2F0Y2hGbG9vclJlcXVlc3Qi+wEKEldhdGNoRmxvb3JSZXNwb25zZRIoCgVvcmRlchgBIAEoCzIXLnBpY2twYWNrLnYxLk9yZGVyQ2xvY2tIABIrCgZwaWNrZXIYAiABKAsyGS5waWNrcGFjay52MS5QaWNrZXJTdGF0dXNIABIjCgVhbGVydBgDIAEoCzISLnBpY2twYWNrLnYxLkFsZXJ0SAASMgoNc25hcHNob3RfZG9uZRgEIAEoCzIZLnBpY2twYWNrLnYxLlNuYXBzaG90RG9uZUgAEiwKB3N1bW1hcnkYBSABKAsyGS5waWNrcGFjay52MS5GbG9vclN1bW1hcnlIAEIHCgVldmVudCI2CgxTbmFwc2hvdERvbmUSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIskDCgpPcmRlckNsb2NrEhAKCG9yZGVyX2lkGAEgASgJEiYKBXN0YXRlGAIgASgOMhcucGlja3BhY2sudjEuT3JkZXJTdGF0ZRIOCgZwaWNrZXIYAyABKAkSDwoHdGFza19pZBgEIAEoCRIvCgtyZWxlYXNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKgoGZHVlX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI4ChRwcmVkaWN0ZWRfaGFuZG9mZl9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc2xhY2sYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SHwoEcmlzaxgJIAEoDjIRLnBpY2twYWNrLnYxLlJpc2sSMQoNaGFuZGVkX29mZl9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAsgASgJEjsKF3ByZWRpY3RlZF9hdF9hc3NpZ25tZW50GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLzAQoMUGlja2VyU3RhdHVzEg4KBnBpY2tlchgBIAEoCRIPCgd0YXNrX2lkGAIgASgJEhAKCGxhc3RfYmluGAMgASgJEjAKDGxhc3Rfc2Nhbl9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGlja3NfbGFzdF9ob3VyGAUgASgFEicKBGlkbGUYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHYXRfc3RvcBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIQCghvbl9zaGlmdBgIIAEoCCK8AQoFQWxlcnQSJAoEa2luZBgBIAEoDjIWLnBpY2twYWNrLnYxLkFsZXJ0S2luZBIQCghvcmRlcl9pZBgCIAEoCRIOCgZwaWNrZXIYAyABKAkSCwoDYmluGAQgASgJEg8KB21lc3NhZ2UYBSABKAkSJgoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnBpY2tlcnNfbmVlZGVkGAcgASgFEg0KBWNvdW50GAggASgFIoMGCgxGbG9vclN1bW1hcnkSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3NoaWZ0X3N0YXJ0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglzaGlmdF9lbmQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3NoaWZ0X2xhYmVsGAQgASgJEhYKDmhhbmRlZF9vbl90aW1lGAUgASgFEhMKC2hhbmRlZF9sYXRlGAYgASgFEhUKDW9wZW5fcGFzdF9kdWUYByABKAUSGQoRcHJlZGljdGVkX29uX3RpbWUYCCABKAUSFgoOcHJlZGljdGVkX2xhdGUYCSABKAUSHAoPb25fdGltZV9wZXJjZW50GAogASgBSACIAQESHAoPb3V0bG9va19wZXJjZW50GAsgASgBSAGIAQESFAoMb3Blbl9vbl90aW1lGAwgASgFEhQKDG9wZW5fYXRfcmlzaxgNIAEoBRIRCglvcGVuX2xhdGUYDiABKAUSDgoGcXVldWVkGA8gASgFEkkKEXF1ZXVlZF9ieV9jaGFubmVsGBAgAygLMi4ucGlja3BhY2sudjEuRmxvb3JTdW1tYXJ5LlF1ZXVlZEJ5Q2hhbm5lbEVudHJ5EhgKEHBpY2tlcnNfb25fc2hpZnQYESABKAUSFgoOcGlja2Vyc19uZWVkZWQYEiABKAUSEwoLc2hpZnRfcGlja3MYEyABKAUSHAoUc2hpZnRfcGlja3NfcGVyX2hvdXIYFCABKAESFwoPbGFzdF9ob3VyX3BpY2tzGBUgASgFEisKB3BpY2tlcnMYFiADKAsyGi5waWNrcGFjay52MS5QaWNrZXJGaWd1cmVzGjYKFFF1ZXVlZEJ5Q2hhbm5lbEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAFCEgoQX29uX3RpbWVfcGVyY2VudEISChBfb3V0bG9va19wZXJjZW50IpgBCg1QaWNrZXJGaWd1cmVzEg4KBnBpY2tlchgBIAEoCRITCgtzaGlmdF9waWNrcxgCIAEoBRIcChRzaGlmdF9waWNrc19wZXJfaG91chgDIAEoARIXCg9sYXN0X2hvdXJfcGlja3MYBCABKAUSFgoOaGFuZGVkX29uX3RpbWUYBSABKAUSEwoLaGFuZGVkX2xhdGUYBiABKAUqTwoEUmlzaxIUChBSSVNLX1VOU1BFQ0lGSUVEEAASEAoMUklTS19PTl9USU1FEAESEAoMUklTS19BVF9SSVNLEAISDQoJUklTS19MQVRFEAMq1AEKCUFsZXJ0S2luZBIaChZBTEVSVF9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZQUxFUlRfS0lORF9QUkVESUNURURfTEFURRABEh0KGUFMRVJUX0tJTkRfTk9fUElDS0VSX0ZSRUUQAhIaChZBTEVSVF9LSU5EX1BJQ0tFUl9JRExFEAMSGwoXQUxFUlRfS0lORF9QSUNLRVJfU1RVQ0sQBBIZChVBTEVSVF9LSU5EX1NIT1JUX1BJQ0sQBRIZChVBTEVSVF9LSU5EX1FVRVVFX0xBVEUQBjJfCgxGbG9vclNlcnZpY2USTwoKV2F0Y2hGbG9vchIeLnBpY2twYWNrLnYxLldhdGNoRmxvb3JSZXF1ZXN0Gh8ucGlja3BhY2sudjEuV2F0Y2hGbG9vclJlc3BvbnNlMAFCO1o5Z2l0aHViLmNvbS9waWNrcGFjay9waWNrcGFjay9wcm90by9waWNrcGFjay92MTtwaWNrcGFja3YxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_pickpack_v1_types]);
+  fileDesc("ChdwaWNrcGFjay92MS9mbG9vci5wcm90bxILcGlja3BhY2sudjEiOAoUUmFpc2VQcmlvcml0eVJlcXVlc3QSEAoIb3JkZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIjoKFVJhaXNlUHJpb3JpdHlSZXNwb25zZRIhCgVvcmRlchgBIAEoCzISLnBpY2twYWNrLnYxLk9yZGVyIjUKE1Rha2VPZmZTaGlmdFJlcXVlc3QSDgoGcGlja2VyGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJAChRUYWtlT2ZmU2hpZnRSZXNwb25zZRIoCglvZmZfc2hpZnQYASABKAsyFS5waWNrcGFjay52MS5PZmZTaGlmdCJeCghPZmZTaGlmdBIOCgZwaWNrZXIYASABKAkSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgoKAmJ5GAMgASgJEg4KBnJlYXNvbhgEIAEoCSIzChFQdXRPblNoaWZ0UmVxdWVzdBIOCgZwaWNrZXIYASABKAkSDgoGcmVhc29uGAIgASgJIhQKElB1dE9uU2hpZnRSZXNwb25zZSITChFXYXRjaEZsb29yUmVxdWVzdCL7AQoSV2F0Y2hGbG9vclJlc3BvbnNlEigKBW9yZGVyGAEgASgLMhcucGlja3BhY2sudjEuT3JkZXJDbG9ja0gAEisKBnBpY2tlchgCIAEoCzIZLnBpY2twYWNrLnYxLlBpY2tlclN0YXR1c0gAEiMKBWFsZXJ0GAMgASgLMhIucGlja3BhY2sudjEuQWxlcnRIABIyCg1zbmFwc2hvdF9kb25lGAQgASgLMhkucGlja3BhY2sudjEuU25hcHNob3REb25lSAASLAoHc3VtbWFyeRgFIAEoCzIZLnBpY2twYWNrLnYxLkZsb29yU3VtbWFyeUgAQgcKBWV2ZW50IjYKDFNuYXBzaG90RG9uZRImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiyQMKCk9yZGVyQ2xvY2sSEAoIb3JkZXJfaWQYASABKAkSJgoFc3RhdGUYAiABKA4yFy5waWNrcGFjay52MS5PcmRlclN0YXRlEg4KBnBpY2tlchgDIAEoCRIPCgd0YXNrX2lkGAQgASgJEi8KC3JlbGVhc2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgZkdWVfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKFHByZWRpY3RlZF9oYW5kb2ZmX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgVzbGFjaxgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIfCgRyaXNrGAkgASgOMhEucGlja3BhY2sudjEuUmlzaxIxCg1oYW5kZWRfb2ZmX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YCyABKAkSOwoXcHJlZGljdGVkX2F0X2Fzc2lnbm1lbnQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvMBCgxQaWNrZXJTdGF0dXMSDgoGcGlja2VyGAEgASgJEg8KB3Rhc2tfaWQYAiABKAkSEAoIbGFzdF9iaW4YAyABKAkSMAoMbGFzdF9zY2FuX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9waWNrc19sYXN0X2hvdXIYBSABKAUSJwoEaWRsZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgdhdF9zdG9wGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhAKCG9uX3NoaWZ0GAggASgIIrwBCgVBbGVydBIkCgRraW5kGAEgASgOMhYucGlja3BhY2sudjEuQWxlcnRLaW5kEhAKCG9yZGVyX2lkGAIgASgJEg4KBnBpY2tlchgDIAEoCRILCgNiaW4YBCABKAkSDwoHbWVzc2FnZRgFIAEoCRImCgJhdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOcGlja2Vyc19uZWVkZWQYByABKAUSDQoFY291bnQYCCABKAUigwYKDEZsb29yU3VtbWFyeRImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLc2hpZnRfc3RhcnQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXNoaWZ0X2VuZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLc2hpZnRfbGFiZWwYBCABKAkSFgoOaGFuZGVkX29uX3RpbWUYBSABKAUSEwoLaGFuZGVkX2xhdGUYBiABKAUSFQoNb3Blbl9wYXN0X2R1ZRgHIAEoBRIZChFwcmVkaWN0ZWRfb25fdGltZRgIIAEoBRIWCg5wcmVkaWN0ZWRfbGF0ZRgJIAEoBRIcCg9vbl90aW1lX3BlcmNlbnQYCiABKAFIAIgBARIcCg9vdXRsb29rX3BlcmNlbnQYCyABKAFIAYgBARIUCgxvcGVuX29uX3RpbWUYDCABKAUSFAoMb3Blbl9hdF9yaXNrGA0gASgFEhEKCW9wZW5fbGF0ZRgOIAEoBRIOCgZxdWV1ZWQYDyABKAUSSQoRcXVldWVkX2J5X2NoYW5uZWwYECADKAsyLi5waWNrcGFjay52MS5GbG9vclN1bW1hcnkuUXVldWVkQnlDaGFubmVsRW50cnkSGAoQcGlja2Vyc19vbl9zaGlmdBgRIAEoBRIWCg5waWNrZXJzX25lZWRlZBgSIAEoBRITCgtzaGlmdF9waWNrcxgTIAEoBRIcChRzaGlmdF9waWNrc19wZXJfaG91chgUIAEoARIXCg9sYXN0X2hvdXJfcGlja3MYFSABKAUSKwoHcGlja2VycxgWIAMoCzIaLnBpY2twYWNrLnYxLlBpY2tlckZpZ3VyZXMaNgoUUXVldWVkQnlDaGFubmVsRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4AUISChBfb25fdGltZV9wZXJjZW50QhIKEF9vdXRsb29rX3BlcmNlbnQimAEKDVBpY2tlckZpZ3VyZXMSDgoGcGlja2VyGAEgASgJEhMKC3NoaWZ0X3BpY2tzGAIgASgFEhwKFHNoaWZ0X3BpY2tzX3Blcl9ob3VyGAMgASgBEhcKD2xhc3RfaG91cl9waWNrcxgEIAEoBRIWCg5oYW5kZWRfb25fdGltZRgFIAEoBRITCgtoYW5kZWRfbGF0ZRgGIAEoBSpPCgRSaXNrEhQKEFJJU0tfVU5TUEVDSUZJRUQQABIQCgxSSVNLX09OX1RJTUUQARIQCgxSSVNLX0FUX1JJU0sQAhINCglSSVNLX0xBVEUQAyrUAQoJQWxlcnRLaW5kEhoKFkFMRVJUX0tJTkRfVU5TUEVDSUZJRUQQABIdChlBTEVSVF9LSU5EX1BSRURJQ1RFRF9MQVRFEAESHQoZQUxFUlRfS0lORF9OT19QSUNLRVJfRlJFRRACEhoKFkFMRVJUX0tJTkRfUElDS0VSX0lETEUQAxIbChdBTEVSVF9LSU5EX1BJQ0tFUl9TVFVDSxAEEhkKFUFMRVJUX0tJTkRfU0hPUlRfUElDSxAFEhkKFUFMRVJUX0tJTkRfUVVFVUVfTEFURRAGMtsCCgxGbG9vclNlcnZpY2USTwoKV2F0Y2hGbG9vchIeLnBpY2twYWNrLnYxLldhdGNoRmxvb3JSZXF1ZXN0Gh8ucGlja3BhY2sudjEuV2F0Y2hGbG9vclJlc3BvbnNlMAESVgoNUmFpc2VQcmlvcml0eRIhLnBpY2twYWNrLnYxLlJhaXNlUHJpb3JpdHlSZXF1ZXN0GiIucGlja3BhY2sudjEuUmFpc2VQcmlvcml0eVJlc3BvbnNlElMKDFRha2VPZmZTaGlmdBIgLnBpY2twYWNrLnYxLlRha2VPZmZTaGlmdFJlcXVlc3QaIS5waWNrcGFjay52MS5UYWtlT2ZmU2hpZnRSZXNwb25zZRJNCgpQdXRPblNoaWZ0Eh4ucGlja3BhY2sudjEuUHV0T25TaGlmdFJlcXVlc3QaHy5waWNrcGFjay52MS5QdXRPblNoaWZ0UmVzcG9uc2VCO1o5Z2l0aHViLmNvbS9waWNrcGFjay9waWNrcGFjay9wcm90by9waWNrcGFjay92MTtwaWNrcGFja3YxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_pickpack_v1_types]);
+
+/**
+ * RaisePriorityRequest names the order and says why.
+ *
+ * @generated from message pickpack.v1.RaisePriorityRequest
+ */
+export type RaisePriorityRequest = Message<"pickpack.v1.RaisePriorityRequest"> & {
+  /**
+   * The order id rule: 1 to 64 characters: ASCII letters, digits and - _ . :
+   * #, not "." or ".." alone.
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * Why, for the history: 1 to 200 characters of UTF-8 text.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message pickpack.v1.RaisePriorityRequest.
+ * Use `create(RaisePriorityRequestSchema)` to create a new message.
+ */
+export const RaisePriorityRequestSchema: GenMessage<RaisePriorityRequest> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 0);
+
+/**
+ * RaisePriorityResponse carries the order as stored.
+ *
+ * @generated from message pickpack.v1.RaisePriorityResponse
+ */
+export type RaisePriorityResponse = Message<"pickpack.v1.RaisePriorityResponse"> & {
+  /**
+   * @generated from field: pickpack.v1.Order order = 1;
+   */
+  order?: Order | undefined;
+};
+
+/**
+ * Describes the message pickpack.v1.RaisePriorityResponse.
+ * Use `create(RaisePriorityResponseSchema)` to create a new message.
+ */
+export const RaisePriorityResponseSchema: GenMessage<RaisePriorityResponse> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 1);
+
+/**
+ * TakeOffShiftRequest names the picker and says why.
+ *
+ * @generated from message pickpack.v1.TakeOffShiftRequest
+ */
+export type TakeOffShiftRequest = Message<"pickpack.v1.TakeOffShiftRequest"> & {
+  /**
+   * A user with the picker role.
+   *
+   * @generated from field: string picker = 1;
+   */
+  picker: string;
+
+  /**
+   * Why, for the history: 1 to 200 characters of UTF-8 text.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message pickpack.v1.TakeOffShiftRequest.
+ * Use `create(TakeOffShiftRequestSchema)` to create a new message.
+ */
+export const TakeOffShiftRequestSchema: GenMessage<TakeOffShiftRequest> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 2);
+
+/**
+ * TakeOffShiftResponse says since when and by whom.
+ *
+ * @generated from message pickpack.v1.TakeOffShiftResponse
+ */
+export type TakeOffShiftResponse = Message<"pickpack.v1.TakeOffShiftResponse"> & {
+  /**
+   * @generated from field: pickpack.v1.OffShift off_shift = 1;
+   */
+  offShift?: OffShift | undefined;
+};
+
+/**
+ * Describes the message pickpack.v1.TakeOffShiftResponse.
+ * Use `create(TakeOffShiftResponseSchema)` to create a new message.
+ */
+export const TakeOffShiftResponseSchema: GenMessage<TakeOffShiftResponse> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 3);
+
+/**
+ * OffShift is a picker a supervisor took off shift.
+ *
+ * @generated from message pickpack.v1.OffShift
+ */
+export type OffShift = Message<"pickpack.v1.OffShift"> & {
+  /**
+   * @generated from field: string picker = 1;
+   */
+  picker: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 2;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * The supervisor.
+   *
+   * @generated from field: string by = 3;
+   */
+  by: string;
+
+  /**
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message pickpack.v1.OffShift.
+ * Use `create(OffShiftSchema)` to create a new message.
+ */
+export const OffShiftSchema: GenMessage<OffShift> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 4);
+
+/**
+ * PutOnShiftRequest names the picker and says why.
+ *
+ * @generated from message pickpack.v1.PutOnShiftRequest
+ */
+export type PutOnShiftRequest = Message<"pickpack.v1.PutOnShiftRequest"> & {
+  /**
+   * A user with the picker role, off shift.
+   *
+   * @generated from field: string picker = 1;
+   */
+  picker: string;
+
+  /**
+   * Why, for the history: 1 to 200 characters of UTF-8 text.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message pickpack.v1.PutOnShiftRequest.
+ * Use `create(PutOnShiftRequestSchema)` to create a new message.
+ */
+export const PutOnShiftRequestSchema: GenMessage<PutOnShiftRequest> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 5);
+
+/**
+ * PutOnShiftResponse is empty: the picker is on shift.
+ *
+ * @generated from message pickpack.v1.PutOnShiftResponse
+ */
+export type PutOnShiftResponse = Message<"pickpack.v1.PutOnShiftResponse"> & {
+};
+
+/**
+ * Describes the message pickpack.v1.PutOnShiftResponse.
+ * Use `create(PutOnShiftResponseSchema)` to create a new message.
+ */
+export const PutOnShiftResponseSchema: GenMessage<PutOnShiftResponse> = /*@__PURE__*/
+  messageDesc(file_pickpack_v1_floor, 6);
 
 /**
  * WatchFloorRequest starts watching.
@@ -29,7 +203,7 @@ export type WatchFloorRequest = Message<"pickpack.v1.WatchFloorRequest"> & {
  * Use `create(WatchFloorRequestSchema)` to create a new message.
  */
 export const WatchFloorRequestSchema: GenMessage<WatchFloorRequest> = /*@__PURE__*/
-  messageDesc(file_pickpack_v1_floor, 0);
+  messageDesc(file_pickpack_v1_floor, 7);
 
 /**
  * WatchFloorResponse is one event of the floor.
@@ -78,7 +252,7 @@ export type WatchFloorResponse = Message<"pickpack.v1.WatchFloorResponse"> & {
  * Use `create(WatchFloorResponseSchema)` to create a new message.
  */
 export const WatchFloorResponseSchema: GenMessage<WatchFloorResponse> = /*@__PURE__*/
-  messageDesc(file_pickpack_v1_floor, 1);
+  messageDesc(file_pickpack_v1_floor, 8);
 
 /**
  * SnapshotDone ends the full picture; changes follow.
@@ -97,7 +271,7 @@ export type SnapshotDone = Message<"pickpack.v1.SnapshotDone"> & {
  * Use `create(SnapshotDoneSchema)` to create a new message.
  */
 export const SnapshotDoneSchema: GenMessage<SnapshotDone> = /*@__PURE__*/
-  messageDesc(file_pickpack_v1_floor, 2);
+  messageDesc(file_pickpack_v1_floor, 9);
 
 /**
  * OrderClock is one order's pick-pack-handoff clock. An order that is
@@ -182,7 +356,7 @@ export type OrderClock = Message<"pickpack.v1.OrderClock"> & {
  * Use `create(OrderClockSchema)` to create a new message.
  */
 export const OrderClockSchema: GenMessage<OrderClock> = /*@__PURE__*/
-  messageDesc(file_pickpack_v1_floor, 3);
+  messageDesc(file_pickpack_v1_floor, 10);
 
 /**
  * PickerStatus is one picker now.
@@ -247,7 +421,7 @@ export type PickerStatus = Message<"pickpack.v1.PickerStatus"> & {
  * Use `create(PickerStatusSchema)` to create a new message.
  */
 export const PickerStatusSchema: GenMessage<PickerStatus> = /*@__PURE__*/
-  messageDesc(file_pickpack_v1_floor, 4);
+  messageDesc(file_pickpack_v1_floor, 11);
 
 /**
  * Alert is something to look at now.
@@ -306,7 +480,7 @@ export type Alert = Message<"pickpack.v1.Alert"> & {
  * Use `create(AlertSchema)` to create a new message.
  */
 export const AlertSchema: GenMessage<Alert> = /*@__PURE__*/
-  messageDesc(file_pickpack_v1_floor, 5);
+  messageDesc(file_pickpack_v1_floor, 12);
 
 /**
  * FloorSummary is the current shift's figures, sent with the picture and
@@ -454,7 +628,7 @@ export type FloorSummary = Message<"pickpack.v1.FloorSummary"> & {
  * Use `create(FloorSummarySchema)` to create a new message.
  */
 export const FloorSummarySchema: GenMessage<FloorSummary> = /*@__PURE__*/
-  messageDesc(file_pickpack_v1_floor, 6);
+  messageDesc(file_pickpack_v1_floor, 13);
 
 /**
  * PickerFigures are one picker's figures of the shift.
@@ -500,7 +674,7 @@ export type PickerFigures = Message<"pickpack.v1.PickerFigures"> & {
  * Use `create(PickerFiguresSchema)` to create a new message.
  */
 export const PickerFiguresSchema: GenMessage<PickerFigures> = /*@__PURE__*/
-  messageDesc(file_pickpack_v1_floor, 7);
+  messageDesc(file_pickpack_v1_floor, 14);
 
 /**
  * Risk is how an order's clock stands against its due time.
@@ -605,6 +779,45 @@ export const FloorService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchFloorRequestSchema;
     output: typeof WatchFloorResponseSchema;
+  },
+  /**
+   * RaisePriority puts a queued order before every other queued order not
+   * raised earlier: the next picker asking for work gets it. Its due time
+   * (its clock) stays. FAILED_PRECONDITION with NOT_QUEUED for an order no
+   * longer queued, ALREADY_RAISED for one raised before. Recorded in the
+   * stock history (kind "priority") with who and why.
+   *
+   * @generated from rpc pickpack.v1.FloorService.RaisePriority
+   */
+  raisePriority: {
+    methodKind: "unary";
+    input: typeof RaisePriorityRequestSchema;
+    output: typeof RaisePriorityResponseSchema;
+  },
+  /**
+   * TakeOffShift stops counting a picker as a pair of hands on the floor
+   * (the predictions and the floor view). A picker holding a task must give
+   * it back first (TaskService): FAILED_PRECONDITION with PICKER_BUSY. The
+   * picker is back on shift with PutOnShift or when next given a task.
+   * Recorded in the stock history (kind "off-shift").
+   *
+   * @generated from rpc pickpack.v1.FloorService.TakeOffShift
+   */
+  takeOffShift: {
+    methodKind: "unary";
+    input: typeof TakeOffShiftRequestSchema;
+    output: typeof TakeOffShiftResponseSchema;
+  },
+  /**
+   * PutOnShift counts a picker taken off shift again. Recorded in the
+   * stock history (kind "on-shift").
+   *
+   * @generated from rpc pickpack.v1.FloorService.PutOnShift
+   */
+  putOnShift: {
+    methodKind: "unary";
+    input: typeof PutOnShiftRequestSchema;
+    output: typeof PutOnShiftResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_pickpack_v1_floor, 0);

@@ -1265,8 +1265,12 @@ export type Movement = Message<"pickpack.v1.Movement"> & {
   /**
    * receive, damaged, put-away, pick, short, return, pack, ship, count,
    * transfer, adjust, opening, release (a released task's reservation
-   * given back: units no longer reserved, no bin change) or reassign (a
-   * task handed to another picker: no units, the note says who and why).
+   * given back: units no longer reserved, no bin change), reassign (a
+   * task handed to another picker: no units, the note says who and why),
+   * or a supervisor's action with no units, the note saying who and why:
+   * cancel (an order cancelled; its returns are entries of their own),
+   * off-shift and on-shift (ref: the picker), priority (an order's
+   * priority raised) or reprint (an order's documents queued again).
    *
    * @generated from field: string kind = 4;
    */
