@@ -109,3 +109,15 @@ func TestBadgeContextEnded(t *testing.T) {
 		t.Errorf("got %v and %d bytes, want the context's error and nothing", err, buf.Len())
 	}
 }
+
+func BenchmarkBadgePDF(b *testing.B) {
+	badge := sampleBadge()
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := WriteBadgePDF(context.Background(), &buf, badge); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "pdf-bytes")
+}
