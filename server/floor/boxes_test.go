@@ -1,7 +1,9 @@
 package floor
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -21,25 +23,26 @@ func TestPackInBoxes(t *testing.T) {
 		wantReason string
 		wantNext   Expect
 		wantBox    int
+		wantLines  string // SKU quantity/verified, as the instruction lists them
 	}{
-		{Scan{Code: "O1"}, "ORDER_OPEN", ExpectItem, 1},
-		{newBox, "EMPTY_BOX", ExpectItem, 1},
-		{Scan{Code: flask}, "VERIFIED", ExpectItem, 1},
-		{newBox, "BOX_CLOSED", ExpectWeight, 1},
-		{Scan{Code: cable}, "NO_OPEN_BOX", ExpectWeight, 1},
-		{Scan{Action: ActionQuantity, Quantity: 1}, "NO_OPEN_BOX", ExpectWeight, 1},
-		{newBox, "WEIGH_BOX_FIRST", ExpectWeight, 1},
-		{weigh(700), "WEIGHT_MISMATCH", ExpectWeight, 1}, // a flask and the box: 410 ± 20 g
-		{weigh(405), "BOX_WEIGHED", ExpectItem, 2},
-		{newBox, "EMPTY_BOX", ExpectItem, 2},
-		{Scan{Code: flask}, "VERIFIED", ExpectItem, 2},
-		{weigh(410), "VERIFY_ITEMS_FIRST", ExpectItem, 2},
-		{newBox, "BOX_CLOSED", ExpectWeight, 2},
-		{weigh(416), "BOX_WEIGHED", ExpectItem, 3},
-		{Scan{Code: cable}, "ITEMS_VERIFIED", ExpectWeight, 3},
-		{newBox, "NOTHING_LEFT", ExpectWeight, 3},
-		{weigh(200), "WEIGHT_MISMATCH", ExpectWeight, 3}, // a cable and the box: 100 ± 20 g
-		{weigh(98), "PACKED", ExpectOrder, 0},
+		{Scan{Code: "O1"}, "ORDER_OPEN", ExpectItem, 1, "S1 2/0, S2 1/0"},
+		{newBox, "EMPTY_BOX", ExpectItem, 1, "S1 2/0, S2 1/0"},
+		{Scan{Code: flask}, "VERIFIED", ExpectItem, 1, "S1 2/1, S2 1/0"},
+		{newBox, "BOX_CLOSED", ExpectWeight, 1, "S1 2/1, S2 1/0"},
+		{Scan{Code: cable}, "NO_OPEN_BOX", ExpectWeight, 1, "S1 2/1, S2 1/0"},
+		{Scan{Action: ActionQuantity, Quantity: 1}, "NO_OPEN_BOX", ExpectWeight, 1, "S1 2/1, S2 1/0"},
+		{newBox, "WEIGH_BOX_FIRST", ExpectWeight, 1, "S1 2/1, S2 1/0"},
+		{weigh(700), "WEIGHT_MISMATCH", ExpectWeight, 1, "S1 2/1, S2 1/0"}, // a flask and the box: 410 ± 20 g
+		{weigh(405), "BOX_WEIGHED", ExpectItem, 2, "S1 2/1, S2 1/0"},
+		{newBox, "EMPTY_BOX", ExpectItem, 2, "S1 2/1, S2 1/0"},
+		{Scan{Code: flask}, "VERIFIED", ExpectItem, 2, "S1 2/2, S2 1/0"},
+		{weigh(410), "VERIFY_ITEMS_FIRST", ExpectItem, 2, "S1 2/2, S2 1/0"},
+		{newBox, "BOX_CLOSED", ExpectWeight, 2, "S1 2/2, S2 1/0"},
+		{weigh(416), "BOX_WEIGHED", ExpectItem, 3, "S1 2/2, S2 1/0"},
+		{Scan{Code: cable}, "ITEMS_VERIFIED", ExpectWeight, 3, "S1 2/2, S2 1/1"},
+		{newBox, "NOTHING_LEFT", ExpectWeight, 3, "S1 2/2, S2 1/1"},
+		{weigh(200), "WEIGHT_MISMATCH", ExpectWeight, 3, "S1 2/2, S2 1/1"}, // a cable and the box: 100 ± 20 g
+		{weigh(98), "PACKED", ExpectOrder, 0, ""},
 	}
 	var sess *PackSession
 	for i, s := range steps {
@@ -48,6 +51,13 @@ func TestPackInBoxes(t *testing.T) {
 		if got := out.Answer; got.Reason != s.wantReason || got.Next.Expect != s.wantNext || got.Next.Box != s.wantBox {
 			t.Errorf("step %d: %s (%q), next %v box %d; want %s, %v box %d", i, got.Reason, got.Message, got.Next.Expect, got.Next.Box,
 				s.wantReason, s.wantNext, s.wantBox)
+		}
+		var lines []string
+		for _, l := range out.Answer.Next.Lines {
+			lines = append(lines, fmt.Sprintf("%s %d/%d", l.SKU, l.Quantity, l.Verified))
+		}
+		if got := strings.Join(lines, ", "); got != s.wantLines {
+			t.Errorf("step %d: lines %q, want %q", i, got, s.wantLines)
 		}
 	}
 	want := []PackBox{{Units: map[string]int64{"S1": 1}, WeightG: 405}, {Units: map[string]int64{"S1": 1}, WeightG: 416},

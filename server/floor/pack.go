@@ -181,7 +181,20 @@ func (p *PackSession) Instruction() Instruction {
 	if got == want || p.weighing() {
 		in.Expect = ExpectWeight
 	}
+	in.Lines = p.lines()
 	return in
+}
+
+// lines lists the session's SKUs with what was verified, sorted by SKU.
+func (p *PackSession) lines() []PackLine {
+	out := make([]PackLine, 0, len(p.Expected))
+	for sku, n := range p.Expected {
+		if n > 0 {
+			out = append(out, PackLine{SKU: sku, Name: p.Names[sku], Quantity: n, Verified: p.Verified[sku]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SKU < out[j].SKU })
+	return out
 }
 
 // PackOutcome is what a pack scan did.

@@ -104,6 +104,16 @@ type Instruction struct {
 	DueAt     time.Time
 	Tote      int // with ExpectTote: the cart position of the order
 	Box       int // packing: the box being filled or weighed, from 1
+	// Packing: every SKU of the open order, sorted, with the units still
+	// to verify, so a screen can show what is left per line.
+	Lines []PackLine `json:",omitempty"`
+}
+
+// PackLine is one SKU of an order at the pack station: the units picked
+// into its tote and how many of them were verified.
+type PackLine struct {
+	SKU, Name          string
+	Quantity, Verified int64
 }
 
 // Answer is the full reply to a scan.

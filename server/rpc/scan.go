@@ -150,6 +150,9 @@ func instructionToProto(n floor.Instruction) *pb.Instruction {
 	if n.Stop != nil {
 		next.Stop = stopToProto(*n.Stop)
 	}
+	for _, l := range n.Lines {
+		next.PackLines = append(next.PackLines, &pb.PackLine{Sku: l.SKU, Name: l.Name, Quantity: l.Quantity, Verified: l.Verified})
+	}
 	return next
 }
 

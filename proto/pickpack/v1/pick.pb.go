@@ -1445,7 +1445,11 @@ type Instruction struct {
 	Tote int32 `protobuf:"varint,9,opt,name=tote,proto3" json:"tote,omitempty"`
 	// Packing: the box being filled, or with EXPECT_WEIGHT the box to weigh
 	// (1 until the packer starts a second box with SCAN_ACTION_NEW_BOX).
-	Box           int32 `protobuf:"varint,10,opt,name=box,proto3" json:"box,omitempty"`
+	Box int32 `protobuf:"varint,10,opt,name=box,proto3" json:"box,omitempty"`
+	// Packing: every SKU of the open order with the units still to verify,
+	// sorted by SKU, so a screen can list what is left per line (the units
+	// expected are those picked into the tote, short picks left out).
+	PackLines     []*PackLine `protobuf:"bytes,11,rep,name=pack_lines,json=packLines,proto3" json:"pack_lines,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1550,6 +1554,84 @@ func (x *Instruction) GetBox() int32 {
 	return 0
 }
 
+func (x *Instruction) GetPackLines() []*PackLine {
+	if x != nil {
+		return x.PackLines
+	}
+	return nil
+}
+
+// PackLine is one SKU of an order at the pack station.
+type PackLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Sku   string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Units picked into the tote, to verify.
+	Quantity int64 `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// Units verified so far, in every box.
+	Verified      int64 `protobuf:"varint,4,opt,name=verified,proto3" json:"verified,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackLine) Reset() {
+	*x = PackLine{}
+	mi := &file_pickpack_v1_pick_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackLine) ProtoMessage() {}
+
+func (x *PackLine) ProtoReflect() protoreflect.Message {
+	mi := &file_pickpack_v1_pick_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackLine.ProtoReflect.Descriptor instead.
+func (*PackLine) Descriptor() ([]byte, []int) {
+	return file_pickpack_v1_pick_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PackLine) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *PackLine) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PackLine) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *PackLine) GetVerified() int64 {
+	if x != nil {
+		return x.Verified
+	}
+	return 0
+}
+
 var File_pickpack_v1_pick_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_pick_proto_rawDesc = "" +
@@ -1628,7 +1710,7 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12,\n" +
 	"\x04next\x18\x05 \x01(\v2\x18.pickpack.v1.InstructionR\x04next\x12\x1a\n" +
-	"\breplayed\x18\x06 \x01(\bR\breplayed\"\xb6\x02\n" +
+	"\breplayed\x18\x06 \x01(\bR\breplayed\"\xec\x02\n" +
 	"\vInstruction\x12+\n" +
 	"\x06expect\x18\x01 \x01(\x0e2\x13.pickpack.v1.ExpectR\x06expect\x12%\n" +
 	"\x04stop\x18\x02 \x01(\v2\x11.pickpack.v1.StopR\x04stop\x12\x1c\n" +
@@ -1640,7 +1722,14 @@ const file_pickpack_v1_pick_proto_rawDesc = "" +
 	"\x06due_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12\x12\n" +
 	"\x04tote\x18\t \x01(\x05R\x04tote\x12\x10\n" +
 	"\x03box\x18\n" +
-	" \x01(\x05R\x03box*\x9c\x01\n" +
+	" \x01(\x05R\x03box\x124\n" +
+	"\n" +
+	"pack_lines\x18\v \x03(\v2\x15.pickpack.v1.PackLineR\tpackLines\"h\n" +
+	"\bPackLine\x12\x10\n" +
+	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\x03R\bquantity\x12\x1a\n" +
+	"\bverified\x18\x04 \x01(\x03R\bverified*\x9c\x01\n" +
 	"\tTaskState\x12\x1a\n" +
 	"\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10TASK_STATE_TOTES\x10\x01\x12\x16\n" +
@@ -1712,7 +1801,7 @@ func file_pickpack_v1_pick_proto_rawDescGZIP() []byte {
 }
 
 var file_pickpack_v1_pick_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_pickpack_v1_pick_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_pickpack_v1_pick_proto_goTypes = []any{
 	(TaskState)(0),                // 0: pickpack.v1.TaskState
 	(RouteStrategy)(0),            // 1: pickpack.v1.RouteStrategy
@@ -1734,8 +1823,9 @@ var file_pickpack_v1_pick_proto_goTypes = []any{
 	(*Scan)(nil),                  // 17: pickpack.v1.Scan
 	(*ScanAnswer)(nil),            // 18: pickpack.v1.ScanAnswer
 	(*Instruction)(nil),           // 19: pickpack.v1.Instruction
-	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
+	(*PackLine)(nil),              // 20: pickpack.v1.PackLine
+	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 22: google.protobuf.Duration
 }
 var file_pickpack_v1_pick_proto_depIdxs = []int32{
 	10, // 0: pickpack.v1.NextTaskResponse.task:type_name -> pickpack.v1.Task
@@ -1744,39 +1834,40 @@ var file_pickpack_v1_pick_proto_depIdxs = []int32{
 	19, // 3: pickpack.v1.GetTaskResponse.next:type_name -> pickpack.v1.Instruction
 	11, // 4: pickpack.v1.Task.orders:type_name -> pickpack.v1.TaskOrder
 	12, // 5: pickpack.v1.Task.stops:type_name -> pickpack.v1.Stop
-	20, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	21, // 6: pickpack.v1.Task.created_at:type_name -> google.protobuf.Timestamp
 	1,  // 7: pickpack.v1.Task.strategy:type_name -> pickpack.v1.RouteStrategy
-	20, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
+	21, // 8: pickpack.v1.Task.predicted_picked_at:type_name -> google.protobuf.Timestamp
 	0,  // 9: pickpack.v1.Task.state:type_name -> pickpack.v1.TaskState
-	20, // 10: pickpack.v1.Task.dropped_off_at:type_name -> google.protobuf.Timestamp
-	20, // 11: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
-	20, // 12: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
-	21, // 13: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
+	21, // 10: pickpack.v1.Task.dropped_off_at:type_name -> google.protobuf.Timestamp
+	21, // 11: pickpack.v1.TaskOrder.due_at:type_name -> google.protobuf.Timestamp
+	21, // 12: pickpack.v1.TaskOrder.predicted_handoff_at:type_name -> google.protobuf.Timestamp
+	22, // 13: pickpack.v1.Stop.predicted_elapsed:type_name -> google.protobuf.Duration
 	17, // 14: pickpack.v1.ScanRequest.scan:type_name -> pickpack.v1.Scan
 	18, // 15: pickpack.v1.ScanResponse.answer:type_name -> pickpack.v1.ScanAnswer
 	17, // 16: pickpack.v1.ScanOneRequest.scan:type_name -> pickpack.v1.Scan
 	18, // 17: pickpack.v1.ScanOneResponse.answer:type_name -> pickpack.v1.ScanAnswer
-	20, // 18: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
+	21, // 18: pickpack.v1.Scan.device_time:type_name -> google.protobuf.Timestamp
 	2,  // 19: pickpack.v1.Scan.action:type_name -> pickpack.v1.ScanAction
 	3,  // 20: pickpack.v1.Scan.short_reason:type_name -> pickpack.v1.ShortReason
 	4,  // 21: pickpack.v1.ScanAnswer.verdict:type_name -> pickpack.v1.Verdict
 	19, // 22: pickpack.v1.ScanAnswer.next:type_name -> pickpack.v1.Instruction
 	5,  // 23: pickpack.v1.Instruction.expect:type_name -> pickpack.v1.Expect
 	12, // 24: pickpack.v1.Instruction.stop:type_name -> pickpack.v1.Stop
-	20, // 25: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
-	6,  // 26: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
-	8,  // 27: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
-	13, // 28: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
-	15, // 29: pickpack.v1.PickService.ScanOne:input_type -> pickpack.v1.ScanOneRequest
-	7,  // 30: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
-	9,  // 31: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
-	14, // 32: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
-	16, // 33: pickpack.v1.PickService.ScanOne:output_type -> pickpack.v1.ScanOneResponse
-	30, // [30:34] is the sub-list for method output_type
-	26, // [26:30] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	21, // 25: pickpack.v1.Instruction.due_at:type_name -> google.protobuf.Timestamp
+	20, // 26: pickpack.v1.Instruction.pack_lines:type_name -> pickpack.v1.PackLine
+	6,  // 27: pickpack.v1.PickService.NextTask:input_type -> pickpack.v1.NextTaskRequest
+	8,  // 28: pickpack.v1.PickService.GetTask:input_type -> pickpack.v1.GetTaskRequest
+	13, // 29: pickpack.v1.PickService.Scan:input_type -> pickpack.v1.ScanRequest
+	15, // 30: pickpack.v1.PickService.ScanOne:input_type -> pickpack.v1.ScanOneRequest
+	7,  // 31: pickpack.v1.PickService.NextTask:output_type -> pickpack.v1.NextTaskResponse
+	9,  // 32: pickpack.v1.PickService.GetTask:output_type -> pickpack.v1.GetTaskResponse
+	14, // 33: pickpack.v1.PickService.Scan:output_type -> pickpack.v1.ScanResponse
+	16, // 34: pickpack.v1.PickService.ScanOne:output_type -> pickpack.v1.ScanOneResponse
+	31, // [31:35] is the sub-list for method output_type
+	27, // [27:31] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_pickpack_v1_pick_proto_init() }
@@ -1790,7 +1881,7 @@ func file_pickpack_v1_pick_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pickpack_v1_pick_proto_rawDesc), len(file_pickpack_v1_pick_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -310,13 +310,19 @@ export class PickMode implements Mode {
   }
 }
 
-/** Packing at the station: the order's barcode, every item again, then
- * the weight. */
+/** The code of the pack station's NEW BOX card (and "!b" typed, as in
+ * the terminal client): the box being filled is full. */
+const newBoxCode = /^(NEW-BOX|!b)$/i;
+
+/** Packing at the station: the order's barcode, every item again (the
+ * server's answer lists each SKU with what is left to verify), a new box
+ * when one is full, and each box's weight. */
 export class PackMode implements Mode {
   name = "pack";
   title = "Pack";
   next: Instruction | undefined;
-  lines: Line[] = [];
+  /** The SKU whose count the last answer moved, marked on the screen. */
+  hit = "";
   constructor(private app: App) {}
 
   async start(): Promise<void> {
@@ -324,13 +330,24 @@ export class PackMode implements Mode {
   }
 
   scan(code: string): void {
-    // A scale that types its reading: the weight, when one is expected.
-    const w = /^(\d{1,7})\s*g?$/i.exec(code);
-    if (this.next?.expect === Expect.WEIGHT && w) {
-      this.weigh(Number(w[1]));
-      return;
+    if (this.next?.expect === Expect.ITEM || this.next?.expect === Expect.WEIGHT) {
+      if (newBoxCode.test(code)) {
+        this.newBox();
+        return;
+      }
+      // A scale that types its reading: the weight, when one is expected.
+      const w = /^(\d{1,7})\s*g?$/i.exec(code);
+      if (this.next.expect === Expect.WEIGHT && w) {
+        this.weigh(Number(w[1]));
+        return;
+      }
     }
     this.app.queue("pack", PackOneRequestSchema, create(PackOneRequestSchema, { scan: scanOf(this.app, code) }), code);
+  }
+
+  private newBox(): void {
+    this.app.queue("pack", PackOneRequestSchema,
+      create(PackOneRequestSchema, { scan: scanOf(this.app, "", { action: ScanAction.NEW_BOX }) }), "new box");
   }
 
   private weigh(g: number): void {
@@ -341,44 +358,63 @@ export class PackMode implements Mode {
   answered(_kind: string, _e: Entry, response: unknown): void {
     const a = (response as PackOneResponse).answer;
     showAnswer(a);
-    const order = this.next?.orderId;
-    if (a?.next) this.next = a.next;
-    if (a?.next?.orderId && a.next.orderId !== order) void this.loadLines(a.next.orderId);
-    if (a?.verdict === Verdict.TASK_DONE) this.lines = [];
+    if (a?.next) {
+      // The line whose verified count went up: the item just taken.
+      const before = new Map((this.next?.orderId === a.next.orderId ? this.next.packLines : []).map((l) => [l.sku, l.verified]));
+      this.hit = a.next.packLines.find((l) => l.verified > (before.get(l.sku) ?? 0n))?.sku ?? "";
+      this.next = a.next;
+    }
     this.app.render();
     this.app.save();
   }
 
-  private async loadLines(orderId: string): Promise<void> {
-    try {
-      const r = await api.orders.getOrder({ id: orderId });
-      const lines = r.order?.lines ?? [];
-      // The names as on the shelf; the id alone if a name cannot be read.
-      const names = await Promise.all(
-        lines.map((l) => api.warehouse.getSku({ key: { case: "id", value: l.sku } }).then((s) => s.sku?.name ?? "", () => "")),
-      );
-      this.lines = lines.map((l, i) => ({ text: names[i] ? `${l.sku} ${names[i]}` : l.sku, n: `× ${l.quantity}` }));
-    } catch {
-      this.lines = [];
-    }
-    this.app.render();
+  /** The order's SKUs with what is still to scan of each. */
+  private lines(n: Instruction): Line[] {
+    return n.packLines.map((l) => {
+      const left = l.quantity - l.verified;
+      return {
+        text: l.name ? `${l.sku} ${l.name}` : l.sku,
+        n: left > 0n ? `${left} of ${l.quantity} to scan` : `all ${l.quantity} ✓`,
+        done: left === 0n,
+        hit: l.sku === this.hit,
+        data: { sku: l.sku, left: String(left) },
+      };
+    });
   }
 
   view(): View {
     const n = this.next;
-    const actions: Action[] = [];
-    if (n?.expect === Expect.WEIGHT) {
-      actions.push({ id: "weight", label: "Enter weight", wide: true, primary: true, run: () => void keypad("Parcel weight in grams").then((g) => g && this.weigh(g)) });
-    }
     if (!n || n.expect === Expect.ORDER || n.expect === Expect.NOTHING || n.expect === Expect.UNSPECIFIED) {
-      return { data: { expect: "ORDER" }, step: "Scan the order", detail: "The barcode on the pick list or tote.", actions };
+      return { data: { expect: "ORDER" }, step: "Scan the order", detail: "The barcode on the pick list or tote.", actions: [] };
     }
+    const box = n.box || 1;
+    // A box of its own to weigh: a closed box with items left for the
+    // next, or the last of several.
+    const boxes = box > 1 || n.remaining > 0n;
+    const data = { expect: Expect[n.expect], order: n.orderId, remaining: String(n.remaining), box: String(box) };
     const progress = `${n.done} of ${plural(n.total, "item")} checked`;
-    const data = { expect: Expect[n.expect], order: n.orderId, remaining: String(n.remaining) };
+    const lines = this.lines(n);
     if (n.expect === Expect.WEIGHT) {
-      return { data, step: "Weigh the parcel", target: n.orderId, detail: "Put it on the scale, then enter or scan the weight.", progress, lines: this.lines, actions, due: n.dueAt };
+      const what = boxes ? `Box ${box}` : "Parcel";
+      const actions: Action[] = [{
+        id: "weight", label: boxes ? `Weigh box ${box}` : "Enter weight", wide: true, primary: true,
+        run: () => void keypad(`${what} weight in grams`).then((g) => g && this.weigh(g)),
+      }];
+      return {
+        data, step: boxes ? `Box ${box} – weigh it` : "Weigh the parcel", target: n.orderId,
+        detail: boxes && n.remaining > 0n ? `Box ${box} is closed. Put it on the scale; then box ${box + 1} opens.` : "Put it on the scale, then enter or scan the weight.",
+        progress, lines, actions, due: n.dueAt,
+      };
     }
-    return { data, step: `Scan the items: ${n.remaining} to go`, target: n.orderId, progress, lines: this.lines, actions, due: n.dueAt };
+    // Another box only once something is verified and something is left
+    // (the server refuses an empty box in words all the same).
+    const split = n.done > 0 && n.remaining > 0n;
+    const actions: Action[] = split ? [{ id: "new-box", label: `Box ${box} is full: new box`, wide: true, run: () => this.newBox() }] : [];
+    return {
+      data, step: box > 1 ? `Box ${box} – scan its items: ${n.remaining} to go` : `Scan the items: ${n.remaining} to go`,
+      target: n.orderId, detail: split && box === 1 ? "Box full before the end? Press New box (or scan the NEW-BOX card)." : "",
+      progress, lines, actions, due: n.dueAt,
+    };
   }
 
   state(): string {
@@ -386,10 +422,10 @@ export class PackMode implements Mode {
   }
 
   restore(s: string): void {
+    this.next = undefined;
     if (!s) return;
     try {
       this.next = fromJsonString(InstructionSchema, s);
-      if (this.next.orderId) void this.loadLines(this.next.orderId);
     } catch {
       this.next = undefined;
     }

@@ -18,6 +18,10 @@ export interface Line {
   text: string;
   n: string;
   done?: boolean;
+  /** The line the last scan counted. */
+  hit?: boolean;
+  /** Machine-readable, on the li (data-sku, data-left): for scripts. */
+  data?: Record<string, string>;
 }
 
 /** What the work screen shows. */
@@ -50,7 +54,9 @@ export function show(v: View): void {
   ul.replaceChildren(
     ...(v.lines ?? []).map((l) => {
       const li = document.createElement("li");
-      if (l.done) li.className = "done";
+      li.classList.toggle("done", !!l.done);
+      li.classList.toggle("hit", !!l.hit);
+      Object.assign(li.dataset, l.data ?? {});
       const t = document.createElement("span");
       t.textContent = l.text;
       const n = document.createElement("span");
