@@ -3,6 +3,10 @@
 // and the same documents as ZPL for stock Zebra-compatible 203 dpi printers
 // (text beyond font 0 sent as pictures).
 //
+// It also renders a sign-in [Badge] ([WriteBadgePDF]): a user's name and
+// role and their sign-in code as a QR code and a Code 128, on the same
+// label.
+//
 // The package knows nothing of the server's storage or RPC types: callers
 // fill in [Document], [Waybill] and [PickList] and call [WritePDF] or
 // [WriteZPL] or [WriteZPLDocument].

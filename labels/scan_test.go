@@ -30,13 +30,20 @@ func need(t *testing.T, bins ...string) {
 func scan(t *testing.T, d Document) [][]string {
 	t.Helper()
 	need(t, "pdftoppm", "zbarimg")
-	dir := t.TempDir()
 	var b bytes.Buffer
 	if err := WritePDF(context.Background(), &b, d); err != nil {
 		t.Fatal(err)
 	}
+	return scanPDF(t, b.Bytes())
+}
+
+// scanPDF is scan for a PDF already made.
+func scanPDF(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	need(t, "pdftoppm", "zbarimg")
+	dir := t.TempDir()
 	pdf := filepath.Join(dir, "doc.pdf")
-	if err := os.WriteFile(pdf, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(pdf, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("pdftoppm", "-r", "203", "-png", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {

@@ -2,6 +2,7 @@
 //
 //	server [serve] [flags]         serve gRPC (default 127.0.0.1:7070)
 //	server token create ...        create a user's bearer token
+//	server badge ...               issue a sign-in badge as a PDF
 //	server import KIND FILE ...    import a bin map, SKUs or orders
 //	server backup --to FILE ...    copy a running server's data file
 //	server restore --from FILE ... put a backup in place for a stopped server

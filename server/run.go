@@ -30,6 +30,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args, stdout, stderr)
 	case "token":
 		return tokenCmd(args, stdout, stderr)
+	case "badge":
+		return badgeCmd(ctx, args, stdout, stderr)
 	case "import":
 		return importCmd(ctx, args, stdout, stderr)
 	case "plan":
@@ -50,6 +52,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 const usage = `usage:
   server [serve] [--addr 127.0.0.1:7070] [--data DIR] [--demo] [--tls-cert F --tls-key F]
   server token create --user NAME --role picker|packer|supervisor|admin [--data DIR]
+  server badge --user NAME [--role ROLE] --out FILE.pdf [--data DIR]   print a sign-in badge
   server import binmap|skus|orders|shipping FILE [--format json|csv] [--dry-run] [--data DIR]
   server audit [--data DIR]            check a stopped server's data file; exit 1 on a problem
   server backup --to FILE [--http URL] [--token ADMIN]   copy a running server's data file

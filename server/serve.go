@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
-			Streams: api.Streams, Location: loc, Actions: st, OnPrint: dispatcher.Wake, Backup: st}
+			Badges: st, Streams: api.Streams, Location: loc, Actions: st, OnPrint: dispatcher.Wake, Backup: st}
 		// Browsers (the handheld app) call the same services over the
 		// Connect protocol on this port; the rest is the site.
 		handler, err := rpc.Connect(g, site.Handler())

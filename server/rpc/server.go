@@ -57,7 +57,7 @@ type Store interface {
 	SignInPIN(user, pin string, ttl time.Duration, device string, pol floor.SignInPolicy) (store.SignedIn, error)
 	SignInBadge(code string, ttl time.Duration, device string) (store.SignedIn, error)
 	SetPIN(user string, role floor.Role, pin string, may func(floor.Role) bool) error
-	IssueBadge(user string, role floor.Role, may func(floor.Role) bool) (string, error)
+	IssueBadgeTo(user string, role floor.Role, may func(floor.Role) bool) (store.IssuedBadge, error)
 	Users() ([]store.UserInfo, error)
 	InventoryStore
 }

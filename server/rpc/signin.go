@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/pickpack/pickpack/labels"
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
@@ -159,7 +161,9 @@ func (s signInService) SetPin(ctx context.Context, req *pb.SetPinRequest) (*pb.S
 	return &pb.SetPinResponse{}, nil
 }
 
-// IssueBadge makes a new badge code for a user.
+// IssueBadge makes a new badge code for a user, with the badge to print:
+// the code exists only in this answer (the store keeps its hash), so the
+// badge is made here or never.
 func (s signInService) IssueBadge(ctx context.Context, req *pb.IssueBadgeRequest) (*pb.IssueBadgeResponse, error) {
 	var vs floor.Violations
 	role := managed(&vs, req.GetUser(), req.GetRole())
@@ -167,12 +171,20 @@ func (s signInService) IssueBadge(ctx context.Context, req *pb.IssueBadgeRequest
 		return nil, err
 	}
 	by := caller(ctx)
-	code, err := s.store.IssueBadge(req.GetUser(), role, func(target floor.Role) bool { return floor.MayManage(by.Role, target) })
+	issued, err := s.store.IssueBadgeTo(req.GetUser(), role, func(target floor.Role) bool { return floor.MayManage(by.Role, target) })
 	if err != nil {
 		return nil, err
 	}
+	// A failure here leaves the user without a working badge (the old one
+	// is gone, the new code is dropped): issuing again makes one.
+	var pdf bytes.Buffer
+	err = labels.WriteBadgePDF(ctx, &pdf, labels.Badge{User: issued.User.Name, Role: issued.User.Role.String(),
+		Code: issued.Code, Issued: s.now()})
+	if err != nil {
+		return nil, floor.Wrap("issue badge", floor.KindInternal, err)
+	}
 	s.log.InfoContext(ctx, "badge issued", "user", req.GetUser(), "by", by.Name)
-	return &pb.IssueBadgeResponse{Code: code}, nil
+	return &pb.IssueBadgeResponse{Code: issued.Code, Pdf: pdf.Bytes()}, nil
 }
 
 // remoteHost is the caller's address without its port: the device's, or

@@ -52,28 +52,28 @@ type SignedIn struct {
 
 // manageUser returns user for a PIN or badge change, creating them with
 // role if new; may says whether the caller may manage a user of a role.
-func (s *Store) manageUser(tx *bolt.Tx, op, user string, role floor.Role, may func(floor.Role) bool) error {
+func (s *Store) manageUser(tx *bolt.Tx, op, user string, role floor.Role, may func(floor.Role) bool) (floor.User, error) {
 	users := tx.Bucket(bucketUsers)
 	u, ok, err := get[floor.User](users, user)
 	switch {
 	case err != nil:
-		return err
+		return u, err
 	case ok && role != floor.RoleUnspecified && u.Role != role:
-		return &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "ROLE_MISMATCH",
+		return u, &floor.Error{Op: op, Kind: floor.KindConflict, Reason: "ROLE_MISMATCH",
 			Msg: fmt.Sprintf("user %s exists with role %s, not %s", user, u.Role, role)}
 	case !ok && role == floor.RoleUnspecified:
-		return floor.Invalid(op, []floor.Violation{{Field: "role", Description: fmt.Sprintf("required: there is no user %s yet", user)}})
+		return u, floor.Invalid(op, []floor.Violation{{Field: "role", Description: fmt.Sprintf("required: there is no user %s yet", user)}})
 	case !ok:
 		u = floor.User{Name: user, Role: role, Created: s.now()}
 	}
 	if !may(u.Role) {
-		return &floor.Error{Op: op, Kind: floor.KindPermission, Reason: "NOT_YOUR_USER",
+		return u, &floor.Error{Op: op, Kind: floor.KindPermission, Reason: "NOT_YOUR_USER",
 			Msg: fmt.Sprintf("you may not manage the sign-in of a %s", u.Role)}
 	}
 	if !ok {
-		return put(users, user, u)
+		return u, put(users, user, u)
 	}
-	return nil
+	return u, nil
 }
 
 // SetPIN sets user's PIN (checked by the caller against floor.PINProblem),
@@ -91,7 +91,7 @@ func (s *Store) SetPIN(user string, role floor.Role, pin string, may func(floor.
 		return floor.Wrap(op, floor.KindInternal, err)
 	}
 	return s.update(op, func(tx *bolt.Tx) error {
-		if err := s.manageUser(tx, op, user, role, may); err != nil {
+		if _, err := s.manageUser(tx, op, user, role, may); err != nil {
 			return err
 		}
 		b := tx.Bucket(bucketSignIn)
@@ -109,14 +109,31 @@ func (s *Store) SetPIN(user string, role floor.Role, pin string, may func(floor.
 // if new; the user's previous badge stops working. The code is returned
 // once; only its hash is kept.
 func (s *Store) IssueBadge(user string, role floor.Role, may func(floor.Role) bool) (string, error) {
+	b, err := s.IssueBadgeTo(user, role, may)
+	return b.Code, err
+}
+
+// IssuedBadge is a badge code just made and the user it signs in: what a
+// printed badge shows.
+type IssuedBadge struct {
+	Code string
+	User floor.User
+}
+
+// IssueBadgeTo is IssueBadge that also says who the badge is for (the
+// role of an existing user, when role is unspecified), in the same
+// transaction.
+func (s *Store) IssueBadgeTo(user string, role floor.Role, may func(floor.Role) bool) (IssuedBadge, error) {
 	const op = "issue badge"
 	var random [13]byte
 	if _, err := rand.Read(random[:]); err != nil {
-		return "", floor.Wrap(op, floor.KindInternal, err)
+		return IssuedBadge{}, floor.Wrap(op, floor.KindInternal, err)
 	}
 	code := floor.BadgeCode(random)
+	var u floor.User
 	err := s.update(op, func(tx *bolt.Tx) error {
-		if err := s.manageUser(tx, op, user, role, may); err != nil {
+		var err error
+		if u, err = s.manageUser(tx, op, user, role, may); err != nil {
 			return err
 		}
 		b := tx.Bucket(bucketSignIn)
@@ -137,9 +154,9 @@ func (s *Store) IssueBadge(user string, role floor.Role, may func(floor.Role) bo
 		return put(b, user, rec)
 	})
 	if err != nil {
-		return "", err
+		return IssuedBadge{}, err
 	}
-	return code, nil
+	return IssuedBadge{Code: code, User: u}, nil
 }
 
 // signInLocks serialise the PIN checks of one user (by a hash of the

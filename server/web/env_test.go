@@ -125,7 +125,7 @@ func newEnvWith(t *testing.T, opts store.Options) *env {
 	t.Cleanup(e.hub.Close) // ends event streams before the server closes
 	e.reg = prometheus.NewRegistry()
 	e.reg.MustRegister(NewFloorMetrics(st, e.hub))
-	site := &Server{Auth: st, Log: log, Floor: e.hub, Data: st, Inventory: st, Actions: st, Backup: st, HistoryPage: 2, Clock: e.clock, Metrics: e.reg, Heartbeat: time.Hour,
+	site := &Server{Auth: st, Log: log, Floor: e.hub, Data: st, Inventory: st, Actions: st, Backup: st, Badges: st, HistoryPage: 2, Clock: e.clock, Metrics: e.reg, Heartbeat: time.Hour,
 		Documents: func(context.Context, string, string) (docs.Rendered, error) {
 			return docs.Rendered{}, floor.E("documents", floor.KindUnavailable, "not in this test")
 		}}

@@ -59,6 +59,9 @@ type Server struct {
 	// OnPrint, if set, is called after a reprint was queued, so the
 	// printer dispatcher sends it without waiting for its next look.
 	OnPrint func()
+	// Badges issues the sign-in badges POST /api/users/{user}/badge
+	// prints; nil: that route answers 503.
+	Badges Badges
 	// Metrics is what /metrics serves; nil: no /metrics.
 	Metrics prometheus.Gatherer
 	// Shift is how far back the page's figures reach; 8 hours if zero.
@@ -114,6 +117,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/floor/events", s.authorized(supervisors, http.HandlerFunc(s.events)))
 	mux.Handle("GET /api/floor/map", s.authorized(supervisors, http.HandlerFunc(s.floorMap)))
 	mux.Handle("GET /api/floor/figures", s.authorized(supervisors, http.HandlerFunc(s.figures)))
+	mux.Handle("POST /api/users/{user}/badge", s.authorized(supervisors, http.HandlerFunc(s.badge)))
 	mux.Handle("GET /api/floor/off-shift", s.authorized(supervisors, http.HandlerFunc(s.offShiftList)))
 	// The supervisors' actions, each a POST of {"reason": ...} (and the
 	// picker or station it takes) recorded in the history.
@@ -183,6 +187,14 @@ type callerOf struct {
 	token string
 }
 
+// renderTimeout is RenderTimeout or its default.
+func (s *Server) renderTimeout() time.Duration {
+	if s.RenderTimeout == 0 {
+		return DefaultRenderTimeout
+	}
+	return s.RenderTimeout
+}
+
 func (s *Server) documents(format, contentType string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -193,11 +205,7 @@ func (s *Server) documents(format, contentType string) http.Handler {
 		// The request's context ends the render when the client goes
 		// away; the timeout, when a document is too slow to be worth
 		// waiting for (Documents then says so: 503).
-		timeout := s.RenderTimeout
-		if timeout == 0 {
-			timeout = DefaultRenderTimeout
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		ctx, cancel := context.WithTimeout(r.Context(), s.renderTimeout())
 		defer cancel()
 		doc, err := s.Documents(ctx, id, format)
 		if err != nil {

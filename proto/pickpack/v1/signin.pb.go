@@ -505,7 +505,12 @@ func (x *IssueBadgeRequest) GetRole() Role {
 type IssueBadgeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Uppercase letters and digits, to print as a QR code or Code 128.
-	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The badge ready to print: a one-page PDF, 100 x 150 mm (the label
+	// printers' size), with the user's name and role and the code as a QR
+	// code and a Code 128. Made from this response's code; the server keeps
+	// neither.
+	Pdf           []byte `protobuf:"bytes,2,opt,name=pdf,proto3" json:"pdf,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -547,6 +552,13 @@ func (x *IssueBadgeResponse) GetCode() string {
 	return ""
 }
 
+func (x *IssueBadgeResponse) GetPdf() []byte {
+	if x != nil {
+		return x.Pdf
+	}
+	return nil
+}
+
 var File_pickpack_v1_signin_proto protoreflect.FileDescriptor
 
 const file_pickpack_v1_signin_proto_rawDesc = "" +
@@ -578,9 +590,10 @@ const file_pickpack_v1_signin_proto_rawDesc = "" +
 	"\x0eSetPinResponse\"N\n" +
 	"\x11IssueBadgeRequest\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12%\n" +
-	"\x04role\x18\x02 \x01(\x0e2\x11.pickpack.v1.RoleR\x04role\"(\n" +
+	"\x04role\x18\x02 \x01(\x0e2\x11.pickpack.v1.RoleR\x04role\":\n" +
 	"\x12IssueBadgeResponse\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code2\xed\x02\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x10\n" +
+	"\x03pdf\x18\x02 \x01(\fR\x03pdf2\xed\x02\n" +
 	"\rSignInService\x12A\n" +
 	"\x06SignIn\x12\x1a.pickpack.v1.SignInRequest\x1a\x1b.pickpack.v1.SignInResponse\x12D\n" +
 	"\aSignOut\x12\x1b.pickpack.v1.SignOutRequest\x1a\x1c.pickpack.v1.SignOutResponse\x12A\n" +

@@ -49,6 +49,8 @@ function showLogin(message) {
   if (state.abort) state.abort.abort();
   $("app").hidden = true;
   $("logout").hidden = true;
+  $("badge-open").hidden = true;
+  if ($("badge-dialog").open) $("badge-dialog").close();
   $("login").hidden = false;
   $("login-error").textContent = message || "";
   setStatus(false, "offline");
@@ -79,6 +81,7 @@ function start() {
   $("login").hidden = true;
   $("app").hidden = false;
   $("logout").hidden = false;
+  $("badge-open").hidden = false;
   connect();
   refreshFigures();
   refreshMap();
@@ -730,6 +733,55 @@ async function refreshMap() {
     label(x + 2, y + 0.8, p.picker, "picker-l");
   }
 }
+
+// ---- sign-in badges ----
+
+// Issuing a badge answers with its PDF: the sign-in code exists only in it
+// (the server keeps a hash), so it is offered for download from memory and
+// never sent anywhere else. A 403 here is the user's role, not the token:
+// it is said in the panel, without logging out.
+let badgeURL = null;
+
+$("badge-open").addEventListener("click", () => {
+  $("badge-result").replaceChildren();
+  $("badge-result").className = "";
+  $("badge-dialog").showModal();
+  $("badge-user").focus();
+});
+$("badge-close").addEventListener("click", () => $("badge-dialog").close());
+
+$("badge-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const user = $("badge-user").value.trim();
+  const role = $("badge-role").value;
+  const out = $("badge-result");
+  out.replaceChildren();
+  out.className = "";
+  let resp;
+  try {
+    resp = await fetch("/api/users/" + encodeURIComponent(user) + "/badge" + (role ? "?role=" + encodeURIComponent(role) : ""),
+      { method: "POST", headers: { Authorization: "Bearer " + state.token }, cache: "no-store" });
+  } catch (err) {
+    out.className = "error";
+    out.textContent = "Cannot reach the server: " + err.message;
+    return;
+  }
+  if (resp.status === 401) { showLogin("The token is no longer valid."); return; }
+  if (!resp.ok) {
+    out.className = "error";
+    out.textContent = (await resp.text()).trim();
+    return;
+  }
+  if (badgeURL) URL.revokeObjectURL(badgeURL);
+  badgeURL = URL.createObjectURL(await resp.blob());
+  const a = document.createElement("a");
+  a.href = badgeURL;
+  a.download = "badge-" + user + ".pdf";
+  a.textContent = a.download;
+  out.append("Badge issued for " + user + ": ", a);
+  a.click();
+  $("badge-user").value = "";
+});
 
 // ---- clocks ----
 
