@@ -104,6 +104,12 @@ func (c *committer) run() {
 			scansOnly = len(group) > 0
 		}
 		if len(group) == 0 {
+			// The look after a bulk commit may have found the scan queue
+			// closed when the bulk queue was already seen closed: a
+			// select on two nil queues would never return.
+			if scans == nil && bulk == nil {
+				break
+			}
 			select {
 			case r, ok := <-scans:
 				if !ok {
