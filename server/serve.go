@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -67,6 +68,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tzFlag := fs.String("tz", "Local", "the site's time zone (IANA name, e.g. Europe/Berlin): of --shifts, the figures and the report PDFs")
 	shift := fs.Duration("shift", rpc.DefaultShift, "how long a device token from SignIn (badge or PIN) lasts")
 	logFormat := fs.String("log-format", "text", "text or json")
+	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to this file until it stops (for finding where a scan's time goes)")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -76,6 +78,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--shift must be above zero, got %v", *shift)
 	}
 	log := newLogger(*logFormat, logLevel, stderr)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	loc, err := time.LoadLocation(*tzFlag)
 	if err != nil {
 		return fmt.Errorf("--tz: %w", err)
