@@ -2,6 +2,9 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,9 +26,102 @@ type scanRecord struct {
 	Answer floor.Answer
 }
 
-// storedScan is a scanRecord as written: short names, no zero values, and
-// times as integers, because a busy floor writes millions of them.
-type storedScan struct {
+// A scan record is written for every scan a busy floor makes, so it is
+// binary: a format byte (scanFormat), the kind as one byte (scanKinds),
+// the scan's time in nanoseconds since 1970 (8 bytes, big-endian), then
+// varints and length-prefixed strings: the user, the scan id, the device
+// time as its difference from the scan's time (0: none), the code, the
+// action, quantity, short reason and weight, the verdict, the reason, the
+// message, the order and the task of the next instruction. About 150
+// bytes where the JSON of schema 5-12 took 320. Schemas before 13 wrote
+// JSON; Open rewrites them (migrateScanRecords).
+const scanFormat byte = 1
+
+// scanKinds numbers the kinds in a record: the index is the byte.
+var scanKinds = [...]string{"", "pick", "pack", "handoff", "receive", "putaway", "count", "transfer"}
+
+// errCorruptScan is returned for a scan record that does not decode.
+var errCorruptScan = errors.New("corrupt scan record")
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func encodeScan(r scanRecord) ([]byte, error) {
+	sc, a := r.Scan, r.Answer
+	kind := slices.Index(scanKinds[:], r.Kind)
+	if kind <= 0 {
+		return nil, fmt.Errorf("scan record of unknown kind %q", r.Kind)
+	}
+	at := unixNano(sc.At)
+	b := append(make([]byte, 0, 96+len(a.Message)), scanFormat, byte(kind))
+	b = binary.BigEndian.AppendUint64(b, uint64(at))
+	b = appendString(appendString(b, r.User), sc.ID)
+	var dt int64
+	if !sc.DeviceTime.IsZero() {
+		dt = sc.DeviceTime.UnixNano() - at
+		if dt == 0 {
+			dt = 1 // 0 means none; a nanosecond is below any device's clock
+		}
+	}
+	b = binary.AppendVarint(b, dt)
+	b = appendString(b, sc.Code)
+	b = binary.AppendUvarint(b, uint64(sc.Action))
+	b = binary.AppendVarint(b, sc.Quantity)
+	b = binary.AppendUvarint(b, uint64(sc.ShortReason))
+	b = binary.AppendVarint(b, sc.WeightG)
+	b = binary.AppendUvarint(b, uint64(a.Verdict))
+	b = appendString(appendString(b, a.Reason), a.Message)
+	return appendString(appendString(b, a.Next.OrderID), a.Next.TaskID), nil
+}
+
+func decodeScan(raw []byte) (scanRecord, error) {
+	if len(raw) > 0 && raw[0] == '{' { // schema 5-12, until Open has rewritten it
+		s, err := decodeJSON[jsonScan](raw)
+		return s.record(), err
+	}
+	r := binReader{b: raw, bad: errCorruptScan}
+	if r.byte() != scanFormat {
+		return scanRecord{}, errCorruptScan
+	}
+	kind := int(r.byte())
+	if kind == 0 || kind >= len(scanKinds) {
+		return scanRecord{}, errCorruptScan
+	}
+	var rec scanRecord
+	rec.Kind = scanKinds[kind]
+	sc := &rec.Scan
+	at := int64(r.u64())
+	sc.At = fromUnixNano(at)
+	rec.User, sc.ID = r.str(), r.str()
+	if dt := r.varint(); dt != 0 {
+		sc.DeviceTime = time.Unix(0, at+dt).UTC()
+	}
+	sc.Code = r.str()
+	sc.Action = floor.ScanAction(r.uvarint())
+	sc.Quantity = r.varint()
+	sc.ShortReason = floor.ShortReason(r.uvarint())
+	sc.WeightG = r.varint()
+	a := &rec.Answer
+	a.ScanID = sc.ID
+	a.Verdict = floor.Verdict(r.uvarint())
+	a.Reason, a.Message = r.str(), r.str()
+	a.Next.OrderID, a.Next.TaskID = r.str(), r.str()
+	return rec, r.end()
+}
+
+// jsonScan is a scan record as schemas 5-12 wrote it.
+type jsonScan struct {
 	Kind       string `json:"k"`
 	User       string `json:"u"`
 	ID         string `json:"i"`
@@ -43,38 +139,12 @@ type storedScan struct {
 	TaskID     string `json:"t,omitempty"`
 }
 
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
-func (r scanRecord) stored() storedScan {
-	sc, a := r.Scan, r.Answer
-	return storedScan{Kind: r.Kind, User: r.User, ID: sc.ID, DeviceTime: unixNano(sc.DeviceTime), At: unixNano(sc.At),
-		Code: sc.Code, Action: int(sc.Action), Quantity: sc.Quantity, Short: int(sc.ShortReason), WeightG: sc.WeightG,
-		Verdict: int(a.Verdict), Reason: a.Reason, Message: a.Message, OrderID: a.Next.OrderID, TaskID: a.Next.TaskID}
-}
-
-func (s storedScan) record() scanRecord {
+func (s jsonScan) record() scanRecord {
 	return scanRecord{Kind: s.Kind, User: s.User,
 		Scan: floor.Scan{ID: s.ID, DeviceTime: fromUnixNano(s.DeviceTime), At: fromUnixNano(s.At), Code: s.Code,
 			Action: floor.ScanAction(s.Action), Quantity: s.Quantity, ShortReason: floor.ShortReason(s.Short), WeightG: s.WeightG},
 		Answer: floor.Answer{ScanID: s.ID, Verdict: floor.Verdict(s.Verdict), Reason: s.Reason, Message: s.Message,
 			Next: floor.Instruction{OrderID: s.OrderID, TaskID: s.TaskID}}}
-}
-
-func decodeScan(raw []byte) (scanRecord, error) {
-	s, err := decodeJSON[storedScan](raw)
-	return s.record(), err
 }
 
 // scanKey scopes a device's scan id by its user: ids are made on devices
@@ -96,8 +166,7 @@ func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answe
 
 func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer) error {
 	kind, _, _ := strings.Cut(string(key), "\x00")
-	rec := scanRecord{Kind: kind, User: user, Scan: sc, Answer: a}.stored()
-	raw, err := encodeJSON(rec)
+	raw, err := encodeScan(scanRecord{Kind: kind, User: user, Scan: sc, Answer: a})
 	if err != nil {
 		return err
 	}
@@ -110,7 +179,10 @@ func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer)
 	if err := records.Put(u64(seq), raw); err != nil {
 		return err
 	}
-	back := rec.record() // exactly what a reader of the file will get
+	back, err := decodeScan(raw) // exactly what a reader of the file will get
+	if err != nil {
+		return err
+	}
 	noteScan(tx, ScanEntry{Seq: seq, Kind: kind, User: user, Scan: back.Scan, Answer: back.Answer})
 	return tx.Bucket(bucketScanIndex).Put(key, u64(seq))
 }
@@ -317,13 +389,23 @@ func migrateScans(tx *bolt.Tx) error {
 	return tx.DeleteBucket([]byte("scan_log"))
 }
 
-// migrateScanRecords rewrites version 4's whole scan records short.
-func migrateScanRecords(tx *bolt.Tx) error {
+// migrateScanRecords rewrites the JSON scan records of schemas 3-12 in
+// binary: whole (schemas 3 and 4) or short (5-12).
+func migrateScanRecords(tx *bolt.Tx, whole bool) error {
 	return rewriteRecords(tx.Bucket(bucketScanRecords), func(v []byte) ([]byte, error) {
-		rec, err := decodeJSON[scanRecord](v)
+		if len(v) == 0 || v[0] != '{' {
+			return nil, nil
+		}
+		var rec scanRecord
+		var err error
+		if whole {
+			rec, err = decodeJSON[scanRecord](v)
+		} else {
+			rec, err = decodeScan(v)
+		}
 		if err != nil {
 			return nil, err
 		}
-		return encodeJSON(rec.stored())
+		return encodeScan(rec)
 	})
 }

@@ -34,7 +34,10 @@ import (
 // It needs no migration: an empty bucket means nothing is staged. It also
 // adds the buckets signin and badges (a user's PIN and badge hashes for
 // the handhelds' shift sign-in), empty in an older file.
-const SchemaVersion = 12
+//
+// Version 13 writes scan records in binary (scan.go); Open rewrites the
+// JSON records of older files.
+const SchemaVersion = 13
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -280,8 +283,8 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 	}
-	if v >= 3 && v < 5 { // version 5 writes scan records short (older ones are converted by migrateScans)
-		if err := migrateScanRecords(tx); err != nil {
+	if v >= 3 && v < 13 { // version 13 writes scan records in binary (older ones are converted by migrateScans)
+		if err := migrateScanRecords(tx, v < 5); err != nil {
 			return err
 		}
 	}

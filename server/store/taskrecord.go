@@ -125,8 +125,15 @@ func writeTask(tx *bolt.Tx, t *floor.Task, replan bool) error {
 	}
 	if replan || stops != len(t.Stops) {
 		version = planVersions.Add(1)
-		if err := putPlan(tx.Bucket(bucketTasks), taskPlan{Version: version, Task: planOf(t)}); err != nil {
+		plan := taskPlan{Version: version, Task: planOf(t)}
+		if err := putPlan(tx.Bucket(bucketTasks), plan); err != nil {
 			return err
+		}
+		if !t.Done {
+			// The picker's next scan reads it: a tote scan changes the plan
+			// four times a task. Should this write roll back, no progress
+			// record names this version, so the entry is never used.
+			cachePlan(t.ID, plan)
 		}
 	}
 	if t.Done {
@@ -157,7 +164,10 @@ func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
 			cachePlan(id, plan)
 		}
 	}
-	t.Stops = append([]floor.Stop(nil), t.Stops...) // the cached plan is shared
+	// The cached plan is shared: a scan that changes the task in place
+	// (a tote set on an order, a stop's units) must not change it too.
+	t.Stops = append([]floor.Stop(nil), t.Stops...)
+	t.Orders = append([]floor.TaskOrder(nil), t.Orders...)
 	for i := range min(len(t.Stops), len(p.Picked)) {
 		t.Stops[i].Picked, t.Stops[i].Short = p.Picked[i], p.Short[i]
 	}
