@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -85,7 +86,17 @@ func (s *Store) Audit() (Totals, error) {
 		if err != nil {
 			return err
 		}
-		tot.Scans = tx.Bucket(bucketScanIndex).Stats().KeyN
+		tot.Scans = tx.Bucket(bucketScanRecords).Stats().KeyN
+		// The index in the file covers the records up to its mark, exactly;
+		// the later ones are held in memory (scanindex.go).
+		through, records := indexedThrough(tx.Bucket(bucketMeta)), 0
+		c := tx.Bucket(bucketScanRecords).Cursor()
+		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= through; k, _ = c.Next() {
+			records++
+		}
+		if indexed := tx.Bucket(bucketScanIndex).Stats().KeyN; indexed != records {
+			return fmt.Errorf("the scan index has %d entries for the %d scan records up to %d", indexed, records, through)
+		}
 		return history.rest()
 	})
 	return tot, err

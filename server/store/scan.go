@@ -154,7 +154,7 @@ func scanKey(kind, user, id string) []byte { return []byte(kind + "\x00" + user 
 // replay returns the recorded answer to a scan id already seen, with next
 // as its instruction.
 func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answer, bool, error) {
-	seq := tx.Bucket(bucketScanIndex).Get(key)
+	seq := indexedSeq(tx, key)
 	if seq == nil {
 		return floor.Answer{}, false, nil
 	}
@@ -184,7 +184,7 @@ func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer)
 		return err
 	}
 	noteScan(tx, ScanEntry{Seq: seq, Kind: kind, User: user, Scan: back.Scan, Answer: back.Answer})
-	return tx.Bucket(bucketScanIndex).Put(key, u64(seq))
+	return index(tx, key, seq)
 }
 
 // pickNext is what a picker does now: their open task's next step.
@@ -345,7 +345,7 @@ func putOrderState(tx *bolt.Tx, o floor.Order, st floor.OrderState, at time.Time
 func (s *Store) ScanCount() (int, error) {
 	n := 0
 	err := s.view("count scans", func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketScanIndex).Stats().KeyN
+		n = tx.Bucket(bucketScanRecords).Stats().KeyN
 		return nil
 	})
 	return n, err

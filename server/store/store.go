@@ -138,6 +138,12 @@ type Store struct {
 
 	changes *changes
 
+	// held are the scan index entries not yet written (scanindex.go);
+	// writeIndex writes them until indexStop is closed.
+	held      *heldIndex
+	indexStop chan struct{}
+	indexDone chan struct{}
+
 	claimMu   sync.Mutex
 	claimed   map[string]bool // queued orders a NextTask is planning with
 	planSlots chan struct{}   // one token per plan running outside the write
@@ -199,6 +205,11 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
+	if err := db.Update(indexUnindexed); err != nil {
+		db.Close()
+		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
+			Msg: fmt.Sprintf("%s: indexing the scans recorded before a crash: %v", path, err)}
+	}
 	if err := dropLeftImports(db); err != nil {
 		db.Close()
 		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
@@ -215,7 +226,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
 		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db),
-		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1))}
+		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1)),
+		held: newHeldIndex(db), indexStop: make(chan struct{}), indexDone: make(chan struct{})}
+	go s.writeIndex(s.indexStop, s.indexDone)
 	return s, nil
 }
 
@@ -356,8 +369,19 @@ func rewriteRecords(b *bolt.Bucket, convert func(v []byte) ([]byte, error)) erro
 
 // Close closes the file. Queued and running writes finish first.
 func (s *Store) Close() error {
+	close(s.indexStop)
+	<-s.indexDone
+	// The index is whole in the file after a clean stop, so that tools
+	// reading it (the audit, a backup) find every scan; a crash leaves the
+	// held entries to Open, which indexes them from the records.
+	err := s.batchBulk("write scan index", s.held.writeHeld)
 	s.commits.close()
 	changesByDB.Delete(s.db)
+	indexByDB.Delete(s.db)
+	if err != nil {
+		s.db.Close()
+		return err
+	}
 	return s.db.Close()
 }
 
