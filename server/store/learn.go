@@ -9,10 +9,10 @@ import (
 // LearnPicks folds a picker's pick events into their familiarity with each
 // bin and SKU and into their pace, in one transaction.
 func (s *Store) LearnPicks(picker string, events ...floor.PickEvent) error {
-	return s.update("learn picks", func(tx *bolt.Tx) error { return s.learnPicks(tx, picker, events...) })
+	return s.update("learn picks", func(tx *bolt.Tx) error { return learnPicks(tx, picker, events...) })
 }
 
-func (s *Store) learnPicks(tx *bolt.Tx, picker string, events ...floor.PickEvent) error {
+func learnPicks(tx *bolt.Tx, picker string, events ...floor.PickEvent) error {
 	models, fam := tx.Bucket(bucketModels), tx.Bucket(bucketFamiliarity)
 	model, ok, err := get[floor.PickerModel](models, picker)
 	if err != nil {
@@ -43,9 +43,14 @@ type PickerState struct {
 	Familiarity map[string]floor.Familiarity // keyed by floor.FamiliarityKey
 }
 
-// Picker returns what has been learned about picker (defaults if nothing).
+// Picker returns what has been learned about picker (defaults if nothing),
+// with every scan committed so far learned from: it is what a person asks
+// to see, where the planner can do with learning a few seconds behind.
 func (s *Store) Picker(picker string) (PickerState, error) {
 	st := PickerState{Model: floor.DefaultPickerModel, Familiarity: map[string]floor.Familiarity{}}
+	if err := s.batchBulk("get picker", learnBehind); err != nil {
+		return st, err
+	}
 	err := s.view("get picker", func(tx *bolt.Tx) error {
 		if m, ok, err := get[floor.PickerModel](tx.Bucket(bucketModels), picker); err != nil {
 			return err

@@ -205,10 +205,15 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	if err := db.Update(indexUnindexed); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := indexUnindexed(tx); err != nil {
+			return err
+		}
+		return learnBehind(tx)
+	}); err != nil {
 		db.Close()
 		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
-			Msg: fmt.Sprintf("%s: indexing the scans recorded before a crash: %v", path, err)}
+			Msg: fmt.Sprintf("%s: indexing and learning from the scans recorded before a crash: %v", path, err)}
 	}
 	if err := dropLeftImports(db); err != nil {
 		db.Close()
@@ -227,7 +232,7 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
 		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db),
 		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1)),
-		held: newHeldIndex(db), indexStop: make(chan struct{}), indexDone: make(chan struct{})}
+		held:      newHeldIndex(db), indexStop: make(chan struct{}), indexDone: make(chan struct{})}
 	go s.writeIndex(s.indexStop, s.indexDone)
 	return s, nil
 }
@@ -371,10 +376,10 @@ func rewriteRecords(b *bolt.Bucket, convert func(v []byte) ([]byte, error)) erro
 func (s *Store) Close() error {
 	close(s.indexStop)
 	<-s.indexDone
-	// The index is whole in the file after a clean stop, so that tools
-	// reading it (the audit, a backup) find every scan; a crash leaves the
-	// held entries to Open, which indexes them from the records.
-	err := s.batchBulk("write scan index", s.held.writeHeld)
+	// The index and the learning are whole in the file after a clean stop,
+	// so that tools reading it (the audit, a backup) find every scan; a
+	// crash leaves them to Open, which redoes them from the records.
+	err := s.batchBulk("write behind", s.writeBehind)
 	s.commits.close()
 	changesByDB.Delete(s.db)
 	indexByDB.Delete(s.db)

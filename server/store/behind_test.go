@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -137,5 +138,88 @@ func TestScanIndexForgetsRolledBackScans(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// familiarityInFile counts the familiarity entries in the file.
+func familiarityInFile(t *testing.T, s *Store) int {
+	t.Helper()
+	n := 0
+	if err := s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketFamiliarity).Stats().KeyN; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// pickOneLine has ann pick a one-unit line of S1 and returns the item
+// scan's answer.
+func pickOneLine(t *testing.T, s *Store) floor.Answer {
+	t.Helper()
+	seed(t, s)
+	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	task, _, err := s.NextTask("ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanTotes(t, s, "ann", task)
+	if _, err := s.PickScan("ann", floor.Scan{ID: "bin", Code: task.Stops[0].Bin}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.PickScan("ann", floor.Scan{ID: "item", Code: "4006381333931"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// A picked line is learned from after its commit, from the event its scan
+// record carries; Picker catches up first, and so does Open after a crash.
+func TestLearningWrittenBehind(t *testing.T) {
+	s, _ := openTestStore(t, "")
+	if a := pickOneLine(t, s); a.Reason != "TASK_DONE" {
+		t.Fatalf("item scan: %+v", a)
+	}
+	if got := familiarityInFile(t, s); got != 0 {
+		t.Errorf("familiarity entries before learning: %d; want 0", got)
+	}
+	var learned []floor.PickEvent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rec, err := decodeScan(tx.Bucket(bucketScanRecords).Get(indexedSeq(tx, scanKey("pick", "ann", "item"))))
+		learned = rec.Learned
+		return err
+	})
+	if err != nil || len(learned) != 1 || learned[0].SKU != "S1" || learned[0].Bin != "A-01-001-1" || learned[0].Units != 1 {
+		t.Fatalf("events in the item scan's record: %+v, %v; want one of S1 at A-01-001-1", learned, err)
+	}
+
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	if err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(crashed, 0o600) }); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Picker("ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Familiarity[floor.FamiliarityKey("A-01-001-1", "S1")]; !ok {
+		t.Errorf("ann's familiarity after Picker: %+v; want A-01-001-1/S1", st.Familiarity)
+	}
+	// Learning again learns nothing twice.
+	if err := s.batchBulk("write behind", s.writeBehind); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.Picker("ann")
+	if !reflect.DeepEqual(again, st) {
+		t.Errorf("after a second write behind: %+v; want %+v", again, st)
+	}
+
+	s2, _ := openTestStore(t, crashed)
+	if got := familiarityInFile(t, s2); got != 1 {
+		t.Errorf("familiarity entries after the crash: %d; want 1", got)
+	}
+	st2, err := s2.Picker("ann")
+	if err != nil || !reflect.DeepEqual(st2, st) {
+		t.Errorf("learned after the crash: %+v, %v; want %+v", st2, err, st)
 	}
 }
