@@ -12,15 +12,17 @@ import (
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// indexedInFile counts the scan index entries in the file.
-func indexedInFile(t *testing.T, s *Store) int {
+// keysInFile counts the keys of a bucket in the file.
+func keysInFile(t *testing.T, s *Store, bucket []byte) int {
 	t.Helper()
 	n := 0
-	if err := s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketScanIndex).Stats().KeyN; return nil }); err != nil {
+	if err := s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucket).Stats().KeyN; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
+
+func indexedInFile(t *testing.T, s *Store) int { return keysInFile(t, s, bucketScanIndex) }
 
 func scanSome(t *testing.T, s *Store, user string, ids ...string) {
 	t.Helper()
@@ -141,15 +143,7 @@ func TestScanIndexForgetsRolledBackScans(t *testing.T) {
 	}
 }
 
-// familiarityInFile counts the familiarity entries in the file.
-func familiarityInFile(t *testing.T, s *Store) int {
-	t.Helper()
-	n := 0
-	if err := s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketFamiliarity).Stats().KeyN; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
+func familiarityInFile(t *testing.T, s *Store) int { return keysInFile(t, s, bucketFamiliarity) }
 
 // pickOneLine has ann pick a one-unit line of S1 and returns the item
 // scan's answer.
