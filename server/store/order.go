@@ -111,13 +111,28 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 	return written, outcomes, nil
 }
 
-// Order returns the order with the given id.
+// Order returns the order with the given id: from the live file, or, once
+// closed and archived, from the archive files, to
+// be read only: the writers see the live file alone.
 func (s *Store) Order(id string) (floor.Order, error) {
 	const op = "get order"
 	var o floor.Order
 	err := s.view(op, func(tx *bolt.Tx) error {
 		var err error
-		o, err = orderByID(tx, op, id)
+		if o, err = orderByID(tx, op, id); floor.KindOf(err) != floor.KindNotFound {
+			return err
+		}
+		found := false
+		aerr := s.viewArchives(tx, time.Time{}, time.Time{}, func(atx *bolt.Tx) (bool, error) {
+			a, ok, err := getOrder(atx.Bucket(bucketOrders), id)
+			if ok {
+				o, found = a, true
+			}
+			return !found, err
+		})
+		if found || aerr != nil {
+			return aerr
+		}
 		return err
 	})
 	return o, err

@@ -34,7 +34,12 @@ import (
 // It needs no migration: an empty bucket means nothing is staged. It also
 // adds the buckets signin and badges (a user's PIN and badge hashes for
 // the handhelds' shift sign-in), empty in an older file.
-const SchemaVersion = 12
+//
+// Version 14 adds retention (archive.go): the bucket archived_stock (the
+// units of the movements moved to the archive files, per bin and SKU) and
+// the meta keys archive_from and archived_before. It needs no migration:
+// an empty bucket and no keys mean nothing was archived.
+const SchemaVersion = 14
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -83,7 +88,7 @@ var (
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
 		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes,
-		bucketRush, bucketOffShift, bucketImports, bucketSignIn, bucketBadges}
+		bucketRush, bucketOffShift, bucketImports, bucketSignIn, bucketBadges, bucketArchivedStock}
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
 )
@@ -132,6 +137,7 @@ type Store struct {
 	paper      func(picker string) bool
 	path       string
 	commits    *committer
+	arch       *archives // the archive files beside the live file (archive.go)
 
 	changes *changes
 
@@ -188,7 +194,14 @@ func Open(path string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Msg: fmt.Sprintf("%s: %v", path, err), Err: err}
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { return initSchema(tx, opts.Clock.Now().UTC()) }); err != nil {
+	err = db.Update(func(tx *bolt.Tx) error {
+		if isArchiveFile(tx) {
+			return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrArchiveFile,
+				Msg: "is " + ErrArchiveFile.Error() + " (open the live file beside its archive directory)"}
+		}
+		return initSchema(tx, opts.Clock.Now().UTC())
+	})
+	if err != nil {
 		db.Close()
 		var fe *floor.Error
 		if errors.As(err, &fe) {
@@ -211,7 +224,7 @@ func Open(path string, opts Options) (*Store, error) {
 		opts.Pack = floor.DefaultPackConfig
 	}
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db),
+		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db), arch: newArchives(path, opts.Clock), claimed: map[string]bool{}, changes: newChanges(db),
 		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1))}
 	return s, nil
 }
@@ -355,7 +368,9 @@ func rewriteRecords(b *bolt.Bucket, convert func(v []byte) ([]byte, error)) erro
 func (s *Store) Close() error {
 	s.commits.close()
 	changesByDB.Delete(s.db)
-	return s.db.Close()
+	s.arch.run.Lock() // a run in progress ends first
+	defer s.arch.run.Unlock()
+	return errors.Join(s.arch.close(), s.db.Close())
 }
 
 // Path is the data file's path.
