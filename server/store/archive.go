@@ -51,6 +51,10 @@ var (
 	// the movements moved to the archives, so that the audit's ledger of
 	// the live file still adds up to the stock.
 	bucketArchivedStock = []byte("archived_stock")
+	// bucketClosedOrders indexes the closed orders (handed off or
+	// cancelled) by when they closed: u64(unix ns) + order id -> nothing,
+	// so that a run finds the old ones without reading every order.
+	bucketClosedOrders = []byte("closed_orders")
 
 	// keyArchiveFrom (meta, unix ns, 8 bytes) is the cutoff of the latest
 	// run started: records dated before it may be in the archives.
@@ -84,6 +88,11 @@ type archives struct {
 	mu    sync.Mutex
 	dbs   map[string]*bolt.DB // by month
 	run   sync.Mutex          // one run at a time
+
+	// written, set by tests only, is called after each chunk is in its
+	// archive file and before it leaves the live file; an error stops the
+	// run there, as a crash would.
+	written func() error
 }
 
 func newArchives(livePath string, clock floor.Clock) *archives {
@@ -370,6 +379,14 @@ func (s *Store) writeArchive(recs []moved) error {
 	return nil
 }
 
+// archived is called between a chunk's archive write and its delete.
+func (a *archives) archived() error {
+	if a.written == nil {
+		return nil
+	}
+	return a.written()
+}
+
 // dropLive deletes recs from the live file in one bulk transaction: each
 // record only if it is still what was archived (a record written again
 // since stays live and is archived again by a later run), its index
@@ -437,6 +454,9 @@ func (s *Store) archivePrefix(bucket []byte, before time.Time, dated func(k, v [
 		if err := s.writeArchive(recs); err != nil {
 			return total, err
 		}
+		if err := s.arch.archived(); err != nil {
+			return total, err
+		}
 		n, err := s.dropLive(recs, also)
 		total += n
 		if err != nil || n == 0 || len(recs) < archiveChunk {
@@ -492,6 +512,41 @@ func closedAt(o floor.Order) time.Time {
 	return o.HandedOffAt
 }
 
+// closedKey is o's entry in the index of closed orders.
+func closedKey(o floor.Order) []byte { return append(u64(uint64(closedAt(o).UnixNano())), o.ID...) }
+
+// indexClosed notes o under when it closed, if it is closed; putOrder
+// calls it on every write of an order.
+func indexClosed(tx *bolt.Tx, o floor.Order) error {
+	if o.State.Open() {
+		return nil
+	}
+	return tx.Bucket(bucketClosedOrders).Put(closedKey(o), nil)
+}
+
+// migrateClosedOrders indexes the closed orders of a file older than
+// version 14 (the keys first: writing while iterating may move the
+// cursor).
+func migrateClosedOrders(tx *bolt.Tx) error {
+	var keys [][]byte
+	err := forEachOrder(tx, false, func(o floor.Order) error {
+		if !o.State.Open() {
+			keys = append(keys, closedKey(o))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b := tx.Bucket(bucketClosedOrders)
+	for _, k := range keys {
+		if err := b.Put(k, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // filedAt is the time an order is filed under: its release, which the
 // reports select orders by.
 func filedAt(o floor.Order) time.Time {
@@ -535,50 +590,82 @@ func (s *Store) scanBucket(bucket, from []byte, pick func(tx *bolt.Tx, k, v []by
 }
 
 // archiveOrders moves the orders closed before before, with their
-// waybills. It reads every order not open, once a day: a time index of
-// closed orders would spare that read if it ever shows.
+// waybills, found through the index of closed orders by time. An index
+// entry whose order closed again later (written since with a newer time,
+// which put a newer entry) or is gone is stale and only deleted.
 func (s *Store) archiveOrders(before time.Time, res *ArchiveResult) error {
-	var from []byte
 	for {
-		recs, next, err := s.scanBucket(bucketOrders, from, func(tx *bolt.Tx, k, v []byte) (*moved, error) {
-			if tx.Bucket(bucketOpenOrders).Get(k) != nil || pendingImports(tx).hides(k) {
-				return nil, nil
-			}
-			o, err := decodeOrder(v)
-			if err != nil {
-				return nil, fmt.Errorf("order %q: %w", k, err)
-			}
-			if o.State.Open() || !closedAt(o).Before(before) {
-				return nil, nil
-			}
-			r := &moved{bucket: bucketOrders, key: bytes.Clone(k), val: bytes.Clone(v), month: monthOf(filedAt(o))}
-			codes := []string{o.Tracking}
-			for _, b := range o.Boxes {
-				codes = append(codes, b.Code)
-			}
-			waybills := tx.Bucket(bucketWaybills)
-			for _, c := range codes {
-				if c != "" && string(waybills.Get([]byte(c))) == o.ID {
-					r.index = append(r.index, indexEntry{bucket: bucketWaybills, key: []byte(c), val: []byte(o.ID)})
+		var recs []moved
+		var stale [][]byte
+		err := s.view("archive", func(tx *bolt.Tx) error {
+			orders, waybills := tx.Bucket(bucketOrders), tx.Bucket(bucketWaybills)
+			c := tx.Bucket(bucketClosedOrders).Cursor()
+			for k, _ := c.First(); k != nil && len(recs)+len(stale) < archiveChunk; k, _ = c.Next() {
+				if len(k) < 8 {
+					return fmt.Errorf("closed order index: key %q too short", k)
 				}
+				at := time.Unix(0, int64(binary.BigEndian.Uint64(k))).UTC()
+				if !at.Before(before) {
+					break
+				}
+				raw := orders.Get(k[8:])
+				if raw == nil {
+					stale = append(stale, bytes.Clone(k))
+					continue
+				}
+				o, err := decodeOrder(raw)
+				if err != nil {
+					return fmt.Errorf("order %q: %w", k[8:], err)
+				}
+				if o.State.Open() || !closedAt(o).Equal(at) {
+					stale = append(stale, bytes.Clone(k))
+					continue
+				}
+				r := moved{bucket: bucketOrders, key: []byte(o.ID), val: bytes.Clone(raw), month: monthOf(filedAt(o)),
+					index: []indexEntry{{bucket: bucketClosedOrders, key: bytes.Clone(k), val: []byte{}}}}
+				codes := []string{o.Tracking}
+				for _, b := range o.Boxes {
+					codes = append(codes, b.Code)
+				}
+				for _, c := range codes {
+					if c != "" && string(waybills.Get([]byte(c))) == o.ID {
+						r.index = append(r.index, indexEntry{bucket: bucketWaybills, key: []byte(c), val: []byte(o.ID)})
+					}
+				}
+				recs = append(recs, r)
 			}
-			return r, nil
+			return nil
 		})
-		if err != nil {
+		if err != nil || len(recs)+len(stale) == 0 {
 			return err
 		}
 		if err := s.writeArchive(recs); err != nil {
 			return err
 		}
-		n, err := s.dropLive(recs, nil)
-		res.Orders += n
-		for _, r := range recs {
-			res.Waybills += len(r.index)
-		}
-		if err != nil || next == nil {
+		if err := s.arch.archived(); err != nil {
 			return err
 		}
-		from = next
+		n, err := s.dropLive(recs, nil)
+		if err != nil {
+			return err
+		}
+		if len(stale) > 0 {
+			err = s.batchBulk("archive", func(tx *bolt.Tx) error {
+				for _, k := range stale {
+					if err := tx.Bucket(bucketClosedOrders).Delete(k); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		res.Orders += n
+		for _, r := range recs {
+			res.Waybills += len(r.index) - 1
+		}
+		if err != nil || n+len(stale) == 0 {
+			return err
+		}
 	}
 }
 
@@ -628,6 +715,9 @@ func (s *Store) archiveTasks(before time.Time, res *ArchiveResult) error {
 			return err
 		}
 		if err := s.writeArchive(recs); err != nil {
+			return err
+		}
+		if err := s.arch.archived(); err != nil {
 			return err
 		}
 		n, err := s.dropLive(recs, nil)

@@ -229,7 +229,8 @@ func (s *Store) now() time.Time { return s.clock.Now().UTC() }
 
 // putOrder writes an order and keeps the index of open orders, which the
 // supervisors' view and the default order list read instead of every
-// order ever taken.
+// order ever taken, and the index of closed orders by time, which
+// retention reads (archive.go).
 func putOrder(tx *bolt.Tx, o floor.Order) error {
 	raw, err := encodeOrder(o)
 	if err != nil {
@@ -241,6 +242,9 @@ func putOrder(tx *bolt.Tx, o floor.Order) error {
 	noteOrder(tx, o)
 	if o.State.Open() {
 		return tx.Bucket(bucketOpenOrders).Put([]byte(o.ID), nil)
+	}
+	if err := indexClosed(tx, o); err != nil {
+		return err
 	}
 	return tx.Bucket(bucketOpenOrders).Delete([]byte(o.ID))
 }

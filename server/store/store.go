@@ -36,9 +36,10 @@ import (
 // the handhelds' shift sign-in), empty in an older file.
 //
 // Version 14 adds retention (archive.go): the bucket archived_stock (the
-// units of the movements moved to the archive files, per bin and SKU) and
-// the meta keys archive_from and archived_before. It needs no migration:
-// an empty bucket and no keys mean nothing was archived.
+// units of the movements moved to the archive files, per bin and SKU),
+// the meta keys archive_from and archived_before (none: nothing was
+// archived), and the bucket closed_orders, the closed orders by when
+// they closed, which the migration fills from the orders there.
 const SchemaVersion = 14
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
@@ -88,7 +89,7 @@ var (
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
 		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes,
-		bucketRush, bucketOffShift, bucketImports, bucketSignIn, bucketBadges, bucketArchivedStock}
+		bucketRush, bucketOffShift, bucketImports, bucketSignIn, bucketBadges, bucketArchivedStock, bucketClosedOrders}
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
 )
@@ -329,6 +330,11 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 		if err := migrateCountFlags(tx); err != nil {
+			return err
+		}
+	}
+	if v < 14 { // version 14 indexes the closed orders by time, for retention
+		if err := migrateClosedOrders(tx); err != nil {
 			return err
 		}
 	}
