@@ -101,7 +101,7 @@ func (f *simFloor) task(tx *bolt.Tx, at time.Time, n int) error {
 		f.nOrders++
 		o := floor.Order{ID: fmt.Sprintf("O%08d", f.nOrders), Channel: "web", ReleasedAt: at, DueAt: at.Add(time.Hour),
 			Recipient: floor.Address{Name: "Customer", Lines: []string{"1 Main Street"}, City: "Town", PostalCode: "12345", Country: "DE"},
-			Carrier: "dhl", Service: "parcel", Tracking: fmt.Sprintf("TRK%09d", f.nOrders)}
+			Carrier:   "dhl", Service: "parcel", Tracking: fmt.Sprintf("TRK%09d", f.nOrders)}
 		if f.nOrders%100 == 0 {
 			o.State, o.UpdatedAt = floor.StateCancelled, at.Add(time.Minute)
 			if err := putOrder(tx, o); err != nil {
