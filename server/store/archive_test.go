@@ -43,7 +43,7 @@ func days(t *testing.T, from, to int, floors ...*simFloor) {
 
 // highWater is how far into its file the store has ever written: bbolt's
 // file grows in steps of many megabytes, its high-water mark page by page.
-func highWater(t *testing.T, s *Store) int64 {
+func highWater(t testing.TB, s *Store) int64 {
 	t.Helper()
 	var n int64
 	if err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil }); err != nil {
