@@ -269,10 +269,13 @@ type ArchiveResult struct {
 	Orders    int // closed orders (handed off or cancelled)
 	Tasks     int // done tasks whose orders are all archived
 	Waybills  int // tracking numbers of the archived orders
+	Sales     int // daily sales counters no purchase report reads any more
 }
 
 // Moved is how many records the run moved in all.
-func (r ArchiveResult) Moved() int { return r.Scans + r.Movements + r.Orders + r.Tasks + r.Waybills }
+func (r ArchiveResult) Moved() int {
+	return r.Scans + r.Movements + r.Orders + r.Tasks + r.Waybills + r.Sales
+}
 
 // ArchiveRetaining archives what is older than the given whole days before
 // today by the store's clock (see RetentionCutoff); days must be at least
@@ -309,7 +312,7 @@ func (s *Store) Archive(before time.Time) (ArchiveResult, error) {
 	if err := s.batchBulk(op, func(tx *bolt.Tx) error { return raiseMetaTime(tx, keyArchiveFrom, before) }); err != nil {
 		return res, err
 	}
-	steps := []func(time.Time, *ArchiveResult) error{s.archiveScans, s.archiveMovements, s.archiveOrders, s.archiveTasks}
+	steps := []func(time.Time, *ArchiveResult) error{s.archiveScans, s.archiveMovements, s.archiveOrders, s.archiveTasks, s.archiveSales}
 	for _, step := range steps {
 		if err := step(before, &res); err != nil {
 			return res, floor.Wrap(op, floor.KindInternal, err)
@@ -730,4 +733,27 @@ func (s *Store) archiveTasks(before time.Time, res *ArchiveResult) error {
 		}
 		from = next
 	}
+}
+
+// salesDaysRead is the most days of sales a purchase report reads back
+// from today (floor.PurchasePolicy's limit of SalesDays).
+const salesDaysRead = 366
+
+// archiveSales moves the daily sales counters of the days before before
+// that no purchase report reads any more: those more than salesDaysRead
+// days before today, so a year of them stays live whatever the horizon.
+func (s *Store) archiveSales(before time.Time, res *ArchiveResult) error {
+	if unread := RetentionCutoff(s.now(), salesDaysRead); unread.Before(before) {
+		before = unread
+	}
+	var err error
+	res.Sales, err = s.archivePrefix(bucketSales, before, func(k, _ []byte) (time.Time, []indexEntry, error) {
+		day, _, _ := bytes.Cut(k, []byte{0})
+		t, err := time.Parse(time.DateOnly, string(day))
+		if err != nil {
+			return t, nil, fmt.Errorf("sales key %q: %w", k, err)
+		}
+		return t, nil, nil
+	}, nil)
+	return err
 }

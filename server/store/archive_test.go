@@ -350,3 +350,56 @@ func TestClosedOrderIndexIsBuiltForAnOlderFile(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestArchiveMovesOnlySalesNoReportReads: the daily sales counters stay
+// live for the longest purchase report (366 days back), whatever the
+// horizon, and older ones move to the archive of their month.
+func TestArchiveMovesOnlySalesNoReportReads(t *testing.T) {
+	s, clock := openTestStore(t, "")
+	today := clock.Now().Truncate(24 * time.Hour)
+	days := []time.Time{today.AddDate(0, 0, -400), today.AddDate(0, 0, -367), today.AddDate(0, 0, -366), today.AddDate(0, 0, -10)}
+	err := s.update("sales", func(tx *bolt.Tx) error {
+		for i, d := range days {
+			if err := addSale(tx, d.Add(time.Hour), "S1", int64(i+1)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() map[string]int64 {
+		var sold map[string]int64
+		if err := s.view("sales", func(tx *bolt.Tx) error {
+			var err error
+			sold, err = unitsShipped(tx, salesDaysRead, clock.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return sold
+	}
+	before := read()
+	res, err := s.ArchiveRetaining(90)
+	if err != nil || res.Sales != 2 {
+		t.Fatalf("archive = %+v, %v; want the two days older than 366 moved", res, err)
+	}
+	if after := read(); !reflect.DeepEqual(after, before) || after["S1"] != 3+4 {
+		t.Errorf("units shipped over 366 days: %v after archiving, %v before; want 7", after, before)
+	}
+	db, err := s.arch.get(monthOf(days[0]), false)
+	if err != nil || db == nil {
+		t.Fatalf("archive of %s: %v", monthOf(days[0]), err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		n, err := counter(bucketSales, nil, tx.Bucket(bucketSales).Get(salesKey(days[0], "S1")))
+		if n != 1 {
+			t.Errorf("archived sales of %s: %d, want 1", days[0].Format(time.DateOnly), n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

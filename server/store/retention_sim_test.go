@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -250,5 +252,90 @@ func BenchmarkRetention120Days(b *testing.B) {
 		fmt.Printf("written %d orders, %d tasks, %d scans in %s; archive runs took %s\n",
 			f.nOrders, f.nTasks, f.nScans, writeTime.Round(time.Millisecond), archiveTime.Round(time.Millisecond))
 		s.Close()
+	}
+}
+
+// BenchmarkScanWhileArchiving times scan-sized commits (a scan record and
+// a movement through the group committer, by 64 writers) alone for three
+// seconds, and while an archive run moves four days of a 2,000-order
+// floor (about 55,000 scans and 48,000 movements with their orders and
+// tasks), and prints p50, p99 and max of each: what a scan waits for the
+// archive's chunked deletes.
+//
+//	go test -run '^$' -bench ScanWhileArchiving -benchtime 1x ./server/store
+func BenchmarkScanWhileArchiving(b *testing.B) {
+	for _, archiving := range []bool{false, true} {
+		name := "alone"
+		if archiving {
+			name = "archiving"
+		}
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				clock := &fixedClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+				s, err := Open(filepath.Join(b.TempDir(), "pickpack.db"), Options{Clock: clock})
+				if err != nil {
+					b.Fatal(err)
+				}
+				f := newSimFloor(s, clock, clock.t, 2000, 2000)
+				for d := range 5 {
+					if err := f.day(d); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var mu sync.Mutex
+				var lat []time.Duration
+				stop := make(chan struct{})
+				var wg sync.WaitGroup
+				for w := range 64 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						user := fmt.Sprintf("bench%02d", w)
+						for i := 0; ; i++ {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							at := clock.Now()
+							sc := floor.Scan{ID: fmt.Sprintf("b%d", i), At: at, Code: "B-00-001-1"}
+							start := time.Now()
+							err := s.batch("bench scan", func(tx *bolt.Tx) error {
+								if err := record(tx, scanKey("pick", user, sc.ID), user, sc, floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictRight}); err != nil {
+									return err
+								}
+								return recordMovement(tx, floor.Movement{At: at, User: user, Kind: floor.MovePack, SKU: "SKU00001", Units: 1})
+							})
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							mu.Lock()
+							lat = append(lat, time.Since(start))
+							mu.Unlock()
+						}
+					}()
+				}
+				began := time.Now()
+				var res ArchiveResult
+				if archiving {
+					res, err = s.ArchiveRetaining(1)
+					if err != nil {
+						b.Error(err)
+					}
+				} else {
+					time.Sleep(3 * time.Second)
+				}
+				took := time.Since(began)
+				close(stop)
+				wg.Wait()
+				slices.Sort(lat)
+				q := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+				fmt.Printf("%s: %d commits in %s (moved %d scans, %d movements, %d orders, %d tasks): p50 %s p99 %s max %s\n",
+					name, len(lat), took.Round(time.Millisecond), res.Scans, res.Movements, res.Orders, res.Tasks,
+					q(0.5).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+				s.Close()
+			}
+		})
 	}
 }
