@@ -69,7 +69,16 @@ var (
 // archiveChunk is how many records a run moves per transaction: small
 // enough that the bulk delete holds the writer for milliseconds, so
 // scans queued behind it do not stall.
-const archiveChunk = 1000
+const archiveChunk = 250
+
+// maxPause bounds the pause after a chunk (see pace).
+const maxPause = 100 * time.Millisecond
+
+// pace waits, after a chunk begun at start, as long as the chunk took
+// (at most maxPause): a run then takes at most about half of the writer
+// and of a core, and the scans keep the rest. The day's run takes twice
+// as long, which nobody waits for.
+func pace(start time.Time) { time.Sleep(min(time.Since(start), maxPause)) }
 
 // monthLayout names an archive file's month.
 const monthLayout = "2006-01"
@@ -89,10 +98,10 @@ type archives struct {
 	dbs   map[string]*bolt.DB // by month
 	run   sync.Mutex          // one run at a time
 
-	// written, set by tests only, is called after each chunk is in its
-	// archive file and before it leaves the live file; an error stops the
-	// run there, as a crash would.
-	written func() error
+	// written, set by tests only, is called with the bucket of each chunk
+	// once the chunk is in its archive file and before it leaves the live
+	// file; an error stops the run there, as a crash would.
+	written func(bucket []byte) error
 }
 
 func newArchives(livePath string, clock floor.Clock) *archives {
@@ -383,11 +392,11 @@ func (s *Store) writeArchive(recs []moved) error {
 }
 
 // archived is called between a chunk's archive write and its delete.
-func (a *archives) archived() error {
+func (a *archives) archived(bucket []byte) error {
 	if a.written == nil {
 		return nil
 	}
-	return a.written()
+	return a.written(bucket)
 }
 
 // dropLive deletes recs from the live file in one bulk transaction: each
@@ -436,6 +445,7 @@ func (s *Store) archivePrefix(bucket []byte, before time.Time, dated func(k, v [
 	also func(tx *bolt.Tx, r moved) error) (int, error) {
 	total := 0
 	for {
+		start := time.Now()
 		var recs []moved
 		err := s.view("archive", func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucket).Cursor()
@@ -457,7 +467,7 @@ func (s *Store) archivePrefix(bucket []byte, before time.Time, dated func(k, v [
 		if err := s.writeArchive(recs); err != nil {
 			return total, err
 		}
-		if err := s.arch.archived(); err != nil {
+		if err := s.arch.archived(bucket); err != nil {
 			return total, err
 		}
 		n, err := s.dropLive(recs, also)
@@ -465,6 +475,7 @@ func (s *Store) archivePrefix(bucket []byte, before time.Time, dated func(k, v [
 		if err != nil || n == 0 || len(recs) < archiveChunk {
 			return total, err
 		}
+		pace(start)
 	}
 }
 
@@ -598,6 +609,7 @@ func (s *Store) scanBucket(bucket, from []byte, pick func(tx *bolt.Tx, k, v []by
 // which put a newer entry) or is gone is stale and only deleted.
 func (s *Store) archiveOrders(before time.Time, res *ArchiveResult) error {
 	for {
+		start := time.Now()
 		var recs []moved
 		var stale [][]byte
 		err := s.view("archive", func(tx *bolt.Tx) error {
@@ -645,7 +657,7 @@ func (s *Store) archiveOrders(before time.Time, res *ArchiveResult) error {
 		if err := s.writeArchive(recs); err != nil {
 			return err
 		}
-		if err := s.arch.archived(); err != nil {
+		if err := s.arch.archived(bucketOrders); err != nil {
 			return err
 		}
 		n, err := s.dropLive(recs, nil)
@@ -669,6 +681,7 @@ func (s *Store) archiveOrders(before time.Time, res *ArchiveResult) error {
 		if err != nil || n+len(stale) == 0 {
 			return err
 		}
+		pace(start)
 	}
 }
 
@@ -679,6 +692,7 @@ func (s *Store) archiveOrders(before time.Time, res *ArchiveResult) error {
 func (s *Store) archiveTasks(before time.Time, res *ArchiveResult) error {
 	var from []byte
 	for {
+		start := time.Now()
 		recs, next, err := s.scanBucket(bucketTaskProgress, from, func(tx *bolt.Tx, k, v []byte) (*moved, error) {
 			p, err := decodeProgress(v)
 			if err != nil {
@@ -720,7 +734,7 @@ func (s *Store) archiveTasks(before time.Time, res *ArchiveResult) error {
 		if err := s.writeArchive(recs); err != nil {
 			return err
 		}
-		if err := s.arch.archived(); err != nil {
+		if err := s.arch.archived(bucketTaskProgress); err != nil {
 			return err
 		}
 		n, err := s.dropLive(recs, nil)
@@ -732,6 +746,7 @@ func (s *Store) archiveTasks(before time.Time, res *ArchiveResult) error {
 			return err
 		}
 		from = next
+		pace(start)
 	}
 }
 
