@@ -112,8 +112,8 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 }
 
 // Order returns the order with the given id: from the live file, or, once
-// closed and archived, from the archive files, to
-// be read only: the writers see the live file alone.
+// closed and archived, from the archive files (to be read only: the
+// writers see the live file alone).
 func (s *Store) Order(id string) (floor.Order, error) {
 	const op = "get order"
 	var o floor.Order
