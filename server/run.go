@@ -42,6 +42,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backupCmd(ctx, args, stdout, stderr)
 	case "restore":
 		return restoreCmd(args, stdout, stderr)
+	case "archive":
+		return archiveCmd(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -57,6 +59,7 @@ const usage = `usage:
   server audit [--data DIR]            check a stopped server's data file; exit 1 on a problem
   server backup --to FILE [--http URL] [--token ADMIN]   copy a running server's data file
   server restore --from FILE [--data DIR] [--force]       put a backup in place for a stopped server
+  server archive [--data DIR] [--retain-days 90]           move older history of a stopped server to DIR/archive
   server plan --binmap FILE --bins CODE,CODE,... [--picker NAME --data DIR] [--explain]
 Run "server COMMAND -h" for a command's flags.
 `

@@ -68,11 +68,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tzFlag := fs.String("tz", "Local", "the site's time zone (IANA name, e.g. Europe/Berlin): of --shifts, the figures and the report PDFs")
 	shift := fs.Duration("shift", rpc.DefaultShift, "how long a device token from SignIn (badge or PIN) lasts")
 	logFormat := fs.String("log-format", "text", "text or json")
+	retainDays := fs.Int("retain-days", defaultRetainDays, "whole days before today of scans, movements and closed orders kept in the data file; older ones move to DATA/archive every hour (0: keep everything)")
 	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to this file until it stops (for finding where a scan's time goes)")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if *retainDays < 0 {
+		return fmt.Errorf("--retain-days must be 0 (keep everything) or more, got %d", *retainDays)
 	}
 	if *shift <= 0 {
 		return fmt.Errorf("--shift must be above zero, got %v", *shift)
@@ -137,6 +141,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// resident memory, and the file grows all day.
 		go every(ctx, *releaseEvery, log, "release mapped pages", st.ReleaseMapped)
 	}
+
+	go retain(ctx, st, *retainDays, log)
 
 	if *demoFlag {
 		if err := loadDemo(ctx, st, log, stdout, *demoEvery); err != nil {

@@ -13,14 +13,15 @@ import (
 // Totals sums what the scans did to stock, for audits after a crash.
 type Totals struct {
 	OnHand, Reserved int64 // over all bins and SKUs
-	Picked, Short    int64 // over all tasks' stops
-	Scans            int   // recorded scans
+	Picked, Short    int64 // over the stops of the tasks in the live file (not archived)
+	Scans            int   // scans recorded in the live file (not archived)
 }
 
 // Audit checks that the stock agrees with the tasks and the history: every
 // bin's reserved units are exactly what open tasks still have to take
 // there, nothing is negative, and the movements of every bin (and of the
-// dock) add up to its stock. It returns the totals and the first
+// dock) add up to its stock, those moved to the archive files counted by
+// the sums kept of them. It returns the totals and the first
 // disagreement found.
 func (s *Store) Audit() (Totals, error) {
 	var tot Totals
@@ -114,6 +115,15 @@ func movementLedger(tx *bolt.Tx) (ledger, error) {
 			l[string(stockKey(m.Bin, m.SKU))] += m.Units
 		}
 		return true, nil
+	})
+	if err != nil {
+		return l, err
+	}
+	// The movements moved to the archive files are summed here instead.
+	err = tx.Bucket(bucketArchivedStock).ForEach(func(k, v []byte) error {
+		n, err := counter(bucketArchivedStock, k, v)
+		l[string(k)] += n
+		return err
 	})
 	return l, err
 }

@@ -140,15 +140,18 @@ func (h *heldIndex) writeHeld(tx *bolt.Tx) error {
 		return nil
 	}
 	slices.Sort(keys) // in key order: each leaf is visited once
-	b := tx.Bucket(bucketScanIndex)
+	b, records := tx.Bucket(bucketScanIndex), tx.Bucket(bucketScanRecords)
 	meta := tx.Bucket(bucketMeta)
 	through := indexedThrough(meta)
 	for _, k := range keys {
 		seq := snapshot[k]
+		through = max(through, seq)
+		if records.Get(u64(seq)) == nil {
+			continue // archived meanwhile (archive.go), with what its index would say
+		}
 		if err := b.Put([]byte(k), u64(seq)); err != nil {
 			return err
 		}
-		through = max(through, seq)
 	}
 	if err := meta.Put(keyIndexedThrough, u64(through)); err != nil {
 		return err
@@ -260,6 +263,12 @@ func (s *Store) writeBehind(tx *bolt.Tx) error {
 	return learnBehind(tx)
 }
 
+// WriteBehind writes now what the server otherwise writes behind the scans
+// every few seconds: the held scan index entries, and what the pickers
+// learn from the scans since the last time. For tests and tools that need
+// the planner to have learned from the scans just made.
+func (s *Store) WriteBehind() error { return s.batchBulk("write behind", s.writeBehind) }
+
 // writeIndex runs until stop is closed, writing behind every
 // indexFlushEvery or when enough index entries are held.
 func (s *Store) writeIndex(stop <-chan struct{}, done chan<- struct{}) {
@@ -276,7 +285,7 @@ func (s *Store) writeIndex(stop <-chan struct{}, done chan<- struct{}) {
 		if s.held.heldCount() > 0 {
 			// Failing here only leaves the work for the next try; the
 			// records it comes from are in the file either way.
-			_ = s.batchBulk("write behind", s.writeBehind)
+			_ = s.WriteBehind()
 		}
 	}
 }

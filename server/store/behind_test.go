@@ -48,7 +48,7 @@ func TestScanIndexWrittenBehind(t *testing.T) {
 	if err != nil || !a.Replayed {
 		t.Errorf("re-sent scan while held: %+v, %v; want it replayed", a, err)
 	}
-	if err := s.batchBulk("write scan index", s.held.writeHeld); err != nil {
+	if err := s.WriteBehind(); err != nil {
 		t.Fatal(err)
 	}
 	if got, held := indexedInFile(t, s), s.held.heldCount(); got != 3 || held != 0 {
@@ -71,7 +71,7 @@ func TestScanIndexWrittenBehind(t *testing.T) {
 func TestScanIndexRebuiltAtOpen(t *testing.T) {
 	s, _ := openTestStore(t, "")
 	scanSome(t, s, "ann", "s1", "s2")
-	if err := s.batchBulk("write scan index", s.held.writeHeld); err != nil {
+	if err := s.WriteBehind(); err != nil {
 		t.Fatal(err)
 	}
 	scanSome(t, s, "bob", "s1", "s2", "s3")
@@ -200,7 +200,7 @@ func TestLearningWrittenBehind(t *testing.T) {
 		t.Errorf("ann's familiarity after Picker: %+v; want A-01-001-1/S1", st.Familiarity)
 	}
 	// Learning again learns nothing twice.
-	if err := s.batchBulk("write behind", s.writeBehind); err != nil {
+	if err := s.WriteBehind(); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := s.Picker("ann")

@@ -150,20 +150,33 @@ func forEachMovement(tx *bolt.Tx, from, to time.Time, after uint64, fn func(floo
 
 // History returns up to limit movements with from <= At < to after the
 // sequence after (0 from the start), and the sequence to continue from (0
-// at the end).
+// at the end). Movements moved to the archive files are read from there
+// first: sequences grow across the files and the live file, so one
+// sequence to go on from serves them all, and a movement found twice (a
+// run interrupted between its archive write and its delete) is read once.
 func (s *Store) History(from, to time.Time, after uint64, limit int) ([]floor.Movement, uint64, error) {
 	limit = max(limit, 1)
 	var out []floor.Movement
 	var next uint64
+	last := after
+	take := func(m floor.Movement) (bool, error) {
+		if len(out) == limit {
+			next = out[len(out)-1].Seq
+			return false, nil
+		}
+		out = append(out, m)
+		last = m.Seq
+		return true, nil
+	}
 	err := s.view("history", func(tx *bolt.Tx) error {
-		return forEachMovement(tx, from, to, after, func(m floor.Movement) (bool, error) {
-			if len(out) == limit {
-				next = out[len(out)-1].Seq
-				return false, nil
-			}
-			out = append(out, m)
-			return true, nil
+		err := s.viewArchives(tx, from, to, func(atx *bolt.Tx) (bool, error) {
+			err := forEachMovement(atx, from, to, last, take)
+			return next == 0, err
 		})
+		if err != nil || next != 0 {
+			return err
+		}
+		return forEachMovement(tx, from, to, last, take)
 	})
 	return out, next, err
 }

@@ -111,13 +111,28 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 	return written, outcomes, nil
 }
 
-// Order returns the order with the given id.
+// Order returns the order with the given id: from the live file, or, once
+// closed and archived, from the archive files (to be read only: the
+// writers see the live file alone).
 func (s *Store) Order(id string) (floor.Order, error) {
 	const op = "get order"
 	var o floor.Order
 	err := s.view(op, func(tx *bolt.Tx) error {
 		var err error
-		o, err = orderByID(tx, op, id)
+		if o, err = orderByID(tx, op, id); floor.KindOf(err) != floor.KindNotFound {
+			return err
+		}
+		found := false
+		aerr := s.viewArchives(tx, time.Time{}, time.Time{}, func(atx *bolt.Tx) (bool, error) {
+			a, ok, err := getOrder(atx.Bucket(bucketOrders), id)
+			if ok {
+				o, found = a, true
+			}
+			return !found, err
+		})
+		if found || aerr != nil {
+			return aerr
+		}
 		return err
 	})
 	return o, err
@@ -214,7 +229,8 @@ func (s *Store) now() time.Time { return s.clock.Now().UTC() }
 
 // putOrder writes an order and keeps the index of open orders, which the
 // supervisors' view and the default order list read instead of every
-// order ever taken.
+// order ever taken, and the index of closed orders by time, which
+// retention reads (archive.go).
 func putOrder(tx *bolt.Tx, o floor.Order) error {
 	raw, err := encodeOrder(o)
 	if err != nil {
@@ -226,6 +242,9 @@ func putOrder(tx *bolt.Tx, o floor.Order) error {
 	noteOrder(tx, o)
 	if o.State.Open() {
 		return tx.Bucket(bucketOpenOrders).Put([]byte(o.ID), nil)
+	}
+	if err := indexClosed(tx, o); err != nil {
+		return err
 	}
 	return tx.Bucket(bucketOpenOrders).Delete([]byte(o.ID))
 }

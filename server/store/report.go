@@ -1,6 +1,10 @@
 package store
 
 import (
+	"cmp"
+	"encoding/binary"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,24 +22,28 @@ type ReportData struct {
 }
 
 // ReportData reads, in one consistent view, the orders released, the tasks
-// created and the scans received in [from, to).
+// created and the scans received in [from, to): from the live file, and
+// for a range older than the archive mark from the archive files of its
+// months too (each record once, the live copy first).
 //
 // Neither orders, tasks nor the scan log have a time index, so this reads
-// every record: fine for a shift report or a page refresh on a site's
-// history of weeks; a time-keyed index is the next step if files grow to
-// millions of scans.
+// every record of the live file and of the months' archives: fine for a
+// shift report or a page refresh, since retention bounds the live file
+// to the days kept.
 func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 	var d ReportData
 	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
-	err := s.view("read report data", func(tx *bolt.Tx) error {
+	orders, tasks, scans := map[string]bool{}, map[string]bool{}, map[uint64]bool{}
+	read := func(tx *bolt.Tx) error {
 		hidden := pendingImports(tx)
 		err := tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
-			if hidden.hides(k) {
-				return nil // staged by an import not shown yet
+			if hidden.hides(k) || orders[string(k)] {
+				return nil // staged by an import not shown yet, or read already
 			}
 			o, err := decodeOrder(v)
 			if err == nil && in(o.ReleasedAt) {
 				d.Orders = append(d.Orders, o)
+				orders[o.ID] = true
 			}
 			return err
 		})
@@ -43,8 +51,9 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 			return err
 		}
 		err = forEachTask(tx, func(t floor.Task) error {
-			if in(t.CreatedAt) {
+			if in(t.CreatedAt) && !tasks[t.ID] {
 				d.Tasks = append(d.Tasks, t)
+				tasks[t.ID] = true
 			}
 			return nil
 		})
@@ -52,13 +61,27 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 			return err
 		}
 		return tx.Bucket(bucketScanRecords).ForEach(func(k, v []byte) error {
+			if scans[binary.BigEndian.Uint64(k)] {
+				return nil
+			}
 			e, err := scanEntry(k, v)
 			if err == nil && in(e.Scan.At) {
 				d.Scans = append(d.Scans, e)
+				scans[e.Seq] = true
 			}
 			return err
 		})
+	}
+	err := s.view("read report data", func(tx *bolt.Tx) error {
+		if err := read(tx); err != nil {
+			return err
+		}
+		return s.viewArchives(tx, from, to, func(atx *bolt.Tx) (bool, error) { return true, read(atx) })
 	})
+	// In the order of the keys, as one file would give them.
+	slices.SortFunc(d.Orders, func(a, b floor.Order) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(d.Tasks, func(a, b floor.Task) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(d.Scans, func(a, b ScanEntry) int { return cmp.Compare(a.Seq, b.Seq) })
 	return d, err
 }
 
@@ -76,18 +99,31 @@ func (s *Store) QueueDepth() (int, error) {
 
 // OrdersDue returns the orders due in [from, to), in any state: the
 // supervisors' view counts a shift's orders by their due time. Like
-// ReportData it reads every order; the view asks once a shift and when it
-// reads the floor afresh.
+// ReportData it reads every order, the archived ones of a range older
+// than the archive mark too (filed by release, which is before the due
+// time: the month before from is read as well); the view asks once a
+// shift and when it reads the floor afresh.
 func (s *Store) OrdersDue(from, to time.Time) ([]floor.Order, error) {
 	var out []floor.Order
-	err := s.view("read orders due", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
+	seen := map[string]bool{}
+	read := func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
+			if seen[string(k)] {
+				return nil
+			}
 			o, err := decodeOrder(v)
 			if err == nil && !o.DueAt.Before(from) && o.DueAt.Before(to) {
 				out = append(out, o)
+				seen[o.ID] = true
 			}
 			return err
 		})
+	}
+	err := s.view("read orders due", func(tx *bolt.Tx) error {
+		if err := read(tx); err != nil {
+			return err
+		}
+		return s.viewArchives(tx, from.AddDate(0, -1, 0), to, func(atx *bolt.Tx) (bool, error) { return true, read(atx) })
 	})
 	return out, err
 }

@@ -36,8 +36,17 @@ import (
 // the handhelds' shift sign-in), empty in an older file.
 //
 // Version 13 writes scan records in binary (scan.go); Open rewrites the
-// JSON records of older files.
-const SchemaVersion = 13
+// JSON records of older files. It also writes the scan index and what
+// pickers learn behind the scans (behind.go), with the meta keys
+// scan_index_through and learned_through (none: all was written with
+// each scan).
+//
+// Version 14 adds retention (archive.go): the bucket archived_stock (the
+// units of the movements moved to the archive files, per bin and SKU),
+// the meta keys archive_from and archived_before (none: nothing was
+// archived), and the bucket closed_orders, the closed orders by when
+// they closed, which the migration fills from the orders there.
+const SchemaVersion = 14
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -86,7 +95,7 @@ var (
 		bucketFamiliarity, bucketModels, bucketScanRecords, bucketScanIndex, bucketCountTasks, bucketPackSessions,
 		bucketConfig, bucketSerials, bucketWaybills, bucketPrintJobs, bucketOpenOrders, bucketTaskProgress, bucketPrintOpen,
 		bucketMovements, bucketDeliveries, bucketDock, bucketSlots, bucketSupply, bucketSales, bucketTotes, bucketPickerNotes,
-		bucketRush, bucketOffShift, bucketImports, bucketSignIn, bucketBadges}
+		bucketRush, bucketOffShift, bucketImports, bucketSignIn, bucketBadges, bucketArchivedStock, bucketClosedOrders}
 	keyMagic  = []byte("magic")
 	keySchema = []byte("schema")
 )
@@ -135,6 +144,7 @@ type Store struct {
 	paper      func(picker string) bool
 	path       string
 	commits    *committer
+	arch       *archives // the archive files beside the live file (archive.go)
 
 	changes *changes
 
@@ -142,6 +152,7 @@ type Store struct {
 	// writeIndex writes them until indexStop is closed.
 	held      *heldIndex
 	indexStop chan struct{}
+	stopIndex sync.Once
 	indexDone chan struct{}
 
 	claimMu   sync.Mutex
@@ -197,7 +208,14 @@ func Open(path string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Msg: fmt.Sprintf("%s: %v", path, err), Err: err}
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { return initSchema(tx, opts.Clock.Now().UTC()) }); err != nil {
+	err = db.Update(func(tx *bolt.Tx) error {
+		if isArchiveFile(tx) {
+			return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrArchiveFile,
+				Msg: "is " + ErrArchiveFile.Error() + " (open the live file beside its archive directory)"}
+		}
+		return initSchema(tx, opts.Clock.Now().UTC())
+	})
+	if err != nil {
 		db.Close()
 		var fe *floor.Error
 		if errors.As(err, &fe) {
@@ -230,9 +248,10 @@ func Open(path string, opts Options) (*Store, error) {
 		opts.Pack = floor.DefaultPackConfig
 	}
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db), claimed: map[string]bool{}, changes: newChanges(db),
-		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1)),
-		held:      newHeldIndex(db), indexStop: make(chan struct{}), indexDone: make(chan struct{})}
+		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db),
+		arch: newArchives(path, opts.Clock), claimed: map[string]bool{}, changes: newChanges(db),
+		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1)), held: newHeldIndex(db),
+		indexStop: make(chan struct{}), indexDone: make(chan struct{})}
 	go s.writeIndex(s.indexStop, s.indexDone)
 	return s, nil
 }
@@ -340,6 +359,11 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 	}
+	if v < 14 { // version 14 indexes the closed orders by time, for retention
+		if err := migrateClosedOrders(tx); err != nil {
+			return err
+		}
+	}
 	// Version 11 lists the orders of imports staged and not shown
 	// (bucketImports, created above); older files have none.
 	if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
@@ -374,20 +398,18 @@ func rewriteRecords(b *bolt.Bucket, convert func(v []byte) ([]byte, error)) erro
 
 // Close closes the file. Queued and running writes finish first.
 func (s *Store) Close() error {
-	close(s.indexStop)
+	s.stopIndex.Do(func() { close(s.indexStop) }) // Close may be called again
 	<-s.indexDone
 	// The index and the learning are whole in the file after a clean stop,
 	// so that tools reading it (the audit, a backup) find every scan; a
 	// crash leaves them to Open, which redoes them from the records.
-	err := s.batchBulk("write behind", s.writeBehind)
+	err := s.WriteBehind()
 	s.commits.close()
 	changesByDB.Delete(s.db)
 	indexByDB.Delete(s.db)
-	if err != nil {
-		s.db.Close()
-		return err
-	}
-	return s.db.Close()
+	s.arch.run.Lock() // a run in progress ends first
+	defer s.arch.run.Unlock()
+	return errors.Join(err, s.arch.close(), s.db.Close())
 }
 
 // Path is the data file's path.

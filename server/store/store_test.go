@@ -130,7 +130,7 @@ func TestOpenRefusesForeignNewerAndLockedFiles(t *testing.T) {
 	}{
 		{garbage, ErrNotOurs, "garbage.db is not a pickpack data file"},
 		{foreign, ErrNotOurs, "another program"},
-		{newer, ErrNewerSchema, "schema 99; this build reads up to 13"},
+		{newer, ErrNewerSchema, "schema 99; this build reads up to " + strconv.Itoa(SchemaVersion)},
 		{locked, ErrLocked, "in use by another running server"},
 	}
 	for _, tt := range tests {
