@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -42,14 +41,6 @@ type taskPlan struct {
 	Version uint64
 	Task    floor.Task
 }
-
-// planVersions numbers plan records. It starts from the clock so that a
-// restarted process never reuses a number of an earlier run, and counts in
-// memory so that a rolled-back write never hands its number out again:
-// the plan cache trusts (task, version) to name one plan forever.
-var planVersions atomic.Uint64
-
-func init() { planVersions.Store(uint64(time.Now().UnixNano())) }
 
 // plans holds decoded plans of recent tasks by task id, with the version
 // they belong to; a read checks the version against the progress record.
@@ -124,15 +115,30 @@ func writeTask(tx *bolt.Tx, t *floor.Task, replan bool) error {
 		}
 	}
 	if replan || stops != len(t.Stops) {
-		version = planVersions.Add(1)
+		// Plan versions count in the tasks bucket's sequence, so that
+		// every node applying the same writes numbers them alike; files
+		// of before schema 13 numbered them from the clock, above it.
+		tasks := tx.Bucket(bucketTasks)
+		next, err := tasks.NextSequence()
+		if err != nil {
+			return err
+		}
+		if next <= version {
+			next = version + 1
+			if err := tasks.SetSequence(next); err != nil {
+				return err
+			}
+		}
+		version = next
 		plan := taskPlan{Version: version, Task: planOf(t)}
 		if err := putPlan(tx.Bucket(bucketTasks), plan); err != nil {
 			return err
 		}
 		if !t.Done {
 			// The picker's next scan reads it: a tote scan changes the plan
-			// four times a task. Should this write roll back, no progress
-			// record names this version, so the entry is never used.
+			// four times a task. Should this write roll back, the version
+			// is handed out again, and its next write caches its own plan
+			// in place of this one.
 			cachePlan(t.ID, plan)
 		}
 	}

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"bytes"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pickpack/pickpack/server/floor"
+)
+
+// Two files given the same writes hold the same bytes in every bucket: each
+// write carries its clock reading and its ids, or derives them from the
+// file (sequences), never from the process (the replicated store of the
+// high-availability issue applies the same writes on every node).
+func TestSameWritesMakeTheSameFile(t *testing.T) {
+	work := func() *Store {
+		s, _ := openTestStore(t, "")
+		seed(t, s)
+		a := pickOneLine(t, s) // a task assigned, totes, a bin, the item: a plan written three times
+		if a.Reason != "TASK_DONE" {
+			t.Fatalf("item scan: %+v", a)
+		}
+		if _, err := s.PickScan("ann", floor.Scan{ID: "drop", Code: "DROP-PS1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WriteBehind(); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := work(), work()
+	err := a.db.View(func(ta *bolt.Tx) error {
+		return b.db.View(func(tb *bolt.Tx) error {
+			return ta.ForEach(func(name []byte, ba *bolt.Bucket) error {
+				bb := tb.Bucket(name)
+				var got, want [][2][]byte
+				ba.ForEach(func(k, v []byte) error { want = append(want, [2][]byte{k, v}); return nil })
+				bb.ForEach(func(k, v []byte) error { got = append(got, [2][]byte{k, v}); return nil })
+				if len(got) != len(want) {
+					t.Errorf("bucket %s: %d keys in one file, %d in the other", name, len(want), len(got))
+					return nil
+				}
+				for i := range got {
+					if !bytes.Equal(got[i][0], want[i][0]) || !bytes.Equal(got[i][1], want[i][1]) {
+						t.Errorf("bucket %s, key %q: %q in one file, %q (key %q) in the other", name, want[i][0], want[i][1], got[i][1], got[i][0])
+					}
+				}
+				if ba.Sequence() != bb.Sequence() {
+					t.Errorf("bucket %s: sequence %d in one file, %d in the other", name, ba.Sequence(), bb.Sequence())
+				}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
