@@ -143,7 +143,12 @@ func decodeScan(raw []byte) (scanRecord, error) {
 	a.Verdict = floor.Verdict(r.uvarint())
 	a.Reason, a.Message = r.str(), r.str()
 	a.Next.OrderID, a.Next.TaskID = r.str(), r.str()
-	if n := r.count(); n > 0 {
+	// Each event takes at least 16 bytes (two empty strings, the time,
+	// the flag, 8 bytes of metres, four varints): a corrupt count cannot
+	// make a large slice.
+	if n := r.count(); n > len(r.b)/16 {
+		return rec, errCorruptScan
+	} else if n > 0 {
 		rec.Learned = make([]floor.PickEvent, n)
 		for i := range rec.Learned {
 			e := &rec.Learned[i]
