@@ -239,6 +239,12 @@ func TestPlanCacheFollowsTheFile(t *testing.T) {
 	if err != nil || ann == nil || ann.Stops[0].Name != "name of S1" {
 		t.Fatalf("ann: %+v, %v", ann, err)
 	}
+	s.cache.mu.Lock()
+	_, kept := s.cache.orders["O1"]
+	s.cache.mu.Unlock()
+	if kept {
+		t.Error("O1 is still kept decoded after its assignment")
+	}
 	renamed := sku("S1", "4006381333931")
 	renamed.Name = "renamed S1"
 	if err := s.PutSKUs([]floor.SKU{renamed}, false); err != nil {

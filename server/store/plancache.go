@@ -10,10 +10,11 @@ import (
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// planCacheMax bounds the records each map of a planCache holds; a full
-// map is emptied and fills again with what NextTask reads next (the orders
-// at the head of the queue and the SKUs they take).
-const planCacheMax = 50_000
+// planCacheMax bounds the records each map of a planCache holds (an order
+// takes about 600 bytes with its copy); a full map is emptied and fills
+// again with what NextTask reads next (the orders at the head of the queue
+// and the SKUs they take). An order leaves when it is assigned.
+const planCacheMax = 20_000
 
 // planCache keeps the records NextTask decodes on every call: the queued
 // orders it offers the planner and the names of their SKUs. At the start
@@ -77,6 +78,14 @@ func (pc *planCache) order(tx *bolt.Tx, hidden hider, op, id string) (floor.Orde
 		return o, fmt.Errorf("decode order %q: %w", id, err)
 	}
 	return o, nil
+}
+
+// forget drops order id, written anew: an assigned order is not planned
+// with again, so its entry would only take memory.
+func (pc *planCache) forget(id string) {
+	pc.mu.Lock()
+	delete(pc.orders, id)
+	pc.mu.Unlock()
 }
 
 // skuName is the name of SKU id.

@@ -363,6 +363,7 @@ func (s *Store) assign(tx *bolt.Tx, cmd *assignment, t *floor.Task) error {
 		if err := putOrder(tx, o); err != nil {
 			return err
 		}
+		s.cache.forget(o.ID) // a rolled-back write only costs a decode later
 	}
 	if err := putTask(tx, t); err != nil {
 		return err
