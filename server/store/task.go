@@ -168,12 +168,13 @@ func (s *Store) claim(picker string) (in floor.PlanInput, existing *floor.Task, 
 	return in, existing, ids, err
 }
 
-// unclaim gives back the claims of ids that keep says to (all if nil).
-func (s *Store) unclaim(ids []string, keep func(string) bool) {
+// unclaim gives back the claims of the ids for which give is true (all
+// of them if give is nil).
+func (s *Store) unclaim(ids []string, give func(string) bool) {
 	s.claimMu.Lock()
 	defer s.claimMu.Unlock()
 	for _, id := range ids {
-		if keep == nil || keep(id) {
+		if give == nil || give(id) {
 			delete(s.claimed, id)
 		}
 	}
