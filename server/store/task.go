@@ -64,8 +64,10 @@ const (
 	// committer takes assignments (maxBulk a commit, after the scans), so
 	// at the start of a shift hundreds of planned tasks waited for their
 	// commit, each holding its candidates claimed, and every planInput
-	// stepped over all of them at the head of the queue: 40% of a
-	// NextTask's CPU. Two commits' worth keeps the committer fed.
+	// stepped over all of them at the head of the queue (a tenth of the
+	// CPU of BenchmarkNextTaskStartOfShift went to looking them up), and
+	// pickers were told there was no work while thousands of queued orders
+	// were claimed. Two commits' worth keeps the committer fed.
 	maxAssigning = 2 * maxBulk
 )
 
