@@ -51,9 +51,18 @@ over HTTP/1.1 to --http, a connection each), in the same run; the line
 above is then the stream handhelds' and a second one is theirs:
   browser scans=... verdicts=... errors=... p50_ms=... p99_ms=... max_ms=... p99_ratio=...
 (p99_ratio: the browsers' p99 over the streams'.)
+It then prints the NextTask calls (every handheld asks for its first
+task at the start, all within one scan period: the start of a shift) and
+the scans sent in the first 5 seconds, while the pickers start:
+  next_task calls=... tasks=... p50_ms=... p99_ms=... max_ms=... started=... last_start_s=...
+  first_5s scans=... p50_ms=... p99_ms=... max_ms=... next_task_calls=... next_task_p99_ms=...
+(started: handhelds that got a first task; last_start_s: when the last of
+them had it, from the start of the run.)
 With --baseline it then runs a bare bbolt group-commit loop with the same
-concurrency, rate and duration in a temporary directory and prints
+concurrency, rate and duration in a temporary directory and prints it,
+and the p99 of the first 5 seconds and of the run over the baseline's:
   baseline scans=... p50_ms=... p99_ms=... max_ms=...
+  ratio first_5s_p99=... p99=...
 The links are plaintext: run it beside the server (loopback).
 `
 
@@ -141,6 +150,10 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		fmt.Fprintf(stdout, "browser scans=%d verdicts=%d errors=%d %s p99_ratio=%.2f\n", b.scans, b.verdicts, b.errors,
 			benchPercentiles(b.latencies), benchRatio(b.latencies, res.latencies))
 	}
+	fmt.Fprintf(stdout, "next_task calls=%d tasks=%d %s started=%d last_start_s=%.2f\n", len(res.taskCalls), res.tasksGot,
+		benchPercentiles(res.taskCalls), res.started, res.lastStart.Seconds())
+	fmt.Fprintf(stdout, "first_5s scans=%d %s next_task_calls=%d next_task_p99_ms=%s\n", len(res.firstScans), benchPercentiles(res.firstScans),
+		len(res.firstCalls), benchMillis(benchQuantile(sorted(res.firstCalls), 0.99)))
 	// A run with errors measured something else than the scan path: its
 	// figures must not pass for a result in a script or CI.
 	var failed error
@@ -161,6 +174,7 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return fmt.Errorf("baseline: %w", err)
 	}
 	fmt.Fprintf(stdout, "baseline scans=%d %s\n", len(lat), benchPercentiles(lat))
+	fmt.Fprintf(stdout, "ratio first_5s_p99=%.2f p99=%.2f\n", benchRatio(res.firstScans, lat), benchRatio(res.latencies, lat))
 	return failed
 }
 
@@ -170,6 +184,15 @@ type benchResult struct {
 	pathResult
 	browser  pathResult
 	imported *benchImport // with --import-orders
+
+	// The start of the shift: every NextTask call of the run, those sent
+	// in the first window, the scans sent in it (of both paths), how
+	// many handhelds got a first task, and when the last of them had it.
+	taskCalls, firstCalls []time.Duration
+	tasksGot              int
+	firstScans            []time.Duration
+	started               int
+	lastStart             time.Duration
 }
 
 // pathResult is what the handhelds of one path measured.
@@ -393,6 +416,23 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	// the percentiles of the whole run would hide.
 	const window = 5 * time.Second
 	windows := make([][]time.Duration, int((c.duration+window-1)/window))
+	for _, d := range devices {
+		first := true
+		for _, tc := range d.TaskCalls() {
+			res.taskCalls = append(res.taskCalls, tc.Latency)
+			if tc.SentAt.Sub(began) < window {
+				res.firstCalls = append(res.firstCalls, tc.Latency)
+			}
+			if tc.Got {
+				res.tasksGot++
+				if first {
+					first = false
+					res.started++
+					res.lastStart = max(res.lastStart, tc.SentAt.Add(tc.Latency).Sub(began))
+				}
+			}
+		}
+	}
 	for i, d := range devices {
 		path := &res.pathResult
 		if browser(i) {
@@ -441,6 +481,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		fmt.Fprintf(stderr, "bench: order supply failed: %v\n", supErr)
 		res.errors++
 	}
+	res.firstScans = windows[0]
 	for i, w := range windows {
 		if len(w) > 0 {
 			fmt.Fprintf(stderr, "bench: %3.0fs-%3.0fs scans=%d %s\n", (time.Duration(i) * window).Seconds(),
@@ -457,10 +498,20 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 
 // benchPercentiles formats p50, p99 and max in milliseconds.
 func benchPercentiles(lat []time.Duration) string {
+	s := sorted(lat)
+	return fmt.Sprintf("p50_ms=%s p99_ms=%s max_ms=%s", benchMillis(benchQuantile(s, 0.50)), benchMillis(benchQuantile(s, 0.99)), benchMillis(benchQuantile(s, 1)))
+}
+
+// benchMillis formats d in milliseconds.
+func benchMillis(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64)
+}
+
+// sorted is a sorted copy of lat.
+func sorted(lat []time.Duration) []time.Duration {
 	s := slices.Clone(lat)
 	slices.Sort(s)
-	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) }
-	return fmt.Sprintf("p50_ms=%s p99_ms=%s max_ms=%s", ms(benchQuantile(s, 0.50)), ms(benchQuantile(s, 0.99)), ms(benchQuantile(s, 1)))
+	return s
 }
 
 // benchRatio is the p99 of a over the p99 of b (0 if b has none).

@@ -84,6 +84,9 @@ var (
 	benchLine    = regexp.MustCompile(`^scans=(\d+) verdicts=(\d+) errors=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+$`)
 	baselineLine = regexp.MustCompile(`^baseline scans=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+$`)
 	browserLine  = regexp.MustCompile(`^browser scans=(\d+) verdicts=(\d+) errors=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+ p99_ratio=[0-9.]+$`)
+	nextTaskLine = regexp.MustCompile(`^next_task calls=(\d+) tasks=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+ started=(\d+) last_start_s=[0-9.]+$`)
+	firstLine    = regexp.MustCompile(`^first_5s scans=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+ next_task_calls=(\d+) next_task_p99_ms=[0-9.]+$`)
+	ratioLine    = regexp.MustCompile(`^ratio first_5s_p99=[0-9.]+ p99=[0-9.]+$`)
 )
 
 // Handhelds as browsers beside handhelds on streams, in one run: each
@@ -98,8 +101,8 @@ func TestBenchBrowsers(t *testing.T) {
 		t.Fatalf("bench: %v\n%s", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("output %q, want the streams' and the browsers' lines", out.String())
+	if len(lines) != 4 || nextTaskLine.FindString(lines[2]) == "" || firstLine.FindString(lines[3]) == "" {
+		t.Fatalf("output %q, want the streams' and the browsers' lines, then the start of the shift's", out.String())
 	}
 	total := 0
 	for i, re := range []*regexp.Regexp{benchLine, browserLine} {
@@ -136,8 +139,8 @@ func TestBenchCommand(t *testing.T) {
 		t.Fatalf("bench: %v\n%s", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("output %q, want the summary and the baseline line", out.String())
+	if len(lines) != 5 {
+		t.Fatalf("output %q, want the summary, the start of the shift's two lines, the baseline line and the ratios", out.String())
 	}
 	m := benchLine.FindStringSubmatch(lines[0])
 	if m == nil {
@@ -148,8 +151,23 @@ func TestBenchCommand(t *testing.T) {
 	if scans == 0 || scans != verdicts || m[3] != "0" {
 		t.Errorf("summary %q: want every scan answered and no errors\n%s", lines[0], errOut.String())
 	}
-	if b := baselineLine.FindStringSubmatch(lines[1]); b == nil || b[1] == "0" {
-		t.Errorf("baseline line %q", lines[1])
+	// Each of the 4 handhelds asked for a task at least once, and the
+	// demo stock gives each of them one: the run's orders are all small.
+	if nt := nextTaskLine.FindStringSubmatch(lines[1]); nt == nil {
+		t.Errorf("next task line %q", lines[1])
+	} else if calls, _ := strconv.Atoi(nt[1]); calls < 4 || nt[2] == "0" || nt[3] != "4" {
+		t.Errorf("next task line %q: want at least 4 calls, tasks, and 4 handhelds started", lines[1])
+	}
+	if f := firstLine.FindStringSubmatch(lines[2]); f == nil || f[1] == "0" || f[2] == "0" {
+		t.Errorf("first 5 s line %q: want scans and NextTask calls in it", lines[2])
+	} else if first, _ := strconv.Atoi(f[1]); first != scans {
+		t.Errorf("first 5 s line %q: a run of 1 s has all its %d scans in it", lines[2], scans)
+	}
+	if b := baselineLine.FindStringSubmatch(lines[3]); b == nil || b[1] == "0" {
+		t.Errorf("baseline line %q", lines[3])
+	}
+	if !ratioLine.MatchString(lines[4]) {
+		t.Errorf("ratio line %q", lines[4])
 	}
 	tot, err := st.Audit()
 	if err != nil {
@@ -190,7 +208,7 @@ func TestBenchFailsOnErrors(t *testing.T) {
 	if err == nil {
 		t.Fatalf("bench exited without error; output %q", out.String())
 	}
-	m := benchLine.FindStringSubmatch(strings.TrimSpace(out.String()))
+	m := benchLine.FindStringSubmatch(strings.Split(out.String(), "\n")[0])
 	if m == nil || m[3] == "0" {
 		t.Fatalf("summary %q: want the errors counted", out.String())
 	}
@@ -220,8 +238,9 @@ func TestBenchImport(t *testing.T) {
 		t.Fatalf("bench: %v\n%s", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 5 || benchLine.FindString(lines[0]) == "" || !strings.HasPrefix(lines[1], "import orders=3000 created=3000 seconds=") {
-		t.Fatalf("output %q, want the summary, the import and three lines of scans", out.String())
+	if len(lines) != 7 || benchLine.FindString(lines[0]) == "" || !strings.HasPrefix(lines[1], "import orders=3000 created=3000 seconds=") ||
+		nextTaskLine.FindString(lines[5]) == "" || firstLine.FindString(lines[6]) == "" {
+		t.Fatalf("output %q, want the summary, the import, three lines of scans and the start of the shift's two", out.String())
 	}
 	for i, part := range []string{"before_import", "during_import", "after_import"} {
 		if !regexp.MustCompile(`^` + part + ` scans=\d+ p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+$`).MatchString(lines[2+i]) {

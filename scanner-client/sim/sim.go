@@ -88,6 +88,16 @@ func (r Result) PickedUnits() int64 {
 	return 0
 }
 
+// TaskCall is one NextTask call and its answer.
+type TaskCall struct {
+	// SentAt is when the call was made; Latency is from then to its
+	// answer.
+	SentAt  time.Time
+	Latency time.Duration
+	// Got says a task came back (false: nothing to do).
+	Got bool
+}
+
 // Sent is a scan that was sent and whose answer has not arrived (yet).
 type Sent struct {
 	Scan  *pb.Scan
@@ -122,6 +132,7 @@ type Device struct {
 
 	mu      sync.Mutex
 	results []Result
+	calls   []TaskCall
 	pending *Sent
 	stats   Stats
 }
@@ -146,6 +157,14 @@ func (d *Device) Results() []Result {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]Result(nil), d.results...)
+}
+
+// TaskCalls returns a copy of every answered NextTask call, in order: the
+// first is when the device started its shift.
+func (d *Device) TaskCalls() []TaskCall {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]TaskCall(nil), d.calls...)
 }
 
 // Pending returns the scan sent without an answer, if any: after a lost
@@ -275,11 +294,16 @@ func (d *Device) count(f func(*Stats)) {
 func (d *Device) nextTask(ctx context.Context, pick pb.PickServiceClient) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	start := time.Now()
 	resp, err := pick.NextTask(ctx, &pb.NextTaskRequest{})
+	lat := time.Since(start)
 	if err != nil {
 		return false, fmt.Errorf("%s: next task: %w", d.cfg.Name, err)
 	}
 	t := resp.GetTask()
+	d.mu.Lock()
+	d.calls = append(d.calls, TaskCall{SentAt: start, Latency: lat, Got: t != nil})
+	d.mu.Unlock()
 	d.next, d.bins, d.itemAt = nil, nil, ""
 	if t == nil {
 		return false, nil

@@ -169,6 +169,20 @@ func TestDeviceWorksTasksThroughEveryVerdict(t *testing.T) {
 	if st := d.Stats(); st.Scans != 400 || st.Verdicts != 400 || st.Tasks != tasks || tasks < 3 {
 		t.Errorf("stats %+v, %d tasks reported", st, tasks)
 	}
+	// Every task it worked came from a NextTask call of its own: the
+	// finished ones and the one it was in when it stopped, if any.
+	got := 0
+	for _, c := range d.TaskCalls() {
+		if c.SentAt.IsZero() || c.Latency <= 0 {
+			t.Errorf("NextTask call %+v: want when it was sent and how long it took", c)
+		}
+		if c.Got {
+			got++
+		}
+	}
+	if got != tasks && got != tasks+1 {
+		t.Errorf("%d NextTask calls gave a task, %d tasks finished", got, tasks)
+	}
 	e.checkRecorded(t, []*sim.Device{d})
 }
 

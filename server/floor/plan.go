@@ -3,7 +3,8 @@ package floor
 import "time"
 
 // PlanOrder is a queued order that could go into a picker's next task, with
-// the bins its lines would be picked from.
+// the bins its lines would be picked from. The store shares Order's slices
+// with what it keeps decoded: a planner reads them and never modifies them.
 type PlanOrder struct {
 	Order        Order
 	Reservations []Reservation
@@ -30,8 +31,11 @@ func FamiliarityKey(bin, sku string) string { return bin + "\x00" + sku }
 
 // TaskPlanner turns candidates into a task: which orders, in which totes,
 // and the stops in walking order with their predictions. The store calls it
-// inside the transaction that assigns the task, so it must be quick and
-// must not block.
+// outside any write, on candidates no other call is given, and carries the
+// task it returns into the write that assigns it: what a planner decides
+// under its time budget is never decided again when the write is applied.
+// It must be quick (at the start of a shift a thousand pickers ask at once)
+// and must not block.
 type TaskPlanner interface {
 	PlanTask(in PlanInput) (Task, error)
 }

@@ -158,6 +158,8 @@ type Store struct {
 	claimMu   sync.Mutex
 	claimed   map[string]bool // queued orders a NextTask is planning with
 	planSlots chan struct{}   // one token per plan running outside the write
+	assigning chan struct{}   // one token per NextTask between claim and commit
+	cache     *planCache      // decoded orders and SKU names NextTask reads
 
 	// The bin map is read on every task and stock change, so the decoded
 	// map is kept in memory with its generation (raised by every import);
@@ -250,8 +252,8 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
 		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db),
 		arch: newArchives(path, opts.Clock), claimed: map[string]bool{}, changes: newChanges(db),
-		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1)), held: newHeldIndex(db),
-		indexStop: make(chan struct{}), indexDone: make(chan struct{})}
+		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1)), assigning: make(chan struct{}, maxAssigning),
+		cache: newPlanCache(), held: newHeldIndex(db), indexStop: make(chan struct{}), indexDone: make(chan struct{})}
 	go s.writeIndex(s.indexStop, s.indexDone)
 	return s, nil
 }
