@@ -748,7 +748,7 @@ func (s *Store) archiveTasks(before time.Time, res *ArchiveResult) error {
 		n, err := s.dropLive(recs, nil)
 		res.Tasks += n
 		for _, r := range recs {
-			uncachePlan(string(r.key))
+			uncachePlan(s.db, string(r.key))
 		}
 		if err != nil || next == nil {
 			return err

@@ -409,6 +409,7 @@ func (s *Store) Close() error {
 	s.commits.close()
 	changesByDB.Delete(s.db)
 	indexByDB.Delete(s.db)
+	forgetPlans(s.db)
 	s.arch.run.Lock() // a run in progress ends first
 	defer s.arch.run.Unlock()
 	return errors.Join(err, s.arch.close(), s.db.Close())

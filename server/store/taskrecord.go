@@ -42,39 +42,57 @@ type taskPlan struct {
 	Task    floor.Task
 }
 
-// plans holds decoded plans of recent tasks by task id, with the version
-// they belong to; a read checks the version against the progress record.
+// plans holds decoded plans of recent tasks by file and task id, with the
+// version they belong to; a read checks the version against the progress
+// record. Versions count per file (in its tasks bucket), so the file is
+// part of the key: a process may hold several (tests, a restore).
 var plans = struct {
 	sync.Mutex
-	byTask map[string]taskPlan
-}{byTask: map[string]taskPlan{}}
+	byTask map[planKey]taskPlan
+}{byTask: map[planKey]taskPlan{}}
+
+type planKey struct {
+	db *bolt.DB
+	id string
+}
 
 // maxCachedPlans bounds the cache: more than the open tasks of any floor.
 const maxCachedPlans = 20_000
 
-func cachedPlan(id string, version uint64) (floor.Task, bool) {
+func cachedPlan(db *bolt.DB, id string, version uint64) (floor.Task, bool) {
 	plans.Lock()
 	defer plans.Unlock()
-	p, ok := plans.byTask[id]
+	p, ok := plans.byTask[planKey{db, id}]
 	return p.Task, ok && p.Version == version
 }
 
-func cachePlan(id string, p taskPlan) {
+func cachePlan(db *bolt.DB, id string, p taskPlan) {
 	plans.Lock()
 	defer plans.Unlock()
 	if len(plans.byTask) >= maxCachedPlans {
 		clear(plans.byTask)
 	}
-	plans.byTask[id] = p
+	plans.byTask[planKey{db, id}] = p
 }
 
 // uncachePlan forgets a task's plan: a done task is seldom read again
 // (readTask does not cache it back), and a busy floor finishes thousands
 // of tasks an hour.
-func uncachePlan(id string) {
+func uncachePlan(db *bolt.DB, id string) {
 	plans.Lock()
 	defer plans.Unlock()
-	delete(plans.byTask, id)
+	delete(plans.byTask, planKey{db, id})
+}
+
+// forgetPlans drops the plans of a file being closed.
+func forgetPlans(db *bolt.DB) {
+	plans.Lock()
+	defer plans.Unlock()
+	for k := range plans.byTask {
+		if k.db == db {
+			delete(plans.byTask, k)
+		}
+	}
 }
 
 func progressOf(t *floor.Task, plan uint64) taskProgress {
@@ -139,11 +157,11 @@ func writeTask(tx *bolt.Tx, t *floor.Task, replan bool) error {
 			// four times a task. Should this write roll back, the version
 			// is handed out again, and its next write caches its own plan
 			// in place of this one.
-			cachePlan(t.ID, plan)
+			cachePlan(tx.DB(), t.ID, plan)
 		}
 	}
 	if t.Done {
-		uncachePlan(t.ID) // a rolled-back write only costs a read later
+		uncachePlan(tx.DB(), t.ID) // a rolled-back write only costs a read later
 	}
 	return progress.Put([]byte(t.ID), encodeProgress(progressOf(t, version)))
 }
@@ -159,7 +177,7 @@ func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
 	if err != nil {
 		return floor.Task{}, false, fmt.Errorf("task %q: %w", id, err)
 	}
-	t, hit := cachedPlan(id, p.Plan)
+	t, hit := cachedPlan(tx.DB(), id, p.Plan)
 	if !hit {
 		plan, ok, err := getPlan(tx.Bucket(bucketTasks), id)
 		if err != nil || !ok {
@@ -167,7 +185,7 @@ func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
 		}
 		t = plan.Task
 		if plan.Version == p.Plan && !p.Done { // done tasks are read by packing, reports and audits: not worth a place
-			cachePlan(id, plan)
+			cachePlan(tx.DB(), id, plan)
 		}
 	}
 	// The cached plan is shared: a scan that changes the task in place

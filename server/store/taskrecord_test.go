@@ -21,7 +21,7 @@ func TestDoneTaskPlansLeaveTheCache(t *testing.T) {
 	cached := func() bool {
 		plans.Lock()
 		defer plans.Unlock()
-		_, ok := plans.byTask[task.ID]
+		_, ok := plans.byTask[planKey{s.db, task.ID}]
 		return ok
 	}
 	if _, err := s.Task(task.ID); err != nil || !cached() {
@@ -39,5 +39,36 @@ func TestDoneTaskPlansLeaveTheCache(t *testing.T) {
 	}
 	if cached() {
 		t.Error("the done task's plan is cached")
+	}
+}
+
+// Two files in one process number their plans alike (each in its own
+// sequence): a task read from one never gets the other's cached plan.
+func TestPlanCacheKeepsFilesApart(t *testing.T) {
+	open := func(sku string) (*Store, *floor.Task) {
+		s, _ := openTestStore(t, "")
+		seed(t, s)
+		if _, err := s.SubmitOrders([]floor.Order{{ID: "O-" + sku, Lines: []floor.OrderLine{{SKU: sku, Quantity: 1}}}}, false); err != nil {
+			t.Fatal(err)
+		}
+		task, _, err := s.NextTask("ann")
+		if err != nil || task == nil {
+			t.Fatalf("next task: %+v, %v", task, err)
+		}
+		return s, task
+	}
+	a, ta := open("S1")
+	b, tb := open("S2")
+	if ta.ID != tb.ID {
+		t.Fatalf("task ids %s and %s: the test wants the same id in both files", ta.ID, tb.ID)
+	}
+	for _, f := range []struct {
+		s    *Store
+		want string
+	}{{a, "O-S1"}, {b, "O-S2"}, {a, "O-S1"}} {
+		got, err := f.s.Task(ta.ID)
+		if err != nil || len(got.Orders) != 1 || got.Orders[0].OrderID != f.want {
+			t.Errorf("task %s: %+v, %v; want the order %s", ta.ID, got.Orders, err, f.want)
+		}
 	}
 }
