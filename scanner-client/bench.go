@@ -27,7 +27,7 @@ import (
 func init() { commands["bench"] = benchCmd }
 
 const benchUsage = `usage: scanner-client bench --addr HOST:PORT --token ADMIN_TOKEN [--pickers N] [--rate R] [--duration D] [--import-orders N] [--baseline]
-       [--browsers B --http HOST:PORT]
+       [--browsers B --http HOST:PORT] [--server-pid PID [--data-file FILE]]
 
 Drives N simulated handhelds, each on its own Scan stream at R scans/s,
 through real pick tasks for D. It creates the pickers' users and tokens,
@@ -63,6 +63,14 @@ concurrency, rate and duration in a temporary directory and prints it,
 and the p99 of the first 5 seconds and of the run over the baseline's:
   baseline scans=... p50_ms=... p99_ms=... max_ms=...
   ratio first_5s_p99=... p99=...
+With --server-pid PID (a server on this machine; Linux) it reads the
+server's CPU time and memory (and with --data-file its data file's size)
+at the start, every minute and at the end, and prints before the
+baseline a line per minute and one for the run (with three minutes or
+more, the last minute's p99 over the second's):
+  minute N scans=... p50_ms=... p99_ms=... max_ms=... server_cpu_us_per_scan=... file_bytes_per_scan=... rss_mb=... peak_rss_mb=...
+  server scans=... server_cpu_us_per_scan=... file_bytes_per_scan=... rss_mb=... peak_rss_mb=...
+  creep last_minute_p99_ms=... second_minute_p99_ms=... ratio=...
 The links are plaintext: run it beside the server (loopback).
 `
 
@@ -87,6 +95,11 @@ type benchConfig struct {
 	importDryRun  bool
 	browsers      int
 	http          string
+
+	// With serverPID, the server's CPU, memory and data file (dataFile)
+	// are read at the start, every minute and at the end.
+	serverPID int
+	dataFile  string
 }
 
 func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -112,6 +125,8 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&c.importChannel, "import-channel", "bulk", "the channel of the imported orders (give it a long target on the server: --channel-sla bulk=72h)")
 	fs.IntVar(&c.browsers, "browsers", 0, "how many of the --pickers handhelds scan as the browser app does: unary ScanOne calls over the Connect protocol to --http")
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "the server's HTTP address, for --browsers")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "the server's process id, on this machine (Linux): report its CPU per scan and memory, per minute and in all")
+	fs.StringVar(&c.dataFile, "data-file", "", "with --server-pid, the server's data file: report the bytes it grows per scan")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile of the run to this file: server and tool share the machine's cores")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -130,6 +145,8 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return errors.New("bench: --import-orders must be at least zero, and --import-at within --duration")
 	case c.browsers < 0 || c.browsers > c.pickers:
 		return errors.New("bench: --browsers must be between 0 and --pickers")
+	case c.dataFile != "" && c.serverPID <= 0:
+		return errors.New("bench: --data-file needs --server-pid")
 	}
 	if c.conns <= 0 || c.conns > c.pickers {
 		c.conns = c.pickers
@@ -154,6 +171,9 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		benchPercentiles(res.taskCalls), res.started, res.lastStart.Seconds())
 	fmt.Fprintf(stdout, "first_5s scans=%d %s next_task_calls=%d next_task_p99_ms=%s\n", len(res.firstScans), benchPercentiles(res.firstScans),
 		len(res.firstCalls), benchMillis(benchQuantile(sorted(res.firstCalls), 0.99)))
+	if c.serverPID > 0 {
+		printServer(stdout, res)
+	}
 	// A run with errors measured something else than the scan path: its
 	// figures must not pass for a result in a script or CI.
 	var failed error
@@ -193,6 +213,11 @@ type benchResult struct {
 	firstScans            []time.Duration
 	started               int
 	lastStart             time.Duration
+
+	// With --server-pid: the server sampled at the start, each minute and
+	// at the end, and the scans sent in each minute (both paths).
+	server  []serverSample
+	minutes [][]time.Duration
 }
 
 // pathResult is what the handhelds of one path measured.
@@ -306,6 +331,35 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	}
 	began := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, c.duration)
+	sampled := make(chan []serverSample, 1)
+	if c.serverPID > 0 {
+		first, err := sampleServer(c.serverPID, c.dataFile)
+		if err != nil {
+			cancel()
+			return res, fmt.Errorf("bench: --server-pid: %w", err)
+		}
+		go func() {
+			out := []serverSample{first}
+			tick := time.NewTicker(time.Minute)
+			defer tick.Stop()
+			for {
+				select {
+				case <-tick.C:
+				case <-runCtx.Done():
+					if s, err := sampleServer(c.serverPID, c.dataFile); err == nil {
+						out = append(out, s)
+					}
+					sampled <- out
+					return
+				}
+				if s, err := sampleServer(c.serverPID, c.dataFile); err == nil {
+					out = append(out, s)
+				}
+			}
+		}()
+	} else {
+		sampled <- nil
+	}
 	defer cancel()
 	var importErr error
 	importDone := make(chan struct{})
@@ -391,6 +445,7 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		})
 	}
 	wg.Wait()
+	res.server = <-sampled
 	cancel()
 	<-supDone
 	<-importDone
@@ -449,6 +504,12 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		for _, r := range d.Results() {
 			w := min(max(int(r.SentAt.Sub(began)/window), 0), len(windows)-1)
 			windows[w] = append(windows[w], r.Latency)
+			if m := int(r.SentAt.Sub(began) / time.Minute); m >= 0 {
+				for len(res.minutes) <= m {
+					res.minutes = append(res.minutes, nil)
+				}
+				res.minutes[m] = append(res.minutes[m], r.Latency)
+			}
 			if r.SentAt.Sub(began) < c.warmup {
 				continue
 			}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -87,7 +88,37 @@ var (
 	nextTaskLine = regexp.MustCompile(`^next_task calls=(\d+) tasks=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+ started=(\d+) last_start_s=[0-9.]+$`)
 	firstLine    = regexp.MustCompile(`^first_5s scans=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+ next_task_calls=(\d+) next_task_p99_ms=[0-9.]+$`)
 	ratioLine    = regexp.MustCompile(`^ratio first_5s_p99=[0-9.]+ p99=[0-9.]+$`)
+	serverCostRe = `server_cpu_us_per_scan=[0-9]+ file_bytes_per_scan=-?[0-9]+ rss_mb=[0-9.]+ peak_rss_mb=[0-9.]+$`
+	minuteLine   = regexp.MustCompile(`^minute 1 scans=(\d+) p50_ms=[0-9.]+ p99_ms=[0-9.]+ max_ms=[0-9.]+ ` + serverCostRe)
+	serverLine   = regexp.MustCompile(`^server scans=(\d+) ` + serverCostRe)
 )
+
+// With --server-pid the tool reports what the server spent per scan, by
+// minute and in all. The server here runs in the test's own process.
+func TestBenchServerFigures(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here")
+	}
+	addr, admin, st, _ := benchServer(t)
+	var out, errOut strings.Builder
+	err := Run(context.Background(), []string{"bench", "--addr", addr, "--token", admin, "--pickers", "3", "--rate", "100",
+		"--duration", "1s", "--server-pid", strconv.Itoa(os.Getpid()), "--data-file", st.Path()}, strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("output %q, want the summary, the start of the shift's two lines, the first minute and the whole run", out.String())
+	}
+	scans := benchLine.FindStringSubmatch(lines[0])
+	minute, server := minuteLine.FindStringSubmatch(lines[3]), serverLine.FindStringSubmatch(lines[4])
+	if scans == nil || minute == nil || server == nil {
+		t.Fatalf("lines %q, %q, %q", lines[0], lines[3], lines[4])
+	}
+	if minute[1] != scans[1] || server[1] != scans[1] {
+		t.Errorf("minute %s and server %s scans, want the run's %s", minute[1], server[1], scans[1])
+	}
+}
 
 // Handhelds as browsers beside handhelds on streams, in one run: each
 // path gets its summary line, every scan its verdict, and the store holds
@@ -270,6 +301,7 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{"bench", "--token", "pp_x", "--duration", "2s", "--import-orders", "10", "--import-at", "3s"},
 		{"bench", "--token", "pp_x", "--import-orders", "-1"},
 		{"bench", "--token", "pp_x", "--pickers", "2", "--browsers", "3"},
+		{"bench", "--token", "pp_x", "--data-file", "pickpack.db"},
 	} {
 		err := Run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard)
 		if err == nil {
