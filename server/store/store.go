@@ -46,7 +46,11 @@ import (
 // the meta keys archive_from and archived_before (none: nothing was
 // archived), and the bucket closed_orders, the closed orders by when
 // they closed, which the migration fills from the orders there.
-const SchemaVersion = 14
+//
+// Version 15 writes order and task plan records in binary
+// (orderrecord.go, planrecord.go); Open rewrites the JSON records of
+// older files.
+const SchemaVersion = 15
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -299,7 +303,7 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 	}
 	// Older files migrate here, in this transaction, before the stamp is
 	// raised: a crash mid-way leaves the old file as it was.
-	if v < 8 { // version 8 writes orders short; first, so that the steps below read them so
+	if v < 15 { // version 15 writes orders in binary (8 short JSON); first, so that the steps below read them so
 		if err := migrateOrders(tx); err != nil {
 			return err
 		}
@@ -346,7 +350,7 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 	}
-	if v >= 4 && v < 9 { // version 9 writes task plans short (older files get it so from the split above)
+	if v >= 4 && v < 15 { // version 15 writes task plans in binary (9 short JSON; older files get it so from the split above)
 		if err := migratePlans(tx); err != nil {
 			return err
 		}
@@ -437,8 +441,10 @@ func Exists(path string) bool {
 }
 
 // Records are JSON: readable with bbolt's own tools when something goes
-// wrong on a site, and the schema version guards their shape. The one
-// exception is task progress, written on every scan (binary: progress.go).
+// wrong on a site, and the schema version guards their shape. The
+// exceptions are the records a scan writes or reads: scans, movements,
+// task progress, orders and task plans (binary: scan.go, movement.go,
+// progress.go, orderrecord.go, planrecord.go).
 func encodeJSON(v any) ([]byte, error) { return json.Marshal(v) }
 
 func decodeJSON[T any](raw []byte) (T, error) {
