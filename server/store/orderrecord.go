@@ -18,17 +18,18 @@ import (
 // a visible part of a scan's CPU. The record is a format byte
 // (orderFormat; a JSON record starts with '{'), then every field in a
 // fixed order, none left out: strings length-prefixed, integers varints,
-// lists a count and their items, and the order's times as a presence
-// mask and varints, the release in Unix nanoseconds and the others as
-// nanoseconds from it (see appendTimes). The tracking number comes last,
-// so that an import can encode its orders before it issues their numbers
-// (closeRecord). Every order has exactly one record: a decoder that
-// accepts a record accepts no other for the same order (fuzzed).
+// lists a count and their items, and times in groups (appendTimes): a
+// mask of those set, then each as varint nanoseconds from a base, the
+// release from 1970 and the order's other times from the release. The
+// tracking number comes last, so that an import can encode its orders
+// before it issues their numbers (closeRecord). Every order has exactly
+// one record: the decoder accepts only the bytes the encoder writes
+// (fuzzed).
 //
 //	format  byte (1)
 //	id, channel, task, picker  string
 //	state  varint
-//	times  released; updated, due, handed off, raised, assigned, predicted handoff
+//	times  released (from 0); updated, due, handed off, raised, assigned, predicted handoff (from the release)
 //	lines  count, then sku string + quantity varint each
 //	recipient  name, phone, count + lines, city, region, postal code, country (strings)
 //	carrier, service, shipping problem  string
@@ -185,14 +186,27 @@ func (r *binReader) minCount() int {
 	return int(n)
 }
 
-func (r *binReader) minStr() string {
-	n := r.minCount()
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
+// recordReader reads a record's strings as parts of one string of the
+// whole record: one allocation instead of one per field. A record's
+// strings live as long as each other anyway (an order read, a plan
+// cached).
+type recordReader struct {
+	binReader
+	all string // the record; b is its tail
 }
 
-func (r *binReader) lines() []floor.OrderLine {
+func newRecordReader(raw []byte, bad error) *recordReader {
+	return &recordReader{binReader: binReader{b: raw, bad: bad}, all: string(raw)}
+}
+
+func (r *recordReader) minStr() string {
+	n := r.minCount()
+	at := len(r.all) - len(r.b)
+	r.b = r.b[n:]
+	return r.all[at : at+n]
+}
+
+func (r *recordReader) lines() []floor.OrderLine {
 	n := r.minCount()
 	if n == 0 {
 		return nil
@@ -217,7 +231,7 @@ func decodeOrder(raw []byte) (floor.Order, error) {
 }
 
 func decodeBinaryOrder(raw []byte) (floor.Order, error) {
-	r := binReader{b: raw[1:], bad: errCorruptOrder}
+	r := newRecordReader(raw[1:], errCorruptOrder)
 	var o floor.Order
 	o.ID, o.Channel, o.TaskID, o.Picker = r.minStr(), r.minStr(), r.minStr(), r.minStr()
 	o.State = floor.OrderState(r.minVarint())

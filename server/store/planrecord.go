@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,7 +20,7 @@ import (
 // record starts with '{'), the plan version (8 bytes, big-endian), then
 // every field of the task but its progress in a fixed order, as order
 // records are (orderrecord.go): strings length-prefixed, integers
-// varints, floats their 8 IEEE 754 bytes, times as presence masks and
+// varints, floats as appendFloat writes them, times as presence masks and
 // varint nanoseconds (appendTimes). A stop names its order and tote by
 // the index of the task's order when they are that order's, as nearly
 // every stop's are; only a stop of an order not in the task (or with a
@@ -31,13 +32,13 @@ import (
 //	id, picker  string
 //	flags  byte: paper, route optimal
 //	times  created; predicted picked (from created)
-//	route  strategy varint, reason string, meters, shortest meters (float64)
+//	route  strategy varint, reason string, meters, shortest meters (floats)
 //	orders  count, then order id string, tote varint, tote code string,
 //	        at risk byte, times due, predicted handoff (from created) each
 //	stops  count, then each: flags byte (familiar, order by index, tote of the order),
 //	       bin, SKU, name strings, quantity varint, order index uvarint or order id string,
 //	       unless the order's: tote varint and tote code string,
-//	       cumulative metres float64, predicted elapsed varint ns
+//	       cumulative metres float, predicted elapsed varint ns
 const planFormat byte = 1
 
 // The flags of a plan and of a stop.
@@ -131,11 +132,15 @@ func orderAt(orders []floor.TaskOrder, id string) int {
 	return -1
 }
 
+// appendFloat appends f's IEEE 754 bits, byte-reversed, as a uvarint:
+// the trailing bytes of a round number's mantissa are zero, so metres in
+// quarters take three or four bytes instead of eight (any other number at
+// most ten).
 func appendFloat(b []byte, f float64) []byte {
-	return binary.BigEndian.AppendUint64(b, math.Float64bits(f))
+	return binary.AppendUvarint(b, bits.ReverseBytes64(math.Float64bits(f)))
 }
 
-func (r *binReader) float() float64 { return math.Float64frombits(r.u64()) }
+func (r *binReader) float() float64 { return math.Float64frombits(bits.ReverseBytes64(r.minUvarint())) }
 
 // decodePlan reads a binary record, or a short JSON one that Open has
 // not rewritten yet (an archive file opened by an older build).
@@ -150,7 +155,7 @@ func decodePlan(raw []byte) (taskPlan, error) {
 }
 
 func decodeBinaryPlan(raw []byte) (taskPlan, error) {
-	r := binReader{b: raw[1:], bad: errCorruptPlan}
+	r := newRecordReader(raw[1:], errCorruptPlan)
 	p := taskPlan{Version: r.u64()}
 	t := &p.Task
 	t.ID, t.Picker = r.minStr(), r.minStr()

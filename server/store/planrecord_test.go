@@ -50,7 +50,8 @@ func TestPlanRecordRoundTrip(t *testing.T) {
 		floor.Stop{Bin: "B", SKU: "S5", OrderID: "O2", Tote: 5},
 		floor.Stop{Bin: "B", SKU: "S6", OrderID: "O1", Tote: 3, Quantity: -2},
 		floor.Stop{Bin: "B", SKU: "S7"})
-	odd.Task.Route.Meters, odd.Task.Route.Strategy = math.Inf(1), -1
+	odd.Task.Route.Meters, odd.Task.Route.ShortestMeters, odd.Task.Route.Strategy = math.Inf(1), math.MaxFloat64, -1
+	odd.Task.Stops[0].CumulativeMeters = math.SmallestNonzeroFloat64
 	for _, p := range []taskPlan{plan, odd, {Version: 1, Task: floor.Task{ID: "T2"}}, {}} {
 		raw, err := encodePlan(p)
 		if err != nil {
@@ -98,7 +99,7 @@ func TestPlanRecordRefusesDamage(t *testing.T) {
 	}
 	// The record ends with the stop: flags, "B", "S", "", quantity,
 	// order index, metres, elapsed.
-	stop := len(raw) - (1 + 2 + 2 + 1 + 1 + 1 + 8 + 1)
+	stop := len(raw) - (1 + 2 + 2 + 1 + 1 + 1 + 1 + 1)
 	rest := raw[stop+1+2+2+1+1:]
 	flagsAt := 1 + 8 + 2 + 1
 	cases := []struct {
