@@ -63,10 +63,10 @@ var (
 	bucketBarcodes     = []byte("barcodes")
 	bucketStock        = []byte("stock")        // bin \x00 sku -> on hand, reserved
 	bucketStockBySKU   = []byte("stock_by_sku") // sku \x00 bin -> nothing (index)
-	bucketOrders       = []byte("orders")       // order id -> storedOrder
+	bucketOrders       = []byte("orders")       // order id -> order record (binary: orderrecord.go)
 	bucketOpenOrders   = []byte("open_orders")  // order id -> nothing, for each order not handed off or cancelled
 	bucketQueue        = []byte("queue")
-	bucketTasks        = []byte("tasks")         // task id -> storedPlan
+	bucketTasks        = []byte("tasks")         // task id -> plan record (binary: planrecord.go)
 	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress, binary (progress.go)
 	bucketPickerTasks  = []byte("picker_tasks")
 	bucketUsers        = []byte("users")
