@@ -9,13 +9,22 @@ import (
 
 	"github.com/pickpack/pickpack/server/demo"
 	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/route"
 )
 
-// demoRecords is the orders and task plans of the demo warehouse as a
-// store writes them: 300 of its orders released, 40 pickers given a task.
+// demoRecords is the orders and task plans of the demo warehouse as the
+// server writes them: 300 of its orders released, 40 pickers given a
+// task by the server's planner (batches of up to 4 orders) who scanned
+// their totes.
 func demoRecords(b *testing.B) ([]floor.Order, []taskPlan) {
 	b.Helper()
-	s, skus := demoStore(b, filepath.Join(b.TempDir(), "pickpack.db"))
+	path := filepath.Join(b.TempDir(), "pickpack.db")
+	s, skus := demoStore(b, path)
+	s.Close()
+	s, err := Open(path, Options{Clock: &fixedClock{t: t0}, Planner: route.NewPlanner(route.PlannerConfig{MaxBatch: 4})})
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer s.Close()
 	w, err := demo.Load(1)
 	if err != nil {
@@ -37,9 +46,12 @@ func demoRecords(b *testing.B) ([]floor.Order, []taskPlan) {
 		b.Fatal(err)
 	}
 	for i := range 40 {
-		if _, _, err := s.NextTask(fmt.Sprintf("picker-%d", i)); err != nil {
+		picker := fmt.Sprintf("picker-%d", i)
+		task, _, err := s.NextTask(picker)
+		if err != nil {
 			b.Fatal(err)
 		}
+		scanTotes(b, s, picker, task)
 	}
 	var os []floor.Order
 	var ps []taskPlan
