@@ -218,8 +218,10 @@ func (r *recordReader) lines() []floor.OrderLine {
 	return ls
 }
 
-// decodeOrder reads a binary record, or a short JSON one that Open has
-// not rewritten yet (an archive file opened by an older build).
+// decodeOrder reads a binary record, or a short JSON one of schemas 8-14.
+// Open rewrites those (migrateOrders) before anything reads them, in the live
+// file and in each archive file; reading them still costs nothing and
+// keeps a record copied from an older file readable.
 func decodeOrder(raw []byte) (floor.Order, error) {
 	if len(raw) > 0 && raw[0] == orderFormat {
 		return decodeBinaryOrder(raw)
@@ -274,7 +276,7 @@ func decodeBinaryOrder(raw []byte) (floor.Order, error) {
 
 // storedOrder is a floor.Order as schemas 8-14 wrote it: short JSON
 // names, no zero values, times as integers. Open rewrites such records
-// in binary; an archive file keeps them until it is opened.
+// in binary (an archive file too, when it is opened).
 type storedOrder struct {
 	ID              string         `json:"id"`
 	Channel         string         `json:"ch,omitempty"`

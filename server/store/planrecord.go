@@ -142,8 +142,10 @@ func appendFloat(b []byte, f float64) []byte {
 
 func (r *binReader) float() float64 { return math.Float64frombits(bits.ReverseBytes64(r.minUvarint())) }
 
-// decodePlan reads a binary record, or a short JSON one that Open has
-// not rewritten yet (an archive file opened by an older build).
+// decodePlan reads a binary record, or a short JSON one of schemas 9-14.
+// Open rewrites those (migratePlans) before anything reads them, in the live
+// file and in each archive file; reading them still costs nothing and
+// keeps a record copied from an older file readable.
 func decodePlan(raw []byte) (taskPlan, error) {
 	if len(raw) > 0 && raw[0] == planFormat {
 		return decodeBinaryPlan(raw)
@@ -225,7 +227,7 @@ func decodeBinaryPlan(raw []byte) (taskPlan, error) {
 
 // storedPlan is a taskPlan as schemas 9-14 wrote it: short JSON names,
 // no zero values, times and durations as integers. Open rewrites such
-// records in binary; an archive file keeps them until it is opened.
+// records in binary (an archive file too, when it is opened).
 type storedPlan struct {
 	Version           uint64            `json:"v"`
 	ID                string            `json:"id"`
