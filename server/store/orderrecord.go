@@ -48,6 +48,8 @@ var errCorruptOrder = errors.New("corrupt order record")
 // migrated, so the record is damaged.
 var errOldOrder = errors.New("order record neither binary (schema 15) nor short JSON (schemas 8-14)")
 
+// encodeOrder is o's record. It cannot fail; the error stays for the
+// callers, written when records were JSON.
 func encodeOrder(o floor.Order) ([]byte, error) {
 	return appendOrder(make([]byte, 0, orderSize(&o)), &o), nil
 }

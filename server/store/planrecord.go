@@ -61,6 +61,8 @@ var errCorruptPlan = errors.New("corrupt task plan record")
 var errOldPlan = errors.New("task plan record neither binary (schema 15) nor short JSON (schemas 9-14)")
 
 // encodePlan writes p's plan; the progress fields of p.Task are not kept.
+// It cannot fail; the error stays for the callers, written when records
+// were JSON.
 func encodePlan(p taskPlan) ([]byte, error) {
 	t := &p.Task
 	size := 64 + len(t.ID) + len(t.Picker) + len(t.Route.Reason)
