@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -476,22 +475,16 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 // size, with trackingRoom to spare, and no other garbage is left but the
 // stored form of the order.
 type headEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf []byte
 }
 
-// head is o's record less its closing brace, with room for its tracking
-// number: what encodeOrder gives (json.Marshal and an Encoder write the
-// same bytes, the Encoder a newline after them).
+// head is o's record without a tracking number, less the number's
+// length byte (the record's last: orderrecord.go), with room for the
+// number.
 func (h *headEncoder) head(o floor.Order) ([]byte, error) {
-	if h.enc == nil {
-		h.enc = json.NewEncoder(&h.buf)
-	}
-	h.buf.Reset()
-	if err := h.enc.Encode(storedOrderOf(o)); err != nil {
-		return nil, err
-	}
-	b := bytes.TrimSuffix(h.buf.Bytes(), []byte("}\n"))
+	o.Tracking = ""
+	h.buf = appendOrder(h.buf[:0], &o)
+	b := h.buf[:len(h.buf)-1]
 	head := make([]byte, len(b), len(b)+trackingRoom)
 	copy(head, b)
 	return head, nil
@@ -501,25 +494,16 @@ func (h *headEncoder) head(o floor.Order) ([]byte, error) {
 // order for its tracking number, so that the write adds it without a copy.
 const trackingRoom = 32
 
-// closeRecord completes head, an order record from encodeOrder with carrier
-// and service but no tracking number, less its closing brace: with the
-// tracking number, if any, it is the record encodeOrder gives for the order
-// with it, since the tracking number is the last field but for the shipping
-// problem, which an order with a carrier has not, and the customs fields
-// and parcel weights, before which encodeOrder would put it (the record
-// decodes the same). An import encodes its
+// closeRecord completes head, an order record from encodeOrder without a
+// tracking number, less the number's length byte: with the tracking
+// number, if any, it is the record encodeOrder gives for the order with
+// it, since the number is the record's last field. An import encodes its
 // orders before it takes the writer; only the numbers are issued there.
 // The bytes are appended in head's spare capacity (trackingRoom), past its
 // length: head itself is never changed, so a write run again starts from
 // the same record.
 func closeRecord(head []byte, tracking string) []byte {
-	if tracking == "" {
-		return append(head, '}')
-	}
-	q, _ := json.Marshal(tracking) // a string always encodes
-	out := append(head, `,"tr":`...)
-	out = append(out, q...)
-	return append(out, '}')
+	return appendString(head, tracking)
 }
 
 // withProblem is the record of head (as for closeRecord) when the carrier

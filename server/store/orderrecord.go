@@ -2,18 +2,283 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-// storedOrder is a floor.Order as written: short names, no zero values,
-// and times as integers (as scan records are). Orders are the largest
+// An order record is binary since schema 15: orders are the largest
 // records a busy floor writes after its scans, each written at release,
-// at assignment and at every later state, and their pages stay in memory.
+// at assignment and at every later state, and decoding them as JSON was
+// a visible part of a scan's CPU. The record is a format byte
+// (orderFormat; a JSON record starts with '{'), then every field in a
+// fixed order, none left out: strings length-prefixed, integers varints,
+// lists a count and their items, and times in groups (appendTimes): a
+// mask of those set, then each as varint nanoseconds from a base, the
+// release from 1970 and the order's other times from the release. The
+// tracking number comes last, so that an import can encode its orders
+// before it issues their numbers (closeRecord). Every order has exactly
+// one record: the decoder accepts only the bytes the encoder writes
+// (fuzzed).
+//
+//	format  byte (1)
+//	id, channel, task, picker  string
+//	state  varint
+//	times  released (from 0); updated, due, handed off, raised, assigned, predicted handoff (from the release)
+//	lines  count, then sku string + quantity varint each
+//	recipient  name, phone, count + lines, city, region, postal code, country (strings)
+//	carrier, service, shipping problem  string
+//	customs  category, importer reference, invoice number (strings)
+//	parcel weights  count, then varint grams each
+//	boxes  count, then code string, lines (as above), handed off (varint Unix ns, 0 none) each
+//	tracking  string
+const orderFormat byte = 1
+
+// errCorruptOrder is returned for a binary order record that does not
+// decode.
+var errCorruptOrder = errors.New("corrupt order record")
+
+// errOldOrder is returned for an order record in neither the binary form
+// nor the short JSON form of schemas 8-14: the file's schema says it was
+// migrated, so the record is damaged.
+var errOldOrder = errors.New("order record neither binary (schema 15) nor short JSON (schemas 8-14)")
+
+// encodeOrder is o's record. It cannot fail; the error stays for the
+// callers, written when records were JSON.
+func encodeOrder(o floor.Order) ([]byte, error) {
+	return appendOrder(make([]byte, 0, orderSize(&o)), &o), nil
+}
+
+// orderSize is about the size of o's record, so that one allocation
+// holds it.
+func orderSize(o *floor.Order) int {
+	n := 96 + len(o.ID) + len(o.Channel) + len(o.TaskID) + len(o.Picker) + len(o.Carrier) + len(o.Service) +
+		len(o.Tracking) + len(o.ShippingProblem) + 4*len(o.ParcelWeightsG) + linesSize(o.Lines)
+	r := o.Recipient
+	n += len(r.Name) + len(r.Phone) + len(r.City) + len(r.Region) + len(r.PostalCode) + len(r.Country)
+	for _, l := range r.Lines {
+		n += 1 + len(l)
+	}
+	c := o.Customs
+	n += len(c.Category) + len(c.ImporterReference) + len(c.InvoiceNumber)
+	for _, b := range o.Boxes {
+		n += 12 + len(b.Code) + linesSize(b.Lines)
+	}
+	return n
+}
+
+func linesSize(ls []floor.OrderLine) int {
+	n := 0
+	for _, l := range ls {
+		n += 4 + len(l.SKU)
+	}
+	return n
+}
+
+// appendOrder appends o's record to b.
+func appendOrder(b []byte, o *floor.Order) []byte {
+	b = append(b, orderFormat)
+	for _, s := range [...]string{o.ID, o.Channel, o.TaskID, o.Picker} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendVarint(b, int64(o.State))
+	b = appendTimes(b, 0, o.ReleasedAt)
+	b = appendTimes(b, unixNano(o.ReleasedAt), o.UpdatedAt, o.DueAt, o.HandedOffAt, o.RaisedAt, o.AssignedAt, o.PredictedHandoffAt)
+	b = appendLines(b, o.Lines)
+	r := o.Recipient
+	b = appendString(appendString(b, r.Name), r.Phone)
+	b = binary.AppendUvarint(b, uint64(len(r.Lines)))
+	for _, l := range r.Lines {
+		b = appendString(b, l)
+	}
+	c := o.Customs
+	for _, s := range [...]string{r.City, r.Region, r.PostalCode, r.Country, o.Carrier, o.Service, o.ShippingProblem,
+		c.Category, c.ImporterReference, c.InvoiceNumber} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(o.ParcelWeightsG)))
+	for _, w := range o.ParcelWeightsG {
+		b = binary.AppendVarint(b, w)
+	}
+	b = binary.AppendUvarint(b, uint64(len(o.Boxes)))
+	for _, x := range o.Boxes {
+		b = appendLines(appendString(b, x.Code), x.Lines)
+		b = binary.AppendVarint(b, unixNano(x.HandedOffAt))
+	}
+	return appendString(b, o.Tracking)
+}
+
+func appendLines(b []byte, ls []floor.OrderLine) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ls)))
+	for _, l := range ls {
+		b = binary.AppendVarint(appendString(b, l.SKU), l.Quantity)
+	}
+	return b
+}
+
+// appendTimes appends ts (at most 8) as a mask of those set, then each
+// one set as varint nanoseconds from base (wrapping, so that every time
+// has one form): times close to base take a few bytes instead of nine.
+func appendTimes(b []byte, base int64, ts ...time.Time) []byte {
+	at := len(b)
+	b = append(b, 0)
+	for i, t := range ts {
+		if n := unixNano(t); n != 0 {
+			b[at] |= 1 << i
+			b = binary.AppendVarint(b, n-base)
+		}
+	}
+	return b
+}
+
+// times reads what appendTimes wrote into ts.
+func (r *binReader) times(base int64, ts ...*time.Time) {
+	mask := r.byte()
+	if mask>>len(ts) != 0 {
+		r.fail()
+		return
+	}
+	for i, t := range ts {
+		if mask&(1<<i) == 0 {
+			continue
+		}
+		n := base + r.minVarint()
+		if n == 0 { // written as absent
+			r.fail()
+			return
+		}
+		*t = fromUnixNano(n)
+	}
+}
+
+// The min readers read a varint or string only in its shortest form, so
+// that a record decodes only if it is the one its value encodes to
+// (binary.Uvarint takes padded forms too).
+
+func (r *binReader) minUvarint() uint64 {
+	s := r.b
+	v := r.uvarint()
+	if n := len(s) - len(r.b); n > 1 && s[n-1] == 0 {
+		r.fail()
+	}
+	return v
+}
+
+func (r *binReader) minVarint() int64 {
+	s := r.b
+	v := r.varint()
+	if n := len(s) - len(r.b); n > 1 && s[n-1] == 0 {
+		r.fail()
+	}
+	return v
+}
+
+// minCount reads a number of items, each at least one byte long.
+func (r *binReader) minCount() int {
+	n := r.minUvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return 0
+	}
+	return int(n)
+}
+
+// recordReader reads a record's strings as parts of one string of the
+// whole record: one allocation instead of one per field. A record's
+// strings live as long as each other anyway (an order read, a plan
+// cached).
+type recordReader struct {
+	binReader
+	all string // the record; b is its tail
+}
+
+func newRecordReader(raw []byte, bad error) *recordReader {
+	return &recordReader{binReader: binReader{b: raw, bad: bad}, all: string(raw)}
+}
+
+func (r *recordReader) minStr() string {
+	n := r.minCount()
+	at := len(r.all) - len(r.b)
+	r.b = r.b[n:]
+	return r.all[at : at+n]
+}
+
+func (r *recordReader) lines() []floor.OrderLine {
+	n := r.minCount()
+	if n == 0 {
+		return nil
+	}
+	ls := make([]floor.OrderLine, n)
+	for i := range ls {
+		ls[i] = floor.OrderLine{SKU: r.minStr(), Quantity: r.minVarint()}
+	}
+	return ls
+}
+
+// decodeOrder reads a binary record, or a short JSON one of schemas 8-14.
+// Open rewrites those (migrateOrders) before anything reads them, in the live
+// file and in each archive file; reading them still costs nothing and
+// keeps a record copied from an older file readable.
+func decodeOrder(raw []byte) (floor.Order, error) {
+	if len(raw) > 0 && raw[0] == orderFormat {
+		return decodeBinaryOrder(raw)
+	}
+	if !bytes.HasPrefix(raw, shortOrderStart) {
+		return floor.Order{}, errOldOrder
+	}
+	return decodeShortOrder(raw)
+}
+
+func decodeBinaryOrder(raw []byte) (floor.Order, error) {
+	r := newRecordReader(raw[1:], errCorruptOrder)
+	var o floor.Order
+	o.ID, o.Channel, o.TaskID, o.Picker = r.minStr(), r.minStr(), r.minStr(), r.minStr()
+	o.State = floor.OrderState(r.minVarint())
+	r.times(0, &o.ReleasedAt)
+	r.times(unixNano(o.ReleasedAt), &o.UpdatedAt, &o.DueAt, &o.HandedOffAt, &o.RaisedAt, &o.AssignedAt, &o.PredictedHandoffAt)
+	o.Lines = r.lines()
+	rc := &o.Recipient
+	rc.Name, rc.Phone = r.minStr(), r.minStr()
+	if n := r.minCount(); n > 0 {
+		rc.Lines = make([]string, n)
+		for i := range rc.Lines {
+			rc.Lines[i] = r.minStr()
+		}
+	}
+	rc.City, rc.Region, rc.PostalCode, rc.Country = r.minStr(), r.minStr(), r.minStr(), r.minStr()
+	o.Carrier, o.Service, o.ShippingProblem = r.minStr(), r.minStr(), r.minStr()
+	c := &o.Customs
+	c.Category, c.ImporterReference, c.InvoiceNumber = r.minStr(), r.minStr(), r.minStr()
+	if n := r.minCount(); n > 0 {
+		o.ParcelWeightsG = make([]int64, n)
+		for i := range o.ParcelWeightsG {
+			o.ParcelWeightsG[i] = r.minVarint()
+		}
+	}
+	if n := r.minCount(); n > 0 {
+		o.Boxes = make([]floor.Box, n)
+		for i := range o.Boxes {
+			x := &o.Boxes[i]
+			x.Code = r.minStr()
+			x.Lines = r.lines()
+			x.HandedOffAt = fromUnixNano(r.minVarint())
+		}
+	}
+	o.Tracking = r.minStr()
+	if err := r.end(); err != nil {
+		return floor.Order{}, err
+	}
+	return o, nil
+}
+
+// storedOrder is a floor.Order as schemas 8-14 wrote it: short JSON
+// names, no zero values, times as integers. Open rewrites such records
+// in binary (an archive file too, when it is opened).
 type storedOrder struct {
 	ID              string         `json:"id"`
 	Channel         string         `json:"ch,omitempty"`
@@ -68,55 +333,16 @@ type storedAddress struct {
 	Country    string   `json:"cc,omitempty"`
 }
 
-// Records start with their first field, so the two forms tell apart by
-// their first bytes (JSON field names match case-insensitively, so
-// decoding one form as the other would not fail).
+// JSON records start with their first field, so the short and the whole
+// forms tell apart by their first bytes (JSON field names match
+// case-insensitively, so decoding one form as the other would not fail).
 var (
 	shortOrderStart = []byte(`{"id":`)
 	wholeOrderStart = []byte(`{"ID":`)
 )
 
-// errOldOrder is returned for an order record not in the short form: the
-// file's schema says it was migrated, so the record is damaged.
-var errOldOrder = errors.New("order record not in the short form of schema 8")
-
-func encodeOrder(o floor.Order) ([]byte, error) {
-	return encodeJSON(storedOrderOf(o))
-}
-
-// storedOrderOf is o as written.
-func storedOrderOf(o floor.Order) storedOrder {
-	s := storedOrder{ID: o.ID, Channel: o.Channel, State: int(o.State), ReleasedAt: unixNano(o.ReleasedAt),
-		DueAt: unixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: unixNano(o.UpdatedAt),
-		HandedOffAt: unixNano(o.HandedOffAt), RaisedAt: unixNano(o.RaisedAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
-		ShippingProblem: o.ShippingProblem, AssignedAt: unixNano(o.AssignedAt), PredictedAt: unixNano(o.PredictedHandoffAt)}
-	if c := o.Customs; c != (floor.OrderCustoms{}) {
-		s.Customs = &storedCustoms{Category: c.Category, Importer: c.ImporterReference, Invoice: c.InvoiceNumber}
-	}
-	s.ParcelWeightsG = o.ParcelWeightsG
-	for _, b := range o.Boxes {
-		sb := storedBox{Code: b.Code, HandedOffAt: unixNano(b.HandedOffAt)}
-		for _, l := range b.Lines {
-			sb.Lines = append(sb.Lines, storedLine{SKU: l.SKU, Quantity: l.Quantity})
-		}
-		s.Boxes = append(s.Boxes, sb)
-	}
-	r := o.Recipient
-	s.Recipient = storedAddress{Name: r.Name, Phone: r.Phone, Lines: r.Lines, City: r.City, Region: r.Region,
-		PostalCode: r.PostalCode, Country: r.Country}
-	if len(o.Lines) > 0 {
-		s.Lines = make([]storedLine, len(o.Lines))
-		for i, l := range o.Lines {
-			s.Lines[i] = storedLine{SKU: l.SKU, Quantity: l.Quantity}
-		}
-	}
-	return s
-}
-
-func decodeOrder(raw []byte) (floor.Order, error) {
-	if !bytes.HasPrefix(raw, shortOrderStart) {
-		return floor.Order{}, errOldOrder
-	}
+// decodeShortOrder reads a record of schemas 8-14.
+func decodeShortOrder(raw []byte) (floor.Order, error) {
 	s, err := decodeJSON[storedOrder](raw)
 	if err != nil {
 		return floor.Order{}, err
@@ -163,13 +389,20 @@ func getOrder(b *bolt.Bucket, id string) (floor.Order, bool, error) {
 	return o, true, nil
 }
 
-// migrateOrders rewrites the whole order records of schemas 1-7 short.
+// migrateOrders rewrites the JSON order records of schemas 1-14 in
+// binary: the whole ones of schemas 1-7 and the short ones of 8-14.
 func migrateOrders(tx *bolt.Tx) error {
 	return rewriteRecords(tx.Bucket(bucketOrders), func(v []byte) ([]byte, error) {
-		if !bytes.HasPrefix(v, wholeOrderStart) {
-			return nil, nil // short already
+		var o floor.Order
+		var err error
+		switch {
+		case bytes.HasPrefix(v, wholeOrderStart):
+			o, err = decodeJSON[floor.Order](v)
+		case bytes.HasPrefix(v, shortOrderStart):
+			o, err = decodeShortOrder(v)
+		default:
+			return nil, nil // binary already
 		}
-		o, err := decodeJSON[floor.Order](v)
 		if err != nil {
 			return nil, err
 		}

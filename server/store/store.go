@@ -46,7 +46,11 @@ import (
 // the meta keys archive_from and archived_before (none: nothing was
 // archived), and the bucket closed_orders, the closed orders by when
 // they closed, which the migration fills from the orders there.
-const SchemaVersion = 14
+//
+// Version 15 writes order and task plan records in binary
+// (orderrecord.go, planrecord.go); Open rewrites the JSON records of
+// older files.
+const SchemaVersion = 15
 
 // magic marks a bbolt file as ours, so a foreign bbolt file is refused
 // instead of being scribbled on.
@@ -59,10 +63,10 @@ var (
 	bucketBarcodes     = []byte("barcodes")
 	bucketStock        = []byte("stock")        // bin \x00 sku -> on hand, reserved
 	bucketStockBySKU   = []byte("stock_by_sku") // sku \x00 bin -> nothing (index)
-	bucketOrders       = []byte("orders")       // order id -> storedOrder
+	bucketOrders       = []byte("orders")       // order id -> order record (binary: orderrecord.go)
 	bucketOpenOrders   = []byte("open_orders")  // order id -> nothing, for each order not handed off or cancelled
 	bucketQueue        = []byte("queue")
-	bucketTasks        = []byte("tasks")         // task id -> storedPlan
+	bucketTasks        = []byte("tasks")         // task id -> plan record (binary: planrecord.go)
 	bucketTaskProgress = []byte("task_progress") // task id -> taskProgress, binary (progress.go)
 	bucketPickerTasks  = []byte("picker_tasks")
 	bucketUsers        = []byte("users")
@@ -301,7 +305,7 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 	}
 	// Older files migrate here, in this transaction, before the stamp is
 	// raised: a crash mid-way leaves the old file as it was.
-	if v < 8 { // version 8 writes orders short; first, so that the steps below read them so
+	if v < 15 { // version 15 writes orders in binary (8 short JSON); first, so that the steps below read them so
 		if err := migrateOrders(tx); err != nil {
 			return err
 		}
@@ -348,7 +352,7 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 	}
-	if v >= 4 && v < 9 { // version 9 writes task plans short (older files get it so from the split above)
+	if v >= 4 && v < 15 { // version 15 writes task plans in binary (9 short JSON; older files get it so from the split above)
 		if err := migratePlans(tx); err != nil {
 			return err
 		}
@@ -440,8 +444,10 @@ func Exists(path string) bool {
 }
 
 // Records are JSON: readable with bbolt's own tools when something goes
-// wrong on a site, and the schema version guards their shape. The one
-// exception is task progress, written on every scan (binary: progress.go).
+// wrong on a site, and the schema version guards their shape. The
+// exceptions are the records a scan writes or reads: scans, movements,
+// task progress, orders and task plans (binary: scan.go, movement.go,
+// progress.go, orderrecord.go, planrecord.go).
 func encodeJSON(v any) ([]byte, error) { return json.Marshal(v) }
 
 func decodeJSON[T any](raw []byte) (T, error) {
