@@ -133,17 +133,17 @@ func writeTask(tx *bolt.Tx, t *floor.Task, replan bool) error {
 		}
 	}
 	if replan || stops != len(t.Stops) {
-		// Plan versions count in the tasks bucket's sequence, so that
-		// every node applying the same writes numbers them alike; files
-		// of before schema 13 numbered them from the clock, above it.
-		tasks := tx.Bucket(bucketTasks)
-		next, err := tasks.NextSequence()
+		// Plan versions count in the progress bucket's sequence (the tasks
+		// bucket's numbers the tasks), so that every node applying the
+		// same writes numbers them alike; files of before schema 13
+		// numbered them from the clock, above it.
+		next, err := progress.NextSequence()
 		if err != nil {
 			return err
 		}
 		if next <= version {
 			next = version + 1
-			if err := tasks.SetSequence(next); err != nil {
+			if err := progress.SetSequence(next); err != nil {
 				return err
 			}
 		}
