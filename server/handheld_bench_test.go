@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -16,7 +18,11 @@ import (
 // screen, as the app itself marks it (performance.measure
 // "scan-to-verdict": from the Enter's keydown to the frame after the
 // verdict's DOM change). The picker follows the instructions through
-// whole tasks (totes, bins, items, drop-off); b.N scans in all:
+// whole tasks (totes, bins, items, drop-off); b.N scans in all. It also
+// logs where each scan's time goes, from the call's resource timing: until
+// the request leaves the browser, the request to its response (loopback
+// and server), the response to the answer in the app, and the answer to
+// its frame drawn:
 //
 //	go test -run '^$' -bench HandheldScanToVerdict -benchtime 200x ./server/
 func BenchmarkHandheldScanToVerdict(b *testing.B) {
@@ -26,7 +32,8 @@ func BenchmarkHandheldScanToVerdict(b *testing.B) {
 	p := newPhone(b, s)
 	p.open(s.tokens["picker"])
 	p.wait("a task", `['TOTE', 'BIN'].includes(document.getElementById('work').dataset.expect)`)
-	eval[bool](p, `performance.clearMeasures(), true`)
+	// Room for every call's resource timing (the default keeps 250).
+	eval[bool](p, `performance.clearMeasures(), performance.clearResourceTimings(), performance.setResourceTimingBufferSize(4 * `+strconv.Itoa(b.N)+` + 100), true`)
 	tote := 0
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -65,6 +72,32 @@ func BenchmarkHandheldScanToVerdict(b *testing.B) {
 		`performance.getEntriesByType('resource').filter(e => e.name.includes('ScanOne')).slice(-5).map(e => e.workerMatchedSourceType || (e.workerStart > 0 ? 'worker' : 'none')).join(' ')`))
 	verdict := measures(b, p, "scan-to-verdict")
 	answer := measures(b, p, "scan-to-answer")
+	// Where a scan's time goes, from the page's own timings: the scan's
+	// call in the resource timing, matched to its measures by start time.
+	var parts [][4]float64
+	if err := json.Unmarshal([]byte(eval[string](p, `JSON.stringify((() => {
+		const calls = performance.getEntriesByType('resource').filter(e => e.name.includes('ScanOne'));
+		const drawn = new Map(performance.getEntriesByName('scan-to-verdict').map(e => [e.startTime, e.startTime + e.duration]));
+		return performance.getEntriesByName('scan-to-answer').flatMap(a => {
+			const end = a.startTime + a.duration, c = calls.find(c => c.startTime >= a.startTime && c.responseEnd <= end);
+			if (!c || !drawn.has(a.startTime)) return [];
+			return [[c.requestStart - a.startTime, c.responseEnd - c.requestStart, end - c.responseEnd, drawn.get(a.startTime) - end]];
+		});
+	})())`)), &parts); err != nil {
+		b.Fatal(err)
+	}
+	if len(parts) > 0 {
+		var split []string
+		for i, name := range []string{"Enter to request sent (app, fetch)", "request to response (loopback, server)", "response to answer in the app", "answer to its frame"} {
+			col := make([]float64, len(parts))
+			for j, p := range parts {
+				col[j] = p[i]
+			}
+			slices.Sort(col)
+			split = append(split, fmt.Sprintf("%s p50 %.1f p99 %.1f", name, quantile(col, 0.5), quantile(col, 0.99)))
+		}
+		b.Logf("where the time goes, %d scans (ms): %s", len(parts), strings.Join(split, "; "))
+	}
 	b.ReportMetric(quantile(verdict, 0.50), "p50-ms")
 	b.ReportMetric(quantile(verdict, 0.99), "p99-ms")
 	b.ReportMetric(quantile(answer, 0.99), "answer-p99-ms")

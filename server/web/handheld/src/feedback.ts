@@ -9,7 +9,8 @@ export type Tone = "right" | "done" | "wrong" | "held" | "idle";
 let audio: AudioContext | null = null;
 
 /** Makes the sounds playable: browsers allow audio only after a gesture,
- * and a scanner's keystrokes count as one. */
+ * and a scanner's keystrokes count as one. Cheap once done: called on
+ * every key and tap. */
 export function unlockAudio(): void {
   try {
     audio ??= new AudioContext();
@@ -76,9 +77,11 @@ let last = { tone: "idle" as Tone, seq: 0 };
  * buzz. The colour stays until the next verdict, so a glance later still
  * tells how the last scan went. */
 export function verdict(tone: Tone, words: string): void {
-  document.body.dataset.verdict = tone;
+  // Set only when different: the same value again would still have the
+  // whole page's style worked out anew.
+  if (document.body.dataset.verdict !== tone) document.body.dataset.verdict = tone;
   const el = document.getElementById("verdict")!;
-  el.textContent = words;
+  if (el.textContent !== words) el.textContent = words;
   el.dataset.seq = String(++last.seq);
   last.tone = tone;
   sound(tone);

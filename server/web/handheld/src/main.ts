@@ -43,12 +43,13 @@ const outbox = new Outbox(
       const el = $("link");
       el.dataset.up = String(up);
       el.textContent = up ? "" : "offline";
-      if (!up) verdict("held", `No link: ${outbox.count()} saved on this device, sent when the link returns`);
+      if (!up) {
+        showPending(outbox.count(), true);
+        verdict("held", `No link: ${outbox.count()} saved on this device, sent when the link returns`);
+      }
     },
     pending(n) {
-      const el = $("pending");
-      el.hidden = n === 0;
-      el.textContent = `${n} waiting`;
+      showPending(n, !outbox.linkUp());
     },
     signedOut() {
       signOut("Your sign-in has ended: sign in again. Your scans are kept.");
@@ -58,6 +59,29 @@ const outbox = new Outbox(
     },
   },
 );
+
+/** How long a request may wait for its answer with the link up before
+ * the count of waiting requests shows. A scan answered in time changes
+ * nothing on the screen before its verdict: the page is not laid out and
+ * painted anew while the answer is under way, which would hold the answer
+ * up behind that frame. */
+const pendingShowMs = 400;
+let pendingTimer = 0;
+
+/** Shows how many requests wait, at once (or when it goes down to zero, or
+ * is already shown) or after pendingShowMs. */
+function showPending(n: number, now: boolean): void {
+  const el = $("pending");
+  clearTimeout(pendingTimer);
+  pendingTimer = 0;
+  if (n > 0 && el.hidden && !now) {
+    pendingTimer = window.setTimeout(() => showPending(outbox.count(), true), pendingShowMs);
+    return;
+  }
+  el.hidden = n === 0;
+  const text = `${n} waiting`;
+  if (el.textContent !== text) el.textContent = text;
+}
 
 function handle(e: Entry, response: unknown): void {
   if (mode && (e.kind === mode.name || (mode.name === "pack" && e.kind === "pack"))) mode.answered(e.kind, e, response);
@@ -223,7 +247,6 @@ async function useToken(token: string, kept: boolean): Promise<void> {
 }
 
 function read(r: Read): void {
-  unlockAudio();
   lastRead = r;
   if (!session) {
     // On the sign-in screen a scan is a badge.
@@ -241,6 +264,11 @@ function read(r: Read): void {
 
 function init(): void {
   const field = new ScanField($<HTMLInputElement>("scan"), $<HTMLButtonElement>("keyboard"), read);
+  // Sounds are allowed once the person has touched or typed: the audio is
+  // made ready at the first key or tap (a scan's first character), not at
+  // its Enter, where making it (tens of milliseconds on a slow device) would
+  // hold the scan's call back.
+  for (const t of ["keydown", "pointerdown"]) document.addEventListener(t, unlockAudio, { capture: true, passive: true });
   onDialog((p) => field.pause(p));
   $("menu").addEventListener("click", () => session && showModes());
   $("signout").addEventListener("click", async () => {

@@ -41,44 +41,70 @@ export interface View {
   data?: Record<string, string>;
 }
 
-/** Shows a view on the work screen. */
+/** The runs of the buttons shown, by action id: a view that shows the same
+ * buttons again keeps the elements and swaps only what they run. */
+const runs = new Map<string, () => void>();
+let shownLines = "";
+let shownActions = "";
+
+/** Sets an element's text unless it is already that: a text node
+ * replaced by the same text would still be laid out again. */
+function setText(id: string, text: string): void {
+  const el = $(id);
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** Shows a view on the work screen. Only what differs from the view shown
+ * is changed: a scan's verdict is drawn in the next frame, and that frame
+ * lays out and paints only what the scan changed. */
 export function show(v: View): void {
   const work = $("work");
-  for (const k of Object.keys(work.dataset)) delete work.dataset[k];
-  Object.assign(work.dataset, v.data ?? {});
-  $("step").textContent = v.step;
-  $("target").textContent = v.target ?? "";
-  $("detail").textContent = v.detail ?? "";
-  $("progress").textContent = v.progress ?? "";
-  const ul = $("lines");
-  ul.replaceChildren(
-    ...(v.lines ?? []).map((l) => {
-      const li = document.createElement("li");
-      li.classList.toggle("done", !!l.done);
-      li.classList.toggle("hit", !!l.hit);
-      Object.assign(li.dataset, l.data ?? {});
-      const t = document.createElement("span");
-      t.textContent = l.text;
-      const n = document.createElement("span");
-      n.className = "n";
-      n.textContent = l.n;
-      li.append(t, n);
-      return li;
-    }),
-  );
-  const acts = $("actions");
-  acts.replaceChildren(
-    ...(v.actions ?? []).map((a) => {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.id = "act-" + a.id;
-      b.textContent = a.label;
-      if (a.wide) b.classList.add("wide");
-      if (a.primary) b.classList.add("primary");
-      b.addEventListener("click", a.run);
-      return b;
-    }),
-  );
+  const data = v.data ?? {};
+  for (const k of Object.keys(work.dataset)) if (!(k in data)) delete work.dataset[k];
+  for (const [k, val] of Object.entries(data)) if (work.dataset[k] !== val) work.dataset[k] = val;
+  setText("step", v.step);
+  setText("target", v.target ?? "");
+  setText("detail", v.detail ?? "");
+  setText("progress", v.progress ?? "");
+  const lines = v.lines ?? [];
+  const linesKey = JSON.stringify(lines);
+  if (linesKey !== shownLines) {
+    shownLines = linesKey;
+    $("lines").replaceChildren(
+      ...lines.map((l) => {
+        const li = document.createElement("li");
+        li.classList.toggle("done", !!l.done);
+        li.classList.toggle("hit", !!l.hit);
+        Object.assign(li.dataset, l.data ?? {});
+        const t = document.createElement("span");
+        t.textContent = l.text;
+        const n = document.createElement("span");
+        n.className = "n";
+        n.textContent = l.n;
+        li.append(t, n);
+        return li;
+      }),
+    );
+  }
+  const actions = v.actions ?? [];
+  runs.clear();
+  for (const a of actions) runs.set(a.id, a.run);
+  const actionsKey = JSON.stringify(actions.map((a) => [a.id, a.label, !!a.wide, !!a.primary]));
+  if (actionsKey !== shownActions) {
+    shownActions = actionsKey;
+    $("actions").replaceChildren(
+      ...actions.map((a) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.id = "act-" + a.id;
+        b.textContent = a.label;
+        if (a.wide) b.classList.add("wide");
+        if (a.primary) b.classList.add("primary");
+        b.addEventListener("click", () => runs.get(a.id)?.());
+        return b;
+      }),
+    );
+  }
   setDue(v.due);
 }
 
