@@ -133,8 +133,14 @@ func FuzzDecodeOrder(f *testing.F) {
 		if raw[0] == orderFormat && !bytes.Equal(again, raw) {
 			t.Fatalf("%q decodes to %+v, which encodes to %q", raw, o, again)
 		}
-		if back, err := decodeOrder(again); err != nil || !reflect.DeepEqual(back, o) {
-			t.Fatalf("%+v encodes to %q, which decodes to %+v, %v", o, again, back, err)
+		// Compared by their records: a JSON order's empty lists come back
+		// from binary as none, which is the same order.
+		back, err := decodeOrder(again)
+		if err != nil {
+			t.Fatalf("%+v encodes to %q, which does not decode: %v", o, again, err)
+		}
+		if twice, _ := encodeOrder(back); !bytes.Equal(twice, again) {
+			t.Fatalf("%+v encodes to %q, which decodes to %+v, which encodes to %q", o, again, back, twice)
 		}
 	})
 }
