@@ -317,16 +317,8 @@ func (s *Store) Archive(before time.Time) (ArchiveResult, error) {
 		res.Skipped = true
 		return res, nil
 	}
-	// Readers look in the archives before anything leaves the live file;
-	// the scan index and learning written behind the scans are written
-	// first, so that every record that moves has its index entry in the
-	// file and has been learned from.
-	if err := s.batchBulk(op, func(tx *bolt.Tx) error {
-		if err := s.writeBehind(tx); err != nil {
-			return err
-		}
-		return raiseMetaTime(tx, keyArchiveFrom, before)
-	}); err != nil {
+	// Readers look in the archives before anything leaves the live file.
+	if err := s.batchBulk(op, func(tx *bolt.Tx) error { return raiseMetaTime(tx, keyArchiveFrom, before) }); err != nil {
 		return res, err
 	}
 	steps := []func(time.Time, *ArchiveResult) error{s.archiveScans, s.archiveMovements, s.archiveOrders, s.archiveTasks, s.archiveSales}

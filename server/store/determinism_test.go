@@ -16,15 +16,11 @@ import (
 func TestSameWritesMakeTheSameFile(t *testing.T) {
 	work := func() *Store {
 		s, _ := openTestStore(t, "")
-		seed(t, s)
 		a := pickOneLine(t, s) // a task assigned, totes, a bin, the item: a plan written three times
 		if a.Reason != "TASK_DONE" {
 			t.Fatalf("item scan: %+v", a)
 		}
 		if _, err := s.PickScan("ann", floor.Scan{ID: "drop", Code: "DROP-PS1"}); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.WriteBehind(); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -56,4 +52,27 @@ func TestSameWritesMakeTheSameFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// pickOneLine has ann pick a one-unit line of S1 and returns the item
+// scan's answer.
+func pickOneLine(t *testing.T, s *Store) floor.Answer {
+	t.Helper()
+	seed(t, s)
+	if _, err := s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	task, _, err := s.NextTask("ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanTotes(t, s, "ann", task)
+	if _, err := s.PickScan("ann", floor.Scan{ID: "bin", Code: task.Stops[0].Bin}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.PickScan("ann", floor.Scan{ID: "item", Code: "4006381333931"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

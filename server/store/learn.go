@@ -43,14 +43,9 @@ type PickerState struct {
 	Familiarity map[string]floor.Familiarity // keyed by floor.FamiliarityKey
 }
 
-// Picker returns what has been learned about picker (defaults if nothing),
-// with every scan committed so far learned from: it is what a person asks
-// to see, where the planner can do with learning a few seconds behind.
+// Picker returns what has been learned about picker (defaults if nothing).
 func (s *Store) Picker(picker string) (PickerState, error) {
 	st := PickerState{Model: floor.DefaultPickerModel, Familiarity: map[string]floor.Familiarity{}}
-	if err := s.batchBulk("get picker", learnBehind); err != nil {
-		return st, err
-	}
 	err := s.view("get picker", func(tx *bolt.Tx) error {
 		if m, ok, err := get[floor.PickerModel](tx.Bucket(bucketModels), picker); err != nil {
 			return err

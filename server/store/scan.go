@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -25,10 +24,6 @@ type scanRecord struct {
 	User   string
 	Scan   floor.Scan
 	Answer floor.Answer
-	// Learned are the pick events the scan ended (a line picked), which
-	// the picker's familiarity and pace learn from after the commit
-	// (learnBehind in scanindex.go).
-	Learned []floor.PickEvent
 }
 
 // A scan record is written for every scan a busy floor makes, so it is
@@ -37,19 +32,13 @@ type scanRecord struct {
 // varints and length-prefixed strings: the user, the scan id, the device
 // time as its difference from the scan's time (0: none), the code, the
 // action, quantity, short reason and weight, the verdict, the reason, the
-// message, the order and the task of the next instruction, and the pick
-// events learned from (their number, then each one's bin, SKU, time as its
-// difference from the scan's, whether familiar, metres and time walked,
-// time at the face, units and the time they took). About 150 bytes where
-// the JSON of schema 5-12 took 320. Schemas before 13 wrote
+// message, the order and the task of the next instruction. About 150
+// bytes where the JSON of schema 5-12 took 320. Schemas before 13 wrote
 // JSON; Open rewrites them (migrateScanRecords).
 const scanFormat byte = 1
 
 // scanKinds numbers the kinds in a record: the index is the byte.
 var scanKinds = [...]string{"", "pick", "pack", "handoff", "receive", "putaway", "count", "transfer"}
-
-// pickKind is the byte of "pick" in scanKinds.
-const pickKind = 1
 
 // errCorruptScan is returned for a scan record that does not decode.
 var errCorruptScan = errors.New("corrupt scan record")
@@ -93,22 +82,7 @@ func encodeScan(r scanRecord) ([]byte, error) {
 	b = binary.AppendVarint(b, sc.WeightG)
 	b = binary.AppendUvarint(b, uint64(a.Verdict))
 	b = appendString(appendString(b, a.Reason), a.Message)
-	b = appendString(appendString(b, a.Next.OrderID), a.Next.TaskID)
-	b = binary.AppendUvarint(b, uint64(len(r.Learned)))
-	for _, e := range r.Learned {
-		b = appendString(appendString(b, e.Bin), e.SKU)
-		b = binary.AppendVarint(b, unixNano(e.At)-at)
-		familiar := byte(0)
-		if e.Familiar {
-			familiar = 1
-		}
-		b = append(b, familiar)
-		b = binary.BigEndian.AppendUint64(b, math.Float64bits(e.WalkMeters))
-		for _, n := range [...]int64{int64(e.Walked), int64(e.AtFace), e.Units, int64(e.UnitsTook)} {
-			b = binary.AppendVarint(b, n)
-		}
-	}
-	return b, nil
+	return appendString(appendString(b, a.Next.OrderID), a.Next.TaskID), nil
 }
 
 func decodeScan(raw []byte) (scanRecord, error) {
@@ -143,23 +117,6 @@ func decodeScan(raw []byte) (scanRecord, error) {
 	a.Verdict = floor.Verdict(r.uvarint())
 	a.Reason, a.Message = r.str(), r.str()
 	a.Next.OrderID, a.Next.TaskID = r.str(), r.str()
-	// Each event takes at least 16 bytes (two empty strings, the time,
-	// the flag, 8 bytes of metres, four varints): a corrupt count cannot
-	// make a large slice.
-	if n := r.count(); n > len(r.b)/16 {
-		return rec, errCorruptScan
-	} else if n > 0 {
-		rec.Learned = make([]floor.PickEvent, n)
-		for i := range rec.Learned {
-			e := &rec.Learned[i]
-			e.Bin, e.SKU = r.str(), r.str()
-			e.At = fromUnixNano(at + r.varint())
-			e.Familiar = r.byte() == 1
-			e.WalkMeters = math.Float64frombits(r.u64())
-			e.Walked, e.AtFace = time.Duration(r.varint()), time.Duration(r.varint())
-			e.Units, e.UnitsTook = r.varint(), time.Duration(r.varint())
-		}
-	}
 	return rec, r.end()
 }
 
@@ -197,7 +154,7 @@ func scanKey(kind, user, id string) []byte { return []byte(kind + "\x00" + user 
 // replay returns the recorded answer to a scan id already seen, with next
 // as its instruction.
 func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answer, bool, error) {
-	seq := indexedSeq(tx, key)
+	seq := tx.Bucket(bucketScanIndex).Get(key)
 	if seq == nil {
 		return floor.Answer{}, false, nil
 	}
@@ -207,11 +164,10 @@ func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answe
 	return rec.Answer, true, err
 }
 
-// record appends a scan, its answer and the pick events it ended, and
-// indexes it by key.
-func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer, learned ...floor.PickEvent) error {
+// record appends a scan and its answer, and indexes it by key.
+func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer) error {
 	kind, _, _ := strings.Cut(string(key), "\x00")
-	raw, err := encodeScan(scanRecord{Kind: kind, User: user, Scan: sc, Answer: a, Learned: learned})
+	raw, err := encodeScan(scanRecord{Kind: kind, User: user, Scan: sc, Answer: a})
 	if err != nil {
 		return err
 	}
@@ -229,7 +185,7 @@ func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer,
 		return err
 	}
 	noteScan(tx, ScanEntry{Seq: seq, Kind: kind, User: user, Scan: back.Scan, Answer: back.Answer})
-	return index(tx, key, seq)
+	return tx.Bucket(bucketScanIndex).Put(key, u64(seq))
 }
 
 // pickNext is what a picker does now: their open task's next step.
@@ -262,43 +218,43 @@ func (s *Store) PickScan(picker string, sc floor.Scan) (floor.Answer, error) {
 		if ans, seen, err = replay(tx, key, pickNext(tx, picker)); seen || err != nil {
 			return err
 		}
-		var learned []floor.PickEvent
-		ans, learned, err = s.pickScan(tx, picker, sc)
+		ans, err = s.pickScan(tx, picker, sc)
 		if err != nil {
 			return err
 		}
-		return record(tx, key, picker, sc, ans, learned...)
+		return record(tx, key, picker, sc, ans)
 	})
 	return ans, err
 }
 
-// pickScan applies sc to picker's task and returns its answer and the pick
-// events it ended, which the caller records with it: they are learned
-// from after the commit (learnBehind).
-func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answer, []floor.PickEvent, error) {
+func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answer, error) {
 	id := tx.Bucket(bucketPickerTasks).Get([]byte(picker))
 	if id == nil {
-		a, err := noTask(tx, picker, sc)
-		return a, nil, err
+		return noTask(tx, picker, sc)
 	}
 	t, err := taskByID(tx, "pick scan", string(id))
 	if err != nil {
-		return floor.Answer{}, nil, err
+		return floor.Answer{}, err
 	}
 	env, err := s.pickEnv(tx)
 	if err != nil {
-		return floor.Answer{}, nil, err
+		return floor.Answer{}, err
 	}
 	out, err := t.ApplyPickScan(sc, env)
 	if err != nil {
-		return floor.Answer{}, nil, err
+		return floor.Answer{}, err
 	}
 	if err := applyMoves(tx, out.Moves, floor.Movement{At: sc.At, User: picker, Ref: t.ID}); err != nil {
-		return floor.Answer{}, nil, err
+		return floor.Answer{}, err
 	}
 	if out.Short != nil {
 		if err := flagForCount(tx, *out.Short, sc.At); err != nil {
-			return floor.Answer{}, nil, err
+			return floor.Answer{}, err
+		}
+	}
+	if len(out.Learned) > 0 {
+		if err := learnPicks(tx, picker, out.Learned...); err != nil {
+			return floor.Answer{}, err
 		}
 	}
 	if out.AllPicked {
@@ -306,24 +262,24 @@ func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answe
 		// task until the totes are dropped off.
 		for _, o := range t.Orders {
 			if err := setOrderState(tx, o.OrderID, floor.StatePicked, sc.At); err != nil {
-				return floor.Answer{}, nil, err
+				return floor.Answer{}, err
 			}
 		}
 	}
 	if out.DroppedOff {
 		if err := endPickerTask(tx, t, nil); err != nil {
-			return floor.Answer{}, nil, err
+			return floor.Answer{}, err
 		}
 	}
 	if out.Tote != nil {
 		if err := tx.Bucket(bucketTotes).Put([]byte(out.Tote.Code), []byte(out.Tote.OrderID)); err != nil {
-			return floor.Answer{}, nil, err
+			return floor.Answer{}, err
 		}
 	}
 	if out.Replanned {
-		return out.Answer, out.Learned, putTaskPlan(tx, &t)
+		return out.Answer, putTaskPlan(tx, &t)
 	}
-	return out.Answer, out.Learned, putTask(tx, &t)
+	return out.Answer, putTask(tx, &t)
 }
 
 // pickEnv answers the domain's questions from inside tx.
@@ -390,7 +346,7 @@ func putOrderState(tx *bolt.Tx, o floor.Order, st floor.OrderState, at time.Time
 func (s *Store) ScanCount() (int, error) {
 	n := 0
 	err := s.view("count scans", func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketScanRecords).Stats().KeyN
+		n = tx.Bucket(bucketScanIndex).Stats().KeyN
 		return nil
 	})
 	return n, err

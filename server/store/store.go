@@ -36,10 +36,7 @@ import (
 // the handhelds' shift sign-in), empty in an older file.
 //
 // Version 13 writes scan records in binary (scan.go); Open rewrites the
-// JSON records of older files. It also writes the scan index and what
-// pickers learn behind the scans (behind.go), with the meta keys
-// scan_index_through and learned_through (none: all was written with
-// each scan).
+// JSON records of older files.
 //
 // Version 14 adds retention (archive.go): the bucket archived_stock (the
 // units of the movements moved to the archive files, per bin and SKU),
@@ -152,13 +149,6 @@ type Store struct {
 
 	changes *changes
 
-	// held are the scan index entries not yet written (scanindex.go);
-	// writeIndex writes them until indexStop is closed.
-	held      *heldIndex
-	indexStop chan struct{}
-	stopIndex sync.Once
-	indexDone chan struct{}
-
 	claimMu   sync.Mutex
 	claimed   map[string]bool // queued orders a NextTask is planning with
 	planSlots chan struct{}   // one token per plan running outside the write
@@ -229,16 +219,6 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		if err := indexUnindexed(tx); err != nil {
-			return err
-		}
-		return learnBehind(tx)
-	}); err != nil {
-		db.Close()
-		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
-			Msg: fmt.Sprintf("%s: indexing and learning from the scans recorded before a crash: %v", path, err)}
-	}
 	if err := dropLeftImports(db); err != nil {
 		db.Close()
 		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
@@ -257,8 +237,7 @@ func Open(path string, opts Options) (*Store, error) {
 		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db),
 		arch: newArchives(path, opts.Clock), claimed: map[string]bool{}, changes: newChanges(db),
 		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1)), assigning: make(chan struct{}, maxAssigning),
-		cache: newPlanCache(), held: newHeldIndex(db), indexStop: make(chan struct{}), indexDone: make(chan struct{})}
-	go s.writeIndex(s.indexStop, s.indexDone)
+		cache: newPlanCache()}
 	return s, nil
 }
 
@@ -404,19 +383,12 @@ func rewriteRecords(b *bolt.Bucket, convert func(v []byte) ([]byte, error)) erro
 
 // Close closes the file. Queued and running writes finish first.
 func (s *Store) Close() error {
-	s.stopIndex.Do(func() { close(s.indexStop) }) // Close may be called again
-	<-s.indexDone
-	// The index and the learning are whole in the file after a clean stop,
-	// so that tools reading it (the audit, a backup) find every scan; a
-	// crash leaves them to Open, which redoes them from the records.
-	err := s.WriteBehind()
 	s.commits.close()
 	changesByDB.Delete(s.db)
-	indexByDB.Delete(s.db)
 	forgetPlans(s.db)
 	s.arch.run.Lock() // a run in progress ends first
 	defer s.arch.run.Unlock()
-	return errors.Join(err, s.arch.close(), s.db.Close())
+	return errors.Join(s.arch.close(), s.db.Close())
 }
 
 // Path is the data file's path.

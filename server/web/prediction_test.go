@@ -43,11 +43,6 @@ func TestPredictionErrorFallsAsPaceIsLearned(t *testing.T) {
 		// Three SKUs: the same faces come back.
 		sku := e.skus[i%3]
 		e.submit(t, id, floor.OrderLine{SKU: sku, Quantity: 1})
-		// What she learned on her last task, which the server writes
-		// behind the scans within seconds (the test's clock stands still).
-		if err := e.st.WriteBehind(); err != nil {
-			t.Fatal(err)
-		}
 		task, ok, err := e.st.NextTask("ann")
 		if err != nil || !ok || len(task.Orders) != 1 {
 			t.Fatalf("order %s: task %+v, %v, %v", id, task, ok, err)
