@@ -504,7 +504,8 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		for _, r := range d.Results() {
 			w := min(max(int(r.SentAt.Sub(began)/window), 0), len(windows)-1)
 			windows[w] = append(windows[w], r.Latency)
-			if m := int(r.SentAt.Sub(began) / time.Minute); m >= 0 {
+			// A scan sent as the run ends counts in its last minute.
+			if m := min(int(r.SentAt.Sub(began)/time.Minute), int((c.duration-1)/time.Minute)); m >= 0 {
 				for len(res.minutes) <= m {
 					res.minutes = append(res.minutes, nil)
 				}
