@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,8 +101,12 @@ type openOrder struct {
 	Units                 int64
 }
 
+// newOpenOrder keeps what the clocks need of o, in strings of its own: a
+// decoded order's strings share one string with its whole record, which
+// the hub would otherwise keep alive for as long as the order is open.
 func newOpenOrder(o floor.Order) openOrder {
-	oo := openOrder{State: o.State, Picker: o.Picker, TaskID: o.TaskID, Channel: o.Channel, ReleasedAt: o.ReleasedAt,
+	oo := openOrder{State: o.State, Picker: strings.Clone(o.Picker), TaskID: strings.Clone(o.TaskID),
+		Channel: strings.Clone(o.Channel), ReleasedAt: o.ReleasedAt,
 		DueAt: o.DueAt, PredictedAtAssignment: o.PredictedHandoffAt, RaisedAt: o.RaisedAt, Lines: len(o.Lines)}
 	for _, l := range o.Lines {
 		oo.Units += l.Quantity
@@ -433,7 +438,7 @@ func (h *Hub) Tick() error {
 	}
 	for _, o := range d.Orders {
 		if o.State.Open() {
-			h.orders[o.ID] = newOpenOrder(o)
+			h.orders[strings.Clone(o.ID)] = newOpenOrder(o)
 		} else {
 			delete(h.orders, o.ID)
 			h.noteClosed(o)
