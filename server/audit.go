@@ -59,7 +59,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("audit: no data file at %s", path)
 	}
 	if !*inProcess {
-		return auditApart(path, args, stdout, stderr)
+		return auditApart(path, args, stdout)
 	}
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
@@ -92,35 +92,49 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 // auditApart runs the audit of args in a child process and reports what
 // became of it: its report and its error, or, if it crashed, that the
 // file at path is damaged, with the first line of the crash.
-func auditApart(path string, args []string, stdout, stderr io.Writer) error {
-	cmd, err := auditChild(append([]string{"audit", "--in-process"}, args...))
+func auditApart(path string, args []string, stdout io.Writer) error {
+	reported, crash, err := runApart("audit", args, stdout)
+	switch {
+	case err != nil:
+		if err.Error() == errAuditFailed.Error() {
+			return errAuditFailed
+		}
+		return err
+	case crash == "":
+		return nil
+	}
+	if !reported {
+		fmt.Fprintf(stdout, "audit of %s\n", path)
+	}
+	fmt.Fprintf(stdout, "file structure: FAILED: the file is damaged: reading it crashed the database library %s\n", crash)
+	return errAuditCrashed
+}
+
+// runApart runs the subcommand cmd with args in a child process
+// (--in-process) and copies its report to stdout. err is the error the
+// child reported (its last line, as main prints it) or why it did not
+// start; crash, when it crashed instead, is its exit and the lines that
+// say what went wrong; reported says whether it wrote a report first.
+func runApart(cmd string, args []string, stdout io.Writer) (reported bool, crash string, err error) {
+	child, err := auditChild(append([]string{cmd, "--in-process"}, args...))
 	if err != nil {
-		return fmt.Errorf("audit: %w", err)
+		return false, "", fmt.Errorf("%s: %w", cmd, err)
 	}
 	var report, problems bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &report, &problems
-	err = cmd.Run()
+	child.Stdout, child.Stderr = &report, &problems
+	err = child.Run()
 	stdout.Write(report.Bytes())
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		return nil
+		return true, "", nil
 	case !errors.As(err, &exit):
-		return fmt.Errorf("audit: %w", err) // the child did not start
+		return false, "", fmt.Errorf("%s: %w", cmd, err) // the child did not start
 	case exit.ExitCode() == 1: // the child reported the problem itself, as main does
 		msg := strings.TrimSpace(problems.String())
-		msg = strings.TrimPrefix(msg[strings.LastIndex(msg, "\n")+1:], "pickpack: ")
-		if msg == errAuditFailed.Error() {
-			return errAuditFailed
-		}
-		return errors.New(msg)
+		return true, "", errors.New(strings.TrimPrefix(msg[strings.LastIndex(msg, "\n")+1:], "pickpack: "))
 	}
-	if report.Len() == 0 {
-		fmt.Fprintf(stdout, "audit of %s\n", path)
-	}
-	fmt.Fprintf(stdout, "file structure: FAILED: the file is damaged: reading it crashed the database library (%v): %s\n",
-		exit, crashLine(problems.String()))
-	return errAuditCrashed
+	return report.Len() > 0, fmt.Sprintf("(%v): %s", exit, crashLine(problems.String())), nil
 }
 
 // crashLine is the lines of a Go crash report that say what went wrong

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -183,25 +181,11 @@ func restoreCmd(args []string, stdout, stderr io.Writer) error {
 // what became of it: its report and its error, or, if it crashed, that
 // the backup is damaged, and then drops what it wrote beside path.
 func restoreApart(path string, args []string, stdout io.Writer) error {
-	cmd, err := auditChild(append([]string{"restore", "--in-process"}, args...))
-	if err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	var report, problems bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &report, &problems
-	err = cmd.Run()
-	stdout.Write(report.Bytes())
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return nil
-	case !errors.As(err, &exit):
-		return fmt.Errorf("restore: %w", err) // the child did not start
-	case exit.ExitCode() == 1: // the child reported the problem itself, as main does
-		msg := strings.TrimSpace(problems.String())
-		return errors.New(strings.TrimPrefix(msg[strings.LastIndex(msg, "\n")+1:], "pickpack: "))
+	_, crash, err := runApart("restore", args, stdout)
+	if err != nil || crash == "" {
+		return err
 	}
 	os.Remove(path + ".restoring")
-	fmt.Fprintf(stdout, "checking the backup crashed the database library (%v): %s\n", exit, crashLine(problems.String()))
+	fmt.Fprintf(stdout, "checking the backup crashed the database library %s\n", crash)
 	return errRestoreCrashed
 }
