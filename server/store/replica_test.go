@@ -377,7 +377,9 @@ func TestReplicatorErrorStoresNothing(t *testing.T) {
 			_, err := c.s.SubmitOrders([]floor.Order{{ID: "O2", Lines: []floor.OrderLine{{SKU: "S2", Quantity: 1}}}}, false)
 			return err
 		}},
-		{"sign-in", func() error { return c.s.SetPIN("ann", floor.RolePicker, "4821", func(floor.Role) bool { return true }) }},
+		{"sign-in", func() error {
+			return c.s.SetPIN("ann", floor.RolePicker, "4821", func(floor.Role) bool { return true })
+		}},
 	}
 	for _, w := range writes {
 		err := w.write()
