@@ -18,6 +18,11 @@ import (
 type txn struct {
 	boltTx *bolt.Tx
 	rec    *recorder
+	// top holds the top-level buckets wrapped so far, ntop how many: a
+	// group of scans reaches the same few buckets hundreds of times, and a
+	// wrapper each time would be garbage each time.
+	top  [16]*bucket
+	ntop int
 }
 
 // wrapTx gives fn's code a bbolt transaction; rec nil records nothing.
@@ -28,6 +33,7 @@ type bucket struct {
 	boltBucket *bolt.Bucket
 	tx         *txn
 	rec        *recorder
+	name       []byte // its name in its parent
 	// path is the encoded names from the root down to this bucket
 	// (writeset.go), depth how many; kept only when recording.
 	path  []byte
@@ -47,7 +53,7 @@ func (t *txn) wrapBucket(b *bolt.Bucket, name []byte) *bucket {
 	if b == nil {
 		return nil
 	}
-	w := &bucket{boltBucket: b, tx: t, rec: t.rec}
+	w := &bucket{boltBucket: b, tx: t, rec: t.rec, name: name}
 	if t.rec != nil {
 		w.path, w.depth = appendBytes(nil, name), 1
 	}
@@ -58,7 +64,7 @@ func (b *bucket) wrapChild(c *bolt.Bucket, name []byte) *bucket {
 	if c == nil {
 		return nil
 	}
-	w := &bucket{boltBucket: c, tx: b.tx, rec: b.rec}
+	w := &bucket{boltBucket: c, tx: b.tx, rec: b.rec, name: name}
 	if b.rec != nil {
 		w.path, w.depth = appendBytes(append([]byte(nil), b.path...), name), b.depth+1
 	}
@@ -66,7 +72,31 @@ func (b *bucket) wrapChild(c *bolt.Bucket, name []byte) *bucket {
 }
 
 // Bucket is the top-level bucket name, nil if there is none.
-func (t *txn) Bucket(name []byte) *bucket { return t.wrapBucket(t.boltTx.Bucket(name), name) }
+func (t *txn) Bucket(name []byte) *bucket {
+	for _, b := range t.top[:t.ntop] {
+		if string(b.name) == string(name) {
+			return b
+		}
+	}
+	b := t.wrapBucket(t.boltTx.Bucket(name), name)
+	if b != nil && t.ntop < len(t.top) {
+		t.top[t.ntop] = b
+		t.ntop++
+	}
+	return b
+}
+
+// forget drops the wrapper of the top-level bucket name, created or
+// deleted: bbolt has another bucket (or none) under that name now.
+func (t *txn) forget(name []byte) {
+	for i, b := range t.top[:t.ntop] {
+		if string(b.name) == string(name) {
+			t.ntop--
+			t.top[i], t.top[t.ntop] = t.top[t.ntop], nil
+			return
+		}
+	}
+}
 
 // CreateBucket creates the top-level bucket name.
 func (t *txn) CreateBucket(name []byte) (*bucket, error) {
@@ -74,6 +104,7 @@ func (t *txn) CreateBucket(name []byte) (*bucket, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.forget(name)
 	if t.rec != nil {
 		t.rec.bucketOp(opCreateBucket, nil, 0, name)
 	}
@@ -86,6 +117,7 @@ func (t *txn) CreateBucketIfNotExists(name []byte) (*bucket, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.forget(name)
 	if t.rec != nil {
 		t.rec.bucketOp(opCreateBucketIfNotExists, nil, 0, name)
 	}
@@ -97,6 +129,7 @@ func (t *txn) DeleteBucket(name []byte) error {
 	if err := t.boltTx.DeleteBucket(name); err != nil {
 		return err
 	}
+	t.forget(name)
 	if t.rec != nil {
 		t.rec.bucketOp(opDeleteBucket, nil, 0, name)
 	}
