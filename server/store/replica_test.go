@@ -24,6 +24,8 @@ type fakeLog struct {
 	replicas []*Replica
 	entries  [][]byte // entry i has index i+1
 	fail     error
+	keep     int // -1: count the entries but keep none (benchmarks)
+	n        int // entries logged
 }
 
 func (l *fakeLog) Replicate(ws []byte) error {
@@ -32,9 +34,12 @@ func (l *fakeLog) Replicate(ws []byte) error {
 	if l.fail != nil {
 		return l.fail
 	}
-	l.entries = append(l.entries, bytes.Clone(ws))
+	l.n++
+	if l.keep >= 0 {
+		l.entries = append(l.entries, bytes.Clone(ws))
+	}
 	for _, r := range l.replicas {
-		if err := r.Apply(uint64(len(l.entries)), ws); err != nil {
+		if err := r.Apply(uint64(l.n), ws); err != nil {
 			return err
 		}
 	}
@@ -50,7 +55,7 @@ func (l *fakeLog) setFail(err error) {
 func (l *fakeLog) len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.entries)
+	return l.n
 }
 
 func openReplica(t *testing.T, path string) *Replica {
