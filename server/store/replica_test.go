@@ -299,6 +299,11 @@ func TestReplicatedWorkloadSameOnEveryNode(t *testing.T) {
 	}
 	want := digestOf(t, c.leader)
 	sameDigests(t, "follower", digestOf(t, c.follower), want)
+	largest, total := 0, 0
+	for _, e := range c.log.entries {
+		largest, total = max(largest, len(e)), total+len(e)
+	}
+	t.Logf("%d entries, %d bytes, the largest %d bytes", len(c.log.entries), total, largest)
 	if got, want := c.follower.Applied(), uint64(c.log.len()); got != want || c.leader.Applied() != want {
 		t.Fatalf("applied: leader %d, follower %d, want %d", c.leader.Applied(), got, want)
 	}
