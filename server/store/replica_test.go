@@ -506,6 +506,9 @@ func TestApplyOnceAndRejectsDamage(t *testing.T) {
 	if err := r.Apply(2, ws("two")); err != nil || r.Applied() != 2 {
 		t.Fatalf("entry 2: %v, applied %d", err, r.Applied())
 	}
+	if got := digestOf(t, r); got["b"] == after1["b"] {
+		t.Errorf("digest of bucket b unchanged by a new value: %s", got["b"])
+	}
 	path := r.path
 	r.Close()
 	r2 := openReplica(t, path) // the index is in the file
