@@ -542,3 +542,45 @@ func TestReplicatedStoreRefusals(t *testing.T) {
 		t.Errorf("digest after a refused restore: %v", err)
 	}
 }
+
+// What an import cut short by a crash staged is dropped by the next
+// OpenOn through the log, like its other writes at open: the follower
+// drops it too.
+func TestOpenOnDropsLeftImportsOnEveryNode(t *testing.T) {
+	c := newCluster(t)
+	seed(t, c.s)
+	if _, err := c.s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	err := c.s.update("test", func(tx *txn) error { // O1 as a crashed import's staged order
+		imps := tx.Bucket(bucketImports)
+		n, err := imps.NextSequence()
+		if err != nil {
+			return err
+		}
+		list, err := imps.CreateBucket(u64(n))
+		if err != nil {
+			return err
+		}
+		return list.Put([]byte("O1"), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.s.Close()
+	s, err := OpenOn(c.leader, Options{Clock: c.clock, Replicator: c.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if imports, lost, err := StagedImports(s); imports+lost != 0 || err != nil {
+		t.Errorf("staged after OpenOn: %d imports, %d lost, %v", imports, lost, err)
+	}
+	if _, err := s.Order("O1"); floor.KindOf(err) != floor.KindNotFound {
+		t.Errorf("staged order after OpenOn: %v, want not found", err)
+	}
+	sameDigests(t, "follower", digestOf(t, c.follower), digestOf(t, c.leader))
+	if _, err := s.Audit(); err != nil {
+		t.Error(err)
+	}
+}
