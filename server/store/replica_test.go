@@ -584,3 +584,36 @@ func TestOpenOnDropsLeftImportsOnEveryNode(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Apply packs the pages of the buckets the store appends to as full as
+// the store itself does (the fill hints are not in the write set): a
+// replicated file takes no more pages for them than one server's.
+func TestReplicatedFileKeepsAppendBucketsFull(t *testing.T) {
+	single, clock := openTestStore(t, "")
+	workload(t, single, clock)
+	c := newCluster(t)
+	workload(t, c.s, c.clock)
+	pages := func(s *Store) map[string]int {
+		out := map[string]int{}
+		err := s.view("test", func(tx *txn) error {
+			for name := range applyFill {
+				out[name] = tx.Bucket([]byte(name)).Stats().LeafPageN
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want, got := pages(single), pages(c.s)
+	if want[string(bucketMovements)] < 10 {
+		t.Fatalf("movements on %d leaf pages, too few to tell", want[string(bucketMovements)])
+	}
+	for name, n := range want {
+		if got[name] > n {
+			t.Errorf("bucket %s: %d leaf pages replicated, %d on one server", name, got[name], n)
+		}
+	}
+	t.Logf("leaf pages, one server %v, replicated %v", want, got)
+}
