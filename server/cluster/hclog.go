@@ -116,7 +116,7 @@ type stdWriter struct{ h *hclogAdapter }
 func (w stdWriter) Write(p []byte) (int, error) {
 	line := strings.TrimSpace(string(p))
 	switch {
-	case strings.Contains(line, "[ERR") :
+	case strings.Contains(line, "[ERR"):
 		w.h.Error(line)
 	case strings.Contains(line, "[WARN"):
 		w.h.Warn(line)
