@@ -1,0 +1,246 @@
+package cluster
+
+import (
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pickpack/pickpack/server/floor"
+	"github.com/pickpack/pickpack/server/store"
+)
+
+// Writes through a store on the leader are acknowledged only once applied,
+// and every node ends with the same buckets.
+func TestReplicateThreeNodes(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	s := openStore(t, l)
+	defer s.Close()
+	tokens := write(t, s, "picker", 20)
+	ref := c.converged(l)
+	for _, b := range []string{"users", "tokens"} {
+		if ref[b] == "" {
+			t.Errorf("no %q bucket in the digest %v", b, ref)
+		}
+	}
+	if _, err := s.Authenticate(tokens[19]); err != nil {
+		t.Errorf("authenticate the last token: %v", err)
+	}
+	for id, n := range c.nodes {
+		if n == l {
+			continue
+		}
+		if err := n.Replicate([]byte("anything")); !errors.Is(err, ErrNotLeader) {
+			t.Errorf("Replicate on follower %s: got %v, want ErrNotLeader", id, err)
+		}
+		if got, ok := n.Leader(); !ok || got != l.self {
+			t.Errorf("Leader() on %s = %v, %v; want %v", id, got, ok, l.self)
+		}
+		if k := floor.KindOf(ErrNotLeader); k != floor.KindUnavailable {
+			t.Errorf("ErrNotLeader kind %v, want unavailable", k)
+		}
+	}
+}
+
+// The leader goes away; another node takes over within the poll bound,
+// sees every acknowledged write, and the old leader, restarted, catches up.
+func TestFailoverLeaderShutdown(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	s := openStore(t, l)
+	before := write(t, s, "before", 10)
+	c.converged(l)
+
+	old := l.cfg.ID
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	c.stop(old)
+	l2 := c.leader()
+	s2 := openStore(t, l2)
+	defer s2.Close()
+	write(t, s2, "after", 1)
+	t.Logf("failover: leader %s shut down -> %s acknowledged a write after %v", old, l2.cfg.ID, time.Since(t0).Round(time.Millisecond))
+	for i, tok := range before {
+		if _, err := s2.Authenticate(tok); err != nil {
+			t.Errorf("token %d acknowledged by the old leader: %v", i, err)
+		}
+	}
+	write(t, s2, "during", 10)
+
+	c.start(old, false)
+	c.converged(l2)
+	if st := l2.Status(); st.Term < 2 || st.LeaderChanges == 0 {
+		t.Errorf("after a failover: term %d, leader changes %d", st.Term, st.LeaderChanges)
+	}
+}
+
+// A leader cut off from both followers acknowledges nothing, steps down and
+// cannot elect itself; when the others come back the site converges.
+func TestMinorityCannotAcknowledge(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	s := openStore(t, l)
+	write(t, s, "before", 3)
+	c.converged(l)
+	applied := l.Replica().Applied()
+	digest, err := l.Replica().Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range c.nodes {
+		if n != l {
+			c.stop(id)
+		}
+	}
+	t0 := time.Now()
+	_, err = s.CreateToken("lonely", floor.RolePicker)
+	if err == nil {
+		t.Fatal("a leader without followers acknowledged a write")
+	}
+	if k := floor.KindOf(err); k != floor.KindUnavailable {
+		t.Errorf("write error kind %v (%v), want unavailable", k, err)
+	}
+	t.Logf("minority write failed after %v: %v", time.Since(t0).Round(time.Millisecond), err)
+	if got := l.Replica().Applied(); got != applied {
+		t.Errorf("replica applied index moved from %d to %d", applied, got)
+	}
+	s.Close()
+
+	// It steps down, stands for election and never wins: watched over
+	// several election timeouts.
+	poll(t, "the cut-off leader to stand for election", func() bool { return l.Status().Role == "candidate" })
+	until := time.Now().Add(6 * DefaultElectionTimeout)
+	for time.Now().Before(until) {
+		if st := l.Status(); st.Role == "leader" || st.Ready {
+			t.Fatalf("a lone node became leader: %+v", st)
+		}
+		if err := l.Replicate([]byte{0}); !errors.Is(err, ErrNotLeader) {
+			t.Fatalf("Replicate on a lone node: %v, want ErrNotLeader", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got, _ := l.Replica().Digest(); !maps.Equal(got, digest) {
+		t.Error("the lone node's replica changed")
+	}
+
+	for _, p := range c.peers {
+		if _, running := c.nodes[p.ID]; !running {
+			c.start(p.ID, false)
+		}
+	}
+	l2 := c.leader()
+	s2 := openStore(t, l2)
+	defer s2.Close()
+	write(t, s2, "after", 3)
+	c.converged(l2)
+}
+
+// snapshotTune makes snapshots frequent and the log short, so catching up
+// must go through a snapshot.
+func snapshotTune(cfg *Config) {
+	cfg.SnapshotThreshold = 8
+	cfg.TrailingLogs = 4
+	cfg.SnapshotInterval = 50 * time.Millisecond
+}
+
+// waitCompacted writes until the leader has a snapshot past index and has
+// dropped the log before it.
+func waitCompacted(t *testing.T, l *Node, s *store.Store, index uint64) {
+	t.Helper()
+	poll(t, "a leader snapshot past the new node", func() bool {
+		write(t, s, "filler", 2)
+		return l.Status().SnapshotIndex > index+snapshotGap
+	})
+}
+
+// snapshotGap is how far past a node's index the leader's snapshot must be
+// for its trailing log (TrailingLogs 4) to no longer reach that node.
+const snapshotGap = 16
+
+// A node that joins late, and one whose files were wiped, catch up from a
+// snapshot: the leader's log no longer holds the early entries.
+func TestCatchUpFromSnapshot(t *testing.T) {
+	c := newCluster(t, 3, snapshotTune)
+	l := c.leader()
+	s := openStore(t, l)
+	defer s.Close()
+	write(t, s, "early", 10)
+	waitCompacted(t, l, s, 0)
+
+	// A fourth node joins.
+	p4 := newPeer(t, "n4")
+	c.peers = append(c.peers, p4)
+	c.dirs[p4.ID] = filepath.Join(t.TempDir(), p4.ID)
+	n4 := c.start(p4.ID, true)
+	if err := l.Join(p4); err != nil {
+		t.Fatalf("join n4: %v", err)
+	}
+	c.converged(l)
+	if st := n4.Status(); st.SnapshotIndex == 0 {
+		t.Errorf("n4 caught up without a snapshot: %+v", st)
+	}
+	if got, ok := n4.Leader(); !ok || got != l.self {
+		t.Errorf("n4 Leader() = %v, %v; want %v (from the member table)", got, ok, l.self)
+	}
+	if st := l.Status(); len(st.Peers) != 4 {
+		t.Errorf("leader sees %d peers, want 4: %+v", len(st.Peers), st.Peers)
+	}
+
+	// A follower's directory is wiped; it comes back as a joining node and
+	// the leader, which still counts it, sends it a snapshot.
+	var victim string
+	for id, n := range c.nodes {
+		if n != l && id != p4.ID {
+			victim = id
+			break
+		}
+	}
+	c.stop(victim)
+	if err := os.RemoveAll(c.dirs[victim]); err != nil {
+		t.Fatal(err)
+	}
+	at := l.Status().LastIndex
+	waitCompacted(t, l, s, at)
+	nv := c.start(victim, true)
+	c.converged(l)
+	if st := nv.Status(); st.SnapshotIndex == 0 {
+		t.Errorf("%s caught up without a snapshot: %+v", victim, st)
+	}
+}
+
+// A node whose replica file is lost but whose Raft files are intact is
+// restored from its own latest snapshot at start, then replays the log.
+func TestReplicaRestoredFromLocalSnapshot(t *testing.T) {
+	c := newCluster(t, 3, snapshotTune)
+	l := c.leader()
+	s := openStore(t, l)
+	defer s.Close()
+	write(t, s, "early", 10)
+	var victim *Node
+	for _, n := range c.nodes {
+		if n != l {
+			victim = n
+			break
+		}
+	}
+	poll(t, "a snapshot on "+victim.cfg.ID, func() bool {
+		write(t, s, "filler", 2)
+		return victim.Status().SnapshotIndex > 0
+	})
+	id := victim.cfg.ID
+	c.stop(id)
+	if err := os.Remove(filepath.Join(c.dirs[id], "pickpack.db")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, "later", 5)
+	n := c.start(id, false)
+	if n.Replica().Applied() == 0 {
+		t.Error("the replica was not restored from the local snapshot before Raft started")
+	}
+	c.converged(l)
+}
