@@ -55,6 +55,7 @@ func TestFailoverLeaderShutdown(t *testing.T) {
 	c.converged(l)
 
 	old := l.cfg.ID
+	acked := l.Replica().Applied()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +72,11 @@ func TestFailoverLeaderShutdown(t *testing.T) {
 		}
 	}
 	write(t, s2, "during", 10)
+	// Leadership said true only once the new leader had applied all the
+	// old one acknowledged.
+	if ev := c.leadership(l2); len(ev) == 0 || !ev[0].leader || ev[0].applied < acked {
+		t.Errorf("new leader's Leadership events %+v; want true first, at applied index >= %d", ev, acked)
+	}
 
 	c.start(old, false)
 	c.converged(l2)
@@ -110,6 +116,10 @@ func TestMinorityCannotAcknowledge(t *testing.T) {
 		t.Errorf("replica applied index moved from %d to %d", applied, got)
 	}
 	s.Close()
+	poll(t, "Leadership false on the cut-off leader", func() bool {
+		ev := c.leadership(l)
+		return len(ev) == 2 && ev[0].leader && !ev[1].leader
+	})
 
 	// It steps down, stands for election and never wins: watched over
 	// several election timeouts.
@@ -243,4 +253,47 @@ func TestReplicaRestoredFromLocalSnapshot(t *testing.T) {
 		t.Error("the replica was not restored from the local snapshot before Raft started")
 	}
 	c.converged(l)
+}
+
+// An entry a node cannot apply stops that node instead of letting it apply
+// later entries on top of a missing one: Leadership is closed, Err says
+// why, and no node's replica goes past the entry. (Here every node gets
+// the same damaged entry; a follower that never learned it was committed
+// before the others stopped just stays behind, unable to elect itself.)
+func TestApplyFailureStopsTheNode(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	s := openStore(t, l)
+	write(t, s, "before", 3)
+	c.converged(l)
+	s.Close()
+	applied := map[string]uint64{}
+	for id, n := range c.nodes {
+		applied[id] = n.Replica().Applied()
+	}
+
+	err := l.Replicate([]byte("not a write set"))
+	if err == nil || errors.Is(err, ErrNotLeader) {
+		t.Fatalf("Replicate of a damaged write set: %v, want an unconfirmed-write error", err)
+	}
+	poll(t, "the leader to stop applying", func() bool { return l.Err() != nil })
+	poll(t, "the leader to close Leadership", func() bool {
+		select {
+		case _, open := <-l.Leadership():
+			return !open
+		default:
+			return false
+		}
+	})
+	if st := l.Status(); st.Err == "" || st.Ready || st.Role != "shutdown" {
+		t.Errorf("leader status after the failure: %+v", st)
+	}
+	if err := l.Replicate([]byte{1}); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("Replicate after the failure: %v, want ErrNotLeader", err)
+	}
+	for id, n := range c.nodes {
+		if got := n.Replica().Applied(); got != applied[id] {
+			t.Errorf("%s replica index moved from %d to %d", id, applied[id], got)
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"net"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +28,16 @@ type testCluster struct {
 	dirs  map[string]string
 	nodes map[string]*Node
 	tune  func(*Config)
+
+	mu     sync.Mutex
+	events map[*Node][]leadershipEvent
+}
+
+// leadershipEvent is one value a node sent on Leadership, with its
+// replica's applied index when the test received it.
+type leadershipEvent struct {
+	leader  bool
+	applied uint64
 }
 
 // freeAddr reserves a loopback port for a node: listening on port 0 and
@@ -48,7 +60,8 @@ func newPeer(t *testing.T, id string) Peer {
 // newCluster starts n nodes n1..nN bootstrapped with the same peer list.
 func newCluster(t *testing.T, n int, tune func(*Config)) *testCluster {
 	t.Helper()
-	c := &testCluster{t: t, dirs: map[string]string{}, nodes: map[string]*Node{}, tune: tune}
+	c := &testCluster{t: t, dirs: map[string]string{}, nodes: map[string]*Node{}, tune: tune,
+		events: map[*Node][]leadershipEvent{}}
 	for i := 1; i <= n; i++ {
 		p := newPeer(t, fmt.Sprintf("n%d", i))
 		c.peers = append(c.peers, p)
@@ -74,8 +87,8 @@ func (c *testCluster) config(id string, join bool) Config {
 	return cfg
 }
 
-// start starts node id on its directory; its Leadership channel is drained
-// (the tests read Status().Ready instead).
+// start starts node id on its directory and records what it sends on
+// Leadership (see leadership).
 func (c *testCluster) start(id string, join bool) *Node {
 	c.t.Helper()
 	n, err := Start(c.config(id, join))
@@ -83,11 +96,22 @@ func (c *testCluster) start(id string, join bool) *Node {
 		c.t.Fatalf("start %s: %v", id, err)
 	}
 	go func() {
-		for range n.Leadership() {
+		for v := range n.Leadership() {
+			ev := leadershipEvent{leader: v, applied: n.Replica().Applied()}
+			c.mu.Lock()
+			c.events[n] = append(c.events[n], ev)
+			c.mu.Unlock()
 		}
 	}()
 	c.nodes[id] = n
 	return n
+}
+
+// leadership returns what n has sent on Leadership so far.
+func (c *testCluster) leadership(n *Node) []leadershipEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.events[n])
 }
 
 func (c *testCluster) stop(id string) {
