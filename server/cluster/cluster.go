@@ -158,7 +158,7 @@ func Start(cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: open snapshots: %w", err)
 	}
-	f := &fsm{replica: rep, members: members, failed: make(chan struct{})}
+	f := &fsm{replica: rep, members: members, spoolDir: raftDir, failed: make(chan struct{})}
 
 	hasState, err := raft.HasExistingState(cached, logs, snaps)
 	if err != nil {

@@ -2,11 +2,14 @@ package cluster
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -26,6 +29,8 @@ const (
 type fsm struct {
 	replica *store.Replica
 	members *memberTable
+	// spoolDir holds an incoming snapshot while it is checked.
+	spoolDir string
 
 	// applied is the index of the last entry the FSM has applied, whatever
 	// its type: the replica's own index does not move for member records.
@@ -106,12 +111,26 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	return f.restore(hdr, br)
 }
 
-// restore installs a snapshot whose header was read. The member table goes
-// first: if the node dies between the two, its replica is still behind the
-// local snapshot and Start restores both again.
-func (f *fsm) restore(hdr snapshotHeader, body io.Reader) error {
-	if err := f.members.replace(hdr.Members); err != nil {
-		return fmt.Errorf("restore member table: %w", err)
+// restore installs a snapshot whose header was read from rest. The body is
+// spooled to a file in spoolDir and checked against the trailer's length
+// and SHA-256 before the replica is touched: a damaged or cut snapshot
+// fails the install (the leader sends another) and leaves the node as it
+// was. The replica goes before the member table; if the node dies between
+// the two, its table is behind the local snapshot and Start restores both.
+func (f *fsm) restore(hdr snapshotHeader, rest io.Reader) error {
+	spool, err := os.CreateTemp(f.spoolDir, ".snapshot-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	n, err := io.Copy(spool, rest)
+	if err != nil {
+		return fmt.Errorf("snapshot body: %w", err)
+	}
+	body, err := checkBody(spool, n)
+	if err != nil {
+		return err
 	}
 	if err := f.replica.Restore(body); err != nil {
 		return fmt.Errorf("restore replica: %w", err)
@@ -119,13 +138,43 @@ func (f *fsm) restore(hdr snapshotHeader, body io.Reader) error {
 	if got := f.replica.Applied(); got != hdr.ReplicaApplied {
 		return fmt.Errorf("restored replica is at index %d, the snapshot said %d", got, hdr.ReplicaApplied)
 	}
+	if err := f.members.replace(hdr.Members); err != nil {
+		return fmt.Errorf("restore member table: %w", err)
+	}
 	f.applied.Store(max(hdr.ReplicaApplied, hdr.Members.Index))
 	return nil
 }
 
+// checkBody verifies the n spooled bytes (body, then trailer) and returns
+// a reader of the body alone.
+func checkBody(spool *os.File, n int64) (io.Reader, error) {
+	if n < trailerLen {
+		return nil, errors.New("snapshot is cut: no trailer")
+	}
+	size := n - trailerLen
+	var tr [trailerLen]byte
+	if _, err := spool.ReadAt(tr[:], size); err != nil {
+		return nil, fmt.Errorf("snapshot trailer: %w", err)
+	}
+	if got := binary.BigEndian.Uint64(tr[:8]); got != uint64(size) {
+		return nil, fmt.Errorf("snapshot is cut or padded: body of %d bytes, the trailer says %d", size, got)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(spool, 0, size)); err != nil {
+		return nil, fmt.Errorf("snapshot body: %w", err)
+	}
+	if !bytes.Equal(h.Sum(nil), tr[8:]) {
+		return nil, errors.New("snapshot is damaged: checksum mismatch")
+	}
+	return io.NewSectionReader(spool, 0, size), nil
+}
+
 // A snapshot is: the magic, a 4-byte big-endian length, that many bytes of
-// JSON snapshotHeader, then the replica's own snapshot bytes to the end.
+// JSON snapshotHeader, the replica's own snapshot bytes, then a trailer of
+// their length (8 bytes, big-endian) and SHA-256.
 const snapshotMagic = "PPRAFT1\n"
+
+const trailerLen = 8 + sha256.Size
 
 // maxHeader bounds the JSON header: it holds a handful of peers.
 const maxHeader = 1 << 20
@@ -144,7 +193,13 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	bw := bufio.NewWriterSize(sink, 1<<16)
 	err := writeSnapshotHeader(bw, s.hdr)
 	if err == nil {
-		_, err = s.replica.WriteTo(bw)
+		h := sha256.New()
+		var n int64
+		n, err = s.replica.WriteTo(io.MultiWriter(bw, h))
+		tr := binary.BigEndian.AppendUint64(make([]byte, 0, trailerLen), uint64(n))
+		if err == nil {
+			_, err = bw.Write(h.Sum(tr))
+		}
 	}
 	if err == nil {
 		err = bw.Flush()
