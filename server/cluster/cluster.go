@@ -399,7 +399,7 @@ func (n *Node) watchLeadership() {
 		case <-n.fsm.failed:
 			n.ready.Store(false)
 			n.log.Error("cluster node stopped applying the log", "err", n.fsm.failErr)
-			go n.halt()
+			n.halt() // before Leadership closes: whoever reads it sees a stopped node
 			return
 		case isLeader = <-raftCh:
 		case <-n.resync:

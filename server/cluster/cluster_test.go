@@ -183,7 +183,7 @@ func TestCatchUpFromSnapshot(t *testing.T) {
 	waitCompacted(t, l, s, 0)
 
 	// A fourth node joins.
-	p4 := newPeer(t, "n4")
+	p4 := c.newPeer("n4")
 	c.peers = append(c.peers, p4)
 	c.dirs[p4.ID] = filepath.Join(t.TempDir(), p4.ID)
 	n4 := c.start(p4.ID, true)

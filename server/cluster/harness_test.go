@@ -29,6 +29,8 @@ type testCluster struct {
 	nodes map[string]*Node
 	tune  func(*Config)
 
+	used  map[string]bool // addresses handed out
+
 	mu     sync.Mutex
 	events map[*Node][]leadershipEvent
 }
@@ -40,30 +42,35 @@ type leadershipEvent struct {
 	applied uint64
 }
 
-// freeAddr reserves a loopback port for a node: listening on port 0 and
-// closing gives a port no one else holds right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// newPeer gives a node three loopback addresses nobody listens on now and
+// that no other node of the test was given: each comes from listening on
+// port 0; a port the system hands out again is skipped.
+func (c *testCluster) newPeer(id string) Peer {
+	c.t.Helper()
+	addr := func() string {
+		for {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			a := l.Addr().String()
+			l.Close()
+			if !c.used[a] {
+				c.used[a] = true
+				return a
+			}
+		}
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-func newPeer(t *testing.T, id string) Peer {
-	return Peer{ID: id, Raft: freeAddr(t), GRPC: freeAddr(t), HTTP: freeAddr(t)}
+	return Peer{ID: id, Raft: addr(), GRPC: addr(), HTTP: addr()}
 }
 
 // newCluster starts n nodes n1..nN bootstrapped with the same peer list.
 func newCluster(t *testing.T, n int, tune func(*Config)) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, dirs: map[string]string{}, nodes: map[string]*Node{}, tune: tune,
-		events: map[*Node][]leadershipEvent{}}
+		used: map[string]bool{}, events: map[*Node][]leadershipEvent{}}
 	for i := 1; i <= n; i++ {
-		p := newPeer(t, fmt.Sprintf("n%d", i))
+		p := c.newPeer(fmt.Sprintf("n%d", i))
 		c.peers = append(c.peers, p)
 		c.dirs[p.ID] = filepath.Join(t.TempDir(), p.ID)
 	}
