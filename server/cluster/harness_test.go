@@ -29,7 +29,7 @@ type testCluster struct {
 	nodes map[string]*Node
 	tune  func(*Config)
 
-	used  map[string]bool // addresses handed out
+	used map[string]bool // addresses handed out
 
 	mu     sync.Mutex
 	events map[*Node][]leadershipEvent
