@@ -518,7 +518,9 @@ func (n *Node) Join(p Peer) error {
 }
 
 // Leave removes the node id from the site. It runs on the leader; a leader
-// removing itself steps down once the change is committed.
+// removing itself steps down once the change is committed. The removed
+// node stops itself if it hears of the change, but the leader may stop
+// talking to it first: stop its process after Leave.
 func (n *Node) Leave(id string) error {
 	const op = "leave cluster"
 	if msg := checkID(id); msg != "" {
@@ -572,6 +574,22 @@ func (n *Node) watchObservations() {
 			}
 		}
 	}
+}
+
+// Handoff hands leadership to the most up-to-date follower, for a planned
+// stop (call it before Shutdown on SIGTERM): the site waits for one round
+// trip instead of an election timeout. ErrNotLeader on a follower.
+func (n *Node) Handoff() error {
+	if n.raft.State() != raft.Leader {
+		return ErrNotLeader
+	}
+	n.ready.Store(false)
+	if err := n.raft.LeadershipTransfer().Error(); err != nil {
+		n.fence() // still leader: announce it again once caught up
+		return &floor.Error{Op: "hand off leadership", Kind: floor.KindUnavailable, Err: err,
+			Msg: "no follower could take over: " + err.Error()}
+	}
+	return nil
 }
 
 // halt stops Raft after the FSM failed, keeping the files as they are so a

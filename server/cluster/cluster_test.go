@@ -297,3 +297,98 @@ func TestApplyFailureStopsTheNode(t *testing.T) {
 		}
 	}
 }
+
+// A planned stop hands leadership over: the next write is acknowledged by
+// another node without waiting for an election timeout.
+func TestHandoff(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	s := openStore(t, l)
+	write(t, s, "before", 3)
+	c.converged(l)
+	s.Close()
+	for id, n := range c.nodes {
+		if n != l {
+			if err := n.Handoff(); !errors.Is(err, ErrNotLeader) {
+				t.Errorf("Handoff on follower %s: %v, want ErrNotLeader", id, err)
+			}
+		}
+	}
+	t0 := time.Now()
+	if err := l.Handoff(); err != nil {
+		t.Fatalf("handoff: %v", err)
+	}
+	old := l.cfg.ID
+	c.stop(old)
+	l2 := c.leader()
+	s2 := openStore(t, l2)
+	defer s2.Close()
+	write(t, s2, "after", 1)
+	t.Logf("handoff: leader %s handed off -> %s acknowledged a write after %v", old, l2.cfg.ID, time.Since(t0).Round(time.Millisecond))
+	c.start(old, false)
+	c.converged(l2)
+}
+
+// Membership changes run on the leader only and check their input; a node
+// that leaves is dropped from every node's view of the site.
+func TestJoinLeave(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	s := openStore(t, l)
+	defer s.Close()
+	write(t, s, "before", 2)
+	var f *Node
+	for _, n := range c.nodes {
+		if n != l {
+			f = n
+			break
+		}
+	}
+	p4 := c.newPeer("n4")
+	if err := f.Join(p4); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("Join on a follower: %v, want ErrNotLeader", err)
+	}
+	if err := f.Leave("n1"); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("Leave on a follower: %v, want ErrNotLeader", err)
+	}
+	bad := p4
+	bad.GRPC = "nohost"
+	if err := l.Join(bad); floor.KindOf(err) != floor.KindInvalid {
+		t.Errorf("Join with a bad address: %v, want invalid", err)
+	}
+	if err := l.Leave("../n9"); floor.KindOf(err) != floor.KindInvalid {
+		t.Errorf("Leave with a bad id: %v, want invalid", err)
+	}
+	if err := l.Leave("n9"); floor.KindOf(err) != floor.KindNotFound {
+		t.Errorf("Leave of an unknown node: %v, want not found", err)
+	}
+
+	c.peers = append(c.peers, p4)
+	c.dirs[p4.ID] = filepath.Join(t.TempDir(), p4.ID)
+	n4 := c.start(p4.ID, true)
+	if err := l.Join(p4); err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	c.converged(l)
+	if err := l.Leave(p4.ID); err != nil {
+		t.Fatalf("leave: %v", err)
+	}
+	for id, n := range c.nodes {
+		if n == n4 {
+			continue
+		}
+		poll(t, id+" to drop n4", func() bool {
+			for _, p := range n.Status().Peers {
+				if p.ID == p4.ID {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	// The removed node may never hear of its removal (the leader stops
+	// sending it entries): its operator stops it.
+	c.stop(p4.ID)
+	write(t, s, "after", 2)
+	c.converged(l)
+}
