@@ -194,8 +194,15 @@ func TestCatchUpFromSnapshot(t *testing.T) {
 	if st := n4.Status(); st.SnapshotIndex == 0 {
 		t.Errorf("n4 caught up without a snapshot: %+v", st)
 	}
+	// n4 was given only its own addresses: the leader's come from the
+	// member table the snapshot carried.
 	if got, ok := n4.Leader(); !ok || got != l.self {
 		t.Errorf("n4 Leader() = %v, %v; want %v (from the member table)", got, ok, l.self)
+	}
+	for _, p := range n4.Status().Peers {
+		if p.GRPC == "" || p.HTTP == "" {
+			t.Errorf("n4 does not know the API addresses of %+v", p)
+		}
 	}
 	if st := l.Status(); len(st.Peers) != 4 {
 		t.Errorf("leader sees %d peers, want 4: %+v", len(st.Peers), st.Peers)
@@ -218,6 +225,9 @@ func TestCatchUpFromSnapshot(t *testing.T) {
 	waitCompacted(t, l, s, at)
 	nv := c.start(victim, true)
 	c.converged(l)
+	if got, ok := nv.Leader(); !ok || got != l.self {
+		t.Errorf("%s Leader() = %v, %v; want %v", victim, got, ok, l.self)
+	}
 	if st := nv.Status(); st.SnapshotIndex == 0 {
 		t.Errorf("%s caught up without a snapshot: %+v", victim, st)
 	}

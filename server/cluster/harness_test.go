@@ -85,8 +85,15 @@ func newCluster(t *testing.T, n int, tune func(*Config)) *testCluster {
 	return c
 }
 
+// config gives a bootstrapping node the whole site and a joining one only
+// itself, as an operator would: it learns the others from the leader.
 func (c *testCluster) config(id string, join bool) Config {
-	cfg := Config{ID: id, Dir: c.dirs[id], Peers: c.peers, Join: join,
+	peers := c.peers
+	if join {
+		i := slices.IndexFunc(c.peers, func(p Peer) bool { return p.ID == id })
+		peers = c.peers[i : i+1]
+	}
+	cfg := Config{ID: id, Dir: c.dirs[id], Peers: peers, Join: join,
 		Log: slog.New(slog.NewTextHandler(testWriter{c.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if c.tune != nil {
 		c.tune(&cfg)
