@@ -169,7 +169,7 @@ func goodSnapshot(t *testing.T, path string) ([]byte, uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fsm{replica: rep, members: members, spoolDir: t.TempDir(), failed: make(chan struct{})}
+	f := newFSM(rep, members, t.TempDir())
 	snap, err := f.Snapshot()
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func targetFSM(t *testing.T) (*fsm, map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fsm{replica: rep, members: members, failed: make(chan struct{})}, d
+	return newFSM(rep, members, dir), d
 }
 
 // withBody puts body, with a correct trailer, after head.

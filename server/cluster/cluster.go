@@ -158,7 +158,7 @@ func Start(cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: open snapshots: %w", err)
 	}
-	f := &fsm{replica: rep, members: members, spoolDir: raftDir, failed: make(chan struct{})}
+	f := newFSM(rep, members, raftDir)
 
 	hasState, err := raft.HasExistingState(cached, logs, snaps)
 	if err != nil {

@@ -32,6 +32,9 @@ type fsm struct {
 	// spoolDir holds an incoming snapshot while it is checked.
 	spoolDir string
 
+	snapMu sync.Mutex
+	snaps  map[*fsmSnapshot]struct{} // taken and not yet released
+
 	// applied is the index of the last entry the FSM has applied, whatever
 	// its type: the replica's own index does not move for member records.
 	applied atomic.Uint64
@@ -39,6 +42,11 @@ type fsm struct {
 	failOnce sync.Once
 	failErr  error
 	failed   chan struct{} // closed when an entry could not be applied
+}
+
+func newFSM(rep *store.Replica, members *memberTable, spoolDir string) *fsm {
+	return &fsm{replica: rep, members: members, spoolDir: spoolDir,
+		snaps: map[*fsmSnapshot]struct{}{}, failed: make(chan struct{})}
 }
 
 // errHalted is returned for every entry after one failed: applying later
@@ -95,10 +103,15 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fsmSnapshot{
+	snap := &fsmSnapshot{
+		f:       f,
 		hdr:     snapshotHeader{ReplicaApplied: f.replica.Applied(), Members: f.members.snapshot()},
 		replica: rs,
-	}, nil
+	}
+	f.snapMu.Lock()
+	f.snaps[snap] = struct{}{}
+	f.snapMu.Unlock()
+	return snap, nil
 }
 
 func (f *fsm) Restore(rc io.ReadCloser) error {
@@ -132,6 +145,7 @@ func (f *fsm) restore(hdr snapshotHeader, rest io.Reader) error {
 	if err != nil {
 		return err
 	}
+	f.dropSnapshots()
 	if err := f.replica.Restore(body); err != nil {
 		return fmt.Errorf("restore replica: %w", err)
 	}
@@ -184,12 +198,28 @@ type snapshotHeader struct {
 	Members        memberFile `json:"members"`
 }
 
+// fsmSnapshot holds a read transaction of the replica from Snapshot until
+// Release. mu is held while it is written out, so that Restore can drop a
+// snapshot that has not started (see dropSnapshots).
 type fsmSnapshot struct {
+	f       *fsm
 	hdr     snapshotHeader
 	replica store.ReplicaSnapshot
+
+	mu       sync.Mutex
+	released bool
 }
 
+// errSuperseded fails the persisting of a snapshot dropped by a restore.
+var errSuperseded = errors.New("snapshot dropped: a newer snapshot from the leader replaced the replica")
+
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		_ = sink.Cancel()
+		return errSuperseded
+	}
 	bw := bufio.NewWriterSize(sink, 1<<16)
 	err := writeSnapshotHeader(bw, s.hdr)
 	if err == nil {
@@ -211,7 +241,42 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	return sink.Close()
 }
 
-func (s *fsmSnapshot) Release() { s.replica.Release() }
+func (s *fsmSnapshot) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.release()
+}
+
+func (s *fsmSnapshot) release() {
+	if s.released {
+		return
+	}
+	s.released = true
+	s.replica.Release()
+	s.f.snapMu.Lock()
+	delete(s.f.snaps, s)
+	s.f.snapMu.Unlock()
+}
+
+// dropSnapshots releases the snapshots not being written out, and waits
+// for those being written. Restore must: the replica cannot replace its
+// file while a read transaction is open, and Raft holds a snapshot's
+// transaction while its snapshot goroutine waits for the main goroutine,
+// which is itself waiting for this restore (a follower installing the
+// leader's snapshot while taking its own) - a deadlock without this.
+func (f *fsm) dropSnapshots() {
+	f.snapMu.Lock()
+	open := make([]*fsmSnapshot, 0, len(f.snaps))
+	for s := range f.snaps {
+		open = append(open, s)
+	}
+	f.snapMu.Unlock()
+	for _, s := range open {
+		s.mu.Lock()
+		s.release()
+		s.mu.Unlock()
+	}
+}
 
 func writeSnapshotHeader(w io.Writer, hdr snapshotHeader) error {
 	b, err := json.Marshal(hdr)
