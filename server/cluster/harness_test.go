@@ -23,7 +23,7 @@ const waitFor = 20 * time.Second
 // testCluster runs nodes in one process on loopback TCP with their files in
 // t.TempDir(). Stopped nodes keep their directory and can be started again.
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	peers []Peer
 	dirs  map[string]string
 	nodes map[string]*Node
@@ -65,7 +65,7 @@ func (c *testCluster) newPeer(id string) Peer {
 }
 
 // newCluster starts n nodes n1..nN bootstrapped with the same peer list.
-func newCluster(t *testing.T, n int, tune func(*Config)) *testCluster {
+func newCluster(t testing.TB, n int, tune func(*Config)) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, dirs: map[string]string{}, nodes: map[string]*Node{}, tune: tune,
 		used: map[string]bool{}, events: map[*Node][]leadershipEvent{}}
@@ -181,7 +181,7 @@ func (c *testCluster) converged(leader *Node) map[string]string {
 }
 
 // openStore opens the replicated store on a ready leader.
-func openStore(t *testing.T, n *Node) *store.Store {
+func openStore(t testing.TB, n *Node) *store.Store {
 	t.Helper()
 	s, err := store.OpenOn(n.Replica(), store.Options{Replicator: n})
 	if err != nil {
@@ -192,7 +192,7 @@ func openStore(t *testing.T, n *Node) *store.Store {
 
 // write makes count real store writes (a user and a token each) and
 // returns the tokens.
-func write(t *testing.T, s *store.Store, prefix string, count int) []string {
+func write(t testing.TB, s *store.Store, prefix string, count int) []string {
 	t.Helper()
 	var tokens []string
 	for i := range count {
@@ -205,7 +205,7 @@ func write(t *testing.T, s *store.Store, prefix string, count int) []string {
 	return tokens
 }
 
-func poll(t *testing.T, what string, ok func() bool) {
+func poll(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for !ok() {
@@ -217,7 +217,7 @@ func poll(t *testing.T, what string, ok func() bool) {
 }
 
 // testWriter sends the nodes' warnings to the test log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))

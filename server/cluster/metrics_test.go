@@ -10,7 +10,7 @@ import (
 
 // The collector reports the leader as leader, caught up, with no lag.
 func TestCollector(t *testing.T) {
-	c := newCluster(t, 3, nil)
+	c := newCluster(t, 3, steadyTune)
 	l := c.leader()
 	s := openStore(t, l)
 	defer s.Close()
