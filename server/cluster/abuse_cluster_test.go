@@ -98,6 +98,7 @@ func TestAbuseSnapshotRestore(t *testing.T) {
 		{"body flipped", flipped(good, bodyAt+100)},
 		{"body padded", append(slices.Clone(good), 0)},
 		{"not bbolt, checksum right", withBody(good[:bodyAt], bytes.Repeat([]byte{0xA5}, 8192))},
+		{"half a bbolt file, checksum right", withBody(good[:bodyAt], good[bodyAt:bodyAt+(len(good)-bodyAt-trailerLen)/2])},
 		{"applied index lies", withHeader(good, []byte(`{"replica_applied":999,"members":{"index":0,"peers":[]}}`))},
 	}
 	for _, tt := range tests {

@@ -183,12 +183,25 @@ func (r *Replica) Restore(rd io.Reader) error {
 		os.Remove(tmp)
 		return fmt.Errorf("restore replica: %w", err)
 	}
+	// A cut file whose meta pages survived would open and then panic
+	// while its free pages are rebuilt, after the rename had already put
+	// it in place: its size and its pages are checked first.
+	if fi, err := os.Stat(tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore replica: %w", err)
+	} else if err := wholeFile(tmp, fi.Size()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore replica: the snapshot: %w", err)
+	}
 	check, err := bolt.Open(tmp, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore replica: the snapshot is not a bbolt file: %w", err)
 	}
 	applied, err := appliedIn(check)
+	if err == nil {
+		err = checkPages(check)
+	}
 	check.Close()
 	if err != nil {
 		os.Remove(tmp)

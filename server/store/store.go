@@ -476,8 +476,12 @@ func (s *Store) Path() string { return s.path }
 
 // Check runs bbolt's consistency check over the whole file and returns the
 // first problem found.
-func (s *Store) Check() error {
-	return viewDB(s.db, func(tx *txn) error {
+func (s *Store) Check() error { return checkPages(s.db) }
+
+// checkPages runs bbolt's consistency check over db and returns the first
+// problem found.
+func checkPages(db *bolt.DB) error {
+	return viewDB(db, func(tx *txn) error {
 		var first error
 		for err := range tx.Check() { // drained fully: Check's goroutine blocks otherwise
 			if first == nil {
