@@ -395,11 +395,9 @@ func (h *Hub) look(o *ord) {
 	h.catCount[o.cat]++
 
 	if o.seq == 0 || changed(o.told(), oc) {
+		// The order's fields and these three are the whole clock:
+		// TestIncrementalMatchesRecompute compares it with floor's.
 		o.pubPred, o.pubRisk, o.pubReason, o.pub = unixNano(oc.PredictedHandoffAt), oc.Risk, reintern(o.pubReason, oc.Reason), nil
-		if n := normalClock(oc); o.told() != n {
-			whole := n // a field the compact form does not hold; n stays on the stack
-			o.pub = &whole
-		}
 		if o.seq != 0 {
 			h.stale++
 		}

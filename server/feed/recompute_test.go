@@ -431,7 +431,12 @@ func (f *floorSim) advance() {
 	case n < 7:
 		f.clock.t = f.clock.t.Add(f.seconds(60, 600))
 	default:
-		f.clock.t = f.clock.t.Add(f.seconds(1, 20)).Add(time.Duration(f.rng.IntN(1000)) * time.Millisecond)
+		f.clock.t = f.clock.t.Add(f.seconds(1, 20))
+		if f.rng.IntN(2) == 0 {
+			f.clock.t = f.clock.t.Add(time.Duration(f.rng.IntN(1000)) * time.Millisecond)
+		} else {
+			f.clock.t = f.clock.t.Truncate(time.Second) // looks on the second, as due times are: thresholds met exactly
+		}
 	}
 }
 
