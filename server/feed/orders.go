@@ -437,9 +437,9 @@ func (h *Hub) nextLook(o *ord, oc floor.OrderClock) int64 {
 	var next time.Time
 	for _, t := range []time.Time{
 		oc.DueAt.Add(-rest).Add(time.Nanosecond), // at risk: the prediction after the due time
-		oc.DueAt,                       // past due
-		oc.DueAt.Add(time.Nanosecond),  // late: now after the due time
-		o.toldPred().Add(predictionStep - rest), // the prediction moved a step
+		oc.DueAt,                                 // past due
+		oc.DueAt.Add(time.Nanosecond),            // late: now after the due time
+		o.toldPred().Add(predictionStep - rest),  // the prediction moved a step
 	} {
 		if t.After(now) && (next.IsZero() || t.Before(next)) {
 			next = t

@@ -449,7 +449,7 @@ func TestIncrementalMatchesRecompute(t *testing.T) {
 	for seed := range uint64(8) {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
 			cfg := floor.DefaultFeedConfig
-			cfg.StaffEvery = math.MinInt64 // the reference searches on every look, even when the clock went back
+			cfg.StaffEvery = math.MinInt64                                           // the reference searches on every look, even when the clock went back
 			clock := &fixedClock{t: time.Date(2026, 11, 24, 13, 20, 0, 0, time.UTC)} // the 14:00 shift comes
 			src := newMemSource()
 			src.pickers = []string{"ann", "bob", "cat", "dan", "eve"}
