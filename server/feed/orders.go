@@ -36,8 +36,8 @@ func reintern(was istr, s string) istr {
 // "now plus a fixed rest" between changes, so its risk turns at known
 // times and its prediction moves predictionStep in predictionStep.
 type ord struct {
-	id                              string
-	picker, task, channel           istr
+	id, task                        string // a task id is shared by a few orders only: not worth a handle
+	picker, channel                 istr
 	released, due, atAssign, raised int64 // Unix ns; 0 is the zero time
 	units                           int64
 	lines                           int32
@@ -100,7 +100,10 @@ func normalClock(oc floor.OrderClock) floor.OrderClock {
 }
 
 func (o *ord) setFields(fo floor.Order) {
-	o.picker, o.task, o.channel = reintern(o.picker, fo.Picker), reintern(o.task, fo.TaskID), reintern(o.channel, fo.Channel)
+	o.picker, o.channel = reintern(o.picker, fo.Picker), reintern(o.channel, fo.Channel)
+	if o.task != fo.TaskID {
+		o.task = strings.Clone(fo.TaskID)
+	}
 	o.released, o.due, o.atAssign, o.raised = unixNano(fo.ReleasedAt), unixNano(fo.DueAt), unixNano(fo.PredictedHandoffAt), unixNano(fo.RaisedAt)
 	o.lines, o.units, o.state = int32(len(fo.Lines)), 0, fo.State
 	for _, l := range fo.Lines {
@@ -110,7 +113,7 @@ func (o *ord) setFields(fo floor.Order) {
 
 // order is what the clocks read of the order.
 func (o *ord) order() floor.Order {
-	return floor.Order{ID: o.id, State: o.state, Picker: o.picker.Value(), TaskID: o.task.Value(), Channel: o.channel.Value(),
+	return floor.Order{ID: o.id, State: o.state, Picker: o.picker.Value(), TaskID: o.task, Channel: o.channel.Value(),
 		ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due), PredictedHandoffAt: fromUnixNano(o.atAssign),
 		RaisedAt: fromUnixNano(o.raised)}
 }
@@ -123,7 +126,7 @@ func (o *ord) clockWith(pred int64, risk floor.Risk, reason istr) floor.OrderClo
 	if o.state == floor.StateQueued {
 		oc.RaisedAt = fromUnixNano(o.raised)
 	} else {
-		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = o.picker.Value(), o.task.Value(), fromUnixNano(o.atAssign)
+		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = o.picker.Value(), o.task, fromUnixNano(o.atAssign)
 	}
 	return oc
 }
@@ -300,7 +303,7 @@ func (h *Hub) upsert(o *ord, fo floor.Order) {
 		o.pub = &kept
 	}
 	if o.state == floor.StateAssigned {
-		h.byTask[o.task.Value()] = append(h.byTask[o.task.Value()], o)
+		h.byTask[o.task] = append(h.byTask[o.task], o)
 	}
 	switch queued := o.state == floor.StateQueued; {
 	case queued && !wasQueued:
@@ -321,7 +324,7 @@ func (h *Hub) untask(o *ord) {
 	if o.state != floor.StateAssigned {
 		return
 	}
-	id := o.task.Value()
+	id := o.task
 	on := slices.DeleteFunc(h.byTask[id], func(x *ord) bool { return x == o })
 	if len(on) == 0 {
 		delete(h.byTask, id)
@@ -374,7 +377,7 @@ func (h *Hub) current(o *ord) floor.OrderClock {
 	}
 	var t *floor.Task
 	if o.state == floor.StateAssigned {
-		if task, ok := h.tasks[o.task.Value()]; ok {
+		if task, ok := h.tasks[o.task]; ok {
 			t = &task
 		}
 	}
