@@ -266,6 +266,8 @@ type floorSim struct {
 	clock  *fixedClock
 	orders int
 	tasks  int
+	fulls  int // whole reads asked for
+	backs  int // clocks set back
 }
 
 func (f *floorSim) now() time.Time { return f.clock.t }
@@ -419,6 +421,7 @@ func (f *floorSim) step() {
 		}
 	default:
 		f.src.full = true // a read of everything, as after too many changes to track
+		f.fulls++
 	}
 }
 
@@ -428,6 +431,7 @@ func (f *floorSim) advance() {
 	switch n := f.rng.IntN(100); {
 	case n < 2:
 		f.clock.t = f.clock.t.Add(-f.seconds(1, 30))
+		f.backs++
 	case n < 7:
 		f.clock.t = f.clock.t.Add(f.seconds(60, 600))
 	default:
@@ -463,7 +467,8 @@ func TestIncrementalMatchesRecompute(t *testing.T) {
 			w := h.Watch(context.Background())
 			defer w.Stop()
 			ref := newReference(cfg)
-			for look := range 400 {
+			seen := map[string]int{} // what the run told, so that a run that tells little fails
+			for look := range 300 {
 				if err := h.Tick(); err != nil {
 					t.Fatal(err)
 				}
@@ -479,10 +484,33 @@ func TestIncrementalMatchesRecompute(t *testing.T) {
 				if t.Failed() {
 					return
 				}
+				for _, v := range want.told {
+					switch v := v.(type) {
+					case floor.OrderClock:
+						seen[fmt.Sprintf("clock %v open %v", v.Risk, v.State.Open())]++
+					case floor.Alert:
+						seen[fmt.Sprintf("alert %d", v.Kind)]++
+					case floor.FloorSummary:
+						seen["summary"]++
+					}
+				}
 				for range sim.rng.IntN(6) {
 					sim.step()
 				}
 				sim.advance()
+			}
+			for _, want := range []string{
+				fmt.Sprintf("clock %v open true", floor.RiskOnTime), fmt.Sprintf("clock %v open true", floor.RiskAtRisk),
+				fmt.Sprintf("clock %v open true", floor.RiskLate), fmt.Sprintf("clock %v open false", floor.RiskUnspecified),
+				fmt.Sprintf("alert %d", floor.AlertPredictedLate), fmt.Sprintf("alert %d", floor.AlertNoPickerFree),
+				fmt.Sprintf("alert %d", floor.AlertQueueLate), "summary",
+			} {
+				if seen[want] == 0 {
+					t.Errorf("the run told no %s: %v", want, seen)
+				}
+			}
+			if sim.fulls == 0 || sim.backs == 0 || !clock.t.After(time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC)) {
+				t.Errorf("the run had %d whole reads and %d clocks set back, and ended at %v: want both and a new shift", sim.fulls, sim.backs, clock.t)
 			}
 		})
 	}
