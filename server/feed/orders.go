@@ -41,10 +41,10 @@ type ord struct {
 	released, due, atAssign, raised int64 // Unix ns; 0 is the zero time
 	units                           int64
 	lines                           int32
-	state                           floor.OrderState
+	st                              uint8 // its floor.OrderState: see state
 
 	// The clock as of the hub's last look.
-	risk  floor.Risk
+	risk  uint8 // its floor.Risk, an index of Hub.riskCount
 	cat   shiftCat
 	dirty bool  // to be looked at in this look
 	qi    int32 // queued: its place in Hub.queue
@@ -53,9 +53,9 @@ type ord struct {
 	// The clock watchers were last told of, as the change numbered seq
 	// (0: not told, or closed). pub holds it whole when the order's
 	// fields moved on without the clock changing enough to tell.
+	pubRisk   uint8 // a floor.Risk
 	seq       uint64
 	pubPred   int64
-	pubRisk   floor.Risk
 	pubReason istr
 	pub       *floor.OrderClock
 
@@ -105,15 +105,17 @@ func (o *ord) setFields(fo floor.Order) {
 		o.task = strings.Clone(fo.TaskID)
 	}
 	o.released, o.due, o.atAssign, o.raised = unixNano(fo.ReleasedAt), unixNano(fo.DueAt), unixNano(fo.PredictedHandoffAt), unixNano(fo.RaisedAt)
-	o.lines, o.units, o.state = int32(len(fo.Lines)), 0, fo.State
+	o.lines, o.units, o.st = int32(len(fo.Lines)), 0, uint8(fo.State)
 	for _, l := range fo.Lines {
 		o.units += l.Quantity
 	}
 }
 
+func (o *ord) state() floor.OrderState { return floor.OrderState(o.st) }
+
 // order is what the clocks read of the order.
 func (o *ord) order() floor.Order {
-	return floor.Order{ID: o.id, State: o.state, Picker: o.picker.Value(), TaskID: o.task, Channel: o.channel.Value(),
+	return floor.Order{ID: o.id, State: o.state(), Picker: o.picker.Value(), TaskID: o.task, Channel: o.channel.Value(),
 		ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due), PredictedHandoffAt: fromUnixNano(o.atAssign),
 		RaisedAt: fromUnixNano(o.raised)}
 }
@@ -121,9 +123,9 @@ func (o *ord) order() floor.Order {
 // clockWith is the clock floor's Clock or QueuedClock makes of the order's
 // fields with this prediction, risk and reason.
 func (o *ord) clockWith(pred int64, risk floor.Risk, reason istr) floor.OrderClock {
-	oc := floor.OrderClock{OrderID: o.id, State: o.state, ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
+	oc := floor.OrderClock{OrderID: o.id, State: o.state(), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
 		PredictedHandoffAt: fromUnixNano(pred), Risk: risk, Reason: reason.Value()}
-	if o.state == floor.StateQueued {
+	if o.state() == floor.StateQueued {
 		oc.RaisedAt = fromUnixNano(o.raised)
 	} else {
 		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = o.picker.Value(), o.task, fromUnixNano(o.atAssign)
@@ -136,7 +138,7 @@ func (o *ord) told() floor.OrderClock {
 	if o.pub != nil {
 		return *o.pub
 	}
-	return o.clockWith(o.pubPred, o.pubRisk, o.pubReason)
+	return o.clockWith(o.pubPred, floor.Risk(o.pubRisk), o.pubReason)
 }
 
 // toldPred is the prediction watchers were last told of.
@@ -302,10 +304,10 @@ func (h *Hub) upsert(o *ord, fo floor.Order) {
 		kept := told // told stays on the stack
 		o.pub = &kept
 	}
-	if o.state == floor.StateAssigned {
+	if o.state() == floor.StateAssigned {
 		h.byTask[o.task] = append(h.byTask[o.task], o)
 	}
-	switch queued := o.state == floor.StateQueued; {
+	switch queued := o.state() == floor.StateQueued; {
 	case queued && !wasQueued:
 		h.unwake(o)
 		o.qi = int32(len(h.queue))
@@ -314,14 +316,14 @@ func (h *Hub) upsert(o *ord, fo floor.Order) {
 	case !queued && wasQueued:
 		h.dequeue(o)
 	}
-	if o.state != floor.StateQueued {
+	if o.state() != floor.StateQueued {
 		h.markDirty(o)
 	}
 }
 
 // untask takes an assigned order out of its task's orders.
 func (h *Hub) untask(o *ord) {
-	if o.state != floor.StateAssigned {
+	if o.state() != floor.StateAssigned {
 		return
 	}
 	id := o.task
@@ -372,11 +374,11 @@ func (h *Hub) close(o *ord, fo *floor.Order) {
 
 // current is o's clock as of the hub's last look.
 func (h *Hub) current(o *ord) floor.OrderClock {
-	if o.state == floor.StateQueued {
+	if o.state() == floor.StateQueued {
 		return h.qclocks[o.qi]
 	}
 	var t *floor.Task
-	if o.state == floor.StateAssigned {
+	if o.state() == floor.StateAssigned {
 		if task, ok := h.tasks[o.task]; ok {
 			t = &task
 		}
@@ -393,14 +395,14 @@ func (h *Hub) look(o *ord) {
 	cat := h.catOf(oc)
 	h.riskCount[o.risk]--
 	h.catCount[o.cat]--
-	o.risk, o.cat = oc.Risk, cat
+	o.risk, o.cat = uint8(oc.Risk), cat
 	h.riskCount[o.risk]++
 	h.catCount[o.cat]++
 
 	if o.seq == 0 || changed(o.told(), oc) {
 		// The order's fields and these three are the whole clock:
 		// TestIncrementalMatchesRecompute compares it with floor's.
-		o.pubPred, o.pubRisk, o.pubReason, o.pub = unixNano(oc.PredictedHandoffAt), oc.Risk, reintern(o.pubReason, oc.Reason), nil
+		o.pubPred, o.pubRisk, o.pubReason, o.pub = unixNano(oc.PredictedHandoffAt), uint8(oc.Risk), reintern(o.pubReason, oc.Reason), nil
 		if o.seq != 0 {
 			h.stale++
 		}
@@ -423,7 +425,7 @@ func (h *Hub) look(o *ord) {
 		h.stale++
 	}
 
-	if o.state != floor.StateQueued {
+	if o.state() != floor.StateQueued {
 		h.wake(o, h.nextLook(o, oc))
 	}
 }
@@ -473,7 +475,7 @@ func (h *Hub) catOf(c floor.OrderClock) shiftCat {
 func (h *Hub) lookAll() {
 	n := 0
 	for _, o := range h.ords {
-		if o.state == floor.StateQueued {
+		if o.state() == floor.StateQueued {
 			continue
 		}
 		if n++; n%256 == 0 {
@@ -503,7 +505,7 @@ func (h *Hub) lookChanged() {
 		if i%256 == 255 {
 			runtime.Gosched()
 		}
-		if o.dirty && o.state != floor.StateQueued { // not closed or queued since
+		if o.dirty && o.state() != floor.StateQueued { // not closed or queued since
 			h.look(o)
 		}
 		o.dirty = false
