@@ -214,16 +214,18 @@ type Hub struct {
 	staffAt time.Time // when; zero while the queue is on time
 
 	// The view as watchers read it.
-	seq      uint64            // number of the latest change
-	latest   map[string]*entry // by key: "o/" closed order id, "p/" picker, "a/" alert, "s/floor"
-	changes  []change          // in the order of seq; those whose item changed again are stale
-	stale    int               // how many of changes are stale
-	made     map[madeKey]Event // events made when read, in this look
-	madeLast map[madeKey]Event // and in the one before, still shared
-	closings []closing         // oldest first
-	forgot   uint64            // the latest change forgotten with its closed order
-	watchers map[*Watch]struct{}
-	closed   bool
+	seq       uint64            // number of the latest change
+	latest    map[string]*entry // by key: "o/" closed order id, "p/" picker, "a/" alert, "s/floor"
+	changes   []change          // in the order of seq; those whose item changed again are stale
+	stale     int               // how many of changes are stale
+	made      map[madeKey]Event // events made when read, in this look
+	madeLast  map[madeKey]Event // and in the one before, still shared
+	lookFrom  uint64            // the latest change before this look
+	shareFrom uint64            // and before the one before: the changes after it are shared
+	closings  []closing         // oldest first
+	forgot    uint64            // the latest change forgotten with its closed order
+	watchers  map[*Watch]struct{}
+	closed    bool
 }
 
 // NewHub returns a hub over src.
@@ -413,12 +415,22 @@ func (h *Hub) event(c change) Event {
 		}
 		ev.memo = new(memo)
 	}
-	if h.made == nil {
-		h.made = map[madeKey]Event{}
+	// Every watcher reads the changes of the last looks: those are
+	// shared. The rest is pictures of new watchers, shared up to a bound:
+	// a picture of a floor with hundreds of thousands of open orders,
+	// kept with its encodings, would be hundreds of megabytes.
+	if c.seq > h.shareFrom || len(h.made) < sharedPicture {
+		if h.made == nil {
+			h.made = map[madeKey]Event{}
+		}
+		h.made[k] = ev
 	}
-	h.made[k] = ev
 	return ev
 }
+
+// sharedPicture bounds the events of new watchers' pictures kept to be
+// shared with the other watchers reading them in the same looks.
+const sharedPicture = 20_000
 
 // lateAlert is the alert floor's Alerts makes of an order's clock at the
 // last look.
@@ -529,6 +541,7 @@ func (h *Hub) Tick() error {
 	h.now = now
 	h.looks++
 	h.made, h.madeLast = nil, h.made
+	h.shareFrom, h.lookFrom = h.lookFrom, h.seq
 	for _, d := range h.held {
 		h.apply(d)
 	}

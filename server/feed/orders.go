@@ -13,8 +13,8 @@ import (
 )
 
 // istr is a string the feed keeps once however many orders hold it: a
-// picker's name, a task id, a channel, a reason. unique clones it, so it
-// does not keep the record it was decoded from alive.
+// picker's name, a channel, a reason. unique clones it, so it does not
+// keep the record it was decoded from alive.
 type istr = unique.Handle[string]
 
 func intern(s string) istr { return unique.Make(s) }
