@@ -203,8 +203,8 @@ func (h *Hub) wake(o *ord, at int64) {
 	}
 	i := int(o.hi)
 	h.wakes[i].at = at
-	h.wakes.up(i)
-	h.wakes.down(int(h.wakes[i].o.hi))
+	h.wakes.up(i)   // sooner than it was,
+	h.wakes.down(i) // or later: one of the two leaves the heap as it is
 }
 
 // unwake takes o out of the heap.
@@ -219,12 +219,13 @@ func (h *Hub) unwake(o *ord) {
 	h.wakes[last] = wakeAt{}
 	h.wakes = h.wakes[:last]
 	o.hi = -1
-	if i != last {
+	if i != last { // the last one took its place: it goes down or up from there
 		h.wakes.down(i)
-		h.wakes.up(int(min(int32(i), int32(len(h.wakes)-1))))
+		h.wakes.up(i)
 	}
 }
 
+// markDirty has o looked at in this look.
 func (h *Hub) markDirty(o *ord) {
 	if !o.dirty {
 		o.dirty = true

@@ -537,3 +537,37 @@ func compareViews(t *testing.T, what string, got, want map[string]any) {
 		}
 	}
 }
+
+// The wake heap keeps every order at its place and the soonest on top
+// through puts, moves and removals in any order.
+func TestWakeHeap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	h := &Hub{}
+	in := map[*ord]int64{}
+	var all []*ord
+	for range 2000 {
+		switch n := rng.IntN(10); {
+		case n < 5 || len(all) == 0:
+			o := &ord{hi: -1}
+			all = append(all, o)
+			in[o] = rng.Int64N(1000)
+			h.wake(o, in[o])
+		case n < 8:
+			o := all[rng.IntN(len(all))]
+			in[o] = rng.Int64N(1000)
+			h.wake(o, in[o])
+		default:
+			o := all[rng.IntN(len(all))]
+			h.unwake(o)
+			delete(in, o)
+		}
+		for i, w := range h.wakes {
+			if int(w.o.hi) != i || in[w.o] != w.at || i > 0 && h.wakes[(i-1)/2].at > w.at {
+				t.Fatalf("entry %d (%d at %d) out of place", i, w.o.hi, w.at)
+			}
+		}
+		if len(h.wakes) != len(in) {
+			t.Fatalf("%d in the heap, want %d", len(h.wakes), len(in))
+		}
+	}
+}
