@@ -5,10 +5,10 @@
 package feed
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"maps"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -88,48 +88,34 @@ var (
 		Msg: "the server is stopping; watch again later"}
 )
 
-// openOrder is what an open order's clock needs: a busy floor has tens of
-// thousands open, so the feed keeps no more of each.
-type openOrder struct {
-	State                 floor.OrderState
-	Picker, TaskID        string
-	Channel               string
-	ReleasedAt, DueAt     time.Time
-	PredictedAtAssignment time.Time
-	RaisedAt              time.Time
-	Lines                 int
-	Units                 int64
-}
-
-// newOpenOrder keeps what the clocks need of o, in strings of its own: a
-// decoded order's strings share one string with its whole record, which
-// the hub would otherwise keep alive for as long as the order is open.
-func newOpenOrder(o floor.Order) openOrder {
-	oo := openOrder{State: o.State, Picker: strings.Clone(o.Picker), TaskID: strings.Clone(o.TaskID),
-		Channel: strings.Clone(o.Channel), ReleasedAt: o.ReleasedAt,
-		DueAt: o.DueAt, PredictedAtAssignment: o.PredictedHandoffAt, RaisedAt: o.RaisedAt, Lines: len(o.Lines)}
-	for _, l := range o.Lines {
-		oo.Units += l.Quantity
-	}
-	return oo
-}
-
-func (o openOrder) order(id string) floor.Order {
-	return floor.Order{ID: id, State: o.State, Picker: o.Picker, TaskID: o.TaskID, Channel: o.Channel,
-		ReleasedAt: o.ReleasedAt, DueAt: o.DueAt, PredictedHandoffAt: o.PredictedAtAssignment, RaisedAt: o.RaisedAt}
-}
-
 // closedOrder is an order due in the current shift that is closed, as
 // the shift's figures count it.
 type closedOrder struct {
-	Picker    string
-	HandedOff bool
-	OnTime    bool
-	DueAt     time.Time
+	Picker istr
+	OnTime bool
 }
 
-// entry is the latest event of one order, picker or alert, and the number
-// of the change that made it.
+// handed counts orders due in the shift and handed off.
+type handed struct{ onTime, late int }
+
+func (c *handed) add(on bool, n int) {
+	if on {
+		c.onTime += n
+	} else {
+		c.late += n
+	}
+}
+
+// item is one thing in the view watchers read: an entry (a picker, an
+// alert of the floor, the summary, a closed order's final state), or an
+// open order's clock or late alert, whose events are made when read.
+type item interface {
+	// current is the number of the change that made the item's latest
+	// state; 0 once it left the view.
+	current() uint64
+}
+
+// entry is the latest event of a picker, alert, summary or closed order.
 type entry struct {
 	ev  Event
 	seq uint64
@@ -138,10 +124,30 @@ type entry struct {
 	final bool
 }
 
-// change says which key the change numbered seq was about.
+func (e *entry) current() uint64 { return e.seq }
+
+// clockItem is an open order's clock in the view; alertItem its late
+// alert. Both are the order itself, seen as the view sees it.
+type (
+	clockItem ord
+	alertItem ord
+)
+
+func (c *clockItem) current() uint64 { return c.seq }
+func (a *alertItem) current() uint64 { return a.alertSeq }
+
+// change says which item the change numbered seq was about.
 type change struct {
 	seq uint64
-	key string
+	it  item
+}
+
+// madeKey names an event made when read: an order's clock as one change
+// told it, or its late alert as of one look (an alert standing is
+// refreshed on every look, as the rest of the floor's alerts are).
+type madeKey struct {
+	it        item
+	seq, look uint64
 }
 
 // closing is a closed order's final state, forgotten at its time.
@@ -166,46 +172,69 @@ type Hub struct {
 	KeepClosed time.Duration
 
 	mu       sync.Mutex
-	orders   map[string]openOrder  // open orders as last read
-	tasks    map[string]floor.Task // their tasks
+	held     []store.FloorDelta // read but not yet taken in: a look failed after reading them
+	now      time.Time          // of the last look
+	looks    uint64             // the number of that look
+	recheck  bool               // every clock is looked at in the next look
 	lastSeq  uint64
-	clocks   map[string]floor.OrderClock
 	pickers  map[string]floor.PickerStatus
 	activity map[string]*floor.PickerActivity
-	standing map[string]bool // alert keys whose condition still holds
-	recent   []floor.Alert   // the alerts still standing and short picks of the last hour
+	standing map[string]bool // alert keys whose condition still holds, order alerts aside
+	recent   []floor.Alert   // those alerts and short picks of the last hour
+
+	// Open orders, and what their clocks need.
+	ords       map[string]*ord
+	tasks      map[string]floor.Task // their tasks
+	byTask     map[string][]*ord     // assigned orders by task
+	queue      []*ord                // the queued orders, in id order when !queueMoved
+	queueMoved bool
+	qclocks    []floor.OrderClock // the queued orders' clocks of the last look, as queue
+	riskless   []floor.OrderClock // the same with no risk, reused
+	sims       []floor.SimOrder   // the queue as simulated, reused
+	simByID    map[string]*floor.SimResult
+	wakes      wakeHeap // the orders not queued, by their next look
+	dirty      []*ord   // to be looked at in this look
+	raised     []*ord   // orders whose late alert is new in this look
+	riskCount  [floor.RiskLate + 1]int
+	catCount   [numCats]int
 
 	// The shift's figures.
-	shiftStart time.Time
-	closedDue  map[string]closedOrder // orders due in the shift and closed, by id
-	shiftPicks map[string]int         // accepted picks since the shift's start, by picker
-	familiar   map[string]float64     // share of familiar stops on each picker's recent tasks
-	tripMeters float64                // learned walk of a trip; the config's until a task is seen
-	summary    floor.FloorSummary
-	staff      struct { // the last search for the pickers a late queue needs
+	shiftStart, shiftEnd time.Time
+	closedDue            map[string]closedOrder // orders due in the shift and closed, by id
+	handedAll            handed                 // those handed off
+	handedBy             map[istr]*handed       // and by picker
+	shiftPicks           map[string]int         // accepted picks since the shift's start, by picker
+	familiar             map[string]float64     // share of familiar stops on each picker's recent tasks
+	tripMeters           float64                // learned walk of a trip; the config's until a task is seen
+	summary              floor.FloorSummary
+	staff                struct { // the last search for the pickers a late queue needs
 		floor.Staffing
 		OnShift int // the pickers on shift then
 	}
 	staffAt time.Time // when; zero while the queue is on time
 
 	// The view as watchers read it.
-	seq      uint64            // number of the latest change
-	latest   map[string]*entry // by key: "o/" order id, "p/" picker, "a/" alert
-	changes  []change          // in the order of seq; those whose key changed again are stale
-	stale    int               // how many of changes are stale
-	closings []closing         // oldest first
-	forgot   uint64            // the latest change forgotten with its closed order
-	watchers map[*Watch]struct{}
-	closed   bool
+	seq       uint64            // number of the latest change
+	latest    map[string]*entry // by key: "o/" closed order id, "p/" picker, "a/" alert, "s/floor"
+	changes   []change          // in the order of seq; those whose item changed again are stale
+	stale     int               // how many of changes are stale
+	made      map[madeKey]Event // events made when read, in this look
+	madeLast  map[madeKey]Event // and in the one before, still shared
+	lookFrom  uint64            // the latest change before this look
+	shareFrom uint64            // and before the one before: the changes after it are shared
+	closings  []closing         // oldest first
+	forgot    uint64            // the latest change forgotten with its closed order
+	watchers  map[*Watch]struct{}
+	closed    bool
 }
 
 // NewHub returns a hub over src.
 func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logger) *Hub {
-	return &Hub{src: src, cfg: cfg, clock: clock, log: log, clocks: map[string]floor.OrderClock{},
-		orders: map[string]openOrder{}, tasks: map[string]floor.Task{},
+	return &Hub{src: src, cfg: cfg, clock: clock, log: log,
+		ords: map[string]*ord{}, tasks: map[string]floor.Task{}, byTask: map[string][]*ord{}, simByID: map[string]*floor.SimResult{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
 		standing: map[string]bool{}, latest: map[string]*entry{}, watchers: map[*Watch]struct{}{},
-		closedDue: map[string]closedOrder{}, shiftPicks: map[string]int{}, familiar: map[string]float64{},
+		closedDue: map[string]closedOrder{}, handedBy: map[istr]*handed{}, shiftPicks: map[string]int{}, familiar: map[string]float64{},
 		tripMeters: cfg.Queue.TripMeters}
 }
 
@@ -281,11 +310,13 @@ func (w *Watch) Next(max int) (events []Event, pictured bool) {
 			break
 		}
 		w.cursor = c.seq
-		e := h.latest[c.key]
-		if e == nil || e.seq != c.seq || e.final && c.seq <= w.start {
-			continue // changed again since, gone, or closed before the watcher came
+		if c.it.current() != c.seq {
+			continue // changed again since, or gone
 		}
-		events = append(events, e.ev)
+		if e, ok := c.it.(*entry); ok && e.final && c.seq <= w.start {
+			continue // closed before the watcher came
+		}
+		events = append(events, h.event(c))
 	}
 	if inPicture && (i == len(h.changes) || h.changes[i].seq > w.start) {
 		w.cursor = w.start
@@ -327,11 +358,15 @@ func (h *Hub) Close() {
 func (h *Hub) set(key string, ev Event, final bool) {
 	ev.memo = new(memo)
 	h.seq++
-	if _, ok := h.latest[key]; ok {
+	e := h.latest[key]
+	if e != nil {
 		h.stale++
+	} else {
+		e = &entry{}
+		h.latest[key] = e
 	}
-	h.latest[key] = &entry{ev: ev, seq: h.seq, final: final}
-	h.changes = append(h.changes, change{seq: h.seq, key: key})
+	e.ev, e.seq, e.final = ev, h.seq, final
+	h.changes = append(h.changes, change{seq: h.seq, it: e})
 	if final {
 		h.closings = append(h.closings, closing{key: key, seq: h.seq, forget: h.clock.Now().Add(h.keepClosed())})
 	}
@@ -342,16 +377,70 @@ func (h *Hub) set(key string, ev Event, final bool) {
 func (h *Hub) refresh(key string, ev Event) {
 	if e, ok := h.latest[key]; ok {
 		ev.memo = new(memo)
-		h.latest[key] = &entry{ev: ev, seq: e.seq}
+		e.ev = ev
 	}
 }
 
 // drop takes key out of the view without telling watchers.
 func (h *Hub) drop(key string) {
-	if _, ok := h.latest[key]; ok {
+	if e, ok := h.latest[key]; ok {
 		delete(h.latest, key)
+		e.seq = 0
 		h.stale++
 	}
+}
+
+// event is the state change c tells of. An order's clock and late alert
+// are made when first read and shared by the watchers that read them
+// during this look and the next.
+func (h *Hub) event(c change) Event {
+	k := madeKey{it: c.it, seq: c.seq}
+	switch it := c.it.(type) {
+	case *entry:
+		return it.ev
+	case *alertItem:
+		k.look = h.looks // its message and time are the last look's
+	}
+	if ev, ok := h.made[k]; ok {
+		return ev
+	}
+	ev, ok := h.madeLast[k]
+	if !ok {
+		switch it := c.it.(type) {
+		case *clockItem:
+			oc := (*ord)(it).told()
+			ev.Order = &oc
+		case *alertItem:
+			ev.Alert = h.lateAlert((*ord)(it))
+		}
+		ev.memo = new(memo)
+	}
+	// Every watcher reads the changes of the last looks: those are
+	// shared. The rest is pictures of new watchers, shared up to a bound:
+	// a picture of a floor with hundreds of thousands of open orders,
+	// kept with its encodings, would be hundreds of megabytes.
+	if c.seq > h.shareFrom || len(h.made) < sharedPicture {
+		if h.made == nil {
+			h.made = map[madeKey]Event{}
+		}
+		h.made[k] = ev
+	}
+	return ev
+}
+
+// sharedPicture bounds the events of new watchers' pictures kept to be
+// shared with the other watchers reading them in the same looks.
+const sharedPicture = 20_000
+
+// lateAlert is the alert floor's Alerts makes of an order's clock at the
+// last look.
+func (h *Hub) lateAlert(o *ord) *floor.Alert {
+	for _, a := range h.cfg.Alerts(h.now, []floor.OrderClock{h.current(o)}, nil) {
+		if a.Kind == floor.AlertPredictedLate {
+			return &a
+		}
+	}
+	return nil
 }
 
 func (h *Hub) keepClosed() time.Duration {
@@ -380,12 +469,16 @@ func (h *Hub) settle(now time.Time) {
 		}
 	}
 	if h.stale > len(h.changes)/2 {
-		live := make([]change, 0, len(h.changes)-h.stale)
+		live := h.changes[:0]
+		if cap(h.changes) > 4*(len(h.changes)-h.stale)+1024 {
+			live = make([]change, 0, 2*(len(h.changes)-h.stale)) // the floor emptied: give the room back
+		}
 		for _, c := range h.changes {
-			if e, ok := h.latest[c.key]; ok && e.seq == c.seq {
+			if c.it.current() == c.seq {
 				live = append(live, c)
 			}
 		}
+		clear(h.changes[len(live):])
 		h.changes, h.stale = live, 0
 	}
 	for w := range h.watchers {
@@ -401,29 +494,38 @@ func (h *Hub) settle(now time.Time) {
 // Tick reads what changed on the floor, publishes what watchers need and
 // raises alerts. Queued orders are predicted by simulating the queue with
 // the pickers on shift, so a queue that outgrows them shows late at once.
+// The other clocks are looked at only when their order or task changed or
+// when they can change by themselves (see ord), so a look costs what
+// changed, not what is open.
 func (h *Hub) Tick() error {
-	d, err := h.src.FloorDelta()
+	models, err := h.src.PickerModels()
 	if err != nil {
 		return err
 	}
-	models, err := h.src.PickerModels()
+	d, err := h.src.FloorDelta()
 	if err != nil {
 		return err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	// Kept until taken in: the store hands each change once.
+	h.held = append(h.held, d)
 	now := h.clock.Now()
 	start, end := h.cfg.Shifts.At(now)
-	if !start.Equal(h.shiftStart) || d.Full {
+	full := slices.ContainsFunc(h.held, func(d store.FloorDelta) bool { return d.Full })
+	if !start.Equal(h.shiftStart) || full {
 		due, err := h.src.OrdersDue(start, end)
 		if err != nil {
 			return err
 		}
 		if !start.Equal(h.shiftStart) {
 			clear(h.shiftPicks) // picks read from now on count for the new shift
+			h.recheck = true    // every clock counts in the new shift's figures
 		}
-		h.shiftStart = start
+		h.shiftStart, h.shiftEnd = start, end
 		clear(h.closedDue)
+		clear(h.handedBy)
+		h.handedAll = handed{}
 		for _, o := range due {
 			h.noteClosed(o)
 		}
@@ -432,68 +534,27 @@ func (h *Hub) Tick() error {
 	if err != nil {
 		return err
 	}
-	if d.Full {
-		clear(h.orders)
-		clear(h.tasks)
-	}
-	for _, o := range d.Orders {
-		if o.State.Open() {
-			h.orders[strings.Clone(o.ID)] = newOpenOrder(o)
-		} else {
-			delete(h.orders, o.ID)
-			h.noteClosed(o)
-		}
-	}
-	for id, t := range d.Tasks {
-		if _, known := h.tasks[id]; !known && !t.Done {
-			h.learnTask(t)
-		}
-		h.tasks[id] = t
-	}
-	used := map[string]bool{}
 
-	clocks := make([]floor.OrderClock, 0, len(h.orders))
-	var queued []floor.SimOrder
-	publish := func(oc floor.OrderClock) {
-		clocks = append(clocks, oc)
-		if old, ok := h.clocks[oc.OrderID]; !ok || changed(old, oc) {
-			h.clocks[oc.OrderID] = oc
-			h.set("o/"+oc.OrderID, Event{Order: &oc}, false)
-		}
+	if now.Before(h.now) {
+		h.recheck = true // the clock went back: the times of the next looks are no longer in order
 	}
-	for id, oo := range h.orders {
-		if len(clocks)%256 == 255 {
-			// Thousands of open clocks take tens of milliseconds; the
-			// handhelds' scans queued behind this goroutine go first.
-			runtime.Gosched()
-		}
-		if oo.State == floor.StateQueued {
-			queued = append(queued, floor.SimOrder{ID: id, DueAt: oo.DueAt, RaisedAt: oo.RaisedAt, Lines: oo.Lines, Units: oo.Units})
-			continue
-		}
-		o := oo.order(id)
-		var t *floor.Task
-		if task, ok := h.tasks[o.TaskID]; ok && o.State == floor.StateAssigned {
-			t = &task
-			used[o.TaskID] = true // picked orders need their task no more
-		}
-		publish(h.cfg.Clock(now, o, t))
+	h.now = now
+	h.looks++
+	h.made, h.madeLast = nil, h.made
+	h.shareFrom, h.lookFrom = h.lookFrom, h.seq
+	for _, d := range h.held {
+		h.apply(d)
 	}
-	for id := range h.clocks {
-		if _, open := h.orders[id]; open {
-			continue
-		}
-		delete(h.clocks, id) // closed: watchers get its final state once
-		if o, err := h.src.Order(id); err == nil {
-			oc := h.cfg.Clock(now, o, nil)
-			h.set("o/"+id, Event{Order: &oc}, true)
-		} else {
-			h.drop("o/" + id)
-		}
+	clear(h.held)
+	h.held = h.held[:0]
+	if h.recheck {
+		h.recheck = false
+		h.lookAll()
+	} else {
+		h.lookChanged()
 	}
-
 	for id := range h.tasks {
-		if !used[id] {
+		if len(h.byTask[id]) == 0 {
 			delete(h.tasks, id) // no open order left on it
 		}
 	}
@@ -504,7 +565,7 @@ func (h *Hub) Tick() error {
 			busy[t.Picker] = t.ID
 		}
 	}
-	var statuses []floor.PickerStatus
+	statuses := make([]floor.PickerStatus, 0, len(d.Pickers))
 	var onShift []floor.SimPicker
 	sentOff := map[string]bool{} // taken off shift by a supervisor: not counted, whatever their scans
 	for _, o := range d.OffShift {
@@ -533,32 +594,49 @@ func (h *Hub) Tick() error {
 
 	q := h.cfg.Queue
 	q.TripMeters = h.tripMeters
-	results := q.Simulate(now, onShift, queued)
-	byID := make(map[string]*floor.SimResult, len(results))
-	for i := range results {
-		byID[results[i].OrderID] = &results[i]
-	}
-	for _, so := range queued {
-		publish(h.cfg.QueuedClock(now, h.orders[so.ID].order(so.ID), byID[so.ID]))
-	}
+	queued, results := h.simulate(q, onShift)
 	// Pickers after the clocks: a new watcher's picture starts with the
 	// orders, as it did before the queue was simulated.
 	for _, ps := range statuses {
 		if old, ok := h.pickers[ps.Picker]; !ok || pickerChanged(old, ps) {
 			h.pickers[ps.Picker] = ps
-			h.set("p/"+ps.Picker, Event{Picker: &ps}, false)
+			told := ps // only a picker told escapes
+			h.set("p/"+ps.Picker, Event{Picker: &told}, false)
 		}
 	}
 
-	alerts := h.cfg.Alerts(now, clocks, statuses)
+	// The orders' late alerts stand with their clocks (made when read);
+	// the queue's is one alert, named by its most urgent order.
+	for _, o := range h.raised {
+		if h.ords[o.id] == o && o.alertSeq == 0 {
+			h.seq++
+			o.alertSeq = h.seq
+			h.changes = append(h.changes, change{seq: h.seq, it: (*alertItem)(o)})
+		}
+	}
+	clear(h.raised)
+	h.raised = h.raised[:0]
+	alerts := h.cfg.Alerts(now, h.withoutRisk(), statuses)
 	staff := h.staffing(now, q, onShift, queued, results)
 	if a, ok := h.cfg.QueueAlert(now, len(onShift), staff); ok {
 		alerts = append(alerts, a)
 	}
 	h.raise(now, alerts, shorts)
-	h.summarise(now, start, end, clocks, statuses, len(onShift), staff.Needed)
+	h.summarise(now, statuses, len(onShift), staff.Needed)
 	h.settle(now)
 	return nil
+}
+
+// withoutRisk is the queued clocks with no risk, for the alerts of the
+// floor: each order's own late alert is kept with it.
+func (h *Hub) withoutRisk() []floor.OrderClock {
+	out := h.riskless[:0]
+	for _, c := range h.qclocks {
+		c.Risk = floor.RiskUnspecified
+		out = append(out, c)
+	}
+	h.riskless = out
+	return out
 }
 
 // staffing says what it would take to bring the queue back on time. The
@@ -590,15 +668,35 @@ func (h *Hub) staffing(now time.Time, q floor.QueueModel, onShift []floor.SimPic
 // noteClosed counts a closed order in the shift's figures if it is due in
 // the shift; a cancelled one is not counted.
 func (h *Hub) noteClosed(o floor.Order) {
-	_, end := h.cfg.Shifts.At(h.shiftStart)
-	if o.DueAt.Before(h.shiftStart) || !o.DueAt.Before(end) || o.State.Open() {
+	if o.DueAt.Before(h.shiftStart) || !o.DueAt.Before(h.shiftEnd) || o.State.Open() {
 		return
+	}
+	if old, ok := h.closedDue[o.ID]; ok {
+		h.countHanded(old, -1)
+		delete(h.closedDue, o.ID)
 	}
 	if o.State != floor.StateHandedOff {
-		delete(h.closedDue, o.ID)
 		return
 	}
-	h.closedDue[o.ID] = closedOrder{Picker: o.Picker, HandedOff: true, OnTime: !o.HandedOffAt.After(o.DueAt), DueAt: o.DueAt}
+	c := closedOrder{Picker: intern(o.Picker), OnTime: !o.HandedOffAt.After(o.DueAt)}
+	h.closedDue[strings.Clone(o.ID)] = c
+	h.countHanded(c, 1)
+}
+
+// countHanded adds n of c to the handed-off figures.
+func (h *Hub) countHanded(c closedOrder, n int) {
+	h.handedAll.add(c.OnTime, n)
+	if c.Picker.Value() == "" {
+		return
+	}
+	by := h.handedBy[c.Picker]
+	if by == nil {
+		by = &handed{}
+		h.handedBy[c.Picker] = by
+	}
+	if by.add(c.OnTime, n); *by == (handed{}) {
+		delete(h.handedBy, c.Picker)
+	}
 }
 
 // learnTask follows the walk of new trips and each picker's share of
@@ -626,58 +724,31 @@ func (h *Hub) learnTask(t floor.Task) {
 	h.familiar[t.Picker] = old + rate*(share-old)
 }
 
-// summarise computes the shift's figures and publishes them when one
-// changed.
-func (h *Hub) summarise(now, start, end time.Time, clocks []floor.OrderClock, statuses []floor.PickerStatus, onShift, needed int) {
-	s := floor.FloorSummary{At: now, ShiftStart: start, ShiftEnd: end, ShiftLabel: h.cfg.Shifts.Label(start, end),
-		QueuedByChannel: map[string]int{}, PickersOnShift: onShift, PickersNeeded: needed}
-	figs := map[string]*floor.PickerFigures{}
+// summarise makes the shift's figures and publishes them when one
+// changed. The open orders' figures are counted as their clocks change.
+func (h *Hub) summarise(now time.Time, statuses []floor.PickerStatus, onShift, needed int) {
+	s := floor.FloorSummary{At: now, ShiftStart: h.shiftStart, ShiftEnd: h.shiftEnd, ShiftLabel: h.cfg.Shifts.Label(h.shiftStart, h.shiftEnd),
+		HandedOnTime: h.handedAll.onTime, HandedLate: h.handedAll.late,
+		OpenPastDue: h.catCount[catPastDue], PredictedOnTime: h.catCount[catPredictedOnTime], PredictedLate: h.catCount[catPredictedLate],
+		OpenOnTime: h.riskCount[floor.RiskOnTime], OpenAtRisk: h.riskCount[floor.RiskAtRisk], OpenLate: h.riskCount[floor.RiskLate],
+		Queued: len(h.queue), QueuedByChannel: map[string]int{}, PickersOnShift: onShift, PickersNeeded: needed}
+	for _, o := range h.queue {
+		s.QueuedByChannel[o.channel.Value()]++
+	}
+	figs := make([]floor.PickerFigures, 0, len(statuses))
+	at := make(map[string]int, len(statuses))
 	fig := func(name string) *floor.PickerFigures {
-		f, ok := figs[name]
+		i, ok := at[name]
 		if !ok {
-			f = &floor.PickerFigures{Picker: name}
-			figs[name] = f
+			i = len(figs)
+			at[name] = i
+			figs = append(figs, floor.PickerFigures{Picker: name})
 		}
-		return f
+		return &figs[i]
 	}
-	for _, c := range h.closedDue {
-		if c.OnTime {
-			s.HandedOnTime++
-		} else {
-			s.HandedLate++
-		}
-		if c.Picker != "" {
-			if c.OnTime {
-				fig(c.Picker).HandedOnTime++
-			} else {
-				fig(c.Picker).HandedLate++
-			}
-		}
-	}
-	for _, c := range clocks {
-		switch c.Risk {
-		case floor.RiskOnTime:
-			s.OpenOnTime++
-		case floor.RiskAtRisk:
-			s.OpenAtRisk++
-		case floor.RiskLate:
-			s.OpenLate++
-		}
-		if c.State == floor.StateQueued {
-			s.Queued++
-			s.QueuedByChannel[h.orders[c.OrderID].Channel]++
-		}
-		if c.DueAt.Before(start) || !c.DueAt.Before(end) {
-			continue
-		}
-		switch {
-		case !c.DueAt.After(now):
-			s.OpenPastDue++
-		case c.Risk == floor.RiskOnTime:
-			s.PredictedOnTime++
-		default:
-			s.PredictedLate++
-		}
+	for p, c := range h.handedBy {
+		f := fig(p.Value())
+		f.HandedOnTime, f.HandedLate = c.onTime, c.late
 	}
 	for _, p := range statuses {
 		f := fig(p.Picker)
@@ -686,11 +757,13 @@ func (h *Hub) summarise(now, start, end time.Time, clocks []floor.OrderClock, st
 	for name, n := range h.shiftPicks {
 		fig(name).ShiftPicks = n
 	}
-	for _, name := range slices.Sorted(maps.Keys(figs)) {
-		f := figs[name]
+	slices.SortFunc(figs, func(a, b floor.PickerFigures) int { return cmp.Compare(a.Picker, b.Picker) })
+	for _, f := range figs {
 		s.ShiftPicks += f.ShiftPicks
 		s.LastHourPicks += f.LastHourPicks
-		s.Pickers = append(s.Pickers, *f)
+	}
+	if len(figs) > 0 {
+		s.Pickers = figs
 	}
 	if !s.Same(h.summary) {
 		h.set("s/floor", Event{Summary: &s}, false)

@@ -160,3 +160,44 @@ func TestAbuseHubClose(t *testing.T) {
 		}
 	}
 }
+
+// An open order's clock and late alert are made when read: the watchers
+// reading them in the same looks share one event, so a transport encodes
+// it once for all of them.
+func TestMadeEventsShared(t *testing.T) {
+	clock := &fixedClock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
+	src := newMemSource()
+	src.putOrder(floor.Order{ID: "O1", State: floor.StatePicked, Picker: "ann", TaskID: "T1",
+		ReleasedAt: clock.t.Add(-20 * time.Minute), DueAt: clock.t.Add(-time.Minute)}) // late: an alert stands
+	h := NewHub(src, floor.DefaultFeedConfig, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := h.Tick(); err != nil {
+		t.Fatal(err)
+	}
+	builds := map[string]int{}
+	read := func(w *Watch) {
+		for {
+			events, pictured := w.Next(10)
+			for _, e := range events {
+				kind := "summary"
+				switch {
+				case e.Order != nil:
+					kind = "order"
+				case e.Alert != nil:
+					kind = "alert"
+				}
+				e.Memo("bytes", func() any { builds[kind]++; return kind })
+			}
+			if len(events) == 0 && pictured {
+				return
+			}
+		}
+	}
+	for range 3 {
+		w := h.Watch(context.Background())
+		read(w)
+		w.Stop()
+	}
+	if want := map[string]int{"order": 1, "alert": 1, "summary": 1}; fmt.Sprint(builds) != fmt.Sprint(want) {
+		t.Errorf("three watchers built %v, want each event once: %v", builds, want)
+	}
+}
