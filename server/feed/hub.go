@@ -805,14 +805,14 @@ func (h *Hub) readScans() ([]floor.Alert, error) {
 				shorts = append(shorts, floor.Alert{Kind: floor.AlertShortPick, Picker: e.User, Bin: a.LastBin,
 					At: e.Scan.At, Message: e.User + ": " + e.Answer.Message})
 			case accepted:
-				a.Picks = append(a.Picks, e.Scan.At)
+				a.Picks = append(a.Picks, e.Scan.At.UnixNano())
 				if !e.Scan.At.Before(h.shiftStart) {
 					h.shiftPicks[e.User]++
 				}
 			}
 			// Keep an hour of picks: the figure is picks per hour.
 			cut := 0
-			for cut < len(a.Picks) && e.Scan.At.Sub(a.Picks[cut]) > time.Hour {
+			for cut < len(a.Picks) && e.Scan.At.UnixNano()-a.Picks[cut] > int64(time.Hour) {
 				cut++
 			}
 			a.Picks = a.Picks[cut:]

@@ -46,8 +46,12 @@ type PickerActivity struct {
 	Picker     string
 	LastScanAt time.Time
 	LastBin    string
-	StopSince  time.Time   // when the picker arrived at the stop they are on
-	Picks      []time.Time // accepted picks, for picks per hour
+	StopSince  time.Time // when the picker arrived at the stop they are on
+	// Picks are the accepted picks' times (Unix nanoseconds, in order),
+	// for picks per hour: a busy floor keeps millions in its last hour,
+	// and plain integers are a third of time.Time's size and hold no
+	// pointer for the collector to follow.
+	Picks []int64
 }
 
 // PickerStatus is one picker as supervisors see them.
@@ -202,7 +206,7 @@ func (t Task) Remaining() time.Duration {
 func (c FeedConfig) Status(now time.Time, a PickerActivity, taskID string) PickerStatus {
 	ps := PickerStatus{Picker: a.Picker, TaskID: taskID, LastBin: a.LastBin, LastScanAt: a.LastScanAt}
 	// Picks are in time order: count those within the hour from the end.
-	first, _ := slices.BinarySearchFunc(a.Picks, now.Add(-time.Hour), func(p, t time.Time) int { return p.Compare(t) })
+	first, _ := slices.BinarySearch(a.Picks, now.Add(-time.Hour).UnixNano())
 	ps.PicksLastHour = len(a.Picks) - first
 	switch {
 	case taskID == "" && !a.LastScanAt.IsZero():
