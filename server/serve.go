@@ -8,29 +8,19 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/reflection"
 
-	"github.com/pickpack/pickpack/server/docs"
-	"github.com/pickpack/pickpack/server/feed"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/printing"
 	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/rpc"
 	"github.com/pickpack/pickpack/server/session"
-	"github.com/pickpack/pickpack/server/web"
 )
 
 // drainTimeout bounds how long in-flight calls may finish after a signal.
@@ -131,122 +121,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	d.planner, d.paper = route.NewPlanner(pf.config()), printCfg.Paper
+	sc := stackConfig{log: log, stdout: stdout, feed: pf.feedConfig(shifts), loc: loc, feedEvery: *feedEvery,
+		releaseEvery: *releaseEvery, retainDays: *retainDays, demo: *demoFlag, demoEvery: *demoEvery, printers: printCfg,
+		shift: *shift, creds: creds, tlsCert: *tlsCert, tlsKey: *tlsKey, drain: drainTimeout,
+		limits: map[session.Kind]session.Limit{
+			session.KindScan:  {PerUser: *maxUserScans, Total: *maxScans},
+			session.KindWatch: {PerUser: *maxUserWatchers, Total: *maxWatchers},
+		}}
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if *releaseEvery > 0 {
-		// Otherwise each page bbolt ever read stays in the server's
-		// resident memory, and the file grows all day.
-		go every(ctx, *releaseEvery, log, "release mapped pages", st.ReleaseMapped)
-	}
-
-	go retain(ctx, st, *retainDays, log)
-
-	if *demoFlag {
-		if err := loadDemo(ctx, st, log, stdout, *demoEvery); err != nil {
-			return err
-		}
-	}
-
 	lis, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	hub := feed.NewHub(st, pf.feedConfig(shifts), floor.SystemClock{}, log)
-	go hub.Run(ctx, *feedEvery)
-	// Documents are dated when they are made.
-	documents := func(ctx context.Context, orderID, format string) (docs.Rendered, error) {
-		return docs.Render(ctx, st, orderID, format, time.Now())
-	}
-	render := func(ctx context.Context, orderID, format string) ([]byte, error) {
-		doc, err := documents(ctx, orderID, format)
-		return doc.Data, err
-	}
-	renderTask := func(ctx context.Context, taskID, format string) ([]byte, error) {
-		return docs.RenderTask(ctx, st, taskID, format, time.Now())
-	}
-	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, RenderTask: renderTask, Log: log}).Init()
-	go dispatcher.Run(ctx)
-	api := rpc.New(st, hub, log)
-	api.OnPrint = dispatcher.Wake
-	api.Shift = *shift
-	// One register for both sides: a token revoked through gRPC ends the
-	// user's event streams on HTTP too.
-	api.Streams = session.New(st, map[session.Kind]session.Limit{
-		session.KindScan:  {PerUser: *maxUserScans, Total: *maxScans},
-		session.KindWatch: {PerUser: *maxUserWatchers, Total: *maxWatchers},
-	})
-	// /metrics: process, floor and RPC metrics in one registry; the RPC
-	// interceptors go first so that refused calls are counted too.
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		web.NewFloorMetrics(st, hub))
-	opts := append(rpc.NewMetrics(metrics).ServerOptions(), api.ServerOptions()...)
-	opts = append(opts, grpc.Creds(creds))
-	g := grpc.NewServer(opts...)
-	api.Register(g)
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(g, hs)
-	reflection.Register(g)
-
-	errc := make(chan error, 2)
-	go func() { errc <- g.Serve(lis) }()
-	var hs2 *http.Server
+	var hlis net.Listener
 	if *httpAddr != "" {
-		hlis, err := net.Listen("tcp", *httpAddr)
-		if err != nil {
+		if hlis, err = net.Listen("tcp", *httpAddr); err != nil {
+			lis.Close()
 			return err
 		}
-		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
-			Badges: st, Streams: api.Streams, Location: loc, Actions: st, OnPrint: dispatcher.Wake, Backup: st}
-		// Browsers (the handheld app) call the same services over the
-		// Connect protocol on this port; the rest is the site.
-		handler, err := rpc.Connect(g, site.Handler())
-		if err != nil {
-			return err
-		}
-		hs2 = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			var err error
-			if *tlsCert != "" {
-				err = hs2.ServeTLS(hlis, *tlsCert, *tlsKey)
-			} else {
-				err = hs2.Serve(hlis)
-			}
-			if !errors.Is(err, http.ErrServerClosed) {
-				errc <- err
-			}
-		}()
-		fmt.Fprintf(stdout, "pickpack serving HTTP on %s\n", hlis.Addr())
 	}
-	log.Info("serving gRPC", "addr", lis.Addr().String(), "data", st.Path(), "tls", *tlsCert != "")
-	fmt.Fprintf(stdout, "pickpack serving gRPC on %s\n", lis.Addr())
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: draining calls")
-	hs.Shutdown() // health answers NOT_SERVING while calls drain
-	hub.Close()   // watch streams would otherwise hold the drain open
-	if hs2 != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
-		defer cancel()
-		hs2.Shutdown(sctx)
-	}
-	drained := make(chan struct{})
-	go func() { g.GracefulStop(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(drainTimeout):
-		log.Warn("drain timed out; closing remaining calls")
-		g.Stop()
-	}
-	log.Info("stopped")
-	return nil
+	return serveStack(ctx, st, sc, lis, hlis)
 }
 
 func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
