@@ -33,7 +33,9 @@ func (r refusing) Watch(*healthpb.HealthCheckRequest, grpc.ServerStreamingServer
 }
 
 // serving is a node that answers.
-type serving struct{ healthpb.UnimplementedHealthServer }
+type serving struct {
+	healthpb.UnimplementedHealthServer
+}
 
 func (serving) Check(context.Context, *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
 	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
