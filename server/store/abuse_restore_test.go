@@ -44,29 +44,29 @@ func TestAbuseRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("theirs")); return err })
+	updateDB(db, func(tx *txn) error { _, err := tx.CreateBucket([]byte("theirs")); return err })
 	db.Close()
 	foreignRaw, _ := os.ReadFile(foreign)
 
 	// edited is a copy of the good backup changed through bbolt, so that
 	// its pages are sound and only what they say is wrong.
-	edited := func(name string, edit func(tx *bolt.Tx) error) []byte {
+	edited := func(name string, edit func(tx *txn) error) []byte {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, good, 0o600)
 		db, err := bolt.Open(path, 0o600, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Update(edit); err != nil {
+		if err := updateDB(db, edit); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()
 		raw, _ := os.ReadFile(path)
 		return raw
 	}
-	newer := edited("newer.db", func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, []byte("99")) })
-	unmarked := edited("unmarked.db", func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyMagic, []byte("theirs")) })
-	unbalanced := edited("unbalanced.db", func(tx *bolt.Tx) error {
+	newer := edited("newer.db", func(tx *txn) error { return tx.Bucket(bucketMeta).Put(keySchema, []byte("99")) })
+	unmarked := edited("unmarked.db", func(tx *txn) error { return tx.Bucket(bucketMeta).Put(keyMagic, []byte("theirs")) })
+	unbalanced := edited("unbalanced.db", func(tx *txn) error {
 		// Units that appear without a movement: the audit's ledger fails.
 		return putLevel(tx, floor.StockLevel{Bin: "A-01-001-1", SKU: "S1", OnHand: 50}, true)
 	})

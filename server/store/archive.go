@@ -160,7 +160,7 @@ func (a *archives) get(month string, create bool) (*bolt.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = updateDB(db, func(tx *txn) error {
 		fresh := tx.Bucket(bucketMeta) == nil
 		if err := initSchema(tx, a.clock.Now().UTC()); err != nil {
 			return err
@@ -196,7 +196,7 @@ func (a *archives) close() error {
 }
 
 // metaTime reads a time stored in the meta bucket as unix ns (zero if none).
-func metaTime(tx *bolt.Tx, key []byte) time.Time {
+func metaTime(tx *txn, key []byte) time.Time {
 	v := tx.Bucket(bucketMeta).Get(key)
 	if len(v) != 8 {
 		return time.Time{}
@@ -205,7 +205,7 @@ func metaTime(tx *bolt.Tx, key []byte) time.Time {
 }
 
 // raiseMetaTime stores t under key unless a later time is there.
-func raiseMetaTime(tx *bolt.Tx, key []byte, t time.Time) error {
+func raiseMetaTime(tx *txn, key []byte, t time.Time) error {
 	if !t.After(metaTime(tx, key)) {
 		return nil
 	}
@@ -220,7 +220,7 @@ func raiseMetaTime(tx *bolt.Tx, key []byte, t time.Time) error {
 // The live transaction is begun first, so a record a run moves meanwhile
 // is in the live snapshot, the archive, or both, never in neither; the
 // callers drop the second copy.
-func (s *Store) viewArchives(live *bolt.Tx, from, to time.Time, fn func(tx *bolt.Tx) (bool, error)) error {
+func (s *Store) viewArchives(live *txn, from, to time.Time, fn func(tx *txn) (bool, error)) error {
 	mark := metaTime(live, keyArchiveFrom)
 	if mark.IsZero() || (!from.IsZero() && !from.Before(mark)) {
 		return nil
@@ -242,7 +242,7 @@ func (s *Store) viewArchives(live *bolt.Tx, from, to time.Time, fn func(tx *bolt
 			continue
 		}
 		more := true
-		err = db.View(func(tx *bolt.Tx) error {
+		err = viewDB(db, func(tx *txn) error {
 			var err error
 			more, err = fn(tx)
 			return err
@@ -258,7 +258,7 @@ func (s *Store) viewArchives(live *bolt.Tx, from, to time.Time, fn func(tx *bolt
 }
 
 // isArchiveFile reports whether tx is of an archive file.
-func isArchiveFile(tx *bolt.Tx) bool {
+func isArchiveFile(tx *txn) bool {
 	meta := tx.Bucket(bucketMeta)
 	return meta != nil && meta.Get(keyArchiveMonth) != nil
 }
@@ -286,6 +286,10 @@ func (r ArchiveResult) Moved() int {
 	return r.Scans + r.Movements + r.Orders + r.Tasks + r.Waybills + r.Sales
 }
 
+// ErrArchiveReplicated refuses Archive on a Store opened on a replica:
+// moving records to archive files is not carried by the log.
+var ErrArchiveReplicated = errors.New("retention is not replicated")
+
 // ArchiveRetaining archives what is older than the given whole days before
 // today by the store's clock (see RetentionCutoff); days must be at least
 // 1. The server runs it every hour: only the first run of a day moves
@@ -305,12 +309,16 @@ func (s *Store) ArchiveRetaining(days int) (ArchiveResult, error) {
 // Writers are held up only by one short transaction per chunk.
 func (s *Store) Archive(before time.Time) (ArchiveResult, error) {
 	const op = "archive"
+	if s.replica != nil {
+		return ArchiveResult{}, &floor.Error{Op: op, Kind: floor.KindConflict, Err: ErrArchiveReplicated,
+			Msg: ErrArchiveReplicated.Error() + ": a replicated store keeps everything in the live file"}
+	}
 	s.arch.run.Lock()
 	defer s.arch.run.Unlock()
 	before = before.UTC()
 	res := ArchiveResult{Before: before}
 	var done time.Time
-	if err := s.view(op, func(tx *bolt.Tx) error { done = metaTime(tx, keyArchivedBefore); return nil }); err != nil {
+	if err := s.view(op, func(tx *txn) error { done = metaTime(tx, keyArchivedBefore); return nil }); err != nil {
 		return res, err
 	}
 	if !before.After(done) {
@@ -318,7 +326,7 @@ func (s *Store) Archive(before time.Time) (ArchiveResult, error) {
 		return res, nil
 	}
 	// Readers look in the archives before anything leaves the live file.
-	if err := s.batchBulk(op, func(tx *bolt.Tx) error { return raiseMetaTime(tx, keyArchiveFrom, before) }); err != nil {
+	if err := s.batchBulk(op, func(tx *txn) error { return raiseMetaTime(tx, keyArchiveFrom, before) }); err != nil {
 		return res, err
 	}
 	steps := []func(time.Time, *ArchiveResult) error{s.archiveScans, s.archiveMovements, s.archiveOrders, s.archiveTasks, s.archiveSales}
@@ -327,7 +335,7 @@ func (s *Store) Archive(before time.Time) (ArchiveResult, error) {
 			return res, floor.Wrap(op, floor.KindInternal, err)
 		}
 	}
-	return res, s.batchBulk(op, func(tx *bolt.Tx) error { return raiseMetaTime(tx, keyArchivedBefore, before) })
+	return res, s.batchBulk(op, func(tx *txn) error { return raiseMetaTime(tx, keyArchivedBefore, before) })
 }
 
 // moved is one record on its way to an archive: its key and value in
@@ -359,12 +367,12 @@ func (s *Store) writeArchive(recs []moved) error {
 		if err != nil {
 			return err
 		}
-		err = db.Update(func(tx *bolt.Tx) error {
+		err = updateDB(db, func(tx *txn) error {
 			for _, r := range byMonth[m] {
 				b := tx.Bucket(r.bucket)
 				sequential := bytes.Equal(r.bucket, bucketScanRecords) || bytes.Equal(r.bucket, bucketMovements)
 				if sequential {
-					b.FillPercent = 1
+					b.SetFill(1)
 				}
 				if err := b.Put(r.key, r.val); err != nil {
 					return err
@@ -405,9 +413,9 @@ func (a *archives) archived(bucket []byte) error {
 // entries only if they still point at it. It returns how many records it
 // deleted; also calls each, for the extra bookkeeping of a kind, with the
 // records it deletes.
-func (s *Store) dropLive(recs []moved, also func(tx *bolt.Tx, r moved) error) (int, error) {
+func (s *Store) dropLive(recs []moved, also func(tx *txn, r moved) error) (int, error) {
 	var n int
-	err := s.batchBulk("archive", func(tx *bolt.Tx) error {
+	err := s.batchBulk("archive", func(tx *txn) error {
 		n = 0 // fn may run again when its batch is retried
 		for _, r := range recs {
 			b := tx.Bucket(r.bucket)
@@ -442,12 +450,12 @@ func (s *Store) dropLive(recs []moved, also func(tx *bolt.Tx, r moved) error) (i
 // the old ones are a prefix. dated returns a record's time and its index
 // entries.
 func (s *Store) archivePrefix(bucket []byte, before time.Time, dated func(k, v []byte) (time.Time, []indexEntry, error),
-	also func(tx *bolt.Tx, r moved) error) (int, error) {
+	also func(tx *txn, r moved) error) (int, error) {
 	total := 0
 	for {
 		start := time.Now()
 		var recs []moved
-		err := s.view("archive", func(tx *bolt.Tx) error {
+		err := s.view("archive", func(tx *txn) error {
 			c := tx.Bucket(bucket).Cursor()
 			for k, v := c.First(); k != nil && len(recs) < archiveChunk; k, v = c.Next() {
 				at, index, err := dated(k, v)
@@ -502,7 +510,7 @@ func (s *Store) archiveMovements(before time.Time, res *ArchiveResult) error {
 	var err error
 	res.Movements, err = s.archivePrefix(bucketMovements, before, func(k, v []byte) (time.Time, []indexEntry, error) {
 		return movementTime(v), nil, nil
-	}, func(tx *bolt.Tx, r moved) error {
+	}, func(tx *txn, r moved) error {
 		m, err := decodeMovement(binary.BigEndian.Uint64(r.key), r.val)
 		if err != nil || !m.ChangesStock() {
 			return err
@@ -531,7 +539,7 @@ func closedKey(o floor.Order) []byte { return append(u64(uint64(closedAt(o).Unix
 
 // indexClosed notes o under when it closed, if it is closed; putOrder
 // calls it on every write of an order.
-func indexClosed(tx *bolt.Tx, o floor.Order) error {
+func indexClosed(tx *txn, o floor.Order) error {
 	if o.State.Open() {
 		return nil
 	}
@@ -541,7 +549,7 @@ func indexClosed(tx *bolt.Tx, o floor.Order) error {
 // migrateClosedOrders indexes the closed orders of a file older than
 // version 14 (the keys first: writing while iterating may move the
 // cursor).
-func migrateClosedOrders(tx *bolt.Tx) error {
+func migrateClosedOrders(tx *txn) error {
 	var keys [][]byte
 	err := forEachOrder(tx, false, func(o floor.Order) error {
 		if !o.State.Open() {
@@ -574,10 +582,10 @@ func filedAt(o floor.Order) time.Time {
 // after from (the start if nil), in key order, until it has chosen
 // archiveChunk records or the bucket ends; it returns the chosen records
 // and the key to go on from (nil at the end).
-func (s *Store) scanBucket(bucket, from []byte, pick func(tx *bolt.Tx, k, v []byte) (*moved, error)) ([]moved, []byte, error) {
+func (s *Store) scanBucket(bucket, from []byte, pick func(tx *txn, k, v []byte) (*moved, error)) ([]moved, []byte, error) {
 	var recs []moved
 	var next []byte
-	err := s.view("archive", func(tx *bolt.Tx) error {
+	err := s.view("archive", func(tx *txn) error {
 		c := tx.Bucket(bucket).Cursor()
 		k, v := c.First()
 		if from != nil {
@@ -612,7 +620,7 @@ func (s *Store) archiveOrders(before time.Time, res *ArchiveResult) error {
 		start := time.Now()
 		var recs []moved
 		var stale [][]byte
-		err := s.view("archive", func(tx *bolt.Tx) error {
+		err := s.view("archive", func(tx *txn) error {
 			orders, waybills := tx.Bucket(bucketOrders), tx.Bucket(bucketWaybills)
 			c := tx.Bucket(bucketClosedOrders).Cursor()
 			for k, _ := c.First(); k != nil && len(recs)+len(stale) < archiveChunk; k, _ = c.Next() {
@@ -665,7 +673,7 @@ func (s *Store) archiveOrders(before time.Time, res *ArchiveResult) error {
 			return err
 		}
 		if len(stale) > 0 {
-			err = s.batchBulk("archive", func(tx *bolt.Tx) error {
+			err = s.batchBulk("archive", func(tx *txn) error {
 				for _, k := range stale {
 					if err := tx.Bucket(bucketClosedOrders).Delete(k); err != nil {
 						return err
@@ -693,7 +701,7 @@ func (s *Store) archiveTasks(before time.Time, res *ArchiveResult) error {
 	var from []byte
 	for {
 		start := time.Now()
-		recs, next, err := s.scanBucket(bucketTaskProgress, from, func(tx *bolt.Tx, k, v []byte) (*moved, error) {
+		recs, next, err := s.scanBucket(bucketTaskProgress, from, func(tx *txn, k, v []byte) (*moved, error) {
 			p, err := decodeProgress(v)
 			if err != nil {
 				return nil, fmt.Errorf("task %q: %w", k, err)

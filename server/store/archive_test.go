@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -46,7 +44,7 @@ func days(t *testing.T, from, to int, floors ...*simFloor) {
 func highWater(t testing.TB, s *Store) int64 {
 	t.Helper()
 	var n int64
-	if err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil }); err != nil {
+	if err := viewDB(s.db, func(tx *txn) error { n = tx.Size(); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -133,7 +131,7 @@ func sameReads(t *testing.T, got, want *Store, ndays int) {
 // gone.
 func nothingOldLive(t *testing.T, s *Store, cutoff time.Time) {
 	t.Helper()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := viewDB(s.db, func(tx *txn) error {
 		if k, v := tx.Bucket(bucketScanRecords).Cursor().First(); k != nil {
 			rec, err := decodeScan(v)
 			if err != nil {
@@ -318,7 +316,7 @@ func TestClosedOrderIndexIsBuiltForAnOlderFile(t *testing.T) {
 	f := newSimFloor(s, clock, simStart, 100, 40)
 	days(t, 0, 3, f)
 	var closed int
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = updateDB(s.db, func(tx *txn) error {
 		closed = tx.Bucket(bucketClosedOrders).Stats().KeyN
 		if err := tx.DeleteBucket(bucketClosedOrders); err != nil {
 			return err
@@ -338,7 +336,7 @@ func TestClosedOrderIndexIsBuiltForAnOlderFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = viewDB(s.db, func(tx *txn) error {
 		if n := tx.Bucket(bucketClosedOrders).Stats().KeyN; n != closed {
 			t.Errorf("%d closed orders indexed after the migration, want %d", n, closed)
 		}
@@ -363,7 +361,7 @@ func TestArchiveMovesOnlySalesNoReportReads(t *testing.T) {
 	s, clock := openTestStore(t, "")
 	today := clock.Now().Truncate(24 * time.Hour)
 	days := []time.Time{today.AddDate(0, 0, -400), today.AddDate(0, 0, -367), today.AddDate(0, 0, -366), today.AddDate(0, 0, -10)}
-	err := s.update("sales", func(tx *bolt.Tx) error {
+	err := s.update("sales", func(tx *txn) error {
 		for i, d := range days {
 			if err := addSale(tx, d.Add(time.Hour), "S1", int64(i+1)); err != nil {
 				return err
@@ -376,7 +374,7 @@ func TestArchiveMovesOnlySalesNoReportReads(t *testing.T) {
 	}
 	read := func() map[string]int64 {
 		var sold map[string]int64
-		if err := s.view("sales", func(tx *bolt.Tx) error {
+		if err := s.view("sales", func(tx *txn) error {
 			var err error
 			sold, err = unitsShipped(tx, salesDaysRead, clock.Now())
 			return err
@@ -397,7 +395,7 @@ func TestArchiveMovesOnlySalesNoReportReads(t *testing.T) {
 	if err != nil || db == nil {
 		t.Fatalf("archive of %s: %v", monthOf(days[0]), err)
 	}
-	err = db.View(func(tx *bolt.Tx) error {
+	err = viewDB(db, func(tx *txn) error {
 		n, err := counter(bucketSales, nil, tx.Bucket(bucketSales).Get(salesKey(days[0], "S1")))
 		if n != 1 {
 			t.Errorf("archived sales of %s: %d, want 1", days[0].Format(time.DateOnly), n)
@@ -414,11 +412,11 @@ func TestArchiveMovesOnlySalesNoReportReads(t *testing.T) {
 func movementsStored(t *testing.T, s *Store) int {
 	t.Helper()
 	n := 0
-	count := func(tx *bolt.Tx) (bool, error) {
+	count := func(tx *txn) (bool, error) {
 		n += tx.Bucket(bucketMovements).Stats().KeyN
 		return true, nil
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := viewDB(s.db, func(tx *txn) error {
 		count(tx)
 		return s.viewArchives(tx, time.Time{}, time.Time{}, count)
 	})

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -24,7 +22,7 @@ type Totals struct {
 // disagreement found.
 func (s *Store) Audit() (Totals, error) {
 	var tot Totals
-	err := s.view("audit", func(tx *bolt.Tx) error {
+	err := s.view("audit", func(tx *txn) error {
 		want := map[string]int64{} // bin+sku -> units open tasks still take
 		err := forEachTask(tx, func(t floor.Task) error {
 			for _, st := range t.Stops {
@@ -100,7 +98,7 @@ func (s *Store) Audit() (Totals, error) {
 // record.
 type ledger map[string]int64
 
-func movementLedger(tx *bolt.Tx) (ledger, error) {
+func movementLedger(tx *txn) (ledger, error) {
 	l := ledger{}
 	err := forEachMovement(tx, time.Time{}, time.Time{}, 0, func(m floor.Movement) (bool, error) {
 		if m.ChangesStock() {

@@ -41,7 +41,7 @@ type BackupInfo struct {
 // streaming to a network peer should bound how long a write may wait.
 func (s *Store) Backup(start func(BackupInfo) (io.Writer, error)) (BackupInfo, error) {
 	var info BackupInfo
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := viewDB(s.db, func(tx *txn) error {
 		v, err := strconv.Atoi(string(tx.Bucket(bucketMeta).Get(keySchema)))
 		if err != nil {
 			return fmt.Errorf("schema version %q: %w", tx.Bucket(bucketMeta).Get(keySchema), err)
@@ -163,7 +163,7 @@ func restoreBeside(src io.Reader, tmp string, opts RestoreOptions) (Restored, er
 		return r, &floor.Error{Op: op, Kind: floor.KindInvalid, Err: err, Msg: "the backup does not open: " + err.Error()}
 	}
 	defer st.Close()
-	err = st.db.View(func(tx *bolt.Tx) error {
+	err = viewDB(st.db, func(tx *txn) error {
 		r.Schema, err = strconv.Atoi(string(tx.Bucket(bucketMeta).Get(keySchema)))
 		return err
 	})
@@ -191,7 +191,7 @@ func wholeFile(path string, size int64) error {
 	}
 	defer db.Close()
 	var want int64
-	db.View(func(tx *bolt.Tx) error { want = tx.Size(); return nil })
+	viewDB(db, func(tx *txn) error { want = tx.Size(); return nil })
 	if want > size {
 		return floor.E("restore", floor.KindInvalid, "the backup is cut short: %d bytes of %d", size, want)
 	}

@@ -38,14 +38,14 @@ func OpenBaseline(dir string) (*Baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("baseline file: %w", err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error {
+	if err := updateDB(db, func(tx *txn) error {
 		_, err := tx.CreateBucketIfNotExists(bucketBaseline)
 		return err
 	}); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &Baseline{db: db, commits: newCommitter(db)}, nil
+	return &Baseline{db: db, commits: newCommitter(&writer{db: db})}, nil
 }
 
 // Write commits one small record for writer's seq-th write, sharing the
@@ -54,7 +54,7 @@ func (b *Baseline) Write(writer int, seq uint64) error {
 	key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(nil, uint32(writer)), seq)
 	val := make([]byte, baselineRecordBytes)
 	copy(val, key)
-	return b.commits.do(func(tx *bolt.Tx) error {
+	return b.commits.do(func(tx *txn) error {
 		return tx.Bucket(bucketBaseline).Put(key, val)
 	})
 }
@@ -62,7 +62,7 @@ func (b *Baseline) Write(writer int, seq uint64) error {
 // Count returns how many records are in the file.
 func (b *Baseline) Count() (int, error) {
 	n := 0
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := viewDB(b.db, func(tx *txn) error {
 		n = tx.Bucket(bucketBaseline).Stats().KeyN
 		return nil
 	})

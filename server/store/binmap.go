@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -28,7 +26,7 @@ func (s *Store) ImportBinMap(m *floor.BinMap, dry bool) (BinMapChange, error) {
 func (s *Store) ImportBinMapContext(ctx context.Context, m *floor.BinMap, dry bool) (BinMapChange, error) {
 	const op = "import bin map"
 	var ch BinMapChange
-	check := func(tx *bolt.Tx) error {
+	check := func(tx *txn) error {
 		old, err := s.currentMap(tx)
 		if err != nil {
 			return err
@@ -64,7 +62,7 @@ func (s *Store) ImportBinMapContext(ctx context.Context, m *floor.BinMap, dry bo
 		}
 		return vs.Err(op)
 	}
-	write := func(tx *bolt.Tx) error {
+	write := func(tx *txn) error {
 		// A new generation tells every later transaction to drop the cached
 		// map. Nothing in this transaction reads the map after this point, so
 		// an import whose commit fails never reaches the cache.
@@ -86,7 +84,7 @@ type mapIndex struct {
 
 // currentIndex is the bin map as tx sees it (m nil before the first
 // import). It is shared: callers must not modify it.
-func (s *Store) currentIndex(tx *bolt.Tx) (mapIndex, error) {
+func (s *Store) currentIndex(tx *txn) (mapIndex, error) {
 	b := tx.Bucket(bucketBinMap)
 	gen := b.Sequence()
 	s.mapMu.Lock()
@@ -109,7 +107,7 @@ func (s *Store) currentIndex(tx *bolt.Tx) (mapIndex, error) {
 }
 
 // currentMap is the bin map as tx sees it, nil before the first import.
-func (s *Store) currentMap(tx *bolt.Tx) (*floor.BinMap, error) {
+func (s *Store) currentMap(tx *txn) (*floor.BinMap, error) {
 	idx, err := s.currentIndex(tx)
 	return idx.m, err
 }
@@ -139,7 +137,7 @@ func diffBinMaps(old, m *floor.BinMap) BinMapChange {
 func (s *Store) BinMap() (*floor.BinMap, error) {
 	const op = "get bin map"
 	var m *floor.BinMap
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		var err error
 		m, err = s.currentMap(tx)
 		if err == nil && m == nil {
@@ -151,7 +149,7 @@ func (s *Store) BinMap() (*floor.BinMap, error) {
 }
 
 // binSet is the set of bin codes of the map tx sees; shared, read only.
-func (s *Store) binSet(tx *bolt.Tx) (map[string]bool, error) {
+func (s *Store) binSet(tx *txn) (map[string]bool, error) {
 	idx, err := s.currentIndex(tx)
 	return idx.bins, err
 }

@@ -63,7 +63,7 @@ func (c *changes) note(write func()) {
 // noteOrder and noteTask keep, once tx commits, the value it wrote: the
 // feed then needs no read at all. The values are the writers' own copies,
 // not changed after they are written.
-func noteOrder(tx *bolt.Tx, o floor.Order) {
+func noteOrder(tx *txn, o floor.Order) {
 	if v, ok := changesByDB.Load(tx.DB()); ok {
 		c := v.(*changes)
 		tx.OnCommit(func() { c.note(func() { c.orders[o.ID] = o }) })
@@ -72,7 +72,7 @@ func noteOrder(tx *bolt.Tx, o floor.Order) {
 
 // noteEverything makes the next read whole once tx commits: for writes of
 // more orders than are worth tracking one by one (trackLimit).
-func noteEverything(tx *bolt.Tx) {
+func noteEverything(tx *txn) {
 	if v, ok := changesByDB.Load(tx.DB()); ok {
 		c := v.(*changes)
 		tx.OnCommit(func() {
@@ -85,14 +85,14 @@ func noteEverything(tx *bolt.Tx) {
 	}
 }
 
-func noteTask(tx *bolt.Tx, t floor.Task) {
+func noteTask(tx *txn, t floor.Task) {
 	if v, ok := changesByDB.Load(tx.DB()); ok {
 		c := v.(*changes)
 		tx.OnCommit(func() { c.note(func() { c.tasks[t.ID] = t }) })
 	}
 }
 
-func noteScan(tx *bolt.Tx, e ScanEntry) {
+func noteScan(tx *txn, e ScanEntry) {
 	if v, ok := changesByDB.Load(tx.DB()); ok {
 		tx.OnCommit(func() { v.(*changes).addScan(e) })
 	}

@@ -5,8 +5,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // maxGroup bounds how many writes share one commit, so one commit never
@@ -23,7 +21,7 @@ const maxBulk = 4
 var ErrClosed = errors.New("store closed")
 
 type commitReq struct {
-	fn   func(*bolt.Tx) error
+	fn   func(*txn) error
 	done chan error
 }
 
@@ -37,7 +35,7 @@ type commitReq struct {
 // and the scans that queue during a commit with bulk writes commit on
 // their own next.
 type committer struct {
-	db     *bolt.DB
+	w      *writer
 	scans  chan commitReq
 	bulk   chan commitReq
 	mu     sync.RWMutex // held for reading while sending, for writing by close
@@ -45,8 +43,8 @@ type committer struct {
 	exited chan struct{}
 }
 
-func newCommitter(db *bolt.DB) *committer {
-	c := &committer{db: db, scans: make(chan commitReq, maxGroup), bulk: make(chan commitReq, maxGroup), exited: make(chan struct{})}
+func newCommitter(w *writer) *committer {
+	c := &committer{w: w, scans: make(chan commitReq, maxGroup), bulk: make(chan commitReq, maxGroup), exited: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -54,13 +52,13 @@ func newCommitter(db *bolt.DB) *committer {
 // do runs fn in a shared transaction and returns once it is committed. fn
 // may run more than once if another write of its group fails, so it must
 // act only through tx.
-func (c *committer) do(fn func(*bolt.Tx) error) error { return c.send(c.scans, fn) }
+func (c *committer) do(fn func(*txn) error) error { return c.send(c.scans, fn) }
 
 // doBulk is do for a write that no handheld is waiting on to beep: it
 // may wait for a later commit than the scans queued with it.
-func (c *committer) doBulk(fn func(*bolt.Tx) error) error { return c.send(c.bulk, fn) }
+func (c *committer) doBulk(fn func(*txn) error) error { return c.send(c.bulk, fn) }
 
-func (c *committer) send(q chan commitReq, fn func(*bolt.Tx) error) error {
+func (c *committer) send(q chan commitReq, fn func(*txn) error) error {
 	done := make(chan error, 1)
 	c.mu.RLock()
 	if c.closed {
@@ -144,13 +142,14 @@ func (c *committer) run() {
 	}
 }
 
-// commit runs a group in one transaction. A write that fails rolls the
-// whole transaction back; it gets its error and the rest run again
-// without it.
+// commit runs a group in one transaction (one write set when
+// replicated). A write that fails rolls the whole transaction back; it
+// gets its error and the rest run again without it. A commit that fails
+// (or a write set not replicated) fails the whole group.
 func (c *committer) commit(group []commitReq) {
 	for len(group) > 0 {
 		failed := -1
-		err := c.db.Update(func(tx *bolt.Tx) error {
+		err := c.w.update(func(tx *txn) error {
 			for i, r := range group {
 				if err := r.fn(tx); err != nil {
 					failed = i

@@ -18,8 +18,8 @@ func TestCommitterScansFirst(t *testing.T) {
 
 	var mu sync.Mutex
 	txOf := map[string]int{} // write -> id of the transaction it committed in
-	write := func(name string) func(*bolt.Tx) error {
-		return func(tx *bolt.Tx) error {
+	write := func(name string) func(*txn) error {
+		return func(tx *txn) error {
 			mu.Lock()
 			defer mu.Unlock()
 			txOf[name] = tx.ID()
@@ -31,7 +31,7 @@ func TestCommitterScansFirst(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := c.do(func(tx *bolt.Tx) error { close(started); <-release; return write("first")(tx) }); err != nil {
+		if err := c.do(func(tx *txn) error { close(started); <-release; return write("first")(tx) }); err != nil {
 			t.Error(err)
 		}
 	})
@@ -87,8 +87,8 @@ func TestCommitterScansAfterBulkGoAlone(t *testing.T) {
 	_, c := openCommitter(t)
 	var mu sync.Mutex
 	txOf := map[string]int{}
-	write := func(name string) func(*bolt.Tx) error {
-		return func(tx *bolt.Tx) error {
+	write := func(name string) func(*txn) error {
+		return func(tx *txn) error {
 			mu.Lock()
 			defer mu.Unlock()
 			txOf[name] = tx.ID()
@@ -98,14 +98,14 @@ func TestCommitterScansAfterBulkGoAlone(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := c.doBulk(func(tx *bolt.Tx) error { close(started); <-release; return write("chunk1")(tx) }); err != nil {
+		if err := c.doBulk(func(tx *txn) error { close(started); <-release; return write("chunk1")(tx) }); err != nil {
 			t.Error(err)
 		}
 	})
 	<-started
 	for _, w := range []struct {
 		name string
-		do   func(func(*bolt.Tx) error) error
+		do   func(func(*txn) error) error
 	}{{"chunk2", c.doBulk}, {"scan", c.do}} {
 		wg.Go(func() {
 			if err := w.do(write(w.name)); err != nil {
@@ -130,7 +130,7 @@ func openCommitter(t *testing.T) (*bolt.DB, *committer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newCommitter(db)
+	c := newCommitter(&writer{db: db})
 	t.Cleanup(func() {
 		c.close()
 		db.Close()
@@ -154,8 +154,8 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestCommitterFailedWrite(t *testing.T) {
 	db, c := openCommitter(t)
 	defer c.close()
-	put := func(key string) func(*bolt.Tx) error {
-		return func(tx *bolt.Tx) error {
+	put := func(key string) func(*txn) error {
+		return func(tx *txn) error {
 			b, err := tx.CreateBucketIfNotExists([]byte("b"))
 			if err != nil {
 				return err
@@ -170,7 +170,7 @@ func TestCommitterFailedWrite(t *testing.T) {
 		wg.Go(func() {
 			switch {
 			case i == 3:
-				errs[i] = c.doBulk(func(tx *bolt.Tx) error { _ = put("bad")(tx); return errBad })
+				errs[i] = c.doBulk(func(tx *txn) error { _ = put("bad")(tx); return errBad })
 			case i%2 == 0:
 				errs[i] = c.doBulk(put(string(rune('a' + i))))
 			default:
@@ -188,7 +188,7 @@ func TestCommitterFailedWrite(t *testing.T) {
 			t.Errorf("write %d: got %v, want %v", i, err, want)
 		}
 	}
-	err := db.View(func(tx *bolt.Tx) error {
+	err := viewDB(db, func(tx *txn) error {
 		b := tx.Bucket([]byte("b"))
 		if b.Get([]byte("bad")) != nil {
 			t.Error("the failed write's key was stored")

@@ -7,21 +7,19 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
 // flagForCount asks for a count of the bin a short pick found short,
 // unless one is open already.
-func flagForCount(tx *bolt.Tx, sp floor.ShortPick, at time.Time) error {
+func flagForCount(tx *txn, sp floor.ShortPick, at time.Time) error {
 	why := fmt.Sprintf("short pick of %d %s (%s) in task %s", sp.Units, sp.SKU, sp.Reason, sp.TaskID)
 	_, err := openCountTask(tx, sp.Bin, why, "", at)
 	return err
 }
 
 // openCountTask returns the bin's open count task, making one if none is.
-func openCountTask(tx *bolt.Tx, bin, reason, user string, at time.Time) (floor.CountTask, error) {
+func openCountTask(tx *txn, bin, reason, user string, at time.Time) (floor.CountTask, error) {
 	b := tx.Bucket(bucketCountTasks)
 	t, ok, err := get[floor.CountTask](b, bin)
 	if err != nil || ok {
@@ -33,7 +31,7 @@ func openCountTask(tx *bolt.Tx, bin, reason, user string, at time.Time) (floor.C
 
 // migrateCountFlags turns the count flags of a version 6 file into count
 // tasks.
-func migrateCountFlags(tx *bolt.Tx) error {
+func migrateCountFlags(tx *txn) error {
 	old := tx.Bucket([]byte("count_flags"))
 	if old == nil {
 		return nil
@@ -63,7 +61,7 @@ func migrateCountFlags(tx *bolt.Tx) error {
 // CountTasks lists the open count tasks by bin code.
 func (s *Store) CountTasks() ([]floor.CountTask, error) {
 	var out []floor.CountTask
-	err := s.view("list count tasks", func(tx *bolt.Tx) error {
+	err := s.view("list count tasks", func(tx *txn) error {
 		return tx.Bucket(bucketCountTasks).ForEach(func(_, v []byte) error {
 			t, err := decodeJSON[floor.CountTask](v)
 			out = append(out, t)
@@ -80,7 +78,7 @@ func (s *Store) CountTasks() ([]floor.CountTask, error) {
 func (s *Store) CreateCountTasks(user string, bins []string, prefix, reason string) ([]floor.CountTask, error) {
 	const op = "create count tasks"
 	var out []floor.CountTask
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		known, err := s.binSet(tx)
 		if err != nil {
 			return err
@@ -130,7 +128,7 @@ func (s *Store) CreateCountTasks(user string, bins []string, prefix, reason stri
 }
 
 // binLevels lists the stock of every SKU in bin.
-func binLevels(tx *bolt.Tx, bin string) ([]floor.StockLevel, error) {
+func binLevels(tx *txn, bin string) ([]floor.StockLevel, error) {
 	var out []floor.StockLevel
 	prefix := []byte(bin + "\x00")
 	c := tx.Bucket(bucketStock).Cursor()
@@ -151,7 +149,7 @@ func binLevels(tx *bolt.Tx, bin string) ([]floor.StockLevel, error) {
 func (s *Store) StartCount(user, bin string) (floor.CountTask, error) {
 	const op = "start count"
 	var t floor.CountTask
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		if bins, err := s.binSet(tx); err != nil {
 			return err
 		} else if !bins[bin] {
@@ -187,7 +185,7 @@ type CountResult struct {
 func (s *Store) SubmitCount(user, bin string, sc floor.Scan, found map[string]int64) (CountResult, error) {
 	const op = "submit count"
 	var res CountResult
-	ans, err := s.inventoryScan(op, "count", user, sc, func(tx *bolt.Tx) (floor.Answer, error) {
+	ans, err := s.inventoryScan(op, "count", user, sc, func(tx *txn) (floor.Answer, error) {
 		res = CountResult{}
 		t, ok, err := get[floor.CountTask](tx.Bucket(bucketCountTasks), bin)
 		if err != nil {

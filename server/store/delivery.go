@@ -5,8 +5,6 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -15,7 +13,7 @@ import (
 // conflict.
 func (s *Store) ExpectDelivery(d floor.Delivery) (floor.Delivery, error) {
 	const op = "expect delivery"
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		skus := tx.Bucket(bucketSKUs)
 		if err := d.Validate(func(id string) bool { return skus.Get([]byte(id)) != nil }); err != nil {
 			return err
@@ -33,7 +31,7 @@ func (s *Store) ExpectDelivery(d floor.Delivery) (floor.Delivery, error) {
 	return d, err
 }
 
-func deliveryByID(tx *bolt.Tx, op, id string) (floor.Delivery, error) {
+func deliveryByID(tx *txn, op, id string) (floor.Delivery, error) {
 	d, ok, err := get[floor.Delivery](tx.Bucket(bucketDeliveries), id)
 	if err == nil && !ok {
 		err = &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_DELIVERY",
@@ -45,7 +43,7 @@ func deliveryByID(tx *bolt.Tx, op, id string) (floor.Delivery, error) {
 // Delivery returns the delivery with id.
 func (s *Store) Delivery(id string) (floor.Delivery, error) {
 	var d floor.Delivery
-	err := s.view("get delivery", func(tx *bolt.Tx) (err error) {
+	err := s.view("get delivery", func(tx *txn) (err error) {
 		d, err = deliveryByID(tx, "get delivery", id)
 		return err
 	})
@@ -58,7 +56,7 @@ func (s *Store) Delivery(id string) (floor.Delivery, error) {
 func (s *Store) Receive(user, deliveryID string, sc floor.Scan, damaged int64) (floor.Answer, floor.DeliveryLine, error) {
 	const op = "receive"
 	var line floor.DeliveryLine
-	ans, err := s.inventoryScan(op, "receive", user, sc, func(tx *bolt.Tx) (floor.Answer, error) {
+	ans, err := s.inventoryScan(op, "receive", user, sc, func(tx *txn) (floor.Answer, error) {
 		d, err := deliveryByID(tx, op, deliveryID)
 		if err != nil {
 			return floor.Answer{}, err
@@ -92,7 +90,7 @@ func (s *Store) Receive(user, deliveryID string, sc floor.Scan, damaged int64) (
 		return ans, put(tx.Bucket(bucketDeliveries), d.ID, d)
 	})
 	if err == nil && ans.Replayed { // the line as it stands now, as for a first answer
-		err = s.view(op, func(tx *bolt.Tx) error {
+		err = s.view(op, func(tx *txn) error {
 			d, err := deliveryByID(tx, op, deliveryID)
 			sku, _ := skuOf(tx, sc.Code)
 			if i := slices.IndexFunc(d.Lines, func(l floor.DeliveryLine) bool { return l.SKU == sku }); i >= 0 {
@@ -110,7 +108,7 @@ func (s *Store) Receive(user, deliveryID string, sc floor.Scan, damaged int64) (
 func (s *Store) CloseDelivery(id string) (floor.Delivery, []floor.DeliveryLine, error) {
 	const op = "close delivery"
 	var d floor.Delivery
-	err := s.update(op, func(tx *bolt.Tx) (err error) {
+	err := s.update(op, func(tx *txn) (err error) {
 		if d, err = deliveryByID(tx, op, id); err != nil {
 			return err
 		}

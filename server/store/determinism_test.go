@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -26,9 +24,9 @@ func TestSameWritesMakeTheSameFile(t *testing.T) {
 		return s
 	}
 	a, b := work(), work()
-	err := a.db.View(func(ta *bolt.Tx) error {
-		return b.db.View(func(tb *bolt.Tx) error {
-			return ta.ForEach(func(name []byte, ba *bolt.Bucket) error {
+	err := viewDB(a.db, func(ta *txn) error {
+		return viewDB(b.db, func(tb *txn) error {
+			return ta.ForEach(func(name []byte, ba *bucket) error {
 				bb := tb.Bucket(name)
 				var got, want [][2][]byte
 				ba.ForEach(func(k, v []byte) error { want = append(want, [2][]byte{k, v}); return nil })

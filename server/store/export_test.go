@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // SetImportChecked makes every order import of s call hook with its
@@ -30,7 +28,7 @@ func HoldWriter(s *Store) (release func(), err error) {
 // freePickerForTest lets a picker take another task while the first stays
 // open with its stock reserved, standing in for a picker finishing a trip.
 func (s *Store) freePickerForTest(id string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return updateDB(s.db, func(tx *txn) error {
 		t, err := taskByID(tx, "test", id)
 		if err != nil {
 			return err
@@ -43,7 +41,7 @@ func (s *Store) freePickerForTest(id string) error {
 // their entries for orders other writes stored first: none is left once
 // every import has ended, however it ended.
 func StagedImports(s *Store) (imports, lost int, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = viewDB(s.db, func(tx *txn) error {
 		return tx.Bucket(bucketImports).ForEach(func(k, v []byte) error {
 			if v == nil {
 				imports++

@@ -3,8 +3,6 @@ package store
 import (
 	"encoding/binary"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -21,7 +19,7 @@ type FloorState struct {
 // Floor reads the floor's state in one consistent view.
 func (s *Store) Floor() (FloorState, error) {
 	st := FloorState{Tasks: map[string]floor.Task{}}
-	err := s.view("read floor", func(tx *bolt.Tx) error {
+	err := s.view("read floor", func(tx *txn) error {
 		err := forEachOrder(tx, true, func(o floor.Order) error {
 			st.Open = append(st.Open, o)
 			if o.TaskID != "" {
@@ -62,7 +60,7 @@ func (s *Store) ScanLog(after uint64, limit int) ([]ScanEntry, error) {
 		return out, nil
 	}
 	var out []ScanEntry
-	err := s.view("read scan log", func(tx *bolt.Tx) error {
+	err := s.view("read scan log", func(tx *txn) error {
 		c := tx.Bucket(bucketScanRecords).Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			e, err := scanEntry(k, v)
@@ -111,7 +109,7 @@ func (s *Store) FloorDelta() (FloorDelta, error) {
 		return FloorDelta{Full: true, Orders: st.Open, Tasks: st.Tasks, Pickers: st.Pickers, OffShift: st.OffShift}, err
 	}
 	d := FloorDelta{Orders: orders, Tasks: tasks}
-	err := s.view("read floor changes", func(tx *bolt.Tx) error {
+	err := s.view("read floor changes", func(tx *txn) error {
 		var err error
 		if d.Pickers, err = pickers(tx); err != nil {
 			return err
@@ -122,7 +120,7 @@ func (s *Store) FloorDelta() (FloorDelta, error) {
 	return d, err
 }
 
-func pickers(tx *bolt.Tx) ([]string, error) {
+func pickers(tx *txn) ([]string, error) {
 	var out []string
 	err := tx.Bucket(bucketUsers).ForEach(func(_, v []byte) error {
 		u, err := decodeJSON[floor.User](v)

@@ -143,7 +143,7 @@ func BenchmarkImportOrders150k(b *testing.B) {
 			}
 			b.StartTimer()
 			start := time.Now()
-			err = db.Update(func(tx *bolt.Tx) error {
+			err = updateDB(db, func(tx *txn) error {
 				for _, name := range []string{"orders", "open", "queue", "waybills"} {
 					bk, err := tx.CreateBucket([]byte(name))
 					if err != nil {

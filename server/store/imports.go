@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -61,9 +59,9 @@ const appendFill = 0.9
 
 // putSorted writes kvs into b in key order (the order given among equal
 // keys, so the last one wins as it would have written one by one).
-func putSorted(b *bolt.Bucket, kvs []keyValue) error {
+func putSorted(b *bucket, kvs []keyValue) error {
 	slices.SortStableFunc(kvs, func(a, b keyValue) int { return bytes.Compare(a.k, b.k) })
-	b.FillPercent = appendFill
+	b.SetFill(appendFill)
 	for _, kv := range kvs {
 		if err := b.Put(kv.k, kv.v); err != nil {
 			return err
@@ -78,14 +76,14 @@ func putSorted(b *bolt.Bucket, kvs []keyValue) error {
 // write transaction, so that nothing changes between the two; its checks
 // are lookups linear in the import. ctx is looked at before the write
 // transaction and before its writes; check looks at it in its loops.
-func (s *Store) importWith(ctx context.Context, op string, dry bool, check, write func(tx *bolt.Tx) error) error {
+func (s *Store) importWith(ctx context.Context, op string, dry bool, check, write func(tx *txn) error) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
 	if dry {
 		return s.view(op, check)
 	}
-	return s.update(op, func(tx *bolt.Tx) error {
+	return s.update(op, func(tx *txn) error {
 		if err := check(tx); err != nil {
 			return err
 		}
@@ -144,7 +142,7 @@ type orderOutcome struct {
 // It finds the ids already stored and chooses each new order's carrier.
 // With encode set it also encodes each new order for writeOrders; a staged
 // import encodes them a chunk at a time instead (orderImport.encode).
-func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders []floor.Order, encode bool) (*orderImport, error) {
+func (s *Store) checkOrders(ctx context.Context, tx *txn, op string, orders []floor.Order, encode bool) (*orderImport, error) {
 	imp := &orderImport{orders: orders, plans: make([]orderPlan, len(orders)), skus: map[string][]byte{}, now: s.now(), slas: s.slas}
 	skuBucket := tx.Bucket(bucketSKUs)
 	unknown := map[string]bool{}
@@ -244,7 +242,7 @@ func (s *Store) checkOrders(ctx context.Context, tx *bolt.Tx, op string, orders 
 
 // orderLookup reads orders by id through one cursor.
 type orderLookup struct {
-	c      *bolt.Cursor
+	c      *cursor
 	hidden hider
 }
 
@@ -320,7 +318,7 @@ func (imp *orderImport) release(i int, r orderOutcome) floor.Order {
 
 // current reports whether tx still holds the SKUs and the shipping set-up
 // imp was checked against, so that its carriers still hold.
-func (imp *orderImport) current(tx *bolt.Tx) bool {
+func (imp *orderImport) current(tx *txn) bool {
 	if !bytes.Equal(tx.Bucket(bucketConfig).Get([]byte(keyShipping)), imp.shipping) {
 		return false
 	}
@@ -371,7 +369,7 @@ func (imp *orderImport) submitted(outcomes []orderOutcome) []Submitted {
 // of each. What changed since the check is honoured: an id stored
 // meanwhile is a duplicate, and if a SKU or the shipping set-up changed,
 // the import is checked again here.
-func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *orderImport) (*orderImport, []orderOutcome, error) {
+func (s *Store) writeOrders(ctx context.Context, tx *txn, op string, imp *orderImport) (*orderImport, []orderOutcome, error) {
 	if err := ctxErr(ctx, op); err != nil {
 		return nil, nil, err
 	}
@@ -446,7 +444,9 @@ func (s *Store) writeOrders(ctx context.Context, tx *bolt.Tx, op string, imp *or
 		return nil, nil, err
 	}
 	orders, open, queue := tx.Bucket(bucketOrders), tx.Bucket(bucketOpenOrders), tx.Bucket(bucketQueue)
-	orders.FillPercent, open.FillPercent, queue.FillPercent = appendFill, appendFill, appendFill
+	for _, b := range []*bucket{orders, open, queue} {
+		b.SetFill(appendFill)
+	}
 	for _, i := range imp.byID {
 		if raws[i] == nil {
 			continue

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -28,7 +26,7 @@ func TestSubmittedAgainRebuildsLetGoOrders(t *testing.T) {
 	}
 	orders = append(orders, orders[0]) // and O-1 comes twice
 	var imp *orderImport
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = viewDB(s.db, func(tx *txn) error {
 		imp, err = s.checkOrders(context.Background(), tx, "test", orders, true)
 		return err
 	})

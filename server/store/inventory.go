@@ -3,8 +3,6 @@ package store
 import (
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -12,12 +10,12 @@ import (
 // user: a scan id seen before gets its recorded answer back and moves
 // nothing. The scan, its answer and its movements commit together, shared
 // with concurrent scans (group commit).
-func (s *Store) inventoryScan(op, kind, user string, sc floor.Scan, apply func(tx *bolt.Tx) (floor.Answer, error)) (floor.Answer, error) {
+func (s *Store) inventoryScan(op, kind, user string, sc floor.Scan, apply func(tx *txn) (floor.Answer, error)) (floor.Answer, error) {
 	if sc.At.IsZero() {
 		sc.At = s.now()
 	}
 	var ans floor.Answer
-	err := s.batch(op, func(tx *bolt.Tx) error {
+	err := s.batch(op, func(tx *txn) error {
 		key := scanKey(kind, user, sc.ID)
 		var seen bool
 		var err error
@@ -34,7 +32,7 @@ func (s *Store) inventoryScan(op, kind, user string, sc floor.Scan, apply func(t
 }
 
 // skuOf finds the SKU a scanned code names: any of its barcodes, or its id.
-func skuOf(tx *bolt.Tx, code string) (string, bool) {
+func skuOf(tx *txn, code string) (string, bool) {
 	if tx.Bucket(bucketSKUs).Get([]byte(code)) != nil {
 		return code, true
 	}
@@ -52,13 +50,13 @@ func notABin(code string) floor.Answer {
 }
 
 // dockUnits is what waits at the dock of sku.
-func dockUnits(tx *bolt.Tx, sku string) (int64, error) {
+func dockUnits(tx *txn, sku string) (int64, error) {
 	key := []byte(sku)
 	return counter(bucketDock, key, tx.Bucket(bucketDock).Get(key))
 }
 
 // changeDock moves the dock's units of sku by delta and records it.
-func changeDock(tx *bolt.Tx, sku string, delta int64, mv floor.Movement) error {
+func changeDock(tx *txn, sku string, delta int64, mv floor.Movement) error {
 	n, err := dockUnits(tx, sku)
 	if err != nil {
 		return err

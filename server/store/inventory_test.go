@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -18,7 +16,7 @@ func scanAt(id, code string, n int64) floor.Scan { return floor.Scan{ID: id, Cod
 func onHand(t *testing.T, s *Store, bin, sku string) floor.StockLevel {
 	t.Helper()
 	var l floor.StockLevel
-	if err := s.view("test", func(tx *bolt.Tx) (err error) { l, err = level(tx, bin, sku); return err }); err != nil {
+	if err := s.view("test", func(tx *txn) (err error) { l, err = level(tx, bin, sku); return err }); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -313,7 +311,7 @@ func TestMigrateSchema6History(t *testing.T) {
 		t.Fatal(err)
 	}
 	seed(t, s)
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = updateDB(s.db, func(tx *txn) error {
 		flags, err := tx.CreateBucket([]byte("count_flags"))
 		if err != nil {
 			return err
@@ -401,7 +399,7 @@ func TestReplayedInventoryScansKeepTheirResults(t *testing.T) {
 func TestAuditCatchesStockWithoutHistory(t *testing.T) {
 	s, _ := openTestStore(t, "")
 	seed(t, s)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := updateDB(s.db, func(tx *txn) error {
 		return putLevel(tx, floor.StockLevel{Bin: "A-01-002-1", SKU: "S1", OnHand: 2}, false)
 	})
 	if err != nil {
@@ -411,7 +409,7 @@ func TestAuditCatchesStockWithoutHistory(t *testing.T) {
 		t.Errorf("audit: %v", err)
 	}
 	// Put right, so that the cleanup's audit passes.
-	s.db.Update(func(tx *bolt.Tx) error {
+	updateDB(s.db, func(tx *txn) error {
 		return recordMovement(tx, floor.Movement{At: t0, User: "test", Kind: floor.MoveAdjust, Bin: "A-01-002-1", SKU: "S1", Units: 2})
 	})
 }
@@ -481,7 +479,7 @@ func TestCountersOfWrongLength(t *testing.T) {
 	salesReads := []read{sold,
 		{suggestBin.name, suggestBin.do, 0},
 		{"add sale", func(s *Store) (int64, error) {
-			if err := s.db.Update(func(tx *bolt.Tx) error { return addSale(tx, yesterday, "S1", 1) }); err != nil {
+			if err := updateDB(s.db, func(tx *txn) error { return addSale(tx, yesterday, "S1", 1) }); err != nil {
 				return 0, err
 			}
 			return sold.do(s)
@@ -506,7 +504,7 @@ func TestCountersOfWrongLength(t *testing.T) {
 			t.Run(c.name+"/"+r.name, func(t *testing.T) {
 				s, _ := openTestStore(t, "")
 				seed(t, s)
-				err := s.db.Update(func(tx *bolt.Tx) error {
+				err := updateDB(s.db, func(tx *txn) error {
 					switch {
 					case c.stored != nil:
 						return tx.Bucket(c.bucket).Put(c.key, c.stored)
@@ -531,7 +529,7 @@ func TestCountersOfWrongLength(t *testing.T) {
 					t.Errorf("got %d, %v; want an error saying %s", got, err, where)
 				}
 				// Put right, so that the cleanup's audit passes.
-				if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(c.bucket).Delete(c.key) }); err != nil {
+				if err := updateDB(s.db, func(tx *txn) error { return tx.Bucket(c.bucket).Delete(c.key) }); err != nil {
 					t.Fatal(err)
 				}
 			})

@@ -1,18 +1,16 @@
 package store
 
 import (
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
 // LearnPicks folds a picker's pick events into their familiarity with each
 // bin and SKU and into their pace, in one transaction.
 func (s *Store) LearnPicks(picker string, events ...floor.PickEvent) error {
-	return s.update("learn picks", func(tx *bolt.Tx) error { return learnPicks(tx, picker, events...) })
+	return s.update("learn picks", func(tx *txn) error { return learnPicks(tx, picker, events...) })
 }
 
-func learnPicks(tx *bolt.Tx, picker string, events ...floor.PickEvent) error {
+func learnPicks(tx *txn, picker string, events ...floor.PickEvent) error {
 	models, fam := tx.Bucket(bucketModels), tx.Bucket(bucketFamiliarity)
 	model, ok, err := get[floor.PickerModel](models, picker)
 	if err != nil {
@@ -46,7 +44,7 @@ type PickerState struct {
 // Picker returns what has been learned about picker (defaults if nothing).
 func (s *Store) Picker(picker string) (PickerState, error) {
 	st := PickerState{Model: floor.DefaultPickerModel, Familiarity: map[string]floor.Familiarity{}}
-	err := s.view("get picker", func(tx *bolt.Tx) error {
+	err := s.view("get picker", func(tx *txn) error {
 		if m, ok, err := get[floor.PickerModel](tx.Bucket(bucketModels), picker); err != nil {
 			return err
 		} else if ok {
@@ -70,7 +68,7 @@ func (s *Store) Picker(picker string) (PickerState, error) {
 // nothing learned are absent.
 func (s *Store) PickerModels() (map[string]floor.PickerModel, error) {
 	out := map[string]floor.PickerModel{}
-	err := s.view("read picker models", func(tx *bolt.Tx) error {
+	err := s.view("read picker models", func(tx *txn) error {
 		return tx.Bucket(bucketModels).ForEach(func(k, v []byte) error {
 			m, err := decodeJSON[floor.PickerModel](v)
 			out[string(k)] = m

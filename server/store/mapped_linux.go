@@ -4,8 +4,6 @@ import (
 	"os"
 	"syscall"
 	"unsafe"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // ReleaseMapped drops the data file's pages from the server's memory map.
@@ -18,7 +16,7 @@ import (
 func (s *Store) ReleaseMapped() error {
 	// Inside a read transaction bbolt cannot remap the file (it waits for
 	// readers), so the map stays where Info says for the whole call.
-	return s.view("release mapped pages", func(tx *bolt.Tx) error {
+	return s.view("release mapped pages", func(tx *txn) error {
 		// Pages past the end of the file cannot be resident.
 		fi, err := os.Stat(s.path)
 		if err != nil || fi.Size() == 0 {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -30,8 +28,8 @@ func TestReleaseMapped(t *testing.T) {
 	// say the data is the same, and every page passes through the map.
 	readAll := func() int {
 		n := 0
-		err := s.view("test", func(tx *bolt.Tx) error {
-			return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+		err := s.view("test", func(tx *txn) error {
+			return tx.ForEach(func(_ []byte, b *bucket) error {
 				return b.ForEach(func(k, v []byte) error { n += len(k) + len(v); return nil })
 			})
 		})

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -54,9 +52,9 @@ func movementTime(b []byte) time.Time {
 }
 
 // recordMovement appends m to the history in tx.
-func recordMovement(tx *bolt.Tx, m floor.Movement) error {
+func recordMovement(tx *txn, m floor.Movement) error {
 	b := tx.Bucket(bucketMovements)
-	b.FillPercent = 1 // appended in order: full pages, no splits
+	b.SetFill(1) // appended in order: full pages, no splits
 	if last := b.Get(u64(b.Sequence())); last != nil {
 		if prev := movementTime(last); m.At.Before(prev) {
 			m.At = prev
@@ -71,7 +69,7 @@ func recordMovement(tx *bolt.Tx, m floor.Movement) error {
 
 // applyMoves changes stock by moves and records those that change on-hand
 // units as movements like base (time, user, reference).
-func applyMoves(tx *bolt.Tx, moves []floor.StockMove, base floor.Movement) error {
+func applyMoves(tx *txn, moves []floor.StockMove, base floor.Movement) error {
 	for _, m := range moves {
 		l, err := level(tx, m.Bin, m.SKU)
 		if err != nil {
@@ -97,7 +95,7 @@ func applyMoves(tx *bolt.Tx, moves []floor.StockMove, base floor.Movement) error
 
 // recordOrderMovements records the units of an order packed or shipped,
 // one movement per SKU.
-func recordOrderMovements(tx *bolt.Tx, kind floor.MovementKind, units map[string]int64, base floor.Movement) error {
+func recordOrderMovements(tx *txn, kind floor.MovementKind, units map[string]int64, base floor.Movement) error {
 	for _, sku := range slices.Sorted(maps.Keys(units)) {
 		mv := base
 		mv.Kind, mv.SKU, mv.Units = kind, sku, units[sku]
@@ -110,7 +108,7 @@ func recordOrderMovements(tx *bolt.Tx, kind floor.MovementKind, units map[string
 
 // firstMovementAt returns the sequence of the first movement at or after t
 // (one past the last if none).
-func firstMovementAt(b *bolt.Bucket, t time.Time) uint64 {
+func firstMovementAt(b *bucket, t time.Time) uint64 {
 	lo, hi := uint64(1), b.Sequence()+1
 	for lo < hi {
 		mid := lo + (hi-lo)/2
@@ -126,7 +124,7 @@ func firstMovementAt(b *bolt.Bucket, t time.Time) uint64 {
 // forEachMovement calls fn for the movements with from <= At < to, in
 // order, starting at sequence after+1 if that is later; zero times are
 // open ends. fn returns false to stop.
-func forEachMovement(tx *bolt.Tx, from, to time.Time, after uint64, fn func(floor.Movement) (bool, error)) error {
+func forEachMovement(tx *txn, from, to time.Time, after uint64, fn func(floor.Movement) (bool, error)) error {
 	b := tx.Bucket(bucketMovements)
 	start := max(after+1, 1)
 	if !from.IsZero() {
@@ -168,8 +166,8 @@ func (s *Store) History(from, to time.Time, after uint64, limit int) ([]floor.Mo
 		last = m.Seq
 		return true, nil
 	}
-	err := s.view("history", func(tx *bolt.Tx) error {
-		err := s.viewArchives(tx, from, to, func(atx *bolt.Tx) (bool, error) {
+	err := s.view("history", func(tx *txn) error {
+		err := s.viewArchives(tx, from, to, func(atx *txn) (bool, error) {
 			err := forEachMovement(atx, from, to, last, take)
 			return next == 0, err
 		})
@@ -183,7 +181,7 @@ func (s *Store) History(from, to time.Time, after uint64, limit int) ([]floor.Mo
 
 // openingBalances records every level of an older file as an opening
 // movement, so that the history of each bin adds up to its stock.
-func openingBalances(tx *bolt.Tx, at time.Time) error {
+func openingBalances(tx *txn, at time.Time) error {
 	var levels []floor.StockLevel // read first: writing while iterating may move the cursor
 	err := tx.Bucket(bucketStock).ForEach(func(k, v []byte) error {
 		bin, sku := splitStockKey(k)

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -258,7 +256,7 @@ func TestPlanCacheFollowsTheFile(t *testing.T) {
 	submitOne(t, s, clock, "O3", "S1", 1)
 	read := func() floor.Order {
 		var o floor.Order
-		if err := s.db.View(func(tx *bolt.Tx) error {
+		if err := viewDB(s.db, func(tx *txn) error {
 			var err error
 			o, err = s.cache.order(tx, pendingImports(tx), "test", "O3")
 			return err

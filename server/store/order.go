@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -75,7 +73,7 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 	const op = "submit orders"
 	var imp *orderImport
 	staged := !dry && len(orders) > stageChunk
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		var err error
 		imp, err = s.checkOrders(ctx, tx, op, orders, !dry)
 		if err == nil && s.importChecked != nil {
@@ -100,7 +98,7 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 	}
 	var written *orderImport
 	var outcomes []orderOutcome
-	err = s.batchBulk(op, func(tx *bolt.Tx) error {
+	err = s.batchBulk(op, func(tx *txn) error {
 		var err error
 		written, outcomes, err = s.writeOrders(ctx, tx, op, imp)
 		return err
@@ -117,13 +115,13 @@ func (s *Store) submitOrders(ctx context.Context, orders []floor.Order, dry, kee
 func (s *Store) Order(id string) (floor.Order, error) {
 	const op = "get order"
 	var o floor.Order
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		var err error
 		if o, err = orderByID(tx, op, id); floor.KindOf(err) != floor.KindNotFound {
 			return err
 		}
 		found := false
-		aerr := s.viewArchives(tx, time.Time{}, time.Time{}, func(atx *bolt.Tx) (bool, error) {
+		aerr := s.viewArchives(tx, time.Time{}, time.Time{}, func(atx *txn) (bool, error) {
 			a, ok, err := getOrder(atx.Bucket(bucketOrders), id)
 			if ok {
 				o, found = a, true
@@ -138,7 +136,7 @@ func (s *Store) Order(id string) (floor.Order, error) {
 	return o, err
 }
 
-func orderByID(tx *bolt.Tx, op, id string) (floor.Order, error) {
+func orderByID(tx *txn, op, id string) (floor.Order, error) {
 	o, ok, err := getOrder(tx.Bucket(bucketOrders), id)
 	if err == nil && !ok {
 		err = &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_ORDER", Msg: fmt.Sprintf("no order %q", id)}
@@ -153,7 +151,7 @@ func (s *Store) ListOrders(states []floor.OrderState, after string, limit int) (
 	const op = "list orders"
 	var all []floor.Order
 	onlyOpen := !slices.ContainsFunc(states, func(s floor.OrderState) bool { return !s.Open() })
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		return forEachOrder(tx, onlyOpen, func(o floor.Order) error {
 			if (len(states) == 0 && o.State.Open()) || slices.Contains(states, o.State) {
 				all = append(all, o)
@@ -188,7 +186,7 @@ func (s *Store) ListOrders(states []floor.OrderState, after string, limit int) (
 func (s *Store) CancelOrder(user, id, reason string) (floor.Order, error) {
 	const op = "cancel order"
 	var o floor.Order
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		var err error
 		if o, err = orderByID(tx, op, id); err != nil {
 			return err
@@ -231,7 +229,7 @@ func (s *Store) now() time.Time { return s.clock.Now().UTC() }
 // supervisors' view and the default order list read instead of every
 // order ever taken, and the index of closed orders by time, which
 // retention reads (archive.go).
-func putOrder(tx *bolt.Tx, o floor.Order) error {
+func putOrder(tx *txn, o floor.Order) error {
 	raw, err := encodeOrder(o)
 	if err != nil {
 		return err
@@ -251,7 +249,7 @@ func putOrder(tx *bolt.Tx, o floor.Order) error {
 
 // forEachOrder calls fn with every order, or only the open ones; the
 // orders of an import staged and not shown are not there yet.
-func forEachOrder(tx *bolt.Tx, open bool, fn func(o floor.Order) error) error {
+func forEachOrder(tx *txn, open bool, fn func(o floor.Order) error) error {
 	orders, hidden := tx.Bucket(bucketOrders), pendingImports(tx)
 	if open {
 		return tx.Bucket(bucketOpenOrders).ForEach(func(k, _ []byte) error {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -377,7 +375,7 @@ func decodeShortOrder(raw []byte) (floor.Order, error) {
 // getOrder reads an order record from b, the orders bucket; ok is false
 // when there is none, or when it belongs to an import staged and not
 // shown yet (staged.go).
-func getOrder(b *bolt.Bucket, id string) (floor.Order, bool, error) {
+func getOrder(b *bucket, id string) (floor.Order, bool, error) {
 	raw := b.Get([]byte(id))
 	if raw == nil || pendingImports(b.Tx()).hides([]byte(id)) {
 		return floor.Order{}, false, nil
@@ -391,7 +389,7 @@ func getOrder(b *bolt.Bucket, id string) (floor.Order, bool, error) {
 
 // migrateOrders rewrites the JSON order records of schemas 1-14 in
 // binary: the whole ones of schemas 1-7 and the short ones of 8-14.
-func migrateOrders(tx *bolt.Tx) error {
+func migrateOrders(tx *txn) error {
 	return rewriteRecords(tx.Bucket(bucketOrders), func(v []byte) ([]byte, error) {
 		var o floor.Order
 		var err error

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -165,7 +163,7 @@ func TestMigrateSchema7Orders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error { // the schema 7 layout
+	err = updateDB(s.db, func(tx *txn) error { // the schema 7 layout
 		if err := put(tx.Bucket(bucketOrders), want.ID, want); err != nil {
 			return err
 		}
@@ -315,7 +313,7 @@ func TestMigrateSchema14Records(t *testing.T) {
 		}
 		wantOrders = append(wantOrders, got)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error { // the schema 14 layout
+	err = updateDB(s.db, func(tx *txn) error { // the schema 14 layout
 		for _, o := range wantOrders {
 			raw, err := shortOrderRecord(o)
 			if err != nil {
@@ -354,7 +352,7 @@ func TestMigrateSchema14Records(t *testing.T) {
 	if got, err := s2.Task(task.ID); err != nil || !reflect.DeepEqual(got, wantTask) {
 		t.Errorf("task after migration:\n got %+v, %v\nwant %+v", got, err, wantTask)
 	}
-	err = s2.db.View(func(tx *bolt.Tx) error {
+	err = viewDB(s2.db, func(tx *txn) error {
 		if v := string(tx.Bucket(bucketMeta).Get(keySchema)); v != "15" {
 			t.Errorf("schema after migration %q, want 15", v)
 		}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -22,7 +20,7 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 		sc.At = s.now()
 	}
 	var ans floor.Answer
-	err := s.batch(op, func(tx *bolt.Tx) error {
+	err := s.batch(op, func(tx *txn) error {
 		key := scanKey("pack", packer, sc.ID)
 		sessions := tx.Bucket(bucketPackSessions)
 		var seen bool
@@ -141,7 +139,7 @@ func (s *Store) PackScan(packer string, sc floor.Scan) (floor.Answer, error) {
 // tracking number of its own (box 1 keeps the one issued at release), or
 // a piece number under the order's number as master. problem says why the
 // boxes cannot be numbered.
-func numberBoxes(tx *bolt.Tx, sess *floor.PackSession) (boxes []floor.Box, problem string, err error) {
+func numberBoxes(tx *txn, sess *floor.PackSession) (boxes []floor.Box, problem string, err error) {
 	o, err := orderByID(tx, "number boxes", sess.OrderID)
 	if err != nil {
 		return nil, "", err
@@ -247,7 +245,7 @@ func (e packEnv) StartOrder(code string) (*floor.PackSession, bool, string) {
 }
 
 // pickedUnits is what an order's task took for it, by SKU.
-func pickedUnits(tx *bolt.Tx, o floor.Order) (map[string]int64, error) {
+func pickedUnits(tx *txn, o floor.Order) (map[string]int64, error) {
 	t, err := taskByID(tx, "picked units", o.TaskID)
 	return floor.PickedUnits(t, o.ID), err
 }
@@ -262,7 +260,7 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 		sc.At = s.now()
 	}
 	var ans floor.Answer
-	err := s.batch(op, func(tx *bolt.Tx) error {
+	err := s.batch(op, func(tx *txn) error {
 		key := scanKey("handoff", user, sc.ID)
 		var seen bool
 		var err error
@@ -315,7 +313,7 @@ func (s *Store) Handoff(user string, sc floor.Scan) (floor.Answer, error) {
 }
 
 // handOff ships a packed order: its clock stops, its stock leaves.
-func handOff(tx *bolt.Tx, user string, sc floor.Scan, o floor.Order, ans *floor.Answer) error {
+func handOff(tx *txn, user string, sc floor.Scan, o floor.Order, ans *floor.Answer) error {
 	if err := putOrderState(tx, o, floor.StateHandedOff, sc.At); err != nil {
 		return err
 	}
@@ -349,7 +347,7 @@ func handOff(tx *bolt.Tx, user string, sc floor.Scan, o floor.Order, ans *floor.
 // handOffBox records the courier taking one box of an order packed in
 // several, scanned by its label's code. The order stays packed, its clock
 // running, until the last box is taken; the answer names those missing.
-func handOffBox(tx *bolt.Tx, user string, sc floor.Scan, o floor.Order, ans *floor.Answer) error {
+func handOffBox(tx *txn, user string, sc floor.Scan, o floor.Order, ans *floor.Answer) error {
 	n := o.BoxOf(sc.Code)
 	ans.Next.OrderID, ans.Next.DueAt = o.ID, o.DueAt
 	switch {

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -74,7 +72,7 @@ func (e packEnv) startTask(id string) (*floor.PackSession, bool, string) {
 // taken (the packer's scan of each item verifies it), the stock moves from
 // the bins, the task is done and its picker free for the next one. Paper
 // picks teach no familiarity: nothing timed them.
-func returnPaperTask(tx *bolt.Tx, order, packer string, at time.Time) error {
+func returnPaperTask(tx *txn, order, packer string, at time.Time) error {
 	const op = "return paper task"
 	o, err := orderByID(tx, op, order)
 	if err != nil || o.State != floor.StateAssigned {

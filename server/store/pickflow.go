@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -51,7 +49,7 @@ func (e pickEnv) ToteHolder(code string) string {
 
 // orderOfTote returns the order tote code holds ("" if none): the pack
 // station opens an order by its tote.
-func orderOfTote(tx *bolt.Tx, code string) string {
+func orderOfTote(tx *txn, code string) string {
 	id := tx.Bucket(bucketTotes).Get([]byte(code))
 	if id == nil {
 		return ""
@@ -64,7 +62,7 @@ func orderOfTote(tx *bolt.Tx, code string) string {
 
 // endPickerTask frees t's picker if t is their open task, leaving a note
 // for their handheld when note is set.
-func endPickerTask(tx *bolt.Tx, t floor.Task, note *pickerNote) error {
+func endPickerTask(tx *txn, t floor.Task, note *pickerNote) error {
 	pickers := tx.Bucket(bucketPickerTasks)
 	if string(pickers.Get([]byte(t.Picker))) != t.ID {
 		return nil
@@ -80,7 +78,7 @@ func endPickerTask(tx *bolt.Tx, t floor.Task, note *pickerNote) error {
 
 // noTask answers a scan of a picker without an open task, saying how their
 // last task ended if someone else ended it.
-func noTask(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answer, error) {
+func noTask(tx *txn, picker string, sc floor.Scan) (floor.Answer, error) {
 	a := floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictNothingOpen, Reason: "NO_TASK",
 		Message: "no open task: ask for the next one", Next: floor.Instruction{Expect: floor.ExpectNothing}}
 	n, ok, err := get[pickerNote](tx.Bucket(bucketPickerNotes), picker)
@@ -98,7 +96,7 @@ func noTask(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answer, error) {
 // confirmDropOffByPacker ends the task of order when it waits for its
 // drop-off: a packer opened the order, so its totes are at the pack
 // station though the picker did not scan the drop-off code.
-func confirmDropOffByPacker(tx *bolt.Tx, order, packer string, at time.Time) error {
+func confirmDropOffByPacker(tx *txn, order, packer string, at time.Time) error {
 	const op = "confirm drop-off"
 	o, err := orderByID(tx, op, order)
 	if err != nil || o.State != floor.StatePicked || o.TaskID == "" {
@@ -134,7 +132,7 @@ type Released struct {
 func (s *Store) ReleaseTask(by floor.User, taskID, reason string) (Released, error) {
 	const op = "release task"
 	var res Released
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		t, err := taskByID(tx, op, taskID)
 		if err != nil {
 			return err
@@ -205,7 +203,7 @@ func (s *Store) ReassignTask(by floor.User, taskID, to, reason string) (floor.Ta
 	const op = "reassign task"
 	var t floor.Task
 	var from string
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		var err error
 		if t, err = taskByID(tx, op, taskID); err != nil {
 			return err

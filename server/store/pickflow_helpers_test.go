@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -40,7 +38,7 @@ func dropOff(t testing.TB, s *Store, picker, taskID string) {
 // submitted without shipping set up, so that it can be handed off.
 func giveWaybill(t testing.TB, s *Store, id, tracking string) {
 	t.Helper()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := updateDB(s.db, func(tx *txn) error {
 		o, err := orderByID(tx, "test", id)
 		if err != nil {
 			return err

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -68,7 +66,7 @@ func cached[T any](mu *sync.Mutex, m map[string]cachedRecord[T], key string, raw
 // order is orderByID for reading only, with the imports tx sees staged
 // (pendingImports): the order returned shares its slices (lines, address)
 // with the cache, so the caller must not modify them.
-func (pc *planCache) order(tx *bolt.Tx, hidden hider, op, id string) (floor.Order, error) {
+func (pc *planCache) order(tx *txn, hidden hider, op, id string) (floor.Order, error) {
 	raw := tx.Bucket(bucketOrders).Get([]byte(id))
 	if raw == nil || hidden.hides([]byte(id)) {
 		return orderByID(tx, op, id) // the not-found error, worded in one place
@@ -89,7 +87,7 @@ func (pc *planCache) forget(id string) {
 }
 
 // skuName is the name of SKU id.
-func (pc *planCache) skuName(tx *bolt.Tx, op, id string) (string, error) {
+func (pc *planCache) skuName(tx *txn, op, id string) (string, error) {
 	raw := tx.Bucket(bucketSKUs).Get([]byte(id))
 	if raw == nil {
 		_, err := skuByID(tx, op, id) // the not-found error, worded in one place

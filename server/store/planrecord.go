@@ -9,8 +9,6 @@ import (
 	"math/bits"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -309,7 +307,7 @@ func decodeShortPlan(raw []byte) (taskPlan, error) {
 }
 
 // getPlan reads a plan record; ok is false when there is none.
-func getPlan(b *bolt.Bucket, id string) (taskPlan, bool, error) {
+func getPlan(b *bucket, id string) (taskPlan, bool, error) {
 	raw := b.Get([]byte(id))
 	if raw == nil {
 		return taskPlan{}, false, nil
@@ -323,18 +321,18 @@ func getPlan(b *bolt.Bucket, id string) (taskPlan, bool, error) {
 
 // putPlan writes a plan. Task ids grow with time, so new plans are
 // appended and pages are filled up; a re-routed plan rarely splits one.
-func putPlan(b *bolt.Bucket, p taskPlan) error {
+func putPlan(b *bucket, p taskPlan) error {
 	raw, err := encodePlan(p)
 	if err != nil {
 		return err
 	}
-	b.FillPercent = 1
+	b.SetFill(1)
 	return b.Put([]byte(p.Task.ID), raw)
 }
 
 // migratePlans rewrites the JSON plan records of schemas 4-14 in
 // binary: the whole ones of schemas 4-8 and the short ones of 9-14.
-func migratePlans(tx *bolt.Tx) error {
+func migratePlans(tx *txn) error {
 	return rewriteRecords(tx.Bucket(bucketTasks), func(v []byte) ([]byte, error) {
 		var p taskPlan
 		var err error

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -166,7 +164,7 @@ func FuzzDecodePlan(f *testing.F) {
 // A file of schema 8 keeps whole plans; opening it rewrites them short
 // without changing any task.
 func TestMigrateSchema8Plans(t *testing.T) {
-	want, got, err := migratedTask(t, 8, func(tx *bolt.Tx, want floor.Task) error { // the schema 8 layout
+	want, got, err := migratedTask(t, 8, func(tx *txn, want floor.Task) error { // the schema 8 layout
 		b := tx.Bucket(bucketTasks)
 		p, err := decodePlan(b.Get([]byte(want.ID)))
 		if err != nil {

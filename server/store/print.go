@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
 // enqueuePrint adds a print job inside tx.
-func enqueuePrint(tx *bolt.Tx, orderID, station string, reprint bool, at time.Time) (floor.PrintJob, error) {
+func enqueuePrint(tx *txn, orderID, station string, reprint bool, at time.Time) (floor.PrintJob, error) {
 	b := tx.Bucket(bucketPrintJobs)
 	id, err := b.NextSequence()
 	if err != nil {
@@ -24,7 +22,7 @@ func enqueuePrint(tx *bolt.Tx, orderID, station string, reprint bool, at time.Ti
 
 // enqueueTaskPrint adds, inside tx, the print job of a paper task's
 // documents at the picker's station.
-func enqueueTaskPrint(tx *bolt.Tx, taskID, station string, at time.Time) (floor.PrintJob, error) {
+func enqueueTaskPrint(tx *txn, taskID, station string, at time.Time) (floor.PrintJob, error) {
 	b := tx.Bucket(bucketPrintJobs)
 	id, err := b.NextSequence()
 	if err != nil {
@@ -41,7 +39,7 @@ func enqueueTaskPrint(tx *bolt.Tx, taskID, station string, at time.Time) (floor.
 func (s *Store) Reprint(by floor.User, orderID, station, reason string) (floor.PrintJob, error) {
 	const op = "reprint"
 	var j floor.PrintJob
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		o, err := orderByID(tx, op, orderID)
 		if err != nil {
 			return err
@@ -70,7 +68,7 @@ func (s *Store) Reprint(by floor.User, orderID, station, reason string) (floor.P
 
 // lastStation finds the station of an order's latest print job, looking
 // back from the newest job (an order asked about is usually recent).
-func lastStation(tx *bolt.Tx, orderID string) (string, error) {
+func lastStation(tx *txn, orderID string) (string, error) {
 	const op = "reprint"
 	// A cheap test on the raw record before decoding it: the job's JSON
 	// holds the id as a JSON string.
@@ -101,7 +99,7 @@ func (s *Store) PrintJobs(open bool) ([]floor.PrintJob, error) {
 	if open {
 		list = bucketPrintOpen
 	}
-	err := s.view("list print jobs", func(tx *bolt.Tx) error {
+	err := s.view("list print jobs", func(tx *txn) error {
 		var err error
 		out, err = jobsOf(tx, list)
 		return err
@@ -113,7 +111,7 @@ func (s *Store) PrintJobs(open bool) ([]floor.PrintJob, error) {
 // caller goes on: the states are the promise that a job prints once.
 func (s *Store) updateJob(op string, id uint64, fn func(j *floor.PrintJob) error) (floor.PrintJob, error) {
 	var j floor.PrintJob
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		b := tx.Bucket(bucketPrintJobs)
 		raw := b.Get(u64(id))
 		if raw == nil {
@@ -161,7 +159,7 @@ func (s *Store) FinishPrint(id uint64, sendErr error, retryAfter time.Duration) 
 }
 
 // recoverPrintJobs marks jobs left Sending by a crash as Unknown.
-func recoverPrintJobs(tx *bolt.Tx) error {
+func recoverPrintJobs(tx *txn) error {
 	jobs, err := jobsOf(tx, bucketPrintOpen)
 	if err != nil {
 		return err
@@ -179,7 +177,7 @@ func recoverPrintJobs(tx *bolt.Tx) error {
 
 // jobsOf reads the jobs listed by a bucket keyed like the jobs (all jobs,
 // or the open ones) into memory, so that callers may then write them.
-func jobsOf(tx *bolt.Tx, list []byte) ([]floor.PrintJob, error) {
+func jobsOf(tx *txn, list []byte) ([]floor.PrintJob, error) {
 	var out []floor.PrintJob
 	all := tx.Bucket(bucketPrintJobs)
 	err := tx.Bucket(list).ForEach(func(k, _ []byte) error {
@@ -192,7 +190,7 @@ func jobsOf(tx *bolt.Tx, list []byte) ([]floor.PrintJob, error) {
 
 // putJob writes a job and keeps the index of jobs not yet sent, which the
 // dispatcher reads on every look instead of every job ever printed.
-func putJob(tx *bolt.Tx, j floor.PrintJob) error {
+func putJob(tx *txn, j floor.PrintJob) error {
 	if err := put(tx.Bucket(bucketPrintJobs), string(u64(j.ID)), j); err != nil {
 		return err
 	}
@@ -206,7 +204,7 @@ func putJob(tx *bolt.Tx, j floor.PrintJob) error {
 // after, in id order: /metrics follows new jobs with it.
 func (s *Store) PrintJobsAfter(after uint64, limit int) ([]floor.PrintJob, error) {
 	var out []floor.PrintJob
-	err := s.view("list print jobs", func(tx *bolt.Tx) error {
+	err := s.view("list print jobs", func(tx *txn) error {
 		c := tx.Bucket(bucketPrintJobs).Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			j, err := decodeJSON[floor.PrintJob](v)
@@ -224,7 +222,7 @@ func (s *Store) PrintJobsAfter(after uint64, limit int) ([]floor.PrintJob, error
 // out.
 func (s *Store) PrintJobsByID(ids ...uint64) ([]floor.PrintJob, error) {
 	var out []floor.PrintJob
-	err := s.view("list print jobs", func(tx *bolt.Tx) error {
+	err := s.view("list print jobs", func(tx *txn) error {
 		b := tx.Bucket(bucketPrintJobs)
 		for _, id := range ids {
 			raw := b.Get(u64(id))

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // A progress record is written on every scan, so it is binary rather than
@@ -83,7 +81,7 @@ func decodeProgress(raw []byte) (taskProgress, error) {
 }
 
 // migrateProgress rewrites schema 4-6's JSON progress records in binary.
-func migrateProgress(tx *bolt.Tx) error {
+func migrateProgress(tx *txn) error {
 	return rewriteRecords(tx.Bucket(bucketTaskProgress), func(v []byte) ([]byte, error) {
 		p, err := decodeJSON[taskProgress](v)
 		return encodeProgress(p), err

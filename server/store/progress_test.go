@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -45,7 +43,7 @@ func TestProgressRoundTripAndCorruptRecords(t *testing.T) {
 // A file of schema 6 keeps task progress as JSON; opening it rewrites the
 // records in binary without changing any task.
 func TestMigrateSchema6Progress(t *testing.T) {
-	want, got, err := migratedTask(t, 6, func(tx *bolt.Tx, want floor.Task) error { // the schema 6 layout
+	want, got, err := migratedTask(t, 6, func(tx *txn, want floor.Task) error { // the schema 6 layout
 		b := tx.Bucket(bucketTaskProgress)
 		p, err := decodeProgress(b.Get([]byte(want.ID)))
 		if err != nil {

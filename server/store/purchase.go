@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -18,7 +16,7 @@ func (s *Store) SetSupply(supply []floor.Supply, dry bool) error {
 // With dry, it only checks, in a read transaction.
 func (s *Store) SetSupplyContext(ctx context.Context, supply []floor.Supply, dry bool) error {
 	const op = "set supply"
-	check := func(tx *bolt.Tx) error {
+	check := func(tx *txn) error {
 		skus := tx.Bucket(bucketSKUs)
 		var vs floor.Violations
 		for i, sup := range supply {
@@ -29,7 +27,7 @@ func (s *Store) SetSupplyContext(ctx context.Context, supply []floor.Supply, dry
 		}
 		return vs.Err(op)
 	}
-	write := func(tx *bolt.Tx) error {
+	write := func(tx *txn) error {
 		kvs := make([]keyValue, len(supply))
 		for i, sup := range supply {
 			raw, err := encodeJSON(sup)
@@ -50,7 +48,7 @@ func (s *Store) SetSupplyContext(ctx context.Context, supply []floor.Supply, dry
 func (s *Store) PurchaseSuggestions(pol floor.PurchasePolicy) ([]floor.PurchaseSuggestion, time.Time, error) {
 	now := s.now()
 	var out []floor.PurchaseSuggestion
-	err := s.view("purchase suggestions", func(tx *bolt.Tx) error {
+	err := s.view("purchase suggestions", func(tx *txn) error {
 		pos := map[string]*floor.StockPosition{}
 		at := func(sku string) *floor.StockPosition {
 			if pos[sku] == nil {

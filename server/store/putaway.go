@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -30,7 +28,7 @@ type PutAwayAdvice struct {
 func (s *Store) SuggestBin(code string) (PutAwayAdvice, error) {
 	const op = "suggest bin"
 	var out PutAwayAdvice
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		sku, ok := skuOf(tx, code)
 		if !ok {
 			return &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_ITEM", Msg: unknownItem(code).Message}
@@ -49,7 +47,7 @@ func (s *Store) SuggestBin(code string) (PutAwayAdvice, error) {
 	return out, err
 }
 
-func (s *Store) putAwayInput(tx *bolt.Tx, sku string) (floor.PutAwayInput, error) {
+func (s *Store) putAwayInput(tx *txn, sku string) (floor.PutAwayInput, error) {
 	m, err := s.currentMap(tx)
 	if err != nil {
 		return floor.PutAwayInput{}, err
@@ -97,7 +95,7 @@ func (s *Store) putAwayInput(tx *bolt.Tx, sku string) (floor.PutAwayInput, error
 
 // fastMovers are the top fastMoverShare of SKUs by units shipped in the
 // last fastMoverDays.
-func fastMovers(tx *bolt.Tx, now time.Time) (map[string]bool, error) {
+func fastMovers(tx *txn, now time.Time) (map[string]bool, error) {
 	sold, err := unitsShipped(tx, fastMoverDays, now)
 	if err != nil {
 		return nil, err
@@ -117,7 +115,7 @@ func fastMovers(tx *bolt.Tx, now time.Time) (map[string]bool, error) {
 func (s *Store) PutAway(user, bin string, sc floor.Scan) (floor.Answer, int64, error) {
 	const op = "put away"
 	var left int64
-	ans, err := s.inventoryScan(op, "putaway", user, sc, func(tx *bolt.Tx) (floor.Answer, error) {
+	ans, err := s.inventoryScan(op, "putaway", user, sc, func(tx *txn) (floor.Answer, error) {
 		sku, ok := skuOf(tx, sc.Code)
 		if !ok {
 			return unknownItem(sc.Code), nil
@@ -150,7 +148,7 @@ func (s *Store) PutAway(user, bin string, sc floor.Scan) (floor.Answer, int64, e
 			Message: fmt.Sprintf("%d of %s put in %s; %d left at the dock", n, sku, bin, left)}, nil
 	})
 	if err == nil && ans.Replayed { // what waits at the dock now, as for a first answer
-		err = s.view(op, func(tx *bolt.Tx) error {
+		err = s.view(op, func(tx *txn) error {
 			sku, ok := skuOf(tx, sc.Code)
 			if !ok {
 				return nil

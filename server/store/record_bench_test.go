@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/demo"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/route"
@@ -55,7 +53,7 @@ func demoRecords(b *testing.B) ([]floor.Order, []taskPlan) {
 	}
 	var os []floor.Order
 	var ps []taskPlan
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = viewDB(s.db, func(tx *txn) error {
 		err := tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
 			o, err := decodeOrder(v)
 			os = append(os, o)

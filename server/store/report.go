@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -34,7 +32,7 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 	var d ReportData
 	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	orders, tasks, scans := map[string]bool{}, map[string]bool{}, map[uint64]bool{}
-	read := func(tx *bolt.Tx) error {
+	read := func(tx *txn) error {
 		hidden := pendingImports(tx)
 		err := tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
 			if hidden.hides(k) || orders[string(k)] {
@@ -72,11 +70,11 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 			return err
 		})
 	}
-	err := s.view("read report data", func(tx *bolt.Tx) error {
+	err := s.view("read report data", func(tx *txn) error {
 		if err := read(tx); err != nil {
 			return err
 		}
-		return s.viewArchives(tx, from, to, func(atx *bolt.Tx) (bool, error) { return true, read(atx) })
+		return s.viewArchives(tx, from, to, func(atx *txn) (bool, error) { return true, read(atx) })
 	})
 	// In the order of the keys, as one file would give them.
 	slices.SortFunc(d.Orders, func(a, b floor.Order) int { return strings.Compare(a.ID, b.ID) })
@@ -90,7 +88,7 @@ func (s *Store) ReportData(from, to time.Time) (ReportData, error) {
 // staged and not shown yet are not waiting yet.
 func (s *Store) QueueDepth() (int, error) {
 	var n int
-	err := s.view("read queue depth", func(tx *bolt.Tx) error {
+	err := s.view("read queue depth", func(tx *txn) error {
 		n = tx.Bucket(bucketQueue).Stats().KeyN - stagedOrders(tx)
 		return nil
 	})
@@ -106,7 +104,7 @@ func (s *Store) QueueDepth() (int, error) {
 func (s *Store) OrdersDue(from, to time.Time) ([]floor.Order, error) {
 	var out []floor.Order
 	seen := map[string]bool{}
-	read := func(tx *bolt.Tx) error {
+	read := func(tx *txn) error {
 		return tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
 			if seen[string(k)] {
 				return nil
@@ -119,11 +117,11 @@ func (s *Store) OrdersDue(from, to time.Time) ([]floor.Order, error) {
 			return err
 		})
 	}
-	err := s.view("read orders due", func(tx *bolt.Tx) error {
+	err := s.view("read orders due", func(tx *txn) error {
 		if err := read(tx); err != nil {
 			return err
 		}
-		return s.viewArchives(tx, from.AddDate(0, -1, 0), to, func(atx *bolt.Tx) (bool, error) { return true, read(atx) })
+		return s.viewArchives(tx, from.AddDate(0, -1, 0), to, func(atx *txn) (bool, error) { return true, read(atx) })
 	})
 	return out, err
 }

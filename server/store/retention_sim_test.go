@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -49,7 +47,7 @@ const simOrdersPerTask = 4
 // The clock ends the day at 23:59.
 func (f *simFloor) day(d int) error {
 	dayStart := f.start.AddDate(0, 0, d)
-	err := f.s.update("sim restock", func(tx *bolt.Tx) error {
+	err := f.s.update("sim restock", func(tx *txn) error {
 		var moves []floor.StockMove
 		for i := range f.bins {
 			if f.onHand[i] < 100 {
@@ -65,7 +63,7 @@ func (f *simFloor) day(d int) error {
 	step := 16 * time.Hour / time.Duration(f.orders)
 	const perTx = 200 // orders per transaction, a multiple of simOrdersPerTask
 	for first := 0; first < f.orders; first += perTx {
-		err := f.s.update("sim orders", func(tx *bolt.Tx) error {
+		err := f.s.update("sim orders", func(tx *txn) error {
 			for i := first; i < min(first+perTx, f.orders); i += simOrdersPerTask {
 				at := dayStart.Add(6*time.Hour + time.Duration(i)*step)
 				if err := f.task(tx, at, min(simOrdersPerTask, f.orders-i)); err != nil {
@@ -85,14 +83,14 @@ func (f *simFloor) day(d int) error {
 }
 
 // scan records one scan as the scan path does.
-func (f *simFloor) scan(tx *bolt.Tx, kind, user, code string, at time.Time) error {
+func (f *simFloor) scan(tx *txn, kind, user, code string, at time.Time) error {
 	f.nScans++
 	sc := floor.Scan{ID: fmt.Sprintf("s%09d", f.nScans), At: at, Code: code}
 	return record(tx, scanKey(kind, user, sc.ID), user, sc, floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictRight, Message: "OK"})
 }
 
 // task writes n orders released at at, picked together as one task.
-func (f *simFloor) task(tx *bolt.Tx, at time.Time, n int) error {
+func (f *simFloor) task(tx *txn, at time.Time, n int) error {
 	f.nTasks++
 	picker := fmt.Sprintf("picker%03d", f.nTasks%100)
 	packer := fmt.Sprintf("packer%02d", f.nTasks%20)
@@ -300,7 +298,7 @@ func BenchmarkScanWhileArchiving(b *testing.B) {
 							at := clock.Now()
 							sc := floor.Scan{ID: fmt.Sprintf("b%d", i), At: at, Code: "B-00-001-1"}
 							start := time.Now()
-							err := s.batch("bench scan", func(tx *bolt.Tx) error {
+							err := s.batch("bench scan", func(tx *txn) error {
 								if err := record(tx, scanKey("pick", user, sc.ID), user, sc, floor.Answer{ScanID: sc.ID, Verdict: floor.VerdictRight}); err != nil {
 									return err
 								}

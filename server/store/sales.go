@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Units shipped are also summed per day and SKU, so that sales over weeks
@@ -15,7 +13,7 @@ func salesKey(day time.Time, sku string) []byte {
 }
 
 // addSale counts units of sku shipped at at.
-func addSale(tx *bolt.Tx, at time.Time, sku string, units int64) error {
+func addSale(tx *txn, at time.Time, sku string, units int64) error {
 	b := tx.Bucket(bucketSales)
 	key := salesKey(at, sku)
 	n, err := counter(bucketSales, key, b.Get(key))
@@ -28,7 +26,7 @@ func addSale(tx *bolt.Tx, at time.Time, sku string, units int64) error {
 // unitsShipped sums the units shipped per SKU on the days whole days
 // before the day of now (UTC): today is not over, and counting a part of
 // it would understate the daily rate.
-func unitsShipped(tx *bolt.Tx, days int, now time.Time) (map[string]int64, error) {
+func unitsShipped(tx *txn, days int, now time.Time) (map[string]int64, error) {
 	today := now.UTC().Truncate(24 * time.Hour)
 	from, to := salesKey(today.AddDate(0, 0, -days), ""), salesKey(today, "")
 	sold := map[string]int64{}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -153,7 +151,7 @@ func scanKey(kind, user, id string) []byte { return []byte(kind + "\x00" + user 
 
 // replay returns the recorded answer to a scan id already seen, with next
 // as its instruction.
-func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answer, bool, error) {
+func replay(tx *txn, key []byte, next func() floor.Instruction) (floor.Answer, bool, error) {
 	seq := tx.Bucket(bucketScanIndex).Get(key)
 	if seq == nil {
 		return floor.Answer{}, false, nil
@@ -165,14 +163,14 @@ func replay(tx *bolt.Tx, key []byte, next func() floor.Instruction) (floor.Answe
 }
 
 // record appends a scan and its answer, and indexes it by key.
-func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer) error {
+func record(tx *txn, key []byte, user string, sc floor.Scan, a floor.Answer) error {
 	kind, _, _ := strings.Cut(string(key), "\x00")
 	raw, err := encodeScan(scanRecord{Kind: kind, User: user, Scan: sc, Answer: a})
 	if err != nil {
 		return err
 	}
 	records := tx.Bucket(bucketScanRecords)
-	records.FillPercent = 1 // appended in order: full pages, no splits
+	records.SetFill(1) // appended in order: full pages, no splits
 	seq, err := records.NextSequence()
 	if err != nil {
 		return err
@@ -189,7 +187,7 @@ func record(tx *bolt.Tx, key []byte, user string, sc floor.Scan, a floor.Answer)
 }
 
 // pickNext is what a picker does now: their open task's next step.
-func pickNext(tx *bolt.Tx, picker string) func() floor.Instruction {
+func pickNext(tx *txn, picker string) func() floor.Instruction {
 	return func() floor.Instruction {
 		if id := tx.Bucket(bucketPickerTasks).Get([]byte(picker)); id != nil {
 			if t, err := taskByID(tx, "replay", string(id)); err == nil {
@@ -211,7 +209,7 @@ func (s *Store) PickScan(picker string, sc floor.Scan) (floor.Answer, error) {
 		sc.At = s.now()
 	}
 	var ans floor.Answer
-	err := s.batch(op, func(tx *bolt.Tx) error {
+	err := s.batch(op, func(tx *txn) error {
 		key := scanKey("pick", picker, sc.ID)
 		var seen bool
 		var err error
@@ -227,7 +225,7 @@ func (s *Store) PickScan(picker string, sc floor.Scan) (floor.Answer, error) {
 	return ans, err
 }
 
-func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answer, error) {
+func (s *Store) pickScan(tx *txn, picker string, sc floor.Scan) (floor.Answer, error) {
 	id := tx.Bucket(bucketPickerTasks).Get([]byte(picker))
 	if id == nil {
 		return noTask(tx, picker, sc)
@@ -284,11 +282,11 @@ func (s *Store) pickScan(tx *bolt.Tx, picker string, sc floor.Scan) (floor.Answe
 
 // pickEnv answers the domain's questions from inside tx.
 type pickEnv struct {
-	tx   *bolt.Tx
+	tx   *txn
 	bins map[string]bool
 }
 
-func (s *Store) pickEnv(tx *bolt.Tx) (pickEnv, error) {
+func (s *Store) pickEnv(tx *txn) (pickEnv, error) {
 	bins, err := s.binSet(tx)
 	return pickEnv{tx: tx, bins: bins}, err
 }
@@ -325,7 +323,7 @@ func (e pickEnv) Reroute(sku, not string, units int64) (string, int64, error) {
 	return best.Bin, got, putLevel(e.tx, best, true) // read through the SKU index
 }
 
-func setOrderState(tx *bolt.Tx, id string, st floor.OrderState, at time.Time) error {
+func setOrderState(tx *txn, id string, st floor.OrderState, at time.Time) error {
 	o, err := orderByID(tx, "set order state", id)
 	if err != nil {
 		return err
@@ -334,7 +332,7 @@ func setOrderState(tx *bolt.Tx, id string, st floor.OrderState, at time.Time) er
 }
 
 // putOrderState stores o, just read in tx, in state st from at.
-func putOrderState(tx *bolt.Tx, o floor.Order, st floor.OrderState, at time.Time) error {
+func putOrderState(tx *txn, o floor.Order, st floor.OrderState, at time.Time) error {
 	o.State, o.UpdatedAt = st, at
 	if st == floor.StateHandedOff {
 		o.HandedOffAt = at
@@ -345,7 +343,7 @@ func putOrderState(tx *bolt.Tx, o floor.Order, st floor.OrderState, at time.Time
 // ScanCount is how many scans are recorded, for tests and crash checks.
 func (s *Store) ScanCount() (int, error) {
 	n := 0
-	err := s.view("count scans", func(tx *bolt.Tx) error {
+	err := s.view("count scans", func(tx *txn) error {
 		n = tx.Bucket(bucketScanIndex).Stats().KeyN
 		return nil
 	})
@@ -356,7 +354,7 @@ func (s *Store) ScanCount() (int, error) {
 func (s *Store) ScanAnswer(kind, user, id string) (floor.Answer, bool, error) {
 	var a floor.Answer
 	var ok bool
-	err := s.view("get scan", func(tx *bolt.Tx) error {
+	err := s.view("get scan", func(tx *txn) error {
 		var err error
 		a, ok, err = replay(tx, scanKey(kind, user, id), func() floor.Instruction { return floor.Instruction{} })
 		return err
@@ -369,7 +367,7 @@ func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
 // migrateScans moves version 2's scans (records keyed by id, a log of ids
 // by sequence) into version 3's records by sequence and index by id.
-func migrateScans(tx *bolt.Tx) error {
+func migrateScans(tx *txn) error {
 	oldRecords, oldLog := tx.Bucket([]byte("scans")), tx.Bucket([]byte("scan_log"))
 	if oldRecords == nil || oldLog == nil {
 		return nil
@@ -392,7 +390,7 @@ func migrateScans(tx *bolt.Tx) error {
 
 // migrateScanRecords rewrites the JSON scan records of schemas 3-12 in
 // binary: whole (schemas 3 and 4) or short (5-12).
-func migrateScanRecords(tx *bolt.Tx, whole bool) error {
+func migrateScanRecords(tx *txn, whole bool) error {
 	return rewriteRecords(tx.Bucket(bucketScanRecords), func(v []byte) ([]byte, error) {
 		if len(v) == 0 || v[0] != '{' {
 			return nil, nil

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -84,7 +82,7 @@ func TestMigrateSchema12ScanRecords(t *testing.T) {
 	}
 	old := jsonScan{Kind: "pick", User: "ann", ID: "s1", At: t0.UnixNano(), DeviceTime: t0.Add(-time.Second).UnixNano(),
 		Code: "A-01-001-1", Verdict: int(floor.VerdictRight), Reason: "AT_BIN", Message: "at A-01-001-1", TaskID: "T1"}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = updateDB(s.db, func(tx *txn) error {
 		raw, _ := encodeJSON(old)
 		tx.Bucket(bucketScanRecords).Put(u64(1), raw)
 		tx.Bucket(bucketScanIndex).Put(scanKey("pick", "ann", "s1"), u64(1))
@@ -95,7 +93,7 @@ func TestMigrateSchema12ScanRecords(t *testing.T) {
 	}
 	s.Close()
 	s2, _ := openTestStore(t, path)
-	err = s2.db.View(func(tx *bolt.Tx) error {
+	err = viewDB(s2.db, func(tx *txn) error {
 		if raw := tx.Bucket(bucketScanRecords).Get(u64(1)); len(raw) == 0 || raw[0] != scanFormat {
 			t.Errorf("record after migration: %q; want binary", raw)
 		}

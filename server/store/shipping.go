@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -14,7 +12,7 @@ const keyShipping = "shipping"
 // SetShipping stores the carrier set-up used for orders released from now
 // on (valid, as from floor.ParseShipping).
 func (s *Store) SetShipping(sh *floor.Shipping) error {
-	return s.update("import shipping", func(tx *bolt.Tx) error {
+	return s.update("import shipping", func(tx *txn) error {
 		return put(tx.Bucket(bucketConfig), keyShipping, sh)
 	})
 }
@@ -22,7 +20,7 @@ func (s *Store) SetShipping(sh *floor.Shipping) error {
 // Shipping returns the carrier set-up, or KindNotFound before one is set.
 func (s *Store) Shipping() (*floor.Shipping, error) {
 	var sh *floor.Shipping
-	err := s.view("get shipping", func(tx *bolt.Tx) error {
+	err := s.view("get shipping", func(tx *txn) error {
 		var err error
 		sh, err = shipping(tx)
 		if err == nil && sh == nil {
@@ -33,7 +31,7 @@ func (s *Store) Shipping() (*floor.Shipping, error) {
 	return sh, err
 }
 
-func shipping(tx *bolt.Tx) (*floor.Shipping, error) {
+func shipping(tx *txn) (*floor.Shipping, error) {
 	raw := tx.Bucket(bucketConfig).Get([]byte(keyShipping))
 	if raw == nil {
 		return nil, nil
@@ -93,7 +91,7 @@ func carrierFor(sh *floor.Shipping, p floor.Parcel) (floor.Choice, string) {
 // end, in key order): they count as taken.
 // A domestic parcel is numbered by the carrier's domestic scheme when it
 // has one.
-func issueTracking(tx *bolt.Tx, sh *floor.Shipping, carrier string, domestic bool, issued map[string]bool) (tracking, problem string, err error) {
+func issueTracking(tx *txn, sh *floor.Shipping, carrier string, domestic bool, issued map[string]bool) (tracking, problem string, err error) {
 	c, _ := sh.Carrier(carrier)
 	scheme, counter := c.TrackingFor(domestic)
 	serials, err := tx.Bucket(bucketSerials).CreateBucketIfNotExists([]byte(counter))

@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -57,7 +55,7 @@ func TestShippingStoredWithoutSenderReads(t *testing.T) {
 	s, _ := openTestStore(t, "")
 	old := `{"carriers":[{"name":"Post","services":["tracked"],"tracking":{"kind":"s10","prefix":"RR","country":"GB","digits":0},` +
 		`"max_weight_g":2000,"refuses":["battery"],"countries":null,"price":"3.20","price_per_kg":"1.00","currency":"GBP"}],"rules":null}`
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := updateDB(s.db, func(tx *txn) error {
 		return tx.Bucket(bucketConfig).Put([]byte(keyShipping), []byte(old))
 	}); err != nil {
 		t.Fatal(err)

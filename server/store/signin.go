@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -52,7 +50,7 @@ type SignedIn struct {
 
 // manageUser returns user for a PIN or badge change, creating them with
 // role if new; may says whether the caller may manage a user of a role.
-func (s *Store) manageUser(tx *bolt.Tx, op, user string, role floor.Role, may func(floor.Role) bool) (floor.User, error) {
+func (s *Store) manageUser(tx *txn, op, user string, role floor.Role, may func(floor.Role) bool) (floor.User, error) {
 	users := tx.Bucket(bucketUsers)
 	u, ok, err := get[floor.User](users, user)
 	switch {
@@ -90,7 +88,7 @@ func (s *Store) SetPIN(user string, role floor.Role, pin string, may func(floor.
 	if err != nil {
 		return floor.Wrap(op, floor.KindInternal, err)
 	}
-	return s.update(op, func(tx *bolt.Tx) error {
+	return s.update(op, func(tx *txn) error {
 		if _, err := s.manageUser(tx, op, user, role, may); err != nil {
 			return err
 		}
@@ -131,7 +129,7 @@ func (s *Store) IssueBadgeTo(user string, role floor.Role, may func(floor.Role) 
 	}
 	code := floor.BadgeCode(random)
 	var u floor.User
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		var err error
 		if u, err = s.manageUser(tx, op, user, role, may); err != nil {
 			return err
@@ -186,7 +184,7 @@ func (s *Store) SignInPIN(user, pin string, ttl time.Duration, device string, po
 	defer lockUser(user)()
 	var rec signInRecord
 	var known bool
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		var err error
 		rec, known, err = get[signInRecord](tx.Bucket(bucketSignIn), user)
 		return err
@@ -210,7 +208,7 @@ func (s *Store) SignInPIN(user, pin string, ttl time.Duration, device string, po
 	}
 	right := rec.PINHash != nil && subtle.ConstantTimeCompare(h, rec.PINHash) == 1
 	var out SignedIn
-	err = s.update(op, func(tx *bolt.Tx) error {
+	err = s.update(op, func(tx *txn) error {
 		b := tx.Bucket(bucketSignIn)
 		cur, ok, err := get[signInRecord](b, user)
 		if err != nil || !ok {
@@ -249,7 +247,7 @@ func bytesEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1
 func (s *Store) SignInBadge(code string, ttl time.Duration, device string) (SignedIn, error) {
 	const op = "sign in"
 	var out SignedIn
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		user := tx.Bucket(bucketBadges).Get(hashBadge(code))
 		if user == nil {
 			return &floor.Error{Op: op, Kind: floor.KindUnauthenticated, Reason: "UNKNOWN_BADGE",
@@ -264,7 +262,7 @@ func (s *Store) SignInBadge(code string, ttl time.Duration, device string) (Sign
 
 // deviceToken makes a token for user that expires after ttl, and drops the
 // user's expired tokens so that a year of shifts does not pile up.
-func (s *Store) deviceToken(tx *bolt.Tx, op, user string, now time.Time, ttl time.Duration, device string) (SignedIn, error) {
+func (s *Store) deviceToken(tx *txn, op, user string, now time.Time, ttl time.Duration, device string) (SignedIn, error) {
 	u, ok, err := get[floor.User](tx.Bucket(bucketUsers), user)
 	if err != nil {
 		return SignedIn{}, err
@@ -303,7 +301,7 @@ func (s *Store) deviceToken(tx *bolt.Tx, op, user string, now time.Time, ttl tim
 func (s *Store) RevokeToken(token string) (string, error) {
 	const op = "revoke token"
 	var user string
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		u, _, err := s.tokenUser(tx, op, token)
 		if err != nil {
 			return err

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -34,7 +32,7 @@ func (s *Store) PutSKUsContext(ctx context.Context, skus []floor.SKU, dry bool) 
 			}
 		}
 	}
-	check := func(tx *bolt.Tx) error {
+	check := func(tx *txn) error {
 		codes := tx.Bucket(bucketBarcodes)
 		var vs floor.Violations
 		for i, sku := range skus {
@@ -54,7 +52,7 @@ func (s *Store) PutSKUsContext(ctx context.Context, skus []floor.SKU, dry bool) 
 		}
 		return vs.Err(op)
 	}
-	write := func(tx *bolt.Tx) error {
+	write := func(tx *txn) error {
 		b, codes := tx.Bucket(bucketSKUs), tx.Bucket(bucketBarcodes)
 		var gone, records, owners []keyValue
 		for _, sku := range skus {
@@ -94,7 +92,7 @@ func (s *Store) PutSKUsContext(ctx context.Context, skus []floor.SKU, dry bool) 
 func (s *Store) SKU(id string) (floor.SKU, error) {
 	const op = "get SKU"
 	var sku floor.SKU
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		var err error
 		sku, err = skuByID(tx, op, id)
 		return err
@@ -107,7 +105,7 @@ func (s *Store) SKU(id string) (floor.SKU, error) {
 func (s *Store) SKUByBarcode(code string) (floor.SKU, error) {
 	const op = "get SKU by barcode"
 	var sku floor.SKU
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		bc, err := floor.ParseBarcode(code)
 		if err != nil {
 			return &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_BARCODE",
@@ -124,7 +122,7 @@ func (s *Store) SKUByBarcode(code string) (floor.SKU, error) {
 	return sku, err
 }
 
-func skuByID(tx *bolt.Tx, op, id string) (floor.SKU, error) {
+func skuByID(tx *txn, op, id string) (floor.SKU, error) {
 	sku, ok, err := get[floor.SKU](tx.Bucket(bucketSKUs), id)
 	if err == nil && !ok {
 		err = &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_SKU", Msg: fmt.Sprintf("no SKU %q", id)}

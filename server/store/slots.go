@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
-func slotsOf(tx *bolt.Tx) ([]floor.Slot, error) {
+func slotsOf(tx *txn) ([]floor.Slot, error) {
 	var out []floor.Slot
 	err := tx.Bucket(bucketSlots).ForEach(func(_, v []byte) error {
 		sl, err := decodeJSON[floor.Slot](v)
@@ -38,7 +36,7 @@ func (s *Store) SetSlots(slots []floor.Slot, dry bool) error {
 // only checks, in a read transaction.
 func (s *Store) SetSlotsContext(ctx context.Context, slots []floor.Slot, dry bool) error {
 	const op = "set slots"
-	check := func(tx *bolt.Tx) error {
+	check := func(tx *txn) error {
 		bins, err := s.binSet(tx)
 		if err != nil {
 			return err
@@ -60,7 +58,7 @@ func (s *Store) SetSlotsContext(ctx context.Context, slots []floor.Slot, dry boo
 		}
 		return vs.Err(op)
 	}
-	write := func(tx *bolt.Tx) error {
+	write := func(tx *txn) error {
 		if err := tx.DeleteBucket(bucketSlots); err != nil {
 			return err
 		}
@@ -87,7 +85,7 @@ func (s *Store) SetSlotsContext(ctx context.Context, slots []floor.Slot, dry boo
 // Transfer.
 func (s *Store) MoveTasks() ([]floor.MoveTask, error) {
 	var out []floor.MoveTask
-	err := s.view("list move tasks", func(tx *bolt.Tx) error {
+	err := s.view("list move tasks", func(tx *txn) error {
 		slots, err := slotsOf(tx)
 		if err != nil {
 			return err

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -77,11 +75,11 @@ const staleRetries = 3
 
 // hider is the lists of the imports staged and not shown, as a
 // transaction sees them.
-type hider []*bolt.Bucket
+type hider []*bucket
 
 // pendingImports is the lists of the imports tx sees staged; usually none,
 // and then finding out costs one look at an empty bucket.
-func pendingImports(tx *bolt.Tx) hider {
+func pendingImports(tx *txn) hider {
 	imps := tx.Bucket(bucketImports)
 	if imps == nil { // a file being migrated, before the bucket exists
 		return nil
@@ -107,7 +105,7 @@ func (h hider) hides(id []byte) bool {
 }
 
 // stagedBy is the id of the import that staged order id, or nil.
-func stagedBy(tx *bolt.Tx, id []byte) []byte {
+func stagedBy(tx *txn, id []byte) []byte {
 	imps := tx.Bucket(bucketImports)
 	if imps == nil {
 		return nil
@@ -123,7 +121,7 @@ func stagedBy(tx *bolt.Tx, id []byte) []byte {
 
 // stagedOrders is how many orders are staged and not shown: the queue
 // holds an entry for each.
-func stagedOrders(tx *bolt.Tx) int {
+func stagedOrders(tx *txn) int {
 	n := 0
 	for _, b := range pendingImports(tx) {
 		n += b.Stats().KeyN
@@ -135,7 +133,7 @@ func stagedOrders(tx *bolt.Tx) int {
 // for a write about to store an order of that id: the import's entries
 // for it are deleted (the write puts its own) and the import is told
 // (lostMark) to report the order as known.
-func claimStaged(tx *bolt.Tx, id []byte) error {
+func claimStaged(tx *txn, id []byte) error {
 	if tx.Bucket(bucketOrders).Get(id) == nil {
 		return nil // the usual case: no record, staged or not
 	}
@@ -155,7 +153,7 @@ func claimStaged(tx *bolt.Tx, id []byte) error {
 
 // unstage deletes the staged order id and its index entries (not its
 // place in its import's list).
-func unstage(tx *bolt.Tx, id []byte) error {
+func unstage(tx *txn, id []byte) error {
 	orders := tx.Bucket(bucketOrders)
 	raw := orders.Get(id)
 	if raw == nil {
@@ -185,7 +183,7 @@ func unstage(tx *bolt.Tx, id []byte) error {
 // dropStagedChunk deletes up to stageChunk orders staged by import imp,
 // and the import itself once none is left; done reports that nothing of
 // it is left.
-func dropStagedChunk(tx *bolt.Tx, imp []byte) (done bool, err error) {
+func dropStagedChunk(tx *txn, imp []byte) (done bool, err error) {
 	imps := tx.Bucket(bucketImports)
 	if list := imps.Bucket(imp); list != nil {
 		var ids [][]byte
@@ -212,7 +210,7 @@ func dropStagedChunk(tx *bolt.Tx, imp []byte) (done bool, err error) {
 }
 
 // dropLost deletes the lostMark entries of import imp.
-func dropLost(imps *bolt.Bucket, imp []byte) error {
+func dropLost(imps *bucket, imp []byte) error {
 	var keys [][]byte
 	c := imps.Cursor()
 	for k, v := c.Seek(imp); k != nil && bytes.HasPrefix(k, imp); k, v = c.Next() {
@@ -236,7 +234,7 @@ func dropLost(imps *bolt.Bucket, imp []byte) error {
 func (s *Store) dropImport(op string, imp []byte) error {
 	for {
 		var done bool
-		err := s.batchBulk(op, func(tx *bolt.Tx) error {
+		err := s.batchBulk(op, func(tx *txn) error {
 			var err error
 			done, err = dropStagedChunk(tx, imp)
 			return err
@@ -249,10 +247,10 @@ func (s *Store) dropImport(op string, imp []byte) error {
 
 // dropLeftImports deletes what imports cut short by a crash staged: at
 // Open, before anything is served, every import still listed is one.
-func dropLeftImports(db *bolt.DB) error {
+func dropLeftImports(w *writer) error {
 	for {
 		left := false
-		err := db.Update(func(tx *bolt.Tx) error {
+		err := w.update(func(tx *txn) error {
 			c := tx.Bucket(bucketImports).Cursor()
 			for k, _ := c.First(); k != nil; k, _ = c.Next() {
 				left = true
@@ -292,7 +290,7 @@ func (s *Store) stageOrders(ctx context.Context, op string, imp *orderImport) (*
 			return nil, nil, err
 		}
 		letGo := imp.orders == nil
-		err = s.view(op, func(tx *bolt.Tx) error {
+		err = s.view(op, func(tx *txn) error {
 			var err error
 			imp, err = s.checkOrders(ctx, tx, op, orders, true)
 			return err
@@ -311,7 +309,7 @@ func (s *Store) stageOrders(ctx context.Context, op string, imp *orderImport) (*
 // what it staged.
 func (s *Store) stageOnce(ctx context.Context, op string, imp *orderImport) ([]orderOutcome, error) {
 	var id []byte
-	err := s.batchBulk(op, func(tx *bolt.Tx) error {
+	err := s.batchBulk(op, func(tx *txn) error {
 		imps := tx.Bucket(bucketImports)
 		n, err := imps.NextSequence()
 		if err != nil {
@@ -349,7 +347,7 @@ func (s *Store) stageAndShow(ctx context.Context, op string, imp *orderImport, i
 		chunk := imp.byID[start:min(start+stageChunk, len(imp.byID))]
 		var res []orderOutcome
 		var later []int
-		err := s.batchBulk(op, func(tx *bolt.Tx) error {
+		err := s.batchBulk(op, func(tx *txn) error {
 			if !imp.current(tx) {
 				return errStale
 			}
@@ -372,7 +370,7 @@ func (s *Store) stageAndShow(ctx context.Context, op string, imp *orderImport, i
 		return nil, err
 	}
 	var last map[int]orderOutcome
-	err := s.batchBulk(op, func(tx *bolt.Tx) error {
+	err := s.batchBulk(op, func(tx *txn) error {
 		if !imp.current(tx) {
 			return errStale
 		}
@@ -400,7 +398,7 @@ func (s *Store) stageAndShow(ctx context.Context, op string, imp *orderImport, i
 // writeChunk stages the new orders chunk (indexes into imp.plans, in id
 // order) of import id in tx and returns the outcome of each; later is the
 // orders another import has staged, left to showImport.
-func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int) (res []orderOutcome, later []int, err error) {
+func writeChunk(tx *txn, imp *orderImport, id []byte, chunk []int) (res []orderOutcome, later []int, err error) {
 	list := tx.Bucket(bucketImports).Bucket(id)
 	if list == nil {
 		return nil, nil, fmt.Errorf("import %x: its staging list is gone", id)
@@ -434,7 +432,9 @@ func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int) (res []or
 		res[j], raws[j] = r, raw
 	}
 	orders, open, queue := tx.Bucket(bucketOrders), tx.Bucket(bucketOpenOrders), tx.Bucket(bucketQueue)
-	orders.FillPercent, open.FillPercent, queue.FillPercent, list.FillPercent = appendFill, appendFill, appendFill, appendFill
+	for _, b := range []*bucket{orders, open, queue, list} {
+		b.SetFill(appendFill)
+	}
 	var queued []keyValue
 	for j, i := range chunk {
 		if raws[j] == nil {
@@ -442,7 +442,7 @@ func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int) (res []or
 		}
 		k := []byte(imp.plans[i].id)
 		for _, kv := range []struct {
-			b *bolt.Bucket
+			b *bucket
 			v []byte
 		}{{orders, raws[j]}, {open, nil}, {list, stagedMark}} {
 			if err := kv.b.Put(k, kv.v); err != nil {
@@ -460,7 +460,7 @@ func writeChunk(tx *bolt.Tx, imp *orderImport, id []byte, chunk []int) (res []or
 // record is the record of the new order i of imp from its head, with the
 // tracking number its carrier issues in tx (wb, the waybill index entry,
 // if one is issued).
-func (imp *orderImport) record(tx *bolt.Tx, i int, issued map[string]bool) (r orderOutcome, raw []byte, wb keyValue, err error) {
+func (imp *orderImport) record(tx *txn, i int, issued map[string]bool) (r orderOutcome, raw []byte, wb keyValue, err error) {
 	p := &imp.plans[i]
 	head := p.head
 	r = orderOutcome{created: true}
@@ -481,7 +481,7 @@ func (imp *orderImport) record(tx *bolt.Tx, i int, issued map[string]bool) (r or
 // write stored first are reported as known, the orders left for now are
 // decided by what is stored now, and the import's list is deleted, which
 // shows every order it staged. It returns the outcomes it decided.
-func showImport(tx *bolt.Tx, imp *orderImport, id []byte, deferred []int) (map[int]orderOutcome, error) {
+func showImport(tx *txn, imp *orderImport, id []byte, deferred []int) (map[int]orderOutcome, error) {
 	imps := tx.Bucket(bucketImports)
 	if imps.Bucket(id) == nil {
 		return nil, fmt.Errorf("import %x: its staging list is gone", id)
@@ -543,7 +543,7 @@ func showImport(tx *bolt.Tx, imp *orderImport, id []byte, deferred []int) (map[i
 }
 
 // putNewOrder writes a new order's record and its index entries.
-func putNewOrder(tx *bolt.Tx, id, raw, queueAt []byte, wb keyValue) error {
+func putNewOrder(tx *txn, id, raw, queueAt []byte, wb keyValue) error {
 	if err := tx.Bucket(bucketOrders).Put(id, raw); err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 // no index holds more; and that no import is left staged.
 func checkOrderIndexes(t *testing.T, s *Store) {
 	t.Helper()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := viewDB(s.db, func(tx *txn) error {
 		open, queue, waybills := tx.Bucket(bucketOpenOrders), tx.Bucket(bucketQueue), tx.Bucket(bucketWaybills)
 		var nOpen, nQueued, nTracked int
 		err := tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
@@ -92,7 +92,7 @@ func TestStagedImportCutShortIsDroppedAtOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left int
-	db.View(func(tx *bolt.Tx) error { left = tx.Bucket(bucketOrders).Stats().KeyN; return nil })
+	viewDB(db, func(tx *txn) error { left = tx.Bucket(bucketOrders).Stats().KeyN; return nil })
 	db.Close()
 	if left != stageChunk {
 		t.Fatalf("the file holds %d orders before it is opened again, want the first chunk's %d", left, stageChunk)
@@ -110,7 +110,7 @@ func TestStagedImportCutShortIsDroppedAtOpen(t *testing.T) {
 	if err := s.Check(); err != nil {
 		t.Error(err)
 	}
-	if err := s.db.View(func(tx *bolt.Tx) error { left = tx.Bucket(bucketOrders).Stats().KeyN; return nil }); err != nil || left != 0 {
+	if err := viewDB(s.db, func(tx *txn) error { left = tx.Bucket(bucketOrders).Stats().KeyN; return nil }); err != nil || left != 0 {
 		t.Errorf("order records after Open: %d, %v; want none", left, err)
 	}
 }

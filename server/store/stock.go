@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -25,7 +23,7 @@ func decodeLevel(bin, sku string, v []byte) (floor.StockLevel, error) {
 		OnHand: int64(binary.BigEndian.Uint64(v)), Reserved: int64(binary.BigEndian.Uint64(v[8:]))}, nil
 }
 
-func level(tx *bolt.Tx, bin, sku string) (floor.StockLevel, error) {
+func level(tx *txn, bin, sku string) (floor.StockLevel, error) {
 	v := tx.Bucket(bucketStock).Get(stockKey(bin, sku))
 	if v == nil {
 		return floor.StockLevel{Bin: bin, SKU: sku}, nil
@@ -38,7 +36,7 @@ func level(tx *bolt.Tx, bin, sku string) (floor.StockLevel, error) {
 // level was stored before (read non-zero: zero levels are deleted), which
 // the caller knows from its read, so the SKU index is written only for a
 // new level without a second lookup.
-func putLevel(tx *bolt.Tx, l floor.StockLevel, indexed bool) error {
+func putLevel(tx *txn, l floor.StockLevel, indexed bool) error {
 	if l.OnHand < 0 || l.Reserved < 0 || l.Reserved > l.OnHand {
 		return fmt.Errorf("stock %s/%s would become on hand %d, reserved %d", l.Bin, l.SKU, l.OnHand, l.Reserved)
 	}
@@ -62,7 +60,7 @@ func putLevel(tx *bolt.Tx, l floor.StockLevel, indexed bool) error {
 }
 
 // levelsOfSKU lists the bins holding sku.
-func levelsOfSKU(tx *bolt.Tx, sku string) ([]floor.StockLevel, error) {
+func levelsOfSKU(tx *txn, sku string) ([]floor.StockLevel, error) {
 	var out []floor.StockLevel
 	prefix := []byte(sku + "\x00")
 	c := tx.Bucket(bucketStockBySKU).Cursor()
@@ -91,7 +89,7 @@ type StockAdjustment struct {
 func (s *Store) AdjustStock(adjs ...StockAdjustment) ([]floor.StockLevel, error) {
 	const op = "adjust stock"
 	var out []floor.StockLevel
-	err := s.batchBulk(op, func(tx *bolt.Tx) error {
+	err := s.batchBulk(op, func(tx *txn) error {
 		out = make([]floor.StockLevel, 0, len(adjs))
 		bins, err := s.binSet(tx)
 		if err != nil {
@@ -155,7 +153,7 @@ func (s *Store) ListStock(f StockFilter, after string, limit int) ([]floor.Stock
 	const op = "list stock"
 	var out []floor.StockLevel
 	next := ""
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		if f.SKU != "" && f.Bin == "" { // a SKU sits in a few bins: no paging needed
 			var err error
 			out, err = levelsOfSKU(tx, f.SKU)

@@ -132,11 +132,16 @@ type Options struct {
 	// documents (pick list and waybills) are queued for printing in the
 	// commit that assigns it. Nil: everyone picks with a handheld.
 	Paper func(picker string) bool
+	// Replicator, given to OpenOn, carries every write to the site's other
+	// servers; nil, a write is one bbolt commit of this file (Open).
+	Replicator Replicator
 }
 
 // Store is the bbolt-backed state of one warehouse.
 type Store struct {
 	db         *bolt.DB
+	w          *writer  // every write transaction (replicate.go)
+	replica    *Replica // the replica the file belongs to (OpenOn), nil for Open's
 	clock      floor.Clock
 	slas       floor.SLAs
 	planner    floor.TaskPlanner
@@ -176,15 +181,56 @@ type Store struct {
 // Open opens or creates the data file at path. A new file gets the schema
 // version; an existing one must be ours and not newer than this build.
 func Open(path string, opts Options) (*Store, error) {
-	const op = "open data file"
-	if opts.Clock == nil {
-		opts.Clock = floor.SystemClock{}
-	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = time.Second
 	}
+	db, err := openFile("open data file", path, opts.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	s, err := start(db, path, opts, nil)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenOn opens a Store on the replica's file: the same Store as Open's,
+// whose writes, with opts.Replicator set, all go through it, those of the
+// opening itself included (the schema, migrations, dropping what an
+// interrupted import staged). Closing the Store leaves the replica open.
+// Archive is refused on it: retention is not replicated.
+func OpenOn(r *Replica, opts Options) (*Store, error) {
+	r.mu.Lock()
+	db := r.db
+	if db != nil {
+		r.stores++
+	}
+	r.mu.Unlock()
+	if db == nil {
+		return nil, &floor.Error{Op: "open data file", Kind: floor.KindUnavailable, Err: ErrClosed, Msg: "the replica is closed"}
+	}
+	s, err := start(db, r.path, opts, r)
+	if err != nil {
+		r.release()
+		return nil, err
+	}
+	return s, nil
+}
+
+// release ends a Store's hold on the replica.
+func (r *Replica) release() {
+	r.mu.Lock()
+	r.stores--
+	r.mu.Unlock()
+}
+
+// openFile opens the bbolt file at path, creating it if missing, with the
+// errors a person can act on.
+func openFile(op, path string, lockTimeout time.Duration) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: opts.LockTimeout,
+		Timeout: lockTimeout,
 		// Growing the memory map stops every transaction while it is
 		// redone; reserving address space up front (not memory) spares a
 		// busy floor those stalls.
@@ -204,25 +250,17 @@ func Open(path string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, &floor.Error{Op: op, Kind: floor.KindUnavailable, Msg: fmt.Sprintf("%s: %v", path, err), Err: err}
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		if isArchiveFile(tx) {
-			return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrArchiveFile,
-				Msg: "is " + ErrArchiveFile.Error() + " (open the live file beside its archive directory)"}
-		}
-		return initSchema(tx, opts.Clock.Now().UTC())
-	})
-	if err != nil {
-		db.Close()
-		var fe *floor.Error
-		if errors.As(err, &fe) {
-			fe.Msg = path + " " + fe.Msg
-		}
-		return nil, err
-	}
-	if err := dropLeftImports(db); err != nil {
-		db.Close()
-		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
-			Msg: fmt.Sprintf("%s: dropping what an interrupted import staged: %v", path, err)}
+	return db, nil
+}
+
+// start makes the Store of db, whose file is at path, with the schema
+// checked (or written) and what interrupted imports staged dropped, each
+// as a write of the Store (replicated when opts say so). r is the replica
+// the file belongs to, nil for Open's.
+func start(db *bolt.DB, path string, opts Options, r *Replica) (*Store, error) {
+	const op = "open data file"
+	if opts.Clock == nil {
+		opts.Clock = floor.SystemClock{}
 	}
 	if opts.Planner == nil {
 		opts.Planner = floor.BinOrderPlanner{}
@@ -233,22 +271,49 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Pack == (floor.PackConfig{}) {
 		opts.Pack = floor.DefaultPackConfig
 	}
-	s := &Store{db: db, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
-		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(db),
+	w := &writer{db: db, repl: opts.Replicator}
+	s := &Store{db: db, w: w, replica: r, clock: opts.Clock, slas: opts.SLAs, planner: opts.Planner,
+		candidates: opts.BatchCandidates, pack: opts.Pack, paper: opts.Paper, path: path, commits: newCommitter(w),
 		arch: newArchives(path, opts.Clock), claimed: map[string]bool{}, changes: newChanges(db),
 		planSlots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1)), assigning: make(chan struct{}, maxAssigning),
 		cache: newPlanCache()}
+	err := w.update(func(tx *txn) error {
+		if isArchiveFile(tx) {
+			return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrArchiveFile,
+				Msg: "is " + ErrArchiveFile.Error() + " (open the live file beside its archive directory)"}
+		}
+		return initSchema(tx, opts.Clock.Now().UTC())
+	})
+	if err != nil {
+		s.stop()
+		if errors.Is(err, ErrNotReplicated) {
+			return nil, notReplicated(op, err)
+		}
+		var fe *floor.Error
+		if errors.As(err, &fe) {
+			fe.Msg = path + " " + fe.Msg
+		}
+		return nil, err
+	}
+	if err := dropLeftImports(w); err != nil {
+		s.stop()
+		if errors.Is(err, ErrNotReplicated) {
+			return nil, notReplicated(op, err)
+		}
+		return nil, &floor.Error{Op: op, Kind: floor.KindInternal, Err: err,
+			Msg: fmt.Sprintf("%s: dropping what an interrupted import staged: %v", path, err)}
+	}
 	return s, nil
 }
 
 // initSchema stamps a new file or checks an existing one; now dates what
 // migrations write.
-func initSchema(tx *bolt.Tx, now time.Time) error {
+func initSchema(tx *txn, now time.Time) error {
 	const op = "open data file"
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		empty := true
-		tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		tx.ForEach(func([]byte, *bucket) error { empty = false; return nil })
 		if !empty {
 			return &floor.Error{Op: op, Kind: floor.KindInvalid, Err: ErrNotOurs,
 				Msg: "is " + ErrNotOurs.Error() + " (a bbolt file of another program)"}
@@ -361,7 +426,7 @@ func initSchema(tx *bolt.Tx, now time.Time) error {
 // nil to leave a record as it is: the one loop of the migrations that
 // change a record's form. Records are all read before any is written,
 // since writing while iterating may move the cursor.
-func rewriteRecords(b *bolt.Bucket, convert func(v []byte) ([]byte, error)) error {
+func rewriteRecords(b *bucket, convert func(v []byte) ([]byte, error)) error {
 	var keys, vals [][]byte
 	err := b.ForEach(func(k, v []byte) error {
 		raw, err := convert(v)
@@ -381,14 +446,29 @@ func rewriteRecords(b *bolt.Bucket, convert func(v []byte) ([]byte, error)) erro
 	return nil
 }
 
-// Close closes the file. Queued and running writes finish first.
+// Close closes the file (not a replica's: see OpenOn). Queued and
+// running writes finish first.
 func (s *Store) Close() error {
+	s.arch.run.Lock() // a run in progress ends first
+	defer s.arch.run.Unlock()
+	if s.replica == nil {
+		s.stop()
+		return errors.Join(s.arch.close(), s.db.Close())
+	}
+	first := !s.w.closed.Swap(true) // the replica's file stays open: later writes must fail here
+	s.stop()
+	if first {
+		s.replica.release()
+	}
+	return s.arch.close()
+}
+
+// stop ends the Store's writes and drops what it keeps of the file in
+// memory.
+func (s *Store) stop() {
 	s.commits.close()
 	changesByDB.Delete(s.db)
 	forgetPlans(s.db)
-	s.arch.run.Lock() // a run in progress ends first
-	defer s.arch.run.Unlock()
-	return errors.Join(s.arch.close(), s.db.Close())
 }
 
 // Path is the data file's path.
@@ -397,7 +477,7 @@ func (s *Store) Path() string { return s.path }
 // Check runs bbolt's consistency check over the whole file and returns the
 // first problem found.
 func (s *Store) Check() error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return viewDB(s.db, func(tx *txn) error {
 		var first error
 		for err := range tx.Check() { // drained fully: Check's goroutine blocks otherwise
 			if first == nil {
@@ -428,7 +508,7 @@ func decodeJSON[T any](raw []byte) (T, error) {
 	return v, err
 }
 
-func get[T any](b *bolt.Bucket, key string) (T, bool, error) {
+func get[T any](b *bucket, key string) (T, bool, error) {
 	raw := b.Get([]byte(key))
 	if raw == nil {
 		var zero T
@@ -441,7 +521,7 @@ func get[T any](b *bolt.Bucket, key string) (T, bool, error) {
 	return v, true, nil
 }
 
-func put(b *bolt.Bucket, key string, v any) error {
+func put(b *bucket, key string, v any) error {
 	raw, err := encodeJSON(v)
 	if err != nil {
 		return err
@@ -467,21 +547,21 @@ func counter(bucket, key, v []byte) (int64, error) {
 
 // update runs fn in a read-write transaction and gives unclassified errors
 // the op and KindInternal.
-func (s *Store) update(op string, fn func(tx *bolt.Tx) error) error {
-	return floor.Wrap(op, floor.KindInternal, s.db.Update(fn))
+func (s *Store) update(op string, fn func(tx *txn) error) error {
+	return s.committed(op, s.w.update(fn))
 }
 
 // batch runs fn in a transaction shared with concurrent batch calls: one
 // commit, one fsync for all of them. fn may run more than once if another
 // call in its batch fails, so it must only act through tx.
-func (s *Store) batch(op string, fn func(tx *bolt.Tx) error) error {
+func (s *Store) batch(op string, fn func(tx *txn) error) error {
 	return s.committed(op, s.commits.do(fn))
 }
 
 // batchBulk is batch for writes that no handheld waits on (task
 // assignments, imports, stock top-ups): scans queued with them may go
 // first.
-func (s *Store) batchBulk(op string, fn func(tx *bolt.Tx) error) error {
+func (s *Store) batchBulk(op string, fn func(tx *txn) error) error {
 	return s.committed(op, s.commits.doBulk(fn))
 }
 
@@ -490,9 +570,12 @@ func (s *Store) committed(op string, err error) error {
 	if errors.Is(err, ErrClosed) {
 		return &floor.Error{Op: op, Kind: floor.KindUnavailable, Err: err, Msg: "the server is stopping"}
 	}
+	if errors.Is(err, ErrNotReplicated) {
+		return notReplicated(op, err)
+	}
 	return floor.Wrap(op, floor.KindInternal, err)
 }
 
-func (s *Store) view(op string, fn func(tx *bolt.Tx) error) error {
-	return floor.Wrap(op, floor.KindInternal, s.db.View(fn))
+func (s *Store) view(op string, fn func(tx *txn) error) error {
+	return floor.Wrap(op, floor.KindInternal, viewDB(s.db, fn))
 }

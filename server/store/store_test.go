@@ -105,7 +105,7 @@ func TestOpenRefusesForeignNewerAndLockedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("theirs")); return err })
+	updateDB(db, func(tx *txn) error { _, err := tx.CreateBucket([]byte("theirs")); return err })
 	db.Close()
 
 	newer := filepath.Join(dir, "newer.db")
@@ -113,7 +113,7 @@ func TestOpenRefusesForeignNewerAndLockedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, []byte("99")) })
+	updateDB(s.db, func(tx *txn) error { return tx.Bucket(bucketMeta).Put(keySchema, []byte("99")) })
 	s.Close()
 
 	locked := filepath.Join(dir, "locked.db")
@@ -409,7 +409,7 @@ func TestMigrateSchema1IndexesOpenOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Make it look like version 1: no index, old stamp.
-	s.db.Update(func(tx *bolt.Tx) error {
+	updateDB(s.db, func(tx *txn) error {
 		tx.DeleteBucket(bucketOpenOrders)
 		return asSchema(tx, 1)
 	})
@@ -432,7 +432,7 @@ func TestMigrateSchema2Scans(t *testing.T) {
 	key := scanKey("pick", "ann", "s1")
 	old, _ := encodeJSON(scanRecord{User: "ann", Scan: floor.Scan{ID: "s1", Code: "A-01-001-1", At: t0},
 		Answer: floor.Answer{ScanID: "s1", Verdict: floor.VerdictRight, Reason: "AT_BIN", Message: "at A-01-001-1"}})
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = updateDB(s.db, func(tx *txn) error {
 		scans, _ := tx.CreateBucket([]byte("scans"))
 		log, _ := tx.CreateBucket([]byte("scan_log"))
 		scans.Put(key, old)
@@ -458,7 +458,7 @@ func TestMigrateSchema2Scans(t *testing.T) {
 // A file of schema 3 keeps each task in one record; opening it splits
 // them into plan and progress without changing any task.
 func TestMigrateSchema3Tasks(t *testing.T) {
-	want, got, err := migratedTask(t, 3, func(tx *bolt.Tx, want floor.Task) error { // the schema 3 layout
+	want, got, err := migratedTask(t, 3, func(tx *txn, want floor.Task) error { // the schema 3 layout
 		if err := put(tx.Bucket(bucketTasks), want.ID, want); err != nil {
 			return err
 		}
@@ -478,7 +478,7 @@ func TestMigrateSchema4ScanRecords(t *testing.T) {
 	}
 	whole := scanRecord{Kind: "pick", User: "ann", Scan: floor.Scan{ID: "s1", Code: "A-01-001-1", At: t0},
 		Answer: floor.Answer{ScanID: "s1", Verdict: floor.VerdictRight, Reason: "AT_BIN", Message: "at A-01-001-1"}}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = updateDB(s.db, func(tx *txn) error {
 		raw, _ := encodeJSON(whole)
 		tx.Bucket(bucketScanRecords).Put(u64(1), raw)
 		tx.Bucket(bucketScanIndex).Put(scanKey("pick", "ann", "s1"), u64(1))
@@ -497,7 +497,7 @@ func TestMigrateSchema4ScanRecords(t *testing.T) {
 
 // asSchema stamps a file made by this build with an older version, without
 // the history that version did not keep (its migration writes openings).
-func asSchema(tx *bolt.Tx, v int) error {
+func asSchema(tx *txn, v int) error {
 	if err := tx.DeleteBucket(bucketMovements); err != nil {
 		return err
 	}
@@ -507,7 +507,7 @@ func asSchema(tx *bolt.Tx, v int) error {
 // migratedTask makes a file with one task whose bin was scanned, turns it
 // into a file of schema v with older, then opens it as a new process
 // would, and returns the task before and after.
-func migratedTask(t *testing.T, v int, older func(tx *bolt.Tx, want floor.Task) error) (want, got floor.Task, err error) {
+func migratedTask(t *testing.T, v int, older func(tx *txn, want floor.Task) error) (want, got floor.Task, err error) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "pickpack.db")
 	s, err := Open(path, Options{Clock: &fixedClock{t: t0}})
@@ -527,7 +527,7 @@ func migratedTask(t *testing.T, v int, older func(tx *bolt.Tx, want floor.Task) 
 		t.Fatal(err)
 	}
 	want, _ = s.Task(task.ID)
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = updateDB(s.db, func(tx *txn) error {
 		if err := older(tx, want); err != nil {
 			return err
 		}

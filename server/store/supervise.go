@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -26,7 +24,7 @@ func rushKey(o floor.Order) []byte {
 
 // enqueue puts a queued order in the queue, and in the rush list ahead of
 // it when its priority was raised.
-func enqueue(tx *bolt.Tx, o floor.Order) error {
+func enqueue(tx *txn, o floor.Order) error {
 	if err := tx.Bucket(bucketQueue).Put(queueKey(o), nil); err != nil {
 		return err
 	}
@@ -37,7 +35,7 @@ func enqueue(tx *bolt.Tx, o floor.Order) error {
 }
 
 // dequeue takes an order out of the queue and the rush list.
-func dequeue(tx *bolt.Tx, o floor.Order) error {
+func dequeue(tx *txn, o floor.Order) error {
 	if err := tx.Bucket(bucketQueue).Delete(queueKey(o)); err != nil {
 		return err
 	}
@@ -61,7 +59,7 @@ func supervisorNote(what, by, reason string) string {
 func (s *Store) RaisePriority(by floor.User, orderID, reason string) (floor.Order, error) {
 	const op = "raise priority"
 	var o floor.Order
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		var err error
 		if o, err = orderByID(tx, op, orderID); err != nil {
 			return err
@@ -95,7 +93,7 @@ func (s *Store) RaisePriority(by floor.User, orderID, reason string) (floor.Orde
 func (s *Store) TakeOffShift(by floor.User, picker, reason string) (floor.OffShift, error) {
 	const op = "take off shift"
 	var off floor.OffShift
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		if err := isPicker(tx, op, picker); err != nil {
 			return err
 		}
@@ -123,7 +121,7 @@ func (s *Store) TakeOffShift(by floor.User, picker, reason string) (floor.OffShi
 // PutOnShift puts a picker taken off shift back on it.
 func (s *Store) PutOnShift(by floor.User, picker, reason string) error {
 	const op = "put on shift"
-	return s.update(op, func(tx *bolt.Tx) error {
+	return s.update(op, func(tx *txn) error {
 		if err := isPicker(tx, op, picker); err != nil {
 			return err
 		}
@@ -135,7 +133,7 @@ func (s *Store) PutOnShift(by floor.User, picker, reason string) error {
 }
 
 // backOnShift clears a picker's off-shift record, if any, and records it.
-func backOnShift(tx *bolt.Tx, picker string, at time.Time, by, note string) error {
+func backOnShift(tx *txn, picker string, at time.Time, by, note string) error {
 	b := tx.Bucket(bucketOffShift)
 	if b.Get([]byte(picker)) == nil {
 		return nil
@@ -149,7 +147,7 @@ func backOnShift(tx *bolt.Tx, picker string, at time.Time, by, note string) erro
 // OffShift lists the pickers taken off shift, by name.
 func (s *Store) OffShift() ([]floor.OffShift, error) {
 	var out []floor.OffShift
-	err := s.view("read off shift", func(tx *bolt.Tx) error {
+	err := s.view("read off shift", func(tx *txn) error {
 		var err error
 		out, err = offShift(tx)
 		return err
@@ -157,7 +155,7 @@ func (s *Store) OffShift() ([]floor.OffShift, error) {
 	return out, err
 }
 
-func offShift(tx *bolt.Tx) ([]floor.OffShift, error) {
+func offShift(tx *txn) ([]floor.OffShift, error) {
 	out := []floor.OffShift{}
 	err := tx.Bucket(bucketOffShift).ForEach(func(k, v []byte) error {
 		off, err := decodeJSON[floor.OffShift](v)
@@ -172,7 +170,7 @@ func offShift(tx *bolt.Tx) ([]floor.OffShift, error) {
 }
 
 // isPicker checks that name is a user with the picker role.
-func isPicker(tx *bolt.Tx, op, name string) error {
+func isPicker(tx *txn, op, name string) error {
 	u, ok, err := get[floor.User](tx.Bucket(bucketUsers), name)
 	if err != nil {
 		return err

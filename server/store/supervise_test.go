@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -196,12 +194,12 @@ func TestCancelAndReprintAreInTheHistory(t *testing.T) {
 	if fe := asError(err); fe == nil || fe.Reason != "NOT_PACKED" {
 		t.Errorf("reprint of a queued order: %v, want NOT_PACKED", err)
 	}
-	if err := s.update("test", func(tx *bolt.Tx) error { return setOrderState(tx, "B", floor.StatePacked, t0) }); err != nil {
+	if err := s.update("test", func(tx *txn) error { return setOrderState(tx, "B", floor.StatePacked, t0) }); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Reprint(sue, "B", "", "smudged")
 	wantKind(t, err, floor.KindInvalid) // never printed: no station to find
-	if err := s.update("test", func(tx *bolt.Tx) error { _, err := enqueuePrint(tx, "B", "pk1", false, t0); return err }); err != nil {
+	if err := s.update("test", func(tx *txn) error { _, err := enqueuePrint(tx, "B", "pk1", false, t0); return err }); err != nil {
 		t.Fatal(err)
 	}
 	n = historyLen(t, s)

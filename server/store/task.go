@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -122,7 +120,7 @@ func (s *Store) planAssignment(picker string, planner floor.TaskPlanner) (cmd *a
 // its orders or their stock changed since it was planned, and nothing was
 // written.
 func (s *Store) commitAssignment(cmd *assignment) (task *floor.Task, assigned, stale bool, err error) {
-	err = s.batchBulk("next task", func(tx *bolt.Tx) error {
+	err = s.batchBulk("next task", func(tx *txn) error {
 		var err error
 		task, assigned, stale, err = s.applyAssignment(tx, cmd) // this function may run twice
 		return err
@@ -133,7 +131,7 @@ func (s *Store) commitAssignment(cmd *assignment) (task *floor.Task, assigned, s
 // applyAssignment applies cmd: the picker's open task if one was assigned
 // meanwhile (assigned false), nothing if the plan is stale, else the task
 // stored with its orders assigned and their stock reserved.
-func (s *Store) applyAssignment(tx *bolt.Tx, cmd *assignment) (task *floor.Task, assigned, stale bool, err error) {
+func (s *Store) applyAssignment(tx *txn, cmd *assignment) (task *floor.Task, assigned, stale bool, err error) {
 	const op = "next task"
 	if id := tx.Bucket(bucketPickerTasks).Get([]byte(cmd.Picker)); id != nil {
 		t, err := taskByID(tx, op, string(id))
@@ -154,7 +152,7 @@ func (s *Store) applyAssignment(tx *bolt.Tx, cmd *assignment) (task *floor.Task,
 func (s *Store) claim(picker string) (in floor.PlanInput, existing *floor.Task, ids []string, err error) {
 	s.claimMu.Lock()
 	defer s.claimMu.Unlock()
-	err = s.view("next task", func(tx *bolt.Tx) error {
+	err = s.view("next task", func(tx *txn) error {
 		if id := tx.Bucket(bucketPickerTasks).Get([]byte(picker)); id != nil {
 			t, err := taskByID(tx, "next task", string(id))
 			existing = &t
@@ -184,7 +182,7 @@ func (s *Store) unclaim(ids []string, give func(string) bool) {
 
 // stillAssignable reports whether a planned task's orders are still queued
 // and the stock its stops take still available.
-func (s *Store) stillAssignable(tx *bolt.Tx, t floor.Task) (bool, error) {
+func (s *Store) stillAssignable(tx *txn, t floor.Task) (bool, error) {
 	hidden := pendingImports(tx)
 	for _, to := range t.Orders {
 		o, err := s.cache.order(tx, hidden, "next task", to.OrderID)
@@ -207,7 +205,7 @@ func (s *Store) stillAssignable(tx *bolt.Tx, t floor.Task) (bool, error) {
 
 // planInput gathers the candidates for a picker's next task, most urgent
 // first, with the picker's familiarity and pace.
-func (s *Store) planInput(tx *bolt.Tx, picker string, claimed map[string]bool) (floor.PlanInput, error) {
+func (s *Store) planInput(tx *txn, picker string, claimed map[string]bool) (floor.PlanInput, error) {
 	in := floor.PlanInput{Picker: picker, Now: s.now(), Names: map[string]string{},
 		Familiarity: map[string]floor.Familiarity{}, Model: floor.DefaultPickerModel}
 	alloc := &floor.Allocator{Stock: map[string][]floor.StockLevel{}}
@@ -328,7 +326,7 @@ func checkPlan(t floor.Task, candidates []floor.PlanOrder) error {
 
 // assign stores a planned task for cmd: it reserves the stock of its
 // stops and marks its orders assigned.
-func (s *Store) assign(tx *bolt.Tx, cmd *assignment, t *floor.Task) error {
+func (s *Store) assign(tx *txn, cmd *assignment, t *floor.Task) error {
 	const op = "assign task"
 	picker, now := cmd.Picker, cmd.At
 	seq, err := tx.Bucket(bucketTasks).NextSequence()
@@ -392,7 +390,7 @@ func (s *Store) assign(tx *bolt.Tx, cmd *assignment, t *floor.Task) error {
 func (s *Store) Task(id string) (floor.Task, error) {
 	const op = "get task"
 	var t floor.Task
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		var err error
 		t, err = taskByID(tx, op, id)
 		return err
@@ -400,7 +398,7 @@ func (s *Store) Task(id string) (floor.Task, error) {
 	return t, err
 }
 
-func taskByID(tx *bolt.Tx, op, id string) (floor.Task, error) {
+func taskByID(tx *txn, op, id string) (floor.Task, error) {
 	t, ok, err := readTask(tx, id)
 	if err == nil && !ok {
 		err = &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_TASK", Msg: fmt.Sprintf("no task %q", id)}
@@ -412,7 +410,7 @@ func taskByID(tx *bolt.Tx, op, id string) (floor.Task, error) {
 // reserved for it are released, units already picked go back on hand at
 // their bins (the tote is put away). A task left without orders is done
 // and, if it is the picker's open one, frees the picker.
-func dropFromTask(tx *bolt.Tx, taskID, orderID string, base floor.Movement) error {
+func dropFromTask(tx *txn, taskID, orderID string, base floor.Movement) error {
 	t, err := taskByID(tx, "drop order from task", taskID)
 	if err != nil {
 		return err
@@ -450,14 +448,14 @@ func dropFromTask(tx *bolt.Tx, taskID, orderID string, base floor.Movement) erro
 }
 
 // putTask writes a task and notes the change for the supervisors' view.
-func putTask(tx *bolt.Tx, t *floor.Task) error {
+func putTask(tx *txn, t *floor.Task) error {
 	noteTask(tx, *t)
 	return writeTask(tx, t, false)
 }
 
 // putTaskPlan writes a task whose plan changed beyond its number of stops
 // (totes, the order of the stops, the picker).
-func putTaskPlan(tx *bolt.Tx, t *floor.Task) error {
+func putTaskPlan(tx *txn, t *floor.Task) error {
 	noteTask(tx, *t)
 	return writeTask(tx, t, true)
 }

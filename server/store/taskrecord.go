@@ -122,7 +122,7 @@ func planOf(t *floor.Task) floor.Task {
 // writeTask stores t: its progress always, its plan when new, when the
 // number of stops changed (a re-route), or when replan says the plan
 // changed otherwise (a tote scanned, a stop postponed, a new picker).
-func writeTask(tx *bolt.Tx, t *floor.Task, replan bool) error {
+func writeTask(tx *txn, t *floor.Task, replan bool) error {
 	progress := tx.Bucket(bucketTaskProgress)
 	var version uint64
 	stops := -1
@@ -168,7 +168,7 @@ func writeTask(tx *bolt.Tx, t *floor.Task, replan bool) error {
 
 // readTask assembles a task from its plan (from memory when it can) and
 // its progress; ok is false when there is no such task.
-func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
+func readTask(tx *txn, id string) (floor.Task, bool, error) {
 	raw := tx.Bucket(bucketTaskProgress).Get([]byte(id))
 	if raw == nil {
 		return floor.Task{}, false, nil
@@ -202,7 +202,7 @@ func readTask(tx *bolt.Tx, id string) (floor.Task, bool, error) {
 }
 
 // forEachTask calls fn with every task.
-func forEachTask(tx *bolt.Tx, fn func(floor.Task) error) error {
+func forEachTask(tx *txn, fn func(floor.Task) error) error {
 	return tx.Bucket(bucketTaskProgress).ForEach(func(k, _ []byte) error {
 		t, ok, err := readTask(tx, string(k))
 		if err != nil || !ok {
@@ -213,7 +213,7 @@ func forEachTask(tx *bolt.Tx, fn func(floor.Task) error) error {
 }
 
 // migrateTasks splits version 3's single task records.
-func migrateTasks(tx *bolt.Tx) error {
+func migrateTasks(tx *txn) error {
 	tasks := tx.Bucket(bucketTasks)
 	var all []floor.Task
 	err := tasks.ForEach(func(_, v []byte) error {

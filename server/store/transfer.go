@@ -3,8 +3,6 @@ package store
 import (
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -13,7 +11,7 @@ import (
 // stays where their pickers are sent.
 func (s *Store) Transfer(user, from, to string, sc floor.Scan) (floor.Answer, error) {
 	const op = "transfer"
-	return s.inventoryScan(op, "transfer", user, sc, func(tx *bolt.Tx) (floor.Answer, error) {
+	return s.inventoryScan(op, "transfer", user, sc, func(tx *txn) (floor.Answer, error) {
 		bins, err := s.binSet(tx)
 		if err != nil {
 			return floor.Answer{}, err

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pickpack/pickpack/server/floor"
 )
 
@@ -43,7 +41,7 @@ func newToken(op string) (string, error) {
 	return tokenPrefix + base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
-func putToken(tx *bolt.Tx, token string, rec tokenRecord) error {
+func putToken(tx *txn, token string, rec tokenRecord) error {
 	raw, err := encodeJSON(rec)
 	if err != nil {
 		return err
@@ -60,7 +58,7 @@ func (s *Store) CreateToken(user string, role floor.Role) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = s.update(op, func(tx *bolt.Tx) error {
+	err = s.update(op, func(tx *txn) error {
 		users := tx.Bucket(bucketUsers)
 		u, ok, err := get[floor.User](users, user)
 		if err != nil {
@@ -97,7 +95,7 @@ func (s *Store) TokenInfo(token string) (floor.User, time.Time, error) {
 	const op = "authenticate"
 	var u floor.User
 	var rec tokenRecord
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		var err error
 		u, rec, err = s.tokenUser(tx, op, token)
 		return err
@@ -105,7 +103,7 @@ func (s *Store) TokenInfo(token string) (floor.User, time.Time, error) {
 	return u, rec.Expires, err
 }
 
-func (s *Store) tokenUser(tx *bolt.Tx, op, token string) (floor.User, tokenRecord, error) {
+func (s *Store) tokenUser(tx *txn, op, token string) (floor.User, tokenRecord, error) {
 	bad := &floor.Error{Op: op, Kind: floor.KindUnauthenticated, Msg: "unknown, revoked or expired token"}
 	if !strings.HasPrefix(token, tokenPrefix) {
 		return floor.User{}, tokenRecord{}, bad
@@ -136,7 +134,7 @@ func (r tokenRecord) expired(now time.Time) bool {
 func (s *Store) RevokeTokens(user string) (int, error) {
 	const op = "revoke tokens"
 	n := 0
-	err := s.update(op, func(tx *bolt.Tx) error {
+	err := s.update(op, func(tx *txn) error {
 		if tx.Bucket(bucketUsers).Get([]byte(user)) == nil {
 			return &floor.Error{Op: op, Kind: floor.KindNotFound, Reason: "UNKNOWN_USER", Msg: fmt.Sprintf("no user %q", user)}
 		}
@@ -172,7 +170,7 @@ type UserInfo struct {
 func (s *Store) Users() ([]UserInfo, error) {
 	const op = "list users"
 	var out []UserInfo
-	err := s.view(op, func(tx *bolt.Tx) error {
+	err := s.view(op, func(tx *txn) error {
 		count := map[string]int{}
 		now := s.now()
 		err := tx.Bucket(bucketTokens).ForEach(func(_, v []byte) error {
