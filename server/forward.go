@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -102,6 +103,9 @@ func (f *forwarder) grpcHandler(local *grpc.Server) http.Handler {
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(&url.URL{Scheme: "http", Host: pr.In.Context().Value(upstreamKey{}).(string)})
+			if pr.Out.Body != nil {
+				pr.Out.Body = &abortable{ReadCloser: pr.Out.Body, in: pr.In.Body}
+			}
 		},
 		Transport: &http.Transport{Protocols: &protos, DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
 			MaxIdleConnsPerHost: 16},
@@ -111,6 +115,12 @@ func (f *forwarder) grpcHandler(local *grpc.Server) http.Handler {
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			f.log.Debug("forwarding a gRPC call failed", "method", r.URL.Path, "err", err)
 			grpcRefuse(w, "the leader cannot be reached: "+err.Error())
+		},
+		ModifyResponse: func(res *http.Response) error {
+			if b, ok := res.Request.Context().Value(brokenKey{}).(*breakable); ok {
+				b.ReadCloser, res.Body = res.Body, b
+			}
+			return nil
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -123,8 +133,56 @@ func (f *forwarder) grpcHandler(local *grpc.Server) http.Handler {
 			grpcRefuse(w, "no leader is known: the cluster is electing one, or this node is cut off")
 			return
 		}
-		proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upstreamKey{}, up.grpc)))
+		ctx := context.WithValue(r.Context(), upstreamKey{}, up.grpc)
+		b := &breakable{}
+		proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, brokenKey{}, b)))
+		if b.err != nil {
+			// The leader went away in the middle of the call: its
+			// trailers will never come, so the call ends with ours.
+			w.Header().Set(http.TrailerPrefix+"Grpc-Status", strconv.Itoa(int(codes.Unavailable)))
+			w.Header().Set(http.TrailerPrefix+"Grpc-Message", url.PathEscape("the leader went away: "+b.err.Error()))
+		}
 	})
+}
+
+// abortable is a forwarded call's request body as the transport reads it.
+// The proxy keeps the transport from closing the client's body (an
+// HTTP/1 body may hang in Close), which leaves a stream whose leader went
+// away waiting for the client's next message before its answer fails;
+// and a handheld sends nothing until it has its answer. On HTTP/2, where
+// Close only breaks the pipe, closing the client's body when the
+// transport gives up on it ends that wait.
+type abortable struct {
+	io.ReadCloser
+	in io.ReadCloser
+}
+
+// Close ends the client's body too.
+func (a *abortable) Close() error {
+	a.in.Close()
+	return a.ReadCloser.Close()
+}
+
+// brokenKey carries a call's breakable from the handler to the proxy's
+// ModifyResponse.
+type brokenKey struct{}
+
+// breakable is the leader's response body as the proxy reads it: a
+// failure to read it ends the body as if it were complete and is kept,
+// so that the handler ends the call with Unavailable instead of the
+// proxy resetting the stream (which the client would take for Internal).
+type breakable struct {
+	io.ReadCloser
+	err error
+}
+
+func (b *breakable) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.err = err
+		return n, io.EOF
+	}
+	return n, err
 }
 
 // grpcRefuse answers a gRPC call with Unavailable and nothing else (a

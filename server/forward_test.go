@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
@@ -177,5 +180,50 @@ func TestFollowerForwardsToTheLeader(t *testing.T) {
 	defer ccancel()
 	if err := again.Run(cctx, conn); err != nil || again.Stats().Verdicts != 5 {
 		t.Errorf("a leader known again: got %d verdicts, %v; want 5", again.Stats().Verdicts, err)
+	}
+}
+
+// A leader that goes away in the middle of a stream forwarded by a
+// follower ends that stream with Unavailable, which clients retry
+// elsewhere, not with a reset that reads as Internal.
+func TestFollowerEndsABrokenStreamUnavailable(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := grpc.NewServer()
+	reflection.Register(leader)
+	go leader.Serve(lis)
+	defer leader.Stop()
+	f := &forwarder{self: "n2", log: slog.New(slog.NewTextHandler(io.Discard, nil)), healthz: http.NotFoundHandler(),
+		leader: func() (upstream, bool) { return upstream{id: "n1", grpc: lis.Addr().String()}, true }}
+	gp, err := listenPort("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gp.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.serve(ctx, gp.turn(), nil)
+	conn, err := grpc.NewClient(gp.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	st, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := &reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}
+	if err := st.Send(ask); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Recv(); err != nil {
+		t.Fatalf("first answer through the follower: %v", err)
+	}
+	leader.Stop() // the leader's process dies: its connections close
+	_, err = st.Recv()
+	if status.Code(err) != codes.Unavailable {
+		t.Errorf("the stream after the leader went away: got %v, want Unavailable", err)
 	}
 }

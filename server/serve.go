@@ -12,10 +12,12 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/credentials"
 
+	"github.com/pickpack/pickpack/server/cluster"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/printing"
 	"github.com/pickpack/pickpack/server/route"
@@ -62,8 +64,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to this file until it stops (for finding where a scan's time goes)")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
+	nodeID := fs.String("node", "", "with --cluster, this node's id in it")
+	clusterFlag := fs.String("cluster", "",
+		"serve as one node of a site replicated through Raft: every node as ID=RAFT/GRPC/HTTP (host:port each), comma-separated, e.g. "+
+			"n1=127.0.0.1:7001/127.0.0.1:7071/127.0.0.1:8081,n2=...; this node's --addr and --http-addr come from its entry")
+	join := fs.Bool("join", false, "with --cluster, this node is being added to a running site (server cluster join on the leader): it does not bootstrap")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	var node nodeConfig
+	if *clusterFlag != "" || *nodeID != "" || *join {
+		var err error
+		if node, err = clusterFlags(fs, *nodeID, *clusterFlag, *join, *tlsCert); err != nil {
+			return err
+		}
+		*addr, *httpAddr = node.self.GRPC, node.self.HTTP
 	}
 	if *retainDays < 0 {
 		return fmt.Errorf("--retain-days must be 0 (keep everything) or more, got %d", *retainDays)
@@ -110,6 +125,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *httpAddr != "" && *tlsCert == "" && !*allowPlaintext && !loopback(*httpAddr) {
 		return fmt.Errorf("refusing plaintext HTTP on %s: give --tls-cert and --tls-key, or --allow-plaintext", *httpAddr)
 	}
+	if node.self.ID != "" && !*allowPlaintext && !loopback(node.self.Raft) {
+		return fmt.Errorf("refusing plaintext Raft on %s: the nodes' log travels in clear; give --allow-plaintext on a trusted network", node.self.Raft)
+	}
 	printCfg := printing.Config{Default: printing.Printer{Kind: "spool", Dir: filepath.Join(d.dir, "spool")}}
 	if *printers != "" {
 		data, err := os.ReadFile(*printers)
@@ -123,11 +141,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	d.planner, d.paper = route.NewPlanner(pf.config()), printCfg.Paper
 	sc := stackConfig{log: log, stdout: stdout, feed: pf.feedConfig(shifts), loc: loc, feedEvery: *feedEvery,
 		releaseEvery: *releaseEvery, retainDays: *retainDays, demo: *demoFlag, demoEvery: *demoEvery, printers: printCfg,
-		shift: *shift, creds: creds, tlsCert: *tlsCert, tlsKey: *tlsKey, drain: drainTimeout,
+		shift: *shift, creds: creds, tlsCert: *tlsCert, tlsKey: *tlsKey, drain: func() time.Duration { return drainTimeout },
 		limits: map[session.Kind]session.Limit{
 			session.KindScan:  {PerUser: *maxUserScans, Total: *maxScans},
 			session.KindWatch: {PerUser: *maxUserWatchers, Total: *maxWatchers},
 		}}
+	if node.self.ID != "" {
+		node.data, node.stack = d, sc
+		return serveNode(ctx, node)
+	}
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
 		return err
@@ -145,6 +167,42 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return serveStack(ctx, st, sc, lis, hlis)
+}
+
+// clusterFlags checks serve's cluster flags and finds this node's entry.
+func clusterFlags(fs *flag.FlagSet, id, list string, join bool, tlsCert string) (nodeConfig, error) {
+	var c nodeConfig
+	switch {
+	case id == "" || list == "":
+		return c, errors.New("--node and --cluster go together")
+	case tlsCert != "":
+		// Raft's transport and the followers' forwarding are plaintext:
+		// a site's nodes talk over its own trusted network.
+		return c, errors.New("--tls-cert is not supported with --cluster yet: the nodes talk in plaintext on a trusted network")
+	}
+	var clash []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "addr" || f.Name == "http-addr" {
+			clash = append(clash, "--"+f.Name)
+		}
+	})
+	if len(clash) > 0 {
+		return c, fmt.Errorf("%s: with --cluster, this node's addresses come from its entry in --cluster", strings.Join(clash, " and "))
+	}
+	peers, err := cluster.ParsePeers(list)
+	if err != nil {
+		return c, fmt.Errorf("--cluster: %w", err)
+	}
+	for _, p := range peers {
+		if p.ID == id {
+			c.self = p
+		}
+	}
+	if c.self.ID == "" {
+		return c, fmt.Errorf("--node %s is not one of --cluster's nodes", floor.Quote(id))
+	}
+	c.peers, c.join = peers, join
+	return c, nil
 }
 
 func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {

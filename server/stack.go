@@ -48,18 +48,20 @@ type stackConfig struct {
 	creds           credentials.TransportCredentials
 	tlsCert, tlsKey string
 
-	// drain bounds how long calls may finish when ctx ends; when it runs
-	// out the remaining calls are closed. Zero closes them at once (a
-	// leader that lost its leadership cannot commit their writes anyway).
-	drain time.Duration
+	// drain says, when ctx ends, how long calls may still finish; then
+	// the remaining calls are closed. Zero closes them at once (a leader
+	// that lost its leadership cannot commit their writes anyway).
+	drain func() time.Duration
 	// collectors join /metrics (the cluster's replication metrics).
 	collectors []prometheus.Collector
 	// health, if set, is called with the gRPC health server once it is
 	// registered (cluster mode marks the leader's service there).
 	health func(*health.Server)
-	// wrapHTTP, if set, wraps the HTTP handler (cluster mode adds
-	// /healthz and /cluster/ in front of the site).
-	wrapHTTP func(st *store.Store, site http.Handler) http.Handler
+	// cluster, if set, is the membership the site's admin routes change.
+	cluster web.Cluster
+	// wrapHTTP, if set, wraps the HTTP handler (cluster mode answers
+	// /healthz in front of the site).
+	wrapHTTP func(site http.Handler) http.Handler
 }
 
 // serveStack serves st: gRPC on lis, the site and the Connect protocol on
@@ -130,7 +132,8 @@ func serveStack(ctx context.Context, st *store.Store, c stackConfig, lis, hlis n
 	var hs2 *http.Server
 	if hlis != nil {
 		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
-			Badges: st, Streams: api.Streams, Location: c.loc, Actions: st, OnPrint: dispatcher.Wake, Backup: st}
+			Badges: st, Streams: api.Streams, Location: c.loc, Actions: st, OnPrint: dispatcher.Wake, Backup: st,
+			Cluster: c.cluster}
 		// Browsers (the handheld app) call the same services over the
 		// Connect protocol on this port; the rest is the site.
 		handler, err := rpc.Connect(g, site.Handler())
@@ -139,7 +142,7 @@ func serveStack(ctx context.Context, st *store.Store, c stackConfig, lis, hlis n
 			return err
 		}
 		if c.wrapHTTP != nil {
-			handler = c.wrapHTTP(st, handler)
+			handler = c.wrapHTTP(handler)
 		}
 		hs2 = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
@@ -163,11 +166,12 @@ func serveStack(ctx context.Context, st *store.Store, c stackConfig, lis, hlis n
 	case err = <-errc:
 	case <-ctx.Done():
 	}
-	log.Info("stopping the serving stack: draining calls", "within", c.drain)
+	drain := c.drain()
+	log.Info("stopping the serving stack: draining calls", "within", drain)
 	hs.Shutdown() // health answers NOT_SERVING while calls drain
 	hub.Close()   // watch streams would otherwise hold the drain open
 	if hs2 != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), c.drain)
+		sctx, cancel := context.WithTimeout(context.Background(), drain)
 		defer cancel()
 		if hs2.Shutdown(sctx) != nil {
 			hs2.Close()
@@ -177,8 +181,8 @@ func serveStack(ctx context.Context, st *store.Store, c stackConfig, lis, hlis n
 	go func() { g.GracefulStop(); close(drained) }()
 	select {
 	case <-drained:
-	case <-time.After(c.drain):
-		if c.drain > 0 {
+	case <-time.After(drain):
+		if drain > 0 {
 			log.Warn("drain timed out; closing remaining calls")
 		}
 		g.Stop()
