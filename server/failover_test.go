@@ -19,6 +19,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/server/store"
@@ -250,7 +251,7 @@ func TestFailover(t *testing.T) {
 				<-n.exited
 			}
 		}
-		if t.Failed() {
+		if t.Failed() || os.Getenv("PICKPACK_FAILOVER_LOGS") != "" {
 			for _, n := range nodes {
 				t.Logf("%s log:\n%s", n.id, n.log)
 			}
@@ -303,8 +304,11 @@ func TestFailover(t *testing.T) {
 			<-benchDone
 		}
 	}()
+	var began time.Time
+	at := func() string { return fmt.Sprintf("%.2fs", time.Since(began).Seconds()) }
 	select {
 	case <-scanning:
+		began = time.Now()
 	case err := <-benchDone:
 		t.Fatalf("the load tool ended before scanning: %v\n%s", err, benchLog)
 	case <-time.After(failoverLimit):
@@ -323,14 +327,15 @@ func TestFailover(t *testing.T) {
 		}
 	}
 	lead = nodes.leader(t, rest...)
-	t.Logf("%s killed; %s leads after %v", killed.id, lead.id, time.Since(killedAt).Round(time.Millisecond))
+	t.Logf("%s killed at %s into the load; %s leads after %v", killed.id, at(), lead.id, time.Since(killedAt).Round(time.Millisecond))
 	progress(t, lead, 200, "200 writes under load after the new leader took over")
 
 	// 2. The killed node comes back and catches up.
 	killed.start(t)
+	t.Logf("%s restarted at %s", killed.id, at())
 	caughtUp(t, lead, killed)
 	if l := nodes.leader(t, nodes...); l != lead {
-		t.Logf("leadership moved to %s after the restart", l.id)
+		t.Logf("leadership moved to %s after the restart (%s)", l.id, at())
 		lead = l
 	}
 
@@ -343,12 +348,15 @@ func TestFailover(t *testing.T) {
 		}
 	}
 	follower.kill(t)
+	t.Logf("follower %s killed at %s", follower.id, at())
 	progress(t, lead, 200, "200 writes under load with a follower down")
 	follower.start(t)
+	t.Logf("follower %s restarted at %s", follower.id, at())
 	caughtUp(t, lead, follower)
 	progress(t, lead, 100, "100 writes under load with the follower back")
 
 	// The load ends: every handheld's scan in flight is answered first.
+	t.Logf("load stopped at %s", at())
 	bench.Process.Signal(os.Interrupt)
 	select {
 	case err := <-benchDone:
@@ -409,6 +417,7 @@ func TestFailover(t *testing.T) {
 		return write(i) == nil
 	})
 	caughtUp(t, lead, nodes...)
+	checkRoles(t, admin, lead, nodes)
 	for _, n := range nodes {
 		n.stop(t)
 	}
@@ -441,6 +450,76 @@ func TestFailover(t *testing.T) {
 		}
 	}
 	checkAcked(t, acked, filepath.Join(work, "audit-"+nodes[0].id, "pickpack.db"))
+}
+
+// checkRoles checks what tells the leader from the followers (gRPC
+// health, /healthz) and the membership routes through a follower.
+func checkRoles(t *testing.T, admin string, lead *clusterNode, nodes site) {
+	t.Helper()
+	var follower *clusterNode
+	for _, n := range nodes {
+		conn, err := grpc.NewClient(n.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{Service: leaderHealthService})
+		conn.Close()
+		want, role := healthpb.HealthCheckResponse_NOT_SERVING, "follower"
+		if n == lead {
+			want, role = healthpb.HealthCheckResponse_SERVING, "leader"
+		} else {
+			follower = n
+		}
+		if err != nil || resp.GetStatus() != want {
+			t.Errorf("%s: health of %s: got %v, %v; want %v", n.id, leaderHealthService, resp.GetStatus(), err, want)
+		}
+		if h, err := n.health(); err != nil || h.Role != role || h.Leader != lead.id {
+			t.Errorf("%s: /healthz %+v, %v; want role %s, leader %s", n.id, h, err, role, lead.id)
+		}
+	}
+	var out bytes.Buffer
+	if err := Run(context.Background(), []string{"cluster", "status", "--addr", follower.http, "--token", admin}, &out, io.Discard); err != nil {
+		t.Fatalf("cluster status through %s: %v", follower.id, err)
+	}
+	var st struct {
+		Node  string
+		Role  string
+		Peers []struct{ ID, GRPC string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil || st.Node != lead.id || st.Role != "leader" || len(st.Peers) != len(nodes) {
+		t.Errorf("cluster status through %s: %+v, %v; want the leader %s's view of %d nodes\n%s", follower.id, st, err, lead.id, len(nodes), out.String())
+	}
+	for _, tc := range []struct {
+		name, token, path, body string
+		want                    int
+	}{
+		{"no token", "", "/admin/cluster", "", http.StatusUnauthorized},
+		{"not JSON", admin, "/admin/cluster/join", "n4=a/b/c", http.StatusBadRequest},
+		{"unknown field", admin, "/admin/cluster/join", `{"id":"n4","port":1}`, http.StatusBadRequest},
+		{"bad addresses", admin, "/admin/cluster/join", `{"id":"n4","raft":"nowhere","grpc":"x","http":"y"}`, http.StatusBadRequest},
+		{"leave of a stranger", admin, "/admin/cluster/leave", `{"id":"n9"}`, http.StatusNotFound},
+	} {
+		method := http.MethodPost
+		if tc.body == "" {
+			method = http.MethodGet
+		}
+		req, err := http.NewRequest(method, "http://"+follower.http+tc.path, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %s %s through a follower: got %d %s, want %d", tc.name, method, tc.path, resp.StatusCode, msg, tc.want)
+		}
+	}
 }
 
 func copyFile(t *testing.T, from, to string) {
