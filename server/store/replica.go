@@ -250,11 +250,17 @@ func writeSynced(path string, rd io.Reader) error {
 // whatever their files' layout.
 func (r *Replica) Digest() (map[string]string, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.db == nil {
+		r.mu.Unlock()
 		return nil, ErrClosed
 	}
-	return digest(r.db)
+	tx, err := r.db.Begin(false) // entries apply meanwhile; the digest is of this moment
+	r.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return digestTx(tx), nil
 }
 
 // FileDigest is Digest of the file at path, for a node that is stopped.
@@ -271,19 +277,25 @@ func FileDigest(path string) (map[string]string, error) {
 }
 
 func digest(db *bolt.DB) (map[string]string, error) {
-	out := map[string]string{}
+	var out map[string]string
 	err := db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			if isReplicaBucket(name) {
-				return nil
-			}
+		out = digestTx(tx)
+		return nil
+	})
+	return out, err
+}
+
+func digestTx(tx *bolt.Tx) map[string]string {
+	out := map[string]string{}
+	tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		if !isReplicaBucket(name) {
 			h := sha256.New()
 			hashBucket(h, b)
 			out[string(name)] = hex.EncodeToString(h.Sum(nil))
-			return nil
-		})
+		}
+		return nil
 	})
-	return out, err
+	return out
 }
 
 // hashBucket feeds h b's sequence and every key in order, each value or

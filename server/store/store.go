@@ -455,8 +455,8 @@ func (s *Store) Close() error {
 		s.stop()
 		return errors.Join(s.arch.close(), s.db.Close())
 	}
+	s.stop()                        // the queued writes first
 	first := !s.w.closed.Swap(true) // the replica's file stays open: later writes must fail here
-	s.stop()
 	if first {
 		s.replica.release()
 	}

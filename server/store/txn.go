@@ -16,18 +16,24 @@ import (
 // (TestOnlyTheWrapperWritesToBbolt), so a write that would not be
 // recorded does not compile.
 type txn struct {
-	tx  *bolt.Tx
-	rec *recorder
+	boltTx *bolt.Tx
+	rec    *recorder
+	// top holds the top-level buckets wrapped so far, ntop how many: a
+	// group of scans reaches the same few buckets hundreds of times, and a
+	// wrapper each time would be garbage each time.
+	top  [16]*bucket
+	ntop int
 }
 
 // wrapTx gives fn's code a bbolt transaction; rec nil records nothing.
-func wrapTx(tx *bolt.Tx, rec *recorder) *txn { return &txn{tx: tx, rec: rec} }
+func wrapTx(tx *bolt.Tx, rec *recorder) *txn { return &txn{boltTx: tx, rec: rec} }
 
 // bucket is a bbolt bucket reached through a txn.
 type bucket struct {
-	b   *bolt.Bucket
-	tx  *txn
-	rec *recorder
+	boltBucket *bolt.Bucket
+	tx         *txn
+	rec        *recorder
+	name       []byte // its name in its parent
 	// path is the encoded names from the root down to this bucket
 	// (writeset.go), depth how many; kept only when recording.
 	path  []byte
@@ -38,16 +44,16 @@ type bucket struct {
 // stands, kept when recording: bbolt's Delete takes no key, the write set
 // needs it.
 type cursor struct {
-	c   *bolt.Cursor
-	bkt *bucket
-	key []byte
+	boltCursor *bolt.Cursor
+	bkt        *bucket
+	key        []byte
 }
 
 func (t *txn) wrapBucket(b *bolt.Bucket, name []byte) *bucket {
 	if b == nil {
 		return nil
 	}
-	w := &bucket{b: b, tx: t, rec: t.rec}
+	w := &bucket{boltBucket: b, tx: t, rec: t.rec, name: name}
 	if t.rec != nil {
 		w.path, w.depth = appendBytes(nil, name), 1
 	}
@@ -58,7 +64,7 @@ func (b *bucket) wrapChild(c *bolt.Bucket, name []byte) *bucket {
 	if c == nil {
 		return nil
 	}
-	w := &bucket{b: c, tx: b.tx, rec: b.rec}
+	w := &bucket{boltBucket: c, tx: b.tx, rec: b.rec, name: name}
 	if b.rec != nil {
 		w.path, w.depth = appendBytes(append([]byte(nil), b.path...), name), b.depth+1
 	}
@@ -66,14 +72,39 @@ func (b *bucket) wrapChild(c *bolt.Bucket, name []byte) *bucket {
 }
 
 // Bucket is the top-level bucket name, nil if there is none.
-func (t *txn) Bucket(name []byte) *bucket { return t.wrapBucket(t.tx.Bucket(name), name) }
+func (t *txn) Bucket(name []byte) *bucket {
+	for _, b := range t.top[:t.ntop] {
+		if string(b.name) == string(name) {
+			return b
+		}
+	}
+	b := t.wrapBucket(t.boltTx.Bucket(name), name)
+	if b != nil && t.ntop < len(t.top) {
+		t.top[t.ntop] = b
+		t.ntop++
+	}
+	return b
+}
+
+// forget drops the wrapper of the top-level bucket name, created or
+// deleted: bbolt has another bucket (or none) under that name now.
+func (t *txn) forget(name []byte) {
+	for i, b := range t.top[:t.ntop] {
+		if string(b.name) == string(name) {
+			t.ntop--
+			t.top[i], t.top[t.ntop] = t.top[t.ntop], nil
+			return
+		}
+	}
+}
 
 // CreateBucket creates the top-level bucket name.
 func (t *txn) CreateBucket(name []byte) (*bucket, error) {
-	b, err := t.tx.CreateBucket(name)
+	b, err := t.boltTx.CreateBucket(name)
 	if err != nil {
 		return nil, err
 	}
+	t.forget(name)
 	if t.rec != nil {
 		t.rec.bucketOp(opCreateBucket, nil, 0, name)
 	}
@@ -82,10 +113,11 @@ func (t *txn) CreateBucket(name []byte) (*bucket, error) {
 
 // CreateBucketIfNotExists creates the top-level bucket name if missing.
 func (t *txn) CreateBucketIfNotExists(name []byte) (*bucket, error) {
-	b, err := t.tx.CreateBucketIfNotExists(name)
+	b, err := t.boltTx.CreateBucketIfNotExists(name)
 	if err != nil {
 		return nil, err
 	}
+	t.forget(name)
 	if t.rec != nil {
 		t.rec.bucketOp(opCreateBucketIfNotExists, nil, 0, name)
 	}
@@ -94,9 +126,10 @@ func (t *txn) CreateBucketIfNotExists(name []byte) (*bucket, error) {
 
 // DeleteBucket deletes the top-level bucket name and everything in it.
 func (t *txn) DeleteBucket(name []byte) error {
-	if err := t.tx.DeleteBucket(name); err != nil {
+	if err := t.boltTx.DeleteBucket(name); err != nil {
 		return err
 	}
+	t.forget(name)
 	if t.rec != nil {
 		t.rec.bucketOp(opDeleteBucket, nil, 0, name)
 	}
@@ -106,7 +139,7 @@ func (t *txn) DeleteBucket(name []byte) error {
 // ForEach calls fn for each top-level bucket but the replica's own
 // bookkeeping, which is none of the store's business.
 func (t *txn) ForEach(fn func(name []byte, b *bucket) error) error {
-	return t.tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+	return t.boltTx.ForEach(func(name []byte, b *bolt.Bucket) error {
 		if isReplicaBucket(name) {
 			return nil
 		}
@@ -122,51 +155,51 @@ func (t *txn) OnCommit(fn func()) {
 		t.rec.onCommit = append(t.rec.onCommit, fn)
 		return
 	}
-	t.tx.OnCommit(fn)
+	t.boltTx.OnCommit(fn)
 }
 
 // DB is the file the transaction belongs to, the key of the caches kept
 // per file.
-func (t *txn) DB() *bolt.DB { return t.tx.DB() }
+func (t *txn) DB() *bolt.DB { return t.boltTx.DB() }
 
 // Size is the file's size as the transaction sees it.
-func (t *txn) Size() int64 { return t.tx.Size() }
+func (t *txn) Size() int64 { return t.boltTx.Size() }
 
 // WriteTo writes the whole file as the transaction sees it.
-func (t *txn) WriteTo(w io.Writer) (int64, error) { return t.tx.WriteTo(w) }
+func (t *txn) WriteTo(w io.Writer) (int64, error) { return t.boltTx.WriteTo(w) }
 
 // Check runs bbolt's consistency check.
-func (t *txn) Check() <-chan error { return t.tx.Check() }
+func (t *txn) Check() <-chan error { return t.boltTx.Check() }
 
 // Tx is the transaction the bucket was reached through.
 func (b *bucket) Tx() *txn { return b.tx }
 
 // Get is the value of key, nil if none (or a nested bucket).
-func (b *bucket) Get(key []byte) []byte { return b.b.Get(key) }
+func (b *bucket) Get(key []byte) []byte { return b.boltBucket.Get(key) }
 
 // Cursor iterates over the bucket's keys in order.
-func (b *bucket) Cursor() *cursor { return &cursor{c: b.b.Cursor(), bkt: b} }
+func (b *bucket) Cursor() *cursor { return &cursor{boltCursor: b.boltBucket.Cursor(), bkt: b} }
 
 // ForEach calls fn for each key of the bucket (v nil for a nested bucket).
-func (b *bucket) ForEach(fn func(k, v []byte) error) error { return b.b.ForEach(fn) }
+func (b *bucket) ForEach(fn func(k, v []byte) error) error { return b.boltBucket.ForEach(fn) }
 
 // Sequence is the bucket's sequence.
-func (b *bucket) Sequence() uint64 { return b.b.Sequence() }
+func (b *bucket) Sequence() uint64 { return b.boltBucket.Sequence() }
 
 // Stats is bbolt's statistics of the bucket.
-func (b *bucket) Stats() bolt.BucketStats { return b.b.Stats() }
+func (b *bucket) Stats() bolt.BucketStats { return b.boltBucket.Stats() }
 
 // Bucket is the nested bucket name, nil if there is none.
-func (b *bucket) Bucket(name []byte) *bucket { return b.wrapChild(b.b.Bucket(name), name) }
+func (b *bucket) Bucket(name []byte) *bucket { return b.wrapChild(b.boltBucket.Bucket(name), name) }
 
 // SetFill sets how full bbolt packs the bucket's pages when they split: a
 // layout hint of this file, not replicated (each node's file is laid out
 // by its own writes).
-func (b *bucket) SetFill(f float64) { b.b.FillPercent = f }
+func (b *bucket) SetFill(f float64) { b.boltBucket.FillPercent = f }
 
 // Put stores value under key.
 func (b *bucket) Put(key, value []byte) error {
-	if err := b.b.Put(key, value); err != nil {
+	if err := b.boltBucket.Put(key, value); err != nil {
 		return err
 	}
 	if b.rec != nil {
@@ -177,7 +210,7 @@ func (b *bucket) Put(key, value []byte) error {
 
 // Delete removes key.
 func (b *bucket) Delete(key []byte) error {
-	if err := b.b.Delete(key); err != nil {
+	if err := b.boltBucket.Delete(key); err != nil {
 		return err
 	}
 	if b.rec != nil {
@@ -188,7 +221,7 @@ func (b *bucket) Delete(key []byte) error {
 
 // CreateBucket creates the nested bucket name.
 func (b *bucket) CreateBucket(name []byte) (*bucket, error) {
-	c, err := b.b.CreateBucket(name)
+	c, err := b.boltBucket.CreateBucket(name)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +233,7 @@ func (b *bucket) CreateBucket(name []byte) (*bucket, error) {
 
 // CreateBucketIfNotExists creates the nested bucket name if missing.
 func (b *bucket) CreateBucketIfNotExists(name []byte) (*bucket, error) {
-	c, err := b.b.CreateBucketIfNotExists(name)
+	c, err := b.boltBucket.CreateBucketIfNotExists(name)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +245,7 @@ func (b *bucket) CreateBucketIfNotExists(name []byte) (*bucket, error) {
 
 // DeleteBucket deletes the nested bucket name and everything in it.
 func (b *bucket) DeleteBucket(name []byte) error {
-	if err := b.b.DeleteBucket(name); err != nil {
+	if err := b.boltBucket.DeleteBucket(name); err != nil {
 		return err
 	}
 	if b.rec != nil {
@@ -224,7 +257,7 @@ func (b *bucket) DeleteBucket(name []byte) error {
 // NextSequence raises the bucket's sequence and returns it; the write set
 // carries the new value, not the increment.
 func (b *bucket) NextSequence() (uint64, error) {
-	n, err := b.b.NextSequence()
+	n, err := b.boltBucket.NextSequence()
 	if err != nil {
 		return 0, err
 	}
@@ -236,7 +269,7 @@ func (b *bucket) NextSequence() (uint64, error) {
 
 // SetSequence sets the bucket's sequence.
 func (b *bucket) SetSequence(n uint64) error {
-	if err := b.b.SetSequence(n); err != nil {
+	if err := b.boltBucket.SetSequence(n); err != nil {
 		return err
 	}
 	if b.rec != nil {
@@ -253,23 +286,23 @@ func (c *cursor) at(k, v []byte) ([]byte, []byte) {
 }
 
 // First moves to the first key.
-func (c *cursor) First() ([]byte, []byte) { return c.at(c.c.First()) }
+func (c *cursor) First() ([]byte, []byte) { return c.at(c.boltCursor.First()) }
 
 // Last moves to the last key.
-func (c *cursor) Last() ([]byte, []byte) { return c.at(c.c.Last()) }
+func (c *cursor) Last() ([]byte, []byte) { return c.at(c.boltCursor.Last()) }
 
 // Next moves to the next key.
-func (c *cursor) Next() ([]byte, []byte) { return c.at(c.c.Next()) }
+func (c *cursor) Next() ([]byte, []byte) { return c.at(c.boltCursor.Next()) }
 
 // Prev moves to the previous key.
-func (c *cursor) Prev() ([]byte, []byte) { return c.at(c.c.Prev()) }
+func (c *cursor) Prev() ([]byte, []byte) { return c.at(c.boltCursor.Prev()) }
 
 // Seek moves to key, or the next key after it.
-func (c *cursor) Seek(key []byte) ([]byte, []byte) { return c.at(c.c.Seek(key)) }
+func (c *cursor) Seek(key []byte) ([]byte, []byte) { return c.at(c.boltCursor.Seek(key)) }
 
 // Delete removes the key the cursor stands on.
 func (c *cursor) Delete() error {
-	if err := c.c.Delete(); err != nil {
+	if err := c.boltCursor.Delete(); err != nil {
 		return err
 	}
 	if c.bkt.rec != nil {
@@ -320,7 +353,7 @@ func (r *recorder) setSequence(b *bucket, n uint64) {
 func (r *recorder) writeSet() []byte { return appendTrailer(r.buf) }
 
 // ID is bbolt's transaction id.
-func (t *txn) ID() int { return t.tx.ID() }
+func (t *txn) ID() int { return t.boltTx.ID() }
 
 // updateDB runs fn in a write transaction of db that records nothing:
 // one server's own file, or a file no log carries (archives, baseline).
