@@ -114,8 +114,10 @@ func serveNode(ctx context.Context, c nodeConfig) (err error) {
 		}
 		st = s
 		lost.Store(false)
+		// Not ctx's child: on a signal the leader hands over first, and
+		// only then stops its stack.
 		var sctx context.Context
-		sctx, cancel = context.WithCancel(ctx)
+		sctx, cancel = context.WithCancel(context.WithoutCancel(ctx))
 		done = make(chan error, 1)
 		g, h := turns()
 		go func() { done <- serveStack(sctx, s, sc, g, h) }()
@@ -172,6 +174,17 @@ func serveNode(ctx context.Context, c nodeConfig) (err error) {
 			}
 			return err
 		case <-ctx.Done():
+			if st != nil {
+				// A planned stop: a follower takes over in one round trip
+				// instead of an election timeout, and the calls here end
+				// at once since their writes cannot commit any more.
+				if err := node.Handoff(); err != nil {
+					log.Warn("could not hand leadership over; the others elect a leader", "err", err)
+				} else {
+					lost.Store(true)
+					log.Info("leadership handed over")
+				}
+			}
 			return stop()
 		}
 	}
