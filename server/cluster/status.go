@@ -63,6 +63,9 @@ func (n *Node) Status() Status {
 	if p, ok := n.Leader(); ok {
 		st.Leader = p
 	}
+	if n.raft.State() == raft.Shutdown {
+		return st // Stats would log a warning on every call
+	}
 	// Stats is raft's only way to tell the last snapshot; its values are
 	// decimal strings.
 	st.SnapshotIndex, _ = strconv.ParseUint(n.raft.Stats()["last_snapshot_index"], 10, 64)
