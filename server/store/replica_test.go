@@ -542,3 +542,78 @@ func TestReplicatedStoreRefusals(t *testing.T) {
 		t.Errorf("digest after a refused restore: %v", err)
 	}
 }
+
+// What an import cut short by a crash staged is dropped by the next
+// OpenOn through the log, like its other writes at open: the follower
+// drops it too.
+func TestOpenOnDropsLeftImportsOnEveryNode(t *testing.T) {
+	c := newCluster(t)
+	seed(t, c.s)
+	if _, err := c.s.SubmitOrders([]floor.Order{{ID: "O1", Lines: []floor.OrderLine{{SKU: "S1", Quantity: 1}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	err := c.s.update("test", func(tx *txn) error { // O1 as a crashed import's staged order
+		imps := tx.Bucket(bucketImports)
+		n, err := imps.NextSequence()
+		if err != nil {
+			return err
+		}
+		list, err := imps.CreateBucket(u64(n))
+		if err != nil {
+			return err
+		}
+		return list.Put([]byte("O1"), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.s.Close()
+	s, err := OpenOn(c.leader, Options{Clock: c.clock, Replicator: c.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if imports, lost, err := StagedImports(s); imports+lost != 0 || err != nil {
+		t.Errorf("staged after OpenOn: %d imports, %d lost, %v", imports, lost, err)
+	}
+	if _, err := s.Order("O1"); floor.KindOf(err) != floor.KindNotFound {
+		t.Errorf("staged order after OpenOn: %v, want not found", err)
+	}
+	sameDigests(t, "follower", digestOf(t, c.follower), digestOf(t, c.leader))
+	if _, err := s.Audit(); err != nil {
+		t.Error(err)
+	}
+}
+
+// Apply packs the pages of the buckets the store appends to as full as
+// the store itself does (the fill hints are not in the write set): a
+// replicated file takes no more pages for them than one server's.
+func TestReplicatedFileKeepsAppendBucketsFull(t *testing.T) {
+	single, clock := openTestStore(t, "")
+	workload(t, single, clock)
+	c := newCluster(t)
+	workload(t, c.s, c.clock)
+	pages := func(s *Store) map[string]int {
+		out := map[string]int{}
+		err := s.view("test", func(tx *txn) error {
+			for name := range applyFill {
+				out[name] = tx.Bucket([]byte(name)).Stats().LeafPageN
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want, got := pages(single), pages(c.s)
+	if want[string(bucketMovements)] < 10 {
+		t.Fatalf("movements on %d leaf pages, too few to tell", want[string(bucketMovements)])
+	}
+	for name, n := range want {
+		if got[name] > n {
+			t.Errorf("bucket %s: %d leaf pages replicated, %d on one server", name, got[name], n)
+		}
+	}
+	t.Logf("leaf pages, one server %v, replicated %v", want, got)
+}

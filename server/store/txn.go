@@ -12,9 +12,11 @@ import (
 // store, replica.go), append every write to the write set with its bucket
 // path, so that every node can apply the same writes. Without a recorder
 // (one server alone) a write costs one nil check more than bbolt's own.
-// No other file of the package reaches the bbolt types underneath
-// (TestOnlyTheWrapperWritesToBbolt), so a write that would not be
-// recorded does not compile.
+// The store's code takes *txn, *bucket and *cursor, never bbolt's types,
+// so a write past the recorder does not compile there; the few files that
+// must import bbolt (opening files, caches keyed by *bolt.DB) are listed
+// by TestOnlyTheWrapperWritesToBbolt, which also keeps every file but this
+// one off the bbolt values under the wrapper.
 type txn struct {
 	boltTx *bolt.Tx
 	rec    *recorder

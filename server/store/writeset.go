@@ -192,6 +192,12 @@ func applyOps(tx *bolt.Tx, ops []writeOp) error {
 	return nil
 }
 
+// applyFill is how full Apply packs the pages of the buckets the store
+// appends to in key order (scan.go, movement.go, planrecord.go): the
+// store's own fill hints are not in the write set, and every node's file,
+// the leader's included, is written by Apply.
+var applyFill = map[string]float64{string(bucketScanRecords): 1, string(bucketMovements): 1, string(bucketTasks): 1}
+
 func applyOp(tx *bolt.Tx, op writeOp) error {
 	if len(op.path) == 0 {
 		switch op.kind {
@@ -215,6 +221,9 @@ func applyOp(tx *bolt.Tx, op writeOp) error {
 	}
 	if b == nil {
 		return bolterr.ErrBucketNotFound
+	}
+	if f, ok := applyFill[string(op.path[0])]; ok && len(op.path) == 1 {
+		b.FillPercent = f
 	}
 	switch op.kind {
 	case opPut:
