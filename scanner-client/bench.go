@@ -354,6 +354,12 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		defer conn.Close()
 		conns[i] = conn
 	}
+	// Every handheld starts at the leader, if a node says it leads.
+	if lead := conns[0].preferLeader(ctx); lead != 0 {
+		for _, c := range conns[1:] {
+			c.cur.Store(int32(lead))
+		}
+	}
 	admin := conns[0]
 	run := strconv.FormatInt(time.Now().Unix(), 36)
 

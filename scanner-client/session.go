@@ -176,6 +176,7 @@ func runSession(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer conn.Close()
+	conn.preferLeader(ctx)
 
 	ctx, cancel := context.WithCancel(ctx)
 	s := &session{cfg: cfg, out: stdout, q: q, ids: ids, conn: conn, ctx: ctx, stdin: stdin,

@@ -7,9 +7,11 @@ import (
 	"io"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 )
 
@@ -75,6 +77,38 @@ func (s *site) observe(i int32, err error) {
 	if len(s.conns) > 1 && status.Code(err) == codes.Unavailable {
 		s.cur.CompareAndSwap(i, (i+1)%int32(len(s.conns)))
 	}
+}
+
+// leaderHealthService is the gRPC health service a cluster node answers
+// SERVING to while it leads (the server's name for it).
+const leaderHealthService = "pickpack.leader"
+
+// preferLeader asks every address, at once, whether it leads the site,
+// and puts the leader's in use: calls then skip a follower's forwarding.
+// With no leader answering in time (one server, or an election) the site
+// stays as it is. It returns the address in use.
+func (s *site) preferLeader(ctx context.Context) int {
+	if len(s.conns) > 1 {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		leads := make(chan int, len(s.conns))
+		for i, c := range s.conns {
+			go func() {
+				r, err := healthpb.NewHealthClient(c).Check(ctx, &healthpb.HealthCheckRequest{Service: leaderHealthService})
+				if err != nil || r.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+					i = -1
+				}
+				leads <- i
+			}()
+		}
+		for range s.conns {
+			if i := <-leads; i >= 0 {
+				s.cur.Store(int32(i))
+				break
+			}
+		}
+	}
+	return int(s.cur.Load())
 }
 
 // Invoke makes a unary call on the address in use.

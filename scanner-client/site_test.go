@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
@@ -193,5 +194,43 @@ func TestClientMovesToTheNextAddress(t *testing.T) {
 	p.typeLine("q")
 	if err := p.end(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A site starts at the node whose health says it leads, so a handheld's
+// calls skip a follower's forwarding; without a leader it stays put.
+func TestSitePrefersTheLeader(t *testing.T) {
+	node := func(leads bool) string {
+		hs := health.NewServer()
+		st := healthpb.HealthCheckResponse_NOT_SERVING
+		if leads {
+			st = healthpb.HealthCheckResponse_SERVING
+		}
+		hs.SetServingStatus(leaderHealthService, st)
+		return healthNode(t, hs)
+	}
+	follower, leader, single := node(false), node(true), healthNode(t, health.NewServer()) // single: one server, no leader service
+	for _, tc := range []struct {
+		name  string
+		addrs string
+		want  int
+	}{
+		{"the leader second", follower + "," + leader, 1},
+		{"the leader third, a dead node first", deadAddr(t) + "," + follower + "," + leader, 2},
+		{"no node leads", follower + "," + single, 0},
+		{"one address", follower, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := dialSite(tc.addrs, func(addr string) (*grpc.ClientConn, error) {
+				return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := s.preferLeader(context.Background()); got != tc.want || int(s.cur.Load()) != tc.want {
+				t.Errorf("got address %d (in use %d), want %d", got, s.cur.Load(), tc.want)
+			}
+		})
 	}
 }
