@@ -26,6 +26,10 @@ type site struct {
 	addrs []string
 	conns []*grpc.ClientConn
 	cur   atomic.Int32
+	// seeking is set while a search for the new leader runs after a
+	// move; stop ends it when the site closes.
+	seeking atomic.Bool
+	stop    chan struct{}
 }
 
 // splitAddrs parses --addr: one address or several, comma-separated.
@@ -47,7 +51,7 @@ func dialSite(addrs string, dialOne func(addr string) (*grpc.ClientConn, error))
 	if err != nil {
 		return nil, err
 	}
-	s := &site{addrs: list}
+	s := &site{addrs: list, stop: make(chan struct{})}
 	for _, a := range list {
 		c, err := dialOne(a)
 		if err != nil {
@@ -61,6 +65,7 @@ func dialSite(addrs string, dialOne func(addr string) (*grpc.ClientConn, error))
 
 // Close closes every connection.
 func (s *site) Close() error {
+	close(s.stop)
 	var errs []error
 	for _, c := range s.conns {
 		errs = append(errs, c.Close())
@@ -74,9 +79,32 @@ func (s *site) Addr() string { return s.addrs[s.cur.Load()] }
 // observe moves on from address i after err, if err says that this node
 // cannot serve now; another caller may have moved on already.
 func (s *site) observe(i int32, err error) {
-	if len(s.conns) > 1 && status.Code(err) == codes.Unavailable {
-		s.cur.CompareAndSwap(i, (i+1)%int32(len(s.conns)))
+	if len(s.conns) > 1 && status.Code(err) == codes.Unavailable && s.cur.CompareAndSwap(i, (i+1)%int32(len(s.conns))) {
+		s.seekLeader()
 	}
+}
+
+// seekLeader looks for the site's leader in the background after a move,
+// a few times while an election may still run, so that calls go back to
+// a leader instead of staying with a follower that forwards them. One
+// search at a time.
+func (s *site) seekLeader() {
+	if !s.seeking.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.seeking.Store(false)
+		for range 10 {
+			select {
+			case <-s.stop:
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+			if s.leaderAt(context.Background()) >= 0 {
+				return
+			}
+		}
+	}()
 }
 
 // leaderHealthService is the gRPC health service a cluster node answers
@@ -89,26 +117,34 @@ const leaderHealthService = "pickpack.leader"
 // stays as it is. It returns the address in use.
 func (s *site) preferLeader(ctx context.Context) int {
 	if len(s.conns) > 1 {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		leads := make(chan int, len(s.conns))
-		for i, c := range s.conns {
-			go func() {
-				r, err := healthpb.NewHealthClient(c).Check(ctx, &healthpb.HealthCheckRequest{Service: leaderHealthService})
-				if err != nil || r.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-					i = -1
-				}
-				leads <- i
-			}()
-		}
-		for range s.conns {
-			if i := <-leads; i >= 0 {
-				s.cur.Store(int32(i))
-				break
-			}
-		}
+		s.leaderAt(ctx)
 	}
 	return int(s.cur.Load())
+}
+
+// leaderAt asks every address at once whether it leads and puts the
+// first that does in use; it returns its index, or -1 if none answered
+// that it leads within 2 s.
+func (s *site) leaderAt(ctx context.Context) int {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	leads := make(chan int, len(s.conns))
+	for i, c := range s.conns {
+		go func() {
+			r, err := healthpb.NewHealthClient(c).Check(ctx, &healthpb.HealthCheckRequest{Service: leaderHealthService})
+			if err != nil || r.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				i = -1
+			}
+			leads <- i
+		}()
+	}
+	for range s.conns {
+		if i := <-leads; i >= 0 {
+			s.cur.Store(int32(i))
+			return i
+		}
+	}
+	return -1
 }
 
 // Invoke makes a unary call on the address in use.

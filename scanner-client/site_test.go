@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -232,5 +233,38 @@ func TestSitePrefersTheLeader(t *testing.T) {
 				t.Errorf("got address %d (in use %d), want %d", got, s.cur.Load(), tc.want)
 			}
 		})
+	}
+}
+
+// After moving on from a node that went away, the site looks for the new
+// leader and goes there, rather than staying with the next node, which
+// would forward every call.
+func TestSiteFindsTheNewLeaderAfterAMove(t *testing.T) {
+	node := func(leads bool) string {
+		hs := health.NewServer()
+		st := healthpb.HealthCheckResponse_NOT_SERVING
+		if leads {
+			st = healthpb.HealthCheckResponse_SERVING
+		}
+		hs.SetServingStatus(leaderHealthService, st)
+		return healthNode(t, hs)
+	}
+	s, err := dialSite(deadAddr(t)+","+node(false)+","+node(true), func(addr string) (*grpc.ClientConn, error) {
+		return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = healthpb.NewHealthClient(s).Check(context.Background(), &healthpb.HealthCheckRequest{})
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("a call to the dead node: got %v, want Unavailable", err)
+	}
+	deadline := time.Now().Add(10 * time.Second) // a guard: the search takes about 0.3 s
+	for s.cur.Load() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("address in use %d (%s), want the leader's (2)", s.cur.Load(), s.Addr())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
