@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +27,8 @@ import (
 
 func init() { commands["bench"] = benchCmd }
 
-const benchUsage = `usage: scanner-client bench --addr HOST:PORT --token ADMIN_TOKEN [--pickers N] [--rate R] [--duration D] [--import-orders N] [--baseline]
-       [--browsers B --http HOST:PORT] [--server-pid PID [--data-file FILE]]
+const benchUsage = `usage: scanner-client bench --addr HOST:PORT[,HOST:PORT...] --token ADMIN_TOKEN [--pickers N] [--rate R] [--duration D] [--import-orders N] [--baseline]
+       [--browsers B --http HOST:PORT] [--server-pid PID [--data-file FILE]] [--acked FILE] [--allow-errors]
 
 Drives N simulated handhelds, each on its own Scan stream at R scans/s,
 through real pick tasks for D. It creates the pickers' users and tokens,
@@ -71,6 +72,16 @@ more, the last minute's p99 over the second's):
   minute N scans=... p50_ms=... p99_ms=... max_ms=... server_cpu_us_per_scan=... file_bytes_per_scan=... rss_mb=... peak_rss_mb=...
   server scans=... server_cpu_us_per_scan=... file_bytes_per_scan=... rss_mb=... peak_rss_mb=...
   creep last_minute_p99_ms=... second_minute_p99_ms=... ratio=...
+Against a cluster give every node's address (--addr A,B,C): a handheld
+whose node is unavailable moves to the next and re-sends its unanswered
+scan with its id; with --allow-errors the streams that broke are counted
+but do not fail the run (a leader killed on purpose). With either, it
+prints the run's longest time without any verdict (from the run's start)
+and the scans sent from 5 s before it to 5 s after it: what a leader's
+loss costs.
+  stall longest_s=... from_s=... to_s=... around_scans=... p50_ms=... p99_ms=... max_ms=...
+With --acked FILE every answered scan is written to FILE, for a check
+that each is stored exactly once.
 The links are plaintext: run it beside the server (loopback).
 `
 
@@ -96,6 +107,12 @@ type benchConfig struct {
 	browsers      int
 	http          string
 
+	// acked, if set, is the file every answered scan is written to.
+	acked string
+	// allowErrors: failed streams and calls (a node killed on purpose)
+	// are reported but do not fail the run, and the order supply goes on.
+	allowErrors bool
+
 	// With serverPID, the server's CPU, memory and data file (dataFile)
 	// are read at the start, every minute and at the end.
 	serverPID int
@@ -107,8 +124,10 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
 	var c benchConfig
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:7070", "server address")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:7070", "server address, or a cluster's addresses A,B,C: a handheld whose node is unavailable moves to the next and re-sends its unanswered scan")
+	fs.StringVar(&c.acked, "acked", "", "write every answered scan to this file, a line each: USER<TAB>SCAN_ID<TAB>VERDICT (the failover test checks each is stored exactly once)")
 	fs.StringVar(&c.token, "token", "", "an admin token (creates pickers, orders and stock)")
+	fs.BoolVar(&c.allowErrors, "allow-errors", false, "failed streams and calls (a cluster node killed on purpose) are counted and reported but do not fail the run; the order supply retries")
 	fs.IntVar(&c.pickers, "pickers", 10, "simulated handhelds, each a picker of its own on its own stream")
 	fs.Float64Var(&c.rate, "rate", 2, "scans per second per handheld")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to scan")
@@ -174,6 +193,13 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if c.serverPID > 0 {
 		printServer(stdout, res)
 	}
+	if st := res.stall; c.allowErrors || strings.Contains(c.addr, ",") {
+		fmt.Fprintf(stdout, "stall longest_s=%.2f from_s=%.2f to_s=%.2f around_scans=%d %s\n", (st.to - st.from).Seconds(),
+			st.from.Seconds(), st.to.Seconds(), len(st.around), benchPercentiles(st.around))
+	}
+	if c.allowErrors {
+		return nil
+	}
 	// A run with errors measured something else than the scan path: its
 	// figures must not pass for a result in a script or CI.
 	var failed error
@@ -214,10 +240,55 @@ type benchResult struct {
 	started               int
 	lastStart             time.Duration
 
+	// The longest time without a verdict, and the scans sent around it.
+	stall benchStall
+
 	// With --server-pid: the server sampled at the start, each minute and
 	// at the end, and the scans sent in each minute (both paths).
 	server  []serverSample
 	minutes [][]time.Duration
+}
+
+// benchStall is the run's longest time without any verdict (from the run's
+// start), and the latencies of the scans sent from 5 s before it began to
+// 5 s after it ended: what a leader's loss costs the handhelds.
+type benchStall struct {
+	from, to time.Duration
+	around   []time.Duration
+}
+
+// longestStall finds the longest gap between answers in results, counting
+// from the first answer.
+func longestStall(results []sim.Result, began time.Time) benchStall {
+	at := make([]time.Duration, len(results))
+	for i, r := range results {
+		at[i] = r.SentAt.Add(r.Latency).Sub(began)
+	}
+	slices.Sort(at)
+	var st benchStall
+	for i := 1; i < len(at); i++ {
+		if at[i]-at[i-1] > st.to-st.from {
+			st.from, st.to = at[i-1], at[i]
+		}
+	}
+	for _, r := range results {
+		if sent := r.SentAt.Sub(began); sent >= st.from-5*time.Second && sent <= st.to+5*time.Second {
+			st.around = append(st.around, r.Latency)
+		}
+	}
+	return st
+}
+
+// writeAcked writes every answered scan of the devices (user prefix+i for
+// device i) to path: USER, scan id and verdict, tab-separated.
+func writeAcked(path, prefix string, devices []*sim.Device) error {
+	var b bytes.Buffer
+	for i, d := range devices {
+		for _, r := range d.Results() {
+			fmt.Fprintf(&b, "%s%d\t%s\t%s\n", prefix, i, r.ScanID, r.Verdict)
+		}
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 // pathResult is what the handhelds of one path measured.
@@ -249,7 +320,7 @@ func importCSV(prefix, channel string, skus []string, n int) []byte {
 
 // runImport sends data as one ImportOrders call (a dry run if dry) at
 // began+at and returns what it did.
-func runImport(ctx context.Context, conn *grpc.ClientConn, token string, data []byte, dry bool, began time.Time, at time.Duration) (*benchImport, error) {
+func runImport(ctx context.Context, conn grpc.ClientConnInterface, token string, data []byte, dry bool, began time.Time, at time.Duration) (*benchImport, error) {
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -272,14 +343,22 @@ func runImport(ctx context.Context, conn *grpc.ClientConn, token string, data []
 // run are counted as errors, since that is what the run measures.
 func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult, error) {
 	var res benchResult
-	conns := make([]*grpc.ClientConn, c.conns)
+	conns := make([]*site, c.conns)
 	for i := range conns {
-		conn, err := grpc.NewClient(c.addr, append(fixedWindows(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+		conn, err := dialSite(c.addr, func(addr string) (*grpc.ClientConn, error) {
+			return grpc.NewClient(addr, append(fixedWindows(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+		})
 		if err != nil {
 			return res, err
 		}
 		defer conn.Close()
 		conns[i] = conn
+	}
+	// Every handheld starts at the leader, if a node says it leads.
+	if lead := conns[0].preferLeader(ctx); lead != 0 {
+		for _, c := range conns[1:] {
+			c.cur.Store(int32(lead))
+		}
 	}
 	admin := conns[0]
 	run := strconv.FormatInt(time.Now().Unix(), 36)
@@ -372,10 +451,24 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		}
 	}()
 	var supErr error
+	var supRetries int
 	supDone := make(chan struct{})
 	go func() {
 		defer close(supDone)
-		supErr = sup.Keep(runCtx, backlog, 250*time.Millisecond)
+		for {
+			supErr = sup.Keep(runCtx, backlog, 250*time.Millisecond)
+			if supErr == nil || !c.allowErrors {
+				return
+			}
+			// A node went away: the next call goes to another.
+			supRetries++
+			select {
+			case <-runCtx.Done():
+				supErr = nil
+				return
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
 	}()
 
 	cat := sim.NewCatalog(c.token)
@@ -535,6 +628,19 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 		}
 	}
 	res.errors += int(runErrs.Load())
+	var all []sim.Result
+	for _, d := range devices {
+		all = append(all, d.Results()...)
+	}
+	res.stall = longestStall(all, began)
+	if supRetries > 0 {
+		fmt.Fprintf(stderr, "bench: the order supply failed %d times and went on\n", supRetries)
+	}
+	if c.acked != "" {
+		if err := writeAcked(c.acked, "bench-"+run+"-", devices); err != nil {
+			return res, err
+		}
+	}
 	res.browser.errors += int(browserErrs.Load())
 	if firstErr != nil {
 		fmt.Fprintf(stderr, "bench: first error: %v\n", firstErr)

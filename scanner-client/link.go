@@ -127,7 +127,7 @@ func answerOf[R interface{ GetAnswer() *pb.ScanAnswer }](r R, err error) (*pb.Sc
 
 // openStream opens the stream of a scan mode on conn; the inventory modes
 // open theirs with session.openInventory.
-func openStream(ctx context.Context, conn *grpc.ClientConn, mode Mode) (scanStream, error) {
+func openStream(ctx context.Context, conn grpc.ClientConnInterface, mode Mode) (scanStream, error) {
 	switch mode {
 	case ModePick:
 		st, err := pb.NewPickServiceClient(conn).Scan(ctx)

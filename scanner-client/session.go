@@ -42,7 +42,7 @@ func scanCmd(mode Mode) func(ctx context.Context, args []string, stdin io.Reader
 		cfg := config{mode: mode}
 		fs := flag.NewFlagSet("scanner-client "+string(mode), flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		fs.StringVar(&cfg.addr, "addr", "127.0.0.1:7070", "server address HOST:PORT")
+		fs.StringVar(&cfg.addr, "addr", "127.0.0.1:7070", "server address HOST:PORT, or a cluster's addresses A,B,C (any node serves; when one is unavailable the next is tried)")
 		fs.StringVar(&cfg.token, "token", "", "bearer token (default: $PICKPACK_TOKEN)")
 		fs.StringVar(&cfg.ca, "ca", "", "PEM file of the CA (or certificate) to trust for the server's TLS certificate")
 		fs.BoolVar(&cfg.plaintext, "plaintext", false, "no TLS to a non-loopback address (the token travels in clear)")
@@ -110,7 +110,7 @@ type session struct {
 	out    io.Writer
 	q      *Queue
 	ids    *idMaker
-	conn   *grpc.ClientConn
+	conn   *site
 	events chan any
 	notify chan struct{}
 	ctx    context.Context
@@ -169,11 +169,14 @@ func runSession(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr
 		// never reuse a sequence number still queued.
 		ids.n = max(ids.n, p[len(p)-1].Seq)
 	}
-	conn, err := dial(cfg.addr, cfg.token, cfg.ca, cfg.plaintext)
+	conn, err := dialSite(cfg.addr, func(addr string) (*grpc.ClientConn, error) {
+		return dial(addr, cfg.token, cfg.ca, cfg.plaintext)
+	})
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	conn.preferLeader(ctx)
 
 	ctx, cancel := context.WithCancel(ctx)
 	s := &session{cfg: cfg, out: stdout, q: q, ids: ids, conn: conn, ctx: ctx, stdin: stdin,

@@ -133,7 +133,7 @@ type unaryStream struct {
 // openUnary checks with probe that the server answers and lets this token
 // in (a mode's harmless read), so "online" means what it means for a
 // stream; then it returns a unaryStream.
-func openUnary(ctx context.Context, conn *grpc.ClientConn, probe func(context.Context, pb.InventoryServiceClient) error) (scanStream, error) {
+func openUnary(ctx context.Context, conn grpc.ClientConnInterface, probe func(context.Context, pb.InventoryServiceClient) error) (scanStream, error) {
 	c := pb.NewInventoryServiceClient(conn)
 	pctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()

@@ -6,6 +6,9 @@
 //	server import KIND FILE ...    import a bin map, SKUs or orders
 //	server backup --to FILE ...    copy a running server's data file
 //	server restore --from FILE ... put a backup in place for a stopped server
+//	server serve --node ID --cluster ...  one node of a site replicated through Raft
+//	server cluster status|join|leave ...  a site's membership
+//	server digest --data DIR       a stopped node's digest of every bucket
 //
 // main only wires packages together; everything runs through Run, which
 // the tests call too.

@@ -44,6 +44,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return restoreCmd(args, stdout, stderr)
 	case "archive":
 		return archiveCmd(args, stdout, stderr)
+	case "cluster":
+		return clusterCmd(ctx, args, stdout, stderr)
+	case "digest":
+		return digestCmd(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -60,6 +64,9 @@ const usage = `usage:
   server backup --to FILE [--http URL] [--token ADMIN]   copy a running server's data file
   server restore --from FILE [--data DIR] [--force]       put a backup in place for a stopped server
   server archive [--data DIR] [--retain-days 90]           move older history of a stopped server to DIR/archive
+  server serve --node ID --cluster 'n1=RAFT/GRPC/HTTP,n2=...,n3=...' [--join] [--data DIR]   one node of a replicated site
+  server cluster status|join|leave --addr HTTP-OF-ANY-NODE [--token ADMIN] ...   read or change a site's membership
+  server digest [--data DIR]           a stopped node's SHA-256 per bucket (equal on nodes that applied the same log)
   server plan --binmap FILE --bins CODE,CODE,... [--picker NAME --data DIR] [--explain]
 Run "server COMMAND -h" for a command's flags.
 `
@@ -89,8 +96,12 @@ func (d *dataFlags) open(clock floor.Clock) (*store.Store, error) {
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return nil, err
 	}
-	return store.Open(filepath.Join(d.dir, "pickpack.db"), store.Options{Clock: clock, Planner: d.planner, Paper: d.paper,
-		SLAs: floor.SLAs{Default: d.sla, PerChannel: d.channelSLAs}})
+	return store.Open(filepath.Join(d.dir, "pickpack.db"), d.options(clock))
+}
+
+// options are the store's options from the flags.
+func (d *dataFlags) options(clock floor.Clock) store.Options {
+	return store.Options{Clock: clock, Planner: d.planner, Paper: d.paper, SLAs: floor.SLAs{Default: d.sla, PerChannel: d.channelSLAs}}
 }
 
 // slaFlag collects channel=duration pairs.

@@ -8,29 +8,21 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/reflection"
 
-	"github.com/pickpack/pickpack/server/docs"
-	"github.com/pickpack/pickpack/server/feed"
+	"github.com/pickpack/pickpack/server/cluster"
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/printing"
 	"github.com/pickpack/pickpack/server/route"
 	"github.com/pickpack/pickpack/server/rpc"
 	"github.com/pickpack/pickpack/server/session"
-	"github.com/pickpack/pickpack/server/web"
 )
 
 // drainTimeout bounds how long in-flight calls may finish after a signal.
@@ -72,8 +64,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to this file until it stops (for finding where a scan's time goes)")
 	var logLevel slog.Level
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug (logs every call), info, warn or error")
+	nodeID := fs.String("node", "", "with --cluster, this node's id in it")
+	clusterFlag := fs.String("cluster", "",
+		"serve as one node of a site replicated through Raft: every node as ID=RAFT/GRPC/HTTP (host:port each), comma-separated, e.g. "+
+			"n1=127.0.0.1:7001/127.0.0.1:7071/127.0.0.1:8081,n2=...; this node's --addr and --http-addr come from its entry")
+	join := fs.Bool("join", false, "with --cluster, this node is being added to a running site (server cluster join on the leader): it does not bootstrap")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	var node nodeConfig
+	if *clusterFlag != "" || *nodeID != "" || *join {
+		var err error
+		if node, err = clusterFlags(fs, *nodeID, *clusterFlag, *join, *tlsCert); err != nil {
+			return err
+		}
+		*addr, *httpAddr = node.self.GRPC, node.self.HTTP
 	}
 	if *retainDays < 0 {
 		return fmt.Errorf("--retain-days must be 0 (keep everything) or more, got %d", *retainDays)
@@ -120,6 +125,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *httpAddr != "" && *tlsCert == "" && !*allowPlaintext && !loopback(*httpAddr) {
 		return fmt.Errorf("refusing plaintext HTTP on %s: give --tls-cert and --tls-key, or --allow-plaintext", *httpAddr)
 	}
+	if node.self.ID != "" && !*allowPlaintext && !loopback(node.self.Raft) {
+		return fmt.Errorf("refusing plaintext Raft on %s: the nodes' log travels in clear; give --allow-plaintext on a trusted network", node.self.Raft)
+	}
 	printCfg := printing.Config{Default: printing.Printer{Kind: "spool", Dir: filepath.Join(d.dir, "spool")}}
 	if *printers != "" {
 		data, err := os.ReadFile(*printers)
@@ -131,122 +139,70 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	d.planner, d.paper = route.NewPlanner(pf.config()), printCfg.Paper
+	sc := stackConfig{log: log, stdout: stdout, feed: pf.feedConfig(shifts), loc: loc, feedEvery: *feedEvery,
+		releaseEvery: *releaseEvery, retainDays: *retainDays, demo: *demoFlag, demoEvery: *demoEvery, printers: printCfg,
+		shift: *shift, creds: creds, tlsCert: *tlsCert, tlsKey: *tlsKey, drain: func() time.Duration { return drainTimeout },
+		limits: map[session.Kind]session.Limit{
+			session.KindScan:  {PerUser: *maxUserScans, Total: *maxScans},
+			session.KindWatch: {PerUser: *maxUserWatchers, Total: *maxWatchers},
+		}}
+	if node.self.ID != "" {
+		node.data, node.stack = d, sc
+		return serveNode(ctx, node)
+	}
 	st, err := d.open(floor.SystemClock{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if *releaseEvery > 0 {
-		// Otherwise each page bbolt ever read stays in the server's
-		// resident memory, and the file grows all day.
-		go every(ctx, *releaseEvery, log, "release mapped pages", st.ReleaseMapped)
-	}
-
-	go retain(ctx, st, *retainDays, log)
-
-	if *demoFlag {
-		if err := loadDemo(ctx, st, log, stdout, *demoEvery); err != nil {
-			return err
-		}
-	}
-
 	lis, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	hub := feed.NewHub(st, pf.feedConfig(shifts), floor.SystemClock{}, log)
-	go hub.Run(ctx, *feedEvery)
-	// Documents are dated when they are made.
-	documents := func(ctx context.Context, orderID, format string) (docs.Rendered, error) {
-		return docs.Render(ctx, st, orderID, format, time.Now())
-	}
-	render := func(ctx context.Context, orderID, format string) ([]byte, error) {
-		doc, err := documents(ctx, orderID, format)
-		return doc.Data, err
-	}
-	renderTask := func(ctx context.Context, taskID, format string) ([]byte, error) {
-		return docs.RenderTask(ctx, st, taskID, format, time.Now())
-	}
-	dispatcher := (&printing.Dispatcher{Jobs: st, Config: printCfg, Render: render, RenderTask: renderTask, Log: log}).Init()
-	go dispatcher.Run(ctx)
-	api := rpc.New(st, hub, log)
-	api.OnPrint = dispatcher.Wake
-	api.Shift = *shift
-	// One register for both sides: a token revoked through gRPC ends the
-	// user's event streams on HTTP too.
-	api.Streams = session.New(st, map[session.Kind]session.Limit{
-		session.KindScan:  {PerUser: *maxUserScans, Total: *maxScans},
-		session.KindWatch: {PerUser: *maxUserWatchers, Total: *maxWatchers},
-	})
-	// /metrics: process, floor and RPC metrics in one registry; the RPC
-	// interceptors go first so that refused calls are counted too.
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		web.NewFloorMetrics(st, hub))
-	opts := append(rpc.NewMetrics(metrics).ServerOptions(), api.ServerOptions()...)
-	opts = append(opts, grpc.Creds(creds))
-	g := grpc.NewServer(opts...)
-	api.Register(g)
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(g, hs)
-	reflection.Register(g)
-
-	errc := make(chan error, 2)
-	go func() { errc <- g.Serve(lis) }()
-	var hs2 *http.Server
+	var hlis net.Listener
 	if *httpAddr != "" {
-		hlis, err := net.Listen("tcp", *httpAddr)
-		if err != nil {
+		if hlis, err = net.Listen("tcp", *httpAddr); err != nil {
+			lis.Close()
 			return err
 		}
-		site := &web.Server{Auth: st, Documents: documents, Log: log, Floor: hub, Data: st, Inventory: st, Metrics: metrics,
-			Badges: st, Streams: api.Streams, Location: loc, Actions: st, OnPrint: dispatcher.Wake, Backup: st}
-		// Browsers (the handheld app) call the same services over the
-		// Connect protocol on this port; the rest is the site.
-		handler, err := rpc.Connect(g, site.Handler())
-		if err != nil {
-			return err
-		}
-		hs2 = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			var err error
-			if *tlsCert != "" {
-				err = hs2.ServeTLS(hlis, *tlsCert, *tlsKey)
-			} else {
-				err = hs2.Serve(hlis)
-			}
-			if !errors.Is(err, http.ErrServerClosed) {
-				errc <- err
-			}
-		}()
-		fmt.Fprintf(stdout, "pickpack serving HTTP on %s\n", hlis.Addr())
 	}
-	log.Info("serving gRPC", "addr", lis.Addr().String(), "data", st.Path(), "tls", *tlsCert != "")
-	fmt.Fprintf(stdout, "pickpack serving gRPC on %s\n", lis.Addr())
+	return serveStack(ctx, st, sc, lis, hlis)
+}
 
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+// clusterFlags checks serve's cluster flags and finds this node's entry.
+func clusterFlags(fs *flag.FlagSet, id, list string, join bool, tlsCert string) (nodeConfig, error) {
+	var c nodeConfig
+	switch {
+	case id == "" || list == "":
+		return c, errors.New("--node and --cluster go together")
+	case tlsCert != "":
+		// Raft's transport and the followers' forwarding are plaintext:
+		// a site's nodes talk over its own trusted network.
+		return c, errors.New("--tls-cert is not supported with --cluster yet: the nodes talk in plaintext on a trusted network")
 	}
-	log.Info("shutting down: draining calls")
-	hs.Shutdown() // health answers NOT_SERVING while calls drain
-	hub.Close()   // watch streams would otherwise hold the drain open
-	if hs2 != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
-		defer cancel()
-		hs2.Shutdown(sctx)
+	var clash []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "addr" || f.Name == "http-addr" {
+			clash = append(clash, "--"+f.Name)
+		}
+	})
+	if len(clash) > 0 {
+		return c, fmt.Errorf("%s: with --cluster, this node's addresses come from its entry in --cluster", strings.Join(clash, " and "))
 	}
-	drained := make(chan struct{})
-	go func() { g.GracefulStop(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(drainTimeout):
-		log.Warn("drain timed out; closing remaining calls")
-		g.Stop()
+	peers, err := cluster.ParsePeers(list)
+	if err != nil {
+		return c, fmt.Errorf("--cluster: %w", err)
 	}
-	log.Info("stopped")
-	return nil
+	for _, p := range peers {
+		if p.ID == id {
+			c.self = p
+		}
+	}
+	if c.self.ID == "" {
+		return c, fmt.Errorf("--node %s is not one of --cluster's nodes", floor.Quote(id))
+	}
+	c.peers, c.join = peers, join
+	return c, nil
 }
 
 func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {

@@ -84,6 +84,9 @@ type Server struct {
 	// BackupStall is how long one write of a backup may wait for the
 	// client; DefaultBackupStall if zero.
 	BackupStall time.Duration
+	// Cluster is the site's membership on a cluster's leader, for admins
+	// under /admin/cluster; nil (one server): no such routes.
+	Cluster Cluster
 
 	// backingUp is set while a backup runs: one at a time, since each
 	// reads the whole file and keeps its pages from being reused.
@@ -137,6 +140,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /reports/history.csv", s.authorized(supervisors, s.withInventory(s.history)))
 	mux.Handle("GET /reports/purchase.csv", s.authorized(supervisors, s.withInventory(s.purchases)))
 	mux.Handle("GET /admin/backup", s.authorized([]floor.Role{floor.RoleAdmin}, http.HandlerFunc(s.backup)))
+	if s.Cluster != nil {
+		s.clusterRoutes(mux)
+	}
 	if s.Metrics != nil {
 		// Scrapers send a supervisor or admin token like everyone else:
 		// queue depth and throughput are the business's own figures.
