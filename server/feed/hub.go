@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
@@ -88,6 +89,13 @@ var (
 		Msg: "the server is stopping; watch again later"}
 )
 
+// istr is a string the feed keeps once however many closed orders hold
+// it: a picker's name. unique clones it, so it does not keep the record it
+// was decoded from alive.
+type istr = unique.Handle[string]
+
+func intern(s string) istr { return unique.Make(s) }
+
 // closedOrder is an order due in the current shift that is closed, as
 // the shift's figures count it.
 type closedOrder struct {
@@ -106,15 +114,6 @@ func (c *handed) add(on bool, n int) {
 	}
 }
 
-// item is one thing in the view watchers read: an entry (a picker, an
-// alert of the floor, the summary, a closed order's final state), or an
-// open order's clock or late alert, whose events are made when read.
-type item interface {
-	// current is the number of the change that made the item's latest
-	// state; 0 once it left the view.
-	current() uint64
-}
-
 // entry is the latest event of a picker, alert, summary or closed order.
 type entry struct {
 	ev  Event
@@ -122,31 +121,37 @@ type entry struct {
 	// final marks a closed order's last state: watchers that had the
 	// order hear of it once, new ones never see it.
 	final bool
+	ref   int32 // its number in Hub.entries
 }
 
-func (e *entry) current() uint64 { return e.seq }
+// itemKind says what a change is about: one thing in the view watchers
+// read, an entry (a picker, an alert of the floor, the summary, a closed
+// order's final state), or an open order's clock or late alert, whose
+// events are made when read.
+type itemKind uint8
 
-// clockItem is an open order's clock in the view; alertItem its late
-// alert. Both are the order itself, seen as the view sees it.
-type (
-	clockItem ord
-	alertItem ord
+const (
+	kindEntry itemKind = iota // ref numbers an entry in Hub.entries
+	kindClock                 // ref numbers an open order
+	kindAlert                 // the same, its late alert
 )
 
-func (c *clockItem) current() uint64 { return c.seq }
-func (a *alertItem) current() uint64 { return a.alertSeq }
-
-// change says which item the change numbered seq was about.
+// change says which item the change numbered seq was about. It holds no
+// pointer: a floor of hundreds of thousands of open orders has as many.
+// Numbers are reused, so an item is the one the change was about only
+// while its latest change is seq: see current.
 type change struct {
-	seq uint64
-	it  item
+	seq  uint64
+	ref  int32
+	kind itemKind
 }
 
 // madeKey names an event made when read: an order's clock as one change
 // told it, or its late alert as of one look (an alert standing is
 // refreshed on every look, as the rest of the floor's alerts are).
 type madeKey struct {
-	it        item
+	ref       int32
+	kind      itemKind
 	seq, look uint64
 }
 
@@ -182,19 +187,23 @@ type Hub struct {
 	standing map[string]bool // alert keys whose condition still holds, order alerts aside
 	recent   []floor.Alert   // those alerts and short picks of the last hour
 
-	// Open orders, and what their clocks need.
-	ords       map[string]*ord
-	tasks      map[string]floor.Task // their tasks
-	byTask     map[string][]*ord     // assigned orders by task
-	queue      []*ord                // the queued orders, in id order when !queueMoved
+	// Open orders, and what their clocks need. An open order is the
+	// number of its id in ids; nothing kept per open order is a pointer.
+	ids        strtab
+	pages      [][]ord                    // the open orders by number, ordPage a page
+	names      strtab                     // the pickers, channels, tasks and reasons the orders hold
+	pubs       map[int32]floor.OrderClock // clocks told that are no longer the order's fields: see ord.whole
+	tasks      map[string]floor.Task      // their tasks
+	byTask     map[string][]int32         // assigned orders by task
+	queue      []int32                    // the queued orders, in id order when !queueMoved
 	queueMoved bool
 	qclocks    []floor.OrderClock // the queued orders' clocks of the last look, as queue
 	riskless   []floor.OrderClock // the same with no risk, reused
 	sims       []floor.SimOrder   // the queue as simulated, reused
 	simByID    map[string]*floor.SimResult
 	wakes      wakeHeap // the orders not queued, by their next look
-	dirty      []*ord   // to be looked at in this look
-	raised     []*ord   // orders whose late alert is new in this look
+	dirty      []int32  // to be looked at in this look
+	raised     []int32  // orders whose late alert is new in this look
 	riskCount  [floor.RiskLate + 1]int
 	catCount   [numCats]int
 
@@ -216,6 +225,8 @@ type Hub struct {
 	// The view as watchers read it.
 	seq       uint64            // number of the latest change
 	latest    map[string]*entry // by key: "o/" closed order id, "p/" picker, "a/" alert, "s/floor"
+	entries   []*entry          // by number, those in latest and those dropped whose numbers are not reused yet
+	freeEnts  []int32           // numbers of entries dropped
 	changes   []change          // in the order of seq; those whose item changed again are stale
 	stale     int               // how many of changes are stale
 	made      map[madeKey]Event // events made when read, in this look
@@ -231,7 +242,8 @@ type Hub struct {
 // NewHub returns a hub over src.
 func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logger) *Hub {
 	return &Hub{src: src, cfg: cfg, clock: clock, log: log,
-		ords: map[string]*ord{}, tasks: map[string]floor.Task{}, byTask: map[string][]*ord{}, simByID: map[string]*floor.SimResult{},
+		ids: newStrtab(), names: newStrtab(), pages: [][]ord{make([]ord, ordPage)}, pubs: map[int32]floor.OrderClock{},
+		tasks: map[string]floor.Task{}, byTask: map[string][]int32{}, simByID: map[string]*floor.SimResult{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
 		standing: map[string]bool{}, latest: map[string]*entry{}, watchers: map[*Watch]struct{}{},
 		closedDue: map[string]closedOrder{}, handedBy: map[istr]*handed{}, shiftPicks: map[string]int{}, familiar: map[string]float64{},
@@ -310,10 +322,10 @@ func (w *Watch) Next(max int) (events []Event, pictured bool) {
 			break
 		}
 		w.cursor = c.seq
-		if c.it.current() != c.seq {
+		if h.latestOf(c) != c.seq {
 			continue // changed again since, or gone
 		}
-		if e, ok := c.it.(*entry); ok && e.final && c.seq <= w.start {
+		if c.kind == kindEntry && h.entries[c.ref].final && c.seq <= w.start {
 			continue // closed before the watcher came
 		}
 		events = append(events, h.event(c))
@@ -362,11 +374,17 @@ func (h *Hub) set(key string, ev Event, final bool) {
 	if e != nil {
 		h.stale++
 	} else {
-		e = &entry{}
+		e = &entry{ref: int32(len(h.entries))}
+		if n := len(h.freeEnts); n > 0 {
+			e.ref, h.freeEnts = h.freeEnts[n-1], h.freeEnts[:n-1]
+			h.entries[e.ref] = e
+		} else {
+			h.entries = append(h.entries, e)
+		}
 		h.latest[key] = e
 	}
 	e.ev, e.seq, e.final = ev, h.seq, final
-	h.changes = append(h.changes, change{seq: h.seq, it: e})
+	h.changes = append(h.changes, change{seq: h.seq, ref: e.ref, kind: kindEntry})
 	if final {
 		h.closings = append(h.closings, closing{key: key, seq: h.seq, forget: h.clock.Now().Add(h.keepClosed())})
 	}
@@ -387,18 +405,31 @@ func (h *Hub) drop(key string) {
 		delete(h.latest, key)
 		e.seq = 0
 		h.stale++
+		h.freeEnts = append(h.freeEnts, e.ref)
 	}
+}
+
+// latestOf is the number of the latest change of the item c is about; 0
+// once it left the view.
+func (h *Hub) latestOf(c change) uint64 {
+	switch c.kind {
+	case kindClock:
+		return h.o(c.ref).seq
+	case kindAlert:
+		return h.o(c.ref).alertSeq
+	}
+	return h.entries[c.ref].seq
 }
 
 // event is the state change c tells of. An order's clock and late alert
 // are made when first read and shared by the watchers that read them
 // during this look and the next.
 func (h *Hub) event(c change) Event {
-	k := madeKey{it: c.it, seq: c.seq}
-	switch it := c.it.(type) {
-	case *entry:
-		return it.ev
-	case *alertItem:
+	k := madeKey{ref: c.ref, kind: c.kind, seq: c.seq}
+	switch c.kind {
+	case kindEntry:
+		return h.entries[c.ref].ev
+	case kindAlert:
 		k.look = h.looks // its message and time are the last look's
 	}
 	if ev, ok := h.made[k]; ok {
@@ -406,12 +437,12 @@ func (h *Hub) event(c change) Event {
 	}
 	ev, ok := h.madeLast[k]
 	if !ok {
-		switch it := c.it.(type) {
-		case *clockItem:
-			oc := (*ord)(it).told()
+		switch c.kind {
+		case kindClock:
+			oc := h.told(c.ref)
 			ev.Order = &oc
-		case *alertItem:
-			ev.Alert = h.lateAlert((*ord)(it))
+		case kindAlert:
+			ev.Alert = h.lateAlert(c.ref)
 		}
 		ev.memo = new(memo)
 	}
@@ -434,8 +465,8 @@ const sharedPicture = 20_000
 
 // lateAlert is the alert floor's Alerts makes of an order's clock at the
 // last look.
-func (h *Hub) lateAlert(o *ord) *floor.Alert {
-	for _, a := range h.cfg.Alerts(h.now, []floor.OrderClock{h.current(o)}, nil) {
+func (h *Hub) lateAlert(i int32) *floor.Alert {
+	for _, a := range h.cfg.Alerts(h.now, []floor.OrderClock{h.current(i)}, nil) {
 		if a.Kind == floor.AlertPredictedLate {
 			return &a
 		}
@@ -474,7 +505,7 @@ func (h *Hub) settle(now time.Time) {
 			live = make([]change, 0, 2*(len(h.changes)-h.stale)) // the floor emptied: give the room back
 		}
 		for _, c := range h.changes {
-			if c.it.current() == c.seq {
+			if h.latestOf(c) == c.seq {
 				live = append(live, c)
 			}
 		}
@@ -607,14 +638,13 @@ func (h *Hub) Tick() error {
 
 	// The orders' late alerts stand with their clocks (made when read);
 	// the queue's is one alert, named by its most urgent order.
-	for _, o := range h.raised {
-		if h.ords[o.id] == o && o.alertSeq == 0 {
+	for _, i := range h.raised {
+		if o := h.o(i); h.ids.ents[i].refs > 0 && o.alertSeq == 0 {
 			h.seq++
 			o.alertSeq = h.seq
-			h.changes = append(h.changes, change{seq: h.seq, it: (*alertItem)(o)})
+			h.changes = append(h.changes, change{seq: h.seq, ref: i, kind: kindAlert})
 		}
 	}
-	clear(h.raised)
 	h.raised = h.raised[:0]
 	alerts := h.cfg.Alerts(now, h.withoutRisk(), statuses)
 	staff := h.staffing(now, q, onShift, queued, results)
@@ -732,8 +762,12 @@ func (h *Hub) summarise(now time.Time, statuses []floor.PickerStatus, onShift, n
 		OpenPastDue: h.catCount[catPastDue], PredictedOnTime: h.catCount[catPredictedOnTime], PredictedLate: h.catCount[catPredictedLate],
 		OpenOnTime: h.riskCount[floor.RiskOnTime], OpenAtRisk: h.riskCount[floor.RiskAtRisk], OpenLate: h.riskCount[floor.RiskLate],
 		Queued: len(h.queue), QueuedByChannel: map[string]int{}, PickersOnShift: onShift, PickersNeeded: needed}
-	for _, o := range h.queue {
-		s.QueuedByChannel[o.channel.Value()]++
+	byChannel := map[int32]int{}
+	for _, i := range h.queue {
+		byChannel[h.o(i).channel]++
+	}
+	for c, n := range byChannel {
+		s.QueuedByChannel[h.names.str(c)] = n
 	}
 	figs := make([]floor.PickerFigures, 0, len(statuses))
 	at := make(map[string]int, len(statuses))
