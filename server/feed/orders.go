@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pickpack/pickpack/server/floor"
@@ -130,24 +131,34 @@ func (h *Hub) setFields(i int32, fo floor.Order) {
 
 func (o *ord) state() floor.OrderState { return floor.OrderState(o.st) }
 
-// order is what the clocks read of order i.
+// order is what the clocks read of order i. Its strings are views: see
+// strtab.view.
 func (h *Hub) order(i int32) floor.Order {
 	o := h.o(i)
-	return floor.Order{ID: h.ids.str(i), State: o.state(), Picker: h.names.str(o.picker), TaskID: h.names.str(o.task),
-		Channel: h.names.str(o.channel), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
+	return floor.Order{ID: h.ids.view(i), State: o.state(), Picker: h.names.view(o.picker), TaskID: h.names.view(o.task),
+		Channel: h.names.view(o.channel), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
 		PredictedHandoffAt: fromUnixNano(o.atAssign), RaisedAt: fromUnixNano(o.raised)}
 }
 
 // clockWith is the clock floor's Clock or QueuedClock makes of order i's
-// fields with this prediction, risk and reason.
+// fields with this prediction, risk and reason. Its strings are views:
+// see strtab.view.
 func (h *Hub) clockWith(i int32, pred int64, risk floor.Risk, reason int32) floor.OrderClock {
 	o := h.o(i)
-	oc := floor.OrderClock{OrderID: h.ids.str(i), State: o.state(), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
-		PredictedHandoffAt: fromUnixNano(pred), Risk: risk, Reason: h.names.str(reason)}
+	oc := floor.OrderClock{OrderID: h.ids.view(i), State: o.state(), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
+		PredictedHandoffAt: fromUnixNano(pred), Risk: risk, Reason: h.names.view(reason)}
 	if o.state() == floor.StateQueued {
 		oc.RaisedAt = fromUnixNano(o.raised)
 	} else {
-		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = h.names.str(o.picker), h.names.str(o.task), fromUnixNano(o.atAssign)
+		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = h.names.view(o.picker), h.names.view(o.task), fromUnixNano(o.atAssign)
+	}
+	return oc
+}
+
+// ownClock is oc with strings of its own, to be kept.
+func ownClock(oc floor.OrderClock) floor.OrderClock {
+	for _, s := range []*string{&oc.OrderID, &oc.Picker, &oc.TaskID, &oc.Reason} {
+		*s = strings.Clone(*s)
 	}
 	return oc
 }
@@ -332,7 +343,7 @@ func (h *Hub) upsert(fo floor.Order) int32 {
 	wasQueued := o.qi >= 0
 	h.setFields(i, fo)
 	if keepTold && h.told(i) != told {
-		h.pubs[i] = told
+		h.pubs[i] = ownClock(told)
 		o.whole = true
 	}
 	if o.state() == floor.StateAssigned {
@@ -579,7 +590,7 @@ func (h *Hub) simulate(q floor.QueueModel, onShift []floor.SimPicker) (queued []
 	queued = h.sims[:0]
 	for _, i := range h.queue {
 		o := h.o(i)
-		queued = append(queued, floor.SimOrder{ID: h.ids.str(i), DueAt: fromUnixNano(o.due), RaisedAt: fromUnixNano(o.raised),
+		queued = append(queued, floor.SimOrder{ID: h.ids.view(i), DueAt: fromUnixNano(o.due), RaisedAt: fromUnixNano(o.raised),
 			Lines: int(o.lines), Units: o.units})
 	}
 	h.sims = queued

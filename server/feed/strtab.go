@@ -3,6 +3,7 @@ package feed
 import (
 	"hash/maphash"
 	"math/bits"
+	"unsafe"
 )
 
 // strtab keeps strings by number with no pointer the collector must
@@ -42,6 +43,21 @@ func (t *strtab) bytes(i int32) []byte {
 
 // str is the string numbered i, a copy the caller may keep.
 func (t *strtab) str(i int32) string { return string(t.bytes(i)) }
+
+// view is the string numbered i without a copy: the clocks of a look read
+// hundreds of thousands of ids and names, and copying each would be that
+// many allocations a look. A view stays good and unchanged whatever the
+// table does next: the arena is only appended to, and compact makes a new
+// one. But a view keeps the whole arena it points into alive, so what is
+// kept beyond a look or two (map keys, a whole clock in Hub.pubs) takes
+// str, or a copy.
+func (t *strtab) view(i int32) string {
+	b := t.bytes(i)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
 
 // is reports whether number i is s.
 func (t *strtab) is(i int32, s string) bool { return string(t.bytes(i)) == s }
