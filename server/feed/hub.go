@@ -195,7 +195,7 @@ type Hub struct {
 	pubs       map[int32]floor.OrderClock // clocks told that are no longer the order's fields: see ord.whole
 	tasks      map[string]floor.Task      // their tasks
 	byTask     map[string][]int32         // assigned orders by task
-	queue      []int32                    // the queued orders, in id order when !queueMoved
+	queue      []queuedOrd                // the queued orders, in id order when !queueMoved
 	queueMoved bool
 	qclocks    []floor.OrderClock // the queued orders' clocks of the last look, as queue
 	riskless   []floor.OrderClock // the same with no risk, reused
@@ -763,8 +763,8 @@ func (h *Hub) summarise(now time.Time, statuses []floor.PickerStatus, onShift, n
 		OpenOnTime: h.riskCount[floor.RiskOnTime], OpenAtRisk: h.riskCount[floor.RiskAtRisk], OpenLate: h.riskCount[floor.RiskLate],
 		Queued: len(h.queue), QueuedByChannel: map[string]int{}, PickersOnShift: onShift, PickersNeeded: needed}
 	byChannel := map[int32]int{}
-	for _, i := range h.queue {
-		byChannel[h.o(i).channel]++
+	for _, e := range h.queue {
+		byChannel[e.channel]++
 	}
 	for c, n := range byChannel {
 		s.QueuedByChannel[h.names.str(c)] = n

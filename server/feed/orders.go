@@ -22,8 +22,11 @@ import (
 // a fixed rest" between changes, so its risk turns at known times and its
 // prediction moves predictionStep in predictionStep.
 type ord struct {
-	released, due, atAssign, raised int64 // Unix ns; 0 is the zero time
-	units                           int64
+	released, due int64 // Unix ns; 0 is the zero time
+	// Queued: when its priority was raised; else its predicted handoff
+	// at assignment. The clocks of a queued order read only the one, the
+	// others' only the other (Unix ns).
+	raisedOrAssign int64
 
 	// The clock watchers were last told of, as the change numbered seq
 	// (0: not told, or closed). Hub.pubs holds it whole (whole is set)
@@ -36,10 +39,9 @@ type ord struct {
 	// stands); its key names the clock's picker.
 	alertSeq uint64
 
-	task, picker, channel  int32 // numbers in Hub.names
+	task, picker           int32 // numbers in Hub.names
 	pubReason, alertPicker int32 // numbers in Hub.names
-	lines                  int32
-	qi                     int32 // queued: its place in Hub.queue
+	qi                     int32 // queued: its place in Hub.queue, which holds what only the queue reads
 	hi                     int32 // not queued: its place in the wake heap; -1 when off it
 
 	st uint8 // its floor.OrderState: see state
@@ -51,6 +53,15 @@ type ord struct {
 	dirty   bool  // to be looked at in this look
 	whole   bool  // the clock told is in Hub.pubs
 	seen    bool  // in the whole read being taken in
+}
+
+// queuedOrd is a queued order in Hub.queue with what only the queue's
+// simulation and figures read of it.
+type queuedOrd struct {
+	o       int32 // the order's number
+	channel int32 // a number in Hub.names
+	lines   int32
+	units   int64
 }
 
 // ordPage is how many orders a page of the slab holds: pages are never
@@ -116,28 +127,45 @@ func normalClock(oc floor.OrderClock) floor.OrderClock {
 	return oc
 }
 
-// setFields keeps fo's fields in order i.
+// setFields keeps fo's fields in order i, those only the queue reads
+// aside: see setQueued.
 func (h *Hub) setFields(i int32, fo floor.Order) {
 	o := h.o(i)
 	h.rename(&o.picker, fo.Picker)
-	h.rename(&o.channel, fo.Channel)
 	h.rename(&o.task, fo.TaskID)
-	o.released, o.due, o.atAssign, o.raised = unixNano(fo.ReleasedAt), unixNano(fo.DueAt), unixNano(fo.PredictedHandoffAt), unixNano(fo.RaisedAt)
-	o.lines, o.units, o.st = int32(len(fo.Lines)), 0, uint8(fo.State)
+	o.released, o.due, o.st = unixNano(fo.ReleasedAt), unixNano(fo.DueAt), uint8(fo.State)
+	if o.raisedOrAssign = unixNano(fo.PredictedHandoffAt); o.state() == floor.StateQueued {
+		o.raisedOrAssign = unixNano(fo.RaisedAt)
+	}
+}
+
+// setQueued keeps in the queue what only the queue reads of the queued
+// order fo, at its place q.
+func (h *Hub) setQueued(q int32, fo floor.Order) {
+	e := &h.queue[q]
+	h.rename(&e.channel, fo.Channel)
+	e.lines, e.units = int32(len(fo.Lines)), 0
 	for _, l := range fo.Lines {
-		o.units += l.Quantity
+		e.units += l.Quantity
 	}
 }
 
 func (o *ord) state() floor.OrderState { return floor.OrderState(o.st) }
 
-// order is what the clocks read of order i. Its strings are views: see
-// strtab.view.
+// order is what the clocks read of order i: floor's Clock and
+// QueuedClock read neither its channel nor its lines, Clock not its
+// raise, QueuedClock not its prediction at assignment. Its strings are
+// views: see strtab.view.
 func (h *Hub) order(i int32) floor.Order {
 	o := h.o(i)
-	return floor.Order{ID: h.ids.view(i), State: o.state(), Picker: h.names.view(o.picker), TaskID: h.names.view(o.task),
-		Channel: h.names.view(o.channel), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
-		PredictedHandoffAt: fromUnixNano(o.atAssign), RaisedAt: fromUnixNano(o.raised)}
+	fo := floor.Order{ID: h.ids.view(i), State: o.state(), Picker: h.names.view(o.picker), TaskID: h.names.view(o.task),
+		ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due)}
+	if o.state() == floor.StateQueued {
+		fo.RaisedAt = fromUnixNano(o.raisedOrAssign)
+	} else {
+		fo.PredictedHandoffAt = fromUnixNano(o.raisedOrAssign)
+	}
+	return fo
 }
 
 // clockWith is the clock floor's Clock or QueuedClock makes of order i's
@@ -148,9 +176,9 @@ func (h *Hub) clockWith(i int32, pred int64, risk floor.Risk, reason int32) floo
 	oc := floor.OrderClock{OrderID: h.ids.view(i), State: o.state(), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
 		PredictedHandoffAt: fromUnixNano(pred), Risk: risk, Reason: h.names.view(reason)}
 	if o.state() == floor.StateQueued {
-		oc.RaisedAt = fromUnixNano(o.raised)
+		oc.RaisedAt = fromUnixNano(o.raisedOrAssign)
 	} else {
-		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = h.names.view(o.picker), h.names.view(o.task), fromUnixNano(o.atAssign)
+		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = h.names.view(o.picker), h.names.view(o.task), fromUnixNano(o.raisedOrAssign)
 	}
 	return oc
 }
@@ -354,10 +382,13 @@ func (h *Hub) upsert(fo floor.Order) int32 {
 	case queued && !wasQueued:
 		h.unwake(i)
 		o.qi = int32(len(h.queue))
-		h.queue = append(h.queue, i)
+		h.queue = append(h.queue, queuedOrd{o: i})
 		h.queueMoved = true
 	case !queued && wasQueued:
 		h.dequeue(i)
+	}
+	if o.qi >= 0 {
+		h.setQueued(o.qi, fo)
 	}
 	if o.state() != floor.StateQueued {
 		h.markDirty(i)
@@ -383,8 +414,9 @@ func (h *Hub) untask(i int32) {
 func (h *Hub) dequeue(i int32) {
 	o := h.o(i)
 	p, last := int(o.qi), len(h.queue)-1
+	h.names.release(h.queue[p].channel)
 	h.queue[p] = h.queue[last]
-	h.o(h.queue[p]).qi = int32(p)
+	h.o(h.queue[p].o).qi = int32(p)
 	h.queue = h.queue[:last]
 	o.qi = -1
 	h.queueMoved = true
@@ -412,7 +444,7 @@ func (h *Hub) close(i int32, fo *floor.Order) {
 	}
 	told := o.seq != 0
 	id := h.ids.str(i)
-	for _, n := range []int32{o.task, o.picker, o.channel, o.pubReason, o.alertPicker} {
+	for _, n := range []int32{o.task, o.picker, o.pubReason, o.alertPicker} {
 		h.names.release(n)
 	}
 	*o = ord{qi: -1, hi: -1}
@@ -581,17 +613,17 @@ func (h *Hub) simulate(q floor.QueueModel, onShift []floor.SimPicker) (queued []
 	if h.queueMoved {
 		// In id order, so that the most urgent of orders due together is
 		// the same on every look.
-		slices.SortFunc(h.queue, func(a, b int32) int { return bytes.Compare(h.ids.bytes(a), h.ids.bytes(b)) })
-		for p, i := range h.queue {
-			h.o(i).qi = int32(p)
+		slices.SortFunc(h.queue, func(a, b queuedOrd) int { return bytes.Compare(h.ids.bytes(a.o), h.ids.bytes(b.o)) })
+		for p, e := range h.queue {
+			h.o(e.o).qi = int32(p)
 		}
 		h.queueMoved = false
 	}
 	queued = h.sims[:0]
-	for _, i := range h.queue {
-		o := h.o(i)
-		queued = append(queued, floor.SimOrder{ID: h.ids.view(i), DueAt: fromUnixNano(o.due), RaisedAt: fromUnixNano(o.raised),
-			Lines: int(o.lines), Units: o.units})
+	for _, e := range h.queue {
+		o := h.o(e.o)
+		queued = append(queued, floor.SimOrder{ID: h.ids.view(e.o), DueAt: fromUnixNano(o.due), RaisedAt: fromUnixNano(o.raisedOrAssign),
+			Lines: int(e.lines), Units: e.units})
 	}
 	h.sims = queued
 	results = q.Simulate(h.now, onShift, queued)
@@ -600,12 +632,12 @@ func (h *Hub) simulate(q floor.QueueModel, onShift []floor.SimPicker) (queued []
 		h.simByID[results[i].OrderID] = &results[i]
 	}
 	h.qclocks = h.qclocks[:0]
-	for _, i := range h.queue {
-		o := h.order(i)
+	for _, e := range h.queue {
+		o := h.order(e.o)
 		h.qclocks = append(h.qclocks, h.cfg.QueuedClock(h.now, o, h.simByID[o.ID]))
 	}
-	for _, i := range h.queue {
-		h.look(i)
+	for _, e := range h.queue {
+		h.look(e.o)
 	}
 	return queued, results
 }
