@@ -225,7 +225,7 @@ type Hub struct {
 	// The view as watchers read it.
 	seq       uint64            // number of the latest change
 	latest    map[string]*entry // by key: "o/" closed order id, "p/" picker, "a/" alert, "s/floor"
-	entries   []*entry          // by number, those in latest and those dropped whose numbers are not reused yet
+	entries   []*entry          // by number, those in latest; nil: dropped
 	freeEnts  []int32           // numbers of entries dropped
 	changes   []change          // in the order of seq; those whose item changed again are stale
 	stale     int               // how many of changes are stale
@@ -405,6 +405,7 @@ func (h *Hub) drop(key string) {
 		delete(h.latest, key)
 		e.seq = 0
 		h.stale++
+		h.entries[e.ref] = nil // its event goes now, not when the number is reused
 		h.freeEnts = append(h.freeEnts, e.ref)
 	}
 }
@@ -418,7 +419,10 @@ func (h *Hub) latestOf(c change) uint64 {
 	case kindAlert:
 		return h.o(c.ref).alertSeq
 	}
-	return h.entries[c.ref].seq
+	if e := h.entries[c.ref]; e != nil {
+		return e.seq
+	}
+	return 0
 }
 
 // event is the state change c tells of. An order's clock and late alert

@@ -93,9 +93,6 @@ func (t *strtab) add(s string) int32 {
 	if 4*(t.live+1) > 3*len(t.index) {
 		t.rehash(2 * len(t.index))
 	}
-	if t.garbage > 4096 && t.garbage > len(t.arena)/2 {
-		t.compact()
-	}
 	e := strent{off: uint32(len(t.arena)), n: uint32(len(s)), refs: 1}
 	t.arena = append(t.arena, s...)
 	var i int32
@@ -147,6 +144,9 @@ func (t *strtab) release(i int32) {
 	t.ents[i] = strent{}
 	t.free = append(t.free, i)
 	t.live--
+	if t.garbage > 4096 && t.garbage > len(t.arena)/2 {
+		t.compact()
+	}
 	if len(t.index) > 64 && 8*t.live < len(t.index) { // the floor emptied: give the room back
 		t.rehash(1 << bits.Len(uint(2*t.live)))
 	}
