@@ -121,7 +121,8 @@ type entry struct {
 	// final marks a closed order's last state: watchers that had the
 	// order hear of it once, new ones never see it.
 	final bool
-	ref   int32 // its number in Hub.entries
+	ref   int32  // its number in Hub.entries
+	key   string // in Hub.latest
 }
 
 // itemKind says what a change is about: one thing in the view watchers
@@ -134,6 +135,7 @@ const (
 	kindEntry itemKind = iota // ref numbers an entry in Hub.entries
 	kindClock                 // ref numbers an open order
 	kindAlert                 // the same, its late alert
+	kindShut                  // ref numbers a closed order's final clock in Hub.shuts
 )
 
 // change says which item the change numbered seq was about. It holds no
@@ -155,11 +157,13 @@ type madeKey struct {
 	seq, look uint64
 }
 
-// closing is a closed order's final state, forgotten at its time.
+// closing is a closed order's final state, the change seq about ref of
+// kind (an entry or a shut), forgotten at its time (Unix ns).
 type closing struct {
-	key    string
 	seq    uint64
-	forget time.Time
+	forget int64
+	ref    int32
+	kind   itemKind
 }
 
 // Hub keeps the current view and the watchers. Watchers do not get a
@@ -234,7 +238,9 @@ type Hub struct {
 	lookFrom  uint64            // the latest change before this look
 	shareFrom uint64            // and before the one before: the changes after it are shared
 	closings  []closing         // oldest first
-	forgot    uint64            // the latest change forgotten with its closed order
+	shutIDs   strtab            // closed orders' ids, numbering their final clocks in shuts
+	shuts     []shut
+	forgot    uint64 // the latest change forgotten with its closed order
 	watchers  map[*Watch]struct{}
 	closed    bool
 }
@@ -242,7 +248,7 @@ type Hub struct {
 // NewHub returns a hub over src.
 func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logger) *Hub {
 	return &Hub{src: src, cfg: cfg, clock: clock, log: log,
-		ids: newStrtab(), names: newStrtab(), pages: [][]ord{make([]ord, ordPage)}, pubs: map[int32]floor.OrderClock{},
+		ids: newStrtab(), names: newStrtab(), shutIDs: newStrtab(), pages: [][]ord{make([]ord, ordPage)}, pubs: map[int32]floor.OrderClock{},
 		tasks: map[string]floor.Task{}, byTask: map[string][]int32{}, simByID: map[string]*floor.SimResult{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
 		standing: map[string]bool{}, latest: map[string]*entry{}, watchers: map[*Watch]struct{}{},
@@ -325,7 +331,7 @@ func (w *Watch) Next(max int) (events []Event, pictured bool) {
 		if h.latestOf(c) != c.seq {
 			continue // changed again since, or gone
 		}
-		if c.kind == kindEntry && h.entries[c.ref].final && c.seq <= w.start {
+		if (c.kind == kindShut || c.kind == kindEntry && h.entries[c.ref].final) && c.seq <= w.start {
 			continue // closed before the watcher came
 		}
 		events = append(events, h.event(c))
@@ -374,7 +380,7 @@ func (h *Hub) set(key string, ev Event, final bool) {
 	if e != nil {
 		h.stale++
 	} else {
-		e = &entry{ref: int32(len(h.entries))}
+		e = &entry{ref: int32(len(h.entries)), key: key}
 		if n := len(h.freeEnts); n > 0 {
 			e.ref, h.freeEnts = h.freeEnts[n-1], h.freeEnts[:n-1]
 			h.entries[e.ref] = e
@@ -386,7 +392,7 @@ func (h *Hub) set(key string, ev Event, final bool) {
 	e.ev, e.seq, e.final = ev, h.seq, final
 	h.changes = append(h.changes, change{seq: h.seq, ref: e.ref, kind: kindEntry})
 	if final {
-		h.closings = append(h.closings, closing{key: key, seq: h.seq, forget: h.clock.Now().Add(h.keepClosed())})
+		h.closings = append(h.closings, closing{seq: h.seq, forget: h.clock.Now().Add(h.keepClosed()).UnixNano(), ref: e.ref, kind: kindEntry})
 	}
 }
 
@@ -418,6 +424,8 @@ func (h *Hub) latestOf(c change) uint64 {
 		return h.o(c.ref).seq
 	case kindAlert:
 		return h.o(c.ref).alertSeq
+	case kindShut:
+		return h.shuts[c.ref].seq
 	}
 	if e := h.entries[c.ref]; e != nil {
 		return e.seq
@@ -447,6 +455,9 @@ func (h *Hub) event(c change) Event {
 			ev.Order = &oc
 		case kindAlert:
 			ev.Alert = h.lateAlert(c.ref)
+		case kindShut:
+			oc := h.shutClock(c.ref)
+			ev.Order = &oc
 		}
 		ev.memo = new(memo)
 	}
@@ -489,13 +500,18 @@ func (h *Hub) keepClosed() time.Duration {
 // had not taken them, drops stale changes once they are the most, and
 // wakes the watchers that have something new.
 func (h *Hub) settle(now time.Time) {
-	for len(h.closings) > 0 && !h.closings[0].forget.After(now) {
+	for len(h.closings) > 0 && h.closings[0].forget <= now.UnixNano() {
 		c := h.closings[0]
 		h.closings = h.closings[1:]
-		if e, ok := h.latest[c.key]; ok && e.seq == c.seq {
-			h.drop(c.key)
-			h.forgot = c.seq
+		if h.latestOf(change{seq: c.seq, ref: c.ref, kind: c.kind}) != c.seq {
+			continue // told again since
 		}
+		if c.kind == kindShut {
+			h.forgetShut(c.ref)
+		} else {
+			h.drop(h.entries[c.ref].key)
+		}
+		h.forgot = c.seq
 	}
 	for w := range h.watchers {
 		if h.forgot > max(w.cursor, w.start) {

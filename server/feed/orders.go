@@ -454,8 +454,7 @@ func (h *Hub) close(i int32, fo *floor.Order) {
 	}
 	h.stale++
 	if fo != nil {
-		oc := normalClock(h.cfg.Clock(h.now, *fo, nil)) // as read back from the store
-		h.set("o/"+id, Event{Order: &oc}, true)
+		h.shutOrder(id, normalClock(h.cfg.Clock(h.now, *fo, nil))) // as read back from the store
 	}
 }
 
