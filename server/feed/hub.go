@@ -11,10 +11,8 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
-	"unique"
 
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
@@ -89,18 +87,12 @@ var (
 		Msg: "the server is stopping; watch again later"}
 )
 
-// istr is a string the feed keeps once however many closed orders hold
-// it: a picker's name. unique clones it, so it does not keep the record it
-// was decoded from alive.
-type istr = unique.Handle[string]
-
-func intern(s string) istr { return unique.Make(s) }
-
-// closedOrder is an order due in the current shift that is closed, as
-// the shift's figures count it.
+// closedOrder is an order due in the current shift and handed off, as
+// the shift's figures count it. A busy shift hands off tens of thousands:
+// it holds no pointer, its id being its number in Hub.closedIDs.
 type closedOrder struct {
-	Picker istr
-	OnTime bool
+	picker int32 // a number in Hub.names
+	onTime bool
 }
 
 // handed counts orders due in the shift and handed off.
@@ -213,12 +205,13 @@ type Hub struct {
 
 	// The shift's figures.
 	shiftStart, shiftEnd time.Time
-	closedDue            map[string]closedOrder // orders due in the shift and closed, by id
-	handedAll            handed                 // those handed off
-	handedBy             map[istr]*handed       // and by picker
-	shiftPicks           map[string]int         // accepted picks since the shift's start, by picker
-	familiar             map[string]float64     // share of familiar stops on each picker's recent tasks
-	tripMeters           float64                // learned walk of a trip; the config's until a task is seen
+	closedIDs            strtab             // orders due in the shift and handed off,
+	closedDue            []closedOrder      // by their number there
+	handedAll            handed             // those handed off
+	handedBy             map[int32]*handed  // and by picker's number in names
+	shiftPicks           map[string]int     // accepted picks since the shift's start, by picker
+	familiar             map[string]float64 // share of familiar stops on each picker's recent tasks
+	tripMeters           float64            // learned walk of a trip; the config's until a task is seen
 	summary              floor.FloorSummary
 	staff                struct { // the last search for the pickers a late queue needs
 		floor.Staffing
@@ -252,7 +245,7 @@ func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logge
 		tasks: map[string]floor.Task{}, byTask: map[string][]int32{}, simByID: map[string]*floor.SimResult{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
 		standing: map[string]bool{}, latest: map[string]*entry{}, watchers: map[*Watch]struct{}{},
-		closedDue: map[string]closedOrder{}, handedBy: map[istr]*handed{}, shiftPicks: map[string]int{}, familiar: map[string]float64{},
+		closedIDs: newStrtab(), handedBy: map[int32]*handed{}, shiftPicks: map[string]int{}, familiar: map[string]float64{},
 		tripMeters: cfg.Queue.TripMeters}
 }
 
@@ -574,7 +567,10 @@ func (h *Hub) Tick() error {
 			h.recheck = true    // every clock counts in the new shift's figures
 		}
 		h.shiftStart, h.shiftEnd = start, end
-		clear(h.closedDue)
+		for j := range h.closedDue {
+			h.names.release(h.closedDue[j].picker)
+		}
+		h.closedIDs, h.closedDue = newStrtab(), h.closedDue[:0]
 		clear(h.handedBy)
 		h.handedAll = handed{}
 		for _, o := range due {
@@ -721,31 +717,38 @@ func (h *Hub) noteClosed(o floor.Order) {
 	if o.DueAt.Before(h.shiftStart) || !o.DueAt.Before(h.shiftEnd) || o.State.Open() {
 		return
 	}
-	if old, ok := h.closedDue[o.ID]; ok {
+	if j, ok := h.closedIDs.find(o.ID); ok {
+		old := h.closedDue[j]
 		h.countHanded(old, -1)
-		delete(h.closedDue, o.ID)
+		h.names.release(old.picker)
+		h.closedDue[j] = closedOrder{}
+		h.closedIDs.release(j)
 	}
 	if o.State != floor.StateHandedOff {
 		return
 	}
-	c := closedOrder{Picker: intern(o.Picker), OnTime: !o.HandedOffAt.After(o.DueAt)}
-	h.closedDue[strings.Clone(o.ID)] = c
+	c := closedOrder{picker: h.names.add(o.Picker), onTime: !o.HandedOffAt.After(o.DueAt)}
+	j := h.closedIDs.add(o.ID)
+	for int(j) >= len(h.closedDue) {
+		h.closedDue = append(h.closedDue, closedOrder{})
+	}
+	h.closedDue[j] = c
 	h.countHanded(c, 1)
 }
 
 // countHanded adds n of c to the handed-off figures.
 func (h *Hub) countHanded(c closedOrder, n int) {
-	h.handedAll.add(c.OnTime, n)
-	if c.Picker.Value() == "" {
+	h.handedAll.add(c.onTime, n)
+	if c.picker == 0 { // no picker
 		return
 	}
-	by := h.handedBy[c.Picker]
+	by := h.handedBy[c.picker]
 	if by == nil {
 		by = &handed{}
-		h.handedBy[c.Picker] = by
+		h.handedBy[c.picker] = by
 	}
-	if by.add(c.OnTime, n); *by == (handed{}) {
-		delete(h.handedBy, c.Picker)
+	if by.add(c.onTime, n); *by == (handed{}) {
+		delete(h.handedBy, c.picker)
 	}
 }
 
@@ -801,7 +804,7 @@ func (h *Hub) summarise(now time.Time, statuses []floor.PickerStatus, onShift, n
 		return &figs[i]
 	}
 	for p, c := range h.handedBy {
-		f := fig(p.Value())
+		f := fig(h.names.str(p))
 		f.HandedOnTime, f.HandedLate = c.onTime, c.late
 	}
 	for _, p := range statuses {
