@@ -5,9 +5,10 @@ import (
 	"testing"
 )
 
-// What the hub keeps per open order holds no pointer, so the collector
-// neither marks nor scans it however many orders are open (a floor where
-// nobody packs holds hundreds of thousands), and the order's record stays
+// What the hub keeps per open order, and per closed order it still tells
+// of or counts in the shift's figures, holds no pointer, so the collector
+// neither marks nor scans it however many orders there are (a floor where
+// nobody packs holds hundreds of thousands open), and each record stays
 // within its size.
 func TestPerOrderHoldsNoPointer(t *testing.T) {
 	tests := []struct {
@@ -19,6 +20,9 @@ func TestPerOrderHoldsNoPointer(t *testing.T) {
 		{wakeAt{}, 16},
 		{queuedOrd{}, 24},
 		{strent{}, 12},
+		{shut{}, 56},
+		{closedOrder{}, 8},
+		{closing{}, 24},
 	}
 	for _, tt := range tests {
 		typ := reflect.TypeOf(tt.v)
@@ -37,6 +41,7 @@ func TestPerOrderHoldsNoPointer(t *testing.T) {
 		{"pages", reflect.TypeOf(h.pages).Elem()}, {"dirty", reflect.TypeOf(h.dirty)}, {"raised", reflect.TypeOf(h.raised)},
 		{"queue", reflect.TypeOf(h.queue)}, {"wakes", reflect.TypeOf(h.wakes)}, {"changes", reflect.TypeOf(h.changes)},
 		{"ids.arena", reflect.TypeOf(h.ids.arena)}, {"ids.ents", reflect.TypeOf(h.ids.ents)}, {"ids.index", reflect.TypeOf(h.ids.index)},
+		{"shuts", reflect.TypeOf(h.shuts)}, {"closings", reflect.TypeOf(h.closings)}, {"closedDue", reflect.TypeOf(h.closedDue)},
 	} {
 		if p := pointerIn(f.typ.Elem()); p != "" {
 			t.Errorf("Hub.%s holds pointers: %s", f.name, p)
