@@ -20,7 +20,7 @@ func TestPerOrderHoldsNoPointer(t *testing.T) {
 		{wakeAt{}, 16},
 		{queuedOrd{}, 24},
 		{strent{}, 12},
-		{shut{}, 56},
+		{shut{}, 64},
 		{closedOrder{}, 8},
 		{closing{}, 24},
 	}
