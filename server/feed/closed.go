@@ -38,7 +38,7 @@ func (h *Hub) shutOrder(id string, oc floor.OrderClock) {
 	h.seq++
 	s.seq = h.seq
 	h.changes = append(h.changes, change{seq: h.seq, ref: j, kind: kindShut})
-	h.closings = append(h.closings, closing{seq: h.seq, forget: h.clock.Now().Add(h.keepClosed()).UnixNano(), ref: j, kind: kindShut})
+	h.closings = append(h.closings, closing{seq: h.seq, forget: h.clock.Now().Add(h.keepClosed()).UnixNano(), ref: j})
 }
 
 // shutClock is the final clock kept as number j.

@@ -106,20 +106,17 @@ func (c *handed) add(on bool, n int) {
 	}
 }
 
-// entry is the latest event of a picker, alert, summary or closed order.
+// entry is the latest event of a picker, alert or the summary.
 type entry struct {
 	ev  Event
 	seq uint64
-	// final marks a closed order's last state: watchers that had the
-	// order hear of it once, new ones never see it.
-	final bool
-	ref   int32  // its number in Hub.entries
-	key   string // in Hub.latest
+	ref int32  // its number in Hub.entries
+	key string // in Hub.latest
 }
 
 // itemKind says what a change is about: one thing in the view watchers
-// read, an entry (a picker, an alert of the floor, the summary, a closed
-// order's final state), or an open order's clock or late alert, whose
+// read, an entry (a picker, an alert of the floor, the summary), or an
+// open order's clock or late alert or a closed order's final state, whose
 // events are made when read.
 type itemKind uint8
 
@@ -133,7 +130,7 @@ const (
 // change says which item the change numbered seq was about. It holds no
 // pointer: a floor of hundreds of thousands of open orders has as many.
 // Numbers are reused, so an item is the one the change was about only
-// while its latest change is seq: see current.
+// while its latest change is seq: see latestOf.
 type change struct {
 	seq  uint64
 	ref  int32
@@ -149,13 +146,12 @@ type madeKey struct {
 	seq, look uint64
 }
 
-// closing is a closed order's final state, the change seq about ref of
-// kind (an entry or a shut), forgotten at its time (Unix ns).
+// closing is a closed order's final state, the change seq about shut
+// number ref, forgotten at its time (Unix ns).
 type closing struct {
 	seq    uint64
 	forget int64
 	ref    int32
-	kind   itemKind
 }
 
 // Hub keeps the current view and the watchers. Watchers do not get a
@@ -221,7 +217,7 @@ type Hub struct {
 
 	// The view as watchers read it.
 	seq       uint64            // number of the latest change
-	latest    map[string]*entry // by key: "o/" closed order id, "p/" picker, "a/" alert, "s/floor"
+	latest    map[string]*entry // by key: "p/" picker, "a/" alert, "s/floor"
 	entries   []*entry          // by number, those in latest; nil: dropped
 	freeEnts  []int32           // numbers of entries dropped
 	changes   []change          // in the order of seq; those whose item changed again are stale
@@ -324,7 +320,7 @@ func (w *Watch) Next(max int) (events []Event, pictured bool) {
 		if h.latestOf(c) != c.seq {
 			continue // changed again since, or gone
 		}
-		if (c.kind == kindShut || c.kind == kindEntry && h.entries[c.ref].final) && c.seq <= w.start {
+		if c.kind == kindShut && c.seq <= w.start {
 			continue // closed before the watcher came
 		}
 		events = append(events, h.event(c))
@@ -366,7 +362,7 @@ func (h *Hub) Close() {
 }
 
 // set makes ev the latest state of key, as a new change.
-func (h *Hub) set(key string, ev Event, final bool) {
+func (h *Hub) set(key string, ev Event) {
 	ev.memo = new(memo)
 	h.seq++
 	e := h.latest[key]
@@ -382,11 +378,8 @@ func (h *Hub) set(key string, ev Event, final bool) {
 		}
 		h.latest[key] = e
 	}
-	e.ev, e.seq, e.final = ev, h.seq, final
+	e.ev, e.seq = ev, h.seq
 	h.changes = append(h.changes, change{seq: h.seq, ref: e.ref, kind: kindEntry})
-	if final {
-		h.closings = append(h.closings, closing{seq: h.seq, forget: h.clock.Now().Add(h.keepClosed()).UnixNano(), ref: e.ref, kind: kindEntry})
-	}
 }
 
 // refresh replaces the latest state of key without a new change: watchers
@@ -496,14 +489,10 @@ func (h *Hub) settle(now time.Time) {
 	for len(h.closings) > 0 && h.closings[0].forget <= now.UnixNano() {
 		c := h.closings[0]
 		h.closings = h.closings[1:]
-		if h.latestOf(change{seq: c.seq, ref: c.ref, kind: c.kind}) != c.seq {
+		if h.shuts[c.ref].seq != c.seq {
 			continue // told again since
 		}
-		if c.kind == kindShut {
-			h.forgetShut(c.ref)
-		} else {
-			h.drop(h.entries[c.ref].key)
-		}
+		h.forgetShut(c.ref)
 		h.forgot = c.seq
 	}
 	for w := range h.watchers {
@@ -648,7 +637,7 @@ func (h *Hub) Tick() error {
 		if old, ok := h.pickers[ps.Picker]; !ok || pickerChanged(old, ps) {
 			h.pickers[ps.Picker] = ps
 			told := ps // only a picker told escapes
-			h.set("p/"+ps.Picker, Event{Picker: &told}, false)
+			h.set("p/"+ps.Picker, Event{Picker: &told})
 		}
 	}
 
@@ -823,7 +812,7 @@ func (h *Hub) summarise(now time.Time, statuses []floor.PickerStatus, onShift, n
 		s.Pickers = figs
 	}
 	if !s.Same(h.summary) {
-		h.set("s/floor", Event{Summary: &s}, false)
+		h.set("s/floor", Event{Summary: &s})
 	} else {
 		h.refresh("s/floor", Event{Summary: &s})
 	}
@@ -900,12 +889,12 @@ func (h *Hub) raise(now time.Time, standing, shorts []floor.Alert) {
 		if h.standing[a.Key()] {
 			h.refresh(alertKey(a), Event{Alert: &a})
 		} else {
-			h.set(alertKey(a), Event{Alert: &a}, false)
+			h.set(alertKey(a), Event{Alert: &a})
 		}
 	}
 	h.standing = holds
 	for _, a := range shorts {
-		h.set(alertKey(a), Event{Alert: &a}, false)
+		h.set(alertKey(a), Event{Alert: &a})
 	}
 	for _, a := range append(h.recent, shorts...) {
 		if a.Kind == floor.AlertShortPick && now.Sub(a.At) < time.Hour {
