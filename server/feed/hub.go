@@ -11,7 +11,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -88,11 +87,12 @@ var (
 		Msg: "the server is stopping; watch again later"}
 )
 
-// closedOrder is an order due in the current shift that is closed, as
-// the shift's figures count it.
+// closedOrder is an order due in the current shift and handed off, as
+// the shift's figures count it. A busy shift hands off tens of thousands:
+// it holds no pointer, its id being its number in Hub.closedIDs.
 type closedOrder struct {
-	Picker istr
-	OnTime bool
+	picker int32 // a number in Hub.names
+	onTime bool
 }
 
 // handed counts orders due in the shift and handed off.
@@ -106,55 +106,52 @@ func (c *handed) add(on bool, n int) {
 	}
 }
 
-// item is one thing in the view watchers read: an entry (a picker, an
-// alert of the floor, the summary, a closed order's final state), or an
-// open order's clock or late alert, whose events are made when read.
-type item interface {
-	// current is the number of the change that made the item's latest
-	// state; 0 once it left the view.
-	current() uint64
-}
-
-// entry is the latest event of a picker, alert, summary or closed order.
+// entry is the latest event of a picker, alert or the summary.
 type entry struct {
 	ev  Event
 	seq uint64
-	// final marks a closed order's last state: watchers that had the
-	// order hear of it once, new ones never see it.
-	final bool
+	ref int32  // its number in Hub.entries
+	key string // in Hub.latest
 }
 
-func (e *entry) current() uint64 { return e.seq }
+// itemKind says what a change is about: one thing in the view watchers
+// read, an entry (a picker, an alert of the floor, the summary), or an
+// open order's clock or late alert or a closed order's final state, whose
+// events are made when read.
+type itemKind uint8
 
-// clockItem is an open order's clock in the view; alertItem its late
-// alert. Both are the order itself, seen as the view sees it.
-type (
-	clockItem ord
-	alertItem ord
+const (
+	kindEntry itemKind = iota // ref numbers an entry in Hub.entries
+	kindClock                 // ref numbers an open order
+	kindAlert                 // the same, its late alert
+	kindShut                  // ref numbers a closed order's final clock in Hub.shuts
 )
 
-func (c *clockItem) current() uint64 { return c.seq }
-func (a *alertItem) current() uint64 { return a.alertSeq }
-
-// change says which item the change numbered seq was about.
+// change says which item the change numbered seq was about. It holds no
+// pointer: a floor of hundreds of thousands of open orders has as many.
+// Numbers are reused, so an item is the one the change was about only
+// while its latest change is seq: see latestOf.
 type change struct {
-	seq uint64
-	it  item
+	seq  uint64
+	ref  int32
+	kind itemKind
 }
 
 // madeKey names an event made when read: an order's clock as one change
 // told it, or its late alert as of one look (an alert standing is
 // refreshed on every look, as the rest of the floor's alerts are).
 type madeKey struct {
-	it        item
+	ref       int32
+	kind      itemKind
 	seq, look uint64
 }
 
-// closing is a closed order's final state, forgotten at its time.
+// closing is a closed order's final state, the change seq about shut
+// number ref, forgotten at its time (Unix ns).
 type closing struct {
-	key    string
 	seq    uint64
-	forget time.Time
+	forget int64
+	ref    int32
 }
 
 // Hub keeps the current view and the watchers. Watchers do not get a
@@ -182,30 +179,35 @@ type Hub struct {
 	standing map[string]bool // alert keys whose condition still holds, order alerts aside
 	recent   []floor.Alert   // those alerts and short picks of the last hour
 
-	// Open orders, and what their clocks need.
-	ords       map[string]*ord
-	tasks      map[string]floor.Task // their tasks
-	byTask     map[string][]*ord     // assigned orders by task
-	queue      []*ord                // the queued orders, in id order when !queueMoved
+	// Open orders, and what their clocks need. An open order is the
+	// number of its id in ids; nothing kept per open order is a pointer.
+	ids        strtab
+	pages      [][]ord                    // the open orders by number, ordPage a page
+	names      strtab                     // the pickers, channels, tasks and reasons the orders hold
+	pubs       map[int32]floor.OrderClock // clocks told that are no longer the order's fields: see ord.whole
+	tasks      map[string]floor.Task      // their tasks
+	byTask     map[string][]int32         // assigned orders by task
+	queue      []queuedOrd                // the queued orders, in id order when !queueMoved
 	queueMoved bool
 	qclocks    []floor.OrderClock // the queued orders' clocks of the last look, as queue
 	riskless   []floor.OrderClock // the same with no risk, reused
 	sims       []floor.SimOrder   // the queue as simulated, reused
 	simByID    map[string]*floor.SimResult
 	wakes      wakeHeap // the orders not queued, by their next look
-	dirty      []*ord   // to be looked at in this look
-	raised     []*ord   // orders whose late alert is new in this look
+	dirty      []int32  // to be looked at in this look
+	raised     []int32  // orders whose late alert is new in this look
 	riskCount  [floor.RiskLate + 1]int
 	catCount   [numCats]int
 
 	// The shift's figures.
 	shiftStart, shiftEnd time.Time
-	closedDue            map[string]closedOrder // orders due in the shift and closed, by id
-	handedAll            handed                 // those handed off
-	handedBy             map[istr]*handed       // and by picker
-	shiftPicks           map[string]int         // accepted picks since the shift's start, by picker
-	familiar             map[string]float64     // share of familiar stops on each picker's recent tasks
-	tripMeters           float64                // learned walk of a trip; the config's until a task is seen
+	closedIDs            strtab             // orders due in the shift and handed off,
+	closedDue            []closedOrder      // by their number there
+	handedAll            handed             // those handed off
+	handedBy             map[int32]*handed  // and by picker's number in names
+	shiftPicks           map[string]int     // accepted picks since the shift's start, by picker
+	familiar             map[string]float64 // share of familiar stops on each picker's recent tasks
+	tripMeters           float64            // learned walk of a trip; the config's until a task is seen
 	summary              floor.FloorSummary
 	staff                struct { // the last search for the pickers a late queue needs
 		floor.Staffing
@@ -215,7 +217,9 @@ type Hub struct {
 
 	// The view as watchers read it.
 	seq       uint64            // number of the latest change
-	latest    map[string]*entry // by key: "o/" closed order id, "p/" picker, "a/" alert, "s/floor"
+	latest    map[string]*entry // by key: "p/" picker, "a/" alert, "s/floor"
+	entries   []*entry          // by number, those in latest; nil: dropped
+	freeEnts  []int32           // numbers of entries dropped
 	changes   []change          // in the order of seq; those whose item changed again are stale
 	stale     int               // how many of changes are stale
 	made      map[madeKey]Event // events made when read, in this look
@@ -223,7 +227,9 @@ type Hub struct {
 	lookFrom  uint64            // the latest change before this look
 	shareFrom uint64            // and before the one before: the changes after it are shared
 	closings  []closing         // oldest first
-	forgot    uint64            // the latest change forgotten with its closed order
+	shutIDs   strtab            // closed orders' ids, numbering their final clocks in shuts
+	shuts     []shut
+	forgot    uint64 // the latest change forgotten with its closed order
 	watchers  map[*Watch]struct{}
 	closed    bool
 }
@@ -231,10 +237,11 @@ type Hub struct {
 // NewHub returns a hub over src.
 func NewHub(src Source, cfg floor.FeedConfig, clock floor.Clock, log *slog.Logger) *Hub {
 	return &Hub{src: src, cfg: cfg, clock: clock, log: log,
-		ords: map[string]*ord{}, tasks: map[string]floor.Task{}, byTask: map[string][]*ord{}, simByID: map[string]*floor.SimResult{},
+		ids: newStrtab(), names: newStrtab(), shutIDs: newStrtab(), pages: [][]ord{make([]ord, ordPage)}, pubs: map[int32]floor.OrderClock{},
+		tasks: map[string]floor.Task{}, byTask: map[string][]int32{}, simByID: map[string]*floor.SimResult{},
 		pickers: map[string]floor.PickerStatus{}, activity: map[string]*floor.PickerActivity{},
 		standing: map[string]bool{}, latest: map[string]*entry{}, watchers: map[*Watch]struct{}{},
-		closedDue: map[string]closedOrder{}, handedBy: map[istr]*handed{}, shiftPicks: map[string]int{}, familiar: map[string]float64{},
+		closedIDs: newStrtab(), handedBy: map[int32]*handed{}, shiftPicks: map[string]int{}, familiar: map[string]float64{},
 		tripMeters: cfg.Queue.TripMeters}
 }
 
@@ -310,10 +317,10 @@ func (w *Watch) Next(max int) (events []Event, pictured bool) {
 			break
 		}
 		w.cursor = c.seq
-		if c.it.current() != c.seq {
+		if h.latestOf(c) != c.seq {
 			continue // changed again since, or gone
 		}
-		if e, ok := c.it.(*entry); ok && e.final && c.seq <= w.start {
+		if c.kind == kindShut && c.seq <= w.start {
 			continue // closed before the watcher came
 		}
 		events = append(events, h.event(c))
@@ -355,21 +362,24 @@ func (h *Hub) Close() {
 }
 
 // set makes ev the latest state of key, as a new change.
-func (h *Hub) set(key string, ev Event, final bool) {
+func (h *Hub) set(key string, ev Event) {
 	ev.memo = new(memo)
 	h.seq++
 	e := h.latest[key]
 	if e != nil {
 		h.stale++
 	} else {
-		e = &entry{}
+		e = &entry{ref: int32(len(h.entries)), key: key}
+		if n := len(h.freeEnts); n > 0 {
+			e.ref, h.freeEnts = h.freeEnts[n-1], h.freeEnts[:n-1]
+			h.entries[e.ref] = e
+		} else {
+			h.entries = append(h.entries, e)
+		}
 		h.latest[key] = e
 	}
-	e.ev, e.seq, e.final = ev, h.seq, final
-	h.changes = append(h.changes, change{seq: h.seq, it: e})
-	if final {
-		h.closings = append(h.closings, closing{key: key, seq: h.seq, forget: h.clock.Now().Add(h.keepClosed())})
-	}
+	e.ev, e.seq = ev, h.seq
+	h.changes = append(h.changes, change{seq: h.seq, ref: e.ref, kind: kindEntry})
 }
 
 // refresh replaces the latest state of key without a new change: watchers
@@ -387,18 +397,37 @@ func (h *Hub) drop(key string) {
 		delete(h.latest, key)
 		e.seq = 0
 		h.stale++
+		h.entries[e.ref] = nil // its event goes now, not when the number is reused
+		h.freeEnts = append(h.freeEnts, e.ref)
 	}
+}
+
+// latestOf is the number of the latest change of the item c is about; 0
+// once it left the view.
+func (h *Hub) latestOf(c change) uint64 {
+	switch c.kind {
+	case kindClock:
+		return h.o(c.ref).seq
+	case kindAlert:
+		return h.o(c.ref).alertSeq
+	case kindShut:
+		return h.shuts[c.ref].seq
+	}
+	if e := h.entries[c.ref]; e != nil {
+		return e.seq
+	}
+	return 0
 }
 
 // event is the state change c tells of. An order's clock and late alert
 // are made when first read and shared by the watchers that read them
 // during this look and the next.
 func (h *Hub) event(c change) Event {
-	k := madeKey{it: c.it, seq: c.seq}
-	switch it := c.it.(type) {
-	case *entry:
-		return it.ev
-	case *alertItem:
+	k := madeKey{ref: c.ref, kind: c.kind, seq: c.seq}
+	switch c.kind {
+	case kindEntry:
+		return h.entries[c.ref].ev
+	case kindAlert:
 		k.look = h.looks // its message and time are the last look's
 	}
 	if ev, ok := h.made[k]; ok {
@@ -406,12 +435,15 @@ func (h *Hub) event(c change) Event {
 	}
 	ev, ok := h.madeLast[k]
 	if !ok {
-		switch it := c.it.(type) {
-		case *clockItem:
-			oc := (*ord)(it).told()
+		switch c.kind {
+		case kindClock:
+			oc := h.told(c.ref)
 			ev.Order = &oc
-		case *alertItem:
-			ev.Alert = h.lateAlert((*ord)(it))
+		case kindAlert:
+			ev.Alert = h.lateAlert(c.ref)
+		case kindShut:
+			oc := h.shutClock(c.ref)
+			ev.Order = &oc
 		}
 		ev.memo = new(memo)
 	}
@@ -434,8 +466,8 @@ const sharedPicture = 20_000
 
 // lateAlert is the alert floor's Alerts makes of an order's clock at the
 // last look.
-func (h *Hub) lateAlert(o *ord) *floor.Alert {
-	for _, a := range h.cfg.Alerts(h.now, []floor.OrderClock{h.current(o)}, nil) {
+func (h *Hub) lateAlert(i int32) *floor.Alert {
+	for _, a := range h.cfg.Alerts(h.now, []floor.OrderClock{h.current(i)}, nil) {
 		if a.Kind == floor.AlertPredictedLate {
 			return &a
 		}
@@ -454,13 +486,14 @@ func (h *Hub) keepClosed() time.Duration {
 // had not taken them, drops stale changes once they are the most, and
 // wakes the watchers that have something new.
 func (h *Hub) settle(now time.Time) {
-	for len(h.closings) > 0 && !h.closings[0].forget.After(now) {
+	for len(h.closings) > 0 && h.closings[0].forget <= now.UnixNano() {
 		c := h.closings[0]
 		h.closings = h.closings[1:]
-		if e, ok := h.latest[c.key]; ok && e.seq == c.seq {
-			h.drop(c.key)
-			h.forgot = c.seq
+		if h.shuts[c.ref].seq != c.seq {
+			continue // told again since
 		}
+		h.forgetShut(c.ref)
+		h.forgot = c.seq
 	}
 	for w := range h.watchers {
 		if h.forgot > max(w.cursor, w.start) {
@@ -474,7 +507,7 @@ func (h *Hub) settle(now time.Time) {
 			live = make([]change, 0, 2*(len(h.changes)-h.stale)) // the floor emptied: give the room back
 		}
 		for _, c := range h.changes {
-			if c.it.current() == c.seq {
+			if h.latestOf(c) == c.seq {
 				live = append(live, c)
 			}
 		}
@@ -523,7 +556,10 @@ func (h *Hub) Tick() error {
 			h.recheck = true    // every clock counts in the new shift's figures
 		}
 		h.shiftStart, h.shiftEnd = start, end
-		clear(h.closedDue)
+		for j := range h.closedDue {
+			h.names.release(h.closedDue[j].picker)
+		}
+		h.closedIDs, h.closedDue = newStrtab(), h.closedDue[:0]
 		clear(h.handedBy)
 		h.handedAll = handed{}
 		for _, o := range due {
@@ -601,20 +637,19 @@ func (h *Hub) Tick() error {
 		if old, ok := h.pickers[ps.Picker]; !ok || pickerChanged(old, ps) {
 			h.pickers[ps.Picker] = ps
 			told := ps // only a picker told escapes
-			h.set("p/"+ps.Picker, Event{Picker: &told}, false)
+			h.set("p/"+ps.Picker, Event{Picker: &told})
 		}
 	}
 
 	// The orders' late alerts stand with their clocks (made when read);
 	// the queue's is one alert, named by its most urgent order.
-	for _, o := range h.raised {
-		if h.ords[o.id] == o && o.alertSeq == 0 {
+	for _, i := range h.raised {
+		if o := h.o(i); h.ids.ents[i].refs > 0 && o.alertSeq == 0 {
 			h.seq++
 			o.alertSeq = h.seq
-			h.changes = append(h.changes, change{seq: h.seq, it: (*alertItem)(o)})
+			h.changes = append(h.changes, change{seq: h.seq, ref: i, kind: kindAlert})
 		}
 	}
-	clear(h.raised)
 	h.raised = h.raised[:0]
 	alerts := h.cfg.Alerts(now, h.withoutRisk(), statuses)
 	staff := h.staffing(now, q, onShift, queued, results)
@@ -671,31 +706,38 @@ func (h *Hub) noteClosed(o floor.Order) {
 	if o.DueAt.Before(h.shiftStart) || !o.DueAt.Before(h.shiftEnd) || o.State.Open() {
 		return
 	}
-	if old, ok := h.closedDue[o.ID]; ok {
+	if j, ok := h.closedIDs.find(o.ID); ok {
+		old := h.closedDue[j]
 		h.countHanded(old, -1)
-		delete(h.closedDue, o.ID)
+		h.names.release(old.picker)
+		h.closedDue[j] = closedOrder{}
+		h.closedIDs.release(j)
 	}
 	if o.State != floor.StateHandedOff {
 		return
 	}
-	c := closedOrder{Picker: intern(o.Picker), OnTime: !o.HandedOffAt.After(o.DueAt)}
-	h.closedDue[strings.Clone(o.ID)] = c
+	c := closedOrder{picker: h.names.add(o.Picker), onTime: !o.HandedOffAt.After(o.DueAt)}
+	j := h.closedIDs.add(o.ID)
+	for int(j) >= len(h.closedDue) {
+		h.closedDue = append(h.closedDue, closedOrder{})
+	}
+	h.closedDue[j] = c
 	h.countHanded(c, 1)
 }
 
 // countHanded adds n of c to the handed-off figures.
 func (h *Hub) countHanded(c closedOrder, n int) {
-	h.handedAll.add(c.OnTime, n)
-	if c.Picker.Value() == "" {
+	h.handedAll.add(c.onTime, n)
+	if c.picker == 0 { // no picker
 		return
 	}
-	by := h.handedBy[c.Picker]
+	by := h.handedBy[c.picker]
 	if by == nil {
 		by = &handed{}
-		h.handedBy[c.Picker] = by
+		h.handedBy[c.picker] = by
 	}
-	if by.add(c.OnTime, n); *by == (handed{}) {
-		delete(h.handedBy, c.Picker)
+	if by.add(c.onTime, n); *by == (handed{}) {
+		delete(h.handedBy, c.picker)
 	}
 }
 
@@ -732,8 +774,12 @@ func (h *Hub) summarise(now time.Time, statuses []floor.PickerStatus, onShift, n
 		OpenPastDue: h.catCount[catPastDue], PredictedOnTime: h.catCount[catPredictedOnTime], PredictedLate: h.catCount[catPredictedLate],
 		OpenOnTime: h.riskCount[floor.RiskOnTime], OpenAtRisk: h.riskCount[floor.RiskAtRisk], OpenLate: h.riskCount[floor.RiskLate],
 		Queued: len(h.queue), QueuedByChannel: map[string]int{}, PickersOnShift: onShift, PickersNeeded: needed}
-	for _, o := range h.queue {
-		s.QueuedByChannel[o.channel.Value()]++
+	byChannel := map[int32]int{}
+	for _, e := range h.queue {
+		byChannel[e.channel]++
+	}
+	for c, n := range byChannel {
+		s.QueuedByChannel[h.names.str(c)] = n
 	}
 	figs := make([]floor.PickerFigures, 0, len(statuses))
 	at := make(map[string]int, len(statuses))
@@ -747,7 +793,7 @@ func (h *Hub) summarise(now time.Time, statuses []floor.PickerStatus, onShift, n
 		return &figs[i]
 	}
 	for p, c := range h.handedBy {
-		f := fig(p.Value())
+		f := fig(h.names.str(p))
 		f.HandedOnTime, f.HandedLate = c.onTime, c.late
 	}
 	for _, p := range statuses {
@@ -766,7 +812,7 @@ func (h *Hub) summarise(now time.Time, statuses []floor.PickerStatus, onShift, n
 		s.Pickers = figs
 	}
 	if !s.Same(h.summary) {
-		h.set("s/floor", Event{Summary: &s}, false)
+		h.set("s/floor", Event{Summary: &s})
 	} else {
 		h.refresh("s/floor", Event{Summary: &s})
 	}
@@ -843,12 +889,12 @@ func (h *Hub) raise(now time.Time, standing, shorts []floor.Alert) {
 		if h.standing[a.Key()] {
 			h.refresh(alertKey(a), Event{Alert: &a})
 		} else {
-			h.set(alertKey(a), Event{Alert: &a}, false)
+			h.set(alertKey(a), Event{Alert: &a})
 		}
 	}
 	h.standing = holds
 	for _, a := range shorts {
-		h.set(alertKey(a), Event{Alert: &a}, false)
+		h.set(alertKey(a), Event{Alert: &a})
 	}
 	for _, a := range append(h.recent, shorts...) {
 		if a.Kind == floor.AlertShortPick && now.Sub(a.At) < time.Hour {

@@ -23,11 +23,19 @@ func newTestHub() (*Hub, *fixedClock) {
 	return NewHub(nil, floor.DefaultFeedConfig, clock, slog.New(slog.NewTextHandler(io.Discard, nil))), clock
 }
 
+// setOrder stands for an order's clock: an open one as an entry, a
+// closed one as the hub closes it, its open clock gone and its final
+// state told.
 func (h *Hub) setOrder(id string, state floor.OrderState) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	oc := floor.OrderClock{OrderID: id, State: state}
-	h.set("o/"+id, Event{Order: &oc}, !state.Open())
+	if state.Open() {
+		h.set("o/"+id, Event{Order: &oc})
+	} else {
+		h.drop("o/" + id)
+		h.shutOrder(id, oc)
+	}
 	h.settle(h.clock.Now())
 }
 
@@ -140,7 +148,7 @@ func TestAbuseWatcherFallsBehind(t *testing.T) {
 			if got := context.Cause(w.Context()); !errors.Is(got, tt.want) && !(tt.want == nil && got == nil) {
 				t.Errorf("watch ended with %v, want %v", got, tt.want)
 			}
-			if _, ok := h.latest["o/O1"]; ok {
+			if _, ok := h.shutIDs.find("O1"); ok {
 				t.Error("the closed order is still kept")
 			}
 		})

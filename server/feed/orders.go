@@ -1,68 +1,96 @@
 package feed
 
 import (
-	"cmp"
+	"bytes"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
-	"unique"
 
 	"github.com/pickpack/pickpack/server/floor"
 	"github.com/pickpack/pickpack/server/store"
 )
 
-// istr is a string the feed keeps once however many orders hold it: a
-// picker's name, a channel, a reason. unique clones it, so it does not
-// keep the record it was decoded from alive.
-type istr = unique.Handle[string]
-
-func intern(s string) istr { return unique.Make(s) }
-
-// reintern is s, interned unless it is what was already holds.
-func reintern(was istr, s string) istr {
-	if was != (istr{}) && was.Value() == s {
-		return was
-	}
-	return intern(s)
-}
-
 // ord is one open order as the feed keeps it. A floor with nobody packing
-// holds hundreds of thousands, so it is small: times as Unix nanoseconds,
-// shared strings, and the clock watchers were told of kept as the few
-// fields that differ from the order's own. Its clock is looked at again
-// only when the order or its task changes, or at the next time the clock
-// can change by itself (wake): the clock of an order a picker has is
-// "now plus a fixed rest" between changes, so its risk turns at known
-// times and its prediction moves predictionStep in predictionStep.
+// holds hundreds of thousands, so it is small and holds no pointer: the
+// collector neither marks nor scans the slab of them. Its id is its
+// number in Hub.ids, its strings numbers in Hub.names, its times Unix
+// nanoseconds, and the clock watchers were told of kept as the few fields
+// that differ from the order's own. Its clock is looked at again only
+// when the order or its task changes, or at the next time the clock can
+// change by itself (wake): the clock of an order a picker has is "now plus
+// a fixed rest" between changes, so its risk turns at known times and its
+// prediction moves predictionStep in predictionStep.
 type ord struct {
-	id, task                        string // a task id is shared by a few orders only: not worth a handle
-	picker, channel                 istr
-	released, due, atAssign, raised int64 // Unix ns; 0 is the zero time
-	units                           int64
-	lines                           int32
-	st                              uint8 // its floor.OrderState: see state
-
-	// The clock as of the hub's last look.
-	risk  uint8 // its floor.Risk, an index of Hub.riskCount
-	cat   shiftCat
-	dirty bool  // to be looked at in this look
-	qi    int32 // queued: its place in Hub.queue
-	hi    int32 // not queued: its place in the wake heap; -1 when off it
+	released, due int64 // Unix ns; 0 is the zero time
+	// Queued: when its priority was raised; else its predicted handoff
+	// at assignment. The clocks of a queued order read only the one, the
+	// others' only the other (Unix ns).
+	raisedOrAssign int64
 
 	// The clock watchers were last told of, as the change numbered seq
-	// (0: not told, or closed). pub holds it whole when the order's
-	// fields moved on without the clock changing enough to tell.
-	pubRisk   uint8 // a floor.Risk
-	seq       uint64
-	pubPred   int64
-	pubReason istr
-	pub       *floor.OrderClock
+	// (0: not told, or closed). Hub.pubs holds it whole (whole is set)
+	// when the order's fields moved on without the clock changing enough
+	// to tell.
+	seq     uint64
+	pubPred int64
 
 	// The order's late alert, as the change numbered alertSeq (0: none
 	// stands); its key names the clock's picker.
-	alertSeq    uint64
-	alertPicker istr
+	alertSeq uint64
+
+	task, picker           int32 // numbers in Hub.names
+	pubReason, alertPicker int32 // numbers in Hub.names
+	qi                     int32 // queued: its place in Hub.queue, which holds what only the queue reads
+	hi                     int32 // not queued: its place in the wake heap; -1 when off it
+
+	st uint8 // its floor.OrderState: see state
+
+	// The clock as of the hub's last look.
+	risk    uint8 // its floor.Risk, an index of Hub.riskCount
+	cat     shiftCat
+	pubRisk uint8 // a floor.Risk
+	dirty   bool  // to be looked at in this look
+	whole   bool  // the clock told is in Hub.pubs
+	seen    bool  // in the whole read being taken in
+}
+
+// queuedOrd is a queued order in Hub.queue with what only the queue's
+// simulation and figures read of it.
+type queuedOrd struct {
+	o       int32 // the order's number
+	channel int32 // a number in Hub.names
+	lines   int32
+	units   int64
+}
+
+// ordPage is how many orders a page of the slab holds: pages are never
+// moved, so growing the slab copies nothing and leaves no half-used copy.
+const ordPage = 1024
+
+// o is the order numbered i. The pointer is good until the hub's lock is
+// let go; numbers are reused once an order closes.
+func (h *Hub) o(i int32) *ord { return &h.pages[i/ordPage][i%ordPage] }
+
+// newOrd keeps a new open order id and returns its number.
+func (h *Hub) newOrd(id string) int32 {
+	i := h.ids.add(id)
+	for int(i)/ordPage >= len(h.pages) {
+		h.pages = append(h.pages, make([]ord, ordPage))
+	}
+	*h.o(i) = ord{qi: -1, hi: -1}
+	return i
+}
+
+// rename makes *n the number of s, referring to it once more and once
+// less to what *n was.
+func (h *Hub) rename(n *int32, s string) {
+	if h.names.is(*n, s) {
+		return
+	}
+	was := *n
+	*n = h.names.add(s)
+	h.names.release(was)
 }
 
 // shiftCat is where an open order counts in the shift's figures.
@@ -99,52 +127,84 @@ func normalClock(oc floor.OrderClock) floor.OrderClock {
 	return oc
 }
 
-func (o *ord) setFields(fo floor.Order) {
-	o.picker, o.channel = reintern(o.picker, fo.Picker), reintern(o.channel, fo.Channel)
-	if o.task != fo.TaskID {
-		o.task = strings.Clone(fo.TaskID)
+// setFields keeps fo's fields in order i, those only the queue reads
+// aside: see setQueued.
+func (h *Hub) setFields(i int32, fo floor.Order) {
+	o := h.o(i)
+	h.rename(&o.picker, fo.Picker)
+	h.rename(&o.task, fo.TaskID)
+	o.released, o.due, o.st = unixNano(fo.ReleasedAt), unixNano(fo.DueAt), uint8(fo.State)
+	if o.raisedOrAssign = unixNano(fo.PredictedHandoffAt); o.state() == floor.StateQueued {
+		o.raisedOrAssign = unixNano(fo.RaisedAt)
 	}
-	o.released, o.due, o.atAssign, o.raised = unixNano(fo.ReleasedAt), unixNano(fo.DueAt), unixNano(fo.PredictedHandoffAt), unixNano(fo.RaisedAt)
-	o.lines, o.units, o.st = int32(len(fo.Lines)), 0, uint8(fo.State)
+}
+
+// setQueued keeps in the queue what only the queue reads of the queued
+// order fo, at its place q.
+func (h *Hub) setQueued(q int32, fo floor.Order) {
+	e := &h.queue[q]
+	h.rename(&e.channel, fo.Channel)
+	e.lines, e.units = int32(len(fo.Lines)), 0
 	for _, l := range fo.Lines {
-		o.units += l.Quantity
+		e.units += l.Quantity
 	}
 }
 
 func (o *ord) state() floor.OrderState { return floor.OrderState(o.st) }
 
-// order is what the clocks read of the order.
-func (o *ord) order() floor.Order {
-	return floor.Order{ID: o.id, State: o.state(), Picker: o.picker.Value(), TaskID: o.task, Channel: o.channel.Value(),
-		ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due), PredictedHandoffAt: fromUnixNano(o.atAssign),
-		RaisedAt: fromUnixNano(o.raised)}
+// order is what the clocks read of order i: floor's Clock and
+// QueuedClock read neither its channel nor its lines, Clock not its
+// raise, QueuedClock not its prediction at assignment. Its strings are
+// views: see strtab.view.
+func (h *Hub) order(i int32) floor.Order {
+	o := h.o(i)
+	fo := floor.Order{ID: h.ids.view(i), State: o.state(), Picker: h.names.view(o.picker), TaskID: h.names.view(o.task),
+		ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due)}
+	if o.state() == floor.StateQueued {
+		fo.RaisedAt = fromUnixNano(o.raisedOrAssign)
+	} else {
+		fo.PredictedHandoffAt = fromUnixNano(o.raisedOrAssign)
+	}
+	return fo
 }
 
-// clockWith is the clock floor's Clock or QueuedClock makes of the order's
-// fields with this prediction, risk and reason.
-func (o *ord) clockWith(pred int64, risk floor.Risk, reason istr) floor.OrderClock {
-	oc := floor.OrderClock{OrderID: o.id, State: o.state(), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
-		PredictedHandoffAt: fromUnixNano(pred), Risk: risk, Reason: reason.Value()}
+// clockWith is the clock floor's Clock or QueuedClock makes of order i's
+// fields with this prediction, risk and reason. Its strings are views:
+// see strtab.view.
+func (h *Hub) clockWith(i int32, pred int64, risk floor.Risk, reason int32) floor.OrderClock {
+	o := h.o(i)
+	oc := floor.OrderClock{OrderID: h.ids.view(i), State: o.state(), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
+		PredictedHandoffAt: fromUnixNano(pred), Risk: risk, Reason: h.names.view(reason)}
 	if o.state() == floor.StateQueued {
-		oc.RaisedAt = fromUnixNano(o.raised)
+		oc.RaisedAt = fromUnixNano(o.raisedOrAssign)
 	} else {
-		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = o.picker.Value(), o.task, fromUnixNano(o.atAssign)
+		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = h.names.view(o.picker), h.names.view(o.task), fromUnixNano(o.raisedOrAssign)
 	}
 	return oc
 }
 
-// told is the clock watchers were last told of.
-func (o *ord) told() floor.OrderClock {
-	if o.pub != nil {
-		return *o.pub
+// ownClock is oc with strings of its own, to be kept.
+func ownClock(oc floor.OrderClock) floor.OrderClock {
+	for _, s := range []*string{&oc.OrderID, &oc.Picker, &oc.TaskID, &oc.Reason} {
+		*s = strings.Clone(*s)
 	}
-	return o.clockWith(o.pubPred, floor.Risk(o.pubRisk), o.pubReason)
+	return oc
 }
 
-// toldPred is the prediction watchers were last told of.
-func (o *ord) toldPred() time.Time {
-	if o.pub != nil {
-		return o.pub.PredictedHandoffAt
+// told is the clock watchers were last told of order i.
+func (h *Hub) told(i int32) floor.OrderClock {
+	o := h.o(i)
+	if o.whole {
+		return h.pubs[i]
+	}
+	return h.clockWith(i, o.pubPred, floor.Risk(o.pubRisk), o.pubReason)
+}
+
+// toldPred is the prediction watchers were last told of order i.
+func (h *Hub) toldPred(i int32) time.Time {
+	o := h.o(i)
+	if o.whole {
+		return h.pubs[i].PredictedHandoffAt
 	}
 	return fromUnixNano(o.pubPred)
 }
@@ -152,84 +212,87 @@ func (o *ord) toldPred() time.Time {
 // wakeAt is one order's next look in the wake heap.
 type wakeAt struct {
 	at int64 // Unix ns
-	o  *ord
+	o  int32 // the order's number
 }
 
 // wakeHeap holds the orders not queued by their next look. It is written
 // out rather than container/heap, which would box an entry on each push.
 type wakeHeap []wakeAt
 
-func (h wakeHeap) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].o.hi, h[j].o.hi = int32(i), int32(j)
+func (h *Hub) wakeSwap(i, j int) {
+	w := h.wakes
+	w[i], w[j] = w[j], w[i]
+	h.o(w[i].o).hi, h.o(w[j].o).hi = int32(i), int32(j)
 }
 
-func (h wakeHeap) up(i int) {
+func (h *Hub) wakeUp(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if h[p].at <= h[i].at {
+		if h.wakes[p].at <= h.wakes[i].at {
 			return
 		}
-		h.swap(i, p)
+		h.wakeSwap(i, p)
 		i = p
 	}
 }
 
-func (h wakeHeap) down(i int) {
+func (h *Hub) wakeDown(i int) {
+	w := h.wakes
 	for {
 		l := 2*i + 1
-		if l >= len(h) {
+		if l >= len(w) {
 			return
 		}
 		m := l
-		if r := l + 1; r < len(h) && h[r].at < h[l].at {
+		if r := l + 1; r < len(w) && w[r].at < w[l].at {
 			m = r
 		}
-		if h[i].at <= h[m].at {
+		if w[i].at <= w[m].at {
 			return
 		}
-		h.swap(i, m)
+		h.wakeSwap(i, m)
 		i = m
 	}
 }
 
-// wake puts o in the heap at `at`, or moves it there.
-func (h *Hub) wake(o *ord, at int64) {
+// wake puts order i in the heap at `at`, or moves it there.
+func (h *Hub) wake(i int32, at int64) {
+	o := h.o(i)
 	if o.hi < 0 {
 		o.hi = int32(len(h.wakes))
-		h.wakes = append(h.wakes, wakeAt{at: at, o: o})
-		h.wakes.up(int(o.hi))
+		h.wakes = append(h.wakes, wakeAt{at: at, o: i})
+		h.wakeUp(int(o.hi))
 		return
 	}
-	i := int(o.hi)
-	h.wakes[i].at = at
-	h.wakes.up(i)   // sooner than it was,
-	h.wakes.down(i) // or later: one of the two leaves the heap as it is
+	p := int(o.hi)
+	h.wakes[p].at = at
+	h.wakeUp(p)   // sooner than it was,
+	h.wakeDown(p) // or later: one of the two leaves the heap as it is
 }
 
-// unwake takes o out of the heap.
-func (h *Hub) unwake(o *ord) {
+// unwake takes order i out of the heap.
+func (h *Hub) unwake(i int32) {
+	o := h.o(i)
 	if o.hi < 0 {
 		return
 	}
-	i, last := int(o.hi), len(h.wakes)-1
-	if i != last {
-		h.wakes.swap(i, last)
+	p, last := int(o.hi), len(h.wakes)-1
+	if p != last {
+		h.wakeSwap(p, last)
 	}
-	h.wakes[last] = wakeAt{}
 	h.wakes = h.wakes[:last]
 	o.hi = -1
-	if i != last { // the last one took its place: it goes down or up from there
-		h.wakes.down(i)
-		h.wakes.up(i)
+	if p != last { // the last one took its place: it goes down or up from there
+		h.wakeDown(p)
+		h.wakeUp(p)
 	}
 }
 
-// markDirty has o looked at in this look.
-func (h *Hub) markDirty(o *ord) {
-	if !o.dirty {
+// markDirty has order i looked at in this look.
+func (h *Hub) markDirty(i int32) {
+	if o := h.o(i); !o.dirty {
 		o.dirty = true
-		h.dirty = append(h.dirty, o)
+		h.dirty = append(h.dirty, i)
 	}
 }
 
@@ -239,32 +302,35 @@ func (h *Hub) markDirty(o *ord) {
 func (h *Hub) apply(d store.FloorDelta) {
 	if d.Full {
 		h.recheck = true
-		old := h.ords
-		h.ords = make(map[string]*ord, len(d.Orders))
 		clear(h.tasks) // learned again, as when first read
-		for _, fo := range d.Orders {
-			o := old[fo.ID]
-			delete(old, fo.ID)
-			if o != nil {
-				h.ords[o.id] = o
+		known := int32(len(h.ids.ents))
+		for i := int32(1); i < known; i++ {
+			if h.ids.ents[i].refs > 0 {
+				h.o(i).seen = false
 			}
-			h.upsert(o, fo)
 		}
-		for id, o := range old {
-			if fo, err := h.src.Order(id); err == nil {
-				h.close(o, &fo)
+		for _, fo := range d.Orders {
+			i := h.upsert(fo)
+			h.o(i).seen = true
+		}
+		for i := int32(1); i < known; i++ {
+			if h.ids.ents[i].refs == 0 || h.o(i).seen {
+				continue
+			}
+			if fo, err := h.src.Order(h.ids.str(i)); err == nil {
+				h.close(i, &fo)
 			} else {
-				h.close(o, nil)
+				h.close(i, nil)
 			}
 		}
 	} else {
 		for _, fo := range d.Orders {
-			o := h.ords[fo.ID]
+			i, known := h.ids.find(fo.ID)
 			switch {
 			case fo.State.Open():
-				h.upsert(o, fo)
-			case o != nil:
-				h.close(o, &fo)
+				h.upsert(fo)
+			case known:
+				h.close(i, &fo)
 				h.noteClosed(fo)
 			default:
 				h.noteClosed(fo)
@@ -276,123 +342,144 @@ func (h *Hub) apply(d store.FloorDelta) {
 			h.learnTask(t)
 		}
 		h.tasks[id] = t
-		for _, o := range h.byTask[id] {
-			h.markDirty(o)
+		for _, i := range h.byTask[id] {
+			h.markDirty(i)
 		}
 	}
 }
 
-// upsert keeps the open order fo: o is what the hub had of it, or nil.
-func (h *Hub) upsert(o *ord, fo floor.Order) {
+// upsert keeps the open order fo and returns its number.
+func (h *Hub) upsert(fo floor.Order) int32 {
 	var told floor.OrderClock
 	keepTold := false
-	if o == nil {
-		o = &ord{id: strings.Clone(fo.ID), qi: -1, hi: -1}
-		h.ords[o.id] = o
+	i, known := h.ids.find(fo.ID)
+	if !known {
+		i = h.newOrd(fo.ID)
+		o := h.o(i)
 		h.riskCount[o.risk]++
 		h.catCount[o.cat]++
 	} else {
 		// The clock told stays as it was until it changes enough to be
 		// told again, whatever the order's fields become.
-		if keepTold = o.seq != 0 && o.pub == nil; keepTold {
-			told = o.told()
+		o := h.o(i)
+		if keepTold = o.seq != 0 && !o.whole; keepTold {
+			told = h.told(i)
 		}
-		h.untask(o)
+		h.untask(i)
 	}
+	o := h.o(i)
 	wasQueued := o.qi >= 0
-	o.setFields(fo)
-	if keepTold && o.told() != told {
-		kept := told // told stays on the stack
-		o.pub = &kept
+	h.setFields(i, fo)
+	if keepTold && h.told(i) != told {
+		h.pubs[i] = ownClock(told)
+		o.whole = true
 	}
 	if o.state() == floor.StateAssigned {
-		h.byTask[o.task] = append(h.byTask[o.task], o)
+		task := h.names.str(o.task)
+		h.byTask[task] = append(h.byTask[task], i)
 	}
 	switch queued := o.state() == floor.StateQueued; {
 	case queued && !wasQueued:
-		h.unwake(o)
+		h.unwake(i)
 		o.qi = int32(len(h.queue))
-		h.queue = append(h.queue, o)
+		h.queue = append(h.queue, queuedOrd{o: i})
 		h.queueMoved = true
 	case !queued && wasQueued:
-		h.dequeue(o)
+		h.dequeue(i)
+	}
+	if o.qi >= 0 {
+		h.setQueued(o.qi, fo)
 	}
 	if o.state() != floor.StateQueued {
-		h.markDirty(o)
+		h.markDirty(i)
 	}
+	return i
 }
 
 // untask takes an assigned order out of its task's orders.
-func (h *Hub) untask(o *ord) {
+func (h *Hub) untask(i int32) {
+	o := h.o(i)
 	if o.state() != floor.StateAssigned {
 		return
 	}
-	id := o.task
-	on := slices.DeleteFunc(h.byTask[id], func(x *ord) bool { return x == o })
+	id := h.names.bytes(o.task)
+	on := slices.DeleteFunc(h.byTask[string(id)], func(x int32) bool { return x == i })
 	if len(on) == 0 {
-		delete(h.byTask, id)
+		delete(h.byTask, string(id))
 	} else {
-		h.byTask[id] = on
+		h.byTask[string(id)] = on
 	}
 }
 
-func (h *Hub) dequeue(o *ord) {
-	i, last := int(o.qi), len(h.queue)-1
-	h.queue[i] = h.queue[last]
-	h.queue[i].qi = int32(i)
-	h.queue[last] = nil
+func (h *Hub) dequeue(i int32) {
+	o := h.o(i)
+	p, last := int(o.qi), len(h.queue)-1
+	h.names.release(h.queue[p].channel)
+	h.queue[p] = h.queue[last]
+	h.o(h.queue[p].o).qi = int32(p)
 	h.queue = h.queue[:last]
 	o.qi = -1
 	h.queueMoved = true
 }
 
 // close forgets an open order that closed as fo (nil when it cannot be
-// read): watchers that had it hear of its final state once.
-func (h *Hub) close(o *ord, fo *floor.Order) {
+// read): watchers that had it hear of its final state once. Its number
+// and names are let go.
+func (h *Hub) close(i int32, fo *floor.Order) {
+	o := h.o(i)
 	h.riskCount[o.risk]--
 	h.catCount[o.cat]--
 	if o.qi >= 0 {
-		h.dequeue(o)
+		h.dequeue(i)
 	}
-	h.unwake(o)
-	h.untask(o)
+	h.unwake(i)
+	h.untask(i)
 	o.dirty = false // a dirty list still holding it passes over it: see look
 	if o.alertSeq != 0 {
 		o.alertSeq = 0
 		h.stale++
 	}
-	delete(h.ords, o.id)
-	if o.seq == 0 {
-		return // never told
+	if o.whole {
+		delete(h.pubs, i)
 	}
-	o.seq = 0
+	told := o.seq != 0
+	id := h.ids.str(i)
+	for _, n := range []int32{o.task, o.picker, o.pubReason, o.alertPicker} {
+		h.names.release(n)
+	}
+	*o = ord{qi: -1, hi: -1}
+	h.ids.release(i)
+	if !told {
+		return
+	}
 	h.stale++
 	if fo != nil {
-		oc := normalClock(h.cfg.Clock(h.now, *fo, nil)) // as read back from the store
-		h.set("o/"+o.id, Event{Order: &oc}, true)
+		h.shutOrder(id, normalClock(h.cfg.Clock(h.now, *fo, nil))) // as read back from the store
 	}
 }
 
-// current is o's clock as of the hub's last look.
-func (h *Hub) current(o *ord) floor.OrderClock {
+// current is order i's clock as of the hub's last look.
+func (h *Hub) current(i int32) floor.OrderClock {
+	o := h.o(i)
 	if o.state() == floor.StateQueued {
 		return h.qclocks[o.qi]
 	}
 	var t *floor.Task
 	if o.state() == floor.StateAssigned {
-		if task, ok := h.tasks[o.task]; ok {
+		if task, ok := h.tasks[string(h.names.bytes(o.task))]; ok {
 			t = &task
 		}
 	}
-	return h.cfg.Clock(h.now, o.order(), t)
+	return h.cfg.Clock(h.now, h.order(i), t)
 }
 
-// look brings o's clock to the hub's now: the figures it counts in, the
-// clock watchers are told of when it changed enough, its late alert, and
-// its next look.
-func (h *Hub) look(o *ord) {
+// look brings order i's clock to the hub's now: the figures it counts in,
+// the clock watchers are told of when it changed enough, its late alert,
+// and its next look.
+func (h *Hub) look(i int32) {
+	o := h.o(i)
 	o.dirty = false
-	oc := h.current(o)
+	oc := h.current(i)
 	cat := h.catOf(oc)
 	h.riskCount[o.risk]--
 	h.catCount[o.cat]--
@@ -400,34 +487,39 @@ func (h *Hub) look(o *ord) {
 	h.riskCount[o.risk]++
 	h.catCount[o.cat]++
 
-	if o.seq == 0 || changed(o.told(), oc) {
+	if o.seq == 0 || changed(h.told(i), oc) {
 		// The order's fields and these three are the whole clock:
 		// TestIncrementalMatchesRecompute compares it with floor's.
-		o.pubPred, o.pubRisk, o.pubReason, o.pub = unixNano(oc.PredictedHandoffAt), uint8(oc.Risk), reintern(o.pubReason, oc.Reason), nil
+		o.pubPred, o.pubRisk = unixNano(oc.PredictedHandoffAt), uint8(oc.Risk)
+		h.rename(&o.pubReason, oc.Reason)
+		if o.whole {
+			o.whole = false
+			delete(h.pubs, i)
+		}
 		if o.seq != 0 {
 			h.stale++
 		}
 		h.seq++
 		o.seq = h.seq
-		h.changes = append(h.changes, change{seq: o.seq, it: (*clockItem)(o)})
+		h.changes = append(h.changes, change{seq: o.seq, ref: i, kind: kindClock})
 	}
 
 	stands := oc.Risk == floor.RiskAtRisk || oc.Risk == floor.RiskLate
 	switch {
-	case stands && (o.alertSeq == 0 || o.alertPicker.Value() != oc.Picker):
+	case stands && (o.alertSeq == 0 || !h.names.is(o.alertPicker, oc.Picker)):
 		if o.alertSeq != 0 {
 			o.alertSeq = 0 // a new key: the old alert leaves, a new one is told
 			h.stale++
 		}
-		o.alertPicker = reintern(o.alertPicker, oc.Picker)
-		h.raised = append(h.raised, o)
+		h.rename(&o.alertPicker, oc.Picker)
+		h.raised = append(h.raised, i)
 	case !stands && o.alertSeq != 0:
 		o.alertSeq = 0
 		h.stale++
 	}
 
 	if o.state() != floor.StateQueued {
-		h.wake(o, h.nextLook(o, oc))
+		h.wake(i, h.nextLook(i, oc))
 	}
 }
 
@@ -437,7 +529,7 @@ func (h *Hub) look(o *ord) {
 // and when the due time passes, it counts past due from the due time on,
 // and watchers hear of it again once the prediction moved predictionStep
 // from the one they were told of.
-func (h *Hub) nextLook(o *ord, oc floor.OrderClock) int64 {
+func (h *Hub) nextLook(i int32, oc floor.OrderClock) int64 {
 	now := h.now
 	rest := oc.PredictedHandoffAt.Sub(now)
 	var next time.Time
@@ -445,7 +537,7 @@ func (h *Hub) nextLook(o *ord, oc floor.OrderClock) int64 {
 		oc.DueAt.Add(-rest).Add(time.Nanosecond), // at risk: the prediction after the due time
 		oc.DueAt,                                 // past due
 		oc.DueAt.Add(time.Nanosecond),            // late: now after the due time
-		o.toldPred().Add(predictionStep - rest),  // the prediction moved a step
+		h.toldPred(i).Add(predictionStep - rest), // the prediction moved a step
 	} {
 		if t.After(now) && (next.IsZero() || t.Before(next)) {
 			next = t
@@ -475,8 +567,8 @@ func (h *Hub) catOf(c floor.OrderClock) shiftCat {
 // a whole read, at a new shift, or when the clock went back.
 func (h *Hub) lookAll() {
 	n := 0
-	for _, o := range h.ords {
-		if o.state() == floor.StateQueued {
+	for i := int32(1); i < int32(len(h.ids.ents)); i++ {
+		if h.ids.ents[i].refs == 0 || h.o(i).state() == floor.StateQueued {
 			continue
 		}
 		if n++; n%256 == 0 {
@@ -484,12 +576,11 @@ func (h *Hub) lookAll() {
 			// queued behind this goroutine go first.
 			runtime.Gosched()
 		}
-		h.look(o)
+		h.look(i)
 	}
-	for _, o := range h.dirty {
-		o.dirty = false
+	for _, i := range h.dirty {
+		h.o(i).dirty = false
 	}
-	clear(h.dirty)
 	h.dirty = h.dirty[:0]
 }
 
@@ -498,20 +589,20 @@ func (h *Hub) lookAll() {
 func (h *Hub) lookChanged() {
 	now := h.now.UnixNano()
 	for len(h.wakes) > 0 && h.wakes[0].at <= now {
-		o := h.wakes[0].o
-		h.unwake(o)
-		h.markDirty(o)
+		i := h.wakes[0].o
+		h.unwake(i)
+		h.markDirty(i)
 	}
-	for i, o := range h.dirty {
-		if i%256 == 255 {
+	for n, i := range h.dirty {
+		if n%256 == 255 {
 			runtime.Gosched()
 		}
+		o := h.o(i)
 		if o.dirty && o.state() != floor.StateQueued { // not closed or queued since
-			h.look(o)
+			h.look(i)
 		}
 		o.dirty = false
 	}
-	clear(h.dirty)
 	h.dirty = h.dirty[:0]
 }
 
@@ -521,16 +612,17 @@ func (h *Hub) simulate(q floor.QueueModel, onShift []floor.SimPicker) (queued []
 	if h.queueMoved {
 		// In id order, so that the most urgent of orders due together is
 		// the same on every look.
-		slices.SortFunc(h.queue, func(a, b *ord) int { return cmp.Compare(a.id, b.id) })
-		for i, o := range h.queue {
-			o.qi = int32(i)
+		slices.SortFunc(h.queue, func(a, b queuedOrd) int { return bytes.Compare(h.ids.bytes(a.o), h.ids.bytes(b.o)) })
+		for p, e := range h.queue {
+			h.o(e.o).qi = int32(p)
 		}
 		h.queueMoved = false
 	}
 	queued = h.sims[:0]
-	for _, o := range h.queue {
-		queued = append(queued, floor.SimOrder{ID: o.id, DueAt: fromUnixNano(o.due), RaisedAt: fromUnixNano(o.raised),
-			Lines: int(o.lines), Units: o.units})
+	for _, e := range h.queue {
+		o := h.o(e.o)
+		queued = append(queued, floor.SimOrder{ID: h.ids.view(e.o), DueAt: fromUnixNano(o.due), RaisedAt: fromUnixNano(o.raisedOrAssign),
+			Lines: int(e.lines), Units: e.units})
 	}
 	h.sims = queued
 	results = q.Simulate(h.now, onShift, queued)
@@ -539,11 +631,12 @@ func (h *Hub) simulate(q floor.QueueModel, onShift []floor.SimPicker) (queued []
 		h.simByID[results[i].OrderID] = &results[i]
 	}
 	h.qclocks = h.qclocks[:0]
-	for _, o := range h.queue {
-		h.qclocks = append(h.qclocks, h.cfg.QueuedClock(h.now, o.order(), h.simByID[o.id]))
+	for _, e := range h.queue {
+		o := h.order(e.o)
+		h.qclocks = append(h.qclocks, h.cfg.QueuedClock(h.now, o, h.simByID[o.ID]))
 	}
-	for _, o := range h.queue {
-		h.look(o)
+	for _, e := range h.queue {
+		h.look(e.o)
 	}
 	return queued, results
 }

@@ -542,28 +542,28 @@ func compareViews(t *testing.T, what string, got, want map[string]any) {
 // through puts, moves and removals in any order.
 func TestWakeHeap(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	h := &Hub{}
-	in := map[*ord]int64{}
-	var all []*ord
-	for range 2000 {
-		switch n := rng.IntN(10); {
-		case n < 5 || len(all) == 0:
-			o := &ord{hi: -1}
-			all = append(all, o)
-			in[o] = rng.Int64N(1000)
-			h.wake(o, in[o])
-		case n < 8:
-			o := all[rng.IntN(len(all))]
-			in[o] = rng.Int64N(1000)
-			h.wake(o, in[o])
+	h, _ := newTestHub()
+	in := map[int32]int64{}
+	var all []int32
+	for n := range 2000 {
+		switch k := rng.IntN(10); {
+		case k < 5 || len(all) == 0:
+			i := h.newOrd(fmt.Sprint("O", n))
+			all = append(all, i)
+			in[i] = rng.Int64N(1000)
+			h.wake(i, in[i])
+		case k < 8:
+			i := all[rng.IntN(len(all))]
+			in[i] = rng.Int64N(1000)
+			h.wake(i, in[i])
 		default:
-			o := all[rng.IntN(len(all))]
-			h.unwake(o)
-			delete(in, o)
+			i := all[rng.IntN(len(all))]
+			h.unwake(i)
+			delete(in, i)
 		}
-		for i, w := range h.wakes {
-			if int(w.o.hi) != i || in[w.o] != w.at || i > 0 && h.wakes[(i-1)/2].at > w.at {
-				t.Fatalf("entry %d (%d at %d) out of place", i, w.o.hi, w.at)
+		for p, w := range h.wakes {
+			if int(h.o(w.o).hi) != p || in[w.o] != w.at || p > 0 && h.wakes[(p-1)/2].at > w.at {
+				t.Fatalf("entry %d (order %d at %d) out of place", p, w.o, w.at)
 			}
 		}
 		if len(h.wakes) != len(in) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -17,7 +18,10 @@ import (
 // a second picked, as many handed off) and late (busy, every order past
 // its due time, so each has a standing alert). It reports the live heap
 // per open order after the first look (built-B/order) and after the last
-// (live-B/order, the heap the hub holds). Run with a fixed count, as floor time moves 2 s a look:
+// (live-B/order, the heap the hub holds), and of each the part the
+// collector scans on every cycle, up to an object's last pointer
+// (built-scan-B/order, live-scan-B/order). Run with a fixed count, as
+// floor time moves 2 s a look:
 //
 //	go test ./server/feed -run '^$' -bench BenchmarkTick -benchtime 100x -benchmem
 func BenchmarkTick(b *testing.B) {
@@ -67,11 +71,12 @@ func benchTick(b *testing.B, open, churn int, late bool) {
 		pick()
 	}
 	h := NewHub(src, floor.DefaultFeedConfig, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	before := liveHeap()
+	before, beforeScan := liveHeap()
 	if err := h.Tick(); err != nil {
 		b.Fatal(err)
 	}
-	built := liveHeap() - before
+	built, builtScan := liveHeap()
+	built, builtScan = built-before, builtScan-beforeScan
 
 	for b.Loop() {
 		b.StopTimer() // the floor's writes are not the hub's work
@@ -86,18 +91,24 @@ func benchTick(b *testing.B, open, churn int, late bool) {
 		}
 	}
 	b.StopTimer()
-	withHub := liveHeap()
+	withHub, withHubScan := liveHeap()
 	runtime.KeepAlive(h)
 	h = nil // what the source holds grew with the run: the hub's share is what goes with it
+	without, withoutScan := liveHeap()
 	b.ReportMetric(float64(built)/float64(open), "built-B/order")
-	b.ReportMetric(float64(withHub-liveHeap())/float64(open), "live-B/order")
+	b.ReportMetric(float64(builtScan)/float64(open), "built-scan-B/order")
+	b.ReportMetric(float64(withHub-without)/float64(open), "live-B/order")
+	b.ReportMetric(float64(withHubScan-withoutScan)/float64(open), "live-scan-B/order")
 	runtime.KeepAlive(src) // the source stays out of both measurements
 }
 
-// liveHeap is the heap in use after a collection.
-func liveHeap() int64 {
+// liveHeap is the heap in use after a collection, and how much of it the
+// collector scans.
+func liveHeap() (live, scan int64) {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
+	s := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(s)
+	return int64(m.HeapAlloc), int64(s[0].Value.Uint64())
 }
