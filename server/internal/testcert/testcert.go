@@ -94,3 +94,22 @@ func writePEM(t testing.TB, path, typ string, der []byte) {
 		t.Fatal(err)
 	}
 }
+
+// Bundle writes the certificates of several CAs to one file and returns
+// its name, for a node that trusts them all.
+func Bundle(t testing.TB, cas ...*CA) string {
+	t.Helper()
+	var data []byte
+	for _, ca := range cas {
+		data = append(data, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})...)
+	}
+	f, err := os.CreateTemp(cas[0].dir, "bundle-*.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	return f.Name()
+}
