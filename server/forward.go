@@ -113,6 +113,16 @@ func (f *forwarder) scheme() string {
 	return "http"
 }
 
+// dialConfig is a copy of clientTLS for one transport: a transport that
+// speaks HTTP/2 adds h2 to its configuration's protocols, and another
+// that shares it would then offer h2 and speak HTTP/1.
+func (f *forwarder) dialConfig() *tls.Config {
+	if f.clientTLS == nil {
+		return nil
+	}
+	return f.clientTLS.Clone()
+}
+
 // target returns the leader to forward to, or false.
 func (f *forwarder) target() (upstream, bool) {
 	up, ok := f.leader()
@@ -144,7 +154,7 @@ func (f *forwarder) grpcHandler(local *grpc.Server) http.Handler {
 			}
 		},
 		Transport: &http.Transport{Protocols: &protos, DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
-			TLSClientConfig: f.clientTLS, TLSHandshakeTimeout: 2 * time.Second, MaxIdleConnsPerHost: 16},
+			TLSClientConfig: f.dialConfig(), TLSHandshakeTimeout: 2 * time.Second, MaxIdleConnsPerHost: 16},
 		// Each message goes on at once: a scan's answer must not wait
 		// in a buffer.
 		FlushInterval: -1,
@@ -241,7 +251,7 @@ func (f *forwarder) httpHandler() http.Handler {
 			pr.SetXForwarded()
 		},
 		Transport: &http.Transport{DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
-			TLSClientConfig: f.clientTLS, TLSHandshakeTimeout: 2 * time.Second, MaxIdleConnsPerHost: 64},
+			TLSClientConfig: f.dialConfig(), TLSHandshakeTimeout: 2 * time.Second, MaxIdleConnsPerHost: 64},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			f.log.Debug("forwarding an HTTP request failed", "path", r.URL.Path, "err", err)
 			http.Error(w, "the leader cannot be reached", http.StatusServiceUnavailable)
