@@ -32,6 +32,7 @@ func TestClusterCommandRefusals(t *testing.T) {
 		{"cluster without a command", []string{"cluster"}, "want status, join or leave"},
 		{"cluster unknown command", []string{"cluster", "grow"}, `unknown command "grow"`},
 		{"cluster without a token", []string{"cluster", "status", "--token", ""}, "an admin token is required"},
+		{"cluster with a missing CA file", []string{"cluster", "status", "--token", "x", "--ca-cert", "/nonexistent/ca.pem"}, "no such file"},
 		{"join without a peer", []string{"cluster", "join", "--token", "x"}, "--peer"},
 		{"join of two peers", []string{"cluster", "join", "--token", "x", "--peer", peers}, "--peer names one node"},
 		{"leave without an id", []string{"cluster", "leave", "--token", "x"}, "--id is required"},

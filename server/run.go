@@ -66,7 +66,7 @@ const usage = `usage:
   server archive [--data DIR] [--retain-days 90]           move older history of a stopped server to DIR/archive
   server serve --node ID --cluster 'n1=RAFT/GRPC/HTTP,n2=...,n3=...' [--join] [--data DIR] [--tls-cert F --tls-key F --tls-ca CA]
                                        one node of a replicated site; with the TLS flags its ports, forwarding and Raft (mutual) are TLS
-  server cluster status|join|leave --addr HTTP-OF-ANY-NODE [--token ADMIN] ...   read or change a site's membership
+  server cluster status|join|leave --addr HTTP-OF-ANY-NODE [--token ADMIN] [--ca-cert CA] ...   read or change a site's membership
   server digest [--data DIR]           a stopped node's SHA-256 per bucket (equal on nodes that applied the same log)
   server plan --binmap FILE --bins CODE,CODE,... [--picker NAME --data DIR] [--explain]
 Run "server COMMAND -h" for a command's flags.
