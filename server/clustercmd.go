@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -20,9 +22,9 @@ import (
 )
 
 const clusterUsage = `usage:
-  server cluster status --addr HOST:PORT [--token ADMIN]
-  server cluster join --addr HOST:PORT [--token ADMIN] --peer ID=RAFT/GRPC/HTTP
-  server cluster leave --addr HOST:PORT [--token ADMIN] --id ID
+  server cluster status --addr HOST:PORT [--token ADMIN] [--ca-cert CA.pem]
+  server cluster join --addr HOST:PORT [--token ADMIN] [--ca-cert CA.pem] --peer ID=RAFT/GRPC/HTTP
+  server cluster leave --addr HOST:PORT [--token ADMIN] [--ca-cert CA.pem] --id ID
 --addr is the HTTP address of any node of the site (it forwards to the
 leader); the token defaults to $` + tokenEnv + `.
 A joining node is started first with serve --join --node ID --cluster
@@ -40,6 +42,7 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("cluster "+sub, flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "the HTTP address of any node of the site (its --cluster entry's third address), as HOST:PORT or a URL")
 	token := fs.String("token", "", "an admin token; default: $"+tokenEnv)
+	caFile := fs.String("ca-cert", "", "the CA certificate (PEM) the nodes' certificates are verified against (the site's --tls-ca); with it, --addr HOST:PORT means https")
 	var peer, id *string
 	switch sub {
 	case "status":
@@ -59,15 +62,30 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *token == "" {
 		return fmt.Errorf("cluster %s: an admin token is required (--token or $%s)", sub, tokenEnv)
 	}
+	client := http.DefaultClient
 	base := *addr
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
+		if *caFile != "" {
+			base = "https://" + *addr
+		}
+	}
+	if *caFile != "" {
+		pem, err := os.ReadFile(*caFile)
+		if err != nil {
+			return fmt.Errorf("cluster %s: %w", sub, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("cluster %s: no certificate in %s", sub, *caFile)
+		}
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 	}
 	base = strings.TrimSuffix(base, "/") + "/admin/cluster"
 	var body any
 	switch sub {
 	case "status":
-		return clusterCall(ctx, http.MethodGet, base, *token, nil, stdout)
+		return clusterCall(ctx, client, http.MethodGet, base, *token, nil, stdout)
 	case "join":
 		peers, err := cluster.ParsePeers(*peer)
 		if err != nil {
@@ -83,7 +101,7 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		body, base = map[string]string{"id": *id}, base+"/leave"
 	}
-	if err := clusterCall(ctx, http.MethodPost, base, *token, body, stdout); err != nil {
+	if err := clusterCall(ctx, client, http.MethodPost, base, *token, body, stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "cluster %s: done\n", sub)
@@ -92,7 +110,7 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // clusterCall makes one request of the membership routes and copies a
 // successful answer to stdout.
-func clusterCall(ctx context.Context, method, url, token string, body any, stdout io.Writer) error {
+func clusterCall(ctx context.Context, client *http.Client, method, url, token string, body any, stdout io.Writer) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -111,7 +129,7 @@ func clusterCall(ctx context.Context, method, url, token string, body any, stdou
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}

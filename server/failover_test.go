@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +24,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
+	"github.com/pickpack/pickpack/server/internal/testcert"
 	"github.com/pickpack/pickpack/server/store"
 )
 
@@ -70,12 +73,16 @@ type clusterNode struct {
 	cmd              *exec.Cmd
 	out, log         *syncBuffer
 	exited           chan error
+	// tls are the node's TLS flags and ca the pool its certificate is
+	// checked against; none: the node serves in clear.
+	tls []string
+	ca  *x509.CertPool
 }
 
 // start runs the node's process and waits until its /healthz answers.
 func (n *clusterNode) start(t *testing.T) {
 	t.Helper()
-	n.cmd = exec.Command(n.bin, "serve", "--node", n.id, "--cluster", n.peers, "--data", n.dir, "--demo", "--demo-every", "0")
+	n.cmd = exec.Command(n.bin, append([]string{"serve", "--node", n.id, "--cluster", n.peers, "--data", n.dir, "--demo", "--demo-every", "0"}, n.tls...)...)
 	n.out, n.log = &syncBuffer{}, &syncBuffer{}
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.log
 	if err := n.cmd.Start(); err != nil {
@@ -93,7 +100,12 @@ func (n *clusterNode) start(t *testing.T) {
 func (n *clusterNode) health() (healthView, error) {
 	var h healthView
 	c := http.Client{Timeout: time.Second}
-	resp, err := c.Get("http://" + n.http + "/healthz")
+	scheme := "http://"
+	if n.ca != nil {
+		scheme = "https://"
+		c.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: n.ca, MinVersion: tls.VersionTLS12}}
+	}
+	resp, err := c.Get(scheme + n.http + "/healthz")
 	if err != nil {
 		return h, err
 	}
@@ -598,4 +610,86 @@ func checkAcked(t *testing.T, ackedFile, path string) {
 		t.Errorf("only %d scans answered: the load did not run", acked)
 	}
 	t.Logf("%d answered scans, each stored once; %d scans stored in all", acked, len(stored))
+}
+
+// A site whose nodes have certificates from its CA runs everything over
+// TLS: the nodes elect a leader and replicate over mutual TLS, /healthz
+// answers only over TLS, and when the leader is killed another takes
+// over and the killed one, restarted, catches up.
+func TestFailoverOverTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binaries and runs a three-node cluster")
+	}
+	work := t.TempDir()
+	serverBin, _ := buildBinaries(t, work)
+	ca := testcert.NewCA(t, work, "site")
+	addrs := freeAddrs(t, 9)
+	var nodes site
+	var peers []string
+	for i := range 3 {
+		id := fmt.Sprintf("n%d", i+1)
+		cert, key := ca.Issue(t, id)
+		n := &clusterNode{id: id, dir: filepath.Join(work, id), bin: serverBin,
+			raft: addrs[3*i], grpc: addrs[3*i+1], http: addrs[3*i+2],
+			tls: []string{"--tls-cert", cert, "--tls-key", key, "--tls-ca", ca.File}, ca: ca.Pool}
+		nodes = append(nodes, n)
+		peers = append(peers, n.id+"="+n.raft+"/"+n.grpc+"/"+n.http)
+	}
+	for _, n := range nodes {
+		n.peers = strings.Join(peers, ",")
+		n.start(t)
+	}
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			if n.cmd.ProcessState == nil {
+				n.cmd.Process.Kill()
+				<-n.exited
+			}
+		}
+		if t.Failed() {
+			for _, n := range nodes {
+				t.Logf("%s log:\n%s", n.id, n.log)
+			}
+		}
+	})
+	lead := nodes.leader(t, nodes...)
+	caughtUp(t, lead, nodes...)
+	for _, n := range nodes {
+		resp, err := (&http.Client{Timeout: time.Second}).Get("http://" + n.http + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Errorf("%s answered /healthz in clear", n.id)
+			}
+		}
+	}
+	// Raft's port speaks TLS, to a client with one of the site's
+	// certificates.
+	pcert, pkey := ca.Issue(t, "probe")
+	pair, err := tls.LoadX509KeyPair(pcert, pkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", n.raft,
+			&tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: ca.Pool, MinVersion: tls.VersionTLS13})
+		if err != nil {
+			t.Errorf("TLS handshake with %s's Raft port: %v", n.id, err)
+			continue
+		}
+		conn.Close()
+	}
+	lead.kill(t)
+	var up site
+	for _, n := range nodes {
+		if n != lead {
+			up = append(up, n)
+		}
+	}
+	next := nodes.leader(t, up...)
+	if next == lead {
+		t.Fatalf("the killed leader %s still leads", lead.id)
+	}
+	lead.start(t)
+	caughtUp(t, next, nodes...)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -31,9 +32,10 @@ type upstream struct {
 
 // forwarder serves a follower's two ports by passing every call on to the
 // leader, so that any node's address works for every client: gRPC (unary
-// and bidirectional streams with their trailers) as HTTP/2 without TLS,
-// the site, the Connect protocol and the event streams as HTTP. Health and
-// /healthz are answered here, by this node.
+// and bidirectional streams with their trailers) as HTTP/2, the site, the
+// Connect protocol and the event streams as HTTP; over TLS both ways when
+// the site has certificates (serverTLS and clientTLS), in clear otherwise.
+// Health and /healthz are answered here, by this node.
 type forwarder struct {
 	// leader returns the current leader's addresses, if one is known.
 	leader func() (upstream, bool)
@@ -42,6 +44,12 @@ type forwarder struct {
 	self    string
 	healthz http.Handler
 	log     *slog.Logger
+	// serverTLS, if set, holds this node's certificate: both ports serve
+	// TLS with it, the gRPC port HTTP/2 negotiated by ALPN (h2).
+	serverTLS *tls.Config
+	// clientTLS, if set, verifies the leader's certificate: calls go to
+	// it over TLS (https, HTTP/2 for gRPC).
+	clientTLS *tls.Config
 }
 
 // serve forwards on glis (gRPC) and hlis (HTTP, nil: none) until ctx
@@ -55,18 +63,22 @@ func (f *forwarder) serve(ctx context.Context, glis, hlis net.Listener) error {
 	defer local.Stop()
 
 	var protos http.Protocols
-	protos.SetUnencryptedHTTP2(true) // gRPC clients speak HTTP/2 with prior knowledge
+	if f.serverTLS != nil {
+		protos.SetHTTP2(true) // gRPC over TLS: h2 by ALPN, nothing else
+	} else {
+		protos.SetUnencryptedHTTP2(true) // gRPC clients speak HTTP/2 with prior knowledge
+	}
 	gs := &http.Server{Handler: f.grpcHandler(local), Protocols: &protos, ReadHeaderTimeout: 10 * time.Second}
 	servers := []*http.Server{gs}
 	errc := make(chan error, 2)
-	go func() { errc <- gs.Serve(glis) }()
+	go func() { errc <- f.serveOn(gs, glis, "h2") }()
 	if hlis != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /healthz", f.healthz)
 		mux.Handle("/", f.httpHandler())
 		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		servers = append(servers, hs)
-		go func() { errc <- hs.Serve(hlis) }()
+		go func() { errc <- f.serveOn(hs, hlis, "h2", "http/1.1") }()
 	}
 	var err error
 	select {
@@ -80,6 +92,35 @@ func (f *forwarder) serve(ctx context.Context, glis, hlis net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// serveOn serves s on l, over TLS offering alpn if the node has a
+// certificate.
+func (f *forwarder) serveOn(s *http.Server, l net.Listener, alpn ...string) error {
+	if f.serverTLS == nil {
+		return s.Serve(l)
+	}
+	cfg := f.serverTLS.Clone()
+	cfg.NextProtos = alpn
+	return s.Serve(tls.NewListener(l, cfg))
+}
+
+// scheme is how the leader's ports are spoken to.
+func (f *forwarder) scheme() string {
+	if f.clientTLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// dialConfig is a copy of clientTLS for one transport: a transport that
+// speaks HTTP/2 adds h2 to its configuration's protocols, and another
+// that shares it would then offer h2 and speak HTTP/1.
+func (f *forwarder) dialConfig() *tls.Config {
+	if f.clientTLS == nil {
+		return nil
+	}
+	return f.clientTLS.Clone()
 }
 
 // target returns the leader to forward to, or false.
@@ -99,16 +140,21 @@ type upstreamKey struct{}
 // service is answered by local.
 func (f *forwarder) grpcHandler(local *grpc.Server) http.Handler {
 	var protos http.Protocols
-	protos.SetUnencryptedHTTP2(true)
+	if f.clientTLS != nil {
+		protos.SetHTTP2(true)
+	} else {
+		protos.SetUnencryptedHTTP2(true)
+	}
+	scheme := f.scheme()
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(&url.URL{Scheme: "http", Host: pr.In.Context().Value(upstreamKey{}).(string)})
+			pr.SetURL(&url.URL{Scheme: scheme, Host: pr.In.Context().Value(upstreamKey{}).(string)})
 			if pr.Out.Body != nil {
 				pr.Out.Body = &abortable{ReadCloser: pr.Out.Body, in: pr.In.Body}
 			}
 		},
 		Transport: &http.Transport{Protocols: &protos, DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 16},
+			TLSClientConfig: f.dialConfig(), TLSHandshakeTimeout: 2 * time.Second, MaxIdleConnsPerHost: 16},
 		// Each message goes on at once: a scan's answer must not wait
 		// in a buffer.
 		FlushInterval: -1,
@@ -198,12 +244,14 @@ func grpcRefuse(w http.ResponseWriter, msg string) {
 // httpHandler forwards everything else on the HTTP port to the leader's
 // HTTP port: pages, documents, the Connect protocol, event streams.
 func (f *forwarder) httpHandler() http.Handler {
+	scheme := f.scheme()
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(&url.URL{Scheme: "http", Host: pr.In.Context().Value(upstreamKey{}).(string)})
+			pr.SetURL(&url.URL{Scheme: scheme, Host: pr.In.Context().Value(upstreamKey{}).(string)})
 			pr.SetXForwarded()
 		},
-		Transport: &http.Transport{DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext, MaxIdleConnsPerHost: 64},
+		Transport: &http.Transport{DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
+			TLSClientConfig: f.dialConfig(), TLSHandshakeTimeout: 2 * time.Second, MaxIdleConnsPerHost: 64},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			f.log.Debug("forwarding an HTTP request failed", "path", r.URL.Path, "err", err)
 			http.Error(w, "the leader cannot be reached", http.StatusServiceUnavailable)

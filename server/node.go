@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,10 @@ type nodeConfig struct {
 	join  bool
 	data  dataFlags
 	stack stackConfig
+	// raftTLS, if set, carries Raft over mutual TLS; serveTLS and dialTLS
+	// are the follower's forwarding (see forwarder). The leader's stack
+	// serves TLS from stack.tlsCert.
+	raftTLS, serveTLS, dialTLS *tls.Config
 }
 
 // serveNode runs one node of a site: Raft over its replica, and on its
@@ -32,7 +37,7 @@ type nodeConfig struct {
 // forwarder to the leader (while it follows), until ctx ends.
 func serveNode(ctx context.Context, c nodeConfig) (err error) {
 	log := c.stack.log
-	node, err := cluster.Start(cluster.Config{ID: c.self.ID, Dir: c.data.dir, Peers: c.peers, Join: c.join, Log: log})
+	node, err := cluster.Start(cluster.Config{ID: c.self.ID, Dir: c.data.dir, Peers: c.peers, Join: c.join, Log: log, TLS: c.raftTLS})
 	if err != nil {
 		return err
 	}
@@ -63,7 +68,7 @@ func serveNode(ctx context.Context, c nodeConfig) (err error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(nodeHealth(node.Status()))
 	})
-	fwd := &forwarder{self: c.self.ID, healthz: healthz, log: log, leader: func() (upstream, bool) {
+	fwd := &forwarder{self: c.self.ID, healthz: healthz, log: log, serverTLS: c.serveTLS, clientTLS: c.dialTLS, leader: func() (upstream, bool) {
 		p, ok := node.Leader()
 		return upstream{id: p.ID, grpc: p.GRPC, http: p.HTTP}, ok
 	}}

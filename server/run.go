@@ -64,8 +64,9 @@ const usage = `usage:
   server backup --to FILE [--http URL] [--token ADMIN]   copy a running server's data file
   server restore --from FILE [--data DIR] [--force]       put a backup in place for a stopped server
   server archive [--data DIR] [--retain-days 90]           move older history of a stopped server to DIR/archive
-  server serve --node ID --cluster 'n1=RAFT/GRPC/HTTP,n2=...,n3=...' [--join] [--data DIR]   one node of a replicated site
-  server cluster status|join|leave --addr HTTP-OF-ANY-NODE [--token ADMIN] ...   read or change a site's membership
+  server serve --node ID --cluster 'n1=RAFT/GRPC/HTTP,n2=...,n3=...' [--join] [--data DIR] [--tls-cert F --tls-key F --tls-ca CA]
+                                       one node of a replicated site; with the TLS flags its ports, forwarding and Raft (mutual) are TLS
+  server cluster status|join|leave --addr HTTP-OF-ANY-NODE [--token ADMIN] [--ca-cert CA] ...   read or change a site's membership
   server digest [--data DIR]           a stopped node's SHA-256 per bucket (equal on nodes that applied the same log)
   server plan --binmap FILE --bins CODE,CODE,... [--picker NAME --data DIR] [--explain]
 Run "server COMMAND -h" for a command's flags.

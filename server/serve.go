@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,6 +38,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:7070", "gRPC listen address")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
 	tlsKey := fs.String("tls-key", "", "TLS key file (PEM)")
+	tlsCA := fs.String("tls-ca", "", "with --cluster and --tls-cert, the site's CA certificate (PEM): Raft accepts and dials only nodes with a certificate it signed, and followers verify the leader with it")
 	allowPlaintext := fs.Bool("allow-plaintext", false, "serve without TLS on a non-loopback address (tokens travel in clear)")
 	demoFlag := fs.Bool("demo", false, "load the built-in demo warehouse, create one user per role and print their tokens")
 	demoEvery := fs.Duration("demo-every", 20*time.Second, "with --demo, how often a new demo order arrives (0: never)")
@@ -75,7 +77,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var node nodeConfig
 	if *clusterFlag != "" || *nodeID != "" || *join {
 		var err error
-		if node, err = clusterFlags(fs, *nodeID, *clusterFlag, *join, *tlsCert); err != nil {
+		if node, err = clusterFlags(fs, *nodeID, *clusterFlag, *join, *tlsCert, *tlsCA); err != nil {
 			return err
 		}
 		*addr, *httpAddr = node.self.GRPC, node.self.HTTP
@@ -125,7 +127,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *httpAddr != "" && *tlsCert == "" && !*allowPlaintext && !loopback(*httpAddr) {
 		return fmt.Errorf("refusing plaintext HTTP on %s: give --tls-cert and --tls-key, or --allow-plaintext", *httpAddr)
 	}
-	if node.self.ID != "" && !*allowPlaintext && !loopback(node.self.Raft) {
+	switch {
+	case *tlsCA != "" && node.self.ID == "":
+		return errors.New("--tls-ca is for --cluster: it is the CA of the site's nodes")
+	case node.self.ID != "" && *tlsCert != "":
+		if node.raftTLS, node.serveTLS, node.dialTLS, err = nodeTLS(*tlsCert, *tlsKey, *tlsCA); err != nil {
+			return err
+		}
+	case node.self.ID != "" && !*allowPlaintext && !loopback(node.self.Raft):
 		return fmt.Errorf("refusing plaintext Raft on %s: the nodes' log travels in clear; give --allow-plaintext on a trusted network", node.self.Raft)
 	}
 	printCfg := printing.Config{Default: printing.Printer{Kind: "spool", Dir: filepath.Join(d.dir, "spool")}}
@@ -170,15 +179,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // clusterFlags checks serve's cluster flags and finds this node's entry.
-func clusterFlags(fs *flag.FlagSet, id, list string, join bool, tlsCert string) (nodeConfig, error) {
+func clusterFlags(fs *flag.FlagSet, id, list string, join bool, tlsCert, tlsCA string) (nodeConfig, error) {
 	var c nodeConfig
 	switch {
 	case id == "" || list == "":
 		return c, errors.New("--node and --cluster go together")
-	case tlsCert != "":
-		// Raft's transport and the followers' forwarding are plaintext:
-		// a site's nodes talk over its own trusted network.
-		return c, errors.New("--tls-cert is not supported with --cluster yet: the nodes talk in plaintext on a trusted network")
+	case tlsCert != "" && tlsCA == "":
+		// The system's CAs would let anyone with a public certificate
+		// speak Raft to the site.
+		return c, errors.New("--tls-ca is required with --cluster and --tls-cert: only nodes with a certificate from the site's CA may speak Raft")
+	case tlsCA != "" && tlsCert == "":
+		return c, errors.New("--tls-ca goes with --tls-cert and --tls-key: the node needs its own certificate to present")
 	}
 	var clash []string
 	fs.Visit(func(f *flag.Flag) {
@@ -203,6 +214,18 @@ func clusterFlags(fs *flag.FlagSet, id, list string, join bool, tlsCert string) 
 	}
 	c.peers, c.join = peers, join
 	return c, nil
+}
+
+// nodeTLS loads a node's certificate and the site's CA: Raft's mutual
+// TLS, the ports' server side (this node's certificate) and a follower's
+// client side (the leader verified against the CA).
+func nodeTLS(cert, key, ca string) (raftTLS, serveTLS, dialTLS *tls.Config, err error) {
+	if raftTLS, err = cluster.MutualTLS(cert, key, ca); err != nil {
+		return nil, nil, nil, err
+	}
+	serveTLS = &tls.Config{Certificates: raftTLS.Certificates, MinVersion: tls.VersionTLS12}
+	dialTLS = &tls.Config{RootCAs: raftTLS.RootCAs, MinVersion: tls.VersionTLS12}
+	return raftTLS, serveTLS, dialTLS, nil
 }
 
 func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {

@@ -7,6 +7,7 @@
 package cluster
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,6 +66,10 @@ type Config struct {
 	// were wiped): it never bootstraps and waits for the leader's Join,
 	// then catches up from a snapshot. Only its own entry of Peers is used.
 	Join bool
+	// TLS, when set, carries Raft over mutual TLS (see MutualTLS): the
+	// node accepts and dials only peers with a certificate from the
+	// site's CA. Nil: plaintext TCP, for loopback or a trusted network.
+	TLS *tls.Config
 	// Log receives this node's warnings and hashicorp/raft's (warn and up).
 	Log *slog.Logger
 
@@ -186,7 +191,16 @@ func Start(cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: raft address: %w", err)
 	}
-	trans, err := raft.NewTCPTransportWithLogger(self.Raft, adv, 3, 10*time.Second, hlog)
+	var trans *raft.NetworkTransport
+	if cfg.TLS != nil {
+		var stream *tlsStream
+		if stream, err = newTLSStream(self.Raft, adv, cfg.TLS); err == nil {
+			trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+				Stream: stream, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog})
+		}
+	} else {
+		trans, err = raft.NewTCPTransportWithLogger(self.Raft, adv, 3, 10*time.Second, hlog)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster: raft transport: %w", err)
 	}
