@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/scanner-client/sim"
@@ -88,6 +87,7 @@ The links are plaintext: run it beside the server (loopback).
 // benchConfig is the bench command's flags.
 type benchConfig struct {
 	addr, token string
+	ca          string // PEM of the CA to trust for the server's TLS; none: plaintext
 	pickers     int
 	rate        float64
 	duration    time.Duration
@@ -127,6 +127,7 @@ func benchCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:7070", "server address, or a cluster's addresses A,B,C: a handheld whose node is unavailable moves to the next and re-sends its unanswered scan")
 	fs.StringVar(&c.acked, "acked", "", "write every answered scan to this file, a line each: USER<TAB>SCAN_ID<TAB>VERDICT (the failover test checks each is stored exactly once)")
 	fs.StringVar(&c.token, "token", "", "an admin token (creates pickers, orders and stock)")
+	fs.StringVar(&c.ca, "ca", "", "PEM file of the CA (or certificate) to trust for the server's TLS certificate; none: plaintext, as on loopback")
 	fs.BoolVar(&c.allowErrors, "allow-errors", false, "failed streams and calls (a cluster node killed on purpose) are counted and reported but do not fail the run; the order supply retries")
 	fs.IntVar(&c.pickers, "pickers", 10, "simulated handhelds, each a picker of its own on its own stream")
 	fs.Float64Var(&c.rate, "rate", 2, "scans per second per handheld")
@@ -346,7 +347,13 @@ func runBench(ctx context.Context, c benchConfig, stderr io.Writer) (benchResult
 	conns := make([]*site, c.conns)
 	for i := range conns {
 		conn, err := dialSite(c.addr, func(addr string) (*grpc.ClientConn, error) {
-			return grpc.NewClient(addr, append(fixedWindows(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+			// The tool puts its tokens in each call's metadata, so a
+			// plaintext link is the person's choice of no --ca.
+			creds, err := transport(addr, c.ca, true)
+			if err != nil {
+				return nil, err
+			}
+			return grpc.NewClient(addr, append(fixedWindows(), grpc.WithTransportCredentials(creds))...)
 		})
 		if err != nil {
 			return res, err

@@ -46,23 +46,31 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// dial makes the connection to the server: TLS trusting ca when given,
+// transport is how a client reaches addr: TLS trusting ca when given,
 // else plaintext to loopback (or anywhere with plaintext set), else TLS
 // trusting the system's roots. Tokens never cross a network in clear
 // unless the person asked for it.
-func dial(addr, token, ca string, plaintext bool) (*grpc.ClientConn, error) {
-	var creds credentials.TransportCredentials
+func transport(addr, ca string, plaintext bool) (credentials.TransportCredentials, error) {
 	switch {
 	case ca != "":
 		c, err := credentials.NewClientTLSFromFile(ca, "")
 		if err != nil {
 			return nil, fmt.Errorf("--ca: %w", err)
 		}
-		creds = c
+		return c, nil
 	case plaintext || loopback(addr):
-		creds = insecure.NewCredentials()
+		return insecure.NewCredentials(), nil
 	default:
-		creds = credentials.NewClientTLSFromCert(nil, "")
+		return credentials.NewClientTLSFromCert(nil, ""), nil
+	}
+}
+
+// dial makes the connection to the server (transport) with the token on
+// every call.
+func dial(addr, token, ca string, plaintext bool) (*grpc.ClientConn, error) {
+	creds, err := transport(addr, ca, plaintext)
+	if err != nil {
+		return nil, err
 	}
 	return grpc.NewClient(addr, append(fixedWindows(),
 		grpc.WithTransportCredentials(creds),
