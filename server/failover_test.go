@@ -23,8 +23,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/pickpack/pickpack/internal/testcert"
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
-	"github.com/pickpack/pickpack/server/internal/testcert"
 	"github.com/pickpack/pickpack/server/store"
 )
 

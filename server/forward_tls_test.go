@@ -17,9 +17,9 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/pickpack/pickpack/internal/testcert"
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/scanner-client/sim"
-	"github.com/pickpack/pickpack/server/internal/testcert"
 )
 
 // A follower of a site with certificates serves TLS on both ports and

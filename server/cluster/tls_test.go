@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pickpack/pickpack/server/internal/testcert"
+	"github.com/pickpack/pickpack/internal/testcert"
 )
 
 // tlsTune gives each node of a test cluster a certificate from site's CA
