@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pickpack/pickpack/internal/testcert"
 	pb "github.com/pickpack/pickpack/proto/pickpack/v1"
 	"github.com/pickpack/pickpack/scanner-client/sim"
 	"github.com/pickpack/pickpack/server/store"
@@ -207,14 +208,15 @@ func TestRestoreReportsDamagedBackup(t *testing.T) {
 // certificate, and not without it.
 func TestBackupOverTLS(t *testing.T) {
 	dir := t.TempDir()
-	certFile, keyFile, _ := selfSigned(t, dir)
+	ca := testcert.NewCA(t, dir, "site")
+	certFile, keyFile := ca.Issue(t, "server")
 	s := startServer(t, "--addr", "127.0.0.1:0", "--data", dir, "--tls-cert", certFile, "--tls-key", keyFile, "--demo", "--demo-every", "0")
 	backup := filepath.Join(t.TempDir(), "b.db")
 	args := []string{"backup", "--http", "https://" + s.httpAddr, "--token", s.tokens["admin"], "--to", backup}
 	if err := Run(context.Background(), args, &strings.Builder{}, &strings.Builder{}); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("backup over TLS without the CA: %v, want a certificate error", err)
 	}
-	if err := Run(context.Background(), append(args, "--ca-cert", certFile), &strings.Builder{}, &strings.Builder{}); err != nil {
+	if err := Run(context.Background(), append(args, "--ca-cert", ca.File), &strings.Builder{}, &strings.Builder{}); err != nil {
 		t.Fatalf("backup over TLS: %v", err)
 	}
 	if _, err := store.Restore(mustOpen(t, backup), filepath.Join(t.TempDir(), "pickpack.db"), store.RestoreOptions{}); err != nil {
