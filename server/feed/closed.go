@@ -32,8 +32,8 @@ func (h *Hub) shutOrder(id string, oc floor.OrderClock) {
 	s := &h.shuts[j]
 	h.rename(&s.picker, oc.Picker)
 	h.rename(&s.task, oc.TaskID)
-	s.released, s.due, s.handed, s.atAssign, s.pred = unixNano(oc.ReleasedAt), unixNano(oc.DueAt), unixNano(oc.HandedOffAt),
-		unixNano(oc.PredictedAtAssignment), unixNano(oc.PredictedHandoffAt)
+	s.released, s.due, s.handed, s.atAssign, s.pred = floor.UnixNano(oc.ReleasedAt), floor.UnixNano(oc.DueAt), floor.UnixNano(oc.HandedOffAt),
+		floor.UnixNano(oc.PredictedAtAssignment), floor.UnixNano(oc.PredictedHandoffAt)
 	s.st, s.risk = uint8(oc.State), uint8(oc.Risk)
 	h.seq++
 	s.seq = h.seq
@@ -45,9 +45,9 @@ func (h *Hub) shutOrder(id string, oc floor.OrderClock) {
 func (h *Hub) shutClock(j int32) floor.OrderClock {
 	s := &h.shuts[j]
 	return floor.OrderClock{OrderID: h.shutIDs.str(j), State: floor.OrderState(s.st), Picker: h.names.str(s.picker),
-		TaskID: h.names.str(s.task), ReleasedAt: fromUnixNano(s.released), DueAt: fromUnixNano(s.due),
-		PredictedHandoffAt: fromUnixNano(s.pred), HandedOffAt: fromUnixNano(s.handed),
-		PredictedAtAssignment: fromUnixNano(s.atAssign), Risk: floor.Risk(s.risk)}
+		TaskID: h.names.str(s.task), ReleasedAt: floor.FromUnixNano(s.released), DueAt: floor.FromUnixNano(s.due),
+		PredictedHandoffAt: floor.FromUnixNano(s.pred), HandedOffAt: floor.FromUnixNano(s.handed),
+		PredictedAtAssignment: floor.FromUnixNano(s.atAssign), Risk: floor.Risk(s.risk)}
 }
 
 // forgetShut takes the final clock kept as number j out of the view

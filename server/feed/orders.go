@@ -104,25 +104,10 @@ const (
 	numCats
 )
 
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromUnixNano is the time unixNano kept, in UTC as the store decodes it.
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 // normalClock is oc with its times as the feed keeps them.
 func normalClock(oc floor.OrderClock) floor.OrderClock {
 	for _, t := range []*time.Time{&oc.ReleasedAt, &oc.DueAt, &oc.PredictedHandoffAt, &oc.HandedOffAt, &oc.PredictedAtAssignment, &oc.RaisedAt} {
-		*t = fromUnixNano(unixNano(*t))
+		*t = floor.FromUnixNano(floor.UnixNano(*t))
 	}
 	return oc
 }
@@ -133,9 +118,9 @@ func (h *Hub) setFields(i int32, fo floor.Order) {
 	o := h.o(i)
 	h.rename(&o.picker, fo.Picker)
 	h.rename(&o.task, fo.TaskID)
-	o.released, o.due, o.st = unixNano(fo.ReleasedAt), unixNano(fo.DueAt), uint8(fo.State)
-	if o.raisedOrAssign = unixNano(fo.PredictedHandoffAt); o.state() == floor.StateQueued {
-		o.raisedOrAssign = unixNano(fo.RaisedAt)
+	o.released, o.due, o.st = floor.UnixNano(fo.ReleasedAt), floor.UnixNano(fo.DueAt), uint8(fo.State)
+	if o.raisedOrAssign = floor.UnixNano(fo.PredictedHandoffAt); o.state() == floor.StateQueued {
+		o.raisedOrAssign = floor.UnixNano(fo.RaisedAt)
 	}
 }
 
@@ -159,11 +144,11 @@ func (o *ord) state() floor.OrderState { return floor.OrderState(o.st) }
 func (h *Hub) order(i int32) floor.Order {
 	o := h.o(i)
 	fo := floor.Order{ID: h.ids.view(i), State: o.state(), Picker: h.names.view(o.picker), TaskID: h.names.view(o.task),
-		ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due)}
+		ReleasedAt: floor.FromUnixNano(o.released), DueAt: floor.FromUnixNano(o.due)}
 	if o.state() == floor.StateQueued {
-		fo.RaisedAt = fromUnixNano(o.raisedOrAssign)
+		fo.RaisedAt = floor.FromUnixNano(o.raisedOrAssign)
 	} else {
-		fo.PredictedHandoffAt = fromUnixNano(o.raisedOrAssign)
+		fo.PredictedHandoffAt = floor.FromUnixNano(o.raisedOrAssign)
 	}
 	return fo
 }
@@ -173,12 +158,12 @@ func (h *Hub) order(i int32) floor.Order {
 // see strtab.view.
 func (h *Hub) clockWith(i int32, pred int64, risk floor.Risk, reason int32) floor.OrderClock {
 	o := h.o(i)
-	oc := floor.OrderClock{OrderID: h.ids.view(i), State: o.state(), ReleasedAt: fromUnixNano(o.released), DueAt: fromUnixNano(o.due),
-		PredictedHandoffAt: fromUnixNano(pred), Risk: risk, Reason: h.names.view(reason)}
+	oc := floor.OrderClock{OrderID: h.ids.view(i), State: o.state(), ReleasedAt: floor.FromUnixNano(o.released), DueAt: floor.FromUnixNano(o.due),
+		PredictedHandoffAt: floor.FromUnixNano(pred), Risk: risk, Reason: h.names.view(reason)}
 	if o.state() == floor.StateQueued {
-		oc.RaisedAt = fromUnixNano(o.raisedOrAssign)
+		oc.RaisedAt = floor.FromUnixNano(o.raisedOrAssign)
 	} else {
-		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = h.names.view(o.picker), h.names.view(o.task), fromUnixNano(o.raisedOrAssign)
+		oc.Picker, oc.TaskID, oc.PredictedAtAssignment = h.names.view(o.picker), h.names.view(o.task), floor.FromUnixNano(o.raisedOrAssign)
 	}
 	return oc
 }
@@ -206,7 +191,7 @@ func (h *Hub) toldPred(i int32) time.Time {
 	if o.whole {
 		return h.pubs[i].PredictedHandoffAt
 	}
-	return fromUnixNano(o.pubPred)
+	return floor.FromUnixNano(o.pubPred)
 }
 
 // wakeAt is one order's next look in the wake heap.
@@ -490,7 +475,7 @@ func (h *Hub) look(i int32) {
 	if o.seq == 0 || changed(h.told(i), oc) {
 		// The order's fields and these three are the whole clock:
 		// TestIncrementalMatchesRecompute compares it with floor's.
-		o.pubPred, o.pubRisk = unixNano(oc.PredictedHandoffAt), uint8(oc.Risk)
+		o.pubPred, o.pubRisk = floor.UnixNano(oc.PredictedHandoffAt), uint8(oc.Risk)
 		h.rename(&o.pubReason, oc.Reason)
 		if o.whole {
 			o.whole = false
@@ -621,7 +606,7 @@ func (h *Hub) simulate(q floor.QueueModel, onShift []floor.SimPicker) (queued []
 	queued = h.sims[:0]
 	for _, e := range h.queue {
 		o := h.o(e.o)
-		queued = append(queued, floor.SimOrder{ID: h.ids.view(e.o), DueAt: fromUnixNano(o.due), RaisedAt: fromUnixNano(o.raisedOrAssign),
+		queued = append(queued, floor.SimOrder{ID: h.ids.view(e.o), DueAt: floor.FromUnixNano(o.due), RaisedAt: floor.FromUnixNano(o.raisedOrAssign),
 			Lines: int(e.lines), Units: e.units})
 	}
 	h.sims = queued

@@ -86,7 +86,7 @@ func appendOrder(b []byte, o *floor.Order) []byte {
 	}
 	b = binary.AppendVarint(b, int64(o.State))
 	b = appendTimes(b, 0, o.ReleasedAt)
-	b = appendTimes(b, unixNano(o.ReleasedAt), o.UpdatedAt, o.DueAt, o.HandedOffAt, o.RaisedAt, o.AssignedAt, o.PredictedHandoffAt)
+	b = appendTimes(b, floor.UnixNano(o.ReleasedAt), o.UpdatedAt, o.DueAt, o.HandedOffAt, o.RaisedAt, o.AssignedAt, o.PredictedHandoffAt)
 	b = appendLines(b, o.Lines)
 	r := o.Recipient
 	b = appendString(appendString(b, r.Name), r.Phone)
@@ -106,7 +106,7 @@ func appendOrder(b []byte, o *floor.Order) []byte {
 	b = binary.AppendUvarint(b, uint64(len(o.Boxes)))
 	for _, x := range o.Boxes {
 		b = appendLines(appendString(b, x.Code), x.Lines)
-		b = binary.AppendVarint(b, unixNano(x.HandedOffAt))
+		b = binary.AppendVarint(b, floor.UnixNano(x.HandedOffAt))
 	}
 	return appendString(b, o.Tracking)
 }
@@ -126,7 +126,7 @@ func appendTimes(b []byte, base int64, ts ...time.Time) []byte {
 	at := len(b)
 	b = append(b, 0)
 	for i, t := range ts {
-		if n := unixNano(t); n != 0 {
+		if n := floor.UnixNano(t); n != 0 {
 			b[at] |= 1 << i
 			b = binary.AppendVarint(b, n-base)
 		}
@@ -150,7 +150,7 @@ func (r *binReader) times(base int64, ts ...*time.Time) {
 			r.fail()
 			return
 		}
-		*t = fromUnixNano(n)
+		*t = floor.FromUnixNano(n)
 	}
 }
 
@@ -238,7 +238,7 @@ func decodeBinaryOrder(raw []byte) (floor.Order, error) {
 	o.ID, o.Channel, o.TaskID, o.Picker = r.minStr(), r.minStr(), r.minStr(), r.minStr()
 	o.State = floor.OrderState(r.minVarint())
 	r.times(0, &o.ReleasedAt)
-	r.times(unixNano(o.ReleasedAt), &o.UpdatedAt, &o.DueAt, &o.HandedOffAt, &o.RaisedAt, &o.AssignedAt, &o.PredictedHandoffAt)
+	r.times(floor.UnixNano(o.ReleasedAt), &o.UpdatedAt, &o.DueAt, &o.HandedOffAt, &o.RaisedAt, &o.AssignedAt, &o.PredictedHandoffAt)
 	o.Lines = r.lines()
 	rc := &o.Recipient
 	rc.Name, rc.Phone = r.minStr(), r.minStr()
@@ -264,7 +264,7 @@ func decodeBinaryOrder(raw []byte) (floor.Order, error) {
 			x := &o.Boxes[i]
 			x.Code = r.minStr()
 			x.Lines = r.lines()
-			x.HandedOffAt = fromUnixNano(r.minVarint())
+			x.HandedOffAt = floor.FromUnixNano(r.minVarint())
 		}
 	}
 	o.Tracking = r.minStr()
@@ -345,16 +345,16 @@ func decodeShortOrder(raw []byte) (floor.Order, error) {
 	if err != nil {
 		return floor.Order{}, err
 	}
-	o := floor.Order{ID: s.ID, Channel: s.Channel, State: floor.OrderState(s.State), ReleasedAt: fromUnixNano(s.ReleasedAt),
-		DueAt: fromUnixNano(s.DueAt), TaskID: s.TaskID, Picker: s.Picker, UpdatedAt: fromUnixNano(s.UpdatedAt),
-		HandedOffAt: fromUnixNano(s.HandedOffAt), RaisedAt: fromUnixNano(s.RaisedAt), Carrier: s.Carrier, Service: s.Service, Tracking: s.Tracking,
-		ShippingProblem: s.ShippingProblem, AssignedAt: fromUnixNano(s.AssignedAt), PredictedHandoffAt: fromUnixNano(s.PredictedAt)}
+	o := floor.Order{ID: s.ID, Channel: s.Channel, State: floor.OrderState(s.State), ReleasedAt: floor.FromUnixNano(s.ReleasedAt),
+		DueAt: floor.FromUnixNano(s.DueAt), TaskID: s.TaskID, Picker: s.Picker, UpdatedAt: floor.FromUnixNano(s.UpdatedAt),
+		HandedOffAt: floor.FromUnixNano(s.HandedOffAt), RaisedAt: floor.FromUnixNano(s.RaisedAt), Carrier: s.Carrier, Service: s.Service, Tracking: s.Tracking,
+		ShippingProblem: s.ShippingProblem, AssignedAt: floor.FromUnixNano(s.AssignedAt), PredictedHandoffAt: floor.FromUnixNano(s.PredictedAt)}
 	if c := s.Customs; c != nil {
 		o.Customs = floor.OrderCustoms{Category: c.Category, ImporterReference: c.Importer, InvoiceNumber: c.Invoice}
 	}
 	o.ParcelWeightsG = s.ParcelWeightsG
 	for _, sb := range s.Boxes {
-		b := floor.Box{Code: sb.Code, HandedOffAt: fromUnixNano(sb.HandedOffAt)}
+		b := floor.Box{Code: sb.Code, HandedOffAt: floor.FromUnixNano(sb.HandedOffAt)}
 		for _, l := range sb.Lines {
 			b.Lines = append(b.Lines, floor.OrderLine{SKU: l.SKU, Quantity: l.Quantity})
 		}

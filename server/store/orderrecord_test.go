@@ -218,16 +218,16 @@ func TestCloseRecordMatchesEncodeOrder(t *testing.T) {
 
 // shortOrderRecord is o as schemas 8-14 wrote it (their encodeOrder).
 func shortOrderRecord(o floor.Order) ([]byte, error) {
-	s := storedOrder{ID: o.ID, Channel: o.Channel, State: int(o.State), ReleasedAt: unixNano(o.ReleasedAt),
-		DueAt: unixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: unixNano(o.UpdatedAt),
-		HandedOffAt: unixNano(o.HandedOffAt), RaisedAt: unixNano(o.RaisedAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
-		ShippingProblem: o.ShippingProblem, AssignedAt: unixNano(o.AssignedAt), PredictedAt: unixNano(o.PredictedHandoffAt)}
+	s := storedOrder{ID: o.ID, Channel: o.Channel, State: int(o.State), ReleasedAt: floor.UnixNano(o.ReleasedAt),
+		DueAt: floor.UnixNano(o.DueAt), TaskID: o.TaskID, Picker: o.Picker, UpdatedAt: floor.UnixNano(o.UpdatedAt),
+		HandedOffAt: floor.UnixNano(o.HandedOffAt), RaisedAt: floor.UnixNano(o.RaisedAt), Carrier: o.Carrier, Service: o.Service, Tracking: o.Tracking,
+		ShippingProblem: o.ShippingProblem, AssignedAt: floor.UnixNano(o.AssignedAt), PredictedAt: floor.UnixNano(o.PredictedHandoffAt)}
 	if c := o.Customs; c != (floor.OrderCustoms{}) {
 		s.Customs = &storedCustoms{Category: c.Category, Importer: c.ImporterReference, Invoice: c.InvoiceNumber}
 	}
 	s.ParcelWeightsG = o.ParcelWeightsG
 	for _, b := range o.Boxes {
-		sb := storedBox{Code: b.Code, HandedOffAt: unixNano(b.HandedOffAt)}
+		sb := storedBox{Code: b.Code, HandedOffAt: floor.UnixNano(b.HandedOffAt)}
 		for _, l := range b.Lines {
 			sb.Lines = append(sb.Lines, storedLine{SKU: l.SKU, Quantity: l.Quantity})
 		}
@@ -245,13 +245,13 @@ func shortOrderRecord(o floor.Order) ([]byte, error) {
 // shortPlanRecord is p as schemas 9-14 wrote it (their encodePlan).
 func shortPlanRecord(p taskPlan) ([]byte, error) {
 	t := p.Task
-	s := storedPlan{Version: p.Version, ID: t.ID, Picker: t.Picker, CreatedAt: unixNano(t.CreatedAt),
-		PredictedPickedAt: unixNano(t.PredictedPickedAt), Paper: t.Paper,
+	s := storedPlan{Version: p.Version, ID: t.ID, Picker: t.Picker, CreatedAt: floor.UnixNano(t.CreatedAt),
+		PredictedPickedAt: floor.UnixNano(t.PredictedPickedAt), Paper: t.Paper,
 		Route: storedRoute{Strategy: int(t.Route.Strategy), Reason: t.Route.Reason, Meters: t.Route.Meters,
 			ShortestMeters: t.Route.ShortestMeters, Optimal: t.Route.Optimal}}
 	for _, o := range t.Orders {
-		s.Orders = append(s.Orders, storedTaskOrder{OrderID: o.OrderID, Tote: o.Tote, DueAt: unixNano(o.DueAt),
-			PredictedHandoffAt: unixNano(o.PredictedHandoffAt), AtRisk: o.AtRisk, ToteCode: o.ToteCode})
+		s.Orders = append(s.Orders, storedTaskOrder{OrderID: o.OrderID, Tote: o.Tote, DueAt: floor.UnixNano(o.DueAt),
+			PredictedHandoffAt: floor.UnixNano(o.PredictedHandoffAt), AtRisk: o.AtRisk, ToteCode: o.ToteCode})
 	}
 	for _, st := range t.Stops {
 		s.Stops = append(s.Stops, storedStop{Bin: st.Bin, SKU: st.SKU, Name: st.Name, Quantity: st.Quantity,

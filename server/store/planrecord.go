@@ -81,7 +81,7 @@ func encodePlan(p taskPlan) ([]byte, error) {
 		flags |= planOptimal
 	}
 	b = appendTimes(append(b, flags), 0, t.CreatedAt)
-	created := unixNano(t.CreatedAt)
+	created := floor.UnixNano(t.CreatedAt)
 	b = appendTimes(b, created, t.PredictedPickedAt)
 	b = appendString(binary.AppendVarint(b, int64(t.Route.Strategy)), t.Route.Reason)
 	b = appendFloat(appendFloat(b, t.Route.Meters), t.Route.ShortestMeters)
@@ -167,7 +167,7 @@ func decodeBinaryPlan(raw []byte) (taskPlan, error) {
 	}
 	t.Paper, t.Route.Optimal = flags&planPaper != 0, flags&planOptimal != 0
 	r.times(0, &t.CreatedAt)
-	created := unixNano(t.CreatedAt)
+	created := floor.UnixNano(t.CreatedAt)
 	r.times(created, &t.PredictedPickedAt)
 	t.Route.Strategy, t.Route.Reason = floor.RouteStrategy(r.minVarint()), r.minStr()
 	t.Route.Meters, t.Route.ShortestMeters = r.float(), r.float()
@@ -284,15 +284,15 @@ func decodeShortPlan(raw []byte) (taskPlan, error) {
 	if err != nil {
 		return taskPlan{}, err
 	}
-	t := floor.Task{ID: s.ID, Picker: s.Picker, CreatedAt: fromUnixNano(s.CreatedAt),
-		PredictedPickedAt: fromUnixNano(s.PredictedPickedAt), Paper: s.Paper,
+	t := floor.Task{ID: s.ID, Picker: s.Picker, CreatedAt: floor.FromUnixNano(s.CreatedAt),
+		PredictedPickedAt: floor.FromUnixNano(s.PredictedPickedAt), Paper: s.Paper,
 		Route: floor.RouteInfo{Strategy: floor.RouteStrategy(s.Route.Strategy), Reason: s.Route.Reason,
 			Meters: s.Route.Meters, ShortestMeters: s.Route.ShortestMeters, Optimal: s.Route.Optimal}}
 	if len(s.Orders) > 0 {
 		t.Orders = make([]floor.TaskOrder, len(s.Orders))
 		for i, o := range s.Orders {
-			t.Orders[i] = floor.TaskOrder{OrderID: o.OrderID, Tote: o.Tote, DueAt: fromUnixNano(o.DueAt),
-				PredictedHandoffAt: fromUnixNano(o.PredictedHandoffAt), AtRisk: o.AtRisk, ToteCode: o.ToteCode}
+			t.Orders[i] = floor.TaskOrder{OrderID: o.OrderID, Tote: o.Tote, DueAt: floor.FromUnixNano(o.DueAt),
+				PredictedHandoffAt: floor.FromUnixNano(o.PredictedHandoffAt), AtRisk: o.AtRisk, ToteCode: o.ToteCode}
 		}
 	}
 	if len(s.Stops) > 0 {

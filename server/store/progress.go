@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+
+	"github.com/pickpack/pickpack/server/floor"
 )
 
 // A progress record is written on every scan, so it is binary rather than
@@ -40,7 +42,7 @@ func encodeProgress(p taskProgress) []byte {
 	}
 	b = append(b, flags)
 	b = appendString(appendString(b, p.AtBin), p.ItemAt)
-	for _, t := range [...]int64{unixNano(p.ArrivedAt), unixNano(p.FirstUnitAt), unixNano(p.LeftAt), unixNano(p.DoneAt)} {
+	for _, t := range [...]int64{floor.UnixNano(p.ArrivedAt), floor.UnixNano(p.FirstUnitAt), floor.UnixNano(p.LeftAt), floor.UnixNano(p.DoneAt)} {
 		b = binary.AppendVarint(b, t)
 	}
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(p.LeftMeters))
@@ -48,7 +50,7 @@ func encodeProgress(p taskProgress) []byte {
 	if p.Released {
 		released = 1
 	}
-	b = binary.AppendVarint(b, unixNano(p.DroppedAt))
+	b = binary.AppendVarint(b, floor.UnixNano(p.DroppedAt))
 	return append(appendString(b, p.DropStation), released)
 }
 
@@ -70,11 +72,11 @@ func decodeProgress(raw []byte) (taskProgress, error) {
 	flags := r.byte()
 	p.Done = flags&progressDone != 0
 	p.AtBin, p.ItemAt = r.str(), r.str()
-	p.ArrivedAt, p.FirstUnitAt = fromUnixNano(r.varint()), fromUnixNano(r.varint())
-	p.LeftAt, p.DoneAt = fromUnixNano(r.varint()), fromUnixNano(r.varint())
+	p.ArrivedAt, p.FirstUnitAt = floor.FromUnixNano(r.varint()), floor.FromUnixNano(r.varint())
+	p.LeftAt, p.DoneAt = floor.FromUnixNano(r.varint()), floor.FromUnixNano(r.varint())
 	p.LeftMeters = math.Float64frombits(r.u64())
 	if flags&progressEnd != 0 {
-		p.DroppedAt, p.DropStation = fromUnixNano(r.varint()), r.str()
+		p.DroppedAt, p.DropStation = floor.FromUnixNano(r.varint()), r.str()
 		p.Released = r.byte() == 1
 	}
 	return p, r.end()

@@ -41,27 +41,13 @@ var scanKinds = [...]string{"", "pick", "pack", "handoff", "receive", "putaway",
 // errCorruptScan is returned for a scan record that does not decode.
 var errCorruptScan = errors.New("corrupt scan record")
 
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 func encodeScan(r scanRecord) ([]byte, error) {
 	sc, a := r.Scan, r.Answer
 	kind := slices.Index(scanKinds[:], r.Kind)
 	if kind <= 0 {
 		return nil, fmt.Errorf("scan record of unknown kind %q", r.Kind)
 	}
-	at := unixNano(sc.At)
+	at := floor.UnixNano(sc.At)
 	b := append(make([]byte, 0, 96+len(a.Message)), scanFormat, byte(kind))
 	b = binary.BigEndian.AppendUint64(b, uint64(at))
 	b = appendString(appendString(b, r.User), sc.ID)
@@ -100,7 +86,7 @@ func decodeScan(raw []byte) (scanRecord, error) {
 	rec.Kind = scanKinds[kind]
 	sc := &rec.Scan
 	at := int64(r.u64())
-	sc.At = fromUnixNano(at)
+	sc.At = floor.FromUnixNano(at)
 	rec.User, sc.ID = r.str(), r.str()
 	if dt := r.varint(); dt != 0 {
 		sc.DeviceTime = time.Unix(0, at+dt).UTC()
@@ -139,7 +125,7 @@ type jsonScan struct {
 
 func (s jsonScan) record() scanRecord {
 	return scanRecord{Kind: s.Kind, User: s.User,
-		Scan: floor.Scan{ID: s.ID, DeviceTime: fromUnixNano(s.DeviceTime), At: fromUnixNano(s.At), Code: s.Code,
+		Scan: floor.Scan{ID: s.ID, DeviceTime: floor.FromUnixNano(s.DeviceTime), At: floor.FromUnixNano(s.At), Code: s.Code,
 			Action: floor.ScanAction(s.Action), Quantity: s.Quantity, ShortReason: floor.ShortReason(s.Short), WeightG: s.WeightG},
 		Answer: floor.Answer{ScanID: s.ID, Verdict: floor.Verdict(s.Verdict), Reason: s.Reason, Message: s.Message,
 			Next: floor.Instruction{OrderID: s.OrderID, TaskID: s.TaskID}}}
